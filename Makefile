@@ -1,0 +1,180 @@
+# ioasidd: /dev/iommu (iommufd) served from user space.
+#
+#   make                 build the daemon, the client libraries and tools
+#   make check           build and run every test (unit, integration)
+#   make SANITIZE=1 ...  the same with ASan and UBSan
+#   make bench           run the benchmarks and print their figures
+#   make deps            install the Debian packages needed to build and test
+#   make install         install under $(DESTDIR)$(PREFIX)
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+SYSCONFDIR	?= /etc
+UNITDIR		?= /lib/systemd/system
+UDEVDIR		?= /lib/udev/rules.d
+
+VERSION		 = 0.1.0
+PKG_CONFIG	?= pkg-config
+PKGS		 = fuse3 libevent jansson libbsd inih
+CC		?= cc
+CFLAGS		?= -O2 -g
+B		 = build
+
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wwrite-strings -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wmissing-declarations -Wundef -Wvla -Wimplicit-fallthrough \
+	   -Wno-missing-field-initializers
+BASE_CFLAGS = -std=gnu11 $(WARN) -fno-common -D_GNU_SOURCE \
+	   -DIOASIDD_VERSION='"$(VERSION)"' \
+	   -DIOASIDD_SYSCONFDIR='"$(SYSCONFDIR)"' -Iproto -Idaemon
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ifeq ($(WERROR),1)
+BASE_CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+SAN_LDFLAGS  = -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS  = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
+
+# The core: everything in daemon/ except main(), plus the shared proto code.
+CORE_SRCS	:= $(filter-out daemon/ioasidd.c, \
+		   $(wildcard daemon/*.c daemon/hw/*.c daemon/transport/*.c)) \
+		   proto/uapi.c proto/wire.c
+CORE_OBJS	:= $(CORE_SRCS:%.c=$(B)/%.o)
+CLIENT_COMMON	:= client/chan.c proto/uapi.c proto/wire.c
+TEST_SRCS	:= $(wildcard tests/unit/*.c)
+PROG_SRCS	:= $(wildcard tests/prog/*.c)
+BENCH_SRCS	:= $(wildcard tests/bench/*.c)
+
+DAEMON		 = $(B)/ioasidd
+CTL		 = $(B)/ioasidctl
+LIBIOASID	 = $(B)/libioasid.so
+PRELOAD		 = $(B)/libioasid-preload.so
+UNIT		 = $(B)/check_ioasidd
+PROGS		:= $(PROG_SRCS:tests/prog/%.c=$(B)/tests/%)
+BENCHES		:= $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(wildcard client/ioasidctl.c)
+
+# Rebuild everything when the flags change (a SANITIZE=1 build followed by a
+# plain one must not mix objects).
+$(B)/.flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+
+$(B)/%.o: %.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/pic/%.o: %.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(B)/libcore.a: $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(B)/daemon/ioasidd.o $(B)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libioasid.so.0 -o $@ $^
+
+$(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
+
+$(B)/ioasid.pc: client/ioasid.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    $< > $@
+
+$(CTL): $(B)/client/ioasidctl.o $(B)/pic/client/chan.o $(B)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+client/ioasidctl.c: ;
+ifneq ($(wildcard client/ioasidctl.c),)
+all: $(CTL)
+endif
+
+# Unit tests: Check suites over the core, linked with the core archive.
+$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# Test programs: ordinary programs that know nothing of ioasidd; they use
+# <linux/iommufd.h> (ours) and libc only.
+$(B)/tests/%: tests/prog/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
+
+$(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(B)/libcore.a \
+	    $(PKG_LIBS)
+
+check: check-unit check-integration
+
+check-unit: $(UNIT)
+	$(UNIT)
+
+check-integration: all $(PROGS)
+	tests/integration/run.sh $(B)
+
+bench: all $(PROGS) $(BENCHES)
+	tests/bench/run.sh $(B)
+
+# Build the kernel's own iommufd selftest against our headers, unchanged.
+check-headers:
+	tests/selftest/build.sh $(B)/selftest
+
+deps:
+	scripts/deps.sh
+
+run: all
+	$(DAEMON) -d -f ioasidd.conf
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/ioasidd
+	install -m 0755 $(LIBIOASID) $(DESTDIR)$(LIBDIR)/libioasid.so.0
+	ln -sf libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so
+	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libioasid-preload.so
+	install -m 0644 $(B)/ioasid.pc $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc
+	install -m 0644 client/ioasid.h $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasid.h
+	install -m 0644 proto/linux/iommufd.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux/iommufd.h
+	install -m 0644 proto/iommufd_test.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/iommufd_test.h
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
+	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ioasidd $(DESTDIR)$(BINDIR)/ioasidctl \
+	    $(DESTDIR)$(LIBDIR)/libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so \
+	    $(DESTDIR)$(LIBDIR)/libioasid-preload.so \
+	    $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/ioasid
+
+clean:
+	rm -rf $(B)
+
+FORCE:
+.PHONY: all check check-unit check-integration bench check-headers deps run \
+	install uninstall clean FORCE
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

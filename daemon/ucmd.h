@@ -1,0 +1,139 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * One ioctl call as the core sees it, and the caller behind it.
+ *
+ * The core never knows how caller memory is reached. A transport fills a
+ * struct ucmd with a uaccess implementation: CUSE hands the bytes the kernel
+ * fetched in its retry rounds, the socket transport the regions the client
+ * sent, the tests their own address space. Handlers only use ucmd_read(),
+ * ucmd_write(), ucmd_respond() and the fd helpers, which return 0 or -errno
+ * like everything else in the core.
+ */
+#ifndef IOASIDD_UCMD_H
+#define IOASIDD_UCMD_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctx;
+struct umem;
+
+/* Capabilities of the caller that the uAPI cares about. */
+#define CALLER_CAP_IPC_LOCK	0x1	/* no RLIMIT_MEMLOCK for pinned pages */
+#define CALLER_CAP_SYS_RESOURCE	0x2	/* may change IOMMU_OPTION_RLIMIT_MODE */
+
+/*
+ * Who is calling. The transport fills it from what the kernel told it
+ * (SO_PASSCRED, fuse_req_ctx) and from /proc, once per channel.
+ */
+struct ucaller {
+	pid_t		 pid;		/* thread group id; 0 if unknown */
+	uid_t		 uid;
+	gid_t		 gid;
+	unsigned int	 caps;		/* CALLER_CAP_* */
+	uint64_t	 memlock_max;	/* RLIMIT_MEMLOCK in bytes */
+	struct umem	*mem;		/* the caller's address space, or NULL */
+};
+
+/* How a transport reaches caller memory and descriptors. */
+struct uaccess_ops {
+	/* Copy len bytes from caller address uaddr: 0 or -EFAULT. */
+	int	(*read)(void *priv, uint64_t uaddr, void *buf, size_t len);
+	/* Copy len bytes to caller address uaddr: 0 or -EFAULT. */
+	int	(*write)(void *priv, uint64_t uaddr, const void *buf,
+		    size_t len);
+	/* A daemon-owned duplicate of caller descriptor cfd, or -EBADF. */
+	int	(*getfd)(void *priv, int cfd);
+	/*
+	 * Hand descriptor fd (ownership passes) to the caller; the number
+	 * the caller will see is stored as a u32 at caller address uaddr
+	 * when the reply is delivered. -EOPNOTSUPP where the transport
+	 * cannot give the caller a new descriptor.
+	 */
+	int	(*putfd)(void *priv, int fd, uint64_t uaddr);
+};
+
+struct ucmd {
+	struct ctx			*ctx;
+	unsigned int			 cmd;		/* full ioctl number */
+	uint64_t			 arg;		/* caller address of struct */
+	uint32_t			 user_size;	/* the caller's size field */
+	void				*cmd_buf;	/* daemon copy, op size */
+	size_t				 cmd_len;	/* op size */
+	const struct ucaller		*caller;
+	const struct uaccess_ops	*uops;
+	void				*upriv;
+};
+
+int	ucmd_read(struct ucmd *, uint64_t uaddr, void *buf, size_t len);
+int	ucmd_write(struct ucmd *, uint64_t uaddr, const void *buf, size_t len);
+/* Write the first min(user_size, len) bytes of cmd_buf back to arg. */
+int	ucmd_respond(struct ucmd *, size_t len);
+int	ucmd_getfd(struct ucmd *, int cfd);
+int	ucmd_putfd(struct ucmd *, int fd, uint64_t uaddr);
+
+/*
+ * A uaccess that serves caller memory from a list of regions copied in
+ * advance (socket requests, CUSE retry rounds) and records every write, so
+ * that the transport can send the writes back. A read that is not wholly
+ * inside one readable region fails with -EFAULT.
+ */
+struct uregion {
+	uint64_t	 uaddr;
+	uint64_t	 len;
+	const void	*data;		/* NULL: the caller could not read it */
+};
+
+struct uwrite {
+	uint64_t	 uaddr;
+	uint64_t	 len;
+	uint8_t		*data;
+};
+
+struct ufd {
+	int		 cfd;		/* caller number, or the new fd's index */
+	int		 fd;		/* daemon descriptor, owned */
+	uint64_t	 uaddr;		/* putfd: where the number goes */
+};
+
+#define UREGIONS_MAX_FDS	8
+
+struct uregions {
+	const struct uregion	*regions;
+	unsigned int		 nregions;
+	/* Writes recorded by the command, in order; owned. */
+	struct uwrite		*writes;
+	unsigned int		 nwrites;
+	unsigned int		 writes_cap;
+	/* Writes must fall inside these regions when nouts != 0. */
+	const struct uregion	*outs;
+	unsigned int		 nouts;
+	/* Descriptors the caller sent (getfd duplicates them). */
+	struct ufd		 in_fds[UREGIONS_MAX_FDS];
+	unsigned int		 nin_fds;
+	/* Descriptors for the caller (putfd); owned until sent. */
+	struct ufd		 out_fds[UREGIONS_MAX_FDS];
+	unsigned int		 nout_fds;
+	int			 can_putfd;
+};
+
+extern const struct uaccess_ops uregions_ops;
+
+void	uregions_init(struct uregions *, const struct uregion *, unsigned int);
+/* Free the recorded writes and close descriptors still owned. */
+void	uregions_clear(struct uregions *);
+
+/*
+ * A uaccess on the calling process's own memory, fault-safe: reads and
+ * writes use process_vm_readv/writev on ourselves, so a bad address gives
+ * -EFAULT instead of a crash. getfd duplicates our own descriptor; putfd
+ * stores the descriptor number directly. Used by the tests and the
+ * in-process benchmarks.
+ */
+extern const struct uaccess_ops uself_ops;
+
+#endif /* IOASIDD_UCMD_H */

@@ -1,0 +1,153 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The message format of the ioasidd unix socket, which the preload library
+ * and libioasid speak to the daemon.
+ *
+ * The socket is SOCK_SEQPACKET, so every message arrives whole and on its
+ * own, and the daemon sets SO_PASSCRED on it, so every message carries the
+ * sender's pid, uid and gid as the kernel saw them.
+ *
+ * Contexts and channels. Each connection to the listening socket is one open
+ * context, exactly like one open() of /dev/iommu: the connected socket is
+ * the descriptor the program holds, and dup(), fork() and close() act on it
+ * natively. The context lives until every copy of that socket is closed.
+ * A context socket carries requests and replies only for the process that
+ * opened it. Any other process holding a copy (after fork, or an exec'd
+ * program that inherited it) first makes a private channel: it creates a
+ * socketpair and sends WIRE_CHANNEL with one end over the context socket;
+ * the daemon answers nothing on the context socket and serves that process
+ * on its channel from then on. So no two processes ever wait for replies on
+ * the same socket, and replies can never be taken by the wrong reader.
+ *
+ * Requests. A WIRE_IOCTL request carries the command, the caller's address
+ * of the argument, and copies of every caller memory region the command
+ * reads (its struct and the arrays the struct points to, as proto/uapi.h
+ * describes them). A region the caller could not read is sent with
+ * WIRE_R_FAULT and no data, so that the daemon answers EFAULT in the
+ * kernel's order. Descriptors the command names (IOMMU_IOAS_MAP_FILE's fd)
+ * travel with SCM_RIGHTS; wire_fd entries say which caller number each one
+ * had.
+ *
+ * Replies. A WIRE_REPLY carries the ioctl's result (>= 0, or -errno) and the
+ * caller memory the command wrote, as (address, length, bytes) records that
+ * the client applies in order, whatever the result. New descriptors for the
+ * caller (fault queues) travel with SCM_RIGHTS; a wire_fdpatch says where
+ * the caller's number for each must be stored.
+ *
+ * Bulk. A message whose payload would exceed WIRE_INLINE_MAX carries
+ * WIRE_F_BULK: its payload (everything after the header) is in a memfd
+ * passed as the first SCM_RIGHTS descriptor instead of inline.
+ *
+ * All fields are in host byte order: both ends are on the same machine.
+ */
+#ifndef IOASIDD_PROTO_WIRE_H
+#define IOASIDD_PROTO_WIRE_H
+
+#include <stdint.h>
+
+#define WIRE_MAGIC		0x49534149u	/* "IASI" */
+#define WIRE_VERSION		1
+
+/* Largest payload sent inline; larger ones go through a memfd. */
+#define WIRE_INLINE_MAX		(60 * 1024)
+/* Most descriptors one message carries. */
+#define WIRE_MAX_FDS		8
+/* Most regions one request carries. */
+#define WIRE_MAX_REGIONS	16
+/* Largest total a request or reply may carry, inline or bulk. */
+#define WIRE_MAX_PAYLOAD	(1ull << 30)
+
+/* Default location of the socket, and the variables that override it. */
+#define WIRE_DEFAULT_SOCKET	"/run/ioasidd/iommu.sock"
+#define WIRE_ENV_SOCKET		"IOASIDD_SOCKET"
+#define WIRE_ENV_NODE		"IOASIDD_NODE"
+#define WIRE_DEFAULT_NODE	"/dev/iommu"
+
+enum wire_op {
+	WIRE_HELLO = 1,		/* client: first message on a context socket */
+	WIRE_HELLO_REPLY,	/* daemon: answer to HELLO */
+	WIRE_CHANNEL,		/* client: private channel, fd[0] = our end */
+	WIRE_IOCTL,		/* client: one ioctl */
+	WIRE_REPLY,		/* daemon: its result */
+	WIRE_PING,		/* client: empty request, for measuring */
+};
+
+/* Header flags. */
+#define WIRE_F_BULK		0x1	/* payload is in the first fd */
+#define WIRE_F_MEMFD		0x2	/* HELLO/CHANNEL: an fd to the sender's
+					   /proc/self/mem follows the others */
+
+struct wire_hdr {
+	uint32_t	magic;		/* WIRE_MAGIC */
+	uint16_t	op;		/* enum wire_op */
+	uint16_t	flags;		/* WIRE_F_* */
+	uint32_t	seq;		/* echoed in the reply */
+	uint32_t	payload_len;	/* bytes after the header */
+};
+
+/* HELLO and CHANNEL payload. */
+struct wire_hello {
+	uint32_t	version;	/* WIRE_VERSION */
+	uint32_t	__reserved;
+};
+
+/* HELLO_REPLY payload. */
+struct wire_hello_reply {
+	uint32_t	version;
+	uint32_t	ctx_id;		/* the daemon's number for the context */
+};
+
+/* IOCTL payload: this, then nregions wire_region, nfds wire_fd, then the
+ * data of every region without WIRE_R_FAULT, in order. */
+struct wire_ioctl {
+	uint64_t	cmd;
+	uint64_t	arg;
+	uint16_t	nregions;
+	uint16_t	nfds;
+	uint32_t	__reserved;
+};
+
+#define WIRE_R_FAULT	0x1	/* the caller could not read this region */
+
+struct wire_region {
+	uint64_t	uaddr;
+	uint64_t	len;
+	uint32_t	flags;		/* WIRE_R_* */
+	uint32_t	__reserved;
+};
+
+/* The i-th SCM_RIGHTS descriptor (after the bulk fd, if any) was caller fd
+ * number cfd. A caller fd that was not open is sent with index -1. */
+struct wire_fd {
+	int32_t		cfd;
+	int32_t		index;
+};
+
+/* REPLY payload: this, then nwrites wire_write each followed by its bytes
+ * (padded to 8), then nfdpatch wire_fdpatch. */
+struct wire_reply {
+	int64_t		result;		/* >= 0, or -errno */
+	uint16_t	nwrites;
+	uint16_t	nfdpatch;
+	uint32_t	flags;		/* WIRE_RF_* */
+};
+
+/* The ioctl's return value is the number of new descriptor 0. */
+#define WIRE_RF_RESULT_FD	0x1
+
+struct wire_write {
+	uint64_t	uaddr;
+	uint64_t	len;
+};
+
+/* Store the caller's number of the index-th passed descriptor as a u32 at
+ * uaddr, after the writes are applied (they hold a placeholder there). */
+struct wire_fdpatch {
+	uint64_t	uaddr;
+	uint32_t	index;
+	uint32_t	__reserved;
+};
+
+#endif /* IOASIDD_PROTO_WIRE_H */
