@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages that building and testing ioasidd need, when
+# they are missing. Safe to run again: it does nothing once all are there.
+# Needs root (or sudo) only when something is missing.
+set -eu
+
+PKGS="build-essential make pkg-config clang libfuse3-dev fuse3 libevent-dev
+libjansson-dev check libbsd-dev libinih-dev"
+# The guest test of the real CUSE node boots a kernel under QEMU.
+[ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
+	PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

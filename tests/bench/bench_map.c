@@ -1,0 +1,239 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * How map and unmap scale with the number of live mappings in one IOAS, and
+ * how much daemon memory a mapping costs.
+ *
+ * For each population N it fills an IOAS with N mappings through the real
+ * dispatcher, measures the heap growth per mapping, then times pairs of
+ * IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP at random holes among them (fixed IOVA,
+ * as VMMs map guest RAM) and pairs with an automatically chosen IOVA. The
+ * holes are one page and the automatic maps two pages long, so the
+ * allocator has to get past every mapping to find room. Each
+ * figure is the median of several rounds, and every cost is also printed as
+ * a ratio to the cost at the smallest N, measured in the same run, so the
+ * numbers mean something on a noisy shared machine.
+ *
+ * Caller memory is reached with plain memcpy here: the point is the cost
+ * of the core, not of a transport.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "ctx.h"
+#include "ucmd.h"
+
+#define ROUNDS		5
+#define SLOT		0x2000ull	/* one mapping per slot... */
+#define MAPLEN		0x1000ull	/* ...leaving a hole as large */
+#define BASE		0x1000ull	/* from the lowest automatic IOVA */
+
+static int	 bench_read(void *, uint64_t, void *, size_t);
+static int	 bench_write(void *, uint64_t, const void *, size_t);
+
+static const struct uaccess_ops bench_ops = {
+	.read = bench_read,
+	.write = bench_write,
+};
+
+static struct ucaller	caller;
+
+static int
+bench_read(__attribute__((unused)) void *priv, uint64_t uaddr, void *buf,
+    size_t len)
+{
+	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
+	return (0);
+}
+
+static int
+bench_write(__attribute__((unused)) void *priv, uint64_t uaddr,
+    const void *buf, size_t len)
+{
+	memcpy((void *)(uintptr_t)uaddr, buf, len);
+	return (0);
+}
+
+static long
+call(struct ctx *ctx, unsigned int cmd, void *arg)
+{
+	struct ucmd	u;
+
+	memset(&u, 0, sizeof(u));
+	u.ctx = ctx;
+	u.cmd = cmd;
+	u.arg = (uintptr_t)arg;
+	u.caller = &caller;
+	u.uops = &bench_ops;
+	return (dispatch(&u));
+}
+
+static double
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e9 + ts.tv_nsec);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+static void
+must(long rc, const char *what)
+{
+	if (rc < 0) {
+		fprintf(stderr, "bench_map: %s: %s\n", what, strerror(-rc));
+		exit(1);
+	}
+}
+
+static long
+map(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len, int fixed,
+    uint64_t *out)
+{
+	struct iommu_ioas_map	m;
+	long			rc;
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+	    (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0);
+	m.ioas_id = ioas;
+	m.user_va = 0x7f0000000000ull + (iova & 0xffffffffffull);
+	m.length = len;
+	m.iova = iova;
+	rc = call(ctx, IOMMU_IOAS_MAP, &m);
+	if (out != NULL)
+		*out = m.iova;
+	return (rc);
+}
+
+static long
+unmap(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len)
+{
+	struct iommu_ioas_unmap	u;
+
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.ioas_id = ioas;
+	u.iova = iova;
+	u.length = len;
+	return (call(ctx, IOMMU_IOAS_UNMAP, &u));
+}
+
+struct result {
+	unsigned long	n;
+	double		bytes;		/* heap per mapping */
+	double		fixed_ns;	/* map + unmap, fixed IOVA */
+	double		auto_ns;	/* map + unmap, allocated IOVA */
+};
+
+static void
+run(unsigned long n, unsigned long ops, struct result *r)
+{
+	struct iommu_ioas_alloc	 a;
+	struct ctx		*ctx;
+	struct mallinfo2	 m0, m1;
+	double			 fixed[ROUNDS], autov[ROUNDS], t0;
+	unsigned long		 i, slot;
+	uint64_t		 iova;
+	int			 round;
+
+	must(ctx_new("bench", getpid(), &ctx), "ctx_new");
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	must(call(ctx, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
+
+	m0 = mallinfo2();
+	for (i = 0; i < n; i++)
+		must(map(ctx, a.out_ioas_id, BASE + i * SLOT, MAPLEN, 1, NULL),
+		    "populate");
+	m1 = mallinfo2();
+	r->n = n;
+	r->bytes = (double)(m1.uordblks - m0.uordblks) / n;
+
+	srandom(1);
+	for (round = 0; round < ROUNDS; round++) {
+		t0 = now_ns();
+		for (i = 0; i < ops; i++) {
+			slot = (unsigned long)random() % n;
+			iova = BASE + slot * SLOT + MAPLEN;
+			must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL),
+			    "map");
+			must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
+		}
+		fixed[round] = (now_ns() - t0) / ops;
+
+		t0 = now_ns();
+		for (i = 0; i < ops; i++) {
+			must(map(ctx, a.out_ioas_id, 0, 2 * MAPLEN, 0, &iova),
+			    "auto map");
+			must(unmap(ctx, a.out_ioas_id, iova, 2 * MAPLEN),
+			    "auto unmap");
+		}
+		autov[round] = (now_ns() - t0) / ops;
+	}
+	r->fixed_ns = median(fixed, ROUNDS);
+	r->auto_ns = median(autov, ROUNDS);
+	ctx_free(ctx);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const unsigned long sizes[] = { 1000, 10000, 100000, 1000000 };
+	struct result	res[4];
+	unsigned long	ops = 20000;
+	int		i, n = 4, ok;
+
+	if (argc > 1 && strcmp(argv[1], "--quick") == 0) {
+		ops = 2000;
+		n = 3;
+	}
+	caller.pid = getpid();
+	caller.uid = getuid();
+	caller.gid = getgid();
+	caller.memlock_max = RLIM_INFINITY;
+
+	for (i = 0; i < n; i++)
+		run(sizes[i], ops, &res[i]);
+
+	printf("map+unmap in one IOAS (median of %d rounds of %lu pairs)\n",
+	    ROUNDS, ops);
+	printf("%10s %12s %10s %12s %10s %14s\n", "mappings", "fixed ns",
+	    "ratio", "auto ns", "ratio", "bytes/mapping");
+	for (i = 0; i < n; i++)
+		printf("%10lu %12.0f %9.2fx %12.0f %9.2fx %14.1f\n", res[i].n,
+		    res[i].fixed_ns, res[i].fixed_ns / res[0].fixed_ns,
+		    res[i].auto_ns, res[i].auto_ns / res[0].auto_ns,
+		    res[i].bytes);
+	ok = res[n - 1].fixed_ns <= 1.5 * res[0].fixed_ns &&
+	    res[n - 1].bytes <= 128;
+	printf("target: cost at %lu <= 1.5x cost at %lu, <= 128 bytes per "
+	    "mapping: %s\n", res[n - 1].n, res[0].n, ok ? "met" : "NOT met");
+	return (0);
+}

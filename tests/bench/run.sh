@@ -1,0 +1,69 @@
+#!/bin/sh
+# make bench: print the benchmark figures, each with a baseline measured in
+# the same run. Medians throughout; the machines are shared and noisy.
+#
+# usage: tests/bench/run.sh BUILD_DIR [--quick]
+set -eu
+
+B=${1:?usage: run.sh BUILD_DIR [--quick]}
+QUICK=${2:-}
+B=$(cd "$B" && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ioasidd-bench.XXXXXX")
+DPID=
+
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+echo "== core: map/unmap scaling and memory per mapping"
+"$B/bench/bench_map" $QUICK
+
+echo
+echo "== preload path: IOAS_ALLOC+DESTROY per ioctl against a bare ping-pong"
+cat > "$T/ioasidd.conf" <<CONF
+[daemon]
+socket = $T/iommu.sock
+control-socket = $T/control.sock
+log-level = warn
+CONF
+
+start_daemon() {
+	$1 "$B/ioasidd" -d -f "$T/ioasidd.conf" 2>"$T/daemon.log" &
+	DPID=$!
+	i=0
+	while [ ! -S "$T/iommu.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "bench: the daemon did not start:" >&2
+			cat "$T/daemon.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+stop_daemon() {
+	kill "$DPID"
+	wait "$DPID" || true
+	DPID=
+}
+
+if [ -n "$QUICK" ]; then N=2000; else N=20000; fi
+printf '%-28s %12s %12s %8s\n' placement "ping-pong us" "ioctl us" ratio
+for placement in "same CPU" "any CPU"; do
+	if [ "$placement" = "same CPU" ]; then
+		PIN="taskset -c 0"
+	else
+		PIN=
+	fi
+	start_daemon "$PIN"
+	base=$($PIN "$B/bench/pingpong" "$N")
+	ioctl=$(env LD_PRELOAD="$B/libioasid-preload.so" \
+	    IOASIDD_SOCKET="$T/iommu.sock" $PIN "$B/bench/ioctl_rtt" "$N")
+	stop_daemon
+	awk -v p="$placement" -v b="$base" -v i="$ioctl" \
+	    'BEGIN { printf "%-28s %12s %12s %7.2fx\n", p, b, i, i / b }'
+done
+echo "target: ioctl <= 1.3x the ping-pong"
