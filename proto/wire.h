@@ -150,4 +150,98 @@ struct wire_fdpatch {
 	uint32_t	__reserved;
 };
 
+
+/* ---------------------------------------------------------------------------
+ * Helpers both ends use (wire.c). They depend on nothing but libc, return 0
+ * or -errno, and never trust what they receive: every length is checked
+ * against what actually arrived before anything is read.
+ */
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/* A growable payload under construction. */
+struct wire_buf {
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 cap;
+	int		 error;		/* sticky: -ENOMEM or -E2BIG */
+};
+
+void	wire_buf_init(struct wire_buf *);
+void	wire_buf_free(struct wire_buf *);
+/* Append len bytes (data NULL: zeros); returns where they went or NULL. */
+void	*wire_buf_add(struct wire_buf *, const void *data, size_t len);
+/* Append zeros up to a multiple of align (a power of two). */
+void	wire_buf_pad(struct wire_buf *, size_t align);
+
+/*
+ * Send one message: the header (magic, op, flags, seq, payload_len filled
+ * in here), the payload, and nfds descriptors (kept by the caller). A
+ * payload over WIRE_INLINE_MAX goes through a memfd and WIRE_F_BULK is set.
+ * msgflags is added to MSG_NOSIGNAL (the daemon passes MSG_DONTWAIT).
+ * EINTR is retried; a short send is -EMSGSIZE.
+ */
+int	wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
+	    const void *payload, size_t len, const int *fds, int nfds,
+	    int msgflags);
+
+/* One received message. The descriptors are owned by it until taken. */
+struct wire_msg {
+	struct wire_hdr	 hdr;
+	uint8_t		*payload;	/* hdr.payload_len bytes, owned */
+	size_t		 len;
+	int		 fds[WIRE_MAX_FDS];	/* bulk fd already removed */
+	int		 nfds;
+	int		 has_creds;
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+};
+
+/*
+ * Receive one message (descriptors with MSG_CMSG_CLOEXEC). Returns 0, or
+ * -ECONNRESET on end of file, -EAGAIN when nothing is waiting (with
+ * MSG_DONTWAIT in msgflags), -EPROTO for anything malformed: a bad magic,
+ * a truncated datagram or control block, a length that does not match, a
+ * bulk descriptor that is not a memfd of the right size. Nothing is left
+ * open or allocated on failure.
+ */
+int	wire_recv(int sock, struct wire_msg *, int msgflags);
+/* Close the descriptors still held and free the payload. */
+void	wire_msg_clear(struct wire_msg *);
+/* Take descriptor i out of the message (the caller now owns it), or -1. */
+int	wire_msg_takefd(struct wire_msg *, int i);
+
+/* Reading a payload: every get fails once anything ran past the end. */
+struct wire_cur {
+	const uint8_t	*p;
+	size_t		 left;
+	int		 bad;
+};
+
+void	wire_cur_init(struct wire_cur *, const void *, size_t);
+/* Copy len bytes out: 0, or -EPROTO if fewer are left. */
+int	wire_cur_get(struct wire_cur *, void *out, size_t len);
+/* Point at len bytes in place (NULL if fewer are left). */
+const void *wire_cur_take(struct wire_cur *, size_t len);
+/* Skip padding up to a multiple of align from the payload start. */
+int	wire_cur_align(struct wire_cur *, const void *base, size_t align);
+
+/* A parsed IOCTL request; pointers are into the message payload. */
+struct wire_ioctl_req {
+	struct wire_ioctl	 io;
+	struct wire_region	 regions[WIRE_MAX_REGIONS];
+	const uint8_t		*data[WIRE_MAX_REGIONS];	/* NULL: fault */
+	struct wire_fd		 fds[WIRE_MAX_FDS];
+};
+
+/*
+ * Check and split an IOCTL payload: counts within limits, region lengths
+ * that add up exactly to the data that follows, fd indexes that name a
+ * descriptor the message carried (nfds_msg of them). -EPROTO otherwise.
+ */
+int	wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
+	    struct wire_ioctl_req *);
+
 #endif /* IOASIDD_PROTO_WIRE_H */

@@ -1,0 +1,443 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The socket message format's plumbing, shared by the daemon's socket
+ * transport and the client libraries: building payloads, sending and
+ * receiving one message with its descriptors (and, on the daemon side, the
+ * sender's credentials), moving large payloads through a memfd, and
+ * splitting an IOCTL request with every length checked.
+ *
+ * Both sides run this code on bytes from the other, so nothing received is
+ * trusted: a message is either accepted whole or refused with -EPROTO, and
+ * a refused message leaves no descriptor open and no memory allocated.
+ * Only libc is used, so that the preload library can carry this file.
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wire.h"
+
+/* Room for the bulk descriptor plus WIRE_MAX_FDS others, and credentials. */
+#define WIRE_CMSG_SPACE	(CMSG_SPACE(sizeof(int) * (WIRE_MAX_FDS + 1)) + \
+			 CMSG_SPACE(sizeof(struct ucred)))
+
+void
+wire_buf_init(struct wire_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+wire_buf_free(struct wire_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void *
+wire_buf_add(struct wire_buf *b, const void *data, size_t len)
+{
+	uint8_t	*p;
+	size_t	 cap;
+
+	if (b->error != 0)
+		return (NULL);
+	if (len > WIRE_MAX_PAYLOAD || b->len + len > WIRE_MAX_PAYLOAD) {
+		b->error = -E2BIG;
+		return (NULL);
+	}
+	if (b->len + len > b->cap) {
+		cap = b->cap != 0 ? b->cap : 256;
+		while (cap < b->len + len)
+			cap *= 2;
+		if ((p = realloc(b->data, cap)) == NULL) {
+			b->error = -ENOMEM;
+			return (NULL);
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	p = b->data + b->len;
+	if (data != NULL && len != 0)
+		memcpy(p, data, len);
+	else if (len != 0)
+		memset(p, 0, len);
+	b->len += len;
+	return (p);
+}
+
+void
+wire_buf_pad(struct wire_buf *b, size_t align)
+{
+	size_t	pad;
+
+	pad = (align - (b->len & (align - 1))) & (align - 1);
+	if (pad != 0)
+		wire_buf_add(b, NULL, pad);
+}
+
+/* A sealed memfd holding len bytes of data, or -errno. */
+static int
+wire_bulk_make(const void *data, size_t len)
+{
+	const uint8_t	*p = data;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd, error;
+
+	fd = memfd_create("ioasid-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd == -1)
+		return (-errno);
+	while (off < len) {
+		n = pwrite(fd, p + off, len - off, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = n == -1 ? -errno : -EIO;
+			close(fd);
+			return (error);
+		}
+		off += n;
+	}
+	/* Sealing is hygiene only: the reader copies what it needs. */
+	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL);
+	return (fd);
+}
+
+int
+wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
+    const void *payload, size_t len, const int *fds, int nfds, int msgflags)
+{
+	struct wire_hdr	 hdr;
+	struct iovec	 iov[2];
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(int) *
+				    (WIRE_MAX_FDS + 1))];
+	} cbuf;
+	int		 all[WIRE_MAX_FDS + 1], nall = 0, bulk = -1, i;
+	ssize_t		 n;
+	size_t		 want;
+
+	if (nfds < 0 || nfds > WIRE_MAX_FDS || len > WIRE_MAX_PAYLOAD)
+		return (-EINVAL);
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = WIRE_MAGIC;
+	hdr.op = op;
+	hdr.flags = flags & ~WIRE_F_BULK;
+	hdr.seq = seq;
+	hdr.payload_len = len;
+
+	memset(&msg, 0, sizeof(msg));
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 1;
+	if (len > WIRE_INLINE_MAX) {
+		if ((bulk = wire_bulk_make(payload, len)) < 0)
+			return (bulk);
+		hdr.flags |= WIRE_F_BULK;
+		all[nall++] = bulk;
+	} else if (len != 0) {
+		iov[1].iov_base = (void *)(uintptr_t)payload;
+		iov[1].iov_len = len;
+		msg.msg_iovlen = 2;
+	}
+	for (i = 0; i < nfds; i++)
+		all[nall++] = fds[i];
+	if (nall != 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nall);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nall);
+		memcpy(CMSG_DATA(cm), all, sizeof(int) * nall);
+	}
+
+	want = sizeof(hdr) + (bulk == -1 ? len : 0);
+	do
+		n = sendmsg(sock, &msg, msgflags | MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	i = n == -1 ? -errno : 0;
+	if (bulk != -1)
+		close(bulk);
+	if (i != 0)
+		return (i);
+	if ((size_t)n != want)
+		return (-EMSGSIZE);
+	return (0);
+}
+
+void
+wire_msg_clear(struct wire_msg *m)
+{
+	int	i;
+
+	for (i = 0; i < m->nfds; i++) {
+		if (m->fds[i] != -1)
+			close(m->fds[i]);
+	}
+	free(m->payload);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+wire_msg_takefd(struct wire_msg *m, int i)
+{
+	int	fd;
+
+	if (i < 0 || i >= m->nfds)
+		return (-1);
+	fd = m->fds[i];
+	m->fds[i] = -1;
+	return (fd);
+}
+
+/*
+ * Read a bulk payload. The descriptor must be a shmem file (memfd), which
+ * F_GET_SEALS answers only for, so that reading it can never block the
+ * daemon on a pipe, a socket or a FUSE file the sender chose.
+ */
+static int
+wire_bulk_read(int fd, uint8_t *buf, size_t len)
+{
+	struct stat	st;
+	size_t		off = 0;
+	ssize_t		n;
+
+	if (fcntl(fd, F_GET_SEALS) == -1)
+		return (-EPROTO);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < 0 || (uint64_t)st.st_size < len)
+		return (-EPROTO);
+	while (off < len) {
+		n = pread(fd, buf + off, len - off, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-EPROTO);
+		off += n;
+	}
+	return (0);
+}
+
+int
+wire_recv(int sock, struct wire_msg *m, int msgflags)
+{
+	struct iovec	 iov[2];
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	struct ucred	 cred;
+	union {
+		struct cmsghdr	align;
+		char		buf[WIRE_CMSG_SPACE];
+	} cbuf;
+	int		 fds[WIRE_MAX_FDS + 1], nfds = 0, k, cnt, error, i;
+	uint8_t		*body, *big;
+	ssize_t		 n;
+
+	memset(m, 0, sizeof(*m));
+	if ((body = malloc(WIRE_INLINE_MAX)) == NULL)
+		return (-ENOMEM);
+
+	memset(&msg, 0, sizeof(msg));
+	iov[0].iov_base = &m->hdr;
+	iov[0].iov_len = sizeof(m->hdr);
+	iov[1].iov_base = body;
+	iov[1].iov_len = WIRE_INLINE_MAX;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	do
+		n = recvmsg(sock, &msg, msgflags | MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		error = -errno;
+		free(body);
+		return (error == -EWOULDBLOCK ? -EAGAIN : error);
+	}
+
+	/*
+	 * Collect every descriptor the kernel installed before looking at
+	 * anything else, so that each failure below can close them all.
+	 */
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+	    cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_RIGHTS) {
+			cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (k = 0; k < cnt; k++) {
+				memcpy(&i, CMSG_DATA(cm) + k * sizeof(int),
+				    sizeof(int));
+				if (nfds < (int)(sizeof(fds) / sizeof(fds[0])))
+					fds[nfds++] = i;
+				else
+					close(i);
+			}
+		} else if (cm->cmsg_type == SCM_CREDENTIALS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(cred))) {
+			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+			m->has_creds = 1;
+			m->pid = cred.pid;
+			m->uid = cred.uid;
+			m->gid = cred.gid;
+		}
+	}
+
+	error = -EPROTO;
+	if (n == 0 && nfds == 0) {
+		error = -ECONNRESET;
+		goto fail;
+	}
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0)
+		goto fail;
+	if ((size_t)n < sizeof(m->hdr) || m->hdr.magic != WIRE_MAGIC ||
+	    m->hdr.payload_len > WIRE_MAX_PAYLOAD)
+		goto fail;
+
+	if (m->hdr.flags & WIRE_F_BULK) {
+		if ((size_t)n != sizeof(m->hdr) || nfds == 0 ||
+		    m->hdr.payload_len <= WIRE_INLINE_MAX)
+			goto fail;
+		if ((big = malloc(m->hdr.payload_len)) == NULL) {
+			error = -ENOMEM;
+			goto fail;
+		}
+		if ((error = wire_bulk_read(fds[0], big,
+		    m->hdr.payload_len)) != 0) {
+			free(big);
+			goto fail;
+		}
+		free(body);
+		body = big;
+		close(fds[0]);
+		memmove(fds, fds + 1, sizeof(int) * (nfds - 1));
+		nfds--;
+	} else if ((size_t)n - sizeof(m->hdr) != m->hdr.payload_len)
+		goto fail;
+	if (nfds > WIRE_MAX_FDS)
+		goto fail;
+
+	m->payload = body;
+	m->len = m->hdr.payload_len;
+	memcpy(m->fds, fds, sizeof(int) * nfds);
+	m->nfds = nfds;
+	return (0);
+
+fail:
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	free(body);
+	memset(m, 0, sizeof(*m));
+	return (error);
+}
+
+void
+wire_cur_init(struct wire_cur *c, const void *p, size_t len)
+{
+	c->p = p;
+	c->left = len;
+	c->bad = 0;
+}
+
+const void *
+wire_cur_take(struct wire_cur *c, size_t len)
+{
+	const void	*p;
+
+	if (c->bad || len > c->left) {
+		c->bad = 1;
+		return (NULL);
+	}
+	p = c->p;
+	c->p += len;
+	c->left -= len;
+	return (p);
+}
+
+int
+wire_cur_get(struct wire_cur *c, void *out, size_t len)
+{
+	const void	*p;
+
+	if ((p = wire_cur_take(c, len)) == NULL)
+		return (-EPROTO);
+	memcpy(out, p, len);
+	return (0);
+}
+
+int
+wire_cur_align(struct wire_cur *c, const void *base, size_t align)
+{
+	size_t	off, pad;
+
+	off = c->p - (const uint8_t *)base;
+	pad = (align - (off & (align - 1))) & (align - 1);
+	if (wire_cur_take(c, pad) == NULL)
+		return (-EPROTO);
+	return (0);
+}
+
+int
+wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
+    struct wire_ioctl_req *rq)
+{
+	struct wire_cur	 c;
+	uint64_t	 need = 0;
+	unsigned int	 i;
+
+	memset(rq, 0, sizeof(*rq));
+	wire_cur_init(&c, payload, len);
+	if (wire_cur_get(&c, &rq->io, sizeof(rq->io)) != 0)
+		return (-EPROTO);
+	if (rq->io.nregions > WIRE_MAX_REGIONS ||
+	    rq->io.nfds > WIRE_MAX_FDS || rq->io.__reserved != 0)
+		return (-EPROTO);
+	for (i = 0; i < rq->io.nregions; i++) {
+		if (wire_cur_get(&c, &rq->regions[i],
+		    sizeof(rq->regions[i])) != 0)
+			return (-EPROTO);
+		if ((rq->regions[i].flags & ~WIRE_R_FAULT) != 0 ||
+		    rq->regions[i].len > WIRE_MAX_PAYLOAD ||
+		    (rq->regions[i].len != 0 &&
+		    rq->regions[i].uaddr + (rq->regions[i].len - 1) <
+		    rq->regions[i].uaddr))
+			return (-EPROTO);
+		if (!(rq->regions[i].flags & WIRE_R_FAULT))
+			need += rq->regions[i].len;
+	}
+	for (i = 0; i < rq->io.nfds; i++) {
+		if (wire_cur_get(&c, &rq->fds[i], sizeof(rq->fds[i])) != 0)
+			return (-EPROTO);
+		if (rq->fds[i].index < -1 || rq->fds[i].index >= nfds_msg)
+			return (-EPROTO);
+	}
+	/* The data must be exactly what the regions announce. */
+	if (need != c.left)
+		return (-EPROTO);
+	for (i = 0; i < rq->io.nregions; i++) {
+		if (rq->regions[i].flags & WIRE_R_FAULT)
+			continue;
+		rq->data[i] = wire_cur_take(&c, rq->regions[i].len);
+	}
+	return (0);
+}
