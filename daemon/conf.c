@@ -1,0 +1,671 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Reading ioasidd.conf.
+ *
+ * libinih splits the file into sections and "key = value" pairs; everything
+ * else is ours. The lines reach libinih through conf_read_line(), which
+ * counts them (so every message carries its line number), strips leading
+ * blanks (so an indented line is never taken as the continuation of the one
+ * before), and checks what libinih would only count: section headers,
+ * lines that are not "key = value", lines too long for its buffer.
+ *
+ * A key is found in conf_keys[] by bsearch on (section, name) and its value
+ * is parsed by its type into struct conf at the row's offset. Defaults are
+ * the same rows' values run through the same parser, so a default can never
+ * be something the file could not say.
+ *
+ * Sections are rows of conf_sections[]. Today there is only [daemon]; the
+ * named sections of later work ([iommu NAME], [device NAME]) go there too,
+ * and any section not in the table is an error, never silently skipped.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+
+/* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
+#define CONF_SUN_PATH_MAX	107
+
+struct conf_section {
+	const char	*name;
+	int		 named;		/* written [name INSTANCE] */
+};
+
+static const struct conf_section conf_sections[] = {
+	{ .name = "daemon", .named = 0 },
+	/*
+	 * Named sections of later work go here, for example
+	 *	{ .name = "iommu", .named = 1 },	[iommu NAME]
+	 *	{ .name = "device", .named = 1 },	[device NAME]
+	 * with a hook that allocates the instance when its header is read
+	 * and returns the base that its keys' offsets are relative to.
+	 */
+};
+
+static const char *const conf_log_levels[] = { "warn", "info", "debug", NULL };
+
+/* Sorted by section, then name: conf_key_find() uses bsearch. */
+const struct conf_key conf_keys[] = {
+	{ .section = "daemon", .name = "control-group", .type = CONF_GROUP,
+	  .offset = offsetof(struct conf, control_gid), .dflt = "" },
+	{ .section = "daemon", .name = "control-socket", .type = CONF_PATH,
+	  .offset = offsetof(struct conf, control_socket),
+	  .max = CONF_SUN_PATH_MAX, .dflt = "/run/ioasidd/control.sock",
+	  .flags = CONF_F_EMPTY },
+	{ .section = "daemon", .name = "log-level", .type = CONF_CHOICE,
+	  .offset = offsetof(struct conf, log_level),
+	  .choices = conf_log_levels, .dflt = "info",
+	  .flags = CONF_F_RELOAD },
+	{ .section = "daemon", .name = "node", .type = CONF_DEVNODE,
+	  .offset = offsetof(struct conf, node), .max = PATH_MAX - 1,
+	  .dflt = "", .flags = CONF_F_EMPTY },
+	{ .section = "daemon", .name = "node-group", .type = CONF_GROUP,
+	  .offset = offsetof(struct conf, node_gid), .dflt = "" },
+	{ .section = "daemon", .name = "node-mode", .type = CONF_MODE,
+	  .offset = offsetof(struct conf, node_mode), .min = 0, .max = 0777,
+	  .dflt = "0660" },
+	{ .section = "daemon", .name = "socket", .type = CONF_PATH,
+	  .offset = offsetof(struct conf, socket),
+	  .max = CONF_SUN_PATH_MAX, .dflt = "/run/ioasidd/iommu.sock" },
+	{ .section = "daemon", .name = "socket-group", .type = CONF_GROUP,
+	  .offset = offsetof(struct conf, socket_gid), .dflt = "" },
+	{ .section = "daemon", .name = "socket-mode", .type = CONF_MODE,
+	  .offset = offsetof(struct conf, socket_mode), .min = 0, .max = 0777,
+	  .dflt = "0660" },
+};
+const size_t conf_nkeys = nitems(conf_keys);
+
+/* While reading one file. */
+struct conf_parse {
+	struct conf	*conf;
+	FILE		*fp;
+	char		*buf;		/* getline's */
+	size_t		 bufsize;
+	int		 lineno;
+	int		 skip;		/* in a bad section: ignore its keys */
+	int		 oom;
+	int		 seen[nitems(conf_keys)];	/* line of each key */
+};
+
+static void	conf_error(struct conf *, int *, const char *, int,
+		    const char *, ...) printflike(5, 6);
+
+/*
+ * Record "prefix:line: message" (or "prefix: message" when line is 0).
+ * oom, if not NULL, is set when the message could not be kept.
+ */
+static void
+conf_error(struct conf *conf, int *oom, const char *prefix, int line,
+    const char *fmt, ...)
+{
+	va_list	  ap;
+	char	 *msg, *full, **v;
+	int	  rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		goto fail;
+	if (line > 0)
+		rc = asprintf(&full, "%s:%d: %s", prefix, line, msg);
+	else
+		rc = asprintf(&full, "%s: %s", prefix, msg);
+	free(msg);
+	if (rc == -1)
+		goto fail;
+	v = reallocarray(conf->errors, conf->nerrors + 1, sizeof *v);
+	if (v == NULL) {
+		free(full);
+		goto fail;
+	}
+	conf->errors = v;
+	conf->errors[conf->nerrors++] = full;
+	return;
+fail:
+	if (oom != NULL)
+		*oom = 1;
+}
+
+static int
+conf_key_cmp(const void *a, const void *b)
+{
+	const struct conf_key	*ka = a, *kb = b;
+	int			 c;
+
+	if ((c = strcmp(ka->section, kb->section)) != 0)
+		return (c);
+	return (strcmp(ka->name, kb->name));
+}
+
+const struct conf_key *
+conf_key_find(const char *section, const char *name)
+{
+	struct conf_key	k = { .section = section, .name = name };
+
+	return (bsearch(&k, conf_keys, conf_nkeys, sizeof conf_keys[0],
+	    conf_key_cmp));
+}
+
+static const struct conf_section *
+conf_section_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(conf_sections); i++) {
+		if (strcmp(conf_sections[i].name, name) == 0)
+			return (&conf_sections[i]);
+	}
+	return (NULL);
+}
+
+static void *
+conf_field(const struct conf *conf, const struct conf_key *k)
+{
+	return ((char *)conf + k->offset);
+}
+
+static int
+conf_has_space(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Parse value for key into conf. Returns 0, -ENOMEM, or -EINVAL with a
+ * message (without the key's name) in err.
+ */
+static int
+conf_key_set(struct conf *conf, const struct conf_key *k, const char *value,
+    char *err, size_t errlen)
+{
+	char		*s, *end, **sp;
+	unsigned long	 ul;
+	struct group	*gr;
+	size_t		 len, i;
+
+	len = strlen(value);
+	switch (k->type) {
+	case CONF_PATH:
+	case CONF_DEVNODE:
+		if (len == 0 && (k->flags & CONF_F_EMPTY) == 0) {
+			snprintf(err, errlen, "needs a value");
+			return (-EINVAL);
+		}
+		if (len == 0)
+			goto store;
+		if (conf_has_space(value)) {
+			snprintf(err, errlen, "must not contain blanks "
+			    "(comments go on their own line)");
+			return (-EINVAL);
+		}
+		if (k->type == CONF_PATH && value[0] != '/') {
+			snprintf(err, errlen, "must be an absolute path, "
+			    "not \"%s\"", value);
+			return (-EINVAL);
+		}
+		if (k->type == CONF_DEVNODE && (strncmp(value, "/dev/", 5) != 0 ||
+		    value[5] == '\0' || value[len - 1] == '/' ||
+		    strstr(value, "/../") != NULL ||
+		    strstr(value, "//") != NULL ||
+		    (len >= 3 && strcmp(value + len - 3, "/..") == 0))) {
+			snprintf(err, errlen, "must be a node under /dev/, "
+			    "like /dev/iommu, not \"%s\"", value);
+			return (-EINVAL);
+		}
+		if ((long)len > k->max) {
+			snprintf(err, errlen, "is %zu characters long; at most "
+			    "%ld fit", len, k->max);
+			return (-EINVAL);
+		}
+	store:
+		if ((s = strdup(value)) == NULL)
+			return (-ENOMEM);
+		sp = conf_field(conf, k);
+		free(*sp);
+		*sp = s;
+		return (0);
+	case CONF_MODE:
+		errno = 0;
+		ul = strtoul(value, &end, 8);
+		if (len == 0 || *end != '\0' || errno != 0 ||
+		    !isdigit((unsigned char)value[0]) ||
+		    ul < (unsigned long)k->min || ul > (unsigned long)k->max) {
+			snprintf(err, errlen, "must be an octal mode from "
+			    "%04lo to %04lo, not \"%s\"", (unsigned long)k->min,
+			    (unsigned long)k->max, value);
+			return (-EINVAL);
+		}
+		*(mode_t *)conf_field(conf, k) = (mode_t)ul;
+		return (0);
+	case CONF_GROUP:
+		if (len == 0) {
+			*(gid_t *)conf_field(conf, k) = (gid_t)-1;
+			return (0);
+		}
+		if (isdigit((unsigned char)value[0])) {
+			errno = 0;
+			ul = strtoul(value, &end, 10);
+			if (*end != '\0' || errno != 0 || ul >= UINT32_MAX) {
+				snprintf(err, errlen, "is not a group number: "
+				    "\"%s\"", value);
+				return (-EINVAL);
+			}
+			*(gid_t *)conf_field(conf, k) = (gid_t)ul;
+			return (0);
+		}
+		if ((gr = getgrnam(value)) == NULL) {
+			snprintf(err, errlen, "no such group \"%s\"", value);
+			return (-EINVAL);
+		}
+		*(gid_t *)conf_field(conf, k) = gr->gr_gid;
+		return (0);
+	case CONF_CHOICE:
+		for (i = 0; k->choices[i] != NULL; i++) {
+			if (strcmp(k->choices[i], value) == 0) {
+				*(int *)conf_field(conf, k) = (int)i;
+				return (0);
+			}
+		}
+		len = (size_t)snprintf(err, errlen, "must be one of");
+		for (i = 0; k->choices[i] != NULL && len < errlen; i++) {
+			len += (size_t)snprintf(err + len, errlen - len, "%s %s",
+			    i == 0 ? "" : ",", k->choices[i]);
+		}
+		if (len < errlen)
+			snprintf(err + len, errlen - len, ", not \"%s\"", value);
+		return (-EINVAL);
+	}
+	snprintf(err, errlen, "has an unknown type");
+	return (-EINVAL);
+}
+
+void
+conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
+    size_t len)
+{
+	const char	*s;
+	gid_t		 gid;
+	struct group	*gr;
+	int		 i;
+
+	switch (k->type) {
+	case CONF_PATH:
+	case CONF_DEVNODE:
+		s = *(char *const *)conf_field(conf, k);
+		snprintf(buf, len, "%s", s != NULL ? s : "");
+		return;
+	case CONF_MODE:
+		snprintf(buf, len, "%04o",
+		    (unsigned int)*(const mode_t *)conf_field(conf, k));
+		return;
+	case CONF_GROUP:
+		gid = *(const gid_t *)conf_field(conf, k);
+		if (gid == (gid_t)-1)
+			snprintf(buf, len, "%s", "");
+		else if ((gr = getgrgid(gid)) != NULL)
+			snprintf(buf, len, "%s", gr->gr_name);
+		else
+			snprintf(buf, len, "%u", (unsigned int)gid);
+		return;
+	case CONF_CHOICE:
+		i = *(const int *)conf_field(conf, k);
+		snprintf(buf, len, "%s", k->choices[i]);
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
+static void
+conf_key_clear(struct conf *conf, const struct conf_key *k)
+{
+	char	**sp;
+
+	if (k->type == CONF_PATH || k->type == CONF_DEVNODE) {
+		sp = conf_field(conf, k);
+		free(*sp);
+		*sp = NULL;
+	}
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t	i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf_nkeys; i++)
+		conf_key_clear(conf, &conf_keys[i]);
+	for (i = 0; i < conf->nerrors && conf->errors != NULL; i++)
+		free(conf->errors[i]);
+	free(conf->errors);
+	free(conf->path);
+	free(conf);
+}
+
+int
+conf_defaults(struct conf **confp)
+{
+	struct conf	*conf;
+	char		 err[256];
+	size_t		 i;
+	int		 rc;
+
+	*confp = NULL;
+	if ((conf = calloc(1, sizeof *conf)) == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < conf_nkeys; i++) {
+		rc = conf_key_set(conf, &conf_keys[i], conf_keys[i].dflt, err,
+		    sizeof err);
+		if (rc == -ENOMEM) {
+			conf_free(conf);
+			return (-ENOMEM);
+		}
+		if (rc != 0) {
+			/* A bad row in conf_keys[]: the unit tests catch it. */
+			fatalx("%s: default of %s: %s", __func__,
+			    conf_keys[i].name, err);
+		}
+	}
+	*confp = conf;
+	return (0);
+}
+
+/* The part of a section header between "[" and "]", checked. */
+static void
+conf_read_section(struct conf_parse *st, char *p)
+{
+	struct conf		*conf = st->conf;
+	const struct conf_section *sec;
+	char			*close, *name, *inst, *rest;
+
+	st->skip = 1;
+	if ((close = strchr(p, ']')) == NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "section header without \"]\"");
+		return;
+	}
+	*close = '\0';
+	for (rest = close + 1; isspace((unsigned char)*rest); rest++)
+		;
+	if (*rest != '\0' && *rest != '#' && *rest != ';') {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "unexpected text after section header");
+		return;
+	}
+	for (name = p + 1; isspace((unsigned char)*name); name++)
+		;
+	for (inst = name; *inst != '\0' && !isspace((unsigned char)*inst);
+	    inst++)
+		;
+	if (*inst != '\0') {
+		*inst++ = '\0';
+		while (isspace((unsigned char)*inst))
+			inst++;
+	}
+	rest = inst + strlen(inst);
+	while (rest > inst && isspace((unsigned char)rest[-1]))
+		*--rest = '\0';
+
+	if (*name == '\0') {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "empty section name");
+		return;
+	}
+	if ((sec = conf_section_find(name)) == NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "unknown section [%s]", name);
+		return;
+	}
+	if (!sec->named && *inst != '\0') {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "section [%s] takes no name", name);
+		return;
+	}
+	if (sec->named && *inst == '\0') {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "section [%s] needs a name: [%s NAME]", name, name);
+		return;
+	}
+	st->skip = 0;
+}
+
+/*
+ * libinih's reader: hand it the next line, checked and without leading
+ * blanks. A line we reject reaches it as an empty line.
+ */
+static char *
+conf_read_line(char *str, int num, void *arg)
+{
+	struct conf_parse	*st = arg;
+	struct conf		*conf = st->conf;
+	ssize_t			 n;
+	char			*p;
+	size_t			 len;
+
+	if ((n = getline(&st->buf, &st->bufsize, st->fp)) == -1)
+		return (NULL);
+	st->lineno++;
+	p = st->buf;
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		p[--n] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	len = strlen(p);
+	if ((size_t)n != (size_t)(p - st->buf) + len) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "NUL character in line");
+		*p = '\0';
+	} else if (len + 3 > (size_t)num) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "line too long (at most %d characters)", num - 3);
+		*p = '\0';
+	} else if (*p == '[') {
+		snprintf(str, (size_t)num, "%s", p);
+		conf_read_section(st, p);
+		return (str);
+	} else if (*p != '\0' && *p != '#' && *p != ';' &&
+	    strpbrk(p, "=:") == NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "expected \"key = value\"");
+		*p = '\0';
+	}
+	snprintf(str, (size_t)num, "%s", p);
+	return (str);
+}
+
+static int
+conf_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_parse	*st = arg;
+	struct conf		*conf = st->conf;
+	const struct conf_key	*k;
+	char			 err[256];
+	size_t			 idx;
+	int			 rc;
+
+	if (st->skip && *section != '\0')
+		return (1);
+	if (*section == '\0') {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "\"%s\" is outside any section; put it under [daemon]",
+		    name);
+		return (1);
+	}
+	if ((k = conf_key_find(section, name)) == NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "unknown key \"%s\" in [%s]", name, section);
+		return (1);
+	}
+	idx = (size_t)(k - conf_keys);
+	if (st->seen[idx] != 0) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "\"%s\" is already set on line %d", name, st->seen[idx]);
+		return (1);
+	}
+	st->seen[idx] = st->lineno;
+	rc = conf_key_set(conf, k, value, err, sizeof err);
+	if (rc == -ENOMEM)
+		st->oom = 1;
+	else if (rc != 0) {
+		conf_error(conf, &st->oom, conf->path, st->lineno, "%s %s",
+		    name, err);
+	}
+	return (1);
+}
+
+int
+conf_load(const char *path, struct conf **confp)
+{
+	struct conf_parse	 st;
+	struct conf		*conf;
+	int			 rc, saved_errno;
+
+	*confp = NULL;
+	if ((rc = conf_defaults(&conf)) != 0)
+		return (rc);
+	if ((conf->path = strdup(path)) == NULL) {
+		conf_free(conf);
+		return (-ENOMEM);
+	}
+
+	memset(&st, 0, sizeof st);
+	st.conf = conf;
+	if ((st.fp = fopen(path, "r")) == NULL) {
+		saved_errno = errno;
+		conf_error(conf, NULL, path, 0, "%s", strerror(saved_errno));
+		*confp = conf;
+		return (-saved_errno);
+	}
+	/* Our reader already reported what libinih would count as errors. */
+	rc = ini_parse_stream(conf_read_line, &st, conf_handler, &st);
+	saved_errno = errno;
+	if (ferror(st.fp)) {
+		conf_error(conf, &st.oom, path, 0, "read error: %s",
+		    strerror(saved_errno));
+	}
+	fclose(st.fp);
+	free(st.buf);
+	if (rc == -2)
+		st.oom = 1;
+	if (st.oom) {
+		conf_free(conf);
+		return (-ENOMEM);
+	}
+	*confp = conf;
+	return (conf->nerrors == 0 ? 0 : -EINVAL);
+}
+
+int
+conf_override(struct conf *conf, const char *arg)
+{
+	const struct conf_key	*k;
+	const char		*eq, *dot;
+	char			 section[64], name[64], err[256];
+	int			 rc, oom = 0;
+
+	if ((eq = strchr(arg, '=')) == NULL) {
+		conf_error(conf, &oom, "-o", 0, "%s: expected key=value", arg);
+		return (-EINVAL);
+	}
+	dot = memchr(arg, '.', (size_t)(eq - arg));
+	if (dot == NULL) {
+		snprintf(section, sizeof section, "daemon");
+		snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+	} else {
+		snprintf(section, sizeof section, "%.*s", (int)(dot - arg),
+		    arg);
+		snprintf(name, sizeof name, "%.*s", (int)(eq - dot - 1),
+		    dot + 1);
+	}
+	if ((k = conf_key_find(section, name)) == NULL) {
+		conf_error(conf, &oom, "-o", 0, "%s: unknown key \"%s\" in "
+		    "[%s]", arg, name, section);
+		return (-EINVAL);
+	}
+	rc = conf_key_set(conf, k, eq + 1, err, sizeof err);
+	if (rc == -ENOMEM)
+		return (rc);
+	if (rc != 0) {
+		conf_error(conf, &oom, "-o", 0, "%s: %s %s", arg, name, err);
+		return (-EINVAL);
+	}
+	return (0);
+}
+
+size_t
+conf_diff(const struct conf *old, const struct conf *new,
+    struct conf_change *changes, size_t max)
+{
+	struct conf_change	 c;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < conf_nkeys; i++) {
+		c.key = &conf_keys[i];
+		conf_key_format(old, c.key, c.old, sizeof c.old);
+		conf_key_format(new, c.key, c.new, sizeof c.new);
+		if (strcmp(c.old, c.new) == 0)
+			continue;
+		if (n < max)
+			changes[n] = c;
+		n++;
+	}
+	return (n);
+}
+
+void
+conf_take_reloadable(struct conf *dst, struct conf *src)
+{
+	const struct conf_key	*k;
+	char			**a, **b, *t;
+	size_t			 i;
+
+	for (i = 0; i < conf_nkeys; i++) {
+		k = &conf_keys[i];
+		if ((k->flags & CONF_F_RELOAD) == 0)
+			continue;
+		switch (k->type) {
+		case CONF_PATH:
+		case CONF_DEVNODE:
+			a = conf_field(dst, k);
+			b = conf_field(src, k);
+			t = *a;
+			*a = *b;
+			*b = t;
+			break;
+		case CONF_MODE:
+			*(mode_t *)conf_field(dst, k) =
+			    *(mode_t *)conf_field(src, k);
+			break;
+		case CONF_GROUP:
+			*(gid_t *)conf_field(dst, k) =
+			    *(gid_t *)conf_field(src, k);
+			break;
+		case CONF_CHOICE:
+			*(int *)conf_field(dst, k) =
+			    *(int *)conf_field(src, k);
+			break;
+		}
+	}
+}

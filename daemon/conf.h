@@ -1,0 +1,116 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The configuration file (ioasidd.conf): an INI file read with libinih.
+ *
+ * Every key is one row of conf_keys[] (conf.c) giving its section, type,
+ * where it lives in struct conf, its limits, its default and whether a
+ * running daemon can take a new value on SIGHUP. Adding a key is adding a
+ * field here and a row there.
+ *
+ * Loading never stops at the first mistake: every error is collected as
+ * "file:line: message" in conf->errors, so that one run of "ioasidd -n"
+ * shows them all.
+ */
+#ifndef IOASIDD_CONF_H
+#define IOASIDD_CONF_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+enum conf_type {
+	CONF_PATH,		/* absolute path; "" allowed with CONF_F_EMPTY */
+	CONF_DEVNODE,		/* a path under /dev/ */
+	CONF_MODE,		/* octal permission bits */
+	CONF_GROUP,		/* group name or number; "" is (gid_t)-1 */
+	CONF_CHOICE,		/* one word of choices[], stored as its index */
+};
+
+#define CONF_F_RELOAD	0x1	/* a running daemon takes it on SIGHUP */
+#define CONF_F_EMPTY	0x2	/* "" is allowed (means "none") */
+
+struct conf_key {
+	const char		*section;
+	const char		*name;
+	enum conf_type		 type;
+	size_t			 offset;	/* in struct conf */
+	long			 min, max;	/* CONF_MODE: value; paths: len */
+	const char *const	*choices;	/* CONF_CHOICE, NULL-terminated */
+	const char		*dflt;		/* in file syntax */
+	int			 flags;		/* CONF_F_* */
+};
+
+struct conf {
+	char		*path;		/* the file read, for messages */
+
+	/* [daemon] */
+	char		*socket;	/* the iommufd socket transport */
+	mode_t		 socket_mode;
+	gid_t		 socket_gid;	/* (gid_t)-1: leave as created */
+	int		 log_level;	/* LOG_LEVEL_* */
+	char		*control_socket;	/* "": no control socket */
+	gid_t		 control_gid;	/* may use the control socket */
+	char		*node;		/* CUSE device node; "": none */
+	mode_t		 node_mode;
+	gid_t		 node_gid;
+
+	/*
+	 * Later: the [iommu NAME] and [device NAME] sections, each a list
+	 * of its own structs (see conf_sections[] in conf.c).
+	 */
+
+	/* "file:line: message", in file order. */
+	char		**errors;
+	size_t		 nerrors;
+};
+
+/* One key whose value differs between two configurations. */
+struct conf_change {
+	const struct conf_key	*key;
+	char			 old[128];
+	char			 new[128];
+};
+
+extern const struct conf_key	conf_keys[];
+extern const size_t		conf_nkeys;
+
+/*
+ * Read path into a new configuration stored in *confp, starting from the
+ * defaults. Returns 0, or -EINVAL if the file had errors (conf->errors says
+ * which), or -errno if it could not be read (the error is in conf->errors
+ * too). -ENOMEM leaves *confp NULL; in every other case the caller owns
+ * *confp and must conf_free() it.
+ */
+int	conf_load(const char *path, struct conf **confp);
+/* A configuration holding only the defaults: 0 or -ENOMEM. */
+int	conf_defaults(struct conf **confp);
+void	conf_free(struct conf *);
+
+/*
+ * Apply "key=value" or "section.key=value" on top of a loaded file (the
+ * -o option). On error, records "-o ARG: message" in conf->errors and
+ * returns -EINVAL.
+ */
+int	conf_override(struct conf *, const char *arg);
+
+/* The row for section.name, or NULL. */
+const struct conf_key	*conf_key_find(const char *section, const char *name);
+/* A key's value in file syntax. */
+void	conf_key_format(const struct conf *, const struct conf_key *,
+	    char *buf, size_t len);
+
+/*
+ * Compare two configurations key by key. Stores up to max changes and
+ * returns how many keys differ.
+ */
+size_t	conf_diff(const struct conf *old, const struct conf *new,
+	    struct conf_change *changes, size_t max);
+/*
+ * Take the reloadable keys of src into dst, leaving the others as they are
+ * (what SIGHUP does with the running configuration).
+ */
+void	conf_take_reloadable(struct conf *dst, struct conf *src);
+
+#endif /* IOASIDD_CONF_H */

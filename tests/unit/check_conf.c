@@ -1,0 +1,339 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The configuration reader: defaults, a good file, every kind of error with
+ * its line number, several errors reported at once, -o overrides, and the
+ * reload comparison.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "conf.h"
+#include "log.h"
+#include "suites.h"
+
+static char	conf_tmp[64];
+
+/* Write text to a fresh temporary file and load it. */
+static int
+load_text(const char *text, struct conf **confp)
+{
+	int	fd;
+
+	snprintf(conf_tmp, sizeof conf_tmp, "/tmp/check_conf.XXXXXX");
+	fd = mkstemp(conf_tmp);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return (conf_load(conf_tmp, confp));
+}
+
+static void
+unload(struct conf *conf)
+{
+	conf_free(conf);
+	unlink(conf_tmp);
+}
+
+/* True when some error is "<file>:<line>: ...needle...". */
+static int
+has_error(const struct conf *conf, int line, const char *needle)
+{
+	char	prefix[128];
+	size_t	i;
+
+	snprintf(prefix, sizeof prefix, "%s:%d: ", conf->path, line);
+	for (i = 0; i < conf->nerrors; i++) {
+		if (strncmp(conf->errors[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(conf->errors[i], needle) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+START_TEST(conf_test_table_sorted)
+{
+	size_t	i;
+	int	c;
+
+	for (i = 1; i < conf_nkeys; i++) {
+		c = strcmp(conf_keys[i - 1].section, conf_keys[i].section);
+		if (c == 0)
+			c = strcmp(conf_keys[i - 1].name, conf_keys[i].name);
+		ck_assert_msg(c < 0, "conf_keys[] not sorted at %s",
+		    conf_keys[i].name);
+	}
+	for (i = 0; i < conf_nkeys; i++) {
+		ck_assert_ptr_eq(conf_key_find(conf_keys[i].section,
+		    conf_keys[i].name), &conf_keys[i]);
+	}
+	ck_assert_ptr_null(conf_key_find("daemon", "nosuch"));
+}
+END_TEST
+
+START_TEST(conf_test_defaults)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(conf_defaults(&conf), 0);
+	ck_assert_str_eq(conf->socket, "/run/ioasidd/iommu.sock");
+	ck_assert_str_eq(conf->control_socket, "/run/ioasidd/control.sock");
+	ck_assert_int_eq(conf->socket_mode, 0660);
+	ck_assert_int_eq(conf->socket_gid, (gid_t)-1);
+	ck_assert_int_eq(conf->control_gid, (gid_t)-1);
+	ck_assert_int_eq(conf->log_level, LOG_LEVEL_INFO);
+	ck_assert_str_eq(conf->node, "");
+	ck_assert_int_eq(conf->node_mode, 0660);
+	ck_assert_int_eq(conf->node_gid, (gid_t)-1);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	conf_free(conf);
+
+	/* An empty file is the defaults. */
+	ck_assert_int_eq(load_text("", &conf), 0);
+	ck_assert_str_eq(conf->socket, "/run/ioasidd/iommu.sock");
+	unload(conf);
+}
+END_TEST
+
+START_TEST(conf_test_good)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(load_text(
+	    "# comment\n"
+	    "; another\n"
+	    "\n"
+	    "[daemon]\n"
+	    "  socket = /tmp/x/iommu.sock\n"
+	    "socket-mode=0600\n"
+	    "socket-group = 0\n"
+	    "log-level = debug\n"
+	    "control-socket =\n"
+	    "control-group = 4242\n"
+	    "node = /dev/iommu-emu\n"
+	    "node-mode = 666\n"
+	    "\tnode-group = root\n", &conf), 0);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	ck_assert_str_eq(conf->socket, "/tmp/x/iommu.sock");
+	ck_assert_int_eq(conf->socket_mode, 0600);
+	ck_assert_int_eq(conf->socket_gid, 0);
+	ck_assert_int_eq(conf->log_level, LOG_LEVEL_DEBUG);
+	ck_assert_str_eq(conf->control_socket, "");
+	ck_assert_int_eq(conf->control_gid, 4242);
+	ck_assert_str_eq(conf->node, "/dev/iommu-emu");
+	ck_assert_int_eq(conf->node_mode, 0666);
+	ck_assert_int_eq(conf->node_gid, 0);
+	unload(conf);
+}
+END_TEST
+
+/* One bad line per entry: the text, and what the message must say. */
+static const struct {
+	const char	*line;
+	const char	*msg;
+} conf_bad[] = {
+	{ "nosuch = 1", "unknown key \"nosuch\" in [daemon]" },
+	{ "socket = relative/path", "must be an absolute path" },
+	{ "socket =", "socket needs a value" },
+	{ "socket = /tmp/a # comment", "must not contain blanks" },
+	{ "socket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  "at most 107 fit" },
+	{ "socket-mode = 0999", "octal mode" },
+	{ "socket-mode = 01777", "octal mode" },
+	{ "socket-mode = -1", "octal mode" },
+	{ "socket-mode =", "octal mode" },
+	{ "socket-group = no-such-group-here", "no such group" },
+	{ "socket-group = 12x", "not a group number" },
+	{ "log-level = loud", "must be one of warn, info, debug" },
+	{ "node = iommu", "must be a node under /dev/" },
+	{ "node = /dev/", "must be a node under /dev/" },
+	{ "node = /dev/../etc/passwd", "must be a node under /dev/" },
+	{ "just words", "expected \"key = value\"" },
+	{ "[nosuch]", "unknown section [nosuch]" },
+	{ "[daemon extra]", "section [daemon] takes no name" },
+	{ "[daemon", "without \"]\"" },
+	{ "[]", "empty section name" },
+	{ "[daemon] junk", "unexpected text after section header" },
+};
+
+START_TEST(conf_test_each_error)
+{
+	struct conf	*conf;
+	char		 text[512];
+
+	/* Line 3, after a comment and the header. */
+	snprintf(text, sizeof text, "# bad line below\n[daemon]\n%s\n",
+	    conf_bad[_i].line);
+	ck_assert_int_eq(load_text(text, &conf), -EINVAL);
+	ck_assert_msg(has_error(conf, 3, conf_bad[_i].msg),
+	    "\"%s\": wanted \"%s\" on line 3, got \"%s\"", conf_bad[_i].line,
+	    conf_bad[_i].msg, conf->nerrors > 0 ? conf->errors[0] : "");
+	ck_assert_uint_eq(conf->nerrors, 1);
+	unload(conf);
+}
+END_TEST
+
+START_TEST(conf_test_many_errors)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(load_text(
+	    "socket = /tmp/a\n"			/* 1: outside */
+	    "[daemon]\n"
+	    "socket = /tmp/b\n"
+	    "socket = /tmp/c\n"			/* 4: twice */
+	    "log-level = loud\n"		/* 5 */
+	    "[iommu vtd0]\n"			/* 6: not yet known */
+	    "model = vtd\n"			/* 7: skipped, no noise */
+	    "[daemon]\n"
+	    "socket-mode = 8\n"			/* 9 */
+	    "x\n"				/* 10 */
+	    "\n"
+	    "\n", &conf), -EINVAL);
+	ck_assert_uint_eq(conf->nerrors, 6);
+	ck_assert(has_error(conf, 1, "outside any section"));
+	ck_assert(has_error(conf, 4, "already set on line 3"));
+	ck_assert(has_error(conf, 5, "log-level must be one of"));
+	ck_assert(has_error(conf, 6, "unknown section [iommu]"));
+	ck_assert(has_error(conf, 9, "octal mode"));
+	ck_assert(has_error(conf, 10, "expected"));
+	/* In file order. */
+	ck_assert(strstr(conf->errors[0], ":1: ") != NULL);
+	ck_assert(strstr(conf->errors[5], ":10: ") != NULL);
+	unload(conf);
+}
+END_TEST
+
+START_TEST(conf_test_long_line)
+{
+	struct conf	*conf;
+	char		 text[1024];
+
+	memset(text, 0, sizeof text);
+	strcpy(text, "[daemon]\n# ");
+	memset(text + strlen(text), 'x', 600);
+	strcat(text, "\nlog-level = bad\n");
+	ck_assert_int_eq(load_text(text, &conf), -EINVAL);
+	ck_assert(has_error(conf, 2, "line too long"));
+	/* The rest of the long line is not read as a line of its own. */
+	ck_assert(has_error(conf, 3, "log-level"));
+	ck_assert_uint_eq(conf->nerrors, 2);
+	unload(conf);
+}
+END_TEST
+
+START_TEST(conf_test_missing_file)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(conf_load("/nonexistent/ioasidd.conf", &conf),
+	    -ENOENT);
+	ck_assert_uint_eq(conf->nerrors, 1);
+	ck_assert_str_eq(conf->errors[0],
+	    "/nonexistent/ioasidd.conf: No such file or directory");
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(conf_test_shipped)
+{
+	struct conf	*conf, *dflt;
+	size_t		 n;
+
+	/* The shipped file states the defaults and nothing else. */
+	ck_assert_int_eq(conf_load("ioasidd.conf", &conf), 0);
+	ck_assert_int_eq(conf_defaults(&dflt), 0);
+	n = conf_diff(dflt, conf, NULL, 0);
+	ck_assert_uint_eq(n, 0);
+	conf_free(dflt);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(conf_test_override)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(conf_defaults(&conf), 0);
+	ck_assert_int_eq(conf_override(conf, "socket=/tmp/s"), 0);
+	ck_assert_int_eq(conf_override(conf, "daemon.log-level=warn"), 0);
+	ck_assert_str_eq(conf->socket, "/tmp/s");
+	ck_assert_int_eq(conf->log_level, LOG_LEVEL_WARN);
+	ck_assert_int_eq(conf_override(conf, "socket"), -EINVAL);
+	ck_assert_int_eq(conf_override(conf, "bogus=1"), -EINVAL);
+	ck_assert_int_eq(conf_override(conf, "socket-mode=9"), -EINVAL);
+	ck_assert_uint_eq(conf->nerrors, 3);
+	ck_assert_str_eq(conf->errors[0], "-o: socket: expected key=value");
+	ck_assert(strstr(conf->errors[1], "unknown key \"bogus\"") != NULL);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(conf_test_diff)
+{
+	struct conf		*a, *b;
+	struct conf_change	 ch[4];
+	size_t			 n;
+
+	ck_assert_int_eq(conf_defaults(&a), 0);
+	ck_assert_int_eq(conf_defaults(&b), 0);
+	ck_assert_uint_eq(conf_diff(a, b, ch, nitems(ch)), 0);
+
+	ck_assert_int_eq(conf_override(b, "log-level=debug"), 0);
+	ck_assert_int_eq(conf_override(b, "socket=/tmp/new"), 0);
+	n = conf_diff(a, b, ch, nitems(ch));
+	ck_assert_uint_eq(n, 2);
+	/* In table order: log-level, then socket. */
+	ck_assert_str_eq(ch[0].key->name, "log-level");
+	ck_assert(ch[0].key->flags & CONF_F_RELOAD);
+	ck_assert_str_eq(ch[0].old, "info");
+	ck_assert_str_eq(ch[0].new, "debug");
+	ck_assert_str_eq(ch[1].key->name, "socket");
+	ck_assert(!(ch[1].key->flags & CONF_F_RELOAD));
+	ck_assert_str_eq(ch[1].new, "/tmp/new");
+	/* Only one slot: the count is still the whole. */
+	ck_assert_uint_eq(conf_diff(a, b, ch, 1), 2);
+
+	conf_take_reloadable(a, b);
+	ck_assert_int_eq(a->log_level, LOG_LEVEL_DEBUG);
+	ck_assert_str_eq(a->socket, "/run/ioasidd/iommu.sock");
+	ck_assert_uint_eq(conf_diff(a, b, ch, nitems(ch)), 1);
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("conf");
+	tc = tcase_create("load");
+	tcase_add_test(tc, conf_test_table_sorted);
+	tcase_add_test(tc, conf_test_defaults);
+	tcase_add_test(tc, conf_test_good);
+	tcase_add_loop_test(tc, conf_test_each_error, 0, nitems(conf_bad));
+	tcase_add_test(tc, conf_test_many_errors);
+	tcase_add_test(tc, conf_test_long_line);
+	tcase_add_test(tc, conf_test_missing_file);
+	tcase_add_test(tc, conf_test_shipped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_add_test(tc, conf_test_override);
+	tcase_add_test(tc, conf_test_diff);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+SUITE(conf_suite)
