@@ -51,7 +51,7 @@ ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
 # The core: everything in daemon/ except main(), plus the shared proto code.
 CORE_SRCS	:= $(filter-out daemon/ioasidd.c, \
 		   $(wildcard daemon/*.c daemon/hw/*.c daemon/transport/*.c)) \
-		   proto/uapi.c proto/wire.c
+		   proto/uapi.c proto/wire.c proto/ctl.c
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(B)/%.o)
 CLIENT_COMMON	:= client/chan.c proto/uapi.c proto/wire.c
 TEST_SRCS	:= $(wildcard tests/unit/*.c)
