@@ -1,0 +1,896 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The client end of the ioasidd socket (see chan.h and proto/wire.h).
+ *
+ * Descriptors and channels. The descriptor a program holds is the context
+ * socket itself, so dup(), fork(), exec() and close() need nothing from us.
+ * What we keep is a small table, keyed by the socket's inode, that says how
+ * this process talks to each context: directly on the context socket when
+ * this process opened it, or on a private channel (a socketpair whose other
+ * end the daemon holds) otherwise. The table belongs to one process: the
+ * first call in a new process (getpid() differs) closes the channels it
+ * inherited, which are its parent's, and forgets that the parent opened
+ * anything, so that every process gets its own channel. That works after
+ * fork(), raw clone() and vfork() alike, with no atfork handler.
+ *
+ * Locking. chan_tlock guards the table and the socket cache; each entry's
+ * lock serialises the request/reply exchange on its socket, so two threads
+ * never wait for replies on the same socket. Signals are blocked and
+ * cancellation is disabled for the exchange, so a handler cannot start a
+ * second ioctl on a channel that is half-way through one, and a reply is
+ * never left behind for the next caller.
+ *
+ * Caller memory is read and written with process_vm_readv/writev on our own
+ * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
+ * out, a failed write on the way back) and never a crash.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "uapi.h"
+#include "wire.h"
+
+/* Entries in the table; an old one is recycled when it is full. */
+#define CHAN_MAX		64
+/* Socket identities remembered by chan_is_ours(). */
+#define CHAN_CACHE		64
+/* Socket paths we have connected to. */
+#define CHAN_PATHS		8
+/*
+ * The most of a struct we send when its size field is larger than the
+ * struct; the kernel would check every byte past its own size is zero, and
+ * a caller asking for more than this gets EFAULT instead.
+ */
+#define CHAN_STRUCT_MAX		(16u << 20)
+
+struct chan {
+	int		 used;
+	dev_t		 dev;		/* context socket identity */
+	ino_t		 ino;
+	int		 direct;	/* this process opened it */
+	int		 chfd;		/* private channel, or -1 */
+	ino_t		 chino;		/* its identity */
+	uint32_t	 seq;
+	unsigned long	 stamp;		/* last use, for recycling */
+	pthread_mutex_t	 lock;		/* the exchange */
+};
+
+struct chan_known {
+	dev_t		 dev;
+	ino_t		 ino;
+	int		 ours;
+};
+
+static pthread_mutex_t	chan_tlock = PTHREAD_MUTEX_INITIALIZER;
+static struct chan	chan_tab[CHAN_MAX];
+static unsigned long	chan_clock;
+static struct chan_known chan_cache[CHAN_CACHE];
+static unsigned int	chan_ncache, chan_cache_next;
+static char		chan_paths[CHAN_PATHS][sizeof(((struct sockaddr_un *)
+			    0)->sun_path)];
+static unsigned int	chan_npaths;
+/* The process the table belongs to; 0 before the first call. */
+static pid_t		chan_owner;
+/* Held while a new process takes the table over. */
+static int		chan_fixing;
+
+/* Signals blocked and cancellation off around one exchange. */
+struct chan_guard {
+	sigset_t	old;
+	int		cancel;
+};
+
+static void
+chan_guard_enter(struct chan_guard *g)
+{
+	sigset_t	all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &g->old);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &g->cancel);
+}
+
+static void
+chan_guard_leave(struct chan_guard *g)
+{
+	int	dummy;
+
+	pthread_setcancelstate(g->cancel, &dummy);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+const char *
+chan_default_path(void)
+{
+	const char	*p;
+
+	p = secure_getenv(WIRE_ENV_SOCKET);
+	if (p == NULL || *p == '\0')
+		p = WIRE_DEFAULT_SOCKET;
+	return (p);
+}
+
+/* The identity of a descriptor: 0, or -errno. */
+static int
+chan_ident(int fd, dev_t *dev, ino_t *ino, mode_t *mode)
+{
+	struct stat	st;
+
+	*dev = 0;
+	*ino = 0;
+	if (fstat(fd, &st) == -1)
+		return (-errno);
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	if (mode != NULL)
+		*mode = st.st_mode;
+	return (0);
+}
+
+/* Open our own /proc/self/mem without going through any open() wrapper. */
+static int
+chan_memfd(void)
+{
+	long	fd;
+
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/mem",
+	    O_RDWR | O_CLOEXEC);
+	return (fd < 0 ? -1 : (int)fd);
+}
+
+/*
+ * The first call in a new process: forget the parent's view. Channels the
+ * parent made are closed (if the number still holds the same socket; a
+ * program may have closed and reused it), and contexts the parent opened
+ * are reached through new private channels from now on.
+ */
+static void
+chan_takeover(void)
+{
+	struct chan	*c;
+	dev_t		 dev;
+	ino_t		 ino;
+	pid_t		 me;
+	unsigned int	 i;
+
+	me = getpid();
+	if (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE) == me)
+		return;
+	while (__atomic_exchange_n(&chan_fixing, 1, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
+	if (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE) != me) {
+		/* Locks may have been held by threads that did not follow. */
+		pthread_mutex_init(&chan_tlock, NULL);
+		for (i = 0; i < CHAN_MAX; i++) {
+			c = &chan_tab[i];
+			pthread_mutex_init(&c->lock, NULL);
+			if (!c->used)
+				continue;
+			if (c->chfd != -1 &&
+			    chan_ident(c->chfd, &dev, &ino, NULL) == 0 &&
+			    ino == c->chino)
+				close(c->chfd);
+			c->chfd = -1;
+			c->direct = 0;
+		}
+		__atomic_store_n(&chan_owner, me, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&chan_fixing, 0, __ATOMIC_RELEASE);
+}
+
+/* Remember a socket's verdict; chan_tlock held. */
+static void
+chan_cache_put(dev_t dev, ino_t ino, int ours)
+{
+	struct chan_known	*k;
+	unsigned int		 i;
+
+	for (i = 0; i < chan_ncache; i++) {
+		k = &chan_cache[i];
+		if (k->dev == dev && k->ino == ino) {
+			k->ours = ours;
+			return;
+		}
+	}
+	if (chan_ncache < CHAN_CACHE)
+		k = &chan_cache[chan_ncache++];
+	else {
+		k = &chan_cache[chan_cache_next];
+		chan_cache_next = (chan_cache_next + 1) % CHAN_CACHE;
+	}
+	k->dev = dev;
+	k->ino = ino;
+	k->ours = ours;
+}
+
+/* Remember a path the daemon answers on; chan_tlock held. */
+static void
+chan_path_add(const char *path)
+{
+	unsigned int	i;
+
+	if (strlen(path) >= sizeof(chan_paths[0]))
+		return;
+	for (i = 0; i < chan_npaths; i++) {
+		if (strcmp(chan_paths[i], path) == 0)
+			return;
+	}
+	if (chan_npaths == CHAN_PATHS)
+		return;
+	snprintf(chan_paths[chan_npaths++], sizeof(chan_paths[0]), "%s", path);
+}
+
+/* Is this socket's peer one of our daemons? chan_tlock held. */
+static int
+chan_peer_ours(int fd)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len = sizeof(sun);
+	const char		*def;
+	char			path[sizeof(sun.sun_path) + 1];
+	unsigned int		i;
+	int			type;
+	socklen_t		tlen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
+	    type != SOCK_SEQPACKET)
+		return (0);
+	memset(&sun, 0, sizeof(sun));
+	if (getpeername(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un,
+	    sun_path) || sun.sun_path[0] == '\0')
+		return (0);
+	len -= offsetof(struct sockaddr_un, sun_path);
+	memcpy(path, sun.sun_path, len);
+	path[len] = '\0';
+	for (i = 0; i < chan_npaths; i++) {
+		if (strcmp(path, chan_paths[i]) == 0)
+			return (1);
+	}
+	def = chan_default_path();
+	return (strcmp(path, def) == 0);
+}
+
+int
+chan_is_ours(int fd)
+{
+	dev_t		dev;
+	ino_t		ino;
+	mode_t		mode;
+	unsigned int	i;
+	int		ours, saved = errno;
+
+	if (fd < 0 || chan_ident(fd, &dev, &ino, &mode) != 0 ||
+	    !S_ISSOCK(mode)) {
+		errno = saved;
+		return (0);
+	}
+	chan_takeover();
+	pthread_mutex_lock(&chan_tlock);
+	for (i = 0; i < chan_ncache; i++) {
+		if (chan_cache[i].dev == dev && chan_cache[i].ino == ino) {
+			ours = chan_cache[i].ours;
+			pthread_mutex_unlock(&chan_tlock);
+			errno = saved;
+			return (ours);
+		}
+	}
+	ours = chan_peer_ours(fd);
+	chan_cache_put(dev, ino, ours);
+	pthread_mutex_unlock(&chan_tlock);
+	errno = saved;
+	return (ours);
+}
+
+/* Release what an entry holds; its lock held (or nobody else sees it). */
+static void
+chan_entry_reset(struct chan *c)
+{
+	dev_t	dev;
+	ino_t	ino;
+
+	if (c->chfd != -1 && chan_ident(c->chfd, &dev, &ino, NULL) == 0 &&
+	    ino == c->chino)
+		close(c->chfd);
+	c->chfd = -1;
+	c->direct = 0;
+	c->seq = 0;
+}
+
+/*
+ * The entry for the socket (dev, ino), made if needed. Returns it locked
+ * (its exchange lock), or NULL if the table cannot be used.
+ */
+static struct chan *
+chan_entry(dev_t dev, ino_t ino, int direct)
+{
+	struct chan	*c, *old = NULL, *freec = NULL;
+	unsigned int	 i;
+
+	pthread_mutex_lock(&chan_tlock);
+	for (i = 0; i < CHAN_MAX; i++) {
+		c = &chan_tab[i];
+		if (!c->used) {
+			if (freec == NULL)
+				freec = c;
+			continue;
+		}
+		if (c->dev == dev && c->ino == ino)
+			goto found;
+		if (old == NULL || c->stamp < old->stamp)
+			old = c;
+	}
+	c = freec != NULL ? freec : old;
+	pthread_mutex_lock(&c->lock);
+	if (c->used)
+		chan_entry_reset(c);
+	c->used = 1;
+	c->dev = dev;
+	c->ino = ino;
+	c->direct = direct;
+	c->chfd = -1;
+	c->seq = 0;
+	c->stamp = ++chan_clock;
+	pthread_mutex_unlock(&chan_tlock);
+	return (c);
+
+found:
+	c->stamp = ++chan_clock;
+	pthread_mutex_unlock(&chan_tlock);
+	pthread_mutex_lock(&c->lock);
+	/* Recycled while we waited: start again. */
+	if (!c->used || c->dev != dev || c->ino != ino) {
+		pthread_mutex_unlock(&c->lock);
+		return (chan_entry(dev, ino, direct));
+	}
+	if (direct && !c->direct) {
+		/* A new open that got a recycled inode. */
+		chan_entry_reset(c);
+		c->direct = 1;
+	}
+	return (c);
+}
+
+int
+chan_open(const char *path, int oflags)
+{
+	struct sockaddr_un	 sun;
+	struct chan_guard	 g;
+	struct wire_hello	 hello;
+	struct wire_hello_reply	 hr;
+	struct wire_msg		 m;
+	struct chan		*c;
+	socklen_t		 len;
+	dev_t			 dev;
+	ino_t			 ino;
+	int			 fd, memfd, error;
+
+	if (path == NULL)
+		path = chan_default_path();
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+
+	chan_takeover();
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (-1);
+	chan_guard_enter(&g);
+	do
+		error = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	while (error == -1 && errno == EINTR);
+	if (error == -1) {
+		error = -errno;
+		goto fail;
+	}
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = WIRE_VERSION;
+	memfd = chan_memfd();
+	error = wire_send(fd, WIRE_HELLO, memfd != -1 ? WIRE_F_MEMFD : 0, 0,
+	    &hello, sizeof(hello), &memfd, memfd != -1 ? 1 : 0, 0);
+	if (memfd != -1)
+		close(memfd);
+	if (error != 0) {
+		error = -ECONNREFUSED;
+		goto fail;
+	}
+	if ((error = wire_recv(fd, &m, 0)) != 0) {
+		error = -ECONNREFUSED;
+		goto fail;
+	}
+	if (m.hdr.op != WIRE_HELLO_REPLY || m.len < sizeof(hr)) {
+		wire_msg_clear(&m);
+		error = -EPROTO;
+		goto fail;
+	}
+	memcpy(&hr, m.payload, sizeof(hr));
+	wire_msg_clear(&m);
+	if (hr.version != WIRE_VERSION) {
+		error = -EPROTO;
+		goto fail;
+	}
+
+	if ((error = chan_ident(fd, &dev, &ino, NULL)) != 0)
+		goto fail;
+	pthread_mutex_lock(&chan_tlock);
+	/* The daemon's own name for itself, whatever path we used. */
+	memset(&sun, 0, sizeof(sun));
+	len = sizeof(sun);
+	if (getpeername(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    len > offsetof(struct sockaddr_un, sun_path) &&
+	    len - offsetof(struct sockaddr_un, sun_path) <
+	    sizeof(sun.sun_path)) {
+		sun.sun_path[len - offsetof(struct sockaddr_un, sun_path)] =
+		    '\0';
+		chan_path_add(sun.sun_path);
+	}
+	chan_path_add(path);
+	chan_cache_put(dev, ino, 1);
+	pthread_mutex_unlock(&chan_tlock);
+	c = chan_entry(dev, ino, 1);
+	pthread_mutex_unlock(&c->lock);
+
+	if (!(oflags & O_CLOEXEC))
+		(void)fcntl(fd, F_SETFD, 0);
+	chan_guard_leave(&g);
+	return (fd);
+
+fail:
+	close(fd);
+	chan_guard_leave(&g);
+	errno = -error;
+	return (-1);
+}
+
+/*
+ * Make this process's private channel to the context behind fd: a
+ * socketpair whose far end (with SO_PASSCRED already set, so that even the
+ * first request carries credentials) goes to the daemon over the context
+ * socket. The daemon answers nothing there; if it refuses the channel it
+ * closes its end and our first exchange sees end of file.
+ */
+static int
+chan_channel(struct chan *c, int fd)
+{
+	struct wire_hello	hello;
+	dev_t			dev;
+	int			sv[2], fds[2], nfds, one = 1, error;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return (-errno);
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	memset(&hello, 0, sizeof(hello));
+	hello.version = WIRE_VERSION;
+	fds[0] = sv[1];
+	nfds = 1;
+	if ((fds[1] = chan_memfd()) != -1)
+		nfds = 2;
+	error = wire_send(fd, WIRE_CHANNEL, nfds == 2 ? WIRE_F_MEMFD : 0, 0,
+	    &hello, sizeof(hello), fds, nfds, 0);
+	close(sv[1]);
+	if (nfds == 2)
+		close(fds[1]);
+	if (error == 0)
+		error = chan_ident(sv[0], &dev, &c->chino, NULL);
+	if (error != 0) {
+		close(sv[0]);
+		return (error == -EPIPE || error == -ECONNRESET ? -EIO : error);
+	}
+	c->chfd = sv[0];
+	c->seq = 0;
+	return (0);
+}
+
+/* How many bytes from uaddr on we can read (all of len, or a prefix). */
+static size_t
+chan_peek(uint64_t uaddr, void *buf, size_t len, pid_t me)
+{
+	struct iovec	local, remote;
+	size_t		done = 0, chunk;
+	ssize_t		n;
+	long		pg = sysconf(_SC_PAGESIZE);
+
+	if (len == 0)
+		return (0);
+	local.iov_base = buf;
+	local.iov_len = len;
+	remote.iov_base = (void *)(uintptr_t)uaddr;
+	remote.iov_len = len;
+	n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+	if (n >= 0 && (size_t)n == len)
+		return (len);
+	/* Find the readable prefix one page at a time. */
+	while (done < len) {
+		chunk = pg - ((uaddr + done) & (pg - 1));
+		if (chunk > len - done)
+			chunk = len - done;
+		local.iov_base = (uint8_t *)buf + done;
+		local.iov_len = chunk;
+		remote.iov_base = (void *)(uintptr_t)(uaddr + done);
+		remote.iov_len = chunk;
+		n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			break;
+		done += n;
+		if ((size_t)n != chunk)
+			break;
+	}
+	return (done);
+}
+
+static int
+chan_poke(uint64_t uaddr, const void *buf, size_t len, pid_t me)
+{
+	struct iovec	local, remote;
+	ssize_t		n;
+
+	if (len == 0)
+		return (0);
+	local.iov_base = (void *)(uintptr_t)buf;
+	local.iov_len = len;
+	remote.iov_base = (void *)(uintptr_t)uaddr;
+	remote.iov_len = len;
+	n = process_vm_writev(me, &local, 1, &remote, 1, 0);
+	if (n < 0 || (size_t)n != len)
+		return (-EFAULT);
+	return (0);
+}
+
+/* One request being put together. */
+struct chan_req {
+	struct wire_region	 regions[WIRE_MAX_REGIONS];
+	uint8_t			*data[WIRE_MAX_REGIONS];	/* owned */
+	unsigned int		 nregions;
+	struct wire_fd		 wfds[WIRE_MAX_FDS];
+	int			 fds[WIRE_MAX_FDS];
+	unsigned int		 nwfds;
+	int			 nfds;
+	uint64_t		 total;
+};
+
+static void
+chan_req_free(struct chan_req *r)
+{
+	unsigned int	i;
+
+	for (i = 0; i < r->nregions; i++)
+		free(r->data[i]);
+}
+
+/*
+ * Add caller memory [uaddr, uaddr + len) to the request: the part we can
+ * read as one region, the rest as a fault region. Fails only when the
+ * request is full.
+ */
+static int
+chan_req_mem(struct chan_req *r, uint64_t uaddr, uint64_t len, pid_t me,
+    uint8_t **copy)
+{
+	struct wire_region	*w;
+	uint8_t			*buf = NULL;
+	size_t			 got = 0;
+
+	if (copy != NULL)
+		*copy = NULL;
+	if (r->nregions + 2 > WIRE_MAX_REGIONS)
+		return (-E2BIG);
+	if (len != 0 && uaddr + (len - 1) < uaddr)
+		len = 0 - uaddr;
+	if (len <= WIRE_MAX_PAYLOAD - r->total && uaddr != 0 && len != 0) {
+		if ((buf = malloc(len)) == NULL)
+			return (-ENOMEM);
+		got = chan_peek(uaddr, buf, len, me);
+	}
+	if (got != 0) {
+		w = &r->regions[r->nregions];
+		memset(w, 0, sizeof(*w));
+		w->uaddr = uaddr;
+		w->len = got;
+		r->data[r->nregions++] = buf;
+		r->total += got;
+		if (copy != NULL)
+			*copy = buf;
+	} else
+		free(buf);
+	if (got < len) {
+		w = &r->regions[r->nregions];
+		memset(w, 0, sizeof(*w));
+		w->uaddr = uaddr + got;
+		w->len = len - got;
+		w->flags = WIRE_R_FAULT;
+		r->data[r->nregions++] = NULL;
+	}
+	return (0);
+}
+
+/* Attach caller descriptor cfd (once) for a UK_FD field. */
+static void
+chan_req_fd(struct chan_req *r, int cfd)
+{
+	struct wire_fd	*w;
+	unsigned int	 i;
+
+	for (i = 0; i < r->nwfds; i++) {
+		if (r->wfds[i].cfd == cfd)
+			return;
+	}
+	if (r->nwfds == WIRE_MAX_FDS)
+		return;
+	w = &r->wfds[r->nwfds++];
+	w->cfd = cfd;
+	w->index = -1;
+	if (cfd >= 0 && fcntl(cfd, F_GETFD) != -1 && r->nfds < WIRE_MAX_FDS) {
+		w->index = r->nfds;
+		r->fds[r->nfds++] = cfd;
+	}
+}
+
+/*
+ * Gather what the command reads: its struct (as long as its size field
+ * says, or nothing for value commands), every caller buffer it reads, and
+ * the descriptors its fd fields name.
+ */
+static int
+chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
+{
+	const struct uapi_cmd		*uc;
+	const struct uapi_struct	*st;
+	const struct uapi_field		*f;
+	struct uapi_buf			 bufs[UAPI_MAX_BUFS];
+	uint64_t			 uaddr = (uintptr_t)arg;
+	uint32_t			 size;
+	uint8_t				*copy, *sbuf;
+	size_t				 have, slen;
+	int				 n, i, error;
+
+	uc = uapi_cmd_find(cmd);
+	if (uc == NULL || (uc->argkind != UA_SIZED &&
+	    uc->argkind != UA_ARGSZ) || uc->st == NULL)
+		return (0);
+
+	if (chan_peek(uaddr, &size, sizeof(size), me) != sizeof(size)) {
+		r->regions[0].uaddr = uaddr;
+		r->regions[0].len = sizeof(size);
+		r->regions[0].flags = WIRE_R_FAULT;
+		r->data[0] = NULL;
+		r->nregions = 1;
+		return (0);
+	}
+	if (size < sizeof(size))
+		size = sizeof(size);
+	if (size > CHAN_STRUCT_MAX)
+		size = CHAN_STRUCT_MAX;
+	if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
+		return (error);
+	have = r->regions[0].flags & WIRE_R_FAULT ? 0 : r->regions[0].len;
+
+	/* The table wants the struct zero-filled to its full size. */
+	st = uc->st;
+	slen = have > st->size ? have : st->size;
+	if ((sbuf = calloc(1, slen)) == NULL)
+		return (-ENOMEM);
+	if (have != 0)
+		memcpy(sbuf, copy, have);
+
+	n = uapi_bufs(st, sbuf, have, bufs, UAPI_MAX_BUFS);
+	for (i = 0; i < n; i++) {
+		if (!(bufs[i].dir & UD_IN))
+			continue;
+		if ((error = chan_req_mem(r, bufs[i].uaddr, bufs[i].len, me,
+		    NULL)) != 0) {
+			free(sbuf);
+			return (error);
+		}
+	}
+
+	st = uapi_resolve(uc->st, sbuf, have);
+	for (i = 0; st != NULL && i < st->nfields; i++) {
+		f = &st->fields[i];
+		if (f->kind != UK_FD || !(f->dir & UD_IN) ||
+		    (size_t)f->off + f->width > have)
+			continue;
+		chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
+	}
+	free(sbuf);
+	return (0);
+}
+
+/* Apply a reply: writes, then descriptor numbers. Returns the result. */
+static long
+chan_apply(struct wire_msg *m, pid_t me)
+{
+	struct wire_cur		c;
+	struct wire_reply	rp;
+	struct wire_write	w;
+	struct wire_fdpatch	fp;
+	const void		*bytes;
+	uint32_t		 num;
+	long			 result;
+	int			 fault = 0, i, keep[WIRE_MAX_FDS] = { 0 };
+
+	wire_cur_init(&c, m->payload, m->len);
+	if (wire_cur_get(&c, &rp, sizeof(rp)) != 0)
+		return (-EIO);
+	result = rp.result;
+	if (result < -4095 || result > INT32_MAX)
+		return (-EIO);
+	for (i = 0; i < rp.nwrites; i++) {
+		if (wire_cur_get(&c, &w, sizeof(w)) != 0 ||
+		    w.len > c.left || (bytes = wire_cur_take(&c, w.len)) ==
+		    NULL || wire_cur_align(&c, m->payload, 8) != 0)
+			return (-EIO);
+		if (chan_poke(w.uaddr, bytes, w.len, me) != 0)
+			fault = 1;
+	}
+	for (i = 0; i < rp.nfdpatch; i++) {
+		if (wire_cur_get(&c, &fp, sizeof(fp)) != 0 ||
+		    fp.index >= (uint32_t)m->nfds)
+			return (-EIO);
+		num = m->fds[fp.index];
+		if (chan_poke(fp.uaddr, &num, sizeof(num), me) != 0)
+			fault = 1;
+		keep[fp.index] = 1;
+	}
+	if ((rp.flags & WIRE_RF_RESULT_FD) && m->nfds > 0) {
+		result = m->fds[0];
+		keep[0] = 1;
+	}
+	if (fault)
+		return (-EFAULT);
+	/* What the caller now holds leaves the message. */
+	if (result >= 0) {
+		for (i = 0; i < m->nfds; i++) {
+			if (keep[i])
+				(void)wire_msg_takefd(m, i);
+		}
+	}
+	return (result);
+}
+
+/* One request and its reply on sock. */
+static long
+chan_exchange(struct chan *c, int sock, struct chan_req *r,
+    unsigned long cmd, void *arg, pid_t me, int *sent)
+{
+	struct wire_buf		 b;
+	struct wire_ioctl	 io;
+	struct wire_msg		 m;
+	uint32_t		 seq;
+	unsigned int		 i;
+	long			 result;
+	int			 error;
+
+	*sent = 0;
+	wire_buf_init(&b);
+	memset(&io, 0, sizeof(io));
+	io.cmd = cmd;
+	io.arg = (uintptr_t)arg;
+	io.nregions = r->nregions;
+	io.nfds = r->nwfds;
+	wire_buf_add(&b, &io, sizeof(io));
+	wire_buf_add(&b, r->regions, sizeof(r->regions[0]) * r->nregions);
+	wire_buf_add(&b, r->wfds, sizeof(r->wfds[0]) * r->nwfds);
+	for (i = 0; i < r->nregions; i++) {
+		if (!(r->regions[i].flags & WIRE_R_FAULT))
+			wire_buf_add(&b, r->data[i], r->regions[i].len);
+	}
+	if (b.error != 0) {
+		error = b.error;
+		wire_buf_free(&b);
+		return (error == -E2BIG ? -ENOMEM : error);
+	}
+	seq = ++c->seq;
+	error = wire_send(sock, WIRE_IOCTL, 0, seq, b.data, b.len, r->fds,
+	    r->nfds, 0);
+	wire_buf_free(&b);
+	if (error != 0)
+		return (error);
+	*sent = 1;
+
+	for (;;) {
+		if ((error = wire_recv(sock, &m, 0)) != 0)
+			return (-EIO);
+		if (m.hdr.op == WIRE_REPLY && m.hdr.seq == seq)
+			break;
+		/* A reply to a request nobody waits for any more. */
+		wire_msg_clear(&m);
+	}
+	result = chan_apply(&m, me);
+	wire_msg_clear(&m);
+	return (result);
+}
+
+int
+chan_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	struct chan_guard	 g;
+	struct chan_req		 r;
+	struct chan		*c;
+	dev_t			 dev, chdev;
+	ino_t			 ino, chino;
+	mode_t			 mode;
+	pid_t			 me;
+	long			 result;
+	int			 sock, sent, tries;
+
+	/* Only the 32-bit number reaches the driver, as in the kernel. */
+	cmd = (uint32_t)cmd;
+	if ((result = chan_ident(fd, &dev, &ino, &mode)) != 0) {
+		errno = -result;
+		return (-1);
+	}
+	if (!S_ISSOCK(mode) || !chan_is_ours(fd)) {
+		errno = ENOTTY;
+		return (-1);
+	}
+
+	chan_guard_enter(&g);
+	chan_takeover();
+	me = getpid();
+	memset(&r, 0, sizeof(r));
+	if ((result = chan_gather(&r, cmd, arg, me)) != 0)
+		goto out;
+
+	c = chan_entry(dev, ino, 0);
+	for (tries = 0;; tries++) {
+		if (c->direct)
+			sock = fd;
+		else {
+			/* The program may have closed or reused our number. */
+			if (c->chfd != -1 && (chan_ident(c->chfd, &chdev,
+			    &chino, NULL) != 0 || chino != c->chino))
+				c->chfd = -1;
+			if (c->chfd == -1 &&
+			    (result = chan_channel(c, fd)) != 0)
+				break;
+			sock = c->chfd;
+		}
+		result = chan_exchange(c, sock, &r, cmd, arg, me, &sent);
+		/*
+		 * A channel that is gone before the request left (a stale
+		 * one, from a context that was closed) is made again once.
+		 */
+		if (sent || c->direct || tries > 0 ||
+		    (result != -EPIPE && result != -ECONNRESET &&
+		    result != -ENOTCONN))
+			break;
+		chan_entry_reset(c);
+	}
+	if (result == -EPIPE || result == -ECONNRESET || result == -ENOTCONN ||
+	    result == -ECONNREFUSED)
+		result = -EIO;
+	pthread_mutex_unlock(&c->lock);
+
+out:
+	chan_req_free(&r);
+	chan_guard_leave(&g);
+	if (result < 0) {
+		errno = (int)-result;
+		return (-1);
+	}
+	return ((int)result);
+}

@@ -1,0 +1,41 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The client end of the ioasidd socket, shared by the preload library and
+ * libioasid. It turns an ioctl on a /dev/iommu descriptor into one request
+ * and one reply (proto/wire.h), reading and writing the caller's memory
+ * fault-safely, and keeps the per-process private channels that let a
+ * forked child use an inherited descriptor.
+ *
+ * Like the system calls they stand for, these functions return -1 and set
+ * errno on failure. They depend on libc and proto/ only.
+ */
+#ifndef IOASIDD_CHAN_H
+#define IOASIDD_CHAN_H
+
+/*
+ * The socket path used when none is given: $IOASIDD_SOCKET, or
+ * WIRE_DEFAULT_SOCKET.
+ */
+const char	*chan_default_path(void);
+
+/*
+ * Connect to the daemon at path (NULL: chan_default_path()), introduce
+ * this process and return the connected socket, which stands for one open
+ * of /dev/iommu. O_CLOEXEC in oflags is honoured; other flags are ignored.
+ * Fails with the errno of connect() (ENOENT when nothing listens there).
+ */
+int		 chan_open(const char *path, int oflags);
+
+/*
+ * One ioctl on fd, a socket from chan_open() in this or any ancestor
+ * process. Returns the command's result, or -1 with errno set as the
+ * kernel would. EIO means the daemon went away.
+ */
+int		 chan_ioctl(int fd, unsigned long cmd, void *arg);
+
+/* 1 if fd is a socket connected to an ioasidd we know of, else 0. */
+int		 chan_is_ours(int fd);
+
+#endif /* IOASIDD_CHAN_H */

@@ -1,0 +1,355 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * libioasid-preload.so: give unmodified dynamically linked programs a
+ * /dev/iommu served by ioasidd, with LD_PRELOAD.
+ *
+ * Opening the node ($IOASIDD_NODE, default /dev/iommu) returns a socket
+ * connected to the daemon (chan.c), and an ioctl on such a socket becomes
+ * one request to it. Everything else goes to the next definition of the
+ * same function (libc's) untouched, with errno left as that function set
+ * it. Because the descriptor the program holds is the socket itself, dup,
+ * fork, exec, close, poll and descriptor passing need no wrapping at all,
+ * and nothing here can go stale.
+ *
+ * A node that cannot be reached (no daemon) fails to open with ENOENT, as
+ * a missing /dev/iommu would, and nothing is printed.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "wire.h"
+
+#define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
+
+/* glibc's fortified entry points; no public header declares them. */
+int	__open_2(const char *, int);
+int	__open64_2(const char *, int);
+int	__openat_2(int, const char *, int);
+int	__openat64_2(int, const char *, int);
+
+/* The next definition of a symbol, looked up once. */
+#define PRELOAD_REAL(var, name) do {					\
+	if (__atomic_load_n(&(var), __ATOMIC_ACQUIRE) == NULL)		\
+		__atomic_store_n(&(var), dlsym(RTLD_NEXT, (name)),	\
+		    __ATOMIC_RELEASE);					\
+} while (0)
+
+static int	(*real_open)(const char *, int, ...);
+static int	(*real_open64)(const char *, int, ...);
+static int	(*real_openat)(int, const char *, int, ...);
+static int	(*real_openat64)(int, const char *, int, ...);
+static int	(*real_open_2)(const char *, int);
+static int	(*real_open64_2)(const char *, int);
+static int	(*real_openat_2)(int, const char *, int);
+static int	(*real_openat64_2)(int, const char *, int);
+static FILE	*(*real_fopen)(const char *, const char *);
+static FILE	*(*real_fopen64)(const char *, const char *);
+static int	(*real_ioctl)(int, unsigned long, ...);
+
+/*
+ * Reduce an absolute path to its plain form: no empty or "." components,
+ * ".." applied. Returns 0, or -1 if it does not fit.
+ */
+static int
+preload_normalize(const char *in, char *out, size_t size)
+{
+	size_t		 len = 0, n;
+	const char	*p = in, *e;
+
+	if (size < 2)
+		return (-1);
+	out[0] = '\0';
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e != '\0' && *e != '/'; e++)
+			;
+		n = e - p;
+		if (n == 1 && p[0] == '.')
+			;
+		else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+		} else {
+			if (len + 1 + n + 1 > size)
+				return (-1);
+			out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+		}
+		p = e;
+	}
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return (0);
+}
+
+static const char *
+preload_node(void)
+{
+	const char	*node;
+
+	node = getenv(WIRE_ENV_NODE);
+	if (node == NULL || *node != '/')
+		node = WIRE_DEFAULT_NODE;
+	return (node);
+}
+
+/* The last component of a path. */
+static const char *
+preload_base(const char *path)
+{
+	const char	*s;
+
+	s = strrchr(path, '/');
+	return (s == NULL ? path : s + 1);
+}
+
+/*
+ * Does (dirfd, path) name the node? Only absolute paths and paths relative
+ * to the working directory are recognised; a path relative to another
+ * directory descriptor is left to the real call.
+ */
+static int
+preload_is_node(int dirfd, const char *path)
+{
+	const char	*node;
+	char		 want[PATH_MAX], got[PATH_MAX], full[PATH_MAX];
+	int		 saved = errno, match = 0;
+
+	if (path == NULL || *path == '\0')
+		return (0);
+	node = preload_node();
+	/* The cheap test first: most opens are of something else. */
+	if (strcmp(preload_base(path), preload_base(node)) != 0)
+		return (0);
+	if (*path != '/') {
+		if (dirfd != AT_FDCWD || getcwd(full, sizeof(full)) == NULL)
+			goto out;
+		if (strlen(full) + 1 + strlen(path) + 1 > sizeof(full))
+			goto out;
+		strcat(full, "/");
+		strcat(full, path);
+		path = full;
+	}
+	if (preload_normalize(path, got, sizeof(got)) == 0 &&
+	    preload_normalize(node, want, sizeof(want)) == 0)
+		match = strcmp(got, want) == 0;
+out:
+	errno = saved;
+	return (match);
+}
+
+/* Open the node: the daemon's socket, or the errno a missing node gives. */
+static int
+preload_open_node(int flags)
+{
+	int	fd;
+
+	fd = chan_open(NULL, flags);
+	if (fd == -1 && errno != EACCES && errno != EPERM &&
+	    errno != EMFILE && errno != ENFILE && errno != ENOMEM)
+		errno = ENOENT;
+	return (fd);
+}
+
+static int
+preload_needs_mode(int flags)
+{
+	return ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE);
+}
+
+PRELOAD_EXPORT int
+open(const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (preload_needs_mode(flags)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (preload_is_node(AT_FDCWD, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_open, "open");
+	return (real_open(path, flags, mode));
+}
+
+PRELOAD_EXPORT int
+open64(const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (preload_needs_mode(flags)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (preload_is_node(AT_FDCWD, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_open64, "open64");
+	return (real_open64(path, flags, mode));
+}
+
+PRELOAD_EXPORT int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (preload_needs_mode(flags)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (preload_is_node(dirfd, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_openat, "openat");
+	return (real_openat(dirfd, path, flags, mode));
+}
+
+PRELOAD_EXPORT int
+openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (preload_needs_mode(flags)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (preload_is_node(dirfd, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_openat64, "openat64");
+	return (real_openat64(dirfd, path, flags, mode));
+}
+
+PRELOAD_EXPORT int
+__open_2(const char *path, int flags)
+{
+	if (preload_is_node(AT_FDCWD, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_open_2, "__open_2");
+	return (real_open_2(path, flags));
+}
+
+PRELOAD_EXPORT int
+__open64_2(const char *path, int flags)
+{
+	if (preload_is_node(AT_FDCWD, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_open64_2, "__open64_2");
+	return (real_open64_2(path, flags));
+}
+
+PRELOAD_EXPORT int
+__openat_2(int dirfd, const char *path, int flags)
+{
+	if (preload_is_node(dirfd, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_openat_2, "__openat_2");
+	return (real_openat_2(dirfd, path, flags));
+}
+
+PRELOAD_EXPORT int
+__openat64_2(int dirfd, const char *path, int flags)
+{
+	if (preload_is_node(dirfd, path))
+		return (preload_open_node(flags));
+	PRELOAD_REAL(real_openat64_2, "__openat64_2");
+	return (real_openat64_2(dirfd, path, flags));
+}
+
+/* The node through stdio: only the "e" (close-on-exec) letter matters. */
+static FILE *
+preload_fopen_node(const char *mode)
+{
+	FILE	*f;
+	int	 fd, saved;
+
+	fd = preload_open_node(strchr(mode, 'e') != NULL ? O_CLOEXEC : 0);
+	if (fd == -1)
+		return (NULL);
+	if ((f = fdopen(fd, mode)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return (f);
+}
+
+PRELOAD_EXPORT FILE *
+fopen(const char *path, const char *mode)
+{
+	if (mode != NULL && preload_is_node(AT_FDCWD, path))
+		return (preload_fopen_node(mode));
+	PRELOAD_REAL(real_fopen, "fopen");
+	return (real_fopen(path, mode));
+}
+
+PRELOAD_EXPORT FILE *
+fopen64(const char *path, const char *mode)
+{
+	if (mode != NULL && preload_is_node(AT_FDCWD, path))
+		return (preload_fopen_node(mode));
+	PRELOAD_REAL(real_fopen64, "fopen64");
+	return (real_fopen64(path, mode));
+}
+
+/*
+ * The ioctls the kernel answers for every descriptor before the driver
+ * sees them; the socket answers them the same way a device node would.
+ */
+static int
+preload_vfs_ioctl(unsigned long req)
+{
+	switch ((unsigned int)req) {
+	case FIOCLEX:
+	case FIONCLEX:
+	case FIONBIO:
+	case FIOASYNC:
+		return (1);
+	}
+	return (0);
+}
+
+/* ioctl has at most one argument, a pointer or an integer. */
+PRELOAD_EXPORT int
+ioctl(int fd, unsigned long req, ...)
+{
+	va_list	 ap;
+	void	*arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!preload_vfs_ioctl(req) && chan_is_ours(fd))
+		return (chan_ioctl(fd, req, arg));
+	PRELOAD_REAL(real_ioctl, "ioctl");
+	return (real_ioctl(fd, req, arg));
+}

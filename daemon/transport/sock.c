@@ -1,0 +1,802 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The unix-socket transport (see sock.h and proto/wire.h).
+ *
+ * Ownership. A sock_conn is one accepted connection and owns exactly one
+ * context (ctx->priv points back at it) and a list of sock_chan: the
+ * connection's own socket first, then every private channel a process made
+ * for it. The context lives until the connection's socket reads end of
+ * file, which the kernel gives only when the client's last copy of its end
+ * is closed; then the context and all its channels go at once. So a
+ * client that is killed leaves nothing behind. A channel that ends, or
+ * misbehaves, is dropped alone; a connection that misbehaves is closed
+ * with everything it holds. Other clients never notice either.
+ *
+ * The daemon never waits for a client: sockets are non-blocking, one
+ * message is taken per wakeup (so a busy client cannot starve the others),
+ * replies go out with MSG_DONTWAIT, and a client that cannot take its
+ * reply at once is disconnected. Large payloads come in memfds, which
+ * wire_recv() checks are shmem before reading them.
+ *
+ * Callers. Every message carries the sender's pid, uid and gid
+ * (SO_PASSCRED, set on the listener so that even a message sent before
+ * accept() has them). Each channel caches the ucaller built from them,
+ * with capabilities from /proc/<pid>/status and RLIMIT_MEMLOCK, and builds
+ * it again when a different process speaks on it. Caller memory (for
+ * mappings) comes from the /proc/self/mem descriptor a client sends with
+ * HELLO or CHANNEL, or else from /proc/<pid>/mem if we may open it.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/sys/queue.h>
+#include <event2/event.h>
+
+#include "ctx.h"
+#include "log.h"
+#include "ucmd.h"
+#include "umem.h"
+#include "util.h"
+#include "wire.h"
+#include "transport/sock.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC	0x9fa0
+#endif
+
+/* Linux capability numbers the uAPI cares about. */
+#define SOCK_CAP_IPC_LOCK	14
+#define SOCK_CAP_SYS_RESOURCE	24
+
+/* Private channels one context may have open at once. */
+#define SOCK_MAX_CHANNELS	256
+/* Backlog of connections not yet accepted. */
+#define SOCK_BACKLOG		128
+
+struct sock_conn;
+
+struct sock_chan {
+	struct sock_conn	*conn;
+	int			 fd;
+	struct event		*ev;
+	int			 is_main;	/* the connection's own socket */
+	struct umem		*memfd_mem;	/* from HELLO/CHANNEL, owned */
+	struct umem		*pid_mem;	/* umem_open(pid), owned */
+	int			 have_caller;
+	struct ucaller		 caller;
+	TAILQ_ENTRY(sock_chan)	 entry;
+};
+
+struct sock_conn {
+	struct sock_server	*srv;
+	struct ctx		*ctx;
+	int			 hello;		/* HELLO seen */
+	unsigned int		 nchans;	/* private ones */
+	TAILQ_HEAD(, sock_chan)	 chans;		/* main first */
+	TAILQ_ENTRY(sock_conn)	 entry;
+};
+
+struct sock_server {
+	struct event_base	*base;
+	int			 fd;
+	struct event		*ev;
+	struct event		*retry;		/* accept paused (EMFILE) */
+	char			*path;
+	unsigned int		 nconns;
+	TAILQ_HEAD(, sock_conn)	 conns;
+};
+
+static void	sock_chan_read(evutil_socket_t, short, void *);
+
+static void
+sock_chan_free(struct sock_chan *ch)
+{
+	struct sock_conn	*conn = ch->conn;
+
+	TAILQ_REMOVE(&conn->chans, ch, entry);
+	if (!ch->is_main)
+		conn->nchans--;
+	if (ch->ev != NULL)
+		event_free(ch->ev);
+	if (ch->fd != -1)
+		close(ch->fd);
+	if (ch->memfd_mem != NULL)
+		umem_put(ch->memfd_mem);
+	if (ch->pid_mem != NULL)
+		umem_put(ch->pid_mem);
+	free(ch);
+}
+
+/* The last close: the context and every channel go. */
+static void
+sock_conn_free(struct sock_conn *conn)
+{
+	struct sock_chan	*ch;
+	uint32_t		 id = conn->ctx->id;
+
+	while ((ch = TAILQ_FIRST(&conn->chans)) != NULL)
+		sock_chan_free(ch);
+	TAILQ_REMOVE(&conn->srv->conns, conn, entry);
+	conn->srv->nconns--;
+	ctx_free(conn->ctx);
+	log_debug("socket: context %" PRIu32 " closed", id);
+	free(conn);
+}
+
+/* Drop a channel; dropping the main one closes the whole connection. */
+static void
+sock_chan_close(struct sock_chan *ch)
+{
+	if (ch->is_main)
+		sock_conn_free(ch->conn);
+	else
+		sock_chan_free(ch);
+}
+
+static struct sock_chan *
+sock_chan_add(struct sock_conn *conn, int fd, int is_main)
+{
+	struct sock_chan	*ch;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return (NULL);
+	ch->conn = conn;
+	ch->fd = fd;
+	ch->is_main = is_main;
+	ch->ev = event_new(conn->srv->base, fd, EV_READ | EV_PERSIST,
+	    sock_chan_read, ch);
+	if (ch->ev == NULL || event_add(ch->ev, NULL) != 0) {
+		if (ch->ev != NULL)
+			event_free(ch->ev);
+		free(ch);
+		return (NULL);
+	}
+	if (is_main)
+		TAILQ_INSERT_HEAD(&conn->chans, ch, entry);
+	else {
+		TAILQ_INSERT_TAIL(&conn->chans, ch, entry);
+		conn->nchans++;
+	}
+	return (ch);
+}
+
+/*
+ * Adopt a client's /proc/self/mem descriptor (ownership passes on
+ * success). It must really be a mem file of procfs, and of the process
+ * that sent it, so that reading it can never block and never reaches
+ * another process by mistake.
+ */
+static int
+sock_adopt_mem(int fd, pid_t pid, struct umem **ump)
+{
+	struct statfs	sfs;
+	char		path[64], link[64], want[64];
+	ssize_t		n;
+
+	*ump = NULL;
+	if (fd < 0 || pid <= 0)
+		return (-EBADF);
+	if (fstatfs(fd, &sfs) == -1 || sfs.f_type != PROC_SUPER_MAGIC)
+		return (-EBADF);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(want, sizeof(want), "/proc/%d/mem", (int)pid);
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return (-EBADF);
+	link[n] = '\0';
+	if (strcmp(link, want) != 0)
+		return (-EBADF);
+	return (umem_from_fd(fd, ump));
+}
+
+/* CapEff of a process, as CALLER_CAP_* bits; 0 if it cannot be read. */
+static unsigned int
+sock_caps(pid_t pid)
+{
+	char		 path[64], line[256];
+	FILE		*f;
+	uint64_t	 eff = 0;
+	unsigned int	 caps = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1)
+			break;
+	}
+	fclose(f);
+	if (eff & (1ull << SOCK_CAP_IPC_LOCK))
+		caps |= CALLER_CAP_IPC_LOCK;
+	if (eff & (1ull << SOCK_CAP_SYS_RESOURCE))
+		caps |= CALLER_CAP_SYS_RESOURCE;
+	return (caps);
+}
+
+/* RLIMIT_MEMLOCK of a process in bytes (UINT64_MAX: unlimited). */
+static uint64_t
+sock_memlock(pid_t pid)
+{
+	struct rlimit	 rl;
+	char		 path[64], line[256], soft[32];
+	FILE		*f;
+	uint64_t	 v = 0;
+
+	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &rl) == 0)
+		return (rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX :
+		    (uint64_t)rl.rlim_cur);
+	/* Not allowed to ask (another user): the limits file is public. */
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Max locked memory", 17) != 0)
+			continue;
+		if (sscanf(line + 17, "%31s", soft) == 1) {
+			if (strcmp(soft, "unlimited") == 0)
+				v = UINT64_MAX;
+			else
+				v = strtoull(soft, NULL, 10);
+		}
+		break;
+	}
+	fclose(f);
+	return (v);
+}
+
+/*
+ * The caller behind a message on ch: cached per channel, built again when
+ * another process (or the same pid with other credentials) speaks.
+ */
+static const struct ucaller *
+sock_caller(struct sock_chan *ch, const struct wire_msg *m)
+{
+	struct ucaller	*c = &ch->caller;
+	struct ucred	 cr;
+	socklen_t	 len = sizeof(cr);
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (m->has_creds) {
+		pid = m->pid;
+		uid = m->uid;
+		gid = m->gid;
+	} else if (getsockopt(ch->fd, SOL_SOCKET, SO_PEERCRED, &cr,
+	    &len) == 0) {
+		pid = cr.pid;
+		uid = cr.uid;
+		gid = cr.gid;
+	} else {
+		pid = 0;
+		uid = (uid_t)-1;
+		gid = (gid_t)-1;
+	}
+	if (ch->have_caller && c->pid == pid && c->uid == uid &&
+	    c->gid == gid)
+		return (c);
+
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->uid = uid;
+	c->gid = gid;
+	if (pid > 0) {
+		c->caps = sock_caps(pid);
+		c->memlock_max = sock_memlock(pid);
+	}
+	if (ch->memfd_mem != NULL && umem_pid(ch->memfd_mem) == pid)
+		c->mem = ch->memfd_mem;
+	else {
+		if (ch->pid_mem != NULL && umem_pid(ch->pid_mem) != pid) {
+			umem_put(ch->pid_mem);
+			ch->pid_mem = NULL;
+		}
+		if (ch->pid_mem == NULL && pid > 0 &&
+		    umem_open(pid, &ch->pid_mem) != 0)
+			ch->pid_mem = NULL;
+		c->mem = ch->pid_mem;
+	}
+	ch->have_caller = 1;
+	return (c);
+}
+
+/* Send a reply; a client that cannot take it at once is dropped. */
+static int
+sock_send(struct sock_chan *ch, uint16_t op, uint32_t seq,
+    const void *payload, size_t len, const int *fds, int nfds)
+{
+	int	error;
+
+	error = wire_send(ch->fd, op, 0, seq, payload, len, fds, nfds,
+	    MSG_DONTWAIT);
+	if (error != 0) {
+		log_debug("socket: context %" PRIu32 ": reply not taken: %s",
+		    ch->conn->ctx->id, strerror(-error));
+		sock_chan_close(ch);
+	}
+	return (error);
+}
+
+/* HELLO on a connection: remember its memory, say who we are. */
+static int
+sock_hello(struct sock_chan *ch, struct wire_msg *m)
+{
+	struct wire_hello	 h;
+	struct wire_hello_reply	 hr;
+	int			 fd;
+
+	if (!ch->is_main || ch->conn->hello || m->len < sizeof(h))
+		return (-EPROTO);
+	memcpy(&h, m->payload, sizeof(h));
+	if (h.version != WIRE_VERSION)
+		return (-EPROTO);
+	ch->conn->hello = 1;
+	if ((m->hdr.flags & WIRE_F_MEMFD) && m->nfds > 0) {
+		fd = m->fds[m->nfds - 1];
+		if (sock_adopt_mem(fd, m->pid, &ch->memfd_mem) == 0)
+			(void)wire_msg_takefd(m, m->nfds - 1);
+	}
+	memset(&hr, 0, sizeof(hr));
+	hr.version = WIRE_VERSION;
+	hr.ctx_id = ch->conn->ctx->id;
+	return (sock_send(ch, WIRE_HELLO_REPLY, m->hdr.seq, &hr, sizeof(hr),
+	    NULL, 0) == 0 ? 0 : 1);
+}
+
+/*
+ * Is fd a fit private channel: a connected unnamed SOCK_SEQPACKET unix
+ * socket? A named peer would be the client's own end of a connection to
+ * us, and holding that would keep its context alive for ever.
+ */
+static int
+sock_channel_ok(int fd)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			v;
+
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
+	    v != AF_UNIX)
+		return (0);
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != SOCK_SEQPACKET)
+		return (0);
+	len = sizeof(sun);
+	memset(&sun, 0, sizeof(sun));
+	if (getpeername(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    len > offsetof(struct sockaddr_un, sun_path))
+		return (0);
+	len = sizeof(sun);
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    len > offsetof(struct sockaddr_un, sun_path))
+		return (0);
+	return (1);
+}
+
+/* CHANNEL: serve a new process of this context on its own socket. */
+static int
+sock_channel(struct sock_chan *ch, struct wire_msg *m)
+{
+	struct sock_chan	*nc;
+	struct wire_hello	 h;
+	int			 fd, one = 1;
+
+	if (!ch->is_main || m->len < sizeof(h) || m->nfds < 1)
+		return (-EPROTO);
+	memcpy(&h, m->payload, sizeof(h));
+	if (h.version != WIRE_VERSION)
+		return (-EPROTO);
+	/* A channel we cannot use is refused by closing it: no reply. */
+	if (ch->conn->nchans >= SOCK_MAX_CHANNELS ||
+	    !sock_channel_ok(m->fds[0]))
+		return (0);
+	fd = m->fds[0];
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
+		return (0);
+	if ((nc = sock_chan_add(ch->conn, fd, 0)) == NULL)
+		return (0);
+	(void)wire_msg_takefd(m, 0);
+	if ((m->hdr.flags & WIRE_F_MEMFD) && m->nfds > 1 &&
+	    sock_adopt_mem(m->fds[m->nfds - 1], m->pid, &nc->memfd_mem) == 0)
+		(void)wire_msg_takefd(m, m->nfds - 1);
+	return (0);
+}
+
+/*
+ * The reply to one ioctl: the result, the writes the command recorded,
+ * and a patch for every descriptor it gave the caller. A descriptor given
+ * with no address to patch is the ioctl's return value.
+ */
+static int
+sock_reply(struct sock_chan *ch, uint32_t seq, long result,
+    struct uregions *ur)
+{
+	struct wire_buf		b;
+	struct wire_reply	rp;
+	struct wire_write	w;
+	struct wire_fdpatch	fp;
+	int			fds[UREGIONS_MAX_FDS];
+	unsigned int		i, nw;
+	int			nfds = 0, error;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.result = result;
+	nw = ur->nwrites;
+	if (nw > UINT16_MAX) {
+		rp.result = -ENOMEM;
+		nw = 0;
+	}
+	rp.nwrites = nw;
+	for (i = 0; i < ur->nout_fds && i < WIRE_MAX_FDS; i++) {
+		fds[nfds++] = ur->out_fds[i].fd;
+		if (ur->out_fds[i].uaddr != 0)
+			rp.nfdpatch++;
+		else if (i == 0)
+			rp.flags |= WIRE_RF_RESULT_FD;
+	}
+
+	wire_buf_init(&b);
+	wire_buf_add(&b, &rp, sizeof(rp));
+	for (i = 0; i < nw; i++) {
+		w.uaddr = ur->writes[i].uaddr;
+		w.len = ur->writes[i].len;
+		wire_buf_add(&b, &w, sizeof(w));
+		wire_buf_add(&b, ur->writes[i].data, w.len);
+		wire_buf_pad(&b, 8);
+	}
+	for (i = 0; i < (unsigned int)nfds; i++) {
+		if (ur->out_fds[i].uaddr == 0)
+			continue;
+		memset(&fp, 0, sizeof(fp));
+		fp.uaddr = ur->out_fds[i].uaddr;
+		fp.index = i;
+		wire_buf_add(&b, &fp, sizeof(fp));
+	}
+	if (b.error != 0) {
+		/* Too much to say: say only that it failed. */
+		wire_buf_free(&b);
+		memset(&rp, 0, sizeof(rp));
+		rp.result = -ENOMEM;
+		return (sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
+		    0));
+	}
+	error = sock_send(ch, WIRE_REPLY, seq, b.data, b.len, fds, nfds);
+	wire_buf_free(&b);
+	return (error);
+}
+
+/* IOCTL: run it against the context and answer. */
+static int
+sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
+{
+	struct wire_ioctl_req	 rq;
+	struct uregion		 regs[WIRE_MAX_REGIONS];
+	struct uregions		 ur;
+	struct ucmd		 uc;
+	struct ufd		*u;
+	unsigned int		 i;
+	long			 result;
+	int			 error;
+
+	if (ch->is_main && !ch->conn->hello)
+		return (-EPROTO);
+	if (wire_parse_ioctl(m->payload, m->len, m->nfds, &rq) != 0)
+		return (-EPROTO);
+	for (i = 0; i < rq.io.nregions; i++) {
+		regs[i].uaddr = rq.regions[i].uaddr;
+		regs[i].len = rq.regions[i].len;
+		regs[i].data = rq.data[i];
+	}
+	uregions_init(&ur, regs, rq.io.nregions);
+	ur.can_putfd = 1;
+	for (i = 0; i < rq.io.nfds && ur.nin_fds < UREGIONS_MAX_FDS; i++) {
+		u = &ur.in_fds[ur.nin_fds++];
+		u->cfd = rq.fds[i].cfd;
+		u->fd = wire_msg_takefd(m, rq.fds[i].index);
+		u->uaddr = 0;
+	}
+
+	memset(&uc, 0, sizeof(uc));
+	uc.ctx = ch->conn->ctx;
+	uc.cmd = (uint32_t)rq.io.cmd;
+	uc.arg = rq.io.arg;
+	uc.caller = sock_caller(ch, m);
+	uc.uops = &uregions_ops;
+	uc.upriv = &ur;
+	result = dispatch(&uc);
+
+	error = sock_reply(ch, m->hdr.seq, result, &ur);
+	/* Sent descriptors were copied by the kernel; ours close here. */
+	uregions_clear(&ur);
+	return (error == 0 ? 0 : 1);
+}
+
+/*
+ * One message on a channel. Handlers return 0 when done, 1 when the
+ * channel is already gone (a reply could not be sent), and -EPROTO for a
+ * message that closes it.
+ */
+static void
+sock_chan_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock_chan	*ch = arg;
+	struct wire_msg		 m;
+	int			 error;
+
+	(void)fd;
+	(void)what;
+	error = wire_recv(ch->fd, &m, MSG_DONTWAIT);
+	if (error == -EAGAIN || error == -ENOMEM)
+		return;
+	if (error != 0) {
+		if (error != -ECONNRESET)
+			log_debug("socket: context %" PRIu32 ": bad message: "
+			    "%s", ch->conn->ctx->id, strerror(-error));
+		sock_chan_close(ch);
+		return;
+	}
+
+	switch (m.hdr.op) {
+	case WIRE_HELLO:
+		error = sock_hello(ch, &m);
+		break;
+	case WIRE_CHANNEL:
+		error = sock_channel(ch, &m);
+		break;
+	case WIRE_IOCTL:
+		error = sock_ioctl(ch, &m);
+		break;
+	case WIRE_PING:
+		if (ch->is_main && !ch->conn->hello)
+			error = -EPROTO;
+		else
+			error = sock_send(ch, WIRE_REPLY, m.hdr.seq, NULL, 0,
+			    NULL, 0) == 0 ? 0 : 1;
+		break;
+	default:
+		error = -EPROTO;
+		break;
+	}
+	wire_msg_clear(&m);
+	if (error < 0) {
+		log_debug("socket: context %" PRIu32 ": protocol error, "
+		    "closing", ch->conn->ctx->id);
+		sock_chan_close(ch);
+	}
+}
+
+static void
+sock_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock_server	*srv = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(srv->ev, NULL);
+}
+
+static void
+sock_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct sock_server	*srv = arg;
+	struct sock_conn	*conn;
+	struct ucred		 cr;
+	struct timeval		 tv = { 1, 0 };
+	socklen_t		 len = sizeof(cr);
+	int			 fd, one = 1, error;
+
+	(void)what;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* Out of descriptors: pause rather than spin. */
+			log_warn("socket: accept");
+			event_del(srv->ev);
+			evtimer_add(srv->retry, &tv);
+		}
+		return;
+	}
+	memset(&cr, 0, sizeof(cr));
+	(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len);
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+		close(fd);
+		return;
+	}
+	conn->srv = srv;
+	TAILQ_INIT(&conn->chans);
+	if ((error = ctx_new("socket", cr.pid, &conn->ctx)) != 0) {
+		log_warnx("socket: new context: %s", strerror(-error));
+		free(conn);
+		close(fd);
+		return;
+	}
+	conn->ctx->priv = conn;
+	if (sock_chan_add(conn, fd, 1) == NULL) {
+		ctx_free(conn->ctx);
+		free(conn);
+		close(fd);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&srv->conns, conn, entry);
+	srv->nconns++;
+	log_debug("socket: context %" PRIu32 " opened by pid %d",
+	    conn->ctx->id, (int)cr.pid);
+}
+
+/* mkdir -p of path's parent directory. */
+static int
+sock_mkparent(const char *path)
+{
+	char	*dir, *p;
+	int	 error = 0;
+
+	if ((dir = strdup(path)) == NULL)
+		return (-ENOMEM);
+	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
+		free(dir);
+		return (0);
+	}
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (*p == '/')
+			*p = '\0';
+		else
+			p = NULL;
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			error = -errno;
+			break;
+		}
+		if (p == NULL)
+			break;
+		*p = '/';
+	}
+	free(dir);
+	return (error);
+}
+
+/* Clear path for our socket: a dead daemon's socket goes, a live one stays. */
+static int
+sock_clear_stale(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat	st;
+	int		fd, rc;
+
+	if (lstat(path, &st) == -1)
+		return (errno == ENOENT ? 0 : -errno);
+	if (!S_ISSOCK(st.st_mode))
+		return (-EEXIST);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		return (-errno);
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0)
+		return (-EADDRINUSE);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return (-errno);
+	return (0);
+}
+
+int
+sock_server_open(struct event_base *base, const char *path, mode_t mode,
+    gid_t gid, struct sock_server **srvp)
+{
+	struct sock_server	*srv;
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 fd = -1, one = 1, error;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (-ENAMETOOLONG);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+
+	if ((error = sock_mkparent(path)) != 0)
+		return (error);
+	if ((error = sock_clear_stale(path, &sun)) != 0)
+		return (error);
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return (-ENOMEM);
+	srv->base = base;
+	srv->fd = -1;
+	TAILQ_INIT(&srv->conns);
+	if ((srv->path = strdup(path)) == NULL) {
+		error = -ENOMEM;
+		goto fail;
+	}
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd == -1) {
+		error = -errno;
+		goto fail;
+	}
+	/* Accepted sockets inherit it, and embryos get credentials too. */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1) {
+		error = -errno;
+		goto fail;
+	}
+	/* Nobody may connect before the mode is what was asked. */
+	old = umask(0177);
+	error = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (error == -1) {
+		error = -errno;
+		goto fail;
+	}
+	srv->fd = fd;
+	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) ||
+	    chmod(path, mode) == -1 || listen(fd, SOCK_BACKLOG) == -1) {
+		error = -errno;
+		goto fail;
+	}
+	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, sock_accept, srv);
+	srv->retry = evtimer_new(base, sock_accept_retry, srv);
+	if (srv->ev == NULL || srv->retry == NULL ||
+	    event_add(srv->ev, NULL) != 0) {
+		error = -ENOMEM;
+		goto fail;
+	}
+	log_debug("socket: listening on %s", path);
+	*srvp = srv;
+	return (0);
+
+fail:
+	if (srv->ev != NULL)
+		event_free(srv->ev);
+	if (srv->retry != NULL)
+		event_free(srv->retry);
+	if (srv->fd != -1)
+		unlink(path);
+	if (fd != -1)
+		close(fd);
+	free(srv->path);
+	free(srv);
+	return (error);
+}
+
+void
+sock_server_close(struct sock_server *srv)
+{
+	struct sock_conn	*conn;
+
+	if (srv == NULL)
+		return;
+	while ((conn = TAILQ_FIRST(&srv->conns)) != NULL)
+		sock_conn_free(conn);
+	event_free(srv->ev);
+	event_free(srv->retry);
+	close(srv->fd);
+	unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
+
+unsigned int
+sock_server_nconns(const struct sock_server *srv)
+{
+	return (srv->nconns);
+}
