@@ -1,0 +1,370 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The commands of the control socket: status, objects, log-level, reload.
+ *
+ * A command is a row of ctl_cmds[]; control_exec() finds it by the
+ * request's "cmd", runs it, and wraps its body or its error in a reply
+ * built by proto/ctl.c. Handlers unpack with JSON_STRICT, so a misspelt
+ * argument is refused rather than ignored. Nothing here trusts the
+ * request: every failure becomes an error reply.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "acct.h"
+#include "control.h"
+#include "ctl.h"
+#include "ctx.h"
+#include "log.h"
+
+#define CONTROL_MAX_TRANSPORTS	8
+
+static struct control_hooks	control_hooks;
+static struct timespec		control_started;
+static struct {
+	char	*name;
+	char	*path;
+} control_transports[CONTROL_MAX_TRANSPORTS];
+static size_t			control_ntransports;
+
+static const char *const control_levels[] = { "warn", "info", "debug" };
+
+static int	control_ctl_status(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
+static int	control_ctl_objects(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
+static int	control_ctl_log_level(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
+static int	control_ctl_reload(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
+
+const struct ctl_cmd ctl_cmds[] = {
+	{ .name = "log-level", .exec = control_ctl_log_level,
+	  .usage = "[\"level\": \"warn\"|\"info\"|\"debug\"]" },
+	{ .name = "objects", .exec = control_ctl_objects,
+	  .usage = "\"ctx\": ID" },
+	{ .name = "reload", .exec = control_ctl_reload, .usage = "" },
+	{ .name = "status", .exec = control_ctl_status, .usage = "" },
+};
+const size_t ctl_ncmds = nitems(ctl_cmds);
+
+void
+control_init(const struct control_hooks *hooks)
+{
+	control_hooks = *hooks;
+	clock_gettime(CLOCK_MONOTONIC, &control_started);
+}
+
+int
+control_transport_add(const char *name, const char *path)
+{
+	char	*n, *p;
+
+	if (control_ntransports == CONTROL_MAX_TRANSPORTS)
+		return (-ENOSPC);
+	n = strdup(name);
+	p = strdup(path);
+	if (n == NULL || p == NULL) {
+		free(n);
+		free(p);
+		return (-ENOMEM);
+	}
+	control_transports[control_ntransports].name = n;
+	control_transports[control_ntransports].path = p;
+	control_ntransports++;
+	return (0);
+}
+
+void
+control_transport_clear(void)
+{
+	size_t	i;
+
+	for (i = 0; i < control_ntransports; i++) {
+		free(control_transports[i].name);
+		free(control_transports[i].path);
+	}
+	control_ntransports = 0;
+}
+
+const char *
+control_level_name(int level)
+{
+	if (level < 0 || (size_t)level >= nitems(control_levels))
+		return ("?");
+	return (control_levels[level]);
+}
+
+int
+control_level_value(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(control_levels); i++) {
+		if (strcmp(control_levels[i], name) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* Unpack req strictly; on failure, say why in err. */
+static int
+control_unpack(json_t *req, char *err, size_t errlen, const char *fmt, ...)
+{
+	json_error_t	jerr;
+	va_list		ap;
+	int		rc;
+
+	va_start(ap, fmt);
+	rc = json_vunpack_ex(req, &jerr, JSON_STRICT, fmt, ap);
+	va_end(ap);
+	if (rc != 0) {
+		snprintf(err, errlen, "bad arguments: %s", jerr.text);
+		return (-EINVAL);
+	}
+	return (0);
+}
+
+/* Add a member, reporting -ENOMEM; value is a new reference, stolen. */
+static int
+control_set(json_t *obj, const char *key, json_t *value)
+{
+	if (value == NULL || json_object_set_new(obj, key, value) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+static struct ctx *
+control_find_ctx(json_int_t id)
+{
+	struct ctx	*ctx;
+
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if ((json_int_t)ctx->id == id)
+			return (ctx);
+	}
+	return (NULL);
+}
+
+static json_t *
+control_ctx_json(const struct ctx *ctx)
+{
+	json_t	*c, *kinds;
+	int	 t;
+
+	kinds = json_object();
+	for (t = OBJ_ANY + 1; kinds != NULL && t < OBJ_MAX; t++) {
+		if (ctx->nkind[t] == 0)
+			continue;
+		if (control_set(kinds, obj_type_name(t),
+		    json_integer(ctx->nkind[t])) != 0) {
+			json_decref(kinds);
+			kinds = NULL;
+		}
+	}
+	if (kinds == NULL)
+		return (NULL);
+	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o}",
+	    "id", (json_int_t)ctx->id,
+	    "transport", ctx->transport != NULL ? ctx->transport : "?",
+	    "opener", (json_int_t)ctx->opener,
+	    "ioctls", (json_int_t)ctx->nioctls,
+	    "nobjs", (json_int_t)ctx->nobjs,
+	    "objects", kinds);
+	return (c);
+}
+
+/* acct_foreach()'s callback: one locked-memory total into an array. */
+static void
+control_acct_one(void *arg, enum acct_mode mode, long id, uint64_t npages)
+{
+	json_t	*arr = arg, *t;
+
+	t = json_pack("{s:I, s:I}", mode == ACCT_USER ? "uid" : "pid",
+	    (json_int_t)id, "pages", (json_int_t)npages);
+	if (t != NULL)
+		json_array_append_new(arr, t);
+}
+
+static int
+control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	struct timespec	 now;
+	struct ctx	*ctx;
+	json_t		*tr, *ctxs, *c;
+	const char	*cmd;
+	size_t		 i, n = 0;
+
+	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
+		return (-EINVAL);
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((tr = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "transports", tr) != 0)
+		return (-ENOMEM);
+	for (i = 0; i < control_ntransports; i++) {
+		if (json_array_append_new(tr, json_pack("{s:s, s:s}",
+		    "name", control_transports[i].name,
+		    "path", control_transports[i].path)) != 0)
+			return (-ENOMEM);
+	}
+	if ((ctxs = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "contexts", ctxs) != 0)
+		return (-ENOMEM);
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if ((c = control_ctx_json(ctx)) == NULL ||
+		    json_array_append_new(ctxs, c) != 0)
+			return (-ENOMEM);
+		n++;
+	}
+	if ((tr = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "locked", tr) != 0)
+		return (-ENOMEM);
+	acct_foreach(control_acct_one, tr);
+	if (control_set(body, "version", json_string(IOASIDD_VERSION)) != 0 ||
+	    control_set(body, "pid", json_integer(getpid())) != 0 ||
+	    control_set(body, "uptime", json_integer(now.tv_sec -
+	    control_started.tv_sec)) != 0 ||
+	    control_set(body, "log-level",
+	    json_string(control_level_name(log_getlevel()))) != 0 ||
+	    control_set(body, "ncontexts", json_integer((json_int_t)n)) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+static int
+control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	struct ctx	*ctx;
+	struct obj	*obj;
+	json_t		*objs, *o;
+	const char	*cmd;
+	json_int_t	 id;
+
+	if (control_unpack(req, err, errlen, "{s:s, s:I}", "cmd", &cmd,
+	    "ctx", &id) != 0)
+		return (-EINVAL);
+	if ((ctx = control_find_ctx(id)) == NULL) {
+		snprintf(err, errlen, "no context %lld", (long long)id);
+		return (-ENOENT);
+	}
+	if ((objs = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "objects", objs) != 0 ||
+	    control_set(body, "ctx", json_integer(id)) != 0)
+		return (-ENOMEM);
+	CTX_FOREACH_OBJ(obj, ctx) {
+		if (obj->state != OBJ_LIVE)
+			continue;
+		o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)obj->id,
+		    "kind", obj_type_name(obj->type),
+		    "users", (json_int_t)obj->users);
+		if (o == NULL || json_array_append_new(objs, o) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
+static int
+control_ctl_log_level(const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	const char	*cmd, *name = NULL;
+	int		 level, old;
+
+	if (control_unpack(req, err, errlen, "{s:s, s?s}", "cmd", &cmd,
+	    "level", &name) != 0)
+		return (-EINVAL);
+	old = log_getlevel();
+	if (name != NULL) {
+		if ((level = control_level_value(name)) == -1) {
+			snprintf(err, errlen, "unknown level \"%s\"; use warn, "
+			    "info or debug", name);
+			return (-EINVAL);
+		}
+		log_setlevel(level);
+		if (level != old) {
+			log_info("log level %s, set by uid %u pid %ld",
+			    name, (unsigned int)peer->uid, (long)peer->pid);
+		}
+	}
+	if (control_set(body, "level",
+	    json_string(control_level_name(log_getlevel()))) != 0 ||
+	    control_set(body, "previous",
+	    json_string(control_level_name(old))) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+static int
+control_ctl_reload(const struct ctl_peer *peer, json_t *req, json_t *body,
+    char *err, size_t errlen)
+{
+	const char	*cmd;
+
+	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
+		return (-EINVAL);
+	if (control_hooks.reload == NULL) {
+		snprintf(err, errlen, "this daemon cannot reload");
+		return (-EOPNOTSUPP);
+	}
+	log_info("reload requested by uid %u pid %ld",
+	    (unsigned int)peer->uid, (long)peer->pid);
+	return (control_hooks.reload(body, err, errlen));
+}
+
+json_t *
+control_exec(const struct ctl_peer *peer, json_t *req)
+{
+	const struct ctl_cmd	*cmd = NULL;
+	const char		*name;
+	json_t			*body, *reply;
+	char			 err[256];
+	size_t			 i;
+	int			 rc;
+
+	name = json_string_value(json_object_get(req, "cmd"));
+	if (name == NULL)
+		return (ctl_reply_error(EINVAL, "no \"cmd\" string"));
+	for (i = 0; i < ctl_ncmds; i++) {
+		if (strcmp(ctl_cmds[i].name, name) == 0) {
+			cmd = &ctl_cmds[i];
+			break;
+		}
+	}
+	if (cmd == NULL) {
+		snprintf(err, sizeof err, "unknown command \"%.64s\"", name);
+		return (ctl_reply_error(EOPNOTSUPP, err));
+	}
+	if ((body = json_object()) == NULL)
+		return (NULL);
+	err[0] = '\0';
+	rc = cmd->exec(peer, req, body, err, sizeof err);
+	if (rc == 0)
+		reply = ctl_reply_ok(body);
+	else {
+		if (err[0] == '\0')
+			snprintf(err, sizeof err, "%s", strerror(-rc));
+		log_debug("%s: %s from pid %ld: %s", __func__, cmd->name,
+		    (long)peer->pid, err);
+		reply = ctl_reply_error(-rc, err);
+	}
+	json_decref(body);
+	return (reply);
+}
