@@ -1,0 +1,473 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * ioasidd's main(): options, configuration, logging, the event loop and
+ * the signals, and the order in which the transports come up and go down.
+ *
+ * The daemon never forks: -d or systemd keeps it in the foreground, and it
+ * logs to stderr then (the journal reads it), to syslog otherwise. Startup
+ * goes configuration, log, event base, signals, socket transport, control
+ * socket, readiness; shutdown undoes it in the reverse order and frees
+ * every context, so that a clean exit leaves nothing behind.
+ *
+ * SIGHUP rereads the configuration and takes what can change while running
+ * (the log level); the other changed keys are logged as needing a restart.
+ * SIGUSR1 toggles debug logging. SIGTERM and SIGINT end the daemon with
+ * status 0.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "conf.h"
+#include "control.h"
+#include "ctx.h"
+#include "log.h"
+#include "transport/ctl.h"
+#include "transport/sock.h"
+
+#ifndef IOASIDD_SYSCONFDIR
+#define IOASIDD_SYSCONFDIR	"/etc"
+#endif
+
+#define IOASIDD_PRELOAD		"libioasid-preload.so"
+
+static struct {
+	const char		*conf_path;
+	char			**overrides;	/* -o, from argv */
+	int			 noverrides;
+	int			 verbose;	/* -v count */
+	struct conf		*conf;
+	struct event_base	*base;
+	struct sock_server	*sock;
+	struct ctl_server	*ctl;
+	struct event		*ev_sig[4];
+} d;
+
+static __dead void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+"usage: ioasidd [-dhnVv] [-f file] [-o key=value]\n"
+"  -d            stay in the foreground and log to stderr\n"
+"  -f file       configuration file (default %s/ioasidd.conf)\n"
+"  -h, --help    show this help\n"
+"  -n            check the configuration, print \"configuration OK\", exit\n"
+"  -o key=value  override a key of the file, e.g. -o socket=/tmp/iommu.sock\n"
+"  -V            print the version and exit\n"
+"  -v            log more (repeat for more still)\n",
+	    IOASIDD_SYSCONFDIR);
+	exit(status);
+}
+
+/* The level the configuration and -v ask for. */
+static int
+ioasidd_level(const struct conf *conf)
+{
+	return (MIN(conf->log_level + d.verbose, LOG_LEVEL_DEBUG));
+}
+
+/*
+ * Load the file and the -o overrides into *confp. On failure print every
+ * error (stderr before logging is set up, the log afterwards) and return
+ * how many there were.
+ */
+static size_t
+ioasidd_load(struct conf **confp, int to_log)
+{
+	struct conf	*conf;
+	size_t		 i, n;
+	int		 rc;
+
+	rc = conf_load(d.conf_path, &conf);
+	if (rc == -ENOMEM) {
+		if (to_log)
+			log_warnx("%s: out of memory", d.conf_path);
+		else
+			fprintf(stderr, "ioasidd: %s: out of memory\n",
+			    d.conf_path);
+		*confp = NULL;
+		return (1);
+	}
+	for (i = 0; i < (size_t)d.noverrides; i++)
+		(void)conf_override(conf, d.overrides[i]);
+	n = conf->nerrors;
+	for (i = 0; i < n; i++) {
+		if (to_log)
+			log_warnx("%s", conf->errors[i]);
+		else
+			fprintf(stderr, "%s\n", conf->errors[i]);
+	}
+	if (n != 0) {
+		conf_free(conf);
+		conf = NULL;
+	}
+	*confp = conf;
+	return (n);
+}
+
+/*
+ * Tell systemd (Type=notify) how we are, if it asked: one datagram to
+ * $NOTIFY_SOCKET, a path or an abstract name starting with "@".
+ */
+static void
+ioasidd_notify(const char *state)
+{
+	struct sockaddr_un	 sun;
+	const char		*path;
+	socklen_t		 len;
+	size_t			 plen;
+	int			 fd;
+
+	if ((path = getenv("NOTIFY_SOCKET")) == NULL)
+		return;
+	plen = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || plen < 2 ||
+	    plen >= sizeof sun.sun_path) {
+		log_warnx("%s: NOTIFY_SOCKET is not a usable socket", __func__);
+		return;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
+	    (path[0] == '/'));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("%s: socket", __func__);
+		return;
+	}
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_warn("%s: %s", __func__, path);
+	close(fd);
+}
+
+/*
+ * Reread the configuration; take the reloadable keys, report the others.
+ * body (may be NULL) receives what changed, for ioasidctl reload.
+ */
+static int
+ioasidd_reload(json_t *body, char *err, size_t errlen)
+{
+	struct conf		*conf;
+	struct conf_change	 ch[32];
+	json_t			*applied = NULL, *restart = NULL, *c;
+	size_t			 i, n, nerr;
+	int			 reload;
+
+	ioasidd_notify("RELOADING=1");
+	log_info("reloading %s", d.conf_path);
+	if ((nerr = ioasidd_load(&conf, 1)) != 0) {
+		snprintf(err, errlen, "%s has %zu error%s (see the daemon's "
+		    "log or run ioasidd -n); nothing changed", d.conf_path,
+		    nerr, nerr == 1 ? "" : "s");
+		log_warnx("%s", err);
+		ioasidd_notify("READY=1");
+		return (-EINVAL);
+	}
+	if (body != NULL) {
+		applied = json_array();
+		restart = json_array();
+		if (json_object_set_new(body, "applied", applied) != 0 ||
+		    json_object_set_new(body, "restart-needed", restart) != 0)
+			applied = restart = NULL;
+	}
+	n = conf_diff(d.conf, conf, ch, nitems(ch));
+	for (i = 0; i < MIN(n, nitems(ch)); i++) {
+		reload = (ch[i].key->flags & CONF_F_RELOAD) != 0;
+		if (reload) {
+			log_info("%s: %s -> %s", ch[i].key->name, ch[i].old,
+			    ch[i].new);
+		} else {
+			log_warnx("%s changed (%s -> %s); restart ioasidd to "
+			    "apply it", ch[i].key->name, ch[i].old, ch[i].new);
+		}
+		if (applied == NULL)
+			continue;
+		c = json_pack("{s:s, s:s, s:s}", "key", ch[i].key->name,
+		    "old", ch[i].old, "new", ch[i].new);
+		if (c != NULL)
+			json_array_append_new(reload ? applied : restart, c);
+	}
+	if (n == 0)
+		log_info("no changes");
+	conf_take_reloadable(d.conf, conf);
+	conf_free(conf);
+	log_setlevel(ioasidd_level(d.conf));
+	ioasidd_notify("READY=1");
+	return (0);
+}
+
+static void
+ioasidd_signal(evutil_socket_t sig, __unused short what,
+    __unused void *arg)
+{
+	char	err[256];
+	int	level;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s received, exiting", strsignal((int)sig));
+		ioasidd_notify("STOPPING=1");
+		event_base_loopbreak(d.base);
+		break;
+	case SIGHUP:
+		(void)ioasidd_reload(NULL, err, sizeof err);
+		break;
+	case SIGUSR1:
+		level = log_getlevel();
+		if (level != LOG_LEVEL_DEBUG)
+			level = LOG_LEVEL_DEBUG;
+		else if ((level = ioasidd_level(d.conf)) == LOG_LEVEL_DEBUG)
+			level = LOG_LEVEL_INFO;
+		log_setlevel(level);
+		/* Said at warn, so that it is seen whichever way it went. */
+		log_warnx("log level %s", control_level_name(level));
+		break;
+	}
+}
+
+/*
+ * Where the preload library is: next to us in the build tree, or in the
+ * lib directory beside our sbin once installed; else its bare name, for
+ * the dynamic loader to find.
+ */
+static void
+ioasidd_preload_path(char *buf, size_t len)
+{
+	char	 exe[PATH_MAX], path[PATH_MAX + 64], *dir;
+	ssize_t	 n;
+
+	snprintf(buf, len, "%s", IOASIDD_PRELOAD);
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) == -1)
+		return;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	snprintf(path, sizeof path, "%s/%s", dir, IOASIDD_PRELOAD);
+	if (access(path, R_OK) == 0) {
+		snprintf(buf, len, "%s", path);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/../lib/%s", dir, IOASIDD_PRELOAD);
+	if (realpath(path, exe) != NULL)
+		snprintf(buf, len, "%s", exe);
+}
+
+/* Say why a socket could not be made, and what would fix it. */
+static __dead void
+ioasidd_socket_fatal(const char *what, const char *key, const char *path,
+    int rc)
+{
+	char	dir[PATH_MAX];
+
+	snprintf(dir, sizeof dir, "%s", path);
+	switch (-rc) {
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case ENOENT:
+		fatalx("cannot create the %s %s: %s. Its directory %s must "
+		    "exist and be writable by uid %u: set \"%s = ...\" in %s, "
+		    "or start with -o %s=$XDG_RUNTIME_DIR/ioasidd/%s, or run "
+		    "as root", what, path, strerror(-rc), dirname(dir),
+		    (unsigned int)geteuid(), key, d.conf_path, key,
+		    strcmp(key, "socket") == 0 ? "iommu.sock" : "control.sock");
+	case EADDRINUSE:
+		fatalx("cannot create the %s %s: another ioasidd is listening "
+		    "there; stop it or choose another \"%s\"", what, path, key);
+	case EEXIST:
+		fatalx("cannot create the %s %s: a file that is not a socket "
+		    "is in the way; remove it or choose another \"%s\"", what,
+		    path, key);
+	default:
+		fatalx("cannot create the %s %s: %s", what, path,
+		    strerror(-rc));
+	}
+}
+
+/* Make the socket's directory if it is missing (one level, like RuntimeDirectory). */
+static void
+ioasidd_mkdir_parent(const char *path)
+{
+	char	dir[PATH_MAX];
+
+	snprintf(dir, sizeof dir, "%s", path);
+	if (mkdir(dirname(dir), 0755) == 0)
+		log_info("created %s", dir);
+}
+
+static void
+ioasidd_start(void)
+{
+	const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	const struct control_hooks hooks = { .reload = ioasidd_reload };
+	char		 preload[PATH_MAX + 64];
+	size_t		 i;
+	int		 rc;
+
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	for (i = 0; i < nitems(sigs); i++) {
+		d.ev_sig[i] = evsignal_new(d.base, sigs[i], ioasidd_signal,
+		    NULL);
+		if (d.ev_sig[i] == NULL || evsignal_add(d.ev_sig[i], NULL) != 0)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	control_init(&hooks);
+
+	ioasidd_mkdir_parent(d.conf->socket);
+	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
+	    d.conf->socket_gid, &d.sock);
+	if (rc != 0)
+		ioasidd_socket_fatal("socket", "socket", d.conf->socket, rc);
+	if (control_transport_add("socket", d.conf->socket) != 0)
+		fatalx("out of memory");
+	log_info("listening on %s", d.conf->socket);
+
+	if (d.conf->control_socket[0] != '\0') {
+		ioasidd_mkdir_parent(d.conf->control_socket);
+		rc = ctl_server_open(d.base, d.conf->control_socket,
+		    d.conf->control_gid, &d.ctl);
+		if (rc != 0) {
+			sock_server_close(d.sock);
+			ioasidd_socket_fatal("control socket", "control-socket",
+			    d.conf->control_socket, rc);
+		}
+		if (control_transport_add("control",
+		    d.conf->control_socket) != 0)
+			fatalx("out of memory");
+		log_info("control socket on %s", d.conf->control_socket);
+	}
+
+	ioasidd_preload_path(preload, sizeof preload);
+	fprintf(stderr, "ioasidd: serving /dev/iommu on %s; run a program "
+	    "with: LD_PRELOAD=%s IOASIDD_SOCKET=%s program\n",
+	    d.conf->socket, preload, d.conf->socket);
+	ioasidd_notify("READY=1");
+}
+
+static void
+ioasidd_stop(void)
+{
+	struct ctx	*ctx;
+	size_t		 i;
+
+	ctl_server_close(d.ctl);
+	d.ctl = NULL;
+	if (d.sock != NULL)
+		sock_server_close(d.sock);
+	d.sock = NULL;
+	/* Whatever the transports left (there should be nothing). */
+	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
+		ctx_free(ctx);
+	control_transport_clear();
+	for (i = 0; i < nitems(d.ev_sig); i++) {
+		if (d.ev_sig[i] != NULL)
+			event_free(d.ev_sig[i]);
+	}
+	event_base_free(d.base);
+	d.base = NULL;
+	libevent_global_shutdown();
+	conf_free(d.conf);
+	d.conf = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch, foreground = 0, check = 0;
+
+	d.conf_path = IOASIDD_SYSCONFDIR "/ioasidd.conf";
+	if ((d.overrides = calloc((size_t)argc, sizeof *d.overrides)) == NULL)
+		fatal("calloc");
+	while ((ch = getopt_long(argc, argv, "df:hno:Vv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			d.conf_path = optarg;
+			break;
+		case 'h':
+			free(d.overrides);
+			usage(stdout, 0);
+		case 'n':
+			check = 1;
+			break;
+		case 'o':
+			d.overrides[d.noverrides++] = optarg;
+			break;
+		case 'V':
+			printf("ioasidd %s\n", IOASIDD_VERSION);
+			free(d.overrides);
+			return (0);
+		case 'v':
+			d.verbose++;
+			break;
+		default:
+			free(d.overrides);
+			usage(stderr, 1);
+		}
+	}
+	argc -= optind;
+	if (argc != 0) {
+		fprintf(stderr, "ioasidd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		free(d.overrides);
+		usage(stderr, 1);
+	}
+
+	if (ioasidd_load(&d.conf, 0) != 0) {
+		fprintf(stderr, "ioasidd: %s: configuration not valid\n",
+		    d.conf_path);
+		free(d.overrides);
+		return (1);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		conf_free(d.conf);
+		free(d.overrides);
+		return (0);
+	}
+
+	/* Under systemd the journal reads stderr. */
+	if (getenv("JOURNAL_STREAM") != NULL)
+		foreground = 1;
+	log_init(foreground, LOG_DAEMON);
+	log_setlevel(ioasidd_level(d.conf));
+
+	ioasidd_start();
+	log_info("ioasidd %s started, pid %ld", IOASIDD_VERSION,
+	    (long)getpid());
+	if (event_base_dispatch(d.base) == -1)
+		log_warnx("event loop failed");
+	ioasidd_stop();
+	log_info("exited");
+	free(d.overrides);
+	return (0);
+}
