@@ -65,6 +65,8 @@ struct obj {
 };
 
 RB_HEAD(obj_tree, obj);
+/* For CTX_FOREACH_OBJ; the tree code is generated in ctx.c. */
+RB_PROTOTYPE(obj_tree, obj, entry, obj_cmp);
 
 struct obj_ops {
 	const char	*name;		/* "ioas" */
