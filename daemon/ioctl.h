@@ -1,0 +1,57 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Every ioctl handler the dispatcher calls, one per row of its table.
+ *
+ * A handler runs after dispatch() has applied the size rules: ucmd->cmd_buf
+ * holds the caller's struct, zero-filled to its full size, and
+ * ucmd->user_size the size the caller gave. It returns 0 (or a positive
+ * ioctl result) or -errno, and writes output with ucmd_respond() or
+ * ucmd_write(). `grep _ioctl_` lists the whole API.
+ */
+#ifndef IOASIDD_IOCTL_H
+#define IOASIDD_IOCTL_H
+
+struct ucmd;
+
+/* ctx.c */
+int	obj_ioctl_destroy(struct ucmd *);
+
+/* ioas.c, option.c */
+int	ioas_ioctl_alloc(struct ucmd *);
+int	ioas_ioctl_allow_iovas(struct ucmd *);
+int	ioas_ioctl_copy(struct ucmd *);
+int	ioas_ioctl_iova_ranges(struct ucmd *);
+int	ioas_ioctl_map(struct ucmd *);
+int	ioas_ioctl_unmap(struct ucmd *);
+int	ioas_ioctl_map_file(struct ucmd *);
+int	ioas_ioctl_change_process(struct ucmd *);
+int	option_ioctl(struct ucmd *);
+
+/* vfio_compat.c: IOMMU_VFIO_IOAS, and the type1 commands below 0x80 */
+int	vfio_ioctl_ioas(struct ucmd *);
+int	vfio_compat_ioctl(struct ucmd *);
+
+/* hwpt.c */
+int	hwpt_ioctl_alloc(struct ucmd *);
+int	hwpt_ioctl_set_dirty_tracking(struct ucmd *);
+int	hwpt_ioctl_get_dirty_bitmap(struct ucmd *);
+int	hwpt_ioctl_invalidate(struct ucmd *);
+
+/* device.c */
+int	device_ioctl_get_hw_info(struct ucmd *);
+
+/* fault.c */
+int	fault_ioctl_alloc(struct ucmd *);
+
+/* viommu.c */
+int	viommu_ioctl_alloc(struct ucmd *);
+int	vdevice_ioctl_alloc(struct ucmd *);
+int	veventq_ioctl_alloc(struct ucmd *);
+int	hw_queue_ioctl_alloc(struct ucmd *);
+
+/* selftest.c: IOMMU_TEST_CMD */
+int	selftest_ioctl(struct ucmd *);
+
+#endif /* IOASIDD_IOCTL_H */
