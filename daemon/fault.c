@@ -1,0 +1,36 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Fault queues (IOMMU_FAULT_QUEUE_ALLOC): an object and a descriptor
+ * through which a VMM reads I/O page requests and writes responses.
+ *
+ * The queue itself, its descriptor and the page request groups are later
+ * work; for now the command checks its flags and then answers EOPNOTSUPP.
+ */
+#include <errno.h>
+
+#include "ctx.h"
+#include "ioctl.h"
+#include "objs.h"
+#include "ucmd.h"
+#include "util.h"
+
+#include <linux/iommufd.h>
+
+void
+fault_destroy(struct obj *obj __unused)
+{
+}
+
+/* IOMMU_FAULT_QUEUE_ALLOC (spec 6.1). */
+int
+fault_ioctl_alloc(struct ucmd *ucmd)
+{
+	struct iommu_fault_alloc	*cmd = ucmd->cmd_buf;
+
+	if (cmd->flags != 0)
+		return (-EOPNOTSUPP);
+	/* The fault object and its descriptor come with the fault queue. */
+	return (-EOPNOTSUPP);
+}
