@@ -1,0 +1,206 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The dispatcher's contract (spec 1.3): which numbers reach which handler,
+ * the size rules for every command in the table, and the table's
+ * agreement with the field descriptors in proto/uapi.c. Modelled on the
+ * kernel selftest's cmd_length, cmd_fail and cmd_ex_fail.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include <linux/iommufd.h>
+
+#include "ctx.h"
+#include "dispatch.h"
+#include "helpers.h"
+#include "suites.h"
+#include "uapi.h"
+
+/* Big enough for any command struct plus a tail. */
+static uint64_t	 argbuf[64];
+
+static void
+arg_fill(uint32_t size, size_t used, uint8_t tail)
+{
+	memset(argbuf, 0, sizeof(argbuf));
+	memcpy(argbuf, &size, sizeof(size));
+	memset((uint8_t *)argbuf + used, tail, sizeof(argbuf) - used);
+}
+
+/*
+ * For row _i: min - 1 is EINVAL; one byte more than we know is E2BIG when
+ * it is not zero, and the same answer as the exact size when it is.
+ */
+START_TEST(cmd_length)
+{
+	const struct ioctl_op	*op = dispatch_op(_i);
+	long			 rc, rc_exact;
+
+	if (op == NULL)
+		return;
+	ck_assert_uint_le(op->min_size, op->size);
+	ck_assert_uint_lt(op->size + 1, sizeof(argbuf));
+
+	arg_fill(op->min_size - 1, op->min_size - 1, 0);
+	rc = test_ioctl(tctx, op->ioctl_num, argbuf);
+	ck_assert_msg(rc == -EINVAL, "%s: size min-1 gave %ld", op->name, rc);
+
+	arg_fill(op->size + 1, op->size, 0xff);
+	rc = test_ioctl(tctx, op->ioctl_num, argbuf);
+	ck_assert_msg(rc == -E2BIG, "%s: non-zero tail gave %ld", op->name,
+	    rc);
+
+	arg_fill(op->size, op->size, 0);
+	rc_exact = test_ioctl(tctx, op->ioctl_num, argbuf);
+	ck_assert_msg(rc_exact != -E2BIG && rc_exact != -EFAULT,
+	    "%s: exact size gave %ld", op->name, rc_exact);
+
+	arg_fill(op->size + 1, op->size, 0);
+	rc = test_ioctl(tctx, op->ioctl_num, argbuf);
+	ck_assert_msg(rc == rc_exact, "%s: zero tail gave %ld, exact %ld",
+	    op->name, rc, rc_exact);
+}
+END_TEST
+
+START_TEST(cmd_short_zero_filled)
+{
+	const struct ioctl_op	*op = dispatch_op(_i);
+	long			 rc, rc_exact;
+
+	if (op == NULL || op->min_size == op->size)
+		return;
+	/* Fields past min_size read as zero: same as all-zero full size. */
+	arg_fill(op->size, op->size, 0);
+	rc_exact = test_ioctl(tctx, op->ioctl_num, argbuf);
+	arg_fill(op->min_size, op->min_size, 0xff);
+	rc = test_ioctl(tctx, op->ioctl_num, argbuf);
+	ck_assert_msg(rc == rc_exact, "%s: min size gave %ld, full %ld",
+	    op->name, rc, rc_exact);
+}
+END_TEST
+
+START_TEST(cmd_fail)
+{
+	struct iommu_destroy	 d = { .size = sizeof(d), .id = 0 };
+	unsigned int		 nr;
+
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, NULL), -EFAULT);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, (void *)8), -EFAULT);
+	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0x7f), &d),
+	    -ENOTTY);
+	for (nr = 0x95; nr <= 0x9f; nr++)
+		ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, nr), &d),
+		    -ENOTTY);
+	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa1), &d),
+	    -ENOTTY);
+	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xff), &d),
+	    -ENOTTY);
+	ck_assert_int_eq(test_ioctl(tctx,
+	    _IOWR(IOMMUFD_TYPE, 0x80, struct iommu_destroy), &d), -ENOTTY);
+	ck_assert_int_eq(test_ioctl(tctx, _IO('x', 0x80), &d), -ENOTTY);
+	/* Every call counts, failed ones too. */
+	ck_assert_uint_eq(tctx->nioctls, 8 + (0x9f - 0x95 + 1));
+}
+END_TEST
+
+/* DESTROY with an 8-byte "future" tail. */
+START_TEST(cmd_ex_fail)
+{
+	struct {
+		struct iommu_destroy	 cmd;
+		uint64_t		 future;
+	} d;
+
+	memset(&d, 0, sizeof(d));
+	d.cmd.size = sizeof(d);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+	d.future = 1;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -E2BIG);
+	d.future = 0;
+	d.cmd.size = sizeof(d.cmd);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+	d.cmd.size = sizeof(d.cmd) - 1;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -EINVAL);
+}
+END_TEST
+
+/*
+ * A struct at the very end of a mapping: a tail that runs into the
+ * unmapped page is EFAULT, not E2BIG or a crash.
+ */
+START_TEST(cmd_tail_fault)
+{
+	struct iommu_destroy	*d;
+	long			 pg = sysconf(_SC_PAGESIZE);
+	uint8_t			*p;
+
+	p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_int_eq(munmap(p + pg, pg), 0);
+	d = (struct iommu_destroy *)(p + pg - sizeof(*d));
+	d->size = sizeof(*d) + 8;
+	d->id = 0;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, d), -EFAULT);
+	d->size = sizeof(*d);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, d), -ENOENT);
+	d = (struct iommu_destroy *)(p + pg - 4);
+	d->size = sizeof(*d);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, d), -EFAULT);
+	munmap(p, pg);
+}
+END_TEST
+
+/* The table and proto/uapi.c describe the same sizes. */
+START_TEST(table_matches_uapi)
+{
+	const struct ioctl_op	*op = dispatch_op(_i);
+	const struct uapi_cmd	*uc;
+
+	if (op == NULL)
+		return;
+	uc = uapi_cmd_find(op->ioctl_num);
+	ck_assert_msg(uc != NULL, "%s missing from uapi", op->name);
+	ck_assert_str_eq(uc->name, op->name);
+	ck_assert_int_eq(uc->argkind, UA_SIZED);
+	ck_assert_ptr_nonnull(uc->st);
+	ck_assert_uint_eq(uc->st->size, op->size);
+	ck_assert_uint_eq(uc->st->min_size, op->min_size);
+}
+END_TEST
+
+static Suite *
+dispatch_suite(void)
+{
+	Suite	*s = suite_create("dispatch");
+	TCase	*tc;
+
+	tc = tcase_create("size");
+	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tcase_add_loop_test(tc, cmd_length, 0, DISPATCH_NOPS);
+	tcase_add_loop_test(tc, cmd_short_zero_filled, 0, DISPATCH_NOPS);
+	tcase_add_test(tc, cmd_ex_fail);
+	tcase_add_test(tc, cmd_tail_fault);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("numbers");
+	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tcase_add_test(tc, cmd_fail);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("uapi");
+	tcase_add_loop_test(tc, table_matches_uapi, 0, DISPATCH_NOPS);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+SUITE(dispatch_suite)

@@ -1,0 +1,69 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The shared fixture and ioctl wrapper of the unit tests (see helpers.h).
+ */
+#include <sys/resource.h>
+
+#include <stdint.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "ctx.h"
+#include "helpers.h"
+#include "ucmd.h"
+
+struct ctx	*tctx;
+struct ucaller	 tcaller;
+
+struct ctx *
+test_ctx_new(void)
+{
+	struct ctx	*ctx;
+	struct rlimit	 rl;
+
+	tcaller.pid = getpid();
+	tcaller.uid = getuid();
+	tcaller.gid = getgid();
+	tcaller.caps = 0;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		tcaller.memlock_max = rl.rlim_cur;
+	tcaller.mem = NULL;
+	ck_assert_int_eq(ctx_new("test", getpid(), &ctx), 0);
+	return (ctx);
+}
+
+void
+test_setup(void)
+{
+	tctx = test_ctx_new();
+}
+
+void
+test_teardown(void)
+{
+	ctx_free(tctx);
+	tctx = NULL;
+}
+
+long
+test_ioctl_val(struct ctx *ctx, unsigned int cmd, uint64_t arg)
+{
+	struct ucmd	 ucmd = {
+		.ctx = ctx,
+		.cmd = cmd,
+		.arg = arg,
+		.caller = &tcaller,
+		.uops = &uself_ops,
+	};
+
+	return (dispatch(&ucmd));
+}
+
+long
+test_ioctl(struct ctx *ctx, unsigned int cmd, void *arg)
+{
+	return (test_ioctl_val(ctx, cmd, (uint64_t)(uintptr_t)arg));
+}

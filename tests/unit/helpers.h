@@ -1,0 +1,41 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * What most unit tests need: a fresh context, and a way to call an ioctl
+ * on it as a program would, with a pointer into the test's own memory.
+ *
+ *	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+ *	...
+ *	struct iommu_destroy d = { .size = sizeof(d), .id = 0 };
+ *	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+ *
+ * test_ioctl() goes through dispatch() with the self uaccess, so a bad
+ * pointer gives -EFAULT rather than a crash, and returns what dispatch()
+ * returns: >= 0, or -errno.
+ */
+#ifndef IOASIDD_TESTS_HELPERS_H
+#define IOASIDD_TESTS_HELPERS_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+#include "ucmd.h"
+
+/* The context of the running test (checked fixture), and its caller. */
+extern struct ctx	*tctx;
+extern struct ucaller	 tcaller;
+
+/* A new context on the self uaccess; fails the test if out of memory. */
+struct ctx	*test_ctx_new(void);
+
+/* Checked fixture: tctx is a fresh context, freed again afterwards. */
+void		 test_setup(void);
+void		 test_teardown(void);
+
+/* Run ioctl cmd with argument arg (a pointer, or a value cast to one). */
+long		 test_ioctl(struct ctx *, unsigned int cmd, void *arg);
+/* The same with an integer argument (VFIO_CHECK_EXTENSION and the like). */
+long		 test_ioctl_val(struct ctx *, unsigned int cmd, uint64_t arg);
+
+#endif /* IOASIDD_TESTS_HELPERS_H */
