@@ -1,0 +1,459 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The IOAS ioctls: ALLOC, ALLOW_IOVAS, COPY, IOVA_RANGES, MAP, UNMAP,
+ * MAP_FILE and CHANGE_PROCESS. Each checks its arguments in the kernel's
+ * order (spec 1.4) and leaves the work to the io page table; the pages a
+ * mapping refers to are charged to the caller that mapped them.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "ctx.h"
+#include "ioas.h"
+#include "ioctl.h"
+#include "iopt.h"
+#include "objs.h"
+#include "pages.h"
+#include "ucmd.h"
+#include "util.h"
+
+#include <linux/iommufd.h>
+
+#define IOAS_MAP_FLAGS	(IOMMU_IOAS_MAP_FIXED_IOVA | \
+			 IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
+
+const size_t ioas_obj_size = sizeof(struct ioas);
+
+/* A caller the transport did not describe: nobody, with no memory. */
+static const struct ucaller ioas_nobody = { .uid = (uid_t)-1 };
+
+int
+ioas_get(struct ctx *ctx, uint32_t id, struct ioas **ioasp)
+{
+	struct obj	*obj;
+	int		 rc;
+
+	if ((rc = obj_get(ctx, id, OBJ_IOAS, &obj)) != 0)
+		return (rc);
+	*ioasp = container_of(obj, struct ioas, obj);
+	return (0);
+}
+
+struct iopt *
+ioas_iopt(struct obj *obj)
+{
+	return (&container_of(obj, struct ioas, obj)->iopt);
+}
+
+void
+ioas_destroy(struct obj *obj)
+{
+	struct ioas	*ioas = container_of(obj, struct ioas, obj);
+
+	/* A reserved, never initialised IOAS is all zero: still fine. */
+	iopt_fini(&ioas->iopt);
+}
+
+static const struct ucaller *
+ioas_caller(struct ucmd *ucmd)
+{
+	return (ucmd->caller != NULL ? ucmd->caller : &ioas_nobody);
+}
+
+/* Who pays for what the caller maps now. NULL when memory is short. */
+static struct acct_owner *
+ioas_owner(const struct ucaller *c)
+{
+	return (acct_owner_get(c->uid, c->pid, c->memlock_max,
+	    (c->caps & CALLER_CAP_IPC_LOCK) != 0));
+}
+
+static unsigned int
+ioas_prot(uint32_t flags)
+{
+	unsigned int	 prot = 0;
+
+	if (flags & IOMMU_IOAS_MAP_READABLE)
+		prot |= IOPT_READ;
+	if (flags & IOMMU_IOAS_MAP_WRITEABLE)
+		prot |= IOPT_WRITE;
+	return (prot);
+}
+
+int
+ioas_ioctl_alloc(struct ucmd *ucmd)
+{
+	struct iommu_ioas_alloc	*cmd = ucmd->cmd_buf;
+	struct ioas		*ioas;
+	struct obj		*obj;
+	int			 rc;
+
+	if (cmd->flags != 0)
+		return (-EOPNOTSUPP);
+	if ((rc = obj_alloc(ucmd->ctx, OBJ_IOAS, &obj)) != 0)
+		return (rc);
+	ioas = container_of(obj, struct ioas, obj);
+	iopt_init(&ioas->iopt);
+	cmd->out_ioas_id = obj->id;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	obj_finalize(obj);
+	return (0);
+}
+
+/* Entries read from the caller at a time. */
+#define IOAS_RANGE_BATCH	64
+
+int
+ioas_ioctl_allow_iovas(struct ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas	*cmd = ucmd->cmd_buf;
+	struct iommu_iova_range		 buf[IOAS_RANGE_BATCH];
+	struct iopt_allowed_tree	 set;
+	struct ioas			*ioas;
+	uint64_t			 base = cmd->allowed_iovas;
+	uint32_t			 i, have = 0, nbuf = 0;
+	int				 rc;
+
+	if (cmd->__reserved != 0)
+		return (-EOPNOTSUPP);
+	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
+		return (rc);
+
+	/*
+	 * Entries are checked one by one as they are read, so that a bad
+	 * entry is reported before a fault further on, as in the kernel.
+	 */
+	iopt_allowed_init(&set);
+	for (i = 0; i < cmd->num_iovas; i++) {
+		if (i == have + nbuf) {
+			have = i;
+			nbuf = MIN(IOAS_RANGE_BATCH, cmd->num_iovas - i);
+			if (ucmd_read(ucmd, base + (uint64_t)i * sizeof(buf[0]),
+			    buf, nbuf * sizeof(buf[0])) != 0) {
+				nbuf = 1;
+				rc = ucmd_read(ucmd, base + (uint64_t)i *
+				    sizeof(buf[0]), buf, sizeof(buf[0]));
+				if (rc != 0)
+					goto out;
+			}
+		}
+		rc = iopt_allowed_add(&set, buf[i - have].start,
+		    buf[i - have].last);
+		if (rc != 0)
+			goto out;
+	}
+	rc = iopt_set_allowed(&ioas->iopt, &set);
+out:
+	iopt_allowed_clear(&set);
+	return (rc);
+}
+
+int
+ioas_ioctl_copy(struct ucmd *ucmd)
+{
+	struct iommu_ioas_copy	*cmd = ucmd->cmd_buf;
+	struct iopt_piece	*pieces;
+	struct ioas		*src, *dst;
+	size_t			 npieces;
+	uint64_t		 iova;
+	int			 rc;
+
+	if (cmd->flags & ~IOAS_MAP_FLAGS)
+		return (-EOPNOTSUPP);
+	if (cmd->length >= UINT64_MAX || cmd->src_iova >= UINT64_MAX ||
+	    cmd->dst_iova >= UINT64_MAX)
+		return (-EOVERFLOW);
+	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
+	    IOMMU_IOAS_MAP_READABLE)) == 0)
+		return (-EINVAL);
+	if ((rc = ioas_get(ucmd->ctx, cmd->src_ioas_id, &src)) != 0)
+		return (rc);
+	rc = iopt_get_pieces(&src->iopt, cmd->src_iova, cmd->length, &pieces,
+	    &npieces);
+	if (rc != 0)
+		return (rc);
+	if ((rc = ioas_get(ucmd->ctx, cmd->dst_ioas_id, &dst)) != 0)
+		goto out;
+	iova = cmd->dst_iova;
+	rc = iopt_map(&dst->iopt, pieces, npieces, cmd->length, &iova,
+	    ioas_prot(cmd->flags),
+	    (cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA) ? IOPT_MAP_FIXED : 0);
+	if (rc != 0)
+		goto out;
+	/* As in the kernel, the mapping stays if the answer cannot go. */
+	cmd->dst_iova = iova;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	iopt_pieces_free(pieces, npieces);
+	return (rc);
+}
+
+struct ioas_ranges {
+	struct ucmd	*ucmd;
+	uint64_t	 uptr;
+	uint32_t	 max;
+	uint32_t	 count;
+};
+
+static int
+ioas_ranges_one(void *arg, uint64_t start, uint64_t last)
+{
+	struct ioas_ranges	*r = arg;
+	struct iommu_iova_range	 e = { .start = start, .last = last };
+	int			 rc;
+
+	if (r->count < r->max) {
+		rc = ucmd_write(r->ucmd, r->uptr + (uint64_t)r->count *
+		    sizeof(e), &e, sizeof(e));
+		if (rc != 0)
+			return (rc);
+	}
+	r->count++;
+	return (0);
+}
+
+int
+ioas_ioctl_iova_ranges(struct ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges	*cmd = ucmd->cmd_buf;
+	struct ioas_ranges		 r;
+	struct ioas			*ioas;
+	int				 rc;
+
+	if (cmd->__reserved != 0)
+		return (-EOPNOTSUPP);
+	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
+		return (rc);
+	r.ucmd = ucmd;
+	r.uptr = cmd->allowed_iovas;
+	r.max = cmd->num_iovas;
+	r.count = 0;
+	if ((rc = iopt_for_each_hole(&ioas->iopt, ioas_ranges_one, &r)) != 0)
+		return (rc);
+	/* The total and the alignment go back even when it did not fit. */
+	cmd->num_iovas = r.count;
+	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0)
+		return (rc);
+	return (r.count > r.max ? -EMSGSIZE : 0);
+}
+
+/* Map one new pages object whole; the areas take their own references. */
+static int
+ioas_map_pages(struct ioas *ioas, struct pages *pages, uint64_t addr,
+    uint64_t length, uint64_t *iova, uint32_t flags)
+{
+	struct iopt_piece	 piece;
+	int			 rc;
+
+	piece.pages = pages;
+	piece.off = addr - pages->start;
+	piece.length = length;
+	rc = iopt_map(&ioas->iopt, &piece, 1, length, iova, ioas_prot(flags),
+	    (flags & IOMMU_IOAS_MAP_FIXED_IOVA) ? IOPT_MAP_FIXED : 0);
+	pages_put(pages);
+	return (rc);
+}
+
+int
+ioas_ioctl_map(struct ucmd *ucmd)
+{
+	struct iommu_ioas_map	*cmd = ucmd->cmd_buf;
+	const struct ucaller	*caller = ioas_caller(ucmd);
+	struct acct_owner	*owner;
+	struct pages		*pages;
+	struct ioas		*ioas;
+	uint64_t		 iova;
+	int			 rc;
+
+	if ((cmd->flags & ~IOAS_MAP_FLAGS) || cmd->__reserved != 0)
+		return (-EOPNOTSUPP);
+	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+		return (-EOVERFLOW);
+	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
+	    IOMMU_IOAS_MAP_READABLE)) == 0)
+		return (-EINVAL);
+	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
+		return (rc);
+	if ((owner = ioas_owner(caller)) == NULL)
+		return (-ENOMEM);
+	rc = pages_new_user(caller->mem, cmd->user_va, cmd->length,
+	    (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
+	    ucmd->ctx->acct_mode, &pages);
+	acct_owner_put(owner);
+	if (rc != 0)
+		return (rc);
+	iova = cmd->iova;
+	rc = ioas_map_pages(ioas, pages, cmd->user_va, cmd->length, &iova,
+	    cmd->flags);
+	if (rc != 0)
+		return (rc);
+	cmd->iova = iova;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
+}
+
+int
+ioas_ioctl_map_file(struct ucmd *ucmd)
+{
+	struct iommu_ioas_map_file	*cmd = ucmd->cmd_buf;
+	const struct ucaller		*caller = ioas_caller(ucmd);
+	struct acct_owner		*owner;
+	struct pages			*pages;
+	struct ioas			*ioas;
+	uint64_t			 iova;
+	int				 fd, rc;
+
+	if (cmd->flags & ~IOAS_MAP_FLAGS)
+		return (-EOPNOTSUPP);
+	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+		return (-EOVERFLOW);
+	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
+	    IOMMU_IOAS_MAP_READABLE)) == 0)
+		return (-EINVAL);
+	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
+		return (rc);
+	if (cmd->fd < 0)
+		return (-EBADF);
+	if ((fd = ucmd_getfd(ucmd, cmd->fd)) < 0)
+		return (fd);
+	if ((owner = ioas_owner(caller)) == NULL) {
+		close(fd);
+		return (-ENOMEM);
+	}
+	rc = pages_new_file(fd, cmd->start, cmd->length,
+	    (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
+	    ucmd->ctx->acct_mode, &pages);
+	acct_owner_put(owner);
+	if (rc != 0) {
+		close(fd);
+		return (rc);
+	}
+	iova = cmd->iova;
+	rc = ioas_map_pages(ioas, pages, cmd->start, cmd->length, &iova,
+	    cmd->flags);
+	if (rc != 0)
+		return (rc);
+	cmd->iova = iova;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
+}
+
+int
+ioas_ioctl_unmap(struct ucmd *ucmd)
+{
+	struct iommu_ioas_unmap	*cmd = ucmd->cmd_buf;
+	struct ioas		*ioas;
+	uint64_t		 unmapped = 0;
+	int			 rc;
+
+	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
+		return (rc);
+	if (cmd->iova == 0 && cmd->length == UINT64_MAX)
+		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
+	else if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
+		rc = -EOVERFLOW;
+	else
+		rc = iopt_unmap(&ioas->iopt, cmd->iova, cmd->length,
+		    &unmapped);
+	if (rc != 0)
+		return (rc);
+	cmd->length = unmapped;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
+}
+
+/*
+ * CHANGE_PROCESS walks every area of every IOAS of the context. Each
+ * distinct pages object is visited once, using its mark:
+ */
+#define IOAS_MARK_SEEN		1	/* visited, nothing charged yet */
+#define IOAS_MARK_CHARGED	2	/* the new owner was charged */
+
+#define IOAS_FOREACH_AREA(ctx, o, ioas, a)				\
+	CTX_FOREACH_OBJ((o), (ctx))					\
+		if ((o)->type == OBJ_IOAS && (o)->state == OBJ_LIVE &&	\
+		    ((ioas) = container_of((o), struct ioas, obj)) != NULL) \
+			for ((a) = iopt_area_first(&(ioas)->iopt, 0,	\
+			    UINT64_MAX); (a) != NULL;			\
+			    (a) = iopt_area_next(&(ioas)->iopt, (a)))
+
+/* Undo the new charges (if undo) and clear every mark. */
+static void
+ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
+{
+	struct obj		*o;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct pages		*p;
+
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (undo && p->mark == IOAS_MARK_CHARGED)
+			acct_uncharge(owner, p->acct_mode, pages_npages(p));
+		p->mark = 0;
+	}
+}
+
+int
+ioas_ioctl_change_process(struct ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd_buf;
+	struct ctx		*ctx = ucmd->ctx;
+	struct acct_owner	*owner, *old;
+	struct obj		*o;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct pages		*p;
+	int			 rc, any = 0;
+
+	if (cmd->__reserved != 0)
+		return (-EOPNOTSUPP);
+	/* Only file-backed memory can move to another process. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		if (iopt_area_pages(a)->type != PAGES_FILE)
+			return (-EINVAL);
+		any = 1;
+	}
+	if (!any)
+		return (0);
+	if ((owner = ioas_owner(ioas_caller(ucmd))) == NULL)
+		return (-ENOMEM);
+
+	/* Charge the new owner for everything first: all or nothing. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (p->mark != 0)
+			continue;
+		p->mark = IOAS_MARK_SEEN;
+		if (p->owner == owner || !p->charged)
+			continue;
+		if ((rc = acct_charge(owner, p->acct_mode,
+		    pages_npages(p))) != 0) {
+			ioas_change_unmark(ctx, owner, 1);
+			acct_owner_put(owner);
+			return (rc);
+		}
+		p->mark = IOAS_MARK_CHARGED;
+	}
+	/* Then release the old owners and switch. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (p->mark == 0 || p->owner == owner)
+			continue;
+		old = p->owner;
+		if (p->mark == IOAS_MARK_CHARGED)
+			acct_uncharge(old, p->acct_mode, pages_npages(p));
+		acct_owner_hold(owner);
+		p->owner = owner;
+		acct_owner_put(old);
+	}
+	ioas_change_unmark(ctx, owner, 0);
+	acct_owner_put(owner);
+	return (0);
+}

@@ -1,0 +1,136 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Slab pools of fixed-size objects (see pool.h). Every slab starts with
+ * its header; the objects follow. Free objects of a slab are chained
+ * through their first word. A slab is on its pool's partial list exactly
+ * when it has at least one free object.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+#define POOL_SLAB_SIZE	65536
+
+struct pool_slab {
+	LIST_ENTRY(pool_slab)	 entry;
+	void			*free;		/* chain of free objects */
+	size_t			 nused;
+	size_t			 nobjs;
+	char			*next;		/* never-used space from here */
+	char			*end;
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_PLAIN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_PLAIN_MALLOC 1
+#endif
+#endif
+
+#ifdef POOL_PLAIN_MALLOC
+
+void *
+pool_get(struct pool *pool)
+{
+	void	*p;
+
+	if ((p = calloc(1, pool->size)) != NULL)
+		pool->nlive++;
+	return (p);
+}
+
+void
+pool_put(struct pool *pool, void *p)
+{
+	if (p == NULL)
+		return;
+	pool->nlive--;
+	free(p);
+}
+
+size_t
+pool_footprint(const struct pool *pool)
+{
+	return (pool->nlive * pool->size);
+}
+
+#else
+
+static struct pool_slab *
+pool_slab_new(struct pool *pool)
+{
+	struct pool_slab	*slab;
+	size_t			 hdr;
+
+	if ((slab = aligned_alloc(POOL_SLAB_SIZE, POOL_SLAB_SIZE)) == NULL)
+		return (NULL);
+	hdr = (sizeof(*slab) + 15) & ~(size_t)15;
+	slab->free = NULL;
+	slab->nused = 0;
+	slab->nobjs = (POOL_SLAB_SIZE - hdr) / pool->size;
+	slab->next = (char *)slab + hdr;
+	slab->end = slab->next + slab->nobjs * pool->size;
+	LIST_INSERT_HEAD(&pool->partial, slab, entry);
+	pool->nslabs++;
+	return (slab);
+}
+
+void *
+pool_get(struct pool *pool)
+{
+	struct pool_slab	*slab;
+	void			*p;
+
+	if ((slab = LIST_FIRST(&pool->partial)) == NULL &&
+	    (slab = pool_slab_new(pool)) == NULL)
+		return (NULL);
+	if (slab->free != NULL) {
+		p = slab->free;
+		memcpy(&slab->free, p, sizeof(void *));
+	} else {
+		p = slab->next;
+		slab->next += pool->size;
+	}
+	if (++slab->nused == slab->nobjs)
+		LIST_REMOVE(slab, entry);
+	pool->nlive++;
+	memset(p, 0, pool->size);
+	return (p);
+}
+
+void
+pool_put(struct pool *pool, void *p)
+{
+	struct pool_slab	*slab;
+
+	if (p == NULL)
+		return;
+	slab = (struct pool_slab *)((uintptr_t)p & ~(uintptr_t)
+	    (POOL_SLAB_SIZE - 1));
+	if (slab->nused == slab->nobjs)
+		LIST_INSERT_HEAD(&pool->partial, slab, entry);
+	memcpy(p, &slab->free, sizeof(void *));
+	slab->free = p;
+	slab->nused--;
+	pool->nlive--;
+	/* Keep one slab with room; give the rest back when empty. */
+	if (slab->nused == 0 && (LIST_FIRST(&pool->partial) != slab ||
+	    LIST_NEXT(slab, entry) != NULL)) {
+		LIST_REMOVE(slab, entry);
+		pool->nslabs--;
+		free(slab);
+	}
+}
+
+size_t
+pool_footprint(const struct pool *pool)
+{
+	return (pool->nslabs * POOL_SLAB_SIZE);
+}
+
+#endif
