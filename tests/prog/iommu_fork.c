@@ -1,0 +1,187 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * fork() with an open /dev/iommu, as the kernel defines it: parent and
+ * child hold the same open file, so they see the same objects. Both then
+ * hammer the one descriptor at the same time, each checking that every
+ * answer is its own (its ids, its IOVAs), and hand objects to each other
+ * through a pipe to show they are shared. A grandchild that inherits the
+ * descriptor through exec() of /proc/self/exe does the same once more.
+ * Ends with "N passed, M failed".
+ */
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#define LOOPS	300
+
+static int	npass, nfail;
+
+#define CHECK(cond, ...) do {						\
+	if (cond)							\
+		npass++;						\
+	else {								\
+		nfail++;						\
+		printf("FAIL [%d] %s:%d: ", (int)getpid(), __func__,	\
+		    __LINE__);						\
+		printf(__VA_ARGS__);					\
+		printf(" (errno %d %s)\n", errno, strerror(errno));	\
+	}								\
+} while (0)
+
+static uint32_t
+ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
+		return (0);
+	return (a.out_ioas_id);
+}
+
+static int
+destroy(int fd, uint32_t id)
+{
+	struct iommu_destroy	d = { .size = sizeof(d), .id = id };
+
+	return (ioctl(fd, IOMMU_DESTROY, &d) == 0 ? 0 : errno);
+}
+
+/*
+ * One worker's loop: allocate, map at an IOVA only this worker uses, check
+ * the IOVA and the unmapped length come back right, destroy.
+ */
+static void
+hammer(int fd, unsigned int who, void *buf, size_t len)
+{
+	struct iommu_ioas_map	m;
+	struct iommu_ioas_unmap	u;
+	uint64_t		iova;
+	uint32_t		id;
+	int			i, bad = 0;
+
+	for (i = 0; i < LOOPS; i++) {
+		iova = ((uint64_t)who << 32) | ((uint64_t)i << 20);
+		if ((id = ioas_alloc(fd)) == 0) {
+			bad++;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.ioas_id = id;
+		m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE;
+		m.user_va = (uintptr_t)buf;
+		m.length = len;
+		m.iova = iova;
+		if (ioctl(fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
+			bad++;
+		memset(&u, 0, sizeof(u));
+		u.size = sizeof(u);
+		u.ioas_id = id;
+		u.iova = iova;
+		u.length = len;
+		if (ioctl(fd, IOMMU_IOAS_UNMAP, &u) != 0 || u.length != len)
+			bad++;
+		if (destroy(fd, id) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "worker %u: %d wrong answers in %d loops", who, bad,
+	    LOOPS);
+}
+
+/* The exec'd grandchild: fd number in argv[2]. */
+static int
+exec_child(int fd)
+{
+	uint32_t	id;
+
+	id = ioas_alloc(fd);
+	CHECK(id != 0, "exec'd child can use the inherited descriptor");
+	CHECK(destroy(fd, id) == 0, "exec'd child destroys its own object");
+	printf("%d passed, %d failed\n", npass, nfail);
+	return (nfail != 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	long		 pg = sysconf(_SC_PAGESIZE);
+	void		*buf;
+	uint32_t	 before, from_child;
+	pid_t		 pid;
+	char		 num[16];
+	int		 fd, p[2], status, cfail = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "exec") == 0)
+		return (exec_child(atoi(argv[2])));
+
+	fd = open("/dev/iommu", O_RDWR);
+	if (fd == -1) {
+		printf("FAIL open: %s\n0 passed, 1 failed\n", strerror(errno));
+		return (1);
+	}
+	buf = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	before = ioas_alloc(fd);
+	CHECK(before != 0, "IOAS_ALLOC before fork");
+	if (pipe(p) == -1)
+		return (1);
+
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		npass = nfail = 0;
+		/* The parent's object is ours too. */
+		CHECK(destroy(fd, before) == 0,
+		    "child destroys the parent's object");
+		from_child = ioas_alloc(fd);
+		CHECK(from_child != 0, "child allocates");
+		if (write(p[1], &from_child, sizeof(from_child)) !=
+		    sizeof(from_child))
+			nfail++;
+		hammer(fd, 2, buf, 4 * pg);
+
+		/* A grandchild through exec(). */
+		pid = fork();
+		if (pid == 0) {
+			snprintf(num, sizeof(num), "%d", fd);
+			execl("/proc/self/exe", argv[0], "exec", num,
+			    (char *)NULL);
+			_exit(127);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0, "exec'd grandchild passed");
+		printf("child: %d passed, %d failed\n", npass, nfail);
+		_exit(nfail != 0);
+	}
+	close(p[1]);
+	CHECK(read(p[0], &from_child, sizeof(from_child)) ==
+	    sizeof(from_child), "child reports its object");
+	hammer(fd, 1, buf, 4 * pg);
+	CHECK(destroy(fd, from_child) == 0,
+	    "parent destroys the child's object");
+	CHECK(destroy(fd, before) == ENOENT,
+	    "the object the child destroyed is gone for the parent");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		cfail = 1;
+	CHECK(cfail == 0, "child passed");
+	/* The parent goes on working after the child is gone. */
+	CHECK(ioas_alloc(fd) != 0, "parent works after the child exits");
+	close(fd);
+	printf("%d passed, %d failed\n", npass, nfail);
+	return (nfail != 0);
+}

@@ -1,0 +1,180 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Many programs at once: NPROCS processes each open /dev/iommu for
+ * themselves and run NTHREADS threads on their one descriptor. Every
+ * thread allocates, maps, unmaps and destroys in a loop and checks each
+ * answer; every process checks that it cannot see another's objects (each
+ * open is its own context). Ends with "N passed, M failed".
+ */
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#define NPROCS		6
+#define NTHREADS	3
+#define LOOPS		200
+
+struct worker {
+	pthread_t	 t;
+	int		 fd;
+	unsigned int	 who;
+	void		*buf;
+	size_t		 len;
+	int		 bad;
+};
+
+static uint32_t
+ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
+		return (0);
+	return (a.out_ioas_id);
+}
+
+static void *
+work(void *arg)
+{
+	struct worker		*w = arg;
+	struct iommu_ioas_map	 m;
+	struct iommu_ioas_unmap	 u;
+	struct iommu_destroy	 d;
+	uint64_t		 iova;
+	uint32_t		 id;
+	int			 i;
+
+	for (i = 0; i < LOOPS; i++) {
+		iova = ((uint64_t)(w->who + 1) << 32) | ((uint64_t)i << 20);
+		if ((id = ioas_alloc(w->fd)) == 0) {
+			w->bad++;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.ioas_id = id;
+		m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+		    IOMMU_IOAS_MAP_WRITEABLE;
+		m.user_va = (uintptr_t)w->buf;
+		m.length = w->len;
+		m.iova = iova;
+		if (ioctl(w->fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
+			w->bad++;
+		memset(&u, 0, sizeof(u));
+		u.size = sizeof(u);
+		u.ioas_id = id;
+		u.iova = iova;
+		u.length = w->len;
+		if (ioctl(w->fd, IOMMU_IOAS_UNMAP, &u) != 0 ||
+		    u.length != w->len)
+			w->bad++;
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.id = id;
+		if (ioctl(w->fd, IOMMU_DESTROY, &d) != 0)
+			w->bad++;
+	}
+	return (NULL);
+}
+
+/* One process: returns the number of failures. */
+static int
+proc_main(unsigned int n, int report)
+{
+	struct worker	 w[NTHREADS];
+	struct iommu_destroy d;
+	long		 pg = sysconf(_SC_PAGESIZE);
+	uint32_t	 mine, theirs;
+	int		 fd, i, bad = 0;
+
+	if ((fd = open("/dev/iommu", O_RDWR | O_CLOEXEC)) == -1) {
+		printf("FAIL [%u] open: %s\n", n, strerror(errno));
+		return (1);
+	}
+	mine = ioas_alloc(fd);
+	if (write(report, &mine, sizeof(mine)) != sizeof(mine))
+		bad++;
+	for (i = 0; i < NTHREADS; i++) {
+		w[i].fd = fd;
+		w[i].who = n * NTHREADS + i;
+		w[i].len = 2 * pg;
+		w[i].bad = 0;
+		w[i].buf = mmap(NULL, w[i].len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_create(&w[i].t, NULL, work, &w[i]);
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(w[i].t, NULL);
+		if (w[i].bad != 0)
+			printf("FAIL [%u] thread %d: %d wrong answers\n", n,
+			    i, w[i].bad);
+		bad += w[i].bad != 0;
+	}
+	/* Our first object must still be ours, and only ours. */
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.id = mine;
+	if (ioctl(fd, IOMMU_DESTROY, &d) != 0) {
+		printf("FAIL [%u] own object lost: %s\n", n, strerror(errno));
+		bad++;
+	}
+	theirs = mine + 1000000;
+	d.id = theirs;
+	if (ioctl(fd, IOMMU_DESTROY, &d) == 0 || errno != ENOENT) {
+		printf("FAIL [%u] unknown id not ENOENT\n", n);
+		bad++;
+	}
+	close(fd);
+	return (bad);
+}
+
+int
+main(void)
+{
+	pid_t		pids[NPROCS];
+	uint32_t	ids[NPROCS];
+	int		p[2], i, status, npass = 0, nfail = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pipe(p) == -1)
+		return (1);
+	for (i = 0; i < NPROCS; i++) {
+		if ((pids[i] = fork()) == 0) {
+			close(p[0]);
+			_exit(proc_main(i, p[1]) != 0);
+		}
+	}
+	close(p[1]);
+	for (i = 0; i < NPROCS; i++) {
+		if (read(p[0], &ids[i], sizeof(ids[i])) != sizeof(ids[i]) ||
+		    ids[i] == 0)
+			nfail++;
+		else
+			npass++;
+	}
+	for (i = 0; i < NPROCS; i++) {
+		if (waitpid(pids[i], &status, 0) == pids[i] &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			npass++;
+		else {
+			printf("FAIL process %d\n", i);
+			nfail++;
+		}
+	}
+	printf("%d passed, %d failed\n", npass, nfail);
+	return (nfail != 0);
+}
