@@ -2,11 +2,11 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * Open /dev/iommu, make some objects and mappings, say "ready" on stdout
- * and sleep until killed. The integration test kills it with SIGKILL and
- * checks that the daemon kept nothing of it. With an argument N it also
- * forks N children that hold the same descriptor (so the context must
- * survive until the last of them is gone).
+ * Open /dev/iommu, make some objects and mappings, print "ready PID
+ * [CHILD...]" on stdout and sleep until killed. The integration test kills
+ * it with SIGKILL and checks that the daemon kept nothing of it. With an
+ * argument N it also forks N children that hold the same descriptor (so
+ * the context must survive until the last of them is gone).
  */
 
 #include <sys/ioctl.h>
@@ -29,6 +29,7 @@ main(int argc, char **argv)
 	struct iommu_ioas_map	m;
 	long			pg = sysconf(_SC_PAGESIZE);
 	void			*buf;
+	pid_t			pid;
 	int			fd, i, nchild = argc > 1 ? atoi(argv[1]) : 0;
 
 	if ((fd = open("/dev/iommu", O_RDWR)) == -1) {
@@ -55,13 +56,15 @@ main(int argc, char **argv)
 			return (1);
 		}
 	}
+	printf("ready %d", (int)getpid());
 	for (i = 0; i < nchild; i++) {
-		if (fork() == 0) {
+		if ((pid = fork()) == 0) {
 			for (;;)
 				pause();
 		}
+		printf(" %d", (int)pid);
 	}
-	printf("ready %d\n", (int)getpid());
+	printf("\n");
 	fflush(stdout);
 	for (;;)
 		pause();

@@ -1,0 +1,599 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Malformed input on the daemon's socket ($IOASIDD_SOCKET): garbage,
+ * truncated headers, lying lengths, bogus and surplus descriptors, bulk
+ * descriptors that are not memfds, huge region counts, a client that never
+ * reads its replies. Every bad message must close that connection (and
+ * only that one), quickly, and the daemon must go on serving. A few good
+ * hand-built messages check that the format is what proto/wire.h says.
+ * With $IOASIDD_PID set, the daemon's open descriptors are counted before
+ * and after, and must match. Ends with "N passed, M failed".
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "wire.h"
+
+static int	npass, nfail;
+static char	sockpath[108];
+
+#define CHECK(cond, name) do {						\
+	if (cond) {							\
+		npass++;						\
+	} else {							\
+		nfail++;						\
+		printf("FAIL %s\n", (name));				\
+	}								\
+} while (0)
+
+static int
+conn(void)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+sendraw(int fd, const void *buf, size_t len, const int *fds, int nfds,
+    int flags)
+{
+	struct iovec	 iov;
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	char		 cbuf[CMSG_SPACE(sizeof(int) * 64)];
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	return (sendmsg(fd, &msg, MSG_NOSIGNAL | flags) == (ssize_t)len ? 0 :
+	    -1);
+}
+
+/* A header and payload in one buffer. */
+static size_t
+build(uint8_t *out, uint16_t op, uint16_t flags, uint32_t seq,
+    const void *payload, uint32_t len)
+{
+	struct wire_hdr	h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = WIRE_MAGIC;
+	h.op = op;
+	h.flags = flags;
+	h.seq = seq;
+	h.payload_len = len;
+	memcpy(out, &h, sizeof(h));
+	if (len != 0)
+		memcpy(out + sizeof(h), payload, len);
+	return (sizeof(h) + len);
+}
+
+/* Did the daemon close this connection (within 3 seconds)? */
+static int
+closed(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+	char		buf[WIRE_INLINE_MAX + 64];
+	ssize_t		n;
+
+	for (;;) {
+		if (poll(&pfd, 1, 3000) != 1)
+			return (0);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			return (1);
+		if (n == -1 && errno != EAGAIN)
+			return (errno == ECONNRESET);
+	}
+}
+
+static int
+hello(int fd)
+{
+	struct wire_hello	h = { .version = WIRE_VERSION };
+	uint8_t			buf[256];
+	struct wire_hdr		rh;
+	size_t			len;
+
+	len = build(buf, WIRE_HELLO, 0, 1, &h, sizeof(h));
+	if (sendraw(fd, buf, len, NULL, 0, 0) != 0)
+		return (-1);
+	if (recv(fd, buf, sizeof(buf), 0) < (ssize_t)sizeof(rh))
+		return (-1);
+	memcpy(&rh, buf, sizeof(rh));
+	return (rh.op == WIRE_HELLO_REPLY ? 0 : -1);
+}
+
+/* Wait for the REPLY to seq: 0, or -1 if it does not come. */
+static int
+recv_reply(int fd, uint32_t seq)
+{
+	uint8_t			buf[256];
+	struct wire_hdr		rh;
+	struct pollfd		pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 3000) != 1)
+		return (-1);
+	if (recv(fd, buf, sizeof(buf), 0) < (ssize_t)sizeof(rh))
+		return (-1);
+	memcpy(&rh, buf, sizeof(rh));
+	return (rh.op == WIRE_REPLY && rh.seq == seq ? 0 : -1);
+}
+
+static int
+ping(int fd, uint32_t seq)
+{
+	uint8_t	buf[64];
+	size_t	len;
+
+	len = build(buf, WIRE_PING, 0, seq, NULL, 0);
+	if (sendraw(fd, buf, len, NULL, 0, 0) != 0)
+		return (-1);
+	return (recv_reply(fd, seq));
+}
+
+/* A connection that said HELLO. */
+static int
+ready(void)
+{
+	int	fd;
+
+	if ((fd = conn()) == -1)
+		return (-1);
+	if (hello(fd) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Send raw bytes (and fds) on a fresh connection; expect it closed. */
+static void
+expect_closed(const char *name, int after_hello, const void *buf, size_t len,
+    const int *fds, int nfds)
+{
+	int	fd;
+
+	fd = after_hello ? ready() : conn();
+	if (fd == -1) {
+		CHECK(0, name);
+		return;
+	}
+	CHECK(sendraw(fd, buf, len, fds, nfds, 0) == 0 && closed(fd), name);
+	close(fd);
+}
+
+/*
+ * An IOCTL for IOMMU_IOAS_ALLOC with the struct sent as one region of
+ * rlen bytes (rlen >= 12), or as a fault region.
+ */
+static size_t
+ioas_alloc_msg(uint8_t **outp, uint32_t seq, size_t rlen, int fault)
+{
+	struct wire_ioctl	io;
+	struct wire_region	r;
+	struct iommu_ioas_alloc	a;
+	struct wire_hdr		h;
+	uint8_t			*p;
+	size_t			plen;
+
+	plen = sizeof(io) + sizeof(r) + (fault ? 0 : rlen);
+	p = calloc(1, sizeof(h) + plen);
+	memset(&io, 0, sizeof(io));
+	io.cmd = IOMMU_IOAS_ALLOC;
+	io.arg = 0x10000;
+	io.nregions = 1;
+	memset(&r, 0, sizeof(r));
+	r.uaddr = 0x10000;
+	r.len = rlen;
+	r.flags = fault ? WIRE_R_FAULT : 0;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	memset(&h, 0, sizeof(h));
+	h.magic = WIRE_MAGIC;
+	h.op = WIRE_IOCTL;
+	h.seq = seq;
+	h.payload_len = plen;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), &io, sizeof(io));
+	memcpy(p + sizeof(h) + sizeof(io), &r, sizeof(r));
+	if (!fault)
+		memcpy(p + sizeof(h) + sizeof(io) + sizeof(r), &a, sizeof(a));
+	*outp = p;
+	return (sizeof(h) + plen);
+}
+
+/* Receive a REPLY and return its result (or a large value if none). */
+static int64_t
+reply_result(int fd, uint32_t seq, uint32_t *id)
+{
+	uint8_t			*buf = malloc(WIRE_INLINE_MAX + 64);
+	struct wire_hdr		 h;
+	struct wire_reply	 rp;
+	struct wire_write	 w;
+	struct pollfd		 pfd = { .fd = fd, .events = POLLIN };
+	ssize_t			 n;
+	int64_t			 res = INT64_MAX;
+
+	if (poll(&pfd, 1, 3000) == 1 &&
+	    (n = recv(fd, buf, WIRE_INLINE_MAX + 64, 0)) >=
+	    (ssize_t)(sizeof(h) + sizeof(rp))) {
+		memcpy(&h, buf, sizeof(h));
+		memcpy(&rp, buf + sizeof(h), sizeof(rp));
+		if (h.op == WIRE_REPLY && h.seq == seq)
+			res = rp.result;
+		if (id != NULL && rp.nwrites >= 1 && (size_t)n >= sizeof(h) +
+		    sizeof(rp) + sizeof(w) + 12) {
+			memcpy(&w, buf + sizeof(h) + sizeof(rp), sizeof(w));
+			memcpy(id, buf + sizeof(h) + sizeof(rp) + sizeof(w) +
+			    8, sizeof(*id));
+		}
+	}
+	free(buf);
+	return (res);
+}
+
+static int
+count_fds(pid_t pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return (n);
+}
+
+static void
+test_headers(void)
+{
+	uint8_t			 buf[512], *p;
+	struct wire_hello	 h = { .version = WIRE_VERSION };
+	struct wire_hdr		 hd;
+	size_t			 len;
+	int			 i;
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	expect_closed("garbage", 0, buf, 100, NULL, 0);
+	len = build(buf, WIRE_HELLO, 0, 1, &h, sizeof(h));
+	expect_closed("truncated header", 0, buf, 8, NULL, 0);
+	memcpy(&hd, buf, sizeof(hd));
+	hd.magic = 0x12345678;
+	memcpy(buf, &hd, sizeof(hd));
+	expect_closed("bad magic", 0, buf, len, NULL, 0);
+	len = build(buf, WIRE_HELLO, 0, 1, &h, sizeof(h));
+	memcpy(&hd, buf, sizeof(hd));
+	hd.payload_len = 400;
+	memcpy(buf, &hd, sizeof(hd));
+	expect_closed("payload_len longer than the message", 0, buf, len,
+	    NULL, 0);
+	hd.payload_len = 0xffffffff;
+	memcpy(buf, &hd, sizeof(hd));
+	expect_closed("payload_len 4 GiB", 0, buf, len, NULL, 0);
+	h.version = 99;
+	len = build(buf, WIRE_HELLO, 0, 1, &h, sizeof(h));
+	expect_closed("HELLO of another version", 0, buf, len, NULL, 0);
+	len = build(buf, WIRE_PING, 0, 1, NULL, 0);
+	expect_closed("PING before HELLO", 0, buf, len, NULL, 0);
+	len = ioas_alloc_msg(&p, 1, 12, 0);
+	expect_closed("IOCTL before HELLO", 0, p, len, NULL, 0);
+	free(p);
+	len = build(buf, 77, 0, 1, NULL, 0);
+	expect_closed("unknown op", 1, buf, len, NULL, 0);
+	h.version = WIRE_VERSION;
+	len = build(buf, WIRE_HELLO, 0, 1, &h, sizeof(h));
+	expect_closed("second HELLO", 1, buf, len, NULL, 0);
+	len = build(buf, WIRE_REPLY, 0, 1, NULL, 0);
+	expect_closed("a REPLY from the client", 1, buf, len, NULL, 0);
+}
+
+static void
+test_ioctl_lies(void)
+{
+	struct wire_ioctl	 io;
+	struct wire_region	 r;
+	struct wire_fd		 wf;
+	uint8_t			 buf[1024], pl[512];
+	size_t			 len;
+
+	memset(&io, 0, sizeof(io));
+	io.cmd = IOMMU_IOAS_ALLOC;
+	io.nregions = 60000;
+	len = build(buf, WIRE_IOCTL, 0, 2, &io, sizeof(io));
+	expect_closed("60000 regions", 1, buf, len, NULL, 0);
+
+	io.nregions = 1;
+	memset(&r, 0, sizeof(r));
+	r.uaddr = 0x1000;
+	r.len = 1ull << 40;
+	memcpy(pl, &io, sizeof(io));
+	memcpy(pl + sizeof(io), &r, sizeof(r));
+	memset(pl + sizeof(io) + sizeof(r), 0, 16);
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, sizeof(io) + sizeof(r) + 16);
+	expect_closed("region longer than its data", 1, buf, len, NULL, 0);
+
+	r.len = 8;
+	r.uaddr = UINT64_MAX - 2;
+	memcpy(pl + sizeof(io), &r, sizeof(r));
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, sizeof(io) + sizeof(r) + 8);
+	expect_closed("region wrapping the address space", 1, buf, len, NULL,
+	    0);
+
+	r.uaddr = 0x1000;
+	r.len = 4;
+	memcpy(pl + sizeof(io), &r, sizeof(r));
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, sizeof(io) + sizeof(r) + 16);
+	expect_closed("data longer than the regions", 1, buf, len, NULL, 0);
+
+	io.nregions = 0;
+	io.nfds = 1;
+	wf.cfd = 5;
+	wf.index = 3;
+	memcpy(pl, &io, sizeof(io));
+	memcpy(pl + sizeof(io), &wf, sizeof(wf));
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, sizeof(io) + sizeof(wf));
+	expect_closed("fd index with no descriptor", 1, buf, len, NULL, 0);
+
+	io.nfds = 200;
+	memcpy(pl, &io, sizeof(io));
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, sizeof(io));
+	expect_closed("200 fd entries", 1, buf, len, NULL, 0);
+
+	len = build(buf, WIRE_IOCTL, 0, 2, pl, 10);
+	expect_closed("IOCTL shorter than its header", 1, buf, len, NULL, 0);
+}
+
+static void
+test_fds(void)
+{
+	struct wire_hdr	 h;
+	uint8_t		 buf[64];
+	int		 p[2], fds[40], i, mfd, fd;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = WIRE_MAGIC;
+	h.op = WIRE_IOCTL;
+	h.flags = WIRE_F_BULK;
+	h.payload_len = 100000;
+	memcpy(buf, &h, sizeof(h));
+
+	/* A pipe nobody writes to: reading it would block the daemon. */
+	if (pipe(p) == -1)
+		return;
+	expect_closed("bulk fd is a pipe", 1, buf, sizeof(h), &p[0], 1);
+	close(p[0]);
+	close(p[1]);
+
+	mfd = memfd_create("short", MFD_CLOEXEC);
+	if (ftruncate(mfd, 100) == -1)
+		return;
+	expect_closed("bulk memfd shorter than payload_len", 1, buf,
+	    sizeof(h), &mfd, 1);
+	close(mfd);
+
+	expect_closed("bulk flag with no descriptor", 1, buf, sizeof(h),
+	    NULL, 0);
+	h.payload_len = 100;
+	memcpy(buf, &h, sizeof(h));
+	mfd = memfd_create("small", MFD_CLOEXEC);
+	if (ftruncate(mfd, 100) == -1)
+		return;
+	expect_closed("bulk payload small enough to be inline", 1, buf,
+	    sizeof(h), &mfd, 1);
+	close(mfd);
+
+	for (i = 0; i < 40; i++)
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	h.flags = 0;
+	h.op = WIRE_PING;
+	h.payload_len = 0;
+	memcpy(buf, &h, sizeof(h));
+	expect_closed("40 descriptors on one message", 1, buf, sizeof(h),
+	    fds, 40);
+	for (i = 0; i < 40; i++)
+		close(fds[i]);
+
+	/* Descriptors on a PING are not an error: they are just closed. */
+	fd = ready();
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK(fd != -1 && sendraw(fd, buf, sizeof(h), fds, 1, 0) == 0,
+	    "PING with a descriptor sent");
+	close(fds[0]);
+	CHECK(fd != -1 && recv_reply(fd, 0) == 0, "... gets its reply");
+	close(fd);
+}
+
+static void
+test_channels(void)
+{
+	struct wire_hello	 h = { .version = WIRE_VERSION };
+	uint8_t			 buf[256], *msg;
+	size_t			 len;
+	uint32_t		 id = 0;
+	int			 fd, p[2], sv[2], one = 1;
+
+	/* A pipe as a channel is refused by closing it; fd stays served. */
+	fd = ready();
+	if (fd == -1 || pipe(p) == -1) {
+		CHECK(0, "setup");
+		return;
+	}
+	len = build(buf, WIRE_CHANNEL, 0, 0, &h, sizeof(h));
+	CHECK(sendraw(fd, buf, len, &p[1], 1, 0) == 0 && ping(fd, 3) == 0,
+	    "CHANNEL with a pipe is refused, connection still served");
+	close(p[0]);
+	close(p[1]);
+
+	/* Our own end of the connection as a channel: refused too. */
+	CHECK(sendraw(fd, buf, len, &fd, 1, 0) == 0 && ping(fd, 4) == 0,
+	    "CHANNEL with the context socket itself is refused");
+
+	/* A real channel serves an ioctl, with the reply on it. */
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	CHECK(sendraw(fd, buf, len, &sv[1], 1, 0) == 0, "CHANNEL sent");
+	close(sv[1]);
+	len = ioas_alloc_msg(&msg, 5, 12, 0);
+	CHECK(sendraw(sv[0], msg, len, NULL, 0, 0) == 0 &&
+	    reply_result(sv[0], 5, &id) == 0 && id != 0,
+	    "IOAS_ALLOC on a private channel");
+	free(msg);
+
+	/* The struct as a fault region: EFAULT, as for a NULL pointer. */
+	len = ioas_alloc_msg(&msg, 6, 12, 1);
+	CHECK(sendraw(sv[0], msg, len, NULL, 0, 0) == 0 &&
+	    reply_result(sv[0], 6, NULL) == -EFAULT, "fault region: EFAULT");
+	free(msg);
+
+	/* Garbage on the channel closes the channel only. */
+	CHECK(sendraw(sv[0], "xx", 2, NULL, 0, 0) == 0 && closed(sv[0]),
+	    "garbage on a channel closes it");
+	CHECK(ping(fd, 7) == 0, "... and not its context");
+	close(sv[0]);
+
+	/* Closing the context closes its channels. */
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	len = build(buf, WIRE_CHANNEL, 0, 0, &h, sizeof(h));
+	sendraw(fd, buf, len, &sv[1], 1, 0);
+	close(sv[1]);
+	CHECK(ping(sv[0], 8) == 0, "second channel served");
+	close(fd);
+	CHECK(closed(sv[0]), "closing the context closes its channels");
+	close(sv[0]);
+}
+
+static void
+test_bulk(void)
+{
+	uint8_t		*msg, *bulk;
+	struct wire_hdr	 h;
+	size_t		 len;
+	int		 fd, mfd;
+
+	/* A 100 KB struct region (zeros past the size field) via memfd. */
+	fd = ready();
+	len = ioas_alloc_msg(&msg, 11, 100000, 0);
+	memcpy(&h, msg, sizeof(h));
+	h.flags |= WIRE_F_BULK;
+	bulk = msg + sizeof(h);
+	mfd = memfd_create("bulk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	CHECK(mfd != -1 && write(mfd, bulk, len - sizeof(h)) ==
+	    (ssize_t)(len - sizeof(h)), "memfd written");
+	CHECK(sendraw(fd, &h, sizeof(h), &mfd, 1, 0) == 0 &&
+	    reply_result(fd, 11, NULL) == 0, "IOCTL through a bulk memfd");
+	close(mfd);
+	free(msg);
+	close(fd);
+}
+
+/* A client that sends and never reads is dropped, never waited for. */
+static void
+test_flood(void)
+{
+	uint8_t		buf[64];
+	size_t		len;
+	int		fd, i;
+
+	fd = ready();
+	len = build(buf, WIRE_PING, 0, 1, NULL, 0);
+	for (i = 0; i < 100000; i++) {
+		if (sendraw(fd, buf, len, NULL, 0, MSG_DONTWAIT) != 0) {
+			if (errno == EAGAIN) {
+				usleep(1000);
+				continue;
+			}
+			break;
+		}
+	}
+	CHECK(closed(fd), "a client that never reads is disconnected");
+	close(fd);
+}
+
+int
+main(void)
+{
+	const char	*p, *dpid;
+	pid_t		 daemon = 0;
+	int		 before = -1, after, fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((p = getenv(WIRE_ENV_SOCKET)) == NULL)
+		p = WIRE_DEFAULT_SOCKET;
+	snprintf(sockpath, sizeof(sockpath), "%s", p);
+	if ((dpid = getenv("IOASIDD_PID")) != NULL)
+		daemon = atoi(dpid);
+	fd = ready();
+	CHECK(fd != -1 && ping(fd, 1) == 0, "a normal client first");
+	if (daemon > 0)
+		before = count_fds(daemon);
+
+	test_headers();
+	test_ioctl_lies();
+	test_fds();
+	test_channels();
+	test_bulk();
+	test_flood();
+
+	CHECK(ping(fd, 2) == 0, "the first client is still served");
+	close(fd);
+	fd = ready();
+	CHECK(fd != -1 && ping(fd, 3) == 0, "a new client is served");
+	if (daemon > 0) {
+		usleep(200000);
+		after = count_fds(daemon);
+		CHECK(after == before, "the daemon holds no extra descriptors");
+		if (after != before)
+			printf("  daemon fds: %d before, %d after\n", before,
+			    after);
+	}
+	close(fd);
+	printf("%d passed, %d failed\n", npass, nfail);
+	return (nfail != 0);
+}
