@@ -36,6 +36,7 @@ struct hwpt_paging {
 	struct obj	*ioas;
 	unsigned int	 flags;			/* HWPT_F_* */
 	int		 enforce_cc;		/* DMA is cache coherent */
+	uint64_t	 pgsize_bitmap;		/* the domain's page sizes */
 };
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
@@ -100,8 +101,14 @@ void	hw_queue_destroy(struct obj *);
 void	access_destroy(struct obj *);
 void	selftest_destroy(struct obj *);
 
-/* The size of struct ioas, for obj_ops[] (the struct is ioas.c's). */
+/*
+ * What the IOAS code (ioas.c, whose struct ioas is private) provides to
+ * the rest of the core: its size, for obj_ops[], and its io page table,
+ * for the selftest's ADD_RESERVED and the VFIO compat commands.
+ */
+struct iopt;
 extern const size_t ioas_obj_size;
+struct iopt	*ioas_iopt(struct obj *);
 
 /*
  * IOMMU_VFIO_IOAS: forget the compat IOAS if it is this one. The IOAS

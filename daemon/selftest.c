@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "ioctl.h"
+#include "iopt.h"
 #include "objs.h"
 #include "ucmd.h"
 #include "util.h"
@@ -39,6 +40,26 @@ access_destroy(struct obj *obj)
 
 	if (access->ioas != NULL)
 		obj_drop(access->ioas);
+}
+
+/* The owner of every range ADD_RESERVED makes. */
+static const char selftest_reserved_owner[] = "selftest";
+
+/*
+ * ADD_RESERVED: reserve [start, start + length - 1] in the IOAS. The end
+ * is computed as the kernel computes it, wrapping included.
+ */
+static int
+selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct obj	*ioas;
+	int		 rc;
+
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_IOAS, &ioas)) != 0)
+		return (rc);
+	return (iopt_reserve(ioas_iopt(ioas), cmd->add_reserved.start,
+	    cmd->add_reserved.start + cmd->add_reserved.length - 1,
+	    selftest_reserved_owner));
 }
 
 /*
@@ -86,6 +107,8 @@ selftest_ioctl(struct ucmd *ucmd)
 	struct iommu_test_cmd	*cmd = ucmd->cmd_buf;
 
 	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return (selftest_add_reserved(ucmd, cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
 		return (selftest_mock_domain(ucmd, cmd));
@@ -108,7 +131,7 @@ selftest_ioctl(struct ucmd *ucmd)
 	default:
 		/*
 		 * Unknown ops, and for now the ops that need the IOAS
-		 * internals (ADD_RESERVED, SET_TEMP_MEMORY_LIMIT, CHECK_REFS),
+		 * internals (SET_TEMP_MEMORY_LIMIT, CHECK_REFS),
 		 * accesses (CREATE_ACCESS and the access fd ops) or the mock
 		 * page tables (MD_CHECK_MAP, DIRTY, DMABUF_*): the mock
 		 * hardware model fills these in.

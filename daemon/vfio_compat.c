@@ -17,9 +17,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ctx.h"
 #include "ioctl.h"
+#include "iopt.h"
 #include "objs.h"
 #include "ucmd.h"
 #include "util.h"
@@ -123,33 +125,169 @@ vfio_compat_set_iommu(struct ctx *ctx, uint64_t type)
 		return (-EINVAL);
 	if ((rc = vfio_compat_get_ioas(ctx, &ioas)) != 0)
 		return (rc);
-	if (type == VFIO_TYPE1v2_IOMMU)
-		return (0);
 	/*
 	 * Type1 v1 may unmap inside a mapping, which large IOPTEs cannot
-	 * split; it needs the IOAS's large pages off (io page table work).
+	 * split, so it turns the IOAS's large pages off.
 	 */
-	return (-EOPNOTSUPP);
+	if (type == VFIO_TYPE1_IOMMU)
+		return (iopt_disable_huge_pages(ioas_iopt(ioas)));
+	return (0);
+}
+
+/*
+ * The page sizes every domain of the IOAS supports, never below a page
+ * nor below the IOAS alignment.
+ */
+static uint64_t
+vfio_compat_pgsizes(struct ctx *ctx, struct obj *ioas)
+{
+	struct hwpt_paging	*hwpt;
+	struct obj		*obj;
+	uint64_t		 pgsizes = UINT64_MAX;
+
+	CTX_FOREACH_OBJ(obj, ctx) {
+		if (obj->state != OBJ_LIVE || obj->type != OBJ_HWPT_PAGING)
+			continue;
+		hwpt = container_of(obj, struct hwpt_paging, obj);
+		if (hwpt->ioas == ioas)
+			pgsizes &= hwpt->pgsize_bitmap;
+	}
+	if (pgsizes & (IOPT_PAGE_SIZE - 1)) {
+		pgsizes &= ~(IOPT_PAGE_SIZE - 1);
+		pgsizes |= IOPT_PAGE_SIZE;
+	}
+	return (MAX(pgsizes, ioas_iopt(ioas)->iova_alignment));
+}
+
+/*
+ * Writing a capability of the GET_INFO chain: uaddr is where it starts,
+ * avail how many bytes the caller has from there (0: none, only count).
+ */
+struct vfio_compat_cap {
+	struct ucmd	*ucmd;
+	uint64_t	 uaddr;
+	uint64_t	 avail;
+	uint32_t	 n;
+};
+
+static int
+vfio_compat_cap_dma_avail(struct vfio_compat_cap *c, struct obj *ioas __unused)
+{
+	struct vfio_iommu_type1_info_dma_avail	 cap = {
+		.header = {
+			.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+			.version = 1,
+		},
+		/* Limits come from the memlock accounting, not a count. */
+		.avail = UINT32_MAX,
+	};
+
+	if (c->avail >= sizeof(cap) &&
+	    ucmd_write(c->ucmd, c->uaddr, &cap, sizeof(cap)) != 0)
+		return (-EFAULT);
+	return (sizeof(cap));
 }
 
 static int
+vfio_compat_hole(void *arg, uint64_t start, uint64_t last)
+{
+	struct vfio_compat_cap	*c = arg;
+	struct vfio_iova_range	 range = { .start = start, .end = last };
+	uint64_t		 off;
+
+	off = sizeof(struct vfio_iommu_type1_info_cap_iova_range) +
+	    (uint64_t)c->n * sizeof(range);
+	if (c->avail >= off + sizeof(range) &&
+	    ucmd_write(c->ucmd, c->uaddr + off, &range, sizeof(range)) != 0)
+		return (-EFAULT);
+	c->n++;
+	return (0);
+}
+
+static int
+vfio_compat_cap_iova(struct vfio_compat_cap *c, struct obj *ioas)
+{
+	struct vfio_iommu_type1_info_cap_iova_range	 cap = {
+		.header = {
+			.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+			.version = 1,
+		},
+	};
+	uint64_t					 len;
+	int						 rc;
+
+	c->n = 0;
+	if ((rc = iopt_for_each_hole(ioas_iopt(ioas), vfio_compat_hole,
+	    c)) != 0)
+		return (rc);
+	cap.nr_iovas = c->n;
+	len = sizeof(cap) + (uint64_t)c->n * sizeof(struct vfio_iova_range);
+	if (c->avail >= len &&
+	    ucmd_write(c->ucmd, c->uaddr, &cap, sizeof(cap)) != 0)
+		return (-EFAULT);
+	return (len);
+}
+
+/*
+ * VFIO_IOMMU_GET_INFO: the info struct and a chain of two capabilities,
+ * DMA_AVAIL then IOVA_RANGE. Capabilities are written only where they
+ * fit within argsz; argsz comes back as the size of the whole chain, and
+ * cap_offset is set only when all of it fitted.
+ */
+static int
 vfio_compat_get_info(struct ucmd *ucmd)
 {
+	static int	(*const fill[])(struct vfio_compat_cap *,
+			    struct obj *) = {
+		vfio_compat_cap_dma_avail,
+		vfio_compat_cap_iova,
+	};
 	struct vfio_iommu_type1_info	 info;
 	const size_t			 minsz = offsetofend(
 					    struct vfio_iommu_type1_info,
 					    iova_pgsizes);
+	struct vfio_compat_cap		 c = { .ucmd = ucmd };
 	struct obj			*ioas;
-	int				 rc;
+	uint64_t			 total, last_cap = 0;
+	uint32_t			 next;
+	size_t				 i, outsz;
+	int				 rc, len;
 
+	memset(&info, 0, sizeof(info));
 	if (ucmd_read(ucmd, ucmd->arg, &info, minsz) != 0)
 		return (-EFAULT);
 	if (info.argsz < minsz)
 		return (-EINVAL);
+	outsz = MIN(info.argsz, sizeof(info));
 	if ((rc = vfio_compat_get_ioas(ucmd->ctx, &ioas)) != 0)
 		return (rc);
-	/* Page sizes and the capability chain come from the io page table. */
-	return (-EOPNOTSUPP);
+
+	info.flags = VFIO_IOMMU_INFO_PGSIZES;
+	info.iova_pgsizes = vfio_compat_pgsizes(ucmd->ctx, ioas);
+	info.cap_offset = 0;
+	total = sizeof(info);
+	for (i = 0; i < nitems(fill); i++) {
+		c.uaddr = ucmd->arg + total;
+		c.avail = info.argsz > total ? info.argsz - total : 0;
+		if ((len = fill[i](&c, ioas)) < 0)
+			return (len);
+		if (last_cap != 0 && info.argsz >= total) {
+			next = total;
+			if (ucmd_write(ucmd, last_cap + offsetof(
+			    struct vfio_info_cap_header, next), &next,
+			    sizeof(next)) != 0)
+				return (-EFAULT);
+		}
+		last_cap = ucmd->arg + total;
+		total += ALIGN_UP((uint64_t)len, sizeof(uint64_t));
+	}
+	if (info.argsz >= total)
+		info.cap_offset = sizeof(info);
+	info.argsz = total;
+	info.flags |= VFIO_IOMMU_INFO_CAPS;
+	if (ucmd_write(ucmd, ucmd->arg, &info, outsz) != 0)
+		return (-EFAULT);
+	return (0);
 }
 
 static int
@@ -173,6 +311,23 @@ vfio_compat_map_dma(struct ucmd *ucmd)
 	return (-EOPNOTSUPP);
 }
 
+/*
+ * Unmap for type1: unlike IOMMU_IOAS_UNMAP, a range with nothing mapped in
+ * it is not an error here, it unmaps 0 bytes.
+ */
+static int
+vfio_compat_unmap(struct iopt *iopt, uint64_t iova, uint64_t size,
+    uint64_t *unmapped)
+{
+	int	 rc;
+
+	rc = iopt_unmap(iopt, iova, size, unmapped);
+	if (rc == -ENOENT && iopt_area_first(iopt, iova, iova + size - 1) ==
+	    NULL)
+		rc = 0;
+	return (rc);
+}
+
 static int
 vfio_compat_unmap_dma(struct ucmd *ucmd)
 {
@@ -182,6 +337,8 @@ vfio_compat_unmap_dma(struct ucmd *ucmd)
 						    vfio_iommu_type1_dma_unmap,
 						    size);
 	struct obj				*ioas;
+	struct iopt				*iopt;
+	uint64_t				 unmapped;
 	int					 rc;
 
 	if (ucmd_read(ucmd, ucmd->arg, &unmap, minsz) != 0)
@@ -190,11 +347,25 @@ vfio_compat_unmap_dma(struct ucmd *ucmd)
 		return (-EINVAL);
 	if ((rc = vfio_compat_get_ioas(ucmd->ctx, &ioas)) != 0)
 		return (rc);
-	if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) &&
-	    (unmap.iova != 0 || unmap.size != 0))
-		return (-EINVAL);
-	/* Removing the areas: io page table work. */
-	return (-EOPNOTSUPP);
+	iopt = ioas_iopt(ioas);
+	unmapped = 0;
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		if (unmap.iova != 0 || unmap.size != 0)
+			return (-EINVAL);
+		rc = iopt_unmap_all(iopt, &unmapped);
+	} else {
+		/*
+		 * Type1 v1 (large pages off) first cuts the areas at the
+		 * range's ends so that a partial unmap works. The io page
+		 * table has no cut, so v1 answers as v2 does for now.
+		 */
+		rc = vfio_compat_unmap(iopt, unmap.iova, unmap.size,
+		    &unmapped);
+	}
+	unmap.size = unmapped;
+	if (ucmd_write(ucmd, ucmd->arg, &unmap, minsz) != 0)
+		return (-EFAULT);
+	return (rc);
 }
 
 /* The VFIO type1 container commands (spec 11). */

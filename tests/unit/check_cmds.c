@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "helpers.h"
 #include "objs.h"
 #include "suites.h"
+#include "util.h"
 
 #define IOCTL(cmd, arg)		test_ioctl(tctx, (cmd), (arg))
 
@@ -435,6 +437,119 @@ START_TEST(vfio_type1)
 }
 END_TEST
 
+static uint32_t
+ioas_alloc(void)
+{
+	struct iommu_ioas_alloc	 c = { .size = sizeof(c) };
+
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_ALLOC, &c), 0);
+	return (c.out_ioas_id);
+}
+
+START_TEST(selftest_add_reserved)
+{
+	struct iommu_test_cmd		 c;
+	struct iommu_ioas_iova_ranges	 r;
+	struct iommu_iova_range		 ranges[4];
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_ADD_RESERVED;
+	c.id = 5;
+	c.add_reserved.start = 0x10000;
+	c.add_reserved.length = 0x1000;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -ENOENT);
+	c.id = ioas_alloc();
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = c.id;
+	r.num_iovas = nitems(ranges);
+	r.allowed_iovas = (uintptr_t)ranges;
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_IOVA_RANGES, &r), 0);
+	ck_assert_uint_eq(r.num_iovas, 2);
+	ck_assert_uint_eq(ranges[0].start, 0);
+	ck_assert_uint_eq(ranges[0].last, 0xffff);
+	ck_assert_uint_eq(ranges[1].start, 0x11000);
+	ck_assert_uint_eq(ranges[1].last, UINT64_MAX);
+}
+END_TEST
+
+START_TEST(vfio_type1_ioas)
+{
+	struct {
+		struct vfio_iommu_type1_info			 info;
+		struct vfio_iommu_type1_info_dma_avail		 avail;
+		uint32_t					 pad;
+		struct vfio_iommu_type1_info_cap_iova_range	 iova;
+		struct vfio_iova_range				 r[2];
+		uint8_t						 past[8];
+	} b;
+	struct vfio_iommu_type1_dma_unmap	 unmap;
+	struct iommu_vfio_ioas			 v;
+	struct iommu_test_cmd			 t;
+	uint32_t				 id = ioas_alloc();
+	size_t					 full;
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.op = IOMMU_VFIO_IOAS_SET;
+	v.ioas_id = id;
+	ck_assert_int_eq(IOCTL(IOMMU_VFIO_IOAS, &v), 0);
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.op = IOMMU_TEST_OP_ADD_RESERVED;
+	t.id = id;
+	t.add_reserved.start = 0x10000;
+	t.add_reserved.length = 0x1000;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &t), 0);
+
+	full = offsetof(__typeof__(b), past);
+	ck_assert_uint_eq(offsetof(__typeof__(b), iova), 40);
+	memset(&b, 0xaa, sizeof(b));
+	b.info.argsz = full;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, &b), 0);
+	ck_assert_uint_eq(b.info.argsz, full);
+	ck_assert_uint_eq(b.info.flags,
+	    VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
+	ck_assert_uint_eq(b.info.iova_pgsizes, ~(uint64_t)4095);
+	ck_assert_uint_eq(b.info.cap_offset, sizeof(b.info));
+	ck_assert_uint_eq(b.avail.header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(b.avail.header.next, 40);
+	ck_assert_uint_eq(b.avail.avail, UINT32_MAX);
+	ck_assert_uint_eq(b.iova.header.id,
+	    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	ck_assert_uint_eq(b.iova.header.next, 0);
+	ck_assert_uint_eq(b.iova.nr_iovas, 2);
+	ck_assert_uint_eq(b.r[0].end, 0xffff);
+	ck_assert_uint_eq(b.r[1].start, 0x11000);
+	ck_assert_uint_eq(b.past[0], 0xaa);
+
+	/* Too small for the chain: only what fits, argsz says how much. */
+	memset(&b, 0xaa, sizeof(b));
+	b.info.argsz = sizeof(b.info) + 8;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, &b), 0);
+	ck_assert_uint_eq(b.info.argsz, full);
+	ck_assert_uint_eq(b.info.cap_offset, 0);
+	ck_assert_uint_eq(b.avail.header.id, 0xaaaa);
+
+	/* Nothing mapped: unmapping a range unmaps 0 bytes. */
+	memset(&unmap, 0, sizeof(unmap));
+	unmap.argsz = sizeof(unmap);
+	unmap.iova = 0x100000;
+	unmap.size = 0x1000;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	ck_assert_uint_eq(unmap.size, 0);
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	unmap.iova = 0;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	ck_assert_uint_eq(unmap.size, 0);
+	ck_assert_int_eq(test_ioctl_val(tctx, VFIO_SET_IOMMU,
+	    VFIO_TYPE1_IOMMU), 0);
+}
+END_TEST
+
 static Suite *
 cmds_suite(void)
 {
@@ -461,12 +576,14 @@ cmds_suite(void)
 	tc = tcase_create("selftest");
 	tcase_add_checked_fixture(tc, test_setup, test_teardown);
 	tcase_add_test(tc, selftest_cmd);
+	tcase_add_test(tc, selftest_add_reserved);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vfio");
 	tcase_add_checked_fixture(tc, test_setup, test_teardown);
 	tcase_add_test(tc, vfio_ioas);
 	tcase_add_test(tc, vfio_type1);
+	tcase_add_test(tc, vfio_type1_ioas);
 	suite_add_tcase(s, tc);
 	return (s);
 }
