@@ -478,19 +478,18 @@ END_TEST
 
 START_TEST(vfio_type1_ioas)
 {
-	struct {
-		struct vfio_iommu_type1_info			 info;
-		struct vfio_iommu_type1_info_dma_avail		 avail;
-		uint32_t					 pad;
-		struct vfio_iommu_type1_info_cap_iova_range	 iova;
-		struct vfio_iova_range				 r[2];
-		uint8_t						 past[8];
-	} b;
+	/* info (24), DMA_AVAIL (12 + 4 pad), IOVA_RANGE (16 + 2 x 16). */
+	uint64_t				 raw[12];
+	uint8_t					*bytes = (uint8_t *)raw;
+	struct vfio_iommu_type1_info		*info = (void *)bytes;
+	struct vfio_iommu_type1_info_dma_avail	*avail = (void *)(bytes + 24);
+	struct vfio_iommu_type1_info_cap_iova_range *iova = (void *)(bytes +
+						    40);
+	const size_t				 full = 88;
 	struct vfio_iommu_type1_dma_unmap	 unmap;
 	struct iommu_vfio_ioas			 v;
 	struct iommu_test_cmd			 t;
 	uint32_t				 id = ioas_alloc();
-	size_t					 full;
 
 	memset(&v, 0, sizeof(v));
 	v.size = sizeof(v);
@@ -505,34 +504,32 @@ START_TEST(vfio_type1_ioas)
 	t.add_reserved.length = 0x1000;
 	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &t), 0);
 
-	full = offsetof(__typeof__(b), past);
-	ck_assert_uint_eq(offsetof(__typeof__(b), iova), 40);
-	memset(&b, 0xaa, sizeof(b));
-	b.info.argsz = full;
-	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, &b), 0);
-	ck_assert_uint_eq(b.info.argsz, full);
-	ck_assert_uint_eq(b.info.flags,
+	memset(raw, 0xaa, sizeof(raw));
+	info->argsz = full;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, raw), 0);
+	ck_assert_uint_eq(info->argsz, full);
+	ck_assert_uint_eq(info->flags,
 	    VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
-	ck_assert_uint_eq(b.info.iova_pgsizes, ~(uint64_t)4095);
-	ck_assert_uint_eq(b.info.cap_offset, sizeof(b.info));
-	ck_assert_uint_eq(b.avail.header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-	ck_assert_uint_eq(b.avail.header.next, 40);
-	ck_assert_uint_eq(b.avail.avail, UINT32_MAX);
-	ck_assert_uint_eq(b.iova.header.id,
+	ck_assert_uint_eq(info->iova_pgsizes, ~(uint64_t)4095);
+	ck_assert_uint_eq(info->cap_offset, sizeof(*info));
+	ck_assert_uint_eq(avail->header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(avail->header.next, 40);
+	ck_assert_uint_eq(avail->avail, UINT32_MAX);
+	ck_assert_uint_eq(iova->header.id,
 	    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-	ck_assert_uint_eq(b.iova.header.next, 0);
-	ck_assert_uint_eq(b.iova.nr_iovas, 2);
-	ck_assert_uint_eq(b.r[0].end, 0xffff);
-	ck_assert_uint_eq(b.r[1].start, 0x11000);
-	ck_assert_uint_eq(b.past[0], 0xaa);
+	ck_assert_uint_eq(iova->header.next, 0);
+	ck_assert_uint_eq(iova->nr_iovas, 2);
+	ck_assert_uint_eq(iova->iova_ranges[0].end, 0xffff);
+	ck_assert_uint_eq(iova->iova_ranges[1].start, 0x11000);
+	ck_assert_uint_eq(bytes[full], 0xaa);
 
 	/* Too small for the chain: only what fits, argsz says how much. */
-	memset(&b, 0xaa, sizeof(b));
-	b.info.argsz = sizeof(b.info) + 8;
-	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, &b), 0);
-	ck_assert_uint_eq(b.info.argsz, full);
-	ck_assert_uint_eq(b.info.cap_offset, 0);
-	ck_assert_uint_eq(b.avail.header.id, 0xaaaa);
+	memset(raw, 0xaa, sizeof(raw));
+	info->argsz = sizeof(*info) + 8;
+	ck_assert_int_eq(test_ioctl(tctx, VFIO_IOMMU_GET_INFO, raw), 0);
+	ck_assert_uint_eq(info->argsz, full);
+	ck_assert_uint_eq(info->cap_offset, 0);
+	ck_assert_uint_eq(avail->header.id, 0xaaaa);
 
 	/* Nothing mapped: unmapping a range unmaps 0 bytes. */
 	memset(&unmap, 0, sizeof(unmap));
