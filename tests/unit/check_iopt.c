@@ -1,0 +1,293 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The io page table below the ioctls: the cached-gap tree against a
+ * brute-force model under random maps and unmaps (lowest-fit allocation
+ * included), reserved ranges with owners, pinner alignment, and the
+ * caller address space (umem) and accounting it relies on.
+ */
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "acct.h"
+#include "iopt.h"
+#include "pages.h"
+#include "suites.h"
+#include "umem.h"
+#include "util.h"
+
+#define PAGE	4096ULL
+
+static struct acct_owner *owner;
+
+static void
+iopt_setup(void)
+{
+	owner = acct_owner_get(getuid(), getpid(), UINT64_MAX, 1);
+	ck_assert_ptr_nonnull(owner);
+}
+
+static void
+iopt_teardown(void)
+{
+	acct_owner_put(owner);
+	ck_assert_uint_eq(pages_count(), 0);
+	ck_assert_uint_eq(umem_count(), 0);
+}
+
+static struct pages *
+vpages(uint64_t va, uint64_t len)
+{
+	struct pages	*p;
+
+	ck_assert_int_eq(pages_new_user(NULL, va, len, 1, owner, ACCT_USER,
+	    &p), 0);
+	return (p);
+}
+
+static int
+map1(struct iopt *iopt, uint64_t va, uint64_t len, uint64_t *iova,
+    unsigned int flags)
+{
+	struct iopt_piece	 pc;
+	int			 rc;
+
+	pc.pages = vpages(va, len);
+	pc.off = va - pc.pages->start;
+	pc.length = len;
+	rc = iopt_map(iopt, &pc, 1, len, iova, IOPT_READ | IOPT_WRITE, flags);
+	pages_put(pc.pages);
+	return (rc);
+}
+
+/*
+ * Brute force over a small model space: the lowest page-aligned slot
+ * of npg pages in [lo, hi) free of every area, or 0.
+ */
+#define MODEL_PAGES	512
+
+static uint64_t
+model_fit(const uint8_t *used, uint64_t npg, uint64_t align)
+{
+	uint64_t	 s, i;
+
+	for (s = 1; s + npg <= MODEL_PAGES - 1; s++) {
+		if ((s * PAGE) % align)
+			continue;
+		for (i = 0; i < npg; i++)
+			if (used[s + i])
+				break;
+		if (i == npg)
+			return (s);
+	}
+	return (0);
+}
+
+START_TEST(test_random_tree)
+{
+	struct iopt	 iopt;
+	uint8_t		 used[MODEL_PAGES];
+	uint64_t	 iova, s, npg, out, align;
+	int		 i, rc;
+
+	srandom(1);
+	iopt_init(&iopt);
+	memset(used, 0, sizeof(used));
+	/* Confine allocation to the model: reserve everything above it. */
+	ck_assert_int_eq(iopt_reserve(&iopt, (MODEL_PAGES - 1) * PAGE,
+	    UINT64_MAX, owner), 0);
+	for (i = 0; i < 20000; i++) {
+		npg = 1 + random() % 8;
+		if (random() % 3 == 0) {
+			/* Automatic, from a 2 MiB aligned source. */
+			align = 1;
+			while (align < npg * PAGE)
+				align <<= 1;
+			s = model_fit(used, npg, align);
+			rc = map1(&iopt, 1ULL << 30, npg * PAGE, &iova, 0);
+			if (s == 0) {
+				ck_assert_int_eq(rc, -ENOSPC);
+				continue;
+			}
+			ck_assert_int_eq(rc, 0);
+			ck_assert_uint_eq(iova, s * PAGE);
+			memset(used + s, 1, npg);
+		} else if (random() % 2 == 0) {
+			s = 1 + random() % (MODEL_PAGES - 10);
+			iova = s * PAGE;
+			rc = map1(&iopt, 1ULL << 30, npg * PAGE, &iova,
+			    IOPT_MAP_FIXED);
+			if (memchr(used + s, 1, npg) != NULL)
+				ck_assert_int_eq(rc, -EEXIST);
+			else {
+				ck_assert_int_eq(rc, 0);
+				memset(used + s, 1, npg);
+			}
+		} else {
+			/* Unmap whatever lies wholly in a random window. */
+			s = random() % MODEL_PAGES;
+			rc = iopt_unmap(&iopt, s * PAGE, npg * 4 * PAGE, &out);
+			if (rc == 0) {
+				uint64_t e = MIN(s + npg * 4, MODEL_PAGES);
+
+				ck_assert_uint_gt(out, 0);
+				memset(used + s, 0, e - s);
+			} else
+				ck_assert_int_eq(rc, -ENOENT);
+		}
+		if (i % 97 == 0)
+			ck_assert_int_eq(iopt_verify(&iopt), 0);
+	}
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	iopt_fini(&iopt);
+}
+END_TEST
+
+START_TEST(test_reserved_owners)
+{
+	struct iopt	 iopt;
+	int		 a, b;
+	uint64_t	 iova = 0;
+
+	iopt_init(&iopt);
+	ck_assert_int_eq(iopt_reserve(&iopt, 10, 9, &a), -EINVAL);
+	ck_assert_int_eq(iopt_reserve(&iopt, 0, 16 * PAGE - 1, &a), 0);
+	/* Overlapping ranges of two owners. */
+	ck_assert_int_eq(iopt_reserve(&iopt, 8 * PAGE, 32 * PAGE - 1, &b), 0);
+	ck_assert_int_eq(map1(&iopt, 0, PAGE, &iova, 0), 0);
+	ck_assert_uint_eq(iova, 32 * PAGE);
+	iopt_unreserve_owner(&iopt, &b);
+	ck_assert_int_eq(map1(&iopt, 0, PAGE, &iova, 0), 0);
+	ck_assert_uint_eq(iova, 16 * PAGE);
+	/* Covering an area is refused. */
+	ck_assert_int_eq(iopt_reserve(&iopt, 0, 16 * PAGE, &b), -EADDRINUSE);
+	iopt_unreserve_owner(&iopt, &a);
+	iova = 0;
+	ck_assert_int_eq(map1(&iopt, 0, 2 * PAGE, &iova, IOPT_MAP_FIXED), 0);
+	iopt_fini(&iopt);
+}
+END_TEST
+
+START_TEST(test_pinner_alignment)
+{
+	struct iopt		 iopt;
+	struct iopt_pinner	 p = { .alignment = 2048 }, q = { .alignment = 3 };
+	uint64_t		 iova = 1ULL << 20;
+
+	iopt_init(&iopt);
+	ck_assert_int_eq(iopt_add_pinner(&iopt, &q), -EINVAL);
+	q.alignment = 2 * PAGE;
+	ck_assert_int_eq(iopt_add_pinner(&iopt, &q), -EINVAL);
+	/* A 1024-byte area does not fit a 2048 pinner. */
+	ck_assert_int_eq(map1(&iopt, 1ULL << 30, 1024, &iova,
+	    IOPT_MAP_FIXED), 0);
+	ck_assert_int_eq(iopt_add_pinner(&iopt, &p), -EADDRINUSE);
+	ck_assert_uint_eq(iopt.iova_alignment, 1);
+	iopt_fini(&iopt);
+}
+END_TEST
+
+START_TEST(test_umem)
+{
+	struct umem	*um, *um2;
+	uint8_t		*p, b[8];
+	int		 fd;
+
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	memcpy(p, "abcdefgh", 8);
+	ck_assert_int_eq(umem_open(getpid(), &um), 0);
+	ck_assert_int_eq(umem_open(getpid(), &um2), 0);
+	ck_assert_ptr_eq(um, um2);
+	umem_put(um2);
+	ck_assert_int_eq(umem_read(um, (uintptr_t)p, b, 8), 0);
+	ck_assert_int_eq(memcmp(b, "abcdefgh", 8), 0);
+	ck_assert_int_eq(umem_write(um, (uintptr_t)p + 1, "XY", 2), 0);
+	ck_assert_int_eq(memcmp(p, "aXYdefgh", 8), 0);
+	ck_assert_int_eq(umem_read(um, 8, b, 1), -EFAULT);
+	ck_assert_int_eq(umem_read(um, UINT64_MAX - 1, b, 2), -EFAULT);
+
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p + 10, 3 * PAGE, 1), 0);
+	ck_assert_int_eq(mprotect(p + PAGE, PAGE, PROT_READ), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 4 * PAGE, 0), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 4 * PAGE, 1), -EFAULT);
+	ck_assert_int_eq(mprotect(p + PAGE, PAGE, PROT_NONE), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 4 * PAGE, 0), -EFAULT);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p + 2 * PAGE, 2 * PAGE,
+	    1), 0);
+	munmap(p + 3 * PAGE, PAGE);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p + 2 * PAGE, 2 * PAGE,
+	    1), -EFAULT);
+	munmap(p, 3 * PAGE);
+	umem_put(um);
+
+	/* A file mapping past its end is listed but cannot be pinned. */
+	fd = memfd_create("check_iopt", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, PAGE), 0);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_int_eq(umem_open(getpid(), &um), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, PAGE, 0), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 2 * PAGE, 0), -EFAULT);
+	umem_put(um);
+	munmap(p, 2 * PAGE);
+
+	/* An adopted /proc/self/mem descriptor. */
+	ck_assert_int_eq(umem_from_fd(open("/proc/self/mem", O_RDWR), &um), 0);
+	ck_assert_int_eq(umem_pid(um), getpid());
+	ck_assert_int_eq(umem_read(um, (uintptr_t)b, b, 1), 0);
+	umem_put(um);
+	close(fd);
+	ck_assert_int_eq(umem_open(0, &um), -ESRCH);
+}
+END_TEST
+
+START_TEST(test_acct)
+{
+	struct acct_owner	*o, *o2;
+
+	o = acct_owner_get(12345, 777, 3 * PAGE, 0);
+	o2 = acct_owner_get(12345, 777, 3 * PAGE, 0);
+	ck_assert_ptr_eq(o, o2);
+	acct_owner_put(o2);
+	ck_assert_int_eq(acct_charge(o, ACCT_USER, 2), 0);
+	ck_assert_int_eq(acct_charge(o, ACCT_USER, 2), -ENOMEM);
+	ck_assert_int_eq(acct_charge(o, ACCT_MM, 3), 0);
+	ck_assert_uint_eq(acct_user_pages(12345), 2);
+	ck_assert_uint_eq(acct_mm_pages(777), 3);
+	acct_uncharge(o, ACCT_USER, 2);
+	acct_uncharge(o, ACCT_MM, 3);
+	ck_assert_uint_eq(acct_user_pages(12345), 0);
+	ck_assert_uint_eq(acct_mm_pages(777), 0);
+	acct_owner_put(o);
+}
+END_TEST
+
+static Suite *
+iopt_suite(void)
+{
+	Suite	*s = suite_create("iopt");
+	TCase	*tc = tcase_create("iopt");
+
+	tcase_add_checked_fixture(tc, iopt_setup, iopt_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_random_tree);
+	tcase_add_test(tc, test_reserved_owners);
+	tcase_add_test(tc, test_pinner_alignment);
+	tcase_add_test(tc, test_umem);
+	tcase_add_test(tc, test_acct);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+SUITE(iopt_suite)
