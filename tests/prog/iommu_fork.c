@@ -122,7 +122,8 @@ main(int argc, char **argv)
 	uint32_t	 before, from_child;
 	pid_t		 pid;
 	char		 num[16];
-	int		 fd, p[2], status, cfail = 0;
+	int		 fd, p[2], go[2], status, cfail = 0;
+	char		 c = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "exec") == 0)
@@ -137,20 +138,27 @@ main(int argc, char **argv)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	before = ioas_alloc(fd);
 	CHECK(before != 0, "IOAS_ALLOC before fork");
-	if (pipe(p) == -1)
+	if (pipe(p) == -1 || pipe(go) == -1)
 		return (1);
 
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		close(go[1]);
 		npass = nfail = 0;
-		/* The parent's object is ours too. */
-		CHECK(destroy(fd, before) == 0,
-		    "child destroys the parent's object");
+		/*
+		 * The parent's object is ours too. Ids are reused lowest
+		 * first, so nothing is allocated between our destroy and the
+		 * parent's check that the id is gone.
+		 */
 		from_child = ioas_alloc(fd);
 		CHECK(from_child != 0, "child allocates");
+		CHECK(destroy(fd, before) == 0,
+		    "child destroys the parent's object");
 		if (write(p[1], &from_child, sizeof(from_child)) !=
 		    sizeof(from_child))
+			nfail++;
+		if (read(go[0], &c, 1) != 1)
 			nfail++;
 		hammer(fd, 2, buf, 4 * pg);
 
@@ -168,13 +176,16 @@ main(int argc, char **argv)
 		_exit(nfail != 0);
 	}
 	close(p[1]);
+	close(go[0]);
 	CHECK(read(p[0], &from_child, sizeof(from_child)) ==
 	    sizeof(from_child), "child reports its object");
-	hammer(fd, 1, buf, 4 * pg);
-	CHECK(destroy(fd, from_child) == 0,
-	    "parent destroys the child's object");
 	CHECK(destroy(fd, before) == ENOENT,
 	    "the object the child destroyed is gone for the parent");
+	CHECK(destroy(fd, from_child) == 0,
+	    "parent destroys the child's object");
+	if (write(go[1], &c, 1) != 1)
+		nfail++;
+	hammer(fd, 1, buf, 4 * pg);
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		cfail = 1;
