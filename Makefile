@@ -91,7 +91,8 @@ $(DAEMON): $(B)/daemon/ioasidd.o $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libioasid.so.0 -o $@ $^
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libioasid.so.0 -o $@.0 $^
+	ln -sf libioasid.so.0 $@
 
 $(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
@@ -151,7 +152,7 @@ install: all
 	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux $(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/ioasidd
-	install -m 0755 $(LIBIOASID) $(DESTDIR)$(LIBDIR)/libioasid.so.0
+	install -m 0755 $(LIBIOASID).0 $(DESTDIR)$(LIBDIR)/libioasid.so.0
 	ln -sf libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libioasid-preload.so
 	install -m 0644 $(B)/ioasid.pc $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc
