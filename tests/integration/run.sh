@@ -155,6 +155,28 @@ else
 	fail "other files pass through the preload library"
 fi
 
+# libioasid, used on purpose (compiled here against the built library).
+# The build directory has libioasid.so; its soname is libioasid.so.0.
+ln -s "$B/libioasid.so" "$T/libioasid.so.0"
+SANFLAGS=
+[ -n "$ASANLIB" ] && SANFLAGS="-fsanitize=address,undefined"
+if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
+    -o "$T/libioasid_test" "$(dirname "$0")/libioasid_test.c" \
+    -L"$B" -lioasid -Wl,-rpath,"$T" > "$T/libioasid_cc.out" 2>&1; then
+	timeout 60 "$T/libioasid_test" "$SOCK" > "$T/libioasid.out" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$T/libioasid.out")
+	if [ $rc -eq 0 ]; then
+		pass "libioasid ($last)"
+	else
+		fail "libioasid exited $rc ($last)"
+		sed 's/^/    /' "$T/libioasid.out" | head -40
+	fi
+else
+	fail "libioasid test does not build"
+	sed 's/^/    /' "$T/libioasid_cc.out" | head -20
+fi
+
 # --- a killed client leaves nothing behind -------------------------------
 
 env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$B/tests/iommu_hold" 1 \
