@@ -7,6 +7,8 @@
  * through their first word. A slab is on its pool's partial list exactly
  * when it has at least one free object.
  */
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,14 +63,26 @@ pool_footprint(const struct pool *pool)
 
 #else
 
+/*
+ * Slabs come straight from mmap, trimmed to their alignment: malloc's
+ * aligned allocations leave unusable fragments between slabs.
+ */
 static struct pool_slab *
 pool_slab_new(struct pool *pool)
 {
 	struct pool_slab	*slab;
+	uintptr_t		 p, a;
 	size_t			 hdr;
 
-	if ((slab = aligned_alloc(POOL_SLAB_SIZE, POOL_SLAB_SIZE)) == NULL)
+	p = (uintptr_t)mmap(NULL, 2 * POOL_SLAB_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((void *)p == MAP_FAILED)
 		return (NULL);
+	a = (p + POOL_SLAB_SIZE - 1) & ~(uintptr_t)(POOL_SLAB_SIZE - 1);
+	if (a != p)
+		munmap((void *)p, a - p);
+	munmap((void *)(a + POOL_SLAB_SIZE), p + POOL_SLAB_SIZE - a);
+	slab = (struct pool_slab *)a;
 	hdr = (sizeof(*slab) + 15) & ~(size_t)15;
 	slab->free = NULL;
 	slab->nused = 0;
@@ -123,7 +137,7 @@ pool_put(struct pool *pool, void *p)
 	    LIST_NEXT(slab, entry) != NULL)) {
 		LIST_REMOVE(slab, entry);
 		pool->nslabs--;
-		free(slab);
+		munmap(slab, POOL_SLAB_SIZE);
 	}
 }
 
