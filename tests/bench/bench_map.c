@@ -5,8 +5,9 @@
  * How map and unmap scale with the number of live mappings in one IOAS, and
  * how much daemon memory a mapping costs.
  *
- * For each population N it fills an IOAS with N mappings through the real
- * dispatcher, measures the heap growth per mapping, then times pairs of
+ * For each population N a fresh process fills an IOAS with N mappings
+ * through the real dispatcher, measures its resident memory growth per
+ * mapping (whatever allocator the core uses), then times pairs of
  * IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP at random holes among them (fixed IOVA,
  * as VMMs map guest RAM) and pairs with an automatically chosen IOVA. The
  * holes are one page and the automatic maps two pages long, so the
@@ -19,9 +20,9 @@
  * of the core, not of a transport.
  */
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,12 +153,27 @@ struct result {
 	double		auto_ns;	/* map + unmap, allocated IOVA */
 };
 
+/* Resident bytes of this process. */
+static long
+rss_bytes(void)
+{
+	FILE	*f;
+	long	 pages = 0, resident = 0;
+
+	if ((f = fopen("/proc/self/statm", "r")) != NULL) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (resident * sysconf(_SC_PAGESIZE));
+}
+
 static void
 run(unsigned long n, unsigned long ops, struct result *r)
 {
 	struct iommu_ioas_alloc	 a;
 	struct ctx		*ctx;
-	struct mallinfo2	 m0, m1;
+	long			 rss0;
 	double			 fixed[ROUNDS], autov[ROUNDS], t0;
 	unsigned long		 i, slot;
 	uint64_t		 iova;
@@ -168,13 +184,12 @@ run(unsigned long n, unsigned long ops, struct result *r)
 	a.size = sizeof(a);
 	must(call(ctx, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
 
-	m0 = mallinfo2();
+	rss0 = rss_bytes();
 	for (i = 0; i < n; i++)
 		must(map(ctx, a.out_ioas_id, BASE + i * SLOT, MAPLEN, 1, NULL),
 		    "populate");
-	m1 = mallinfo2();
 	r->n = n;
-	r->bytes = (double)(m1.uordblks - m0.uordblks) / n;
+	r->bytes = (double)(rss_bytes() - rss0) / n;
 
 	srandom(1);
 	for (round = 0; round < ROUNDS; round++) {
@@ -219,8 +234,30 @@ main(int argc, char **argv)
 	caller.gid = getgid();
 	caller.memlock_max = RLIM_INFINITY;
 
-	for (i = 0; i < n; i++)
-		run(sizes[i], ops, &res[i]);
+	/* A fresh process per size, so that no size inherits another's heap. */
+	for (i = 0; i < n; i++) {
+		int	p[2];
+		pid_t	pid;
+
+		if (pipe(p) == -1 || (pid = fork()) == -1) {
+			perror("bench_map");
+			return (1);
+		}
+		if (pid == 0) {
+			close(p[0]);
+			run(sizes[i], ops, &res[i]);
+			_exit(write(p[1], &res[i], sizeof(res[i])) ==
+			    sizeof(res[i]) ? 0 : 1);
+		}
+		close(p[1]);
+		if (read(p[0], &res[i], sizeof(res[i])) != sizeof(res[i])) {
+			fprintf(stderr, "bench_map: size %lu failed\n",
+			    sizes[i]);
+			return (1);
+		}
+		close(p[0]);
+		waitpid(pid, NULL, 0);
+	}
 
 	printf("map+unmap in one IOAS (median of %d rounds of %lu pairs)\n",
 	    ROUNDS, ops);
