@@ -6,8 +6,9 @@
  * mapping (io page table areas, pages objects), where malloc's per-chunk
  * header and rounding would cost a third of the record.
  *
- * A pool carves 64 KiB slabs, each aligned to its size so that an object
- * finds its slab by masking its address. A slab that becomes empty is
+ * A pool carves 64 KiB slabs (mapped directly, not from malloc), each
+ * aligned to its size so that an object finds its slab by masking its
+ * address. A slab that becomes empty is
  * returned to the system unless it is the pool's only slab with room.
  * Objects come back zeroed. In a sanitizer build every object is a plain
  * calloc() so that ASan still sees use-after-free and leaks.

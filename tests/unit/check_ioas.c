@@ -799,12 +799,18 @@ START_TEST(test_pin)
 	munmap(hole + PAGE, PAGE);
 	ck_assert_int_eq(map(id, RW, ro + PAGE, 2 * PAGE, &iova2), -EFAULT);
 
+	/* A writable copy of read-only pages is refused. */
+	out = 0;
+	ck_assert_int_eq(copy(id2, id, RW, PAGE, &out, iova2), -EPERM);
+	ck_assert_int_eq(copy(id2, id, IOMMU_IOAS_MAP_READABLE, PAGE, &out,
+	    iova2), 0);
+	ck_assert_int_eq(unmap(id2, out, PAGE, NULL), 0);
+
 	/* COPY shares: no new charge, even into a pinned IOAS. */
 	ck_assert_int_eq(iopt_add_pinner(iopt_of(id2), &pinner2), 0);
 	iova2 = 0;
 	ck_assert_int_eq(copy(id2, id, RW, BUFSZ, &iova2, iova), 0);
 	ck_assert_uint_eq(acct_user_pages(getuid()), 17);
-	/* A writable copy of read-only pages is refused. */
 	ck_assert_int_eq(unmap(id, 0, UINT64_MAX, &out), 0);
 	ck_assert_uint_eq(out, BUFSZ + PAGE);
 	/* The copy in id2 still holds the buffer's pin. */
