@@ -1,0 +1,208 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * proto/wire.c on its own: messages through a socketpair (inline, bulk,
+ * descriptors), and IOCTL parsing that must refuse every inconsistent
+ * length while accepting the good forms.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suites.h"
+#include "wire.h"
+
+static int	sv[2];
+
+static void
+pair_setup(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    sv), 0);
+}
+
+static void
+pair_teardown(void)
+{
+	close(sv[0]);
+	close(sv[1]);
+}
+
+START_TEST(send_recv_inline)
+{
+	struct wire_msg	m;
+	char		data[100];
+	int		fd;
+
+	memset(data, 'x', sizeof(data));
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(wire_send(sv[0], WIRE_PING, 0, 7, data, sizeof(data),
+	    &fd, 1, 0), 0);
+	close(fd);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), 0);
+	ck_assert_int_eq(m.hdr.op, WIRE_PING);
+	ck_assert_uint_eq(m.hdr.seq, 7);
+	ck_assert_uint_eq(m.len, sizeof(data));
+	ck_assert_int_eq(memcmp(m.payload, data, sizeof(data)), 0);
+	ck_assert_int_eq(m.nfds, 1);
+	ck_assert_int_ge(fcntl(m.fds[0], F_GETFD), 0);
+	wire_msg_clear(&m);
+}
+END_TEST
+
+START_TEST(send_recv_bulk)
+{
+	struct wire_msg	 m;
+	size_t		 len = WIRE_INLINE_MAX * 3 + 5, i;
+	uint8_t		*data = malloc(len);
+
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 7);
+	ck_assert_int_eq(wire_send(sv[0], WIRE_IOCTL, 0, 1, data, len, NULL,
+	    0, 0), 0);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), 0);
+	ck_assert_uint_eq(m.len, len);
+	ck_assert_int_eq(m.nfds, 0);
+	ck_assert(m.hdr.flags & WIRE_F_BULK);
+	ck_assert_int_eq(memcmp(m.payload, data, len), 0);
+	wire_msg_clear(&m);
+	free(data);
+}
+END_TEST
+
+START_TEST(recv_eof_and_garbage)
+{
+	struct wire_msg	m;
+
+	ck_assert_int_eq(send(sv[0], "garbage!garbage!garbage!", 24, 0), 24);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+	ck_assert_int_eq(wire_recv(sv[1], &m, MSG_DONTWAIT), -EAGAIN);
+	close(sv[0]);
+	sv[0] = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -ECONNRESET);
+}
+END_TEST
+
+/* Build an IOCTL payload: io, regions, fds, then data. */
+static size_t
+mk(uint8_t *buf, uint16_t nreg, const struct wire_region *r, uint16_t nfd,
+    const struct wire_fd *f, size_t datalen)
+{
+	struct wire_ioctl	io;
+	size_t			off = 0;
+
+	memset(&io, 0, sizeof(io));
+	io.cmd = 0x3b81;
+	io.nregions = nreg;
+	io.nfds = nfd;
+	memcpy(buf, &io, sizeof(io));
+	off += sizeof(io);
+	memcpy(buf + off, r, sizeof(*r) * nreg);
+	off += sizeof(*r) * nreg;
+	memcpy(buf + off, f, sizeof(*f) * nfd);
+	off += sizeof(*f) * nfd;
+	memset(buf + off, 0xab, datalen);
+	return (off + datalen);
+}
+
+START_TEST(parse_ioctl)
+{
+	struct wire_ioctl_req	rq;
+	struct wire_region	r[3];
+	struct wire_fd		f[1];
+	uint8_t			buf[1024];
+	uint16_t		nreg;
+	size_t			len;
+
+	memset(r, 0, sizeof(r));
+	r[0].uaddr = 0x1000;
+	r[0].len = 12;
+	r[1].uaddr = 0x2000;
+	r[1].len = 4096;
+	r[1].flags = WIRE_R_FAULT;
+	r[2].uaddr = 0x3000;
+	r[2].len = 20;
+	f[0].cfd = 9;
+	f[0].index = 0;
+
+	len = mk(buf, 3, r, 1, f, 32);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 1, &rq), 0);
+	ck_assert_ptr_nonnull(rq.data[0]);
+	ck_assert_ptr_null(rq.data[1]);
+	ck_assert_ptr_eq(rq.data[2], rq.data[0] + 12);
+
+	/* The fd entry names a descriptor the message did not carry. */
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	/* Data one byte short, one byte long. */
+	ck_assert_int_eq(wire_parse_ioctl(buf, len - 1, 1, &rq), -EPROTO);
+	len = mk(buf, 3, r, 1, f, 33);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 1, &rq), -EPROTO);
+	/* Too many regions, a wrapping one, an unknown flag. */
+	len = mk(buf, 0, r, 0, f, 0);
+	nreg = WIRE_MAX_REGIONS + 1;
+	memcpy(buf + offsetof(struct wire_ioctl, nregions), &nreg,
+	    sizeof(nreg));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[0].uaddr = UINT64_MAX - 4;
+	len = mk(buf, 1, r, 0, f, 12);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[0].uaddr = 0x1000;
+	r[0].flags = 0x80;
+	len = mk(buf, 1, r, 0, f, 12);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	/* Shorter than its own header. */
+	ck_assert_int_eq(wire_parse_ioctl(buf, 10, 0, &rq), -EPROTO);
+	/* Index -1 (a caller fd that was not open) is fine. */
+	r[0].flags = 0;
+	f[0].index = -1;
+	len = mk(buf, 1, r, 1, f, 12);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+}
+END_TEST
+
+START_TEST(cursor)
+{
+	struct wire_cur	c;
+	uint8_t		buf[20] = { 0 };
+	uint64_t	v;
+
+	wire_cur_init(&c, buf, sizeof(buf));
+	ck_assert_int_eq(wire_cur_get(&c, &v, 8), 0);
+	ck_assert_ptr_nonnull(wire_cur_take(&c, 3));
+	ck_assert_int_eq(wire_cur_align(&c, buf, 8), 0);
+	ck_assert_uint_eq(c.left, 4);
+	ck_assert_int_eq(wire_cur_get(&c, &v, 8), -EPROTO);
+	/* Once bad, always bad. */
+	ck_assert_ptr_null(wire_cur_take(&c, 0));
+}
+END_TEST
+
+static Suite *
+wire_suite(void)
+{
+	Suite	*s = suite_create("wire");
+	TCase	*tc;
+
+	tc = tcase_create("socket");
+	tcase_add_checked_fixture(tc, pair_setup, pair_teardown);
+	tcase_add_test(tc, send_recv_inline);
+	tcase_add_test(tc, send_recv_bulk);
+	tcase_add_test(tc, recv_eof_and_garbage);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, parse_ioctl);
+	tcase_add_test(tc, cursor);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+SUITE(wire_suite)
