@@ -177,8 +177,9 @@ void	wire_buf_pad(struct wire_buf *, size_t align);
 
 /*
  * Send one message: the header (magic, op, flags, seq, payload_len filled
- * in here), the payload, and nfds descriptors (kept by the caller). A
- * payload over WIRE_INLINE_MAX goes through a memfd and WIRE_F_BULK is set.
+ * in here), the payload, and nfds descriptors (kept by the caller; at most
+ * WIRE_MAX_FDS, not counting the bulk memfd, which goes first). A payload
+ * over WIRE_INLINE_MAX goes through a memfd and WIRE_F_BULK is set.
  * msgflags is added to MSG_NOSIGNAL (the daemon passes MSG_DONTWAIT).
  * EINTR is retried; a short send is -EMSGSIZE.
  */
