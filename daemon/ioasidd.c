@@ -285,6 +285,7 @@ ioasidd_socket_fatal(const char *what, const char *key, const char *path,
 	case EPERM:
 	case EROFS:
 	case ENOENT:
+	case ENOTDIR:
 		fatalx("cannot create the %s %s: %s. Its directory %s must "
 		    "exist and be writable by uid %u: set \"%s = ...\" in %s, "
 		    "or start with -o %s=$XDG_RUNTIME_DIR/ioasidd/%s, or run "
@@ -304,7 +305,10 @@ ioasidd_socket_fatal(const char *what, const char *key, const char *path,
 	}
 }
 
-/* Make the socket's directory if it is missing (one level, like RuntimeDirectory). */
+/*
+ * Make the control socket's directory if it is missing, one level, as
+ * systemd's RuntimeDirectory= would (the socket transport does its own).
+ */
 static void
 ioasidd_mkdir_parent(const char *path)
 {
@@ -335,7 +339,6 @@ ioasidd_start(void)
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
 
-	ioasidd_mkdir_parent(d.conf->socket);
 	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
 	    d.conf->socket_gid, &d.sock);
 	if (rc != 0)
