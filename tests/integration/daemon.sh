@@ -174,6 +174,29 @@ EOF
 	    sh -c '"$1" -s "$2" status >/dev/null' - "$CTL" "$CSOCK"
 fi
 
+# A program holding an open context with one IOAS shows in status and objects.
+if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
+	LD_PRELOAD=$B/libioasid-preload.so IOASIDD_SOCKET=$SOCK python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/iommu", os.O_RDWR)
+buf = bytearray(struct.pack("III", 12, 0, 0))
+fcntl.ioctl(fd, 0x3b81, buf)	# IOMMU_IOAS_ALLOC
+open(sys.argv[1], "w").close()
+time.sleep(5)' "$T/held" &
+	HOLDER=$!
+	wait_for "$T/held"
+	out=$("$CTL" -s "$CSOCK" status)
+	check "status lists the open context and its ioas" \
+	    sh -c 'echo "$1" | grep -q "^  [0-9][0-9]*  *socket  *$2  *1  *ioas 1"' \
+	    - "$out" "$HOLDER"
+	ctx=$(echo "$out" | awk '$2 == "socket" && $3 == "'$HOLDER'" { print $1 }')
+	out=$("$CTL" -s "$CSOCK" objects "$ctx")
+	check "objects lists the ioas of that context" \
+	    sh -c 'echo "$1" | grep -q "^  1  *ioas  *1$"' - "$out"
+	kill "$HOLDER" 2>/dev/null
+	wait "$HOLDER" 2>/dev/null
+fi
+
 # --- reload -------------------------------------------------------------
 sed -i 's/^log-level = info/log-level = debug/' "$T/ioasidd.conf"
 echo "socket-mode = 0600" >>"$T/ioasidd.conf"
