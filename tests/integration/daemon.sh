@@ -176,7 +176,12 @@ fi
 
 # A program holding an open context with one IOAS shows in status and objects.
 if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
-	LD_PRELOAD=$B/libioasid-preload.so IOASIDD_SOCKET=$SOCK python3 -c '
+	# A sanitized preload library needs the sanitizer runtime first.
+	LIBS=$B/libioasid-preload.so
+	ASANLIB=$(ldd "$LIBS" 2>/dev/null | awk '/libasan/ { print $3 }')
+	[ -n "$ASANLIB" ] && LIBS="$ASANLIB $LIBS"
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$LIBS IOASIDD_SOCKET=$SOCK \
+	    python3 -c '
 import fcntl, os, struct, sys, time
 fd = os.open("/dev/iommu", os.O_RDWR)
 buf = bytearray(struct.pack("III", 12, 0, 0))
