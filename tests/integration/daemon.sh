@@ -18,6 +18,7 @@ CONF=$(dirname "$0")/../../ioasidd.conf
 
 T=$(mktemp -d /tmp/ioasidd-daemon.XXXXXX)
 PID=
+passes=0
 fails=0
 
 cleanup() {
@@ -31,6 +32,7 @@ trap cleanup EXIT INT TERM
 
 ok() {
 	echo "ok: $*"
+	passes=$((passes + 1))
 }
 
 fail() {
@@ -249,9 +251,5 @@ timeout 10 "$DAEMON" -d -f "$T/ioasidd.conf" -o socket="$T/file/iommu.sock" >"$T
 check "a socket that cannot be made exits 1 naming the remedy" \
     sh -c '[ $1 -eq 1 ] && grep -q "socket = \.\.\." "$2"' - $rc "$T/out"
 
-if [ $fails -ne 0 ]; then
-	echo "daemon.sh: $fails check(s) failed"
-	exit 1
-fi
-echo "daemon.sh: all checks passed"
-exit 0
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]

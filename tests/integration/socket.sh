@@ -1,0 +1,275 @@
+#!/bin/sh
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# Integration tests through the socket transport and the preload library:
+# the real daemon on a private socket, real unmodified programs that open
+# /dev/iommu under LD_PRELOAD, real processes killed with SIGKILL. One line
+# per test, then "N passed, M failed"; the exit status is 1 on any failure.
+# The temporary directory and the daemon go away whatever happens.
+#
+# usage: tests/integration/run.sh BUILD_DIR
+
+set -u
+
+B=${1:-build}
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+DAEMON=$B/ioasidd
+CTL=$B/ioasidctl
+PRELOAD=$B/libioasid-preload.so
+
+T=$(mktemp -d /tmp/ioasidd-sock.XXXXXX)
+SOCK=$T/iommu.sock
+CTLSOCK=$T/control.sock
+PID=
+HOLD_PIDS=
+npass=0
+nfail=0
+
+cleanup() {
+	for p in $HOLD_PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ -n "$PID" ]; then
+		kill -9 "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() {
+	echo "ok: $*"
+	npass=$((npass + 1))
+}
+
+fail() {
+	echo "FAIL: $*"
+	nfail=$((nfail + 1))
+}
+
+# Under SANITIZE=1 the sanitizer runtime must be loaded before anything
+# else, so it goes first in LD_PRELOAD.
+LIBS=$PRELOAD
+ASANLIB=$(ldd "$PRELOAD" 2>/dev/null | awk '/libasan/ { print $3 }')
+[ -n "$ASANLIB" ] && LIBS="$ASANLIB $PRELOAD"
+
+for f in "$DAEMON" "$PRELOAD"; do
+	if [ ! -e "$f" ]; then
+		echo "FAIL: $f is not built"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+cat > "$T/ioasidd.conf" <<EOF
+[daemon]
+socket = $SOCK
+socket-mode = 0600
+control-socket = $CTLSOCK
+node =
+log-level = debug
+EOF
+
+# Wait up to 5 s for a file to appear, or with "!" to go.
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		if [ "$1" = "!" ]; then
+			[ -e "$2" ] || return 0
+		else
+			[ -e "$1" ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# run NAME [ARGS...]: a test program under the preload library; it passes
+# when it exits 0, and its last line (its own count) is shown.
+run() {
+	name=$1
+	shift
+	env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" IOASIDD_PID="$PID" \
+	    timeout 120 "$B/tests/$name" "$@" > "$T/$name.out" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$T/$name.out")
+	if [ $rc -eq 0 ]; then
+		pass "$name ($last)"
+	else
+		fail "$name exited $rc ($last)"
+		sed 's/^/    /' "$T/$name.out" | grep -v '^    ok' | head -40
+	fi
+}
+
+alive() {
+	if kill -0 "$PID" 2>/dev/null; then
+		pass "daemon still running $*"
+	else
+		fail "daemon died $*"
+	fi
+}
+
+# Does the daemon hold a context opened by pid $1? Asked through the
+# control socket; without ioasidctl, the daemon's debug log says when a
+# context opens and closes.
+has_context() {
+	if [ -x "$CTL" ]; then
+		"$CTL" -s "$CTLSOCK" --json status 2>/dev/null |
+		    grep -q "\"opener\":$1[,}]"
+		return $?
+	fi
+	id=$(sed -n "s/.*socket: context \([0-9]*\) opened by pid $1\$/\1/p" \
+	    "$T/daemon.log" | tail -n 1)
+	[ -n "$id" ] || return 1
+	! grep -q "socket: context $id closed" "$T/daemon.log"
+}
+
+# --- start ---------------------------------------------------------------
+
+"$DAEMON" -d -f "$T/ioasidd.conf" > "$T/daemon.log" 2>&1 &
+PID=$!
+if wait_for "$SOCK"; then
+	pass "daemon listens on $SOCK"
+else
+	fail "daemon did not create its socket"
+	sed 's/^/    /' "$T/daemon.log"
+	echo "$npass passed, $nfail failed"
+	exit 1
+fi
+
+# --- programs ------------------------------------------------------------
+
+run iommu_basic
+run iommu_fork
+run iommu_procs
+alive "after the programs"
+
+# A program that does not open the node is untouched by the library.
+if env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" sh -c \
+    'echo hi > '"$T"'/plain && cat '"$T"'/plain' 2>&1 | grep -qx hi; then
+	pass "other files pass through the preload library"
+else
+	fail "other files pass through the preload library"
+fi
+
+# libioasid, used on purpose (compiled here against the built library).
+# The build directory has libioasid.so; its soname is libioasid.so.0.
+ln -s "$B/libioasid.so" "$T/libioasid.so.0"
+SANFLAGS=
+[ -n "$ASANLIB" ] && SANFLAGS="-fsanitize=address,undefined"
+if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
+    -o "$T/libioasid_test" "$(dirname "$0")/libioasid_test.c" \
+    -L"$B" -lioasid -Wl,-rpath,"$T" > "$T/libioasid_cc.out" 2>&1; then
+	timeout 60 "$T/libioasid_test" "$SOCK" > "$T/libioasid.out" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$T/libioasid.out")
+	if [ $rc -eq 0 ]; then
+		pass "libioasid ($last)"
+	else
+		fail "libioasid exited $rc ($last)"
+		sed 's/^/    /' "$T/libioasid.out" | head -40
+	fi
+else
+	fail "libioasid test does not build"
+	sed 's/^/    /' "$T/libioasid_cc.out" | head -20
+fi
+
+# --- a killed client leaves nothing behind -------------------------------
+
+env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$B/tests/iommu_hold" 1 \
+    > "$T/hold.out" 2>&1 &
+HOLD_PIDS=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q '^ready' "$T/hold.out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+set -- $(sed -n 's/^ready //p' "$T/hold.out")
+if [ $# -eq 2 ]; then
+	HOLDER=$1
+	HOLDCHILD=$2
+	HOLD_PIDS="$HOLDER $HOLDCHILD"
+	if has_context "$HOLDER"; then
+		pass "hold: the daemon holds its context"
+	else
+		fail "hold: no context for pid $HOLDER"
+	fi
+	kill -9 "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	sleep 0.3
+	if has_context "$HOLDER"; then
+		pass "hold: context survives while a forked child holds it"
+	else
+		fail "hold: context gone while a child still holds it"
+	fi
+	kill -9 "$HOLDCHILD"
+	i=0
+	while [ $i -lt 50 ] && has_context "$HOLDER"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if has_context "$HOLDER"; then
+		fail "hold: context left behind after SIGKILL"
+	else
+		pass "hold: SIGKILL of every holder frees the context"
+	fi
+	HOLD_PIDS=
+else
+	fail "hold: program did not get ready ($(cat "$T/hold.out"))"
+fi
+if [ -x "$CTL" ]; then
+	if "$CTL" -s "$CTLSOCK" --json status 2>/dev/null |
+	    grep -q '"ncontexts":0[,}]'; then
+		pass "no context left open"
+	else
+		fail "contexts left open: $("$CTL" -s "$CTLSOCK" status)"
+	fi
+fi
+
+# --- malformed input -----------------------------------------------------
+
+run wire_fuzz
+alive "after malformed input"
+run iommu_basic
+
+# --- stop ----------------------------------------------------------------
+
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=
+if [ $rc -eq 0 ]; then
+	pass "daemon exits 0 on SIGTERM"
+else
+	fail "daemon exited $rc on SIGTERM"
+	tail -n 20 "$T/daemon.log" | sed 's/^/    /'
+fi
+if wait_for ! "$SOCK"; then
+	pass "daemon removed its socket"
+else
+	fail "socket left behind"
+fi
+if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+    -e 'runtime error:' "$T/daemon.log"; then
+	fail "sanitizer reports in the daemon log"
+	grep -A 20 -e 'ERROR:' -e 'runtime error:' "$T/daemon.log" |
+	    head -40 | sed 's/^/    /'
+else
+	pass "daemon log has no sanitizer report"
+fi
+
+# With no daemon the node is missing, as /dev/iommu would be.
+env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$B/tests/iommu_basic" \
+    > "$T/nodaemon.out" 2>&1
+if grep -q 'open /dev/iommu: No such file or directory' "$T/nodaemon.out"
+then
+	pass "no daemon: open fails with ENOENT"
+else
+	fail "no daemon: $(head -n 1 "$T/nodaemon.out")"
+fi
+
+echo "$npass passed, $nfail failed"
+[ $nfail -eq 0 ]
