@@ -57,6 +57,7 @@ CLIENT_COMMON	:= client/chan.c proto/uapi.c proto/wire.c
 TEST_SRCS	:= $(wildcard tests/unit/*.c)
 PROG_SRCS	:= $(wildcard tests/prog/*.c)
 BENCH_SRCS	:= $(wildcard tests/bench/*.c)
+GUEST_SRCS	:= $(wildcard tests/guest/*.c)
 
 DAEMON		 = $(B)/ioasidd
 CTL		 = $(B)/ioasidctl
@@ -65,6 +66,7 @@ PRELOAD		 = $(B)/libioasid-preload.so
 UNIT		 = $(B)/check_ioasidd
 PROGS		:= $(PROG_SRCS:tests/prog/%.c=$(B)/tests/%)
 BENCHES		:= $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+GUESTS		:= $(GUEST_SRCS:tests/guest/%.c=$(B)/guest/%)
 
 all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(wildcard client/ioasidctl.c)
 
@@ -121,6 +123,11 @@ $(B)/tests/%: tests/prog/%.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
 
+# Programs for the guest test only (tests/guest), run inside a QEMU guest.
+$(B)/guest/%: tests/guest/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(PKG_LIBS)
+
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(B)/libcore.a \
@@ -131,8 +138,12 @@ check: check-unit check-integration
 check-unit: $(UNIT)
 	$(UNIT)
 
-check-integration: all $(PROGS)
+check-integration: all $(PROGS) $(GUESTS)
 	tests/integration/run.sh $(B)
+
+# The real CUSE node under Debian's kernel in QEMU (also part of check).
+check-guest: all $(PROGS) $(GUESTS)
+	tests/integration/guest.sh $(B)
 
 bench: all $(PROGS) $(BENCHES)
 	tests/bench/run.sh $(B)
@@ -175,7 +186,7 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all check check-unit check-integration bench check-headers deps run \
-	install uninstall clean FORCE
+.PHONY: all check check-unit check-integration check-guest bench check-headers \
+	deps run install uninstall clean FORCE
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
