@@ -30,7 +30,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -48,6 +47,7 @@
 #include <bsd/sys/queue.h>
 #include <event2/event.h>
 
+#include "caller.h"
 #include "ctx.h"
 #include "log.h"
 #include "ucmd.h"
@@ -59,10 +59,6 @@
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC	0x9fa0
 #endif
-
-/* Linux capability numbers the uAPI cares about. */
-#define SOCK_CAP_IPC_LOCK	14
-#define SOCK_CAP_SYS_RESOURCE	24
 
 /* Private channels one context may have open at once. */
 #define SOCK_MAX_CHANNELS	256
@@ -204,61 +200,6 @@ sock_adopt_mem(int fd, pid_t pid, struct umem **ump)
 	return (umem_from_fd(fd, ump));
 }
 
-/* CapEff of a process, as CALLER_CAP_* bits; 0 if it cannot be read. */
-static unsigned int
-sock_caps(pid_t pid)
-{
-	char		 path[64], line[256];
-	FILE		*f;
-	uint64_t	 eff = 0;
-	unsigned int	 caps = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return (0);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1)
-			break;
-	}
-	fclose(f);
-	if (eff & (1ull << SOCK_CAP_IPC_LOCK))
-		caps |= CALLER_CAP_IPC_LOCK;
-	if (eff & (1ull << SOCK_CAP_SYS_RESOURCE))
-		caps |= CALLER_CAP_SYS_RESOURCE;
-	return (caps);
-}
-
-/* RLIMIT_MEMLOCK of a process in bytes (UINT64_MAX: unlimited). */
-static uint64_t
-sock_memlock(pid_t pid)
-{
-	struct rlimit	 rl;
-	char		 path[64], line[256], soft[32];
-	FILE		*f;
-	uint64_t	 v = 0;
-
-	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &rl) == 0)
-		return (rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX :
-		    (uint64_t)rl.rlim_cur);
-	/* Not allowed to ask (another user): the limits file is public. */
-	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return (0);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "Max locked memory", 17) != 0)
-			continue;
-		if (sscanf(line + 17, "%31s", soft) == 1) {
-			if (strcmp(soft, "unlimited") == 0)
-				v = UINT64_MAX;
-			else
-				v = strtoull(soft, NULL, 10);
-		}
-		break;
-	}
-	fclose(f);
-	return (v);
-}
-
 /*
  * The caller behind a message on ch: cached per channel, built again when
  * another process (or the same pid with other credentials) speaks.
@@ -296,8 +237,8 @@ sock_caller(struct sock_chan *ch, const struct wire_msg *m)
 	c->uid = uid;
 	c->gid = gid;
 	if (pid > 0) {
-		c->caps = sock_caps(pid);
-		c->memlock_max = sock_memlock(pid);
+		c->caps = caller_caps(pid);
+		c->memlock_max = caller_memlock(pid);
 	}
 	if (ch->memfd_mem != NULL && umem_pid(ch->memfd_mem) == pid)
 		c->mem = ch->memfd_mem;
