@@ -5,7 +5,8 @@
  * Slab pools of fixed-size objects (see pool.h). Every slab starts with
  * its header; the objects follow. Free objects of a slab are chained
  * through their first word. A slab is on its pool's partial list exactly
- * when it has at least one free object.
+ * when it has at least one free object. For objects aligned to their
+ * size, the header takes a whole object's room.
  */
 #include <sys/mman.h>
 
@@ -26,6 +27,9 @@ struct pool_slab {
 	char			*end;
 };
 
+/* Objects that are aligned to their size (see pool.h). */
+#define POOL_ALIGNED(sz)	(((sz) & ((sz) - 1)) == 0 && (sz) <= 4096)
+
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_PLAIN_MALLOC 1
 #elif defined(__has_feature)
@@ -41,8 +45,14 @@ pool_get(struct pool *pool)
 {
 	void	*p;
 
-	if ((p = calloc(1, pool->size)) != NULL)
-		pool->nlive++;
+	if (POOL_ALIGNED(pool->size))
+		p = aligned_alloc(pool->size, pool->size);
+	else
+		p = malloc(pool->size);
+	if (p == NULL)
+		return (NULL);
+	memset(p, 0, pool->size);
+	pool->nlive++;
 	return (p);
 }
 
@@ -84,6 +94,8 @@ pool_slab_new(struct pool *pool)
 	munmap((void *)(a + POOL_SLAB_SIZE), p + POOL_SLAB_SIZE - a);
 	slab = (struct pool_slab *)a;
 	hdr = (sizeof(*slab) + 15) & ~(size_t)15;
+	if (POOL_ALIGNED(pool->size))
+		hdr = (sizeof(*slab) + pool->size - 1) & ~(pool->size - 1);
 	slab->free = NULL;
 	slab->nused = 0;
 	slab->nobjs = (POOL_SLAB_SIZE - hdr) / pool->size;

@@ -3,15 +3,17 @@
  * SPDX-License-Identifier: ISC
  *
  * Fixed-size object pools for the small records that exist once per
- * mapping (io page table areas, pages objects), where malloc's per-chunk
+ * mapping (io page table nodes, pages objects), where malloc's per-chunk
  * header and rounding would cost a third of the record.
  *
  * A pool carves 64 KiB slabs (mapped directly, not from malloc), each
  * aligned to its size so that an object finds its slab by masking its
  * address. A slab that becomes empty is
  * returned to the system unless it is the pool's only slab with room.
- * Objects come back zeroed. In a sanitizer build every object is a plain
- * calloc() so that ASan still sees use-after-free and leaks.
+ * Objects come back zeroed. An object whose size is a power of two up to
+ * 4 KiB is aligned to its size, so that a pointer into it finds its start
+ * by masking. In a sanitizer build every object is a plain (aligned)
+ * malloc() so that ASan still sees use-after-free and leaks.
  */
 #ifndef IOASIDD_POOL_H
 #define IOASIDD_POOL_H
