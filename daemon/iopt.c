@@ -4,15 +4,29 @@
  *
  * The io page table (see iopt.h).
  *
- * Invariants of the area tree, checked by iopt_verify():
- *  - areas are sorted by iova and disjoint;
- *  - a->gap is the number of free addresses between the previous area's
- *    last (or -1 for the first area) and a->iova;
- *  - a->subtree_gap is the largest gap in a's subtree.
- * The red-black code recomputes subtree_gap on the nodes it rotates (the
- * RB_AUGMENT hook); every other node whose subtree changed is an ancestor
- * of a node that was linked, unlinked or had its gap changed, and is
- * recomputed by walking up from there (iopt_area_fixup()).
+ * The areas sit in a B+tree of 1 KiB nodes, aligned to their size. A
+ * node holds up to IOPT_NODE_MAX entries of 32 bytes: areas in a leaf,
+ * child summaries in an inner node. Compared with a binary tree of
+ * separately allocated areas, a lookup among a million areas reads five
+ * nodes instead of twenty scattered ones, the upper levels stay in cache,
+ * and an area costs 32 bytes instead of a node of 56.
+ *
+ * Invariants, checked by iopt_verify():
+ *  - every leaf is at depth height - 1; the areas of a leaf are sorted
+ *    and disjoint, and the leaves chained by next are in order;
+ *  - a node other than the root holds at least IOPT_NODE_MIN entries, an
+ *    inner root at least two;
+ *  - the summary an inner node keeps for child c is c's first iova, its
+ *    last address, and the largest hole (free addresses) between two
+ *    consecutive areas of c. A hole between two children is counted by
+ *    the node holding both; the hole before the first area of all, from
+ *    0, by the allocator itself.
+ *
+ * Every change is one descent from the root that records its path; the
+ * node changed is then fixed and the summaries above it recomputed, going
+ * up only while a summary changes. Splits take their nodes from a set
+ * allocated before anything is touched, and merges free only, so a map
+ * either fails with nothing changed or cannot fail.
  *
  * Each area holds one reference on its pages object, and, while the table
  * has pinners, one pin on it.
@@ -25,30 +39,46 @@
 #include "pool.h"
 #include "util.h"
 
-static struct pool iopt_area_pool =
-    POOL_INITIALIZER("iopt_area", sizeof(struct iopt_area));
+#define IOPT_NODE_SIZE		1024
+#define IOPT_ENT_SIZE		32
+#define IOPT_NODE_MAX		31
+#define IOPT_NODE_MIN		8
+/* Far more than 2^64 areas would need at IOPT_NODE_MIN per node. */
+#define IOPT_MAX_HEIGHT		24
 
-static inline uint64_t
-iopt_subtree_gap(const struct iopt_area *a)
-{
-	return (a == NULL ? 0 : a->subtree_gap);
-}
+/* What an inner node knows of one child. */
+struct iopt_child {
+	uint64_t		 first;		/* iova of its first area */
+	uint64_t		 last;		/* last of its last area */
+	uint64_t		 gap;		/* largest hole inside it */
+	struct iopt_node	*node;
+};
 
-static void
-iopt_area_augment(struct iopt_area *a)
-{
-	uint64_t	 g = a->gap;
+struct iopt_node {
+	uint16_t		 n;		/* entries used */
+	uint16_t		 leaf;
+	uint32_t		 pad0;
+	struct iopt_node	*next;		/* the next leaf, or NULL */
+	uint64_t		 pad1[2];
+	union {
+		struct iopt_area	 area[IOPT_NODE_MAX];
+		struct iopt_child	 child[IOPT_NODE_MAX];
+	} u;
+};
 
-	g = MAX(g, iopt_subtree_gap(RB_LEFT(a, entry)));
-	g = MAX(g, iopt_subtree_gap(RB_RIGHT(a, entry)));
-	a->subtree_gap = g;
-}
+_Static_assert(sizeof(struct iopt_area) == IOPT_ENT_SIZE, "area size");
+_Static_assert(sizeof(struct iopt_child) == IOPT_ENT_SIZE, "child size");
+_Static_assert(sizeof(struct iopt_node) == IOPT_NODE_SIZE, "node size");
 
-static int
-iopt_area_cmp(struct iopt_area *a, struct iopt_area *b)
-{
-	return (a->iova < b->iova ? -1 : a->iova > b->iova);
-}
+/* A descent: the node and entry index taken at every depth. */
+struct iopt_path {
+	struct iopt_node	*node[IOPT_MAX_HEIGHT];
+	unsigned int		 idx[IOPT_MAX_HEIGHT];
+};
+
+/* Nodes are a power of two in size, so the pool aligns them. */
+static struct pool iopt_node_pool =
+    POOL_INITIALIZER("iopt_node", sizeof(struct iopt_node));
 
 static int
 iopt_reserved_cmp(struct iopt_reserved *a, struct iopt_reserved *b)
@@ -66,12 +96,6 @@ iopt_allowed_cmp(struct iopt_allowed *a, struct iopt_allowed *b)
 	return (a->start < b->start ? -1 : a->start > b->start);
 }
 
-/* Only the area tree is augmented. */
-#undef RB_AUGMENT
-#define RB_AUGMENT(x)	iopt_area_augment(x)
-RB_GENERATE_STATIC(iopt_area_tree, iopt_area, entry, iopt_area_cmp)
-#undef RB_AUGMENT
-#define RB_AUGMENT(x)	do { } while (0)
 RB_GENERATE_STATIC(iopt_reserved_tree, iopt_reserved, entry,
     iopt_reserved_cmp)
 RB_GENERATE_STATIC(iopt_allowed_tree, iopt_allowed, entry, iopt_allowed_cmp)
@@ -80,7 +104,6 @@ void
 iopt_init(struct iopt *iopt)
 {
 	memset(iopt, 0, sizeof(*iopt));
-	RB_INIT(&iopt->areas);
 	RB_INIT(&iopt->reserved);
 	RB_INIT(&iopt->allowed);
 	LIST_INIT(&iopt->pinners);
@@ -89,73 +112,335 @@ iopt_init(struct iopt *iopt)
 
 /* --- Area tree ---------------------------------------------------------- */
 
-static void
-iopt_area_fixup(struct iopt_area *a)
+static inline void *
+iopt_ent(struct iopt_node *nd, unsigned int i)
 {
-	for (; a != NULL; a = RB_PARENT(a, entry))
-		iopt_area_augment(a);
+	return ((char *)&nd->u + (size_t)i * IOPT_ENT_SIZE);
+}
+
+/* Put one entry at i, moving the ones from i up. */
+static void
+iopt_ent_insert(struct iopt_node *nd, unsigned int i, const void *e)
+{
+	memmove(iopt_ent(nd, i + 1), iopt_ent(nd, i),
+	    (size_t)(nd->n - i) * IOPT_ENT_SIZE);
+	memcpy(iopt_ent(nd, i), e, IOPT_ENT_SIZE);
+	nd->n++;
 }
 
 static void
-iopt_area_link(struct iopt *iopt, struct iopt_area *a)
+iopt_ent_delete(struct iopt_node *nd, unsigned int i)
 {
-	struct iopt_area	*next, *prev;
-
-	next = RB_NFIND(iopt_area_tree, &iopt->areas, a);
-	if (next != NULL)
-		prev = RB_PREV(iopt_area_tree, &iopt->areas, next);
-	else
-		prev = RB_MAX(iopt_area_tree, &iopt->areas);
-	a->gap = a->iova - (prev != NULL ? prev->last + 1 : 0);
-	a->subtree_gap = a->gap;
-	if (next != NULL)
-		next->gap = next->iova - (a->last + 1);
-	RB_INSERT(iopt_area_tree, &iopt->areas, a);
-	iopt_area_fixup(a);
-	if (next != NULL)
-		iopt_area_fixup(next);
-	iopt->nareas++;
+	memmove(iopt_ent(nd, i), iopt_ent(nd, i + 1),
+	    (size_t)(nd->n - i - 1) * IOPT_ENT_SIZE);
+	nd->n--;
 }
 
+/* Move entries [i, i + k) of from to position j of to. */
 static void
-iopt_area_unlink(struct iopt *iopt, struct iopt_area *a)
+iopt_ent_move(struct iopt_node *to, unsigned int j, struct iopt_node *from,
+    unsigned int i, unsigned int k)
 {
-	struct iopt_area	*next, *prev, *parent, *moved_from = NULL;
+	memmove(iopt_ent(to, j + k), iopt_ent(to, j),
+	    (size_t)(to->n - j) * IOPT_ENT_SIZE);
+	memcpy(iopt_ent(to, j), iopt_ent(from, i), (size_t)k * IOPT_ENT_SIZE);
+	to->n += k;
+	memmove(iopt_ent(from, i), iopt_ent(from, i + k),
+	    (size_t)(from->n - i - k) * IOPT_ENT_SIZE);
+	from->n -= k;
+}
 
-	next = RB_NEXT(iopt_area_tree, &iopt->areas, a);
-	prev = RB_PREV(iopt_area_tree, &iopt->areas, a);
-	parent = RB_PARENT(a, entry);
-	/* With two children, the successor takes a's place. */
-	if (RB_LEFT(a, entry) != NULL && RB_RIGHT(a, entry) != NULL) {
-		moved_from = RB_PARENT(next, entry);
-		if (moved_from == a)
-			moved_from = next;
+/* Recompute what a parent knows of nd. */
+static void
+iopt_node_sum(const struct iopt_node *nd, struct iopt_child *c)
+{
+	uint64_t	 gap = 0;
+	unsigned int	 i;
+
+	if (nd->leaf) {
+		c->first = nd->u.area[0].iova;
+		c->last = nd->u.area[nd->n - 1].last;
+		for (i = 1; i < nd->n; i++)
+			gap = MAX(gap, nd->u.area[i].iova -
+			    nd->u.area[i - 1].last - 1);
+	} else {
+		c->first = nd->u.child[0].first;
+		c->last = nd->u.child[nd->n - 1].last;
+		for (i = 0; i < nd->n; i++) {
+			gap = MAX(gap, nd->u.child[i].gap);
+			if (i > 0)
+				gap = MAX(gap, nd->u.child[i].first -
+				    nd->u.child[i - 1].last - 1);
+		}
 	}
-	if (next != NULL)
-		next->gap = next->iova - (prev != NULL ? prev->last + 1 : 0);
-	RB_REMOVE(iopt_area_tree, &iopt->areas, a);
-	iopt_area_fixup(moved_from);
-	iopt_area_fixup(next);
-	iopt_area_fixup(parent);
+	c->gap = gap;
+	c->node = (struct iopt_node *)nd;
+}
+
+/* Start fetching a whole node: the search in it reads several lines. */
+static inline void
+iopt_node_prefetch(const struct iopt_node *nd)
+{
+	const char	*p = (const char *)nd;
+	size_t		 off;
+
+	for (off = 0; off < IOPT_NODE_SIZE; off += 64)
+		__builtin_prefetch(p + off);
+}
+
+/*
+ * Descend to the first area whose last is at least x, recording the path.
+ * The area, or NULL with the path ending past the last area (where an
+ * area beyond all others goes). Since areas are disjoint, last grows with
+ * iova, so a plain lower bound on last works at every level.
+ */
+static struct iopt_area *
+iopt_descend(struct iopt *iopt, uint64_t x, struct iopt_path *p)
+{
+	struct iopt_node	*nd = iopt->root;
+	unsigned int		 d, lo, hi, mid;
+
+	for (d = 0; nd != NULL; d++) {
+		p->node[d] = nd;
+		lo = 0;
+		hi = nd->n;
+		if (nd->leaf) {
+			while (lo < hi) {
+				mid = (lo + hi) / 2;
+				if (nd->u.area[mid].last < x)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			p->idx[d] = lo;
+			return (lo < nd->n ? &nd->u.area[lo] : NULL);
+		}
+		while (lo < hi) {
+			mid = (lo + hi) / 2;
+			if (nd->u.child[mid].last < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Past every child: go to the last one's end. */
+		if (lo == nd->n)
+			lo--;
+		p->idx[d] = lo;
+		nd = nd->u.child[lo].node;
+		iopt_node_prefetch(nd);
+	}
+	return (NULL);
+}
+
+/*
+ * Node d of the path changed: bring the summaries above it up to date,
+ * stopping where one comes out the same.
+ */
+static void
+iopt_fixup(struct iopt_path *p, unsigned int d)
+{
+	struct iopt_child	 c, *pc;
+
+	for (; d > 0; d--) {
+		iopt_node_sum(p->node[d], &c);
+		pc = &p->node[d - 1]->u.child[p->idx[d - 1]];
+		if (pc->first == c.first && pc->last == c.last &&
+		    pc->gap == c.gap)
+			return;
+		*pc = c;
+	}
+}
+
+/*
+ * Nodes an insert at the end of path p may need: one per full node from
+ * the leaf up, and one more if the root itself splits.
+ */
+static unsigned int
+iopt_insert_need(struct iopt *iopt, struct iopt_path *p)
+{
+	unsigned int	 d, need = 0;
+
+	if (iopt->root == NULL)
+		return (1);
+	for (d = iopt->height; d > 0; d--) {
+		if (p->node[d - 1]->n < IOPT_NODE_MAX)
+			return (need);
+		need++;
+	}
+	return (need + 1);
+}
+
+/*
+ * Insert area a where the path p (from iopt_descend(a->iova)) ends. The
+ * caller has checked that a overlaps nothing. 0 or -ENOMEM, with nothing
+ * changed.
+ */
+static int
+iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
+{
+	struct iopt_node	*spare[IOPT_MAX_HEIGHT + 1], *nd, *nw, *r;
+	union {
+		struct iopt_area	 a;
+		struct iopt_child	 c;
+	}			 e;
+	unsigned int		 need, k, d, i, keep;
+
+	need = iopt_insert_need(iopt, p);
+	if (need > IOPT_MAX_HEIGHT - iopt->height)
+		return (-ENOMEM);
+	for (k = 0; k < need; k++) {
+		if ((spare[k] = pool_get(&iopt_node_pool)) == NULL) {
+			while (k > 0)
+				pool_put(&iopt_node_pool, spare[--k]);
+			return (-ENOMEM);
+		}
+	}
+	iopt->nareas++;
+	if (iopt->root == NULL) {
+		nd = spare[0];
+		nd->leaf = 1;
+		nd->n = 1;
+		nd->u.area[0] = *a;
+		iopt->root = nd;
+		iopt->height = 1;
+		return (0);
+	}
+
+	k = 0;
+	e.a = *a;
+	d = iopt->height - 1;
+	i = p->idx[d];
+	for (;;) {
+		nd = p->node[d];
+		if (nd->n < IOPT_NODE_MAX) {
+			iopt_ent_insert(nd, i, &e);
+			break;
+		}
+		/*
+		 * Split. Appending at a node's end (ascending maps, the
+		 * usual pattern) leaves the old node nearly full rather
+		 * than half full.
+		 */
+		nw = spare[k++];
+		nw->leaf = nd->leaf;
+		keep = (i == nd->n) ? IOPT_NODE_MAX - IOPT_NODE_MIN + 1 :
+		    (IOPT_NODE_MAX + 1) / 2;
+		iopt_ent_move(nw, 0, nd, keep, nd->n - keep);
+		if (nd->leaf) {
+			nw->next = nd->next;
+			nd->next = nw;
+		}
+		if (i <= keep)
+			iopt_ent_insert(nd, i, &e);
+		else
+			iopt_ent_insert(nw, i - keep, &e);
+		if (d == 0) {
+			r = spare[k++];
+			r->n = 2;
+			iopt_node_sum(nd, &r->u.child[0]);
+			iopt_node_sum(nw, &r->u.child[1]);
+			iopt->root = r;
+			iopt->height++;
+			return (0);
+		}
+		iopt_node_sum(nd, &p->node[d - 1]->u.child[p->idx[d - 1]]);
+		iopt_node_sum(nw, &e.c);
+		i = p->idx[d - 1] + 1;
+		d--;
+	}
+	iopt_fixup(p, d);
+	return (0);
+}
+
+/*
+ * Remove the area at the end of path p. Never fails: an underfull node
+ * merges with or borrows from a sibling, which only frees nodes.
+ */
+static void
+iopt_delete(struct iopt *iopt, struct iopt_path *p)
+{
+	struct iopt_node	*nd, *par, *l, *r;
+	unsigned int		 d, s, ls, want;
+
+	d = iopt->height - 1;
+	iopt_ent_delete(p->node[d], p->idx[d]);
 	iopt->nareas--;
+	for (; d > 0; d--) {
+		nd = p->node[d];
+		if (nd->n >= IOPT_NODE_MIN)
+			break;
+		par = p->node[d - 1];
+		s = p->idx[d - 1];
+		/* An inner node has two children at least. */
+		ls = s + 1 < par->n ? s : s - 1;
+		l = par->u.child[ls].node;
+		r = par->u.child[ls + 1].node;
+		if (l->n + r->n <= IOPT_NODE_MAX) {
+			/* Merge right into left; the left keeps its place. */
+			iopt_ent_move(l, l->n, r, 0, r->n);
+			if (l->leaf)
+				l->next = r->next;
+			pool_put(&iopt_node_pool, r);
+			iopt_node_sum(l, &par->u.child[ls]);
+			iopt_ent_delete(par, ls + 1);
+			continue;
+		}
+		/* Share evenly: both end with more than the minimum. */
+		want = (l->n + r->n) / 2;
+		if (l->n < want)
+			iopt_ent_move(l, l->n, r, 0, want - l->n);
+		else
+			iopt_ent_move(r, 0, l, want, l->n - want);
+		iopt_node_sum(l, &par->u.child[ls]);
+		iopt_node_sum(r, &par->u.child[ls + 1]);
+		d--;
+		break;
+	}
+	iopt_fixup(p, d);
+
+	/* The root shrinks: an inner root with one child, an empty leaf. */
+	nd = iopt->root;
+	if (!nd->leaf && nd->n == 1) {
+		iopt->root = nd->u.child[0].node;
+		iopt->height--;
+		pool_put(&iopt_node_pool, nd);
+	} else if (nd->leaf && nd->n == 0) {
+		iopt->root = NULL;
+		iopt->height = 0;
+		pool_put(&iopt_node_pool, nd);
+	}
+}
+
+static void
+iopt_free_nodes(struct iopt_node *nd)
+{
+	unsigned int	 i;
+
+	if (!nd->leaf) {
+		for (i = 0; i < nd->n; i++)
+			iopt_free_nodes(nd->u.child[i].node);
+	}
+	pool_put(&iopt_node_pool, nd);
+}
+
+static struct iopt_node *
+iopt_first_leaf(struct iopt *iopt)
+{
+	struct iopt_node	*nd = iopt->root;
+
+	while (nd != NULL && !nd->leaf)
+		nd = nd->u.child[0].node;
+	return (nd);
 }
 
 struct iopt_area *
 iopt_area_first(struct iopt *iopt, uint64_t start, uint64_t last)
 {
-	struct iopt_area	*n, *cand = NULL;
+	struct iopt_path	 p;
+	struct iopt_area	*a;
 
-	/* Areas are disjoint, so last grows with iova. */
-	n = RB_ROOT(&iopt->areas);
-	while (n != NULL) {
-		if (n->last >= start) {
-			cand = n;
-			n = RB_LEFT(n, entry);
-		} else
-			n = RB_RIGHT(n, entry);
-	}
-	if (cand != NULL && cand->iova <= last)
-		return (cand);
+	if ((a = iopt_descend(iopt, start, &p)) != NULL && a->iova <= last)
+		return (a);
 	return (NULL);
 }
 
@@ -168,33 +453,77 @@ iopt_area_find(struct iopt *iopt, uint64_t iova)
 struct iopt_area *
 iopt_area_next(__unused struct iopt *iopt, struct iopt_area *a)
 {
-	return (RB_NEXT(iopt_area_tree, &iopt->areas, a));
+	struct iopt_node	*leaf;
+	size_t			 i;
+
+	/* Nodes are aligned to their size: mask to find a's leaf. */
+	leaf = (struct iopt_node *)((uintptr_t)a &
+	    ~(uintptr_t)(IOPT_NODE_SIZE - 1));
+	i = a - leaf->u.area;
+	if (i + 1 < leaf->n)
+		return (a + 1);
+	return (leaf->next != NULL ? &leaf->next->u.area[0] : NULL);
 }
 
 /*
- * The lowest area in n's subtree whose iova is above lo and whose gap is
- * at least need. Subtrees without such a gap are skipped whole; past the
- * first node above lo every node qualifies by position, so this is
- * O(log n).
+ * The lowest hole between two areas of nd's subtree with at least need
+ * free addresses and ending at or above lo: its bounds, and 1; or 0.
+ * A child is entered only if its largest hole is big enough and it ends
+ * above lo; one that ends above lo but still fails holds lo itself, and
+ * there is at most one such child per level, so this is O(log n).
  */
-static struct iopt_area *
-iopt_area_first_fit(struct iopt_area *n, uint64_t lo, uint64_t need)
+static int
+iopt_fit_node(const struct iopt_node *nd, uint64_t lo, uint64_t need,
+    uint64_t *hs, uint64_t *he)
 {
-	struct iopt_area	*r;
+	const struct iopt_child	*c;
+	unsigned int		 i;
 
-	while (n != NULL && n->subtree_gap >= need) {
-		if (n->iova <= lo) {
-			n = RB_RIGHT(n, entry);
-			continue;
+	if (nd->leaf) {
+		for (i = 1; i < nd->n; i++) {
+			if (nd->u.area[i].iova > lo && nd->u.area[i].iova -
+			    nd->u.area[i - 1].last - 1 >= need) {
+				*hs = nd->u.area[i - 1].last + 1;
+				*he = nd->u.area[i].iova - 1;
+				return (1);
+			}
 		}
-		r = iopt_area_first_fit(RB_LEFT(n, entry), lo, need);
-		if (r != NULL)
-			return (r);
-		if (n->gap >= need)
-			return (n);
-		n = RB_RIGHT(n, entry);
+		return (0);
 	}
-	return (NULL);
+	for (i = 0; i < nd->n; i++) {
+		c = &nd->u.child[i];
+		/* The hole before child i comes before those inside it. */
+		if (i > 0 && c->first > lo &&
+		    c->first - c[-1].last - 1 >= need) {
+			*hs = c[-1].last + 1;
+			*he = c->first - 1;
+			return (1);
+		}
+		if (c->gap >= need && c->last > lo &&
+		    iopt_fit_node(c->node, lo, need, hs, he))
+			return (1);
+	}
+	return (0);
+}
+
+/* The lowest hole before an area, of need addresses, ending at or past lo. */
+static int
+iopt_fit(struct iopt *iopt, uint64_t lo, uint64_t need, uint64_t *hs,
+    uint64_t *he)
+{
+	struct iopt_child	 c;
+
+	if (iopt->root == NULL)
+		return (0);
+	iopt_node_sum(iopt->root, &c);
+	if (c.first > lo && c.first >= need) {
+		*hs = 0;
+		*he = c.first - 1;
+		return (1);
+	}
+	if (c.gap < need)
+		return (0);
+	return (iopt_fit_node(iopt->root, lo, need, hs, he));
 }
 
 /* --- Reserved and allowed ranges ---------------------------------------- */
@@ -378,30 +707,30 @@ iopt_alloc_fit(struct iopt_alloc *al, uint64_t s, uint64_t l)
 	return (1);
 }
 
-/* The lowest fit among the area gaps within [ws, wl]: 1 if found. */
+/* The lowest fit among the holes between areas within [ws, wl]: 1 if found. */
 static int
 iopt_alloc_window(void *arg, uint64_t ws, uint64_t wl)
 {
 	struct iopt_alloc	*al = arg;
 	struct iopt		*iopt = al->iopt;
-	struct iopt_area	*n, *max;
-	uint64_t		 need, lo = ws, hs;
+	struct iopt_child	 c;
+	uint64_t		 need, lo = ws, hs, he;
 
 	need = MAX(al->length, 2);
-	while ((n = iopt_area_first_fit(RB_ROOT(&iopt->areas), lo,
-	    need)) != NULL) {
-		hs = n->iova - n->gap;
+	while (iopt_fit(iopt, lo, need, &hs, &he)) {
 		if (hs > wl)
 			return (0);
-		if (iopt_alloc_fit(al, MAX(hs, ws), MIN(n->iova - 1, wl)))
+		if (iopt_alloc_fit(al, MAX(hs, ws), MIN(he, wl)))
 			return (1);
-		lo = n->iova;
+		/* The next hole must end past this one's area. */
+		lo = he + 1;
 	}
 	/* The space after the last area. */
-	if ((max = RB_MAX(iopt_area_tree, &iopt->areas)) != NULL) {
-		if (max->last == IOPT_IOVA_MAX || max->last + 1 > wl)
+	if (iopt->root != NULL) {
+		iopt_node_sum(iopt->root, &c);
+		if (c.last == IOPT_IOVA_MAX || c.last + 1 > wl)
 			return (0);
-		ws = MAX(ws, max->last + 1);
+		ws = MAX(ws, c.last + 1);
 	}
 	return (iopt_alloc_fit(al, ws, wl));
 }
@@ -458,10 +787,16 @@ found:
 	return (0);
 }
 
+/*
+ * A fixed IOVA: aligned, not reserved, overlapping no area. The descent
+ * that looks for an overlap leaves p where the new area goes.
+ */
 static int
-iopt_check_iova(struct iopt *iopt, uint64_t iova, uint64_t length)
+iopt_check_iova(struct iopt *iopt, uint64_t iova, uint64_t length,
+    struct iopt_path *p)
 {
-	uint64_t	 last;
+	struct iopt_area	*a;
+	uint64_t		 last;
 
 	if (iova & (iopt->iova_alignment - 1))
 		return (-EINVAL);
@@ -470,7 +805,7 @@ iopt_check_iova(struct iopt *iopt, uint64_t iova, uint64_t length)
 	last = iova + (length - 1);
 	if (iopt_reserved_hit(iopt, iova, last) != NULL)
 		return (-EINVAL);
-	if (iopt_area_first(iopt, iova, last) != NULL)
+	if ((a = iopt_descend(iopt, iova, p)) != NULL && a->iova <= last)
 		return (-EEXIST);
 	return (0);
 }
@@ -483,23 +818,34 @@ iopt_piece_page_offset(const struct iopt_piece *p)
 	return (pages_addr(p->pages, p->off) % IOPT_PAGE_SIZE);
 }
 
+/* Take an area out of the tree again, with no one told (map rollback). */
+static void
+iopt_area_unlink(struct iopt *iopt, uint64_t iova)
+{
+	struct iopt_path	 p;
+
+	if (iopt_descend(iopt, iova, &p) != NULL)
+		iopt_delete(iopt, &p);
+}
+
 int
 iopt_map(struct iopt *iopt, const struct iopt_piece *pieces, size_t npieces,
     uint64_t length, uint64_t *iova, unsigned int prot, unsigned int flags)
 {
-	struct iopt_area	**areas;
-	uint64_t		  cur;
-	size_t			  i, npinned = 0;
-	int			  rc;
+	struct iopt_path	 p;
+	struct iopt_area	 a;
+	uint64_t		 cur;
+	size_t			 i, npinned = 0;
+	int			 rc;
 
 	if (npieces == 0 || length == 0 ||
 	    (length & (iopt->iova_alignment - 1)) != 0)
 		return (-EINVAL);
 	if (flags & IOPT_MAP_FIXED)
-		rc = iopt_check_iova(iopt, *iova, length);
-	else
-		rc = iopt_alloc_iova(iopt, iova, pages_addr(pieces[0].pages,
-		    pieces[0].off), length);
+		rc = iopt_check_iova(iopt, *iova, length, &p);
+	else if ((rc = iopt_alloc_iova(iopt, iova, pages_addr(pieces[0].pages,
+	    pieces[0].off), length)) == 0)
+		iopt_descend(iopt, *iova, &p);
 	if (rc != 0)
 		return (rc);
 	for (i = 0; i < npieces; i++) {
@@ -509,16 +855,6 @@ iopt_map(struct iopt *iopt, const struct iopt_piece *pieces, size_t npieces,
 		    (iopt->iova_alignment - 1))
 			return (-EINVAL);
 	}
-
-	/* Everything that can fail happens before the tree changes. */
-	if ((areas = calloc(npieces, sizeof(*areas))) == NULL)
-		return (-ENOMEM);
-	for (i = 0; i < npieces; i++) {
-		if ((areas[i] = pool_get(&iopt_area_pool)) == NULL) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-	}
 	if (iopt->npinners != 0) {
 		for (; npinned < npieces; npinned++) {
 			if ((rc = pages_pin(pieces[npinned].pages)) != 0)
@@ -526,27 +862,35 @@ iopt_map(struct iopt *iopt, const struct iopt_piece *pieces, size_t npieces,
 		}
 	}
 
+	/*
+	 * Pieces go in one after another, each right after the last, so
+	 * only the first uses the path found above. Only node allocation
+	 * can fail here; the pieces already in are then taken out.
+	 */
 	cur = *iova;
 	for (i = 0; i < npieces; i++) {
-		struct iopt_area *a = areas[i];
-
-		a->iova = cur;
-		a->last = cur + (pieces[i].length - 1);
-		a->pages_prot = (uintptr_t)pieces[i].pages | (prot & 3);
-		a->pages_off = pieces[i].off;
-		pages_hold(pieces[i].pages);
-		iopt_area_link(iopt, a);
+		a.iova = cur;
+		a.last = cur + (pieces[i].length - 1);
+		a.pages_prot = (uintptr_t)pieces[i].pages | (prot & 3);
+		a.pages_off = pieces[i].off;
+		if (i > 0)
+			iopt_descend(iopt, cur, &p);
+		if ((rc = iopt_insert(iopt, &p, &a)) != 0) {
+			while (i > 0) {
+				cur -= pieces[--i].length;
+				iopt_area_unlink(iopt, cur);
+			}
+			goto fail;
+		}
 		cur += pieces[i].length;
 	}
-	free(areas);
+	for (i = 0; i < npieces; i++)
+		pages_hold(pieces[i].pages);
 	return (0);
 
 fail:
 	while (npinned > 0)
 		pages_unpin(pieces[--npinned].pages);
-	for (i = 0; i < npieces; i++)
-		pool_put(&iopt_area_pool, areas[i]);
-	free(areas);
 	return (rc);
 }
 
@@ -601,46 +945,51 @@ iopt_pieces_free(struct iopt_piece *pieces, size_t n)
 	free(pieces);
 }
 
+/* Tell the pinners an area goes, and drop its pin and reference. */
 static void
-iopt_area_remove(struct iopt *iopt, struct iopt_area *a)
+iopt_area_release(struct iopt *iopt, uint64_t iova, uint64_t length,
+    struct pages *pages)
 {
 	struct iopt_pinner	*p;
-	struct pages		*pages = iopt_area_pages(a);
 
 	LIST_FOREACH(p, &iopt->pinners, entry) {
 		if (p->ops != NULL && p->ops->unmap != NULL)
-			p->ops->unmap(p, a->iova, iopt_area_length(a));
+			p->ops->unmap(p, iova, length);
 	}
-	iopt_area_unlink(iopt, a);
 	if (iopt->npinners != 0)
 		pages_unpin(pages);
 	pages_put(pages);
-	pool_put(&iopt_area_pool, a);
 }
 
 /*
  * Unlike the kernel, which removes areas one by one until it meets one
  * that is only partly covered, every area is checked first, so a failed
- * unmap leaves the table as it was.
+ * unmap leaves the table as it was. Each area is taken out along a fresh
+ * descent; the first reuses the one that found it.
  */
 static int
 iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
     uint64_t *unmapped)
 {
-	struct iopt_area	*first, *a, *next;
+	struct iopt_path	 p;
+	struct iopt_area	*first, *a, area;
 	uint64_t		 total = 0;
 
-	if ((first = iopt_area_first(iopt, start, last)) == NULL)
+	if ((first = iopt_descend(iopt, start, &p)) == NULL ||
+	    first->iova > last)
 		return (-ENOENT);
 	for (a = first; a != NULL && a->iova <= last;
 	    a = iopt_area_next(iopt, a)) {
 		if (a->iova < start || a->last > last)
 			return (-ENOENT);
 	}
-	for (a = first; a != NULL && a->iova <= last; a = next) {
-		next = iopt_area_next(iopt, a);
-		total += iopt_area_length(a);
-		iopt_area_remove(iopt, a);
+	for (a = first; a != NULL && a->iova <= last;
+	    a = iopt_descend(iopt, start, &p)) {
+		area = *a;
+		total += iopt_area_length(&area);
+		iopt_delete(iopt, &p);
+		iopt_area_release(iopt, area.iova, iopt_area_length(&area),
+		    iopt_area_pages(&area));
 	}
 	*unmapped = total;
 	return (0);
@@ -658,14 +1007,63 @@ iopt_unmap(struct iopt *iopt, uint64_t iova, uint64_t length,
 	return (iopt_unmap_range(iopt, iova, iova + (length - 1), unmapped));
 }
 
+/* Everything goes: walk the leaves once, then free the nodes whole. */
 int
 iopt_unmap_all(struct iopt *iopt, uint64_t *unmapped)
 {
-	int	 rc;
+	struct iopt_node	*leaf, *root = iopt->root;
+	struct iopt_area	*a;
+	uint64_t		 total = 0;
+	unsigned int		 i;
 
-	*unmapped = 0;
-	rc = iopt_unmap_range(iopt, 0, IOPT_IOVA_MAX, unmapped);
-	return (rc == -ENOENT ? 0 : rc);
+	leaf = iopt_first_leaf(iopt);
+	iopt->root = NULL;
+	iopt->height = 0;
+	iopt->nareas = 0;
+	for (; leaf != NULL; leaf = leaf->next) {
+		for (i = 0; i < leaf->n; i++) {
+			a = &leaf->u.area[i];
+			total += iopt_area_length(a);
+			iopt_area_release(iopt, a->iova, iopt_area_length(a),
+			    iopt_area_pages(a));
+		}
+	}
+	if (root != NULL)
+		iopt_free_nodes(root);
+	*unmapped = total;
+	return (0);
+}
+
+int
+iopt_cut(struct iopt *iopt, uint64_t iova)
+{
+	struct iopt_path	 p;
+	struct iopt_area	*a, right;
+	uint64_t		 mask = iopt->iova_alignment - 1;
+	int			 rc;
+
+	if ((a = iopt_descend(iopt, iova, &p)) == NULL || a->iova > iova ||
+	    a->last == iova)
+		return (0);
+	/* Both pieces must still fit the alignment the table keeps. */
+	if (((iova + 1) & mask) || ((pages_addr(iopt_area_pages(a),
+	    a->pages_off + (iova + 1 - a->iova)) % IOPT_PAGE_SIZE) & mask))
+		return (-EINVAL);
+	right = *a;
+	right.iova = iova + 1;
+	right.pages_off += iova + 1 - a->iova;
+	/* Shrink the left piece in place, then add the right one after. */
+	a->last = iova;
+	p.idx[iopt->height - 1]++;
+	if ((rc = iopt_insert(iopt, &p, &right)) != 0) {
+		a->last = right.last;
+		return (rc);
+	}
+	/* The new area holds its own reference and, with pinners, pin. */
+	pages_hold(iopt_area_pages(&right));
+	if (iopt->npinners != 0)
+		(void)pages_pin(iopt_area_pages(&right));
+	return (0);
 }
 
 void
@@ -688,6 +1086,10 @@ iopt_fini(struct iopt *iopt)
 
 /* --- Alignment and pinners ---------------------------------------------- */
 
+#define IOPT_FOREACH_AREA(iopt, a)					\
+	for ((a) = iopt_area_first((iopt), 0, IOPT_IOVA_MAX); (a) != NULL; \
+	    (a) = iopt_area_next((iopt), (a)))
+
 /* Does every area fit alignment? 0 or -EADDRINUSE. */
 static int
 iopt_check_alignment(struct iopt *iopt, uint64_t align)
@@ -695,7 +1097,7 @@ iopt_check_alignment(struct iopt *iopt, uint64_t align)
 	struct iopt_area	*a;
 	uint64_t		 mask = align - 1;
 
-	RB_FOREACH(a, iopt_area_tree, &iopt->areas) {
+	IOPT_FOREACH_AREA(iopt, a) {
 		if ((a->iova & mask) || (iopt_area_length(a) & mask) ||
 		    ((pages_addr(iopt_area_pages(a), a->pages_off) %
 		    IOPT_PAGE_SIZE) & mask))
@@ -722,7 +1124,7 @@ iopt_unpin_all(struct iopt *iopt, struct iopt_area *upto)
 {
 	struct iopt_area	*a;
 
-	RB_FOREACH(a, iopt_area_tree, &iopt->areas) {
+	IOPT_FOREACH_AREA(iopt, a) {
 		if (a == upto)
 			break;
 		pages_unpin(iopt_area_pages(a));
@@ -743,7 +1145,7 @@ iopt_add_pinner(struct iopt *iopt, struct iopt_pinner *p)
 	    (rc = iopt_check_alignment(iopt, align)) != 0)
 		return (rc);
 	if (iopt->npinners == 0) {
-		RB_FOREACH(a, iopt_area_tree, &iopt->areas) {
+		IOPT_FOREACH_AREA(iopt, a) {
 			if ((rc = pages_pin(iopt_area_pages(a))) != 0) {
 				iopt_unpin_all(iopt, a);
 				return (rc);
@@ -798,39 +1200,68 @@ iopt_enable_huge_pages(struct iopt *iopt)
 
 /* --- Self-check --------------------------------------------------------- */
 
-static int
-iopt_verify_node(struct iopt_area *a, uint64_t *max)
-{
-	uint64_t	 l = 0, r = 0;
+struct iopt_verify {
+	struct iopt		*iopt;
+	struct iopt_node	*prev_leaf;
+	const struct iopt_area	*prev;
+	uint64_t		 n;
+};
 
-	if (a == NULL) {
-		*max = 0;
+static int
+iopt_verify_node(struct iopt_verify *v, struct iopt_node *nd,
+    unsigned int depth)
+{
+	struct iopt_child	 c;
+	unsigned int		 i;
+
+	if (((uintptr_t)nd & (IOPT_NODE_SIZE - 1)) != 0 ||
+	    nd->n > IOPT_NODE_MAX || nd->n == 0)
+		return (-EIO);
+	if (depth > 0 && nd->n < IOPT_NODE_MIN)
+		return (-EIO);
+	if (nd->leaf != (depth == v->iopt->height - 1))
+		return (-EIO);
+	if (nd->leaf) {
+		if ((v->prev_leaf == NULL ? iopt_first_leaf(v->iopt) :
+		    v->prev_leaf->next) != nd)
+			return (-EIO);
+		v->prev_leaf = nd;
+		for (i = 0; i < nd->n; i++) {
+			if (nd->u.area[i].last < nd->u.area[i].iova)
+				return (-EIO);
+			if (v->prev != NULL &&
+			    v->prev->last >= nd->u.area[i].iova)
+				return (-EIO);
+			v->prev = &nd->u.area[i];
+			v->n++;
+		}
 		return (0);
 	}
-	if (iopt_verify_node(RB_LEFT(a, entry), &l) != 0 ||
-	    iopt_verify_node(RB_RIGHT(a, entry), &r) != 0)
+	if (depth == 0 && nd->n < 2)
 		return (-EIO);
-	*max = MAX(a->gap, MAX(l, r));
-	return (*max == a->subtree_gap ? 0 : -EIO);
+	for (i = 0; i < nd->n; i++) {
+		if (iopt_verify_node(v, nd->u.child[i].node, depth + 1) != 0)
+			return (-EIO);
+		iopt_node_sum(nd->u.child[i].node, &c);
+		if (memcmp(&c, &nd->u.child[i], sizeof(c)) != 0)
+			return (-EIO);
+	}
+	return (0);
 }
 
 int
 iopt_verify(struct iopt *iopt)
 {
-	struct iopt_area	*a, *prev = NULL;
-	uint64_t		 n = 0, max;
+	struct iopt_verify	 v;
 
-	RB_FOREACH(a, iopt_area_tree, &iopt->areas) {
-		if (a->last < a->iova)
-			return (-EIO);
-		if (prev != NULL && prev->last >= a->iova)
-			return (-EIO);
-		if (a->gap != a->iova - (prev != NULL ? prev->last + 1 : 0))
-			return (-EIO);
-		prev = a;
-		n++;
-	}
-	if (n != iopt->nareas)
+	memset(&v, 0, sizeof(v));
+	v.iopt = iopt;
+	if (iopt->root == NULL)
+		return (iopt->height == 0 && iopt->nareas == 0 ? 0 : -EIO);
+	if (iopt->height > IOPT_MAX_HEIGHT ||
+	    iopt_verify_node(&v, iopt->root, 0) != 0)
 		return (-EIO);
-	return (iopt_verify_node(RB_ROOT(&iopt->areas), &max));
+	if (v.prev_leaf->next != NULL || v.n != iopt->nareas)
+		return (-EIO);
+	return (0);
 }

@@ -7,13 +7,15 @@
  *
  * It holds four things:
  *
- *  - areas: mapped ranges [iova, last], never overlapping, in a red-black
- *    tree. Each area maps part of a pages object (pages.h) starting at
- *    byte pages_off of it. Areas are never split: an unmap must cover
- *    every area it touches. Every node also caches the free space just
- *    before it and the largest such gap in its subtree, so that finding
- *    the lowest free IOVA of a given size is O(log n) like map, unmap
- *    and lookup.
+ *  - areas: mapped ranges [iova, last], never overlapping, kept packed in
+ *    the leaves of a B+tree (32 bytes each, up to 31 to a 1 KiB node).
+ *    Each area maps part of a pages object (pages.h) starting at byte
+ *    pages_off of it. An unmap must cover every area it touches; only
+ *    iopt_cut() splits an area. Every inner node keeps, for each child,
+ *    the child's first and last address and the largest hole between its
+ *    areas, so that finding the lowest free IOVA of a given size is
+ *    O(log n) like map, unmap and lookup, and one descent finds both the
+ *    place of a new area and whatever it would overlap.
  *  - reserved ranges: IOVA where nothing may be mapped, each tagged with
  *    an owner cookie (a domain's aperture, a device's MSI window, the
  *    selftest's ADD_RESERVED) so that the owner can take its own back.
@@ -52,12 +54,14 @@
 /* iopt_map() flags. */
 #define IOPT_MAP_FIXED		0x1	/* *iova is the address to use */
 
+/*
+ * One mapped range. Areas live inside the tree's leaves and move when the
+ * tree changes, so a pointer to one (iopt_area_find() and friends) is
+ * good only until the next map, unmap or cut of the table.
+ */
 struct iopt_area {
-	RB_ENTRY(iopt_area)	 entry;
 	uint64_t		 iova;
 	uint64_t		 last;		/* inclusive */
-	uint64_t		 gap;		/* free bytes just before iova */
-	uint64_t		 subtree_gap;	/* max gap in this subtree */
 	/* struct pages * with IOPT_READ/IOPT_WRITE in the low bits. */
 	uintptr_t		 pages_prot;
 	uint64_t		 pages_off;	/* byte of pages at iova */
@@ -94,7 +98,8 @@ struct iopt_allowed {
 	uint64_t		 last;
 };
 
-RB_HEAD(iopt_area_tree, iopt_area);
+struct iopt_node;
+
 RB_HEAD(iopt_reserved_tree, iopt_reserved);
 RB_HEAD(iopt_allowed_tree, iopt_allowed);
 
@@ -123,7 +128,8 @@ struct iopt_pinner {
 };
 
 struct iopt {
-	struct iopt_area_tree		 areas;
+	struct iopt_node		*root;		/* NULL when empty */
+	unsigned int			 height;	/* levels, leaves too */
 	struct iopt_reserved_tree	 reserved;
 	struct iopt_allowed_tree	 allowed;
 	LIST_HEAD(, iopt_pinner)	 pinners;
@@ -181,7 +187,18 @@ int	iopt_unmap(struct iopt *, uint64_t iova, uint64_t length,
 /* Remove everything; 0 even when empty. */
 int	iopt_unmap_all(struct iopt *, uint64_t *unmapped);
 
-/* The area containing iova, or NULL. O(log n). */
+/*
+ * Make iova the last byte of an area: the area holding iova and going on
+ * past it becomes two (type1 v1 unmaps inside a mapping this way). 0 when
+ * nothing is mapped at iova or an area already ends there; -EINVAL if the
+ * cut would leave a piece misaligned for the table's alignment, -ENOMEM.
+ */
+int	iopt_cut(struct iopt *, uint64_t iova);
+
+/*
+ * The area containing iova, or NULL. O(log n); the answer is good until
+ * the table changes.
+ */
 struct iopt_area *iopt_area_find(struct iopt *, uint64_t iova);
 /* The lowest area intersecting [start, last], or NULL. */
 struct iopt_area *iopt_area_first(struct iopt *, uint64_t start,
@@ -235,7 +252,7 @@ void	iopt_remove_pinner(struct iopt *, struct iopt_pinner *);
 int	iopt_disable_huge_pages(struct iopt *);
 void	iopt_enable_huge_pages(struct iopt *);
 
-/* Check the tree and its cached gaps (tests): 0, or -EIO. */
+/* Check the tree, its fill and its cached summaries (tests): 0, or -EIO. */
 int	iopt_verify(struct iopt *);
 
 #endif /* IOASIDD_IOPT_H */

@@ -70,17 +70,16 @@ map1(struct iopt *iopt, uint64_t va, uint64_t len, uint64_t *iova,
 }
 
 /*
- * Brute force over a small model space: the lowest page-aligned slot
- * of npg pages in [lo, hi) free of every area, or 0.
+ * Brute force over a model space of npages pages: the lowest page-aligned
+ * slot of npg pages free of every area (page 0 and the last page never
+ * count), or 0.
  */
-#define MODEL_PAGES	512
-
 static uint64_t
-model_fit(const uint8_t *used, uint64_t npg, uint64_t align)
+model_fit(const uint8_t *used, uint64_t npages, uint64_t npg, uint64_t align)
 {
 	uint64_t	 s, i;
 
-	for (s = 1; s + npg <= MODEL_PAGES - 1; s++) {
+	for (s = 1; s + npg <= npages - 1; s++) {
 		if ((s * PAGE) % align)
 			continue;
 		for (i = 0; i < npg; i++)
@@ -92,27 +91,44 @@ model_fit(const uint8_t *used, uint64_t npg, uint64_t align)
 	return (0);
 }
 
-START_TEST(test_random_tree)
+/*
+ * Random automatic maps, fixed maps and unmaps against the model, with
+ * the tree checked every verify_every steps. With fill set, the space is
+ * first filled with one-page areas a page apart, so that the tree grows
+ * three or more levels and later unmaps merge and rebalance its nodes.
+ */
+static void
+random_tree(uint64_t npages, int nops, int verify_every, int fill)
 {
 	struct iopt	 iopt;
-	uint8_t		 used[MODEL_PAGES];
+	uint8_t		*used;
 	uint64_t	 iova, s, npg, out, align;
 	int		 i, rc;
 
 	srandom(1);
 	iopt_init(&iopt);
-	memset(used, 0, sizeof(used));
+	used = calloc(npages, 1);
+	ck_assert_ptr_nonnull(used);
 	/* Confine allocation to the model: reserve everything above it. */
-	ck_assert_int_eq(iopt_reserve(&iopt, (MODEL_PAGES - 1) * PAGE,
+	ck_assert_int_eq(iopt_reserve(&iopt, (npages - 1) * PAGE,
 	    UINT64_MAX, owner), 0);
-	for (i = 0; i < 20000; i++) {
+	for (s = 1; fill && s < npages - 1; s += 2) {
+		iova = s * PAGE;
+		ck_assert_int_eq(map1(&iopt, 1ULL << 30, PAGE, &iova,
+		    IOPT_MAP_FIXED), 0);
+		used[s] = 1;
+	}
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	if (fill)
+		ck_assert_uint_ge(iopt.height, 3);
+	for (i = 0; i < nops; i++) {
 		npg = 1 + random() % 8;
 		if (random() % 3 == 0) {
 			/* Automatic, from a 2 MiB aligned source. */
 			align = 1;
 			while (align < npg * PAGE)
 				align <<= 1;
-			s = model_fit(used, npg, align);
+			s = model_fit(used, npages, npg, align);
 			rc = map1(&iopt, 1ULL << 30, npg * PAGE, &iova, 0);
 			if (s == 0) {
 				ck_assert_int_eq(rc, -ENOSPC);
@@ -122,7 +138,7 @@ START_TEST(test_random_tree)
 			ck_assert_uint_eq(iova, s * PAGE);
 			memset(used + s, 1, npg);
 		} else if (random() % 2 == 0) {
-			s = 1 + random() % (MODEL_PAGES - 10);
+			s = 1 + random() % (npages - 10);
 			iova = s * PAGE;
 			rc = map1(&iopt, 1ULL << 30, npg * PAGE, &iova,
 			    IOPT_MAP_FIXED);
@@ -134,19 +150,124 @@ START_TEST(test_random_tree)
 			}
 		} else {
 			/* Unmap whatever lies wholly in a random window. */
-			s = random() % MODEL_PAGES;
+			s = random() % npages;
 			rc = iopt_unmap(&iopt, s * PAGE, npg * 4 * PAGE, &out);
 			if (rc == 0) {
-				uint64_t e = MIN(s + npg * 4, MODEL_PAGES);
+				uint64_t e = MIN(s + npg * 4, npages);
 
 				ck_assert_uint_gt(out, 0);
 				memset(used + s, 0, e - s);
 			} else
 				ck_assert_int_eq(rc, -ENOENT);
 		}
-		if (i % 97 == 0)
+		if (i % verify_every == 0)
 			ck_assert_int_eq(iopt_verify(&iopt), 0);
 	}
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	/* Iteration sees exactly the model's mapped pages. */
+	for (s = 0; s < npages; s++) {
+		struct iopt_area *a = iopt_area_find(&iopt, s * PAGE);
+
+		ck_assert_int_eq(a != NULL, used[s]);
+	}
+	free(used);
+	iopt_fini(&iopt);
+}
+
+START_TEST(test_random_tree)
+{
+	random_tree(512, 20000, 97, 0);
+}
+END_TEST
+
+START_TEST(test_random_tree_deep)
+{
+	/* 4095 one-page areas: a tree of three levels, then churn. */
+	random_tree(8192, 40000, 499, 1);
+}
+END_TEST
+
+START_TEST(test_cut)
+{
+	struct iopt		 iopt;
+	struct iopt_pinner	 p = { .alignment = 1 };
+	struct iopt_area	*a;
+	struct pages		*pg;
+	struct iopt_piece	 pc;
+	uint64_t		 iova = 16 * PAGE, out;
+	int			 fd;
+
+	/* File pages, so that the pinner really pins them. */
+	fd = memfd_create("check_iopt", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 16 * PAGE), 0);
+	ck_assert_int_eq(pages_new_file(fd, 0, 16 * PAGE, 1, owner,
+	    ACCT_USER, &pc.pages), 0);
+	pc.off = 0;
+	pc.length = 16 * PAGE;
+	iopt_init(&iopt);
+	ck_assert_int_eq(iopt_map(&iopt, &pc, 1, 16 * PAGE, &iova,
+	    IOPT_READ | IOPT_WRITE, IOPT_MAP_FIXED), 0);
+	pages_put(pc.pages);
+	ck_assert_int_eq(iopt_add_pinner(&iopt, &p), 0);
+	pg = iopt_area_pages(iopt_area_find(&iopt, iova));
+	ck_assert_uint_eq(pg->npin, 1);
+
+	/* Nothing there, or an area already ends there: nothing to do. */
+	ck_assert_int_eq(iopt_cut(&iopt, 100 * PAGE), 0);
+	ck_assert_int_eq(iopt_cut(&iopt, 32 * PAGE - 1), 0);
+	ck_assert_uint_eq(iopt.nareas, 1);
+
+	ck_assert_int_eq(iopt_cut(&iopt, 20 * PAGE - 1), 0);
+	ck_assert_uint_eq(iopt.nareas, 2);
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	a = iopt_area_find(&iopt, 16 * PAGE);
+	ck_assert_uint_eq(a->last, 20 * PAGE - 1);
+	ck_assert_uint_eq(a->pages_off, 0);
+	a = iopt_area_next(&iopt, a);
+	ck_assert_uint_eq(a->iova, 20 * PAGE);
+	ck_assert_uint_eq(a->last, 32 * PAGE - 1);
+	ck_assert_uint_eq(a->pages_off, 4 * PAGE);
+	ck_assert_ptr_eq(iopt_area_pages(a), pg);
+	ck_assert_uint_eq(pg->refs, 2);
+	ck_assert_uint_eq(pg->npin, 2);
+	ck_assert_uint_eq(pages_count(), 1);
+
+	/* Sub-page cuts break the page alignment once huge pages are off. */
+	ck_assert_int_eq(iopt_disable_huge_pages(&iopt), 0);
+	ck_assert_int_eq(iopt_cut(&iopt, 24 * PAGE + 10), -EINVAL);
+	ck_assert_uint_eq(iopt.nareas, 2);
+
+	/* The pieces unmap on their own. */
+	ck_assert_int_eq(iopt_unmap(&iopt, 16 * PAGE, 4 * PAGE, &out), 0);
+	ck_assert_uint_eq(out, 4 * PAGE);
+	ck_assert_uint_eq(pg->npin, 1);
+	ck_assert_int_eq(iopt_unmap(&iopt, 20 * PAGE, 4 * PAGE, &out),
+	    -ENOENT);
+	iopt_remove_pinner(&iopt, &p);
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	iopt_fini(&iopt);
+}
+END_TEST
+
+/* Areas cut out of a long run of neighbours, across many leaves. */
+START_TEST(test_cut_many)
+{
+	struct iopt	 iopt;
+	uint64_t	 iova = PAGE, out;
+	int		 i;
+
+	iopt_init(&iopt);
+	ck_assert_int_eq(map1(&iopt, 1ULL << 30, 2000 * PAGE, &iova,
+	    IOPT_MAP_FIXED), 0);
+	for (i = 1; i < 2000; i++)
+		ck_assert_int_eq(iopt_cut(&iopt, (1 + i) * PAGE - 1), 0);
+	ck_assert_uint_eq(iopt.nareas, 2000);
+	ck_assert_int_eq(iopt_verify(&iopt), 0);
+	/* A COPY-like walk still sees one touching run. */
+	ck_assert_int_eq(iopt_unmap(&iopt, PAGE, 2000 * PAGE, &out), 0);
+	ck_assert_uint_eq(out, 2000 * PAGE);
+	ck_assert_uint_eq(iopt.nareas, 0);
 	ck_assert_int_eq(iopt_verify(&iopt), 0);
 	iopt_fini(&iopt);
 }
@@ -283,6 +404,9 @@ iopt_suite(void)
 	tcase_add_checked_fixture(tc, iopt_setup, iopt_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_random_tree);
+	tcase_add_test(tc, test_random_tree_deep);
+	tcase_add_test(tc, test_cut);
+	tcase_add_test(tc, test_cut_many);
 	tcase_add_test(tc, test_reserved_owners);
 	tcase_add_test(tc, test_pinner_alignment);
 	tcase_add_test(tc, test_umem);
