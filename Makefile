@@ -99,7 +99,14 @@ $(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
 $(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
 
-$(B)/ioasid.pc: client/ioasid.pc.in Makefile
+# The installation paths baked into ioasid.pc: rebuild it when they change
+# (a build made with one PREFIX and installed with another).
+$(B)/.paths: FORCE
+	@mkdir -p $(B)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || \
+	    echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+
+$(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 	@mkdir -p $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -158,11 +165,17 @@ deps:
 run: all
 	$(DAEMON) -d -f ioasidd.conf
 
+MANPAGES	 = man/ioasidctl.1 man/ioasidd.conf.5 man/ioasidd.8
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux $(DESTDIR)$(SYSCONFDIR)
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux $(DESTDIR)$(SYSCONFDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/ioasidd
+	install -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/ioasidctl
 	install -m 0755 $(LIBIOASID).0 $(DESTDIR)$(LIBDIR)/libioasid.so.0
 	ln -sf libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libioasid-preload.so
@@ -174,12 +187,31 @@ install: all
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/iommufd_test.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/ioasidd.service > $(DESTDIR)$(UNITDIR)/ioasidd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ioasidd.service
+	install -m 0644 systemd/60-ioasidd.rules \
+	    $(DESTDIR)$(UDEVDIR)/60-ioasidd.rules
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
 
+# The configuration file goes only if it is still the shipped one: an
+# edited file holds the administrator's changes and stays.
 uninstall:
+	! cmp -s ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf || \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	rm -f $(DESTDIR)$(SBINDIR)/ioasidd $(DESTDIR)$(BINDIR)/ioasidctl \
 	    $(DESTDIR)$(LIBDIR)/libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so \
 	    $(DESTDIR)$(LIBDIR)/libioasid-preload.so \
-	    $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc
+	    $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc \
+	    $(DESTDIR)$(UNITDIR)/ioasidd.service \
+	    $(DESTDIR)$(UDEVDIR)/60-ioasidd.rules
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; \
+		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; \
+	done
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/ioasid
 
 clean:
