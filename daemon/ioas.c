@@ -264,12 +264,29 @@ ioas_map_pages(struct ioas *ioas, struct pages *pages, uint64_t addr,
 }
 
 int
-ioas_ioctl_map(struct ucmd *ucmd)
+ioas_map_user(struct ucmd *ucmd, struct ioas *ioas, uint64_t uva,
+    uint64_t length, uint64_t *iova, uint32_t flags)
 {
-	struct iommu_ioas_map	*cmd = ucmd->cmd_buf;
 	const struct ucaller	*caller = ioas_caller(ucmd);
 	struct acct_owner	*owner;
 	struct pages		*pages;
+	int			 rc;
+
+	if ((owner = ioas_owner(caller)) == NULL)
+		return (-ENOMEM);
+	rc = pages_new_user(caller->mem, uva, length,
+	    (flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
+	    ucmd->ctx->acct_mode, &pages);
+	acct_owner_put(owner);
+	if (rc != 0)
+		return (rc);
+	return (ioas_map_pages(ioas, pages, uva, length, iova, flags));
+}
+
+int
+ioas_ioctl_map(struct ucmd *ucmd)
+{
+	struct iommu_ioas_map	*cmd = ucmd->cmd_buf;
 	struct ioas		*ioas;
 	uint64_t		 iova;
 	int			 rc;
@@ -283,16 +300,8 @@ ioas_ioctl_map(struct ucmd *ucmd)
 		return (-EINVAL);
 	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
 		return (rc);
-	if ((owner = ioas_owner(caller)) == NULL)
-		return (-ENOMEM);
-	rc = pages_new_user(caller->mem, cmd->user_va, cmd->length,
-	    (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
-	    ucmd->ctx->acct_mode, &pages);
-	acct_owner_put(owner);
-	if (rc != 0)
-		return (rc);
 	iova = cmd->iova;
-	rc = ioas_map_pages(ioas, pages, cmd->user_va, cmd->length, &iova,
+	rc = ioas_map_user(ucmd, ioas, cmd->user_va, cmd->length, &iova,
 	    cmd->flags);
 	if (rc != 0)
 		return (rc);

@@ -19,7 +19,18 @@ struct ioas {
 	struct iopt	 iopt;
 };
 
+struct ucmd;
+
 /* The live IOAS with this id: 0 or -ENOENT. */
 int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
+
+/*
+ * Map [uva, uva + length) of the caller's memory at *iova, charged to the
+ * caller in the context's accounting mode. flags are IOMMU_IOAS_MAP_*;
+ * neither READABLE nor WRITEABLE is allowed here (VFIO type1 maps so).
+ * The iopt_map() errors, and -EINVAL or -EOVERFLOW for a bad user range.
+ */
+int	ioas_map_user(struct ucmd *, struct ioas *, uint64_t uva,
+	    uint64_t length, uint64_t *iova, uint32_t flags);
 
 #endif /* IOASIDD_IOAS_H */

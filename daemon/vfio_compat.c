@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "ioas.h"
 #include "ioctl.h"
 #include "iopt.h"
 #include "objs.h"
@@ -297,7 +298,9 @@ vfio_compat_map_dma(struct ucmd *ucmd)
 	const size_t			 minsz = offsetofend(
 					    struct vfio_iommu_type1_dma_map,
 					    size);
-	struct obj			*ioas;
+	struct obj			*obj;
+	uint64_t			 iova;
+	uint32_t			 flags = IOMMU_IOAS_MAP_FIXED_IOVA;
 	int				 rc;
 
 	if (ucmd_read(ucmd, ucmd->arg, &map, minsz) != 0)
@@ -305,10 +308,20 @@ vfio_compat_map_dma(struct ucmd *ucmd)
 	if (map.argsz < minsz ||
 	    (map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
 		return (-EINVAL);
-	if ((rc = vfio_compat_get_ioas(ucmd->ctx, &ioas)) != 0)
+	if ((rc = vfio_compat_get_ioas(ucmd->ctx, &obj)) != 0)
 		return (rc);
-	/* A fixed-IOVA map charged the VFIO way: io page table work. */
-	return (-EOPNOTSUPP);
+	/*
+	 * Always at the given IOVA. Unlike IOMMU_IOAS_MAP, a map with
+	 * neither READ nor WRITE is accepted, as the kernel does; nothing
+	 * is written back.
+	 */
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		flags |= IOMMU_IOAS_MAP_READABLE;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		flags |= IOMMU_IOAS_MAP_WRITEABLE;
+	iova = map.iova;
+	return (ioas_map_user(ucmd, container_of(obj, struct ioas, obj),
+	    map.vaddr, map.size, &iova, flags));
 }
 
 /*
