@@ -1,0 +1,283 @@
+#!/bin/sh
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# /init of the guest test's initramfs: the guest side of tests/guest/run.sh.
+# It sets up a minimal system (busybox, proc, sys, devtmpfs), loads the
+# kernel's FUSE and CUSE modules, starts ioasidd on a real /dev/iommu
+# character device and runs unmodified clients against it, then powers
+# the machine off.
+#
+# Results go to the second serial port (/dev/ttyS1), which the host reads
+# as a file, so kernel messages on the console cannot garble them:
+#
+#	GUEST ok NAME		a check passed
+#	GUEST FAIL NAME		a check failed
+#	GUEST # TEXT		detail for the log (a client's FAIL lines)
+#	GUEST done P F		the end: P passed, F failed
+#
+# /t/guest.conf (written by the host) sets MODE: "cuse" runs ioasidd with
+# node = /dev/iommu; "socket" is for a tree whose daemon has no CUSE
+# transport yet and runs the same clients through the preload library. The
+# CUSE probe runs first in both, as the check of the guest itself.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/t
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mkdir -p /run/ioasidd
+
+MODE=cuse
+. /t/guest.conf
+
+OUT=/dev/ttyS1
+[ -c "$OUT" ] || OUT=/dev/console
+passes=0
+fails=0
+
+res() {
+	echo "GUEST $*" >"$OUT"
+	echo "[$(cut -d ' ' -f 1 /proc/uptime)] $*" >/dev/console
+}
+
+ok() {
+	res "ok $*"
+	passes=$((passes + 1))
+}
+
+fail() {
+	res "FAIL $*"
+	fails=$((fails + 1))
+}
+
+# detail < FILE: forward lines to the host as detail.
+detail() {
+	sed 's/^/GUEST # /' >"$OUT"
+}
+
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# wait_for PATH / wait_for ! PATH: up to 20 s (TCG is slow) for it to
+# appear or go.
+wait_for() {
+	i=0
+	while [ $i -lt 200 ]; do
+		if [ "$1" = "!" ]; then
+			[ -e "$2" ] || return 0
+		else
+			[ -e "$1" ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_grep PATTERN FILE: up to 20 s for FILE to contain PATTERN.
+wait_grep() {
+	i=0
+	while [ $i -lt 200 ]; do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Clients run through the preload library in socket mode only.
+client() {
+	if [ "$MODE" = socket ]; then
+		LD_PRELOAD="$PRELOAD" IOASIDD_SOCKET=/run/ioasidd/iommu.sock \
+		    "$@"
+	else
+		"$@"
+	fi
+}
+
+# prog NAME COMMAND...: a client that ends with "N passed, M failed"; it
+# passes when it exits 0 having counted no failure.
+prog() {
+	name=$1
+	shift
+	client timeout 300 "$@" >/tmp/prog.out 2>&1
+	rc=$?
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/prog.out | tail -n 1)
+	if [ $rc -eq 0 ] && echo "$last" | grep -q ' 0 failed$'; then
+		ok "$name: $last"
+	else
+		fail "$name: exit $rc, ${last:-no result line}"
+		grep -v '^ok ' /tmp/prog.out | tail -n 40 | detail
+	fi
+}
+
+# status: the daemon's status as JSON on stdout.
+status() {
+	ioasidctl -s /run/ioasidd/control.sock --json status
+}
+
+# has_opener PID: does a context opened by PID exist?
+has_opener() {
+	status | grep -q "\"opener\":$1[,}]"
+}
+
+# gone_opener PID: wait up to 20 s for the context of PID to go.
+gone_opener() {
+	i=0
+	while [ $i -lt 200 ]; do
+		has_opener "$1" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+no_contexts() {
+	status | grep -q '"contexts":\[\]'
+}
+
+# --- the kernel side --------------------------------------------------
+[ -e /modules/fuse.ko ] && insmod /modules/fuse.ko
+insmod /modules/cuse.ko
+check "kernel $(uname -r): /dev/cuse is there" wait_for /dev/cuse
+
+# --- the probe: a CUSE device of the test's own ------------------------
+cuse_probe serve iommu-probe >/tmp/probe.log 2>&1 &
+probe=$!
+if wait_for /dev/iommu-probe; then
+	cuse_probe call /dev/iommu-probe >/tmp/probe.out 2>&1
+	while read -r word rest; do
+		case $word in
+		ok) ok "probe: $rest" ;;
+		FAIL) fail "probe: $rest" ;;
+		esac
+	done </tmp/probe.out
+	kill -TERM $probe
+	wait $probe
+	check "probe: SIGTERM removes its node" wait_for ! /dev/iommu-probe
+else
+	fail "probe: /dev/iommu-probe never appeared"
+	detail </tmp/probe.log
+	kill -KILL $probe
+fi
+
+# --- ioasidd ------------------------------------------------------------
+if [ "$MODE" = cuse ]; then
+	node=/dev/iommu
+	endpoint=/dev/iommu
+else
+	node=
+	endpoint=/run/ioasidd/iommu.sock
+	PRELOAD=/t/libioasid-preload.so
+	# A sanitized preload library needs its runtime loaded first.
+	asan=$(ldd "$PRELOAD" 2>/dev/null | awk '/libasan/ { print $3 }')
+	[ -n "$asan" ] && PRELOAD="$asan $PRELOAD"
+fi
+cat >/tmp/ioasidd.conf <<EOF
+[daemon]
+socket = /run/ioasidd/iommu.sock
+control-socket = /run/ioasidd/control.sock
+node = $node
+log-level = info
+EOF
+ioasidd -d -f /tmp/ioasidd.conf >/tmp/ioasidd.log 2>&1 &
+daemon=$!
+if wait_for "$endpoint" && wait_for /run/ioasidd/control.sock; then
+	ok "ioasidd ($MODE) is up: $endpoint"
+else
+	fail "ioasidd ($MODE) did not come up"
+	detail </tmp/ioasidd.log
+	res "done $passes $fails"
+	poweroff -f
+fi
+if [ "$MODE" = cuse ]; then
+	check "/dev/iommu is a character device" [ -c /dev/iommu ]
+	check "status names the cuse transport with the node" \
+	    sh -c 'ioasidctl -s /run/ioasidd/control.sock status |
+	    grep -q "cuse.*/dev/iommu"'
+fi
+
+# The IOAS commands and the errno cases, as an ordinary program.
+prog iommu_basic iommu_basic
+
+# Six processes, three threads each, every open its own context.
+prog iommu_procs iommu_procs
+
+# One descriptor shared by fork (and exec), both sides at once.
+prog iommu_fork iommu_fork
+
+# A client killed with SIGKILL in the middle of its ioctl stream. Its pid
+# comes from its ready line ($! may be a subshell's).
+client iommu_storm >/tmp/storm.out 2>&1 &
+bg=$!
+if wait_grep '^ready' /tmp/storm.out; then
+	set -- $(grep '^ready' /tmp/storm.out)
+	storm=$2
+	check "killed client: its context is listed while it runs" \
+	    has_opener $storm
+	sleep 0.5
+	check "killed client: still running right before SIGKILL" \
+	    kill -0 $storm
+	kill -KILL $storm
+	wait $bg
+	check "killed client: no wrong answer before it" \
+	    sh -c '! grep -q FAIL /tmp/storm.out'
+	check "killed client: its context is gone" gone_opener $storm
+	check "killed client: no context is left" no_contexts
+else
+	fail "killed client: never got going"
+	detail </tmp/storm.out
+	kill -KILL $bg
+fi
+prog "after the kill: iommu_basic still passes" iommu_basic
+
+# A client whose descriptor two forked children share: the context lives
+# until the last holder is killed.
+client iommu_storm 2 >/tmp/storm.out 2>&1 &
+bg=$!
+if wait_grep '^ready' /tmp/storm.out; then
+	set -- $(grep '^ready' /tmp/storm.out)
+	storm=$2
+	kill -KILL $storm
+	sleep 0.5
+	check "killed forked client: the children still run" kill -0 $3 $4
+	check "killed forked client: the children keep the context" \
+	    has_opener $storm
+	kill -KILL $3 $4
+	wait $bg
+	check "killed forked client: then the context is gone" \
+	    gone_opener $storm
+	check "killed forked client: no context is left" no_contexts
+	check "killed forked client: no wrong answer before it" \
+	    sh -c '! grep -q FAIL /tmp/storm.out'
+else
+	fail "killed forked client: never got going"
+	detail </tmp/storm.out
+	kill -KILL $bg
+fi
+
+# --- shutdown -----------------------------------------------------------
+kill -TERM $daemon
+wait $daemon
+rc=$?
+check "ioasidd: SIGTERM exits 0" [ $rc -eq 0 ]
+check "ioasidd: its $endpoint is gone" wait_for ! "$endpoint"
+check "ioasidd: its control socket is gone" \
+    wait_for ! /run/ioasidd/control.sock
+if grep -q 'ERROR: \(Leak\|Address\)Sanitizer\|runtime error' \
+    /tmp/ioasidd.log; then
+	fail "ioasidd: the sanitizers reported something"
+	tail -n 60 /tmp/ioasidd.log | detail
+else
+	ok "ioasidd: no sanitizer reports"
+fi
+
+res "done $passes $fails"
+sync
+poweroff -f

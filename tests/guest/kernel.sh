@@ -1,0 +1,102 @@
+#!/bin/sh
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# Fetch Debian's kernel for the guest test into a cache directory and print
+# the directory that holds its vmlinuz, cuse.ko and (when FUSE is a module)
+# fuse.ko. The package is downloaded with apt-get and unpacked with
+# dpkg-deb, never installed; only those three files are kept. A second run
+# finds them in the cache and downloads nothing. When the registry cannot
+# be reached, a kernel already in the cache is used.
+#
+# The kernel is the one linux-image-amd64 currently depends on, in its
+# -unsigned form when there is one (the same files without the signature
+# wrapping). Bookworm's 6.1 has fuse.ko and cuse.ko as plain modules; newer
+# kernels have FUSE built in and ship cuse.ko.xz, which is decompressed.
+#
+# usage: tests/guest/kernel.sh CACHE_DIR
+
+set -eu
+
+CACHE=${1:?usage: kernel.sh CACHE_DIR}
+mkdir -p "$CACHE"
+CACHE=$(cd "$CACHE" && pwd)
+
+# A cached kernel is complete when its "ok" stamp exists.
+newest_cached() {
+	for d in "$CACHE"/linux-image-*; do
+		[ -e "$d/ok" ] && echo "$d"
+	done | sort -V | tail -n 1
+}
+
+resolve() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+	    awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+}
+
+name=$(resolve)
+if [ -z "$name" ] && [ "$(id -u)" = 0 ]; then
+	# A fresh machine may have no package lists yet.
+	apt-get update -qq >/dev/null 2>&1 || true
+	name=$(resolve)
+fi
+if [ -z "$name" ]; then
+	d=$(newest_cached)
+	[ -n "$d" ] && { echo "$d"; exit 0; }
+	echo "kernel.sh: cannot resolve linux-image-amd64 (apt-get update?)" >&2
+	exit 1
+fi
+# One policy query gives the candidate of both forms.
+set -- $(apt-cache policy "$name-unsigned" "$name" 2>/dev/null |
+    awk '/^[^ ]/ { p = $1; sub(/:$/, "", p) }
+	$1 == "Candidate:" && $2 != "(none)" { print p, $2; exit }')
+if [ $# -ne 2 ]; then
+	echo "kernel.sh: no candidate for $name" >&2
+	exit 1
+fi
+name=$1
+version=$2
+dir=$CACHE/${name}_$version
+if [ -e "$dir/ok" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+rm -rf "$dir" "$CACHE/dl"
+mkdir -p "$CACHE/dl" "$dir"
+sandbox=
+[ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
+echo "kernel.sh: downloading $name $version" >&2
+# shellcheck disable=SC2086
+if ! (cd "$CACHE/dl" && apt-get download -qq $sandbox "$name" >&2); then
+	rm -rf "$dir" "$CACHE/dl"
+	d=$(newest_cached)
+	[ -n "$d" ] && { echo "kernel.sh: using $d" >&2; echo "$d"; exit 0; }
+	echo "kernel.sh: cannot download $name" >&2
+	exit 1
+fi
+
+# Unpack only the kernel and the fuse directory of its modules.
+mkdir -p "$CACHE/dl/x"
+dpkg-deb --fsys-tarfile "$CACHE"/dl/*.deb |
+    tar -x -C "$CACHE/dl/x" --wildcards './boot/vmlinuz-*' \
+    './lib/modules/*/kernel/fs/fuse/*' './usr/lib/modules/*/kernel/fs/fuse/*' \
+    2>/dev/null || true
+cp "$CACHE"/dl/x/boot/vmlinuz-* "$dir/vmlinuz"
+fusedir=$(find "$CACHE/dl/x" -type d -path '*/kernel/fs/fuse' | head -n 1)
+for m in fuse cuse; do
+	if [ -e "$fusedir/$m.ko" ]; then
+		cp "$fusedir/$m.ko" "$dir/"
+	elif [ -e "$fusedir/$m.ko.xz" ]; then
+		xz -dc "$fusedir/$m.ko.xz" >"$dir/$m.ko"
+	elif [ -e "$fusedir/$m.ko.zst" ] && command -v zstd >/dev/null; then
+		zstd -qdc "$fusedir/$m.ko.zst" >"$dir/$m.ko"
+	fi
+done
+rm -rf "$CACHE/dl"
+if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/cuse.ko" ]; then
+	echo "kernel.sh: $name has no vmlinuz or cuse.ko" >&2
+	exit 1
+fi
+echo "$name $version" >"$dir/ok"
+echo "$dir"
