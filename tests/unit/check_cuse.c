@@ -1,0 +1,631 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The CUSE transport against a fake kernel (cuse_fake.h): the real
+ * transport/cuse.c and libfuse on a real event base, the kernel's side
+ * played over a socketpair. Every ioctl goes through the retry rounds as
+ * fs/fuse/ioctl.c runs them, and each test checks the answer, the caller
+ * memory afterwards, and how many FUSE round trips it took.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <linux/fuse.h>
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "ctx.h"
+#include "umem.h"
+#include "util.h"
+#include "transport/cuse.h"
+#include "cuse_fake.h"
+#include "suites.h"
+
+static struct fk	 fk;
+static uint64_t		 fh;
+
+static void
+cuse_setup(void)
+{
+	ck_assert_int_eq(fk_start(&fk, "/dev/iommu"), 0);
+	ck_assert_int_eq(fk_open(&fk, &fh), 0);
+}
+
+static void
+cuse_teardown(void)
+{
+	if (fh != 0)
+		ck_assert_int_eq(fk_release(&fk, fh), 0);
+	fh = 0;
+	fk_stop(&fk);
+	ck_assert_ptr_null(TAILQ_FIRST(&ctx_list));
+	ck_assert_uint_eq(umem_count(), 0);
+}
+
+static uint32_t
+cuse_ioas(void)
+{
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    0), 0);
+	ck_assert_uint_ne(a.out_ioas_id, 0);
+	return (a.out_ioas_id);
+}
+
+START_TEST(init_and_node)
+{
+	ck_assert_str_eq(fk.devinfo, "DEVNAME=iommu");
+	ck_assert_uint_eq(fk.init_major, FUSE_KERNEL_VERSION);
+	ck_assert(fk.init_flags & CUSE_UNRESTRICTED_IOCTL);
+	ck_assert_uint_eq(fk.max_read, 131072);
+	ck_assert_int_eq(fk.ready, 1);
+	ck_assert_int_eq(fk.ended, 0);
+}
+END_TEST
+
+START_TEST(ioas_alloc)
+{
+	struct {
+		struct iommu_ioas_alloc	a;
+		uint32_t		tail;
+	} big;
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+	struct ctx		*ctx = TAILQ_FIRST(&ctx_list);
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    0), 0);
+	ck_assert_uint_eq(a.out_ioas_id, 1);
+	/* size == min_size: the first retry already carries it all. */
+	ck_assert_int_eq(fk.rounds, 2);
+	ck_assert_ptr_nonnull(obj_find(ctx, 1, OBJ_IOAS));
+	ck_assert_str_eq(ctx->transport, "cuse");
+	ck_assert_int_eq(ctx->opener, getpid());
+
+	/* A longer struct with a zero tail: one round more. */
+	memset(&big, 0, sizeof(big));
+	big.a.size = sizeof(big);
+	big.tail = 0;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC,
+	    (uintptr_t)&big, 0), 0);
+	ck_assert_uint_eq(big.a.out_ioas_id, 2);
+	ck_assert_int_eq(fk.rounds, 3);
+	ck_assert_uint_eq(ctx->nioctls, 2);
+}
+END_TEST
+
+START_TEST(map_unmap_copy)
+{
+	struct iommu_ioas_map	 m;
+	struct iommu_ioas_copy	 c;
+	struct iommu_ioas_unmap	 u;
+	uint32_t		 src, dst;
+	size_t			 len = 64 * 1024;
+	void			*buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(buf, MAP_FAILED);
+	memset(buf, 0x5a, len);
+	src = cuse_ioas();
+	dst = cuse_ioas();
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+	    IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = src;
+	m.user_va = (uintptr_t)buf;
+	m.length = len;
+	m.iova = 0x100000;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP, (uintptr_t)&m,
+	    0), 0);
+	ck_assert_int_eq(fk.rounds, 2);
+	ck_assert_uint_eq(m.iova, 0x100000);
+
+	/* Without FIXED_IOVA the daemon picks the IOVA and writes it back. */
+	m.flags &= ~IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.iova = 0xdead0000;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP, (uintptr_t)&m,
+	    0), 0);
+	ck_assert_uint_ne(m.iova, 0xdead0000);
+	ck_assert(m.iova + len <= 0x100000 || m.iova >= 0x100000 + len);
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA;
+	c.dst_ioas_id = dst;
+	c.src_ioas_id = src;
+	c.length = len;
+	c.dst_iova = 0x200000;
+	c.src_iova = 0x100000;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_COPY, (uintptr_t)&c,
+	    0), 0);
+	ck_assert_int_eq(fk.rounds, 2);
+
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.ioas_id = dst;
+	u.iova = 0x200000;
+	u.length = len;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_UNMAP, (uintptr_t)&u,
+	    0), 0);
+	ck_assert_uint_eq(u.length, len);
+	ck_assert_int_eq(fk.rounds, 2);
+	/* Nothing left there: ENOENT, and length says 0 unmapped. */
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_UNMAP, (uintptr_t)&u,
+	    0), -ENOENT);
+
+	/* The whole of src: both maps. */
+	u.ioas_id = src;
+	u.iova = 0;
+	u.length = UINT64_MAX;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_UNMAP, (uintptr_t)&u,
+	    0), 0);
+	ck_assert_uint_eq(u.length, 2 * len);
+	munmap(buf, len);
+}
+END_TEST
+
+START_TEST(iova_ranges)
+{
+	struct iommu_ioas_iova_ranges	 r;
+	struct iommu_iova_range		*v;
+	uint32_t			 ioas = cuse_ioas(), n, i;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	/* No room: EMSGSIZE, and the count comes back all the same. */
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES,
+	    (uintptr_t)&r, 0), -EMSGSIZE);
+	ck_assert_uint_ge(r.num_iovas, 1);
+	ck_assert_uint_ne(r.out_iova_alignment, 0);
+	ck_assert_int_eq(fk.rounds, 2);
+	n = r.num_iovas;
+
+	/* One entry more than needed: the last keeps what it held. */
+	v = calloc(n + 1, sizeof(*v));
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i <= n; i++)
+		v[i].start = v[i].last = 0xabababab;
+	r.num_iovas = n + 1;
+	r.allowed_iovas = (uintptr_t)v;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES,
+	    (uintptr_t)&r, 0), 0);
+	ck_assert_uint_eq(r.num_iovas, n);
+	ck_assert_int_eq(fk.rounds, 3);
+	ck_assert_uint_eq(v[0].start, 0);
+	ck_assert_uint_gt(v[n - 1].last, v[0].start);
+	ck_assert_uint_eq(v[n].start, 0xabababab);
+	ck_assert_uint_eq(v[n].last, 0xabababab);
+	free(v);
+}
+END_TEST
+
+START_TEST(allow_iovas)
+{
+	struct iommu_ioas_allow_iovas	 a;
+	struct iommu_ioas_map		 m;
+	struct iommu_iova_range		 in[2] = {
+		{ 0x10000, 0x1ffff }, { 0x100000, 0x1fffff },
+	};
+	uint32_t			 ioas = cuse_ioas(), i;
+	void				*buf;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ioas;
+	a.num_iovas = 2;
+	a.allowed_iovas = (uintptr_t)in;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), 0);
+	ck_assert_int_eq(fk.rounds, 3);
+
+	/* Maps without a fixed IOVA now land inside the allowed ranges. */
+	buf = mmap(NULL, 0x8000, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(buf, MAP_FAILED);
+	for (i = 0; i < 4; i++) {
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.flags = IOMMU_IOAS_MAP_READABLE;
+		m.ioas_id = ioas;
+		m.user_va = (uintptr_t)buf;
+		m.length = 0x8000;
+		ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP,
+		    (uintptr_t)&m, 0), 0);
+		ck_assert((m.iova >= in[0].start &&
+		    m.iova + 0x7fff <= in[0].last) ||
+		    (m.iova >= in[1].start && m.iova + 0x7fff <= in[1].last));
+	}
+	munmap(buf, 0x8000);
+
+	/* A bad array address: the kernel's copy-in fails. */
+	a.allowed_iovas = 0x10;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -EFAULT);
+}
+END_TEST
+
+START_TEST(size_rules)
+{
+	struct {
+		struct iommu_ioas_alloc	a;
+		uint32_t		tail;
+	} s;
+	struct ctx	*ctx = TAILQ_FIRST(&ctx_list);
+
+	memset(&s, 0, sizeof(s));
+	s.a.size = 8;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&s,
+	    0), -EINVAL);
+	ck_assert_int_eq(fk.rounds, 2);
+
+	s.a.size = sizeof(s);
+	s.tail = 1;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&s,
+	    0), -E2BIG);
+	ck_assert_uint_eq(s.a.out_ioas_id, 0);
+	ck_assert_int_eq(fk.rounds, 3);
+	ck_assert_uint_eq(ctx->nobjs, 0);
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, 0, 0), -EFAULT);
+	ck_assert_uint_eq(ctx->nobjs, 0);
+}
+END_TEST
+
+START_TEST(unknown_and_compat)
+{
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, _IO(IOMMUFD_TYPE, 0x9f),
+	    (uintptr_t)&a, 0), -ENOTTY);
+	ck_assert_int_eq(fk.rounds, 1);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, _IOWR(IOMMUFD_TYPE, 0x81,
+	    struct iommu_ioas_alloc), (uintptr_t)&a, 0), -ENOTTY);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, _IO('x', 1), 0, 0), -ENOTTY);
+	/* A 32-bit caller: the real device has no compat_ioctl. */
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    FUSE_IOCTL_COMPAT | FUSE_IOCTL_32BIT), -ENOTTY);
+	ck_assert_int_eq(fk.rounds, 1);
+	ck_assert_uint_eq(a.out_ioas_id, 0);
+	/* VFIO device commands belong to device nodes, not here. */
+	ck_assert_int_eq(fk_ioctl(&fk, fh, VFIO_DEVICE_BIND_IOMMUFD,
+	    (uintptr_t)&a, 0), -ENOTTY);
+	ck_assert_int_eq(fk.rounds, 1);
+}
+END_TEST
+
+START_TEST(value_commands)
+{
+	ck_assert_int_eq(fk_ioctl(&fk, fh, VFIO_GET_API_VERSION, 0, 0),
+	    VFIO_API_VERSION);
+	ck_assert_int_eq(fk.rounds, 1);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, VFIO_CHECK_EXTENSION,
+	    VFIO_TYPE1v2_IOMMU, 0), 1);
+	ck_assert_int_eq(fk.rounds, 1);
+}
+END_TEST
+
+/* Round 1 read size 12; make it 16 with a zero tail before round 2. */
+struct grow {
+	struct iommu_ioas_alloc	a;
+	uint32_t		tail;
+};
+
+static void
+hook_grow(struct fk *k __unused, int n, void *arg)
+{
+	struct grow	*g = arg;
+
+	if (n == 1)
+		g->a.size = sizeof(*g);
+}
+
+static void
+hook_shrink(struct fk *k __unused, int n, void *arg)
+{
+	struct iommu_ioas_alloc	*a = arg;
+
+	if (n == 1)
+		a->size = 4;
+}
+
+static void
+hook_more(struct fk *k __unused, int n, void *arg)
+{
+	struct iommu_ioas_iova_ranges	*r = arg;
+
+	if (n == 1)
+		r->num_iovas = 2;
+}
+
+static void
+hook_less(struct fk *k __unused, int n, void *arg)
+{
+	struct iommu_ioas_iova_ranges	*r = arg;
+
+	if (n == 2)
+		r->num_iovas = 0;
+}
+
+START_TEST(memory_changes)
+{
+	struct grow			 g;
+	struct iommu_ioas_alloc		 a = { .size = sizeof(a) };
+	struct iommu_ioas_iova_ranges	 r;
+	struct iommu_iova_range		 out[2];
+	uint32_t			 ioas;
+
+	memset(&g, 0, sizeof(g));
+	g.a.size = sizeof(g.a);
+	fk.hook = hook_grow;
+	fk.hook_arg = &g;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&g,
+	    0), 0);
+	ck_assert_uint_eq(g.a.out_ioas_id, 1);
+	ck_assert_int_eq(fk.rounds, 3);
+
+	fk.hook = hook_shrink;
+	fk.hook_arg = &a;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    0), -EINVAL);
+	ck_assert_uint_eq(a.out_ioas_id, 0);
+	fk.hook = NULL;
+
+	/* After round 1 the caller makes room for 2 entries: 3 rounds. */
+	ioas = cuse_ioas();
+	memset(&r, 0, sizeof(r));
+	memset(out, 0xab, sizeof(out));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	r.allowed_iovas = (uintptr_t)out;
+	fk.hook = hook_more;
+	fk.hook_arg = &r;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES,
+	    (uintptr_t)&r, 0), 0);
+	ck_assert_int_eq(fk.rounds, 3);
+	ck_assert_uint_eq(r.num_iovas, 1);
+	ck_assert_uint_eq(out[0].start, 0);
+	ck_assert_uint_ne(out[0].last, 0xabababababababab);
+	ck_assert_uint_eq(out[1].start, 0xabababababababab);
+
+	/* After round 2 (which asked for the array) it takes it back. */
+	memset(out, 0xab, sizeof(out));
+	r.num_iovas = 2;
+	fk.hook = hook_less;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES,
+	    (uintptr_t)&r, 0), -EMSGSIZE);
+	fk.hook = NULL;
+	ck_assert_int_eq(fk.rounds, 4);
+	ck_assert_uint_eq(r.num_iovas, 1);
+	ck_assert_uint_eq(out[0].start, 0xabababababababab);
+}
+END_TEST
+
+START_TEST(fd_commands)
+{
+	struct iommu_fault_alloc	f;
+	struct iommu_ioas_map_file	mf;
+	struct iommu_ioas_unmap		u;
+	uint32_t			ioas = cuse_ioas();
+	int				mfd;
+
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_FAULT_QUEUE_ALLOC,
+	    (uintptr_t)&f, 0), -EOPNOTSUPP);
+	ck_assert_uint_eq(TAILQ_FIRST(&ctx_list)->nobjs, 1);
+
+	/* MAP_FILE takes the caller's memfd through a pidfd. */
+	mfd = memfd_create("cuse-test", MFD_CLOEXEC);
+	ck_assert_int_ge(mfd, 0);
+	ck_assert_int_eq(ftruncate(mfd, 65536), 0);
+	memset(&mf, 0, sizeof(mf));
+	mf.size = sizeof(mf);
+	mf.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	mf.ioas_id = ioas;
+	mf.fd = mfd;
+	mf.length = 65536;
+	mf.iova = 0xdead0000;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
+	    (uintptr_t)&mf, 0), 0);
+	ck_assert_uint_ne(mf.iova, 0xdead0000);
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.ioas_id = ioas;
+	u.iova = mf.iova;
+	u.length = 65536;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_UNMAP, (uintptr_t)&u,
+	    0), 0);
+	ck_assert_uint_eq(u.length, 65536);
+	close(mfd);
+	/*
+	 * A number the caller has not open (not mfd: in this test the
+	 * daemon is the caller, and its pidfd would take the number).
+	 */
+	ck_assert_int_eq(fcntl(999, F_GETFD), -1);
+	mf.fd = 999;
+	mf.iova = 0;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
+	    (uintptr_t)&mf, 0), -EBADF);
+}
+END_TEST
+
+START_TEST(large_direct)
+{
+	struct iommu_ioas_allow_iovas	 a;
+	struct iommu_ioas_iova_ranges	 r;
+	struct iommu_ioas_map		 m;
+	struct iommu_iova_range		*v;
+	uint32_t			 ioas = cuse_ioas(), n = 10000, i;
+
+	/* 160000 bytes of ranges: more than a retry may carry. */
+	v = calloc(n, sizeof(*v));
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < n; i++) {
+		v[i].start = (uint64_t)i << 20;
+		v[i].last = v[i].start + 0xffff;
+	}
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ioas;
+	a.num_iovas = n;
+	a.allowed_iovas = (uintptr_t)v;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), 0);
+	ck_assert_int_eq(fk.rounds, 2);
+
+	/* A map without a fixed IOVA lands in one of them. */
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_READABLE;
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)v;
+	m.length = 4096;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP, (uintptr_t)&m,
+	    0), 0);
+	ck_assert_uint_le((m.iova & 0xfffff) + 4095, 0xffff);
+
+	/* An out array of 160000 bytes: written directly. */
+	memset(v, 0xab, n * sizeof(*v));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	r.num_iovas = n;
+	r.allowed_iovas = (uintptr_t)v;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES,
+	    (uintptr_t)&r, 0), 0);
+	ck_assert_int_eq(fk.rounds, 2);
+	ck_assert_uint_eq(r.num_iovas, 1);
+	ck_assert_uint_eq(v[0].start, 0);
+	ck_assert_uint_eq(v[1].start, 0xabababababababab);
+
+	/* A caller we cannot see: ENOMEM, as the kernel says, and no change. */
+	fk.pid = 0;
+	a.num_iovas = 1;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), 0);
+	a.num_iovas = n;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -ENOMEM);
+	fk.pid = getpid();
+	free(v);
+}
+END_TEST
+
+START_TEST(read_write_poll)
+{
+	char	buf[16];
+
+	ck_assert_int_eq(fk_read(&fk, fh, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(fk_write(&fk, fh, "x", 1), -EINVAL);
+	ck_assert_int_eq(fk_poll(&fk, fh, POLLIN | POLLOUT),
+	    POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+}
+END_TEST
+
+START_TEST(two_opens)
+{
+	struct iommu_ioas_alloc	 a = { .size = sizeof(a) };
+	struct ctx		*c1, *c2;
+	uint64_t		 fh2;
+
+	ck_assert_int_eq(fk_open(&fk, &fh2), 0);
+	ck_assert_uint_ne(fh2, fh);
+	c1 = TAILQ_FIRST(&ctx_list);
+	c2 = TAILQ_NEXT(c1, entry);
+	ck_assert_ptr_nonnull(c2);
+	ck_assert_ptr_null(TAILQ_NEXT(c2, entry));
+	ck_assert_uint_ne(c1->id, c2->id);
+
+	/* Each has its own ids. */
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    0), 0);
+	ck_assert_uint_eq(a.out_ioas_id, 1);
+	ck_assert_int_eq(fk_ioctl(&fk, fh2, IOMMU_IOAS_ALLOC, (uintptr_t)&a,
+	    0), 0);
+	ck_assert_uint_eq(a.out_ioas_id, 1);
+	ck_assert_uint_eq(cuse_server_nopens(fk.srv), 2);
+
+	/* Release frees that context and its objects, and only that one. */
+	ck_assert_int_eq(fk_release(&fk, fh2), 0);
+	ck_assert_ptr_eq(TAILQ_FIRST(&ctx_list), c1);
+	ck_assert_ptr_null(TAILQ_NEXT(c1, entry));
+	ck_assert_int_eq(fk_release(&fk, fh), 0);
+	fh = 0;
+	ck_assert_ptr_null(TAILQ_FIRST(&ctx_list));
+	ck_assert_uint_eq(cuse_server_nopens(fk.srv), 0);
+}
+END_TEST
+
+START_TEST(kernel_goes_away)
+{
+	uint64_t	fh2;
+
+	ck_assert_int_eq(fk_open(&fk, &fh2), 0);
+	(void)cuse_ioas();
+	/* The connection is aborted: no release comes, nothing is left. */
+	close(fk.fd);
+	fk.fd = -1;
+	fk_pump(&fk);
+	ck_assert_int_eq(fk.ended, 1);
+	ck_assert_int_lt(fk.end_error, 0);
+	ck_assert_ptr_null(TAILQ_FIRST(&ctx_list));
+	fh = 0;
+}
+END_TEST
+
+START_TEST(close_ends_session)
+{
+	char	c;
+
+	fk_release(&fk, fh);
+	fh = 0;
+	cuse_server_close(fk.srv);
+	fk.srv = NULL;
+	/* Our end reads EOF: the daemon's descriptor is closed. */
+	ck_assert_int_eq(recv(fk.fd, &c, 1, MSG_DONTWAIT), 0);
+}
+END_TEST
+
+static Suite *
+cuse_suite(void)
+{
+	Suite	*s = suite_create("cuse");
+	TCase	*tc = tcase_create("fake-kernel");
+
+	tcase_add_checked_fixture(tc, cuse_setup, cuse_teardown);
+	tcase_add_test(tc, init_and_node);
+	tcase_add_test(tc, ioas_alloc);
+	tcase_add_test(tc, map_unmap_copy);
+	tcase_add_test(tc, iova_ranges);
+	tcase_add_test(tc, allow_iovas);
+	tcase_add_test(tc, size_rules);
+	tcase_add_test(tc, unknown_and_compat);
+	tcase_add_test(tc, value_commands);
+	tcase_add_test(tc, memory_changes);
+	tcase_add_test(tc, fd_commands);
+	tcase_add_test(tc, large_direct);
+	tcase_add_test(tc, read_write_poll);
+	tcase_add_test(tc, two_opens);
+	tcase_add_test(tc, kernel_goes_away);
+	tcase_add_test(tc, close_ends_session);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+SUITE(cuse_suite)
