@@ -8,8 +8,15 @@
  * The daemon never forks: -d or systemd keeps it in the foreground, and it
  * logs to stderr then (the journal reads it), to syslog otherwise. Startup
  * goes configuration, log, event base, signals, socket transport, control
- * socket, readiness; shutdown undoes it in the reverse order and frees
- * every context, so that a clean exit leaves nothing behind.
+ * socket, CUSE node, readiness; shutdown undoes it in the reverse order
+ * and frees every context, so that a clean exit leaves nothing behind.
+ *
+ * The CUSE node. A configured "node" that cannot be made (no /dev/cuse,
+ * something already at that path, the kernel refusing the name) is a
+ * startup error that says why and what to do; "-o node=" clears the key
+ * and leaves the socket to serve alone. Readiness (READY=1) waits until
+ * the node exists. If the kernel ends the connection later, the node is
+ * gone but the socket goes on serving.
  *
  * SIGHUP rereads the configuration and takes what can change while running
  * (the log level); the other changed keys are logged as needing a restart.
@@ -40,6 +47,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "transport/ctl.h"
+#include "transport/cuse.h"
 #include "transport/sock.h"
 
 #ifndef IOASIDD_SYSCONFDIR
@@ -56,6 +64,8 @@ static struct {
 	struct conf		*conf;
 	struct event_base	*base;
 	struct sock_server	*sock;
+	struct cuse_server	*cuse;
+	int			 cuse_ready;
 	struct ctl_server	*ctl;
 	struct event		*ev_sig[4];
 } d;
@@ -305,6 +315,78 @@ ioasidd_socket_fatal(const char *what, const char *key, const char *path,
 	}
 }
 
+/* Say why the CUSE node could not be made, and what would fix it. */
+static __dead void
+ioasidd_node_fatal(const char *node, int rc)
+{
+	ctl_server_close(d.ctl);
+	d.ctl = NULL;
+	sock_server_close(d.sock);
+	d.sock = NULL;
+	switch (-rc) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		fatalx("cannot create the node %s: this kernel has no CUSE "
+		    "(/dev/cuse is missing). Run \"modprobe cuse\", or start "
+		    "with -o node= (or leave \"node\" empty in %s) to serve "
+		    "only the socket", node, d.conf_path);
+	case EEXIST:
+		fatalx("cannot create the node %s: something already exists "
+		    "there that is not ours (a real iommufd?). Choose another "
+		    "\"node\" in %s, such as /dev/iommu-emu, or start with -o "
+		    "node= to serve only the socket", node, d.conf_path);
+	case EACCES:
+	case EPERM:
+		fatalx("cannot create the node %s: /dev/cuse: %s. Run as "
+		    "root, or start with -o node= to serve only the socket",
+		    node, strerror(-rc));
+	case ECONNABORTED:
+		fatalx("cannot create the node %s: the kernel refused the "
+		    "device (is another CUSE device called that?). Choose "
+		    "another \"node\" in %s, or start with -o node=", node,
+		    d.conf_path);
+	default:
+		fatalx("cannot create the node %s: %s", node, strerror(-rc));
+	}
+}
+
+/* All transports are up: tell systemd and the user. */
+static void
+ioasidd_ready(void)
+{
+	char	 preload[PATH_MAX + 64];
+
+	ioasidd_preload_path(preload, sizeof preload);
+	if (d.cuse != NULL)
+		fprintf(stderr, "ioasidd: serving %s, and the socket %s for "
+		    "programs run with: LD_PRELOAD=%s IOASIDD_SOCKET=%s "
+		    "program\n", d.conf->node, d.conf->socket, preload,
+		    d.conf->socket);
+	else
+		fprintf(stderr, "ioasidd: serving /dev/iommu on %s; run a "
+		    "program with: LD_PRELOAD=%s IOASIDD_SOCKET=%s program\n",
+		    d.conf->socket, preload, d.conf->socket);
+	ioasidd_notify("READY=1");
+}
+
+/* The CUSE transport's news: the node exists, or the kernel let go. */
+static void
+ioasidd_cuse_event(__unused void *arg, int error)
+{
+	if (error == 0) {
+		d.cuse_ready = 1;
+		log_info("serving %s", d.conf->node);
+		ioasidd_ready();
+		return;
+	}
+	if (!d.cuse_ready)
+		ioasidd_node_fatal(d.conf->node, -ECONNABORTED);
+	log_warnx("the kernel ended the CUSE connection (%s): %s is gone; "
+	    "the socket %s still serves", strerror(-error), d.conf->node,
+	    d.conf->socket);
+}
+
 /*
  * Make the control socket's directory if it is missing, one level, as
  * systemd's RuntimeDirectory= would (the socket transport does its own).
@@ -324,7 +406,7 @@ ioasidd_start(void)
 {
 	const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const struct control_hooks hooks = { .reload = ioasidd_reload };
-	char		 preload[PATH_MAX + 64];
+	struct cuse_config cc;
 	size_t		 i;
 	int		 rc;
 
@@ -362,11 +444,20 @@ ioasidd_start(void)
 		log_info("control socket on %s", d.conf->control_socket);
 	}
 
-	ioasidd_preload_path(preload, sizeof preload);
-	fprintf(stderr, "ioasidd: serving /dev/iommu on %s; run a program "
-	    "with: LD_PRELOAD=%s IOASIDD_SOCKET=%s program\n",
-	    d.conf->socket, preload, d.conf->socket);
-	ioasidd_notify("READY=1");
+	if (d.conf->node[0] != '\0') {
+		memset(&cc, 0, sizeof cc);
+		cc.node = d.conf->node;
+		cc.mode = d.conf->node_mode;
+		cc.gid = d.conf->node_gid;
+		cc.cb = ioasidd_cuse_event;
+		if ((rc = cuse_server_open(d.base, &cc, &d.cuse)) != 0)
+			ioasidd_node_fatal(d.conf->node, rc);
+		if (control_transport_add("cuse", d.conf->node) != 0)
+			fatalx("out of memory");
+		/* Ready once the kernel has taken the device. */
+		return;
+	}
+	ioasidd_ready();
 }
 
 static void
@@ -377,6 +468,9 @@ ioasidd_stop(void)
 
 	ctl_server_close(d.ctl);
 	d.ctl = NULL;
+	/* Closing its descriptor removes the node. */
+	cuse_server_close(d.cuse);
+	d.cuse = NULL;
 	if (d.sock != NULL)
 		sock_server_close(d.sock);
 	d.sock = NULL;
