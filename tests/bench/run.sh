@@ -21,6 +21,10 @@ echo "== core: map/unmap scaling and memory per mapping"
 "$B/bench/bench_map" $QUICK
 
 echo
+echo "== CUSE node: FUSE round trips per ioctl by command shape (fake kernel)"
+if [ -n "$QUICK" ]; then "$B/bench/cuse_rounds" 200; else "$B/bench/cuse_rounds"; fi
+
+echo
 echo "== preload path: IOAS_ALLOC+DESTROY per ioctl against a bare ping-pong"
 cat > "$T/ioasidd.conf" <<CONF
 [daemon]
