@@ -36,12 +36,22 @@ void
 wire_buf_init(struct wire_buf *b)
 {
 	memset(b, 0, sizeof(*b));
+	b->owned = 1;
+}
+
+void
+wire_buf_init_with(struct wire_buf *b, void *storage, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->data = storage;
+	b->cap = cap;
 }
 
 void
 wire_buf_free(struct wire_buf *b)
 {
-	free(b->data);
+	if (b->owned)
+		free(b->data);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -61,12 +71,15 @@ wire_buf_add(struct wire_buf *b, const void *data, size_t len)
 		cap = b->cap != 0 ? b->cap : 256;
 		while (cap < b->len + len)
 			cap *= 2;
-		if ((p = realloc(b->data, cap)) == NULL) {
+		if ((p = realloc(b->owned ? b->data : NULL, cap)) == NULL) {
 			b->error = -ENOMEM;
 			return (NULL);
 		}
+		if (!b->owned && b->len != 0)
+			memcpy(p, b->data, b->len);
 		b->data = p;
 		b->cap = cap;
+		b->owned = 1;
 	}
 	p = b->data + b->len;
 	if (data != NULL && len != 0)
@@ -87,28 +100,32 @@ wire_buf_pad(struct wire_buf *b, size_t align)
 		wire_buf_add(b, NULL, pad);
 }
 
-/* A sealed memfd holding len bytes of data, or -errno. */
+/* A sealed memfd holding the niov pieces one after another, or -errno. */
 static int
-wire_bulk_make(const void *data, size_t len)
+wire_bulk_make(const struct iovec *iov, int niov)
 {
-	const uint8_t	*p = data;
-	size_t		 off = 0;
+	const uint8_t	*p;
+	size_t		 off = 0, done;
 	ssize_t		 n;
-	int		 fd, error;
+	int		 fd, i, error;
 
 	fd = memfd_create("ioasid-wire", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd == -1)
 		return (-errno);
-	while (off < len) {
-		n = pwrite(fd, p + off, len - off, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			error = n == -1 ? -errno : -EIO;
-			close(fd);
-			return (error);
+	for (i = 0; i < niov; i++) {
+		p = iov[i].iov_base;
+		for (done = 0; done < iov[i].iov_len; done += n, off += n) {
+			n = pwrite(fd, p + done, iov[i].iov_len - done, off);
+			if (n == -1 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0) {
+				error = n == -1 ? -errno : -EIO;
+				close(fd);
+				return (error);
+			}
 		}
-		off += n;
 	}
 	/* Sealing is hygiene only: the reader copies what it needs. */
 	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -120,8 +137,21 @@ int
 wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
     const void *payload, size_t len, const int *fds, int nfds, int msgflags)
 {
+	struct iovec	iov;
+
+	iov.iov_base = (void *)(uintptr_t)payload;
+	iov.iov_len = len;
+	return (wire_sendv(sock, op, flags, seq, &iov, len != 0 ? 1 : 0, fds,
+	    nfds, msgflags));
+}
+
+int
+wire_sendv(int sock, uint16_t op, uint16_t flags, uint32_t seq,
+    const struct iovec *piov, int niov, const int *fds, int nfds,
+    int msgflags)
+{
 	struct wire_hdr	 hdr;
-	struct iovec	 iov[2];
+	struct iovec	 iov[WIRE_MAX_IOV + 1];
 	struct msghdr	 msg;
 	struct cmsghdr	*cm;
 	union {
@@ -131,10 +161,16 @@ wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
 	} cbuf;
 	int		 all[WIRE_MAX_FDS + 1], nall = 0, bulk = -1, i;
 	ssize_t		 n;
-	size_t		 want;
+	size_t		 len = 0, want;
 
-	if (nfds < 0 || nfds > WIRE_MAX_FDS || len > WIRE_MAX_PAYLOAD)
+	if (nfds < 0 || nfds > WIRE_MAX_FDS || niov < 0 ||
+	    niov > WIRE_MAX_IOV)
 		return (-EINVAL);
+	for (i = 0; i < niov; i++) {
+		if (piov[i].iov_len > WIRE_MAX_PAYLOAD - len)
+			return (-EINVAL);
+		len += piov[i].iov_len;
+	}
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = WIRE_MAGIC;
@@ -149,14 +185,15 @@ wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
 	msg.msg_iov = iov;
 	msg.msg_iovlen = 1;
 	if (len > WIRE_INLINE_MAX) {
-		if ((bulk = wire_bulk_make(payload, len)) < 0)
+		if ((bulk = wire_bulk_make(piov, niov)) < 0)
 			return (bulk);
 		hdr.flags |= WIRE_F_BULK;
 		all[nall++] = bulk;
-	} else if (len != 0) {
-		iov[1].iov_base = (void *)(uintptr_t)payload;
-		iov[1].iov_len = len;
-		msg.msg_iovlen = 2;
+	} else {
+		for (i = 0; i < niov; i++) {
+			if (piov[i].iov_len != 0)
+				iov[msg.msg_iovlen++] = piov[i];
+		}
 	}
 	for (i = 0; i < nfds; i++)
 		all[nall++] = fds[i];
@@ -194,7 +231,7 @@ wire_msg_clear(struct wire_msg *m)
 		if (m->fds[i] != -1)
 			close(m->fds[i]);
 	}
-	free(m->payload);
+	free(m->owned);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -241,6 +278,25 @@ wire_bulk_read(int fd, uint8_t *buf, size_t len)
 int
 wire_recv(int sock, struct wire_msg *m, int msgflags)
 {
+	uint8_t	*buf;
+	int	 error;
+
+	if ((buf = malloc(WIRE_RECV_BUF)) == NULL) {
+		memset(m, 0, sizeof(*m));
+		return (-ENOMEM);
+	}
+	error = wire_recv_buf(sock, m, msgflags, buf, WIRE_RECV_BUF);
+	if (error != 0 || m->owned != NULL)
+		free(buf);
+	else
+		m->owned = buf;
+	return (error);
+}
+
+int
+wire_recv_buf(int sock, struct wire_msg *m, int msgflags, void *buf,
+    size_t cap)
+{
 	struct iovec	 iov[2];
 	struct msghdr	 msg;
 	struct cmsghdr	*cm;
@@ -250,12 +306,12 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 		char		buf[WIRE_CMSG_SPACE];
 	} cbuf;
 	int		 fds[WIRE_MAX_FDS + 1], nfds = 0, k, cnt, error, i;
-	uint8_t		*body, *big;
+	uint8_t		*body = buf, *big = NULL;
 	ssize_t		 n;
 
 	memset(m, 0, sizeof(*m));
-	if ((body = malloc(WIRE_INLINE_MAX)) == NULL)
-		return (-ENOMEM);
+	if (cap < WIRE_INLINE_MAX)
+		return (-EINVAL);
 
 	memset(&msg, 0, sizeof(msg));
 	iov[0].iov_base = &m->hdr;
@@ -271,7 +327,6 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		error = -errno;
-		free(body);
 		return (error == -EWOULDBLOCK ? -EAGAIN : error);
 	}
 
@@ -323,11 +378,8 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 			goto fail;
 		}
 		if ((error = wire_bulk_read(fds[0], big,
-		    m->hdr.payload_len)) != 0) {
-			free(big);
+		    m->hdr.payload_len)) != 0)
 			goto fail;
-		}
-		free(body);
 		body = big;
 		close(fds[0]);
 		memmove(fds, fds + 1, sizeof(int) * (nfds - 1));
@@ -338,6 +390,7 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 		goto fail;
 
 	m->payload = body;
+	m->owned = big;
 	m->len = m->hdr.payload_len;
 	memcpy(m->fds, fds, sizeof(int) * nfds);
 	m->nfds = nfds;
@@ -346,7 +399,7 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 fail:
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
-	free(body);
+	free(big);
 	memset(m, 0, sizeof(*m));
 	return (error);
 }

@@ -158,6 +158,7 @@ struct wire_fdpatch {
  */
 
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <stddef.h>
 
 /* A growable payload under construction. */
@@ -166,9 +167,15 @@ struct wire_buf {
 	size_t		 len;
 	size_t		 cap;
 	int		 error;		/* sticky: -ENOMEM or -E2BIG */
+	int		 owned;		/* data is ours to realloc and free */
 };
 
 void	wire_buf_init(struct wire_buf *);
+/*
+ * Start in the caller's storage (cap bytes, which must outlive the buffer);
+ * growing past it moves to the heap. Saves an allocation per message.
+ */
+void	wire_buf_init_with(struct wire_buf *, void *storage, size_t cap);
 void	wire_buf_free(struct wire_buf *);
 /* Append len bytes (data NULL: zeros); returns where they went or NULL. */
 void	*wire_buf_add(struct wire_buf *, const void *data, size_t len);
@@ -186,11 +193,23 @@ void	wire_buf_pad(struct wire_buf *, size_t align);
 int	wire_send(int sock, uint16_t op, uint16_t flags, uint32_t seq,
 	    const void *payload, size_t len, const int *fds, int nfds,
 	    int msgflags);
+/*
+ * The same with the payload in niov pieces (at most WIRE_MAX_IOV), sent
+ * as they lie, without being gathered first. A piece may point at memory
+ * the sender is not sure it can read: the kernel then fails the send with
+ * -EFAULT and nothing is sent.
+ */
+#define WIRE_MAX_IOV	(2 * WIRE_MAX_REGIONS + 4)
+int	wire_sendv(int sock, uint16_t op, uint16_t flags, uint32_t seq,
+	    const struct iovec *iov, int niov, const int *fds, int nfds,
+	    int msgflags);
 
 /* One received message. The descriptors are owned by it until taken. */
 struct wire_msg {
 	struct wire_hdr	 hdr;
-	uint8_t		*payload;	/* hdr.payload_len bytes, owned */
+	uint8_t		*payload;	/* hdr.payload_len bytes */
+	uint8_t		*owned;		/* what to free: payload, or NULL when
+					   it lies in the receiver's buffer */
 	size_t		 len;
 	int		 fds[WIRE_MAX_FDS];	/* bulk fd already removed */
 	int		 nfds;
@@ -209,6 +228,14 @@ struct wire_msg {
  * open or allocated on failure.
  */
 int	wire_recv(int sock, struct wire_msg *, int msgflags);
+/*
+ * The same, receiving into the caller's buffer (at least WIRE_INLINE_MAX
+ * bytes) instead of a new one: an inline payload then points into buf and
+ * is good until buf is used again; a bulk payload is still allocated.
+ */
+#define WIRE_RECV_BUF	WIRE_INLINE_MAX
+int	wire_recv_buf(int sock, struct wire_msg *, int msgflags, void *buf,
+	    size_t cap);
 /* Close the descriptors still held and free the payload. */
 void	wire_msg_clear(struct wire_msg *);
 /* Take descriptor i out of the message (the caller now owns it), or -1. */
