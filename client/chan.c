@@ -12,8 +12,13 @@
  * end the daemon holds) otherwise. The table belongs to one process: the
  * first call in a new process (getpid() differs) closes the channels it
  * inherited, which are its parent's, and forgets that the parent opened
- * anything, so that every process gets its own channel. That works after
- * fork(), raw clone() and vfork() alike, with no atfork handler.
+ * anything, so that every process gets its own channel. A new process is
+ * noticed without a getpid() per call: a byte in a MADV_WIPEONFORK page is
+ * set once the table belongs to this process, and the kernel zeroes it in
+ * the child of every fork, raw clone() included, with no atfork handler.
+ * A vfork() child (or a clone sharing our memory) shares the page and the
+ * table with us and simply uses them as one more thread would: the daemon
+ * still learns its pid from each message's credentials.
  *
  * Locking. chan_tlock guards the table and the socket cache; each entry's
  * lock serialises the request/reply exchange on its socket, so two threads
@@ -25,10 +30,18 @@
  * Caller memory is read and written with process_vm_readv/writev on our own
  * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
  * out, a failed write on the way back) and never a crash.
+ *
+ * Cost. An ioctl is one fstat (the descriptor may have been closed and its
+ * number reused since the last call), one rt_sigprocmask pair, usually one
+ * process_vm_readv for the struct and its size together, the sendmsg and
+ * recvmsg of the exchange and, for commands that answer, one
+ * process_vm_writev for all their writes. Small requests are built on the
+ * stack and replies land in a buffer each table entry keeps.
  */
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,6 +74,10 @@
  * a caller asking for more than this gets EFAULT instead.
  */
 #define CHAN_STRUCT_MAX		(16u << 20)
+/* Structs up to this size are read and parsed on the stack. */
+#define CHAN_SMALL		512
+/* Writes of one reply applied with one process_vm_writev. */
+#define CHAN_WRITES		16
 
 struct chan {
 	int		 used;
@@ -72,6 +89,9 @@ struct chan {
 	uint32_t	 seq;
 	unsigned long	 stamp;		/* last use, for recycling */
 	pthread_mutex_t	 lock;		/* the exchange */
+	uint8_t		*rbuf;		/* WIRE_RECV_BUF bytes for replies,
+					   made on first use, kept when the
+					   entry is recycled; under lock */
 };
 
 struct chan_known {
@@ -92,6 +112,15 @@ static unsigned int	chan_npaths;
 static pid_t		chan_owner;
 /* Held while a new process takes the table over. */
 static int		chan_fixing;
+/*
+ * One byte in a page the kernel wipes in a forked child: non-zero while
+ * chan_owner is right. NULL until the first call, and for good where the
+ * kernel lacks MADV_WIPEONFORK (every call then asks getpid()).
+ */
+static uint8_t		*chan_forkmark;
+static int		 chan_forkmark_tried;
+
+static int	chan_ours(int, dev_t, ino_t);
 
 /* Signals blocked and cancellation off around one exchange. */
 struct chan_guard {
@@ -157,13 +186,34 @@ chan_memfd(void)
 	return (fd < 0 ? -1 : (int)fd);
 }
 
+/* Map the fork mark page; under chan_fixing. */
+static void
+chan_forkmark_init(void)
+{
+	void	*p;
+
+	if (chan_forkmark_tried)
+		return;
+	p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED && madvise(p, (size_t)sysconf(_SC_PAGESIZE),
+	    MADV_WIPEONFORK) != 0) {
+		munmap(p, (size_t)sysconf(_SC_PAGESIZE));
+		p = MAP_FAILED;
+	}
+	if (p != MAP_FAILED)
+		__atomic_store_n(&chan_forkmark, (uint8_t *)p,
+		    __ATOMIC_RELEASE);
+	__atomic_store_n(&chan_forkmark_tried, 1, __ATOMIC_RELEASE);
+}
+
 /*
  * The first call in a new process: forget the parent's view. Channels the
  * parent made are closed (if the number still holds the same socket; a
  * program may have closed and reused it), and contexts the parent opened
- * are reached through new private channels from now on.
+ * are reached through new private channels from now on. Returns our pid.
  */
-static void
+static pid_t
 chan_takeover(void)
 {
 	struct chan	*c;
@@ -173,10 +223,9 @@ chan_takeover(void)
 	unsigned int	 i;
 
 	me = getpid();
-	if (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE) == me)
-		return;
 	while (__atomic_exchange_n(&chan_fixing, 1, __ATOMIC_ACQUIRE) != 0)
 		sched_yield();
+	chan_forkmark_init();
 	if (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE) != me) {
 		/* Locks may have been held by threads that did not follow. */
 		pthread_mutex_init(&chan_tlock, NULL);
@@ -194,7 +243,31 @@ chan_takeover(void)
 		}
 		__atomic_store_n(&chan_owner, me, __ATOMIC_RELEASE);
 	}
+	if (chan_forkmark != NULL)
+		__atomic_store_n(chan_forkmark, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&chan_fixing, 0, __ATOMIC_RELEASE);
+	return (me);
+}
+
+/* Our pid, taking the table over first if this is a new process. */
+static pid_t
+chan_self(void)
+{
+	uint8_t	*mark;
+
+	pid_t	 me;
+
+	mark = __atomic_load_n(&chan_forkmark, __ATOMIC_ACQUIRE);
+	if (mark != NULL) {
+		if (__atomic_load_n(mark, __ATOMIC_ACQUIRE) != 0)
+			return (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE));
+	} else if (__atomic_load_n(&chan_forkmark_tried, __ATOMIC_ACQUIRE)) {
+		/* No fork mark: ask who we are every time. */
+		me = getpid();
+		if (__atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE) == me)
+			return (me);
+	}
+	return (chan_takeover());
 }
 
 /* Remember a socket's verdict; chan_tlock held. */
@@ -273,30 +346,13 @@ chan_peer_ours(int fd)
 int
 chan_is_ours(int fd)
 {
-	dev_t		dev;
-	ino_t		ino;
-	mode_t		mode;
-	unsigned int	i;
-	int		ours, saved = errno;
+	dev_t	dev;
+	ino_t	ino;
+	mode_t	mode;
+	int	ours, saved = errno;
 
-	if (fd < 0 || chan_ident(fd, &dev, &ino, &mode) != 0 ||
-	    !S_ISSOCK(mode)) {
-		errno = saved;
-		return (0);
-	}
-	chan_takeover();
-	pthread_mutex_lock(&chan_tlock);
-	for (i = 0; i < chan_ncache; i++) {
-		if (chan_cache[i].dev == dev && chan_cache[i].ino == ino) {
-			ours = chan_cache[i].ours;
-			pthread_mutex_unlock(&chan_tlock);
-			errno = saved;
-			return (ours);
-		}
-	}
-	ours = chan_peer_ours(fd);
-	chan_cache_put(dev, ino, ours);
-	pthread_mutex_unlock(&chan_tlock);
+	ours = fd >= 0 && chan_ident(fd, &dev, &ino, &mode) == 0 &&
+	    S_ISSOCK(mode) && chan_ours(fd, dev, ino);
 	errno = saved;
 	return (ours);
 }
@@ -394,7 +450,7 @@ chan_open(const char *path, int oflags)
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 
-	chan_takeover();
+	(void)chan_self();
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (-1);
@@ -563,13 +619,16 @@ chan_poke(uint64_t uaddr, const void *buf, size_t len, pid_t me)
 /* One request being put together. */
 struct chan_req {
 	struct wire_region	 regions[WIRE_MAX_REGIONS];
-	uint8_t			*data[WIRE_MAX_REGIONS];	/* owned */
+	uint8_t			*data[WIRE_MAX_REGIONS];	/* owned unless
+								   == small */
 	unsigned int		 nregions;
 	struct wire_fd		 wfds[WIRE_MAX_FDS];
 	int			 fds[WIRE_MAX_FDS];
 	unsigned int		 nwfds;
 	int			 nfds;
 	uint64_t		 total;
+	/* The struct when it is small; 8-aligned for uapi_get(). */
+	uint64_t		 small[CHAN_SMALL / sizeof(uint64_t)];
 };
 
 static void
@@ -577,8 +636,10 @@ chan_req_free(struct chan_req *r)
 {
 	unsigned int	i;
 
-	for (i = 0; i < r->nregions; i++)
-		free(r->data[i]);
+	for (i = 0; i < r->nregions; i++) {
+		if (r->data[i] != (uint8_t *)r->small)
+			free(r->data[i]);
+	}
 }
 
 /*
@@ -627,6 +688,51 @@ chan_req_mem(struct chan_req *r, uint64_t uaddr, uint64_t len, pid_t me,
 	return (0);
 }
 
+/*
+ * The struct of a command the common way, in one process_vm_readv: read
+ * as much of it as our table knows (but not past the page holding its
+ * size field, which the kernel reads anyway, so nothing is touched that
+ * the kernel would not touch) and take the size from that. Returns 1 with
+ * region 0 made when that was enough, 0 when the careful way must be
+ * taken (a fault, a size beyond what was read, a struct across a page).
+ */
+static int
+chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known, pid_t me)
+{
+	struct iovec	local, remote;
+	uint64_t	pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint32_t	size;
+	size_t		want;
+	ssize_t		n;
+
+	want = known > sizeof(size) ? known : sizeof(size);
+	if (want > sizeof(r->small))
+		return (0);
+	if (want > pg - (uaddr & (pg - 1)))
+		want = pg - (uaddr & (pg - 1));
+	if (want < sizeof(size))
+		return (0);
+	local.iov_base = r->small;
+	local.iov_len = want;
+	remote.iov_base = (void *)(uintptr_t)uaddr;
+	remote.iov_len = want;
+	n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+	if (n < 0 || (size_t)n != want)
+		return (0);
+	memcpy(&size, r->small, sizeof(size));
+	if (size < sizeof(size))
+		size = sizeof(size);
+	if (size > want)
+		return (0);
+	memset(&r->regions[0], 0, sizeof(r->regions[0]));
+	r->regions[0].uaddr = uaddr;
+	r->regions[0].len = size;
+	r->data[0] = (uint8_t *)r->small;
+	r->nregions = 1;
+	r->total = size;
+	return (1);
+}
+
 /* Attach caller descriptor cfd (once) for a UK_FD field. */
 static void
 chan_req_fd(struct chan_req *r, int cfd)
@@ -662,6 +768,7 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	const struct uapi_field		*f;
 	struct uapi_buf			 bufs[UAPI_MAX_BUFS];
 	uint64_t			 uaddr = (uintptr_t)arg;
+	uint64_t			 stack[CHAN_SMALL / sizeof(uint64_t)];
 	uint32_t			 size;
 	uint8_t				*copy, *sbuf;
 	size_t				 have, slen;
@@ -672,26 +779,34 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	    uc->argkind != UA_ARGSZ) || uc->st == NULL)
 		return (0);
 
-	if (chan_peek(uaddr, &size, sizeof(size), me) != sizeof(size)) {
-		r->regions[0].uaddr = uaddr;
-		r->regions[0].len = sizeof(size);
-		r->regions[0].flags = WIRE_R_FAULT;
-		r->data[0] = NULL;
-		r->nregions = 1;
-		return (0);
+	if (chan_struct_fast(r, uaddr, uc->st->size, me))
+		copy = r->data[0];
+	else {
+		if (chan_peek(uaddr, &size, sizeof(size), me) !=
+		    sizeof(size)) {
+			r->regions[0].uaddr = uaddr;
+			r->regions[0].len = sizeof(size);
+			r->regions[0].flags = WIRE_R_FAULT;
+			r->data[0] = NULL;
+			r->nregions = 1;
+			return (0);
+		}
+		if (size < sizeof(size))
+			size = sizeof(size);
+		if (size > CHAN_STRUCT_MAX)
+			size = CHAN_STRUCT_MAX;
+		if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
+			return (error);
 	}
-	if (size < sizeof(size))
-		size = sizeof(size);
-	if (size > CHAN_STRUCT_MAX)
-		size = CHAN_STRUCT_MAX;
-	if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
-		return (error);
 	have = r->regions[0].flags & WIRE_R_FAULT ? 0 : r->regions[0].len;
 
 	/* The table wants the struct zero-filled to its full size. */
 	st = uc->st;
 	slen = have > st->size ? have : st->size;
-	if ((sbuf = calloc(1, slen)) == NULL)
+	if (slen <= sizeof(stack)) {
+		sbuf = (uint8_t *)stack;
+		memset(sbuf, 0, slen);
+	} else if ((sbuf = calloc(1, slen)) == NULL)
 		return (-ENOMEM);
 	if (have != 0)
 		memcpy(sbuf, copy, have);
@@ -701,22 +816,58 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if (!(bufs[i].dir & UD_IN))
 			continue;
 		if ((error = chan_req_mem(r, bufs[i].uaddr, bufs[i].len, me,
-		    NULL)) != 0) {
-			free(sbuf);
-			return (error);
-		}
+		    NULL)) != 0)
+			break;
 	}
 
 	st = uapi_resolve(uc->st, sbuf, have);
-	for (i = 0; st != NULL && i < st->nfields; i++) {
+	for (i = 0; error == 0 && st != NULL && i < st->nfields; i++) {
 		f = &st->fields[i];
 		if (f->kind != UK_FD || !(f->dir & UD_IN) ||
 		    (size_t)f->off + f->width > have)
 			continue;
 		chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
 	}
-	free(sbuf);
-	return (0);
+	if (sbuf != (uint8_t *)stack)
+		free(sbuf);
+	return (error);
+}
+
+/*
+ * Write what a reply says into caller memory, in order: runs of writes in
+ * one process_vm_writev; after a fault the rest go one by one so that
+ * every write that can land does. 0, or -EFAULT if any failed.
+ */
+static int
+chan_poke_all(const struct wire_write *w, const void *const *bytes,
+    unsigned int n, pid_t me)
+{
+	struct iovec	local[CHAN_WRITES], remote[CHAN_WRITES];
+	unsigned int	i;
+	size_t		total = 0;
+	ssize_t		done;
+	int		fault = 0;
+
+	if (n == 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		local[i].iov_base = (void *)(uintptr_t)bytes[i];
+		local[i].iov_len = w[i].len;
+		remote[i].iov_base = (void *)(uintptr_t)w[i].uaddr;
+		remote[i].iov_len = w[i].len;
+		total += w[i].len;
+	}
+	done = process_vm_writev(me, local, n, remote, n, 0);
+	if (done >= 0 && (size_t)done == total)
+		return (0);
+	/* Skip the writes that landed whole, then go one by one. */
+	for (i = 0; i < n && done > 0 && (size_t)done >= w[i].len; i++)
+		done -= w[i].len;
+	for (; i < n; i++) {
+		if (chan_poke(w[i].uaddr, bytes[i], w[i].len, me) != 0)
+			fault = 1;
+	}
+	return (fault ? -EFAULT : 0);
 }
 
 /* Apply a reply: writes, then descriptor numbers. Returns the result. */
@@ -725,10 +876,11 @@ chan_apply(struct wire_msg *m, pid_t me)
 {
 	struct wire_cur		c;
 	struct wire_reply	rp;
-	struct wire_write	w;
+	struct wire_write	w[CHAN_WRITES];
+	const void		*bytes[CHAN_WRITES];
 	struct wire_fdpatch	fp;
-	const void		*bytes;
 	uint32_t		 num;
+	unsigned int		 nw = 0;
 	long			 result;
 	int			 fault = 0, i, keep[WIRE_MAX_FDS] = { 0 };
 
@@ -739,13 +891,19 @@ chan_apply(struct wire_msg *m, pid_t me)
 	if (result < -4095 || result > INT32_MAX)
 		return (-EIO);
 	for (i = 0; i < rp.nwrites; i++) {
-		if (wire_cur_get(&c, &w, sizeof(w)) != 0 ||
-		    w.len > c.left || (bytes = wire_cur_take(&c, w.len)) ==
-		    NULL || wire_cur_align(&c, m->payload, 8) != 0)
+		if (wire_cur_get(&c, &w[nw], sizeof(w[nw])) != 0 ||
+		    w[nw].len > c.left || (bytes[nw] = wire_cur_take(&c,
+		    w[nw].len)) == NULL || wire_cur_align(&c, m->payload, 8) !=
+		    0)
 			return (-EIO);
-		if (chan_poke(w.uaddr, bytes, w.len, me) != 0)
-			fault = 1;
+		if (++nw == CHAN_WRITES) {
+			if (chan_poke_all(w, bytes, nw, me) != 0)
+				fault = 1;
+			nw = 0;
+		}
 	}
+	if (chan_poke_all(w, bytes, nw, me) != 0)
+		fault = 1;
 	for (i = 0; i < rp.nfdpatch; i++) {
 		if (wire_cur_get(&c, &fp, sizeof(fp)) != 0 ||
 		    fp.index >= (uint32_t)m->nfds)
@@ -776,43 +934,48 @@ static long
 chan_exchange(struct chan *c, int sock, struct chan_req *r,
     unsigned long cmd, void *arg, pid_t me, int *sent)
 {
-	struct wire_buf		 b;
+	struct iovec		 iov[WIRE_MAX_IOV];
 	struct wire_ioctl	 io;
 	struct wire_msg		 m;
 	uint32_t		 seq;
 	unsigned int		 i;
 	long			 result;
-	int			 error;
+	int			 niov = 0, error;
 
 	*sent = 0;
-	wire_buf_init(&b);
 	memset(&io, 0, sizeof(io));
 	io.cmd = cmd;
 	io.arg = (uintptr_t)arg;
 	io.nregions = r->nregions;
 	io.nfds = r->nwfds;
-	wire_buf_add(&b, &io, sizeof(io));
-	wire_buf_add(&b, r->regions, sizeof(r->regions[0]) * r->nregions);
-	wire_buf_add(&b, r->wfds, sizeof(r->wfds[0]) * r->nwfds);
+	iov[niov].iov_base = &io;
+	iov[niov++].iov_len = sizeof(io);
+	iov[niov].iov_base = r->regions;
+	iov[niov++].iov_len = sizeof(r->regions[0]) * r->nregions;
+	iov[niov].iov_base = r->wfds;
+	iov[niov++].iov_len = sizeof(r->wfds[0]) * r->nwfds;
 	for (i = 0; i < r->nregions; i++) {
-		if (!(r->regions[i].flags & WIRE_R_FAULT))
-			wire_buf_add(&b, r->data[i], r->regions[i].len);
-	}
-	if (b.error != 0) {
-		error = b.error;
-		wire_buf_free(&b);
-		return (error == -E2BIG ? -ENOMEM : error);
+		if (r->regions[i].flags & WIRE_R_FAULT)
+			continue;
+		iov[niov].iov_base = r->data[i];
+		iov[niov++].iov_len = r->regions[i].len;
 	}
 	seq = ++c->seq;
-	error = wire_send(sock, WIRE_IOCTL, 0, seq, b.data, b.len, r->fds,
+	error = wire_sendv(sock, WIRE_IOCTL, 0, seq, iov, niov, r->fds,
 	    r->nfds, 0);
-	wire_buf_free(&b);
 	if (error != 0)
-		return (error);
+		return (error == -EINVAL ? -ENOMEM : error);
 	*sent = 1;
 
+	if (c->rbuf == NULL)
+		c->rbuf = malloc(WIRE_RECV_BUF);
 	for (;;) {
-		if ((error = wire_recv(sock, &m, 0)) != 0)
+		if (c->rbuf != NULL)
+			error = wire_recv_buf(sock, &m, 0, c->rbuf,
+			    WIRE_RECV_BUF);
+		else
+			error = wire_recv(sock, &m, 0);
+		if (error != 0)
 			return (-EIO);
 		if (m.hdr.op == WIRE_REPLY && m.hdr.seq == seq)
 			break;
@@ -824,34 +987,25 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	return (result);
 }
 
-int
-chan_ioctl(int fd, unsigned long cmd, void *arg)
+/*
+ * The ioctl itself, once fd is known to be a socket (dev, ino) of ours.
+ * Returns the result or -errno.
+ */
+static long
+chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 {
 	struct chan_guard	 g;
 	struct chan_req		 r;
 	struct chan		*c;
-	dev_t			 dev, chdev;
-	ino_t			 ino, chino;
-	mode_t			 mode;
+	dev_t			 chdev;
+	ino_t			 chino;
 	pid_t			 me;
 	long			 result;
 	int			 sock, sent, tries;
 
-	/* Only the 32-bit number reaches the driver, as in the kernel. */
-	cmd = (uint32_t)cmd;
-	if ((result = chan_ident(fd, &dev, &ino, &mode)) != 0) {
-		errno = -result;
-		return (-1);
-	}
-	if (!S_ISSOCK(mode) || !chan_is_ours(fd)) {
-		errno = ENOTTY;
-		return (-1);
-	}
-
 	chan_guard_enter(&g);
-	chan_takeover();
-	me = getpid();
-	memset(&r, 0, sizeof(r));
+	me = chan_self();
+	memset(&r, 0, offsetof(struct chan_req, small));
 	if ((result = chan_gather(&r, cmd, arg, me)) != 0)
 		goto out;
 
@@ -888,9 +1042,61 @@ chan_ioctl(int fd, unsigned long cmd, void *arg)
 out:
 	chan_req_free(&r);
 	chan_guard_leave(&g);
+	return (result);
+}
+
+/* Our verdict on socket (dev, ino) behind fd, cached. */
+static int
+chan_ours(int fd, dev_t dev, ino_t ino)
+{
+	unsigned int	i;
+	int		ours;
+
+	(void)chan_self();
+	pthread_mutex_lock(&chan_tlock);
+	for (i = 0; i < chan_ncache; i++) {
+		if (chan_cache[i].dev == dev && chan_cache[i].ino == ino) {
+			ours = chan_cache[i].ours;
+			pthread_mutex_unlock(&chan_tlock);
+			return (ours);
+		}
+	}
+	ours = chan_peer_ours(fd);
+	chan_cache_put(dev, ino, ours);
+	pthread_mutex_unlock(&chan_tlock);
+	return (ours);
+}
+
+int
+chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc)
+{
+	struct stat	st;
+	long		result;
+	int		saved = errno;
+
+	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    !chan_ours(fd, st.st_dev, st.st_ino)) {
+		errno = saved;
+		return (0);
+	}
+	/* Only the 32-bit number reaches the driver, as in the kernel. */
+	result = chan_call(fd, st.st_dev, st.st_ino, (uint32_t)cmd, arg);
 	if (result < 0) {
 		errno = (int)-result;
-		return (-1);
-	}
-	return ((int)result);
+		*rc = -1;
+	} else
+		*rc = (int)result;
+	return (1);
+}
+
+int
+chan_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	struct stat	st;
+	int		rc;
+
+	if (chan_try_ioctl(fd, cmd, arg, &rc))
+		return (rc);
+	errno = fstat(fd, &st) == -1 ? errno : ENOTTY;
+	return (-1);
 }

@@ -35,6 +35,14 @@ int		 chan_open(const char *path, int oflags);
  */
 int		 chan_ioctl(int fd, unsigned long cmd, void *arg);
 
+/*
+ * chan_ioctl() if fd is a socket connected to an ioasidd we know of:
+ * returns 1 and stores what chan_ioctl() would return in *rc (errno set
+ * when that is -1). Returns 0, errno untouched, for any other descriptor,
+ * so that the caller can pass the call on. One fstat() decides both.
+ */
+int		 chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc);
+
 /* 1 if fd is a socket connected to an ioasidd we know of, else 0. */
 int		 chan_is_ours(int fd);
 

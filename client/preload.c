@@ -344,12 +344,13 @@ ioctl(int fd, unsigned long req, ...)
 {
 	va_list	 ap;
 	void	*arg;
+	int	 rc;
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!preload_vfs_ioctl(req) && chan_is_ours(fd))
-		return (chan_ioctl(fd, req, arg));
+	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc))
+		return (rc);
 	PRELOAD_REAL(real_ioctl, "ioctl");
 	return (real_ioctl(fd, req, arg));
 }
