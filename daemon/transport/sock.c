@@ -20,6 +20,12 @@
  * reply at once is disconnected. Large payloads come in memfds, which
  * wire_recv() checks are shmem before reading them.
  *
+ * Cost per message: the wakeup, one recvmsg into the server's one receive
+ * buffer, one sendmsg. Reading a channel again before going back to the
+ * loop would nearly always be a wasted EAGAIN, since a client has one
+ * request in flight per channel (it waits for the reply under its lock);
+ * under load the loop already serves every ready channel per wakeup.
+ *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
  * accept() has them). Each channel caches the ucaller built from them,
@@ -96,6 +102,12 @@ struct sock_server {
 	char			*path;
 	unsigned int		 nconns;
 	TAILQ_HEAD(, sock_conn)	 conns;
+	/*
+	 * WIRE_RECV_BUF bytes every message is received into: messages are
+	 * handled one at a time and nothing keeps pointers into one after
+	 * its handler returns.
+	 */
+	uint8_t			*rbuf;
 };
 
 static void	sock_chan_read(evutil_socket_t, short, void *);
@@ -374,6 +386,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 	struct wire_reply	rp;
 	struct wire_write	w;
 	struct wire_fdpatch	fp;
+	uint64_t		small[64];	/* most replies fit */
 	int			fds[UREGIONS_MAX_FDS];
 	unsigned int		i, nw;
 	int			nfds = 0, error;
@@ -394,7 +407,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 			rp.flags |= WIRE_RF_RESULT_FD;
 	}
 
-	wire_buf_init(&b);
+	wire_buf_init_with(&b, small, sizeof(small));
 	wire_buf_add(&b, &rp, sizeof(rp));
 	for (i = 0; i < nw; i++) {
 		w.uaddr = ur->writes[i].uaddr;
@@ -484,7 +497,8 @@ sock_chan_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	error = wire_recv(ch->fd, &m, MSG_DONTWAIT);
+	error = wire_recv_buf(ch->fd, &m, MSG_DONTWAIT, ch->conn->srv->rbuf,
+	    WIRE_RECV_BUF);
 	if (error == -EAGAIN || error == -ENOMEM)
 		return;
 	if (error != 0) {
@@ -664,7 +678,8 @@ sock_server_open(struct event_base *base, const char *path, mode_t mode,
 	srv->base = base;
 	srv->fd = -1;
 	TAILQ_INIT(&srv->conns);
-	if ((srv->path = strdup(path)) == NULL) {
+	if ((srv->path = strdup(path)) == NULL ||
+	    (srv->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
 		error = -ENOMEM;
 		goto fail;
 	}
@@ -714,6 +729,7 @@ fail:
 		unlink(path);
 	if (fd != -1)
 		close(fd);
+	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
 	return (error);
@@ -732,6 +748,7 @@ sock_server_close(struct sock_server *srv)
 	event_free(srv->retry);
 	close(srv->fd);
 	unlink(srv->path);
+	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
 }
