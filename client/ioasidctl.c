@@ -6,6 +6,10 @@
  * socket. One command per run: it sends one request line, reads one reply
  * line, and prints it for people (or as it came with --json). Exits 0 when
  * the daemon said ok, 1 otherwise.
+ *
+ * The commands are rows of ctl_commands[]: each knows its arguments, turns
+ * them into the request and prints the reply, and has a help text shown by
+ * "ioasidctl help COMMAND" and "ioasidctl COMMAND --help".
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -32,21 +36,53 @@
 static const char	*ctl_path;
 static int		 ctl_json;
 
+struct ctl_command {
+	const char	*name;
+	const char	*args;		/* for usage lines */
+	const char	*summary;
+	const char	*help;		/* what it does, for help COMMAND */
+	int		 maxargs;
+	/* Build the request's arguments; NULL is none. Exits on errors. */
+	json_t		*(*request)(int argc, char **argv);
+	void		 (*print)(json_t *reply);
+};
+
+static const struct ctl_command	*ctl_command_find(const char *);
+static void			 ctl_list_commands(FILE *);
+
 static __dead void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-"usage: ioasidctl [-s path] [--json] command [argument]\n"
+"usage: ioasidctl [-s path] [--json] command [argument ...]\n"
+"       ioasidctl help [command]\n"
 "  -s, --socket path  the control socket (default $IOASIDD_CONTROL or %s)\n"
 "  --json             print the daemon's reply as JSON, unchanged\n"
 "  -h, --help         show this help\n"
-"commands:\n"
-"  status             version, uptime, transports, open contexts\n"
-"  objects CTX        the objects of context CTX\n"
-"  log-level [LEVEL]  show or set the log level: warn, info or debug\n"
-"  reload             reread the configuration file\n",
-	    CTL_SOCKET_DEFAULT);
+"commands:\n", CTL_SOCKET_DEFAULT);
+	ctl_list_commands(fp);
+	fprintf(fp, "\"ioasidctl help COMMAND\" or \"ioasidctl COMMAND --help\" "
+	    "tells more.\n");
 	exit(status);
+}
+
+/* The help of one command, on stdout. */
+static __dead void
+command_help(const struct ctl_command *c)
+{
+	printf("usage: ioasidctl [-s path] [--json] %s%s%s\n%s\n", c->name,
+	    c->args[0] != '\0' ? " " : "", c->args, c->help);
+	exit(0);
+}
+
+/* A wrong use of one command: say so and show its usage line. */
+static __dead void
+command_usage(const struct ctl_command *c, const char *why)
+{
+	fprintf(stderr, "ioasidctl: %s: %s\nusage: ioasidctl %s%s%s\n"
+	    "\"ioasidctl help %s\" tells more.\n", c->name, why, c->name,
+	    c->args[0] != '\0' ? " " : "", c->args, c->name);
+	exit(1);
 }
 
 static __dead void printflike(1, 2)
@@ -214,22 +250,205 @@ print_status(json_t *r)
 	}
 }
 
+/* A length as "4 KiB", "2 MiB" when it is a whole number of them. */
+static void
+fmt_length(const char *hex, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB",
+	    "TiB", "PiB", "EiB" };
+	unsigned long long	 v;
+	char			*end;
+	size_t			 u = 0;
+
+	errno = 0;
+	v = strtoull(hex, &end, 16);
+	if (*hex == '\0' || *end != '\0' || errno != 0) {
+		snprintf(buf, len, "%s", hex);
+		return;
+	}
+	while (v != 0 && v % 1024 == 0 && u + 1 < nitems(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", v, units[u]);
+}
+
+/* The branch in front of a child: "|- " or "`- " for the last one. */
+static const char *
+branch(int last)
+{
+	return (last ? "`- " : "|- ");
+}
+
+/* What continues a child's own lines: "|  " or "   " under the last. */
+static const char *
+stem(int last)
+{
+	return (last ? "   " : "|  ");
+}
+
+/* A list of ranges under pre, or "none"/"any" when empty. */
+static void
+print_ranges(const char *pre, const char *title, json_t *a, int truncated,
+    const char *empty, int last)
+{
+	json_t	*e;
+	size_t	 i, n = json_array_size(a);
+
+	if (n == 0) {
+		printf("%s%s%s: %s\n", pre, branch(last), title, empty);
+		return;
+	}
+	printf("%s%s%s: %zu%s\n", pre, branch(last), title, n,
+	    truncated ? " shown, more not listed" : "");
+	json_array_foreach(a, i, e) {
+		printf("%s%s%s%s - %s\n", pre, stem(last),
+		    branch(i + 1 == n), jstr(e, "start"), jstr(e, "last"));
+	}
+}
+
+static void
+print_ioas(json_t *o, const char *pre)
+{
+	json_t		*areas, *e;
+	json_int_t	 nareas;
+	size_t		 i, n;
+	char		 len[32], sub[16];
+
+	printf("%s|- iova alignment %lld, huge pages %s, %lld pinner%s "
+	    "(%lld domain%s)%s\n", pre, (long long)jint(o, "iova_alignment"),
+	    json_is_true(json_object_get(o, "huge_pages")) ? "on" : "off",
+	    (long long)jint(o, "pinners"), jint(o, "pinners") == 1 ? "" : "s",
+	    (long long)jint(o, "domains"), jint(o, "domains") == 1 ? "" : "s",
+	    json_is_true(json_object_get(o, "vfio_compat")) ?
+	    ", the VFIO compat IOAS" : "");
+	areas = json_object_get(o, "areas");
+	n = json_array_size(areas);
+	nareas = jint(o, "nareas");
+	if (nareas == 0)
+		printf("%s|- mappings: none\n", pre);
+	else if ((json_int_t)n < nareas) {
+		printf("%s|- mappings: %lld, the first %zu shown\n", pre,
+		    (long long)nareas, n);
+	} else
+		printf("%s|- mappings: %lld\n", pre, (long long)nareas);
+	snprintf(sub, sizeof sub, "%s|  ", pre);
+	json_array_foreach(areas, i, e) {
+		fmt_length(jstr(e, "length"), len, sizeof len);
+		printf("%s%s%s +%s %-2s %s %s %s\n", sub, branch(i + 1 == n),
+		    jstr(e, "iova"), len, jstr(e, "prot"), jstr(e, "kind"),
+		    strcmp(jstr(e, "kind"), "file") == 0 ? "offset" : "va",
+		    jstr(e, "addr"));
+	}
+	print_ranges(pre, "reserved", json_object_get(o, "reserved"),
+	    json_is_true(json_object_get(o, "reserved_truncated")), "none", 0);
+	print_ranges(pre, "allowed", json_object_get(o, "allowed"),
+	    json_is_true(json_object_get(o, "allowed_truncated")),
+	    "any (no ALLOW_IOVAS)", 1);
+}
+
+/*
+ * Any other kind: its describe members as "key value" on one line, ids
+ * of held objects included, so that new kinds show without changes here.
+ */
+static void
+print_generic(json_t *o, const char *pre)
+{
+	json_t		*v, *e;
+	const char	*k;
+	size_t		 i;
+	int		 first = 1;
+
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "id") == 0 || strcmp(k, "kind") == 0 ||
+		    strcmp(k, "users") == 0)
+			continue;
+		printf("%s%s %s", first ? pre : ", ", k, "");
+		first = 0;
+		if (json_is_array(v)) {
+			if (json_array_size(v) == 0)
+				printf("none");
+			json_array_foreach(v, i, e) {
+				printf("%s%s", i == 0 ? "" : "|",
+				    json_is_string(e) ? json_string_value(e) :
+				    "?");
+			}
+		} else if (json_is_string(v))
+			printf("%s", json_string_value(v));
+		else if (json_is_integer(v))
+			printf("%lld", (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			printf("%s", json_is_true(v) ? "yes" : "no");
+		else
+			printf("?");
+	}
+	if (!first)
+		printf("\n");
+}
+
+/* objects CTX: the context's objects as a tree. */
 static void
 print_objects(json_t *r)
 {
 	json_t	*a, *e;
-	size_t	 i;
+	size_t	 i, n;
+	char	 pre[8];
 
 	a = json_object_get(r, "objects");
-	printf("context %lld: %zu object%s\n", (long long)jint(r, "ctx"),
-	    json_array_size(a), json_array_size(a) == 1 ? "" : "s");
-	if (json_array_size(a) == 0)
-		return;
-	printf("  %-10s %-14s %s\n", "ID", "KIND", "USERS");
+	n = json_array_size(a);
+	printf("context %lld (%s, opened by pid %lld): %zu object%s\n",
+	    (long long)jint(r, "ctx"), jstr(r, "transport"),
+	    (long long)jint(r, "opener"), n, n == 1 ? "" : "s");
 	json_array_foreach(a, i, e) {
-		printf("  %-10lld %-14s %lld\n", (long long)jint(e, "id"),
-		    jstr(e, "kind"), (long long)jint(e, "users"));
+		printf("%s%s %lld (users %lld)\n", branch(i + 1 == n),
+		    jstr(e, "kind"), (long long)jint(e, "id"),
+		    (long long)jint(e, "users"));
+		snprintf(pre, sizeof pre, "%s", stem(i + 1 == n));
+		if (strcmp(jstr(e, "kind"), "ioas") == 0)
+			print_ioas(e, pre);
+		else
+			print_generic(e, pre);
 	}
+}
+
+/* objects: one line per context. */
+static void
+print_contexts(json_t *r)
+{
+	json_t		*a, *e, *kinds, *v;
+	const char	*k;
+	size_t		 i;
+	int		 first;
+
+	a = json_object_get(r, "contexts");
+	if (json_array_size(a) == 0) {
+		printf("no contexts\n");
+		return;
+	}
+	printf("%-6s %-10s %-8s %-10s %s\n", "CTX", "TRANSPORT", "OPENER",
+	    "IOCTLS", "OBJECTS");
+	json_array_foreach(a, i, e) {
+		printf("%-6lld %-10s %-8lld %-10lld ", (long long)jint(e, "id"),
+		    jstr(e, "transport"), (long long)jint(e, "opener"),
+		    (long long)jint(e, "ioctls"));
+		kinds = json_object_get(e, "objects");
+		first = 1;
+		json_object_foreach(kinds, k, v) {
+			printf("%s%s %lld", first ? "" : ", ", k,
+			    (long long)json_integer_value(v));
+			first = 0;
+		}
+		printf("%s\n", first ? "-" : "");
+	}
+}
+
+static void
+print_objects_reply(json_t *r)
+{
+	if (json_object_get(r, "contexts") != NULL)
+		print_contexts(r);
+	else
+		print_objects(r);
 }
 
 static void
@@ -252,6 +471,133 @@ print_reload(json_t *r)
 		printf("reloaded, nothing changed\n");
 }
 
+static void
+print_log_level(json_t *r)
+{
+	printf("log level %s (was %s)\n", jstr(r, "level"), jstr(r, "previous"));
+}
+
+static json_t *
+request_objects(int argc, char **argv)
+{
+	const struct ctl_command	*c = ctl_command_find("objects");
+	char				*end;
+	long long			 id;
+
+	if (argc == 0)
+		return (NULL);
+	errno = 0;
+	id = strtoll(argv[0], &end, 10);
+	if (argv[0][0] == '\0' || *end != '\0' || errno != 0 || id < 0) {
+		command_usage(c, "\"CTX\" is a context number, as "
+		    "\"ioasidctl objects\" lists them");
+	}
+	return (json_pack("{s:I}", "ctx", (json_int_t)id));
+}
+
+static json_t *
+request_log_level(int argc, char **argv)
+{
+	const struct ctl_command	*c = ctl_command_find("log-level");
+
+	if (argc == 0)
+		return (NULL);
+	if (strcmp(argv[0], "warn") != 0 && strcmp(argv[0], "info") != 0 &&
+	    strcmp(argv[0], "debug") != 0)
+		command_usage(c, "the level is warn, info or debug");
+	return (json_pack("{s:s}", "level", argv[0]));
+}
+
+static const struct ctl_command ctl_commands[] = {
+	{ .name = "status", .args = "",
+	  .summary = "version, uptime, transports, locked memory, contexts",
+	  .help =
+"Show the daemon's version, pid, uptime and log level, where it listens,\n"
+"the locked memory charged to each user or process, and one line per open\n"
+"context (each open of /dev/iommu): its number, transport, the pid that\n"
+"opened it, the ioctls it made and its objects by kind.",
+	  .maxargs = 0, .print = print_status },
+	{ .name = "objects", .args = "[CTX]",
+	  .summary = "the contexts, or the object graph of context CTX",
+	  .help =
+"Without CTX, one line per open context, as in status. With CTX (a number\n"
+"from that list), every object of that context as a tree: each IOAS with\n"
+"its IOVA alignment, pinners and domains, its mappings (IOVA, length,\n"
+"protection, user memory or file, and the address or file offset; the\n"
+"first 1000), its reserved and allowed ranges; each HWPT, vIOMMU, access\n"
+"and queue with the objects it holds. --json gives the same as JSON, with\n"
+"addresses and lengths as hexadecimal strings.",
+	  .maxargs = 1, .request = request_objects,
+	  .print = print_objects_reply },
+	{ .name = "log-level", .args = "[warn|info|debug]",
+	  .summary = "show or set the log level",
+	  .help =
+"Without an argument, show the daemon's log level; with one, set it until\n"
+"the next reload or restart (the configuration's log-level is the lasting\n"
+"way).",
+	  .maxargs = 1, .request = request_log_level,
+	  .print = print_log_level },
+	{ .name = "reload", .args = "",
+	  .summary = "reread the configuration file, as SIGHUP does",
+	  .help =
+"Reread the daemon's configuration file. Keys that can change while it\n"
+"runs (log-level) are applied; every other changed key is listed as\n"
+"needing a restart. A file with errors changes nothing, and the command\n"
+"fails saying how many errors there were (\"ioasidd -n -f FILE\" lists\n"
+"them).",
+	  .maxargs = 0, .print = print_reload },
+};
+
+static const struct ctl_command *
+ctl_command_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(ctl_commands); i++) {
+		if (strcmp(ctl_commands[i].name, name) == 0)
+			return (&ctl_commands[i]);
+	}
+	return (NULL);
+}
+
+static void
+ctl_list_commands(FILE *fp)
+{
+	const struct ctl_command	*c;
+	char				 head[64];
+	size_t				 i;
+
+	for (i = 0; i < nitems(ctl_commands); i++) {
+		c = &ctl_commands[i];
+		snprintf(head, sizeof head, "%s%s%s", c->name,
+		    c->args[0] != '\0' ? " " : "", c->args);
+		fprintf(fp, "  %-28s %s\n", head, c->summary);
+	}
+	fprintf(fp, "  %-28s %s\n", "help [COMMAND]", "this list, or more on "
+	    "one command");
+}
+
+/* ioasidctl help [COMMAND] */
+static __dead void
+ctl_help(int argc, char **argv)
+{
+	const struct ctl_command	*c;
+
+	if (argc == 0)
+		usage(stdout, 0);
+	if (argc > 1) {
+		fprintf(stderr, "ioasidctl: help takes one command\n");
+		exit(1);
+	}
+	if ((c = ctl_command_find(argv[0])) == NULL) {
+		fprintf(stderr, "ioasidctl: no command \"%s\"; the commands "
+		    "are:\n", argv[0]);
+		ctl_list_commands(stderr);
+		exit(1);
+	}
+	command_help(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,12 +607,12 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	json_t		*args = NULL, *req, *reply;
-	const char	*cmd, *msg;
-	char		*line, *end, err[160];
-	size_t		 len;
-	long long	 id;
-	int		 ch, rc;
+	const struct ctl_command	*c;
+	json_t				*args = NULL, *req, *reply;
+	const char			*msg;
+	char				*line, err[160];
+	size_t				 len;
+	int				 ch, rc, i;
 
 	if ((ctl_path = getenv("IOASIDD_CONTROL")) == NULL)
 		ctl_path = CTL_SOCKET_DEFAULT;
@@ -286,32 +632,38 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		usage(stderr, 1);
-	cmd = argv[0];
-
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0) {
-		if (argc != 1)
-			usage(stderr, 1);
-	} else if (strcmp(cmd, "objects") == 0) {
-		if (argc != 2)
-			die("usage: ioasidctl objects CTX");
-		errno = 0;
-		id = strtoll(argv[1], &end, 10);
-		if (argv[1][0] == '\0' || *end != '\0' || errno != 0 || id < 0)
-			die("objects: \"%s\" is not a context number", argv[1]);
-		args = json_pack("{s:I}", "ctx", (json_int_t)id);
-	} else if (strcmp(cmd, "log-level") == 0) {
-		if (argc > 2)
-			die("usage: ioasidctl log-level [warn|info|debug]");
-		if (argc == 2)
-			args = json_pack("{s:s}", "level", argv[1]);
-	} else {
-		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", cmd);
+	if (argc == 0) {
+		fprintf(stderr, "ioasidctl: no command given\n");
 		usage(stderr, 1);
 	}
+	if (strcmp(argv[0], "help") == 0)
+		ctl_help(argc - 1, argv + 1);
+	if ((c = ctl_command_find(argv[0])) == NULL) {
+		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
+		usage(stderr, 1);
+	}
+	argc--;
+	argv++;
+	/* Options after the command: its help, or a mistake. */
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			command_help(c);
+	}
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			snprintf(err, sizeof err, "unknown option \"%s\" (the "
+			    "options -s and --json go before the command)",
+			    argv[i]);
+			command_usage(c, err);
+		}
+	}
+	if (argc > c->maxargs)
+		command_usage(c, "too many arguments");
+	if (c->request != NULL)
+		args = c->request(argc, argv);
 
-	req = ctl_request(cmd, args);
+	req = ctl_request(c->name, args);
 	json_decref(args);
 	line = ctl_call(req, &len);
 	json_decref(req);
@@ -323,21 +675,12 @@ main(int argc, char **argv)
 
 	rc = ctl_reply_result(reply, &msg);
 	if (rc != 0) {
-		fprintf(stderr, "ioasidctl: %s\n", msg);
+		fprintf(stderr, "ioasidctl: %s: %s\n", c->name, msg);
 		json_decref(reply);
 		return (1);
 	}
-	if (!ctl_json) {
-		if (strcmp(cmd, "status") == 0)
-			print_status(reply);
-		else if (strcmp(cmd, "objects") == 0)
-			print_objects(reply);
-		else if (strcmp(cmd, "log-level") == 0) {
-			printf("log level %s (was %s)\n", jstr(reply, "level"),
-			    jstr(reply, "previous"));
-		} else
-			print_reload(reply);
-	}
+	if (!ctl_json)
+		c->print(reply);
 	json_decref(reply);
 	return (0);
 }

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: ISC
  *
  * The commands of the control socket: status, objects, log-level, reload.
+ * "objects" shows a context's object graph through the describe ops of
+ * obj_ops[] (ctx.h, describe.c).
  *
  * A command is a row of ctl_cmds[]; control_exec() finds it by the
  * request's "cmd", runs it, and wraps its body or its error in a reply
@@ -53,7 +55,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "log-level", .exec = control_ctl_log_level,
 	  .usage = "[\"level\": \"warn\"|\"info\"|\"debug\"]" },
 	{ .name = "objects", .exec = control_ctl_objects,
-	  .usage = "\"ctx\": ID" },
+	  .usage = "[\"ctx\": ID]" },
 	{ .name = "reload", .exec = control_ctl_reload, .usage = "" },
 	{ .name = "status", .exec = control_ctl_status, .usage = "" },
 };
@@ -247,6 +249,38 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	return (0);
 }
 
+/*
+ * One object: its id, kind and users, and whatever its kind's describe op
+ * adds (the op's members never replace these three).
+ */
+static json_t *
+control_obj_json(struct obj *obj)
+{
+	json_t	*o, *desc;
+
+	o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)obj->id,
+	    "kind", obj_type_name(obj->type), "users", (json_int_t)obj->users);
+	if (o == NULL)
+		return (NULL);
+	if (obj_describe(obj, &desc) != 0)
+		goto fail;
+	if (desc != NULL) {
+		if (json_object_update_missing(o, desc) != 0) {
+			json_decref(desc);
+			goto fail;
+		}
+		json_decref(desc);
+	}
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
+/*
+ * With "ctx": the live objects of that context, each described by its
+ * kind. Without: one summary per context, as status gives them.
+ */
 static int
 control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
@@ -255,27 +289,39 @@ control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
 	struct obj	*obj;
 	json_t		*objs, *o;
 	const char	*cmd;
-	json_int_t	 id;
+	json_int_t	 id = -1;
 
-	if (control_unpack(req, err, errlen, "{s:s, s:I}", "cmd", &cmd,
+	if (control_unpack(req, err, errlen, "{s:s, s?I}", "cmd", &cmd,
 	    "ctx", &id) != 0)
 		return (-EINVAL);
+	if ((objs = json_array()) == NULL)
+		return (-ENOMEM);
+	if (id == -1 && json_object_get(req, "ctx") == NULL) {
+		if (control_set(body, "contexts", objs) != 0)
+			return (-ENOMEM);
+		TAILQ_FOREACH(ctx, &ctx_list, entry) {
+			if ((o = control_ctx_json(ctx)) == NULL ||
+			    json_array_append_new(objs, o) != 0)
+				return (-ENOMEM);
+		}
+		return (0);
+	}
 	if ((ctx = control_find_ctx(id)) == NULL) {
+		json_decref(objs);
 		snprintf(err, errlen, "no context %lld", (long long)id);
 		return (-ENOENT);
 	}
-	if ((objs = json_array()) == NULL)
-		return (-ENOMEM);
 	if (control_set(body, "objects", objs) != 0 ||
-	    control_set(body, "ctx", json_integer(id)) != 0)
+	    control_set(body, "ctx", json_integer(id)) != 0 ||
+	    control_set(body, "transport", json_string(ctx->transport != NULL ?
+	    ctx->transport : "?")) != 0 ||
+	    control_set(body, "opener", json_integer(ctx->opener)) != 0)
 		return (-ENOMEM);
 	CTX_FOREACH_OBJ(obj, ctx) {
 		if (obj->state != OBJ_LIVE)
 			continue;
-		o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)obj->id,
-		    "kind", obj_type_name(obj->type),
-		    "users", (json_int_t)obj->users);
-		if (o == NULL || json_array_append_new(objs, o) != 0)
+		if ((o = control_obj_json(obj)) == NULL ||
+		    json_array_append_new(objs, o) != 0)
 			return (-ENOMEM);
 	}
 	return (0);

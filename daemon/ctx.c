@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "ctx.h"
+#include "describe.h"
 #include "ioctl.h"
 #include "log.h"
 #include "objs.h"
@@ -43,21 +44,26 @@ static uint32_t ctx_next_id = 1;
  * struct is private to the io page table code.
  */
 static const struct obj_ops obj_ops[OBJ_MAX] = {
-	[OBJ_DEVICE] = { "device", sizeof(struct device), device_destroy },
+	[OBJ_DEVICE] = { "device", sizeof(struct device), device_destroy,
+	    NULL },
 	[OBJ_HWPT_PAGING] = { "hwpt_paging", sizeof(struct hwpt_paging),
-	    hwpt_paging_destroy },
+	    hwpt_paging_destroy, describe_hwpt_paging },
 	[OBJ_HWPT_NESTED] = { "hwpt_nested", sizeof(struct hwpt_nested),
-	    hwpt_nested_destroy },
-	[OBJ_IOAS] = { "ioas", 0, ioas_destroy },
-	[OBJ_ACCESS] = { "access", sizeof(struct access), access_destroy },
-	[OBJ_FAULT] = { "fault", sizeof(struct fault), fault_destroy },
-	[OBJ_VIOMMU] = { "viommu", sizeof(struct viommu), viommu_destroy },
-	[OBJ_VDEVICE] = { "vdevice", sizeof(struct vdevice), vdevice_destroy },
-	[OBJ_VEVENTQ] = { "veventq", sizeof(struct veventq), veventq_destroy },
+	    hwpt_nested_destroy, describe_hwpt_nested },
+	[OBJ_IOAS] = { "ioas", 0, ioas_destroy, describe_ioas },
+	[OBJ_ACCESS] = { "access", sizeof(struct access), access_destroy,
+	    describe_access },
+	[OBJ_FAULT] = { "fault", sizeof(struct fault), fault_destroy, NULL },
+	[OBJ_VIOMMU] = { "viommu", sizeof(struct viommu), viommu_destroy,
+	    describe_viommu },
+	[OBJ_VDEVICE] = { "vdevice", sizeof(struct vdevice), vdevice_destroy,
+	    describe_vdevice },
+	[OBJ_VEVENTQ] = { "veventq", sizeof(struct veventq), veventq_destroy,
+	    describe_veventq },
 	[OBJ_HW_QUEUE] = { "hw_queue", sizeof(struct hw_queue),
-	    hw_queue_destroy },
+	    hw_queue_destroy, describe_hw_queue },
 	[OBJ_SELFTEST] = { "selftest", sizeof(struct selftest),
-	    selftest_destroy },
+	    selftest_destroy, NULL },
 };
 
 static int
@@ -82,6 +88,17 @@ obj_type_name(enum obj_type type)
 	if ((unsigned int)type >= OBJ_MAX || obj_ops[type].name == NULL)
 		return ("unknown");
 	return (obj_ops[type].name);
+}
+
+int
+obj_describe(struct obj *obj, struct json_t **descp)
+{
+	*descp = NULL;
+	if (obj->type >= OBJ_MAX || obj_ops[obj->type].describe == NULL)
+		return (0);
+	if ((*descp = obj_ops[obj->type].describe(obj)) == NULL)
+		return (-ENOMEM);
+	return (0);
 }
 
 static size_t

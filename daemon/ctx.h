@@ -6,7 +6,8 @@
  *
  * A context is one open of /dev/iommu. It owns a table of objects keyed by
  * id. Every object kind embeds struct obj as its first member and has one
- * row in obj_ops[] (ctx.c) saying how big it is and how to destroy it.
+ * row in obj_ops[] (ctx.c) saying how big it is, how to destroy it and
+ * how to describe it to the control socket.
  *
  * Ids run from 1 to INT32_MAX and are shared by every kind; the lowest free
  * id is always the next one handed out, as the kernel's xarray does.
@@ -30,6 +31,7 @@
 #include <bsd/sys/tree.h>
 #include <bsd/sys/queue.h>
 
+struct json_t;			/* jansson's json_t */
 struct ucmd;
 
 /* The kernel's enum iommufd_object_type, in its order. */
@@ -79,6 +81,13 @@ struct obj_ops {
 	 * (every field zero that the handler did not set).
 	 */
 	void		(*destroy)(struct obj *);
+	/*
+	 * What the object is set up with and what it refers to, for the
+	 * control command "objects": a new JSON object, or NULL when memory
+	 * ran out. Optional. It must stay small whatever the object holds
+	 * (list the first few thousand entries and give the count).
+	 */
+	struct json_t	*(*describe)(struct obj *);
 };
 
 /* A range of free ids, in the free-id tree. */
@@ -156,6 +165,11 @@ void		 obj_destroy_held(struct obj *);
 void		 obj_tombstone(struct obj *);
 
 const char	*obj_type_name(enum obj_type);
+/*
+ * Run the kind's describe op: 0 with a new object in *descp, or with
+ * *descp NULL when the kind has none; -ENOMEM.
+ */
+int		 obj_describe(struct obj *, struct json_t **descp);
 
 /* Iterate the live objects of a context in id order. */
 #define CTX_FOREACH_OBJ(o, c)						\

@@ -176,7 +176,8 @@ EOF
 	    sh -c '"$1" -s "$2" status >/dev/null' - "$CTL" "$CSOCK"
 fi
 
-# A program holding an open context with one IOAS shows in status and objects.
+# A program holding an open context shows in status and objects: two
+# IOASes, the first with an allowed range and two mappings of its memory.
 if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
 	# A sanitized preload library needs the sanitizer runtime first.
 	LIBS=$B/libioasid-preload.so
@@ -184,25 +185,95 @@ if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
 	[ -n "$ASANLIB" ] && LIBS="$ASANLIB $LIBS"
 	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$LIBS IOASIDD_SOCKET=$SOCK \
 	    python3 -c '
-import fcntl, os, struct, sys, time
+import ctypes, fcntl, mmap, os, struct, sys, time
 fd = os.open("/dev/iommu", os.O_RDWR)
-buf = bytearray(struct.pack("III", 12, 0, 0))
-fcntl.ioctl(fd, 0x3b81, buf)	# IOMMU_IOAS_ALLOC
-open(sys.argv[1], "w").close()
-time.sleep(5)' "$T/held" &
+def ioas_alloc():
+	buf = bytearray(struct.pack("III", 12, 0, 0))
+	fcntl.ioctl(fd, 0x3b81, buf)		# IOMMU_IOAS_ALLOC
+	return struct.unpack("III", buf)[2]
+ioas = ioas_alloc()
+rng = ctypes.create_string_buffer(struct.pack("QQ", 0x100000, 0x1fffffff))
+buf = bytearray(struct.pack("IIIIQ", 24, ioas, 1, 0, ctypes.addressof(rng)))
+fcntl.ioctl(fd, 0x3b82, buf)			# IOMMU_IOAS_ALLOW_IOVAS
+mem = mmap.mmap(-1, 0x10000)
+va = ctypes.addressof(ctypes.c_char.from_buffer(mem))
+# IOMMU_IOAS_MAP: 64 KiB read-write at 0x100000, 4 KiB read-only anywhere
+fcntl.ioctl(fd, 0x3b85, bytearray(struct.pack("IIIIQQQ", 40, 1 | 2 | 4,
+    ioas, 0, va, 0x10000, 0x100000)))
+fcntl.ioctl(fd, 0x3b85, bytearray(struct.pack("IIIIQQQ", 40, 4, ioas, 0,
+    va + 0x1000, 0x1000, 0)))
+ioas_alloc()
+open(sys.argv[1], "w").write("%x\n" % va)
+time.sleep(10)' "$T/held" &
 	HOLDER=$!
-	wait_for "$T/held"
+	wait_for "$T/held" && sleep 0.2
+	VA=$(cat "$T/held")
 	out=$("$CTL" -s "$CSOCK" status)
 	check "status lists the open context and its ioas" \
-	    sh -c 'echo "$1" | grep -q "^  [0-9][0-9]*  *socket  *$2  *1  *ioas 1"' \
+	    sh -c 'echo "$1" | grep -q "^  [0-9][0-9]*  *socket  *$2  *[0-9]*  *ioas 2"' \
 	    - "$out" "$HOLDER"
 	ctx=$(echo "$out" | awk '$2 == "socket" && $3 == "'$HOLDER'" { print $1 }')
-	out=$("$CTL" -s "$CSOCK" objects "$ctx")
-	check "objects lists the ioas of that context" \
-	    sh -c 'echo "$1" | grep -q "^  1  *ioas  *1$"' - "$out"
+	out=$("$CTL" -s "$CSOCK" objects)
+	check "objects without a context lists the contexts" \
+	    sh -c 'echo "$1" | grep -q "^$2  *socket  *$3  *[0-9]*  *ioas 2$"' \
+	    - "$out" "$ctx" "$HOLDER"
+	"$CTL" -s "$CSOCK" objects "$ctx" >"$T/objs"; rc=$?
+	check "objects CTX exits 0" [ $rc -eq 0 ]
+	check "objects CTX names the context and its opener" \
+	    grep -q "^context $ctx (socket, opened by pid $HOLDER): 2 objects" \
+	    "$T/objs"
+	check "objects CTX shows both IOASes" \
+	    sh -c 'grep -q "^|- ioas 1 (users 1)" "$1" &&
+	    grep -q "^\`- ioas 2 (users 1)" "$1"' - "$T/objs"
+	check "objects CTX counts the mappings of the first IOAS" \
+	    grep -q "^|  |- mappings: 2$" "$T/objs"
+	check "objects CTX shows the fixed mapping with its length, rights, VA" \
+	    grep -q "^|  |  |- 0x100000 +64 KiB rw user va 0x$VA$" "$T/objs"
+	check "objects CTX shows the read-only mapping" \
+	    sh -c 'grep -q "^|  |  \`- 0x[0-9a-f]* +4 KiB r  user va 0x$2$" "$1"' \
+	    - "$T/objs" "$(printf %x $((0x$VA + 0x1000)))"
+	check "objects CTX shows the allowed range" \
+	    grep -q "^|     \`- 0x100000 - 0x1fffffff$" "$T/objs"
+	check "objects CTX shows the second IOAS empty" \
+	    sh -c 'grep -q "^   |- mappings: none$" "$1" &&
+	    grep -q "^   \`- allowed: any" "$1"' - "$T/objs"
+	out=$("$CTL" -s "$CSOCK" --json objects "$ctx")
+	check "objects --json gives the areas with hexadecimal addresses" \
+	    sh -c 'echo "$1" | grep -q "\"nareas\":2,\"areas\":\[{\"iova\":\"0x100000\",\"length\":\"0x10000\",\"prot\":\"rw\",\"kind\":\"user\",\"addr\":\"0x$2\"}"' \
+	    - "$out" "$VA"
 	kill "$HOLDER" 2>/dev/null
 	wait "$HOLDER" 2>/dev/null
 fi
+
+# --- ioasidctl's help and errors ----------------------------------------
+out=$("$CTL" help); rc=$?
+check "ioasidctl help lists every command" \
+    sh -c '[ $1 -eq 0 ] && for c in status objects log-level reload help; do
+    echo "$2" | grep -q "^  $c" || exit 1; done' - $rc "$out"
+out=$("$CTL" objects --help); rc=$?
+check "ioasidctl objects --help explains the command on stdout" \
+    sh -c '[ $1 -eq 0 ] && echo "$2" | grep -q "^usage: .*objects \[CTX\]" &&
+    echo "$2" | grep -q "object graph\|as a tree"' - $rc "$out"
+out=$("$CTL" help reload); rc=$?
+check "ioasidctl help reload is the same as reload --help" \
+    sh -c '[ $1 -eq 0 ] && [ "$2" = "$("$3" reload --help)" ]' - $rc "$out" "$CTL"
+"$CTL" -s "$CSOCK" objects x >"$T/out" 2>&1; rc=$?
+check "a context that is not a number is refused before asking" \
+    sh -c '[ $1 -eq 1 ] && grep -q "objects: \"CTX\" is a context number" "$2" &&
+    grep -q "^usage: ioasidctl objects" "$2"' - $rc "$T/out"
+"$CTL" -s "$CSOCK" status extra >"$T/out" 2>&1; rc=$?
+check "an extra argument is refused" \
+    sh -c '[ $1 -eq 1 ] && grep -q "status: too many arguments" "$2"' \
+    - $rc "$T/out"
+"$CTL" -s "$CSOCK" status --json >"$T/out" 2>&1; rc=$?
+check "an option after the command says where options go" \
+    sh -c '[ $1 -eq 1 ] && grep -q "go before the command" "$2"' - $rc "$T/out"
+"$CTL" nosuch >"$T/out" 2>&1; rc=$?
+check "an unknown command is refused with the list" \
+    sh -c '[ $1 -eq 1 ] && grep -q "unknown command \"nosuch\"" "$2" &&
+    grep -q "^  log-level" "$2"' - $rc "$T/out"
+"$CTL" help nosuch >"$T/out" 2>&1; rc=$?
+check "help on an unknown command fails" [ $rc -eq 1 ]
 
 # --- reload -------------------------------------------------------------
 sed -i 's/^log-level = info/log-level = debug/' "$T/ioasidd.conf"
