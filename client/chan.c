@@ -697,7 +697,8 @@ chan_req_mem(struct chan_req *r, uint64_t uaddr, uint64_t len, pid_t me,
  * taken (a fault, a size beyond what was read, a struct across a page).
  */
 static int
-chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known, pid_t me)
+chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known,
+    uint32_t floor, pid_t me)
 {
 	struct iovec	local, remote;
 	uint64_t	pg = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -720,8 +721,8 @@ chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known, pid_t me)
 	if (n < 0 || (size_t)n != want)
 		return (0);
 	memcpy(&size, r->small, sizeof(size));
-	if (size < sizeof(size))
-		size = sizeof(size);
+	if (size < floor)
+		size = floor;
 	if (size > want)
 		return (0);
 	memset(&r->regions[0], 0, sizeof(r->regions[0]));
@@ -769,7 +770,7 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	struct uapi_buf			 bufs[UAPI_MAX_BUFS];
 	uint64_t			 uaddr = (uintptr_t)arg;
 	uint64_t			 stack[CHAN_SMALL / sizeof(uint64_t)];
-	uint32_t			 size;
+	uint32_t			 size, floor;
 	uint8_t				*copy, *sbuf;
 	size_t				 have, slen;
 	int				 n, i, error;
@@ -778,8 +779,16 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || uc->st == NULL)
 		return (0);
+	/*
+	 * An iommufd command reads size bytes. A VFIO command reads its
+	 * minimal struct whatever argsz says (and then refuses a small
+	 * argsz with EINVAL), so at least that much goes.
+	 */
+	floor = sizeof(size);
+	if (uc->argkind == UA_ARGSZ && uc->st->min_size > floor)
+		floor = uc->st->min_size;
 
-	if (chan_struct_fast(r, uaddr, uc->st->size, me))
+	if (chan_struct_fast(r, uaddr, uc->st->size, floor, me))
 		copy = r->data[0];
 	else {
 		if (chan_peek(uaddr, &size, sizeof(size), me) !=
@@ -791,8 +800,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 			r->nregions = 1;
 			return (0);
 		}
-		if (size < sizeof(size))
-			size = sizeof(size);
+		if (size < floor)
+			size = floor;
 		if (size > CHAN_STRUCT_MAX)
 			size = CHAN_STRUCT_MAX;
 		if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
