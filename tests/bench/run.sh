@@ -71,3 +71,28 @@ for placement in "same CPU" "any CPU"; do
 	    'BEGIN { printf "%-28s %12s %12s %7.2fx\n", p, b, i, i / b }'
 done
 echo "target: ioctl <= 1.3x the ping-pong"
+
+echo
+echo "== preload path under concurrency: N processes, each with its own open"
+echo "   of /dev/iommu, IOAS_ALLOC+DESTROY at once, on any CPU"
+# Each level runs about the same number of ioctls in all.
+if [ -n "$QUICK" ]; then TOTAL=1000; else TOTAL=10000; fi
+start_daemon ""
+base=$("$B/bench/pingpong" "$N")
+printf '%-8s %12s %10s %14s %12s %10s\n' clients "latency us" "x 1-client" \
+    "ioctls/s" "cost us" "x pp"
+one=
+for c in 1 2 8 64; do
+	out=$(env LD_PRELOAD="$B/libioasid-preload.so" \
+	    IOASIDD_SOCKET="$T/iommu.sock" "$B/bench/conc" "$c" \
+	    $(( (TOTAL + c - 1) / c )) 5)
+	set -- $out
+	[ -n "$one" ] || one=$1
+	awk -v c="$c" -v l="$1" -v t="$2" -v k="$3" -v o="$one" -v b="$base" \
+	    'BEGIN { printf "%-8s %12.2f %9.2fx %14.0f %12.2f %9.2fx\n",
+	    c, l, l / o, t, k, k / b }'
+done
+stop_daemon
+echo "ping-pong baseline (same run): $base us per round trip"
+echo "latency: median per ioctl as one client sees it; cost: wall time over"
+echo "all ioctls, the inverse of the throughput"
