@@ -368,10 +368,19 @@ vfio_compat_unmap_dma(struct ucmd *ucmd)
 		rc = iopt_unmap_all(iopt, &unmapped);
 	} else {
 		/*
-		 * Type1 v1 (large pages off) first cuts the areas at the
-		 * range's ends so that a partial unmap works. The io page
-		 * table has no cut, so v1 answers as v2 does for now.
+		 * With large pages off (type1 v1, or HUGE_PAGES 0) the areas
+		 * are first cut at the range's last byte and just before
+		 * its start, so that a partial unmap works. As in the
+		 * kernel, a cut that fails ends the call without a reply,
+		 * and a first cut that succeeded stays.
 		 */
+		if (iopt->disable_huge) {
+			rc = iopt_cut(iopt, unmap.iova + unmap.size - 1);
+			if (rc == 0 && unmap.iova != 0)
+				rc = iopt_cut(iopt, unmap.iova - 1);
+			if (rc != 0)
+				return (rc);
+		}
 		rc = vfio_compat_unmap(iopt, unmap.iova, unmap.size,
 		    &unmapped);
 	}
