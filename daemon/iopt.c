@@ -43,6 +43,12 @@
 #define IOPT_ENT_SIZE		32
 #define IOPT_NODE_MAX		31
 #define IOPT_NODE_MIN		8
+/*
+ * Two siblings merge only when the result leaves room for a few more
+ * entries; otherwise they share. A map and unmap repeated at a full node
+ * would else split and merge it every time.
+ */
+#define IOPT_NODE_MERGE		(IOPT_NODE_MAX * 3 / 4)
 /* Far more than 2^64 areas would need at IOPT_NODE_MIN per node. */
 #define IOPT_MAX_HEIGHT		24
 
@@ -232,22 +238,59 @@ iopt_descend(struct iopt *iopt, uint64_t x, struct iopt_path *p)
 	return (NULL);
 }
 
+/* The largest hole child entry e would bring at slot i of inner node nd. */
+static uint64_t
+iopt_local_gap(const struct iopt_node *nd, unsigned int i,
+    const struct iopt_child *e)
+{
+	uint64_t	 gap = e->gap;
+
+	if (i > 0)
+		gap = MAX(gap, e->first - nd->u.child[i - 1].last - 1);
+	if (i + 1 < nd->n)
+		gap = MAX(gap, nd->u.child[i + 1].first - e->last - 1);
+	return (gap);
+}
+
 /*
  * Node d of the path changed: bring the summaries above it up to date,
- * stopping where one comes out the same.
+ * stopping where one comes out the same. Only the first is computed from
+ * the whole node; above it, one child entry changed, and the node's
+ * largest hole follows from the old and new holes around that entry
+ * unless the old ones held the maximum and the new ones are smaller.
  */
 static void
 iopt_fixup(struct iopt_path *p, unsigned int d)
 {
-	struct iopt_child	 c, *pc;
+	struct iopt_child	 c, old, *pc;
+	struct iopt_node	*nd;
+	uint64_t		 nl;
+	int			 whole = 1;
 
 	for (; d > 0; d--) {
-		iopt_node_sum(p->node[d], &c);
+		nd = p->node[d];
 		pc = &p->node[d - 1]->u.child[p->idx[d - 1]];
+		if (whole)
+			iopt_node_sum(nd, &c);
+		else {
+			c.first = nd->u.child[0].first;
+			c.last = nd->u.child[nd->n - 1].last;
+			c.node = nd;
+			nl = iopt_local_gap(nd, p->idx[d],
+			    &nd->u.child[p->idx[d]]);
+			if (nl >= pc->gap)
+				c.gap = nl;
+			else if (iopt_local_gap(nd, p->idx[d], &old) < pc->gap)
+				c.gap = pc->gap;
+			else
+				iopt_node_sum(nd, &c);
+		}
 		if (pc->first == c.first && pc->last == c.last &&
 		    pc->gap == c.gap)
 			return;
+		old = *pc;
 		*pc = c;
+		whole = 0;
 	}
 }
 
@@ -375,7 +418,7 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 		ls = s + 1 < par->n ? s : s - 1;
 		l = par->u.child[ls].node;
 		r = par->u.child[ls + 1].node;
-		if (l->n + r->n <= IOPT_NODE_MAX) {
+		if (l->n + r->n <= IOPT_NODE_MERGE) {
 			/* Merge right into left; the left keeps its place. */
 			iopt_ent_move(l, l->n, r, 0, r->n);
 			if (l->leaf)
