@@ -276,12 +276,26 @@ check "an unknown command is refused with the list" \
 check "help on an unknown command fails" [ $rc -eq 1 ]
 
 # --- reload -------------------------------------------------------------
+kill -HUP "$PID"
+check "SIGHUP of an unchanged file says so" wait_log "no changes"
 sed -i 's/^log-level = info/log-level = debug/' "$T/ioasidd.conf"
 echo "socket-mode = 0600" >>"$T/ioasidd.conf"
+echo "node-mode = 0640" >>"$T/ioasidd.conf"
+sed -i "s|^control-socket = .*|control-socket = $T/other.sock|" "$T/ioasidd.conf"
 kill -HUP "$PID"
 check "SIGHUP applies the new log level" wait_log "log-level: info -> debug"
 check "SIGHUP says which change needs a restart" \
     wait_log "socket-mode changed (0660 -> 0600); restart ioasidd"
+check "SIGHUP names every key that needs a restart (node-mode)" \
+    wait_log "node-mode changed (0660 -> 0640); restart ioasidd"
+check "SIGHUP names every key that needs a restart (control-socket)" \
+    wait_log "control-socket changed ($CSOCK -> $T/other.sock); restart ioasidd"
+check "a key that needs a restart keeps its old value (socket mode 660)" \
+    [ "$(stat -c %a "$SOCK")" = 660 ]
+check "and the control socket stays where it was" \
+    sh -c '[ -S "$1" ] && [ ! -e "$2" ]' - "$CSOCK" "$T/other.sock"
+check "the log level is not logged as needing a restart" \
+    sh -c '! grep -q "log-level changed" "$1"' - "$T/log"
 out=$("$CTL" -s "$CSOCK" status)
 check "status shows the reloaded log level" \
     sh -c 'echo "$1" | grep -q "log level debug"' - "$out"
@@ -299,6 +313,17 @@ echo "log-level = loud" >>"$T/ioasidd.conf"
 "$CTL" -s "$CSOCK" reload >"$T/out" 2>&1; rc=$?
 check "a reload of a broken file fails and changes nothing" \
     sh -c '[ $1 -eq 1 ] && grep -q "nothing changed" "$2"' - $rc "$T/out"
+
+# SIGUSR1 toggles debug: the configured level is debug now, so it goes to
+# info, and back to debug.
+kill -USR1 "$PID"
+check "SIGUSR1 leaves debug for info when debug is configured" \
+    wait_log "log level info"
+out=$("$CTL" -s "$CSOCK" log-level)
+check "ioasidctl log-level shows it" \
+    sh -c 'echo "$1" | grep -q "^log level info"' - "$out"
+kill -USR1 "$PID"
+check "a second SIGUSR1 goes back to debug" wait_log "log level debug$"
 
 # --- shutdown -----------------------------------------------------------
 kill -TERM "$PID"
