@@ -363,7 +363,10 @@ print_generic(json_t *o, const char *pre)
 		if (strcmp(k, "id") == 0 || strcmp(k, "kind") == 0 ||
 		    strcmp(k, "users") == 0)
 			continue;
-		printf("%s%s %s", first ? pre : ", ", k, "");
+		if (first)
+			printf("%s`- %s ", pre, k);
+		else
+			printf(", %s ", k);
 		first = 0;
 		if (json_is_array(v)) {
 			if (json_array_size(v) == 0)
