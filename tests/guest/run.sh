@@ -12,15 +12,9 @@
 # "FAIL: ...", and the last line is "N passed, M failed". Exits 1 on any
 # failure, on a missing tool and on a guest that does not finish in time.
 #
-# The daemon runs with node = /dev/iommu when it has the CUSE transport
-# (it links libfuse3); a daemon without it is run on its socket, the same
-# clients reach it through the preload library, and only the probe
-# exercises CUSE.
-#
 # usage: tests/guest/run.sh BUILD_DIR
 # env:   IOASIDD_GUEST_CACHE	where the kernel is kept (BUILD/guest-cache)
 #	 IOASIDD_GUEST_TIMEOUT	seconds the guest may run (600)
-#	 IOASIDD_GUEST_MODE	cuse or socket, instead of the tree's choice
 #	 IOASIDD_GUEST_KEEP=1	keep the work directory and say where
 
 set -u
@@ -47,17 +41,8 @@ done
 [ -x $BUSYBOX ] && ! ldd $BUSYBOX >/dev/null 2>&1 ||
     give_up "no static $BUSYBOX: install busybox-static (scripts/deps.sh)"
 
-if [ -n "${IOASIDD_GUEST_MODE:-}" ]; then
-	MODE=$IOASIDD_GUEST_MODE
-elif ldd "$B/ioasidd" 2>/dev/null | grep -q libfuse3; then
-	MODE=cuse
-else
-	MODE=socket
-fi
-
-BINS="$B/ioasidd $B/ioasidctl $B/tests/iommu_basic $B/tests/iommu_procs
-$B/tests/iommu_fork $B/guest/iommu_storm $B/guest/cuse_probe"
-[ "$MODE" = socket ] && BINS="$BINS $B/libioasid-preload.so"
+BINS="$B/ioasidd $B/ioasidctl $B/tests/iommu_basic $B/tests/iommu_fork
+$B/guest/iommu_pair $B/guest/iommu_storm $B/guest/cuse_probe"
 for f in $BINS; do
 	[ -e "$f" ] || give_up "no $f (make B=... all check builds it)"
 done
@@ -66,6 +51,8 @@ start=$(date +%s)
 KDIR=$(sh "$SRC/tests/guest/kernel.sh" "$CACHE") ||
     give_up "cannot fetch the kernel"
 [ -e "$KDIR/vmlinuz" ] || give_up "no kernel in $KDIR"
+KERNEL=$KDIR/vmlinuz
+[ -e "$KDIR/vmlinux" ] && KERNEL=$KDIR/vmlinux
 
 W=$(mktemp -d /tmp/ioasidd-guest.XXXXXX)
 cleanup() {
@@ -86,7 +73,6 @@ cp $BUSYBOX "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$SRC/tests/guest/init.sh" "$R/init"
 chmod 0755 "$R/init"
-echo "MODE=$MODE" >"$R/t/guest.conf"
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 for m in fuse cuse; do
@@ -113,7 +99,7 @@ boot=$(date +%s)
 timeout "$TIMEOUT" $QEMU -accel tcg -cpu max -smp 2 -m 1024 \
     -display none -monitor none -no-reboot \
     -serial "file:$W/console" -serial "file:$W/results" \
-    -kernel "$KDIR/vmlinuz" -initrd "$W/initrd.gz" \
+    -kernel "$KERNEL" -initrd "$W/initrd.gz" \
     -append "console=ttyS0 quiet panic=-1" </dev/null >"$W/qemu.out" 2>&1
 rc=$?
 end=$(date +%s)
@@ -149,7 +135,7 @@ elif [ "$done_line" != "GUEST done $passes $fails" ]; then
 	echo "FAIL: the guest counted '${done_line#GUEST }', not $passes/$fails"
 	fails=$((fails + 1))
 fi
-echo "guest: mode $MODE, kernel $(cat "$KDIR/ok"), $((end - start))s" \
+echo "guest: kernel $(cat "$KDIR/ok"), $((end - start))s" \
     "($((boot - start))s to prepare, $((end - boot))s in the guest)"
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
