@@ -456,6 +456,7 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 {
 	struct wire_cur	 c;
 	uint64_t	 need = 0;
+	uint32_t	 size;
 	unsigned int	 i;
 
 	memset(rq, 0, sizeof(*rq));
@@ -469,7 +470,13 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		if (wire_cur_get(&c, &rq->regions[i],
 		    sizeof(rq->regions[i])) != 0)
 			return (-EPROTO);
-		if ((rq->regions[i].flags & ~WIRE_R_FAULT) != 0 ||
+		if ((rq->regions[i].flags & WIRE_R_SIZED) && (i != 0 ||
+		    (rq->regions[i].flags & WIRE_R_FAULT) ||
+		    rq->regions[i].uaddr != rq->io.arg ||
+		    rq->regions[i].len < sizeof(uint32_t)))
+			return (-EPROTO);
+		if ((rq->regions[i].flags & ~(WIRE_R_FAULT |
+		    WIRE_R_SIZED)) != 0 ||
 		    rq->regions[i].len > WIRE_MAX_PAYLOAD ||
 		    (rq->regions[i].len != 0 &&
 		    rq->regions[i].uaddr + (rq->regions[i].len - 1) <
@@ -491,6 +498,15 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		if (rq->regions[i].flags & WIRE_R_FAULT)
 			continue;
 		rq->data[i] = wire_cur_take(&c, rq->regions[i].len);
+	}
+	if (rq->io.nregions > 0 && (rq->regions[0].flags & WIRE_R_SIZED)) {
+		memcpy(&size, rq->data[0], sizeof(size));
+		if (size < sizeof(size))
+			size = sizeof(size);
+		if (size > rq->regions[0].len)
+			rq->retry = 1;
+		else
+			rq->regions[0].len = size;
 	}
 	return (0);
 }

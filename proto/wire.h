@@ -48,7 +48,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		1
+#define WIRE_VERSION		2
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -110,6 +110,15 @@ struct wire_ioctl {
 };
 
 #define WIRE_R_FAULT	0x1	/* the caller could not read this region */
+/*
+ * Region 0 only, at io.arg: the command's struct as far as the client's
+ * table knows it (at least its u32 size), sent straight from caller memory
+ * without being looked at. The daemon takes the size field from it: a
+ * shorter struct is cut to its size; a longer one is not run at all but
+ * answered with WIRE_RF_RETRY, and the client sends it again with the
+ * whole struct read the ordinary way.
+ */
+#define WIRE_R_SIZED	0x2
 
 struct wire_region {
 	uint64_t	uaddr;
@@ -136,6 +145,8 @@ struct wire_reply {
 
 /* The ioctl's return value is the number of new descriptor 0. */
 #define WIRE_RF_RESULT_FD	0x1
+/* Nothing was done: send the WIRE_R_SIZED struct again, all of it. */
+#define WIRE_RF_RETRY		0x2
 
 struct wire_write {
 	uint64_t	uaddr;
@@ -262,12 +273,15 @@ struct wire_ioctl_req {
 	struct wire_region	 regions[WIRE_MAX_REGIONS];
 	const uint8_t		*data[WIRE_MAX_REGIONS];	/* NULL: fault */
 	struct wire_fd		 fds[WIRE_MAX_FDS];
+	int			 retry;	/* answer WIRE_RF_RETRY, run nothing */
 };
 
 /*
  * Check and split an IOCTL payload: counts within limits, region lengths
  * that add up exactly to the data that follows, fd indexes that name a
  * descriptor the message carried (nfds_msg of them). -EPROTO otherwise.
+ * A WIRE_R_SIZED region comes back cut to its struct's size, or with
+ * retry set when that size is more than was sent.
  */
 int	wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	    struct wire_ioctl_req *);

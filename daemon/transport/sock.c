@@ -442,6 +442,7 @@ static int
 sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 {
 	struct wire_ioctl_req	 rq;
+	struct wire_reply	 rp;
 	struct uregion		 regs[WIRE_MAX_REGIONS];
 	struct uregions		 ur;
 	struct ucmd		 uc;
@@ -454,6 +455,12 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		return (-EPROTO);
 	if (wire_parse_ioctl(m->payload, m->len, m->nfds, &rq) != 0)
 		return (-EPROTO);
+	if (rq.retry) {
+		memset(&rp, 0, sizeof(rp));
+		rp.flags = WIRE_RF_RETRY;
+		return (sock_send(ch, WIRE_REPLY, m->hdr.seq, &rp, sizeof(rp),
+		    NULL, 0) == 0 ? 0 : 1);
+	}
 	for (i = 0; i < rq.io.nregions; i++) {
 		regs[i].uaddr = rq.regions[i].uaddr;
 		regs[i].len = rq.regions[i].len;
