@@ -32,11 +32,16 @@
  * out, a failed write on the way back) and never a crash.
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
- * number reused since the last call), one rt_sigprocmask pair, usually one
- * process_vm_readv for the struct and its size together, the sendmsg and
- * recvmsg of the exchange and, for commands that answer, one
- * process_vm_writev for all their writes. Small requests are built on the
- * stack and replies land in a buffer each table entry keeps.
+ * number reused since the last call), one rt_sigprocmask pair, the sendmsg
+ * and recvmsg of the exchange and, for commands that answer, one
+ * process_vm_writev for all their writes. A command whose struct points to
+ * nothing it reads and names no descriptor goes out as it lies in caller
+ * memory (WIRE_R_SIZED): the kernel's copy in sendmsg is the fault-safe
+ * read, and only when it faults, or the daemon finds the struct longer
+ * than what was sent, is it read the careful way and sent again. Other
+ * commands read their struct and size with one process_vm_readv. Small
+ * requests are built on the stack and replies land in a buffer each table
+ * entry keeps.
  */
 
 #include <sys/types.h>
@@ -78,6 +83,8 @@
 #define CHAN_SMALL		512
 /* Writes of one reply applied with one process_vm_writev. */
 #define CHAN_WRITES		16
+/* chan_exchange(): the daemon asks for the struct again (WIRE_RF_RETRY). */
+#define CHAN_RETRY		(-4096 - 1)
 
 struct chan {
 	int		 used;
@@ -627,6 +634,7 @@ struct chan_req {
 	unsigned int		 nwfds;
 	int			 nfds;
 	uint64_t		 total;
+	int			 borrowed;	/* data[0] is caller memory */
 	/* The struct when it is small; 8-aligned for uapi_get(). */
 	uint64_t		 small[CHAN_SMALL / sizeof(uint64_t)];
 };
@@ -637,9 +645,55 @@ chan_req_free(struct chan_req *r)
 	unsigned int	i;
 
 	for (i = 0; i < r->nregions; i++) {
-		if (r->data[i] != (uint8_t *)r->small)
+		if (r->data[i] != (uint8_t *)r->small &&
+		    !(i == 0 && r->borrowed))
 			free(r->data[i]);
 	}
+	memset(r, 0, offsetof(struct chan_req, small));
+}
+
+/*
+ * A command whose struct is sent as it lies (WIRE_R_SIZED): one layout,
+ * no caller buffer it reads, no descriptor it names. Returns 1 with
+ * region 0 made over caller memory: as much of the struct as our table
+ * knows, but not past the page holding its size field, which the kernel
+ * reads anyway. The bytes are read by sendmsg itself.
+ */
+static int
+chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
+{
+	const struct uapi_struct	*st;
+	const struct uapi_field		*f;
+	uint64_t			 uaddr = (uintptr_t)arg;
+	uint64_t			 pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	size_t				 len;
+	int				 i;
+
+	if (uc == NULL || (uc->argkind != UA_SIZED &&
+	    uc->argkind != UA_ARGSZ) || (st = uc->st) == NULL || st->sel >= 0 ||
+	    uaddr == 0)
+		return (0);
+	for (i = 0; i < st->nfields; i++) {
+		f = &st->fields[i];
+		if (f->kind == UK_FD && (f->dir & UD_IN))
+			return (0);
+		if (f->kind == UK_UPTR && (f->buf_dir & UD_IN))
+			return (0);
+	}
+	len = st->size;
+	if (len > pg - (uaddr & (pg - 1)))
+		len = pg - (uaddr & (pg - 1));
+	if (len < sizeof(uint32_t))
+		return (0);
+	memset(&r->regions[0], 0, sizeof(r->regions[0]));
+	r->regions[0].uaddr = uaddr;
+	r->regions[0].len = len;
+	r->regions[0].flags = WIRE_R_SIZED;
+	r->data[0] = arg;
+	r->nregions = 1;
+	r->total = len;
+	r->borrowed = 1;
+	return (1);
 }
 
 /*
@@ -896,6 +950,9 @@ chan_apply(struct wire_msg *m, pid_t me)
 	wire_cur_init(&c, m->payload, m->len);
 	if (wire_cur_get(&c, &rp, sizeof(rp)) != 0)
 		return (-EIO);
+	if (rp.flags & WIRE_RF_RETRY)
+		return (rp.nwrites == 0 && rp.nfdpatch == 0 && m->nfds == 0 ?
+		    CHAN_RETRY : -EIO);
 	result = rp.result;
 	if (result < -4095 || result > INT32_MAX)
 		return (-EIO);
@@ -1010,12 +1067,13 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	ino_t			 chino;
 	pid_t			 me;
 	long			 result;
-	int			 sock, sent, tries;
+	int			 sock, sent, tries, sized;
 
 	chan_guard_enter(&g);
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
-	if ((result = chan_gather(&r, cmd, arg, me)) != 0)
+	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg);
+	if (!sized && (result = chan_gather(&r, cmd, arg, me)) != 0)
 		goto out;
 
 	c = chan_entry(dev, ino, 0);
@@ -1033,6 +1091,21 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 			sock = c->chfd;
 		}
 		result = chan_exchange(c, sock, &r, cmd, arg, me, &sent);
+		if (sized && (result == CHAN_RETRY ||
+		    (!sent && result == -EFAULT))) {
+			/*
+			 * The struct could not go as it lies (a fault in what
+			 * we sent, or it is longer): the careful way, once.
+			 */
+			sized = 0;
+			tries--;
+			chan_req_free(&r);
+			if ((result = chan_gather(&r, cmd, arg, me)) != 0)
+				break;
+			continue;
+		}
+		if (result == CHAN_RETRY)
+			result = -EIO;
 		/*
 		 * A channel that is gone before the request left (a stale
 		 * one, from a context that was closed) is made again once.

@@ -168,6 +168,73 @@ START_TEST(parse_ioctl)
 }
 END_TEST
 
+/* A struct sent as it lies: cut to its size, or answered with a retry. */
+START_TEST(parse_ioctl_sized)
+{
+	struct wire_ioctl_req	rq;
+	struct wire_region	r[2];
+	struct wire_fd		f[1];
+	uint8_t			buf[1024];
+	uint64_t		arg = 0x1000;
+	uint32_t		size;
+	size_t			len, data;
+
+	memset(r, 0, sizeof(r));
+	memset(f, 0, sizeof(f));
+	r[0].uaddr = arg;
+	r[0].len = 24;
+	r[0].flags = WIRE_R_SIZED;
+	len = mk(buf, 1, r, 0, f, 24);
+	data = len - 24;
+	memcpy(buf + offsetof(struct wire_ioctl, arg), &arg, sizeof(arg));
+
+	/* Shorter than sent: cut to the size. */
+	size = 12;
+	memcpy(buf + data, &size, sizeof(size));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_int_eq(rq.retry, 0);
+	ck_assert_uint_eq(rq.regions[0].len, 12);
+	/* Below the size field itself: the size field only. */
+	size = 1;
+	memcpy(buf + data, &size, sizeof(size));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_uint_eq(rq.regions[0].len, 4);
+	/* Exactly what was sent, then one byte more. */
+	size = 24;
+	memcpy(buf + data, &size, sizeof(size));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_int_eq(rq.retry, 0);
+	ck_assert_uint_eq(rq.regions[0].len, 24);
+	size = 25;
+	memcpy(buf + data, &size, sizeof(size));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_int_eq(rq.retry, 1);
+
+	/* Not at the argument, with a fault, too short, not region 0. */
+	r[0].uaddr = arg + 8;
+	len = mk(buf, 1, r, 0, f, 24);
+	memcpy(buf + offsetof(struct wire_ioctl, arg), &arg, sizeof(arg));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[0].uaddr = arg;
+	r[0].flags = WIRE_R_SIZED | WIRE_R_FAULT;
+	len = mk(buf, 1, r, 0, f, 0);
+	memcpy(buf + offsetof(struct wire_ioctl, arg), &arg, sizeof(arg));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[0].flags = WIRE_R_SIZED;
+	r[0].len = 3;
+	len = mk(buf, 1, r, 0, f, 3);
+	memcpy(buf + offsetof(struct wire_ioctl, arg), &arg, sizeof(arg));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[0].len = 8;
+	r[0].flags = 0;
+	r[1] = r[0];
+	r[1].flags = WIRE_R_SIZED;
+	len = mk(buf, 2, r, 0, f, 16);
+	memcpy(buf + offsetof(struct wire_ioctl, arg), &arg, sizeof(arg));
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+}
+END_TEST
+
 START_TEST(cursor)
 {
 	struct wire_cur	c;
@@ -200,6 +267,7 @@ wire_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_test(tc, parse_ioctl);
+	tcase_add_test(tc, parse_ioctl_sized);
 	tcase_add_test(tc, cursor);
 	suite_add_tcase(s, tc);
 	return (s);
