@@ -94,4 +94,5 @@ if [ $save -eq 1 ]; then
 fi
 
 echo "== differences (kernel vs ioasidd)"
-sh "$DIR/compare.sh" "$ORACLE_DIR/kernel.txt" "$ORACLE_DIR/ioasidd.txt"
+sh "$DIR/compare.sh" "$ORACLE_DIR/kernel.txt" "$ORACLE_DIR/ioasidd.txt" \
+    "$DIR/known.txt"
