@@ -93,7 +93,7 @@ wait_grep() {
 prog() {
 	name=$1
 	shift
-	timeout 300 "$@" >/tmp/prog.out 2>&1
+	timeout 120 "$@" >/tmp/prog.out 2>&1
 	rc=$?
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/prog.out | tail -n 1)
 	if [ $rc -eq 0 ] && echo "$last" | grep -q ' 0 failed$'; then

@@ -63,14 +63,17 @@ if [ -e "$dir/ok" ]; then
 	exit 0
 fi
 
-rm -rf "$dir" "$CACHE/dl"
-mkdir -p "$CACHE/dl" "$dir"
+# Everything happens in a directory of this run's own, renamed into place
+# at the end, so that two runs sharing the cache never see half a kernel.
+tmp=$(mktemp -d "$CACHE/tmp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+k=$tmp/k
+mkdir -p "$tmp/dl" "$tmp/x" "$k"
 sandbox=
 [ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
 echo "kernel.sh: downloading $name $version" >&2
 # shellcheck disable=SC2086
-if ! (cd "$CACHE/dl" && apt-get download -qq $sandbox "$name" >&2); then
-	rm -rf "$dir" "$CACHE/dl"
+if ! (cd "$tmp/dl" && apt-get download -qq $sandbox "$name" >&2); then
 	d=$(newest_cached)
 	[ -n "$d" ] && { echo "kernel.sh: using $d" >&2; echo "$d"; exit 0; }
 	echo "kernel.sh: cannot download $name" >&2
@@ -78,43 +81,49 @@ if ! (cd "$CACHE/dl" && apt-get download -qq $sandbox "$name" >&2); then
 fi
 
 # Unpack only the kernel and the fuse directory of its modules.
-mkdir -p "$CACHE/dl/x"
-dpkg-deb --fsys-tarfile "$CACHE"/dl/*.deb |
-    tar -x -C "$CACHE/dl/x" --wildcards './boot/vmlinuz-*' \
+dpkg-deb --fsys-tarfile "$tmp"/dl/*.deb |
+    tar -x -C "$tmp/x" --wildcards './boot/vmlinuz-*' \
     './lib/modules/*/kernel/fs/fuse/*' './usr/lib/modules/*/kernel/fs/fuse/*' \
     2>/dev/null || true
-cp "$CACHE"/dl/x/boot/vmlinuz-* "$dir/vmlinuz"
-fusedir=$(find "$CACHE/dl/x" -type d -path '*/kernel/fs/fuse' | head -n 1)
+cp "$tmp"/x/boot/vmlinuz-* "$k/vmlinuz" 2>/dev/null || true
+fusedir=$(find "$tmp/x" -type d -path '*/kernel/fs/fuse' | head -n 1)
 for m in fuse cuse; do
 	if [ -e "$fusedir/$m.ko" ]; then
-		cp "$fusedir/$m.ko" "$dir/"
+		cp "$fusedir/$m.ko" "$k/"
 	elif [ -e "$fusedir/$m.ko.xz" ]; then
-		xz -dc "$fusedir/$m.ko.xz" >"$dir/$m.ko"
+		xz -dc "$fusedir/$m.ko.xz" >"$k/$m.ko"
 	elif [ -e "$fusedir/$m.ko.zst" ] && command -v zstd >/dev/null; then
-		zstd -qdc "$fusedir/$m.ko.zst" >"$dir/$m.ko"
+		zstd -qdc "$fusedir/$m.ko.zst" >"$k/$m.ko"
 	fi
 done
-rm -rf "$CACHE/dl"
+if [ ! -s "$k/vmlinuz" ] || [ ! -s "$k/cuse.ko" ]; then
+	echo "kernel.sh: $name has no vmlinuz or cuse.ko" >&2
+	exit 1
+fi
 
 # Under software emulation the guest spends several seconds unpacking its
 # own kernel. When the compressed kernel inside vmlinuz is xz (Debian's
 # choice) and the ELF inside carries the PVH entry note, keep it unpacked:
 # QEMU boots such a vmlinux directly.
-off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$dir/vmlinuz" 2>/dev/null |
+off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$k/vmlinuz" 2>/dev/null |
     head -n 1 | cut -d : -f 1)
 if [ -n "$off" ] && command -v readelf >/dev/null 2>&1; then
 	# xz stops at the end of its stream and complains about what
 	# follows it; the ELF check below is what counts.
-	tail -c +$((off + 1)) "$dir/vmlinuz" | xz -dcq >"$dir/vmlinux" \
+	tail -c +$((off + 1)) "$k/vmlinuz" | xz -dcq >"$k/vmlinux" \
 	    2>/dev/null || true
 	# Note type 18 is XEN_ELFNOTE_PHYS32_ENTRY, the PVH entry point.
-	readelf -n "$dir/vmlinux" 2>/dev/null |
-	    grep -q 'Xen.*(0x00000012)' || rm -f "$dir/vmlinux"
+	readelf -n "$k/vmlinux" 2>/dev/null |
+	    grep -q 'Xen.*(0x00000012)' || rm -f "$k/vmlinux"
 fi
 
-if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/cuse.ko" ]; then
-	echo "kernel.sh: $name has no vmlinuz or cuse.ko" >&2
-	exit 1
+echo "$name $version" >"$k/ok"
+if [ ! -e "$dir/ok" ]; then
+	rm -rf "$dir"
+	mv "$k" "$dir" 2>/dev/null || [ -e "$dir/ok" ] || exit 1
 fi
-echo "$name $version" >"$dir/ok"
+# Older kernels are not booted again.
+for d in "$CACHE"/linux-image-*; do
+	[ "$d" = "$dir" ] || rm -rf "$d"
+done
 echo "$dir"
