@@ -160,6 +160,8 @@ cat >/tmp/ioasidd.conf <<EOF
 socket = /run/ioasidd/iommu.sock
 control-socket = /run/ioasidd/control.sock
 node = /dev/iommu
+node-mode = 0640
+node-group = 5
 log-level = info
 EOF
 ioasidd -d -f /tmp/ioasidd.conf >/tmp/ioasidd.log 2>&1 &
@@ -173,12 +175,17 @@ else
 	poweroff -f
 fi
 check "/dev/iommu is a character device" [ -c /dev/iommu ]
+check "/dev/iommu has the configured group" \
+    [ "$(stat -c %g /dev/iommu)" = 5 ]
 check "status names the cuse transport with the node" \
     sh -c 'ioasidctl -s /run/ioasidd/control.sock status |
     grep -q "cuse.*/dev/iommu"'
 
 # The IOAS commands and the errno cases, as an ordinary program.
 prog iommu_basic iommu_basic
+
+# The file side: mode, read, write, poll, O_NONBLOCK.
+prog iommu_node iommu_node 0640
 
 # Two processes at once, two threads each, each open its own context.
 prog iommu_pair iommu_pair
@@ -237,10 +244,22 @@ else
 fi
 
 # --- shutdown -----------------------------------------------------------
+# With a client still in its ioctl stream: the daemon must not wait for
+# it, and the client must get an error, not hang.
+iommu_storm >/tmp/storm.out 2>&1 &
+bg=$!
+wait_grep '^ready' /tmp/storm.out ||
+    fail "shutdown: the client never got going"
 kill -TERM $daemon
 wait $daemon
 rc=$?
-check "ioasidd: SIGTERM exits 0" [ $rc -eq 0 ]
+check "ioasidd: SIGTERM with a client busy on the node exits 0" [ $rc -eq 0 ]
+# Once the server's connection is gone the kernel fails the client's
+# requests: ECONNABORTED is what 6.1 answers here; ENOTCONN is the other
+# errno FUSE uses for a connection that is no more.
+check "shutdown: the client's ioctl fails with ECONNABORTED or ENOTCONN" \
+    wait_grep 'FAIL.*\(connection abort\|not connected\)' /tmp/storm.out
+wait $bg
 check "ioasidd: /dev/iommu is gone" wait_for ! /dev/iommu
 check "ioasidd: its socket is gone" wait_for ! /run/ioasidd/iommu.sock
 check "ioasidd: its control socket is gone" \

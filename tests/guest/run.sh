@@ -42,7 +42,8 @@ done
     give_up "no static $BUSYBOX: install busybox-static (scripts/deps.sh)"
 
 BINS="$B/ioasidd $B/ioasidctl $B/tests/iommu_basic $B/tests/iommu_fork
-$B/guest/iommu_pair $B/guest/iommu_storm $B/guest/cuse_probe"
+$B/guest/iommu_pair $B/guest/iommu_storm $B/guest/iommu_node
+$B/guest/cuse_probe"
 for f in $BINS; do
 	[ -e "$f" ] || give_up "no $f (make B=... all check builds it)"
 done
