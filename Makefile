@@ -126,9 +126,11 @@ $(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a
 
 # Test programs: ordinary programs that know nothing of ioasidd; they use
 # <linux/iommufd.h> (ours) and libc only.
+# -MMD: wire_fuzz speaks the socket protocol, so proto/wire.h changes
+# (a new WIRE_VERSION) must rebuild it.
 $(B)/tests/%: tests/prog/%.c $(B)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -MMD -MP -pthread -o $@ $<
 
 # Programs for the guest test only (tests/guest), run inside a QEMU guest.
 $(B)/guest/%: tests/guest/%.c $(B)/.flags
