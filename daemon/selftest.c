@@ -46,19 +46,25 @@ access_destroy(struct obj *obj)
 static const char selftest_reserved_owner[] = "selftest";
 
 /*
- * ADD_RESERVED: reserve [start, start + length - 1] in the IOAS. The end
- * is computed as the kernel computes it, wrapping included.
+ * ADD_RESERVED: reserve [start, start + length - 1] in the IOAS. As the
+ * kernel (6.12) answers: the range is checked before the IOAS is looked
+ * up, EINVAL for length 0 and EOVERFLOW when the last byte wraps.
  */
 static int
 selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct obj	*ioas;
+	uint64_t	 start = cmd->add_reserved.start;
+	uint64_t	 length = cmd->add_reserved.length;
 	int		 rc;
 
+	if (length == 0)
+		return (-EINVAL);
+	if (start + (length - 1) < start)
+		return (-EOVERFLOW);
 	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_IOAS, &ioas)) != 0)
 		return (rc);
-	return (iopt_reserve(ioas_iopt(ioas), cmd->add_reserved.start,
-	    cmd->add_reserved.start + cmd->add_reserved.length - 1,
+	return (iopt_reserve(ioas_iopt(ioas), start, start + length - 1,
 	    selftest_reserved_owner));
 }
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "uapi.h"
 #include "wire.h"
 
 /* Room for the bulk descriptor plus WIRE_MAX_FDS others, and credentials. */
@@ -454,10 +455,11 @@ int
 wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
     struct wire_ioctl_req *rq)
 {
-	struct wire_cur	 c;
-	uint64_t	 need = 0;
-	uint32_t	 size;
-	unsigned int	 i;
+	const struct uapi_cmd	*uc;
+	struct wire_cur		 c;
+	uint64_t		 need = 0;
+	uint32_t		 size, floor;
+	unsigned int		 i;
 
 	memset(rq, 0, sizeof(*rq));
 	wire_cur_init(&c, payload, len);
@@ -500,9 +502,18 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		rq->data[i] = wire_cur_take(&c, rq->regions[i].len);
 	}
 	if (rq->io.nregions > 0 && (rq->regions[0].flags & WIRE_R_SIZED)) {
+		/*
+		 * A VFIO command's minimal struct is read whatever argsz
+		 * says (the kernel then answers EINVAL for a small argsz).
+		 */
+		uc = uapi_cmd_find(rq->io.cmd);
+		floor = sizeof(size);
+		if (uc != NULL && uc->argkind == UA_ARGSZ && uc->st != NULL &&
+		    uc->st->min_size > floor)
+			floor = uc->st->min_size;
 		memcpy(&size, rq->data[0], sizeof(size));
-		if (size < sizeof(size))
-			size = sizeof(size);
+		if (size < floor)
+			size = floor;
 		if (size > rq->regions[0].len)
 			rq->retry = 1;
 		else

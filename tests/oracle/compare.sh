@@ -85,7 +85,7 @@ END {
 			newer++
 			if (verbose)
 				print "newer:   " hl
-		} else if (name ~ /^(option\.cap\.|length\.option\.)/ &&
+		} else if (name ~ /^(option\.cap|length\.option\.)/ &&
 		    kern["option.caps#1"] != host["option.caps#1"]) {
 			env++
 			if (verbose)
