@@ -139,6 +139,11 @@ $(B)/guest/%: tests/guest/%.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(PKG_LIBS)
 
+# The oracle probe (tests/oracle): the same program runs against the kernel.
+$(B)/tests/oracle_probe: tests/oracle/probe.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(B)/libcore.a \
@@ -149,7 +154,7 @@ check: check-unit check-integration
 check-unit: $(UNIT)
 	$(UNIT)
 
-check-integration: all $(PROGS) $(GUESTS)
+check-integration: all $(PROGS) $(GUESTS) $(B)/tests/oracle_probe
 	tests/integration/run.sh $(B)
 
 # The real CUSE node under Debian's kernel in QEMU (also part of check).
