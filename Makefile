@@ -139,6 +139,16 @@ $(B)/guest/%: tests/guest/%.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(PKG_LIBS)
 
+# The guest test's 32-bit caller: no C library (none for i386 is needed),
+# so no sanitizers either; the asm/ headers are the native ones.
+$(B)/guest/iommu_compat32: tests/guest/iommu_compat32.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) -m32 -std=gnu11 $(WARN) $(if $(filter 1,$(WERROR)),-Werror) \
+	    $(CFLAGS) -Iproto -idirafter \
+	    /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null) \
+	    -ffreestanding -nostdlib -static -fno-pic -fno-stack-protector \
+	    -o $@ $<
+
 # The oracle probe (tests/oracle): the same program runs against the kernel.
 $(B)/tests/oracle_probe: tests/oracle/probe.c $(B)/.flags
 	@mkdir -p $(@D)
