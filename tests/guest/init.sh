@@ -187,6 +187,10 @@ prog iommu_basic iommu_basic
 # The file side: mode, read, write, poll, O_NONBLOCK.
 prog iommu_node iommu_node 0640
 
+# A 32-bit process: every ioctl is ENOTTY, as the kernel's node has no
+# compat_ioctl.
+prog iommu_compat32 iommu_compat32
+
 # Two processes at once, two threads each, each open its own context.
 prog iommu_pair iommu_pair
 

@@ -45,7 +45,7 @@ fi
 
 BINS="$B/ioasidd $B/ioasidctl $B/tests/iommu_basic $B/tests/iommu_fork
 $B/guest/iommu_pair $B/guest/iommu_storm $B/guest/iommu_node
-$B/guest/cuse_probe"
+$B/guest/iommu_compat32 $B/guest/cuse_probe"
 for f in $BINS; do
 	[ -e "$f" ] || give_up "no $f (make check builds it)"
 done
@@ -85,7 +85,7 @@ done
 # (the dynamic loader included), so nothing needs to be relinked.
 for f in $BINS; do
 	cp "$f" "$R/t/"
-	ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+	ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
 	    $1 ~ /^\// { print $1 }'
 done | sort -u | while read -r lib; do
 	mkdir -p "$R$(dirname "$lib")"
