@@ -1015,19 +1015,21 @@ iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
     uint64_t *unmapped)
 {
 	struct iopt_path	 p;
-	struct iopt_area	*first, *a, area;
+	struct iopt_area	*a, area;
 	uint64_t		 total = 0;
+	int			 rc = 0;
 
-	if ((first = iopt_descend(iopt, start, &p)) == NULL ||
-	    first->iova > last)
-		return (-ENOENT);
-	for (a = first; a != NULL && a->iova <= last;
-	    a = iopt_area_next(iopt, a)) {
-		if (a->iova < start || a->last > last)
-			return (-ENOENT);
-	}
-	for (a = first; a != NULL && a->iova <= last;
-	    a = iopt_descend(iopt, start, &p)) {
+	/*
+	 * As the kernel does: remove the areas inside the range from the
+	 * lowest up, and stop with ENOENT at the first area the range only
+	 * partly covers. What was removed before it stays removed, so the
+	 * caller sees the same table afterwards as on a real /dev/iommu.
+	 */
+	while ((a = iopt_descend(iopt, start, &p)) != NULL && a->iova <= last) {
+		if (a->iova < start || a->last > last) {
+			rc = -ENOENT;
+			break;
+		}
 		area = *a;
 		total += iopt_area_length(&area);
 		iopt_delete(iopt, &p);
@@ -1035,7 +1037,9 @@ iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
 		    iopt_area_pages(&area));
 	}
 	*unmapped = total;
-	return (0);
+	if (rc == 0 && total == 0)
+		rc = -ENOENT;
+	return (rc);
 }
 
 int

@@ -204,6 +204,27 @@ START_TEST(test_map_errors)
 }
 END_TEST
 
+/*
+ * A failed unmap keeps what it removed before the area it only partly
+ * covers, as the kernel's does (checked against 6.12 by tests/oracle).
+ */
+START_TEST(test_unmap_partial_failure)
+{
+	uint32_t	 id = ioas_new();
+	uint64_t	 base = 1ULL << 24, out;
+
+	ck_assert_int_eq(map_fixed(id, buf, PAGE, base), 0);
+	ck_assert_int_eq(map_fixed(id, buf, 2 * PAGE, base + 2 * PAGE), 0);
+	/* The first area is inside the range, the second only half. */
+	ck_assert_int_eq(unmap(id, base, 3 * PAGE, NULL), -ENOENT);
+	ck_assert_int_eq(unmap(id, base, PAGE, NULL), -ENOENT);
+	/* A range that starts in a partly covered area removes nothing. */
+	ck_assert_int_eq(unmap(id, base + 3 * PAGE, 4 * PAGE, NULL), -ENOENT);
+	ck_assert_int_eq(unmap(id, base + 2 * PAGE, 2 * PAGE, &out), 0);
+	ck_assert_uint_eq(out, 2 * PAGE);
+}
+END_TEST
+
 START_TEST(test_area)
 {
 	uint32_t	 id = ioas_new();
@@ -895,6 +916,7 @@ ioas_suite(void)
 	tcase_add_test(tc, test_alloc);
 	tcase_add_test(tc, test_map_errors);
 	tcase_add_test(tc, test_area);
+	tcase_add_test(tc, test_unmap_partial_failure);
 	tcase_add_test(tc, test_unmap_fully_contained);
 	tcase_add_test(tc, test_area_auto_iova);
 	tcase_add_test(tc, test_reserved_overflow);

@@ -92,6 +92,36 @@ model_fit(const uint8_t *used, uint64_t npages, uint64_t npg, uint64_t align)
 }
 
 /*
+ * The model's unmap of pages [s, s + n): areas wholly inside go, lowest
+ * first, until one only partly inside stops it with ENOENT (what went
+ * stays gone). alen holds each area's length in pages at its first page.
+ */
+static int
+model_unmap(uint8_t *used, uint8_t *alen, uint64_t npages, uint64_t s,
+    uint64_t n, uint64_t *out)
+{
+	uint64_t	 p, q, e = MIN(s + n, npages), total = 0;
+	int		 rc = 0;
+
+	for (p = s; p < e; p++) {
+		if (!used[p])
+			continue;
+		for (q = p; alen[q] == 0; q--)
+			;
+		if (q < s || q + alen[q] > e) {
+			rc = -ENOENT;
+			break;
+		}
+		total += alen[q];
+		memset(used + q, 0, alen[q]);
+		p = q + alen[q] - 1;
+		alen[q] = 0;
+	}
+	*out = total * PAGE;
+	return (rc == 0 && total == 0 ? -ENOENT : rc);
+}
+
+/*
  * Random automatic maps, fixed maps and unmaps against the model, with
  * the tree checked every verify_every steps. With fill set, the space is
  * first filled with one-page areas a page apart, so that the tree grows
@@ -101,14 +131,16 @@ static void
 random_tree(uint64_t npages, int nops, int verify_every, int fill)
 {
 	struct iopt	 iopt;
-	uint8_t		*used;
-	uint64_t	 iova, s, npg, out, align;
+	uint8_t		*used, *alen;
+	uint64_t	 iova, s, npg, out, mout, align;
 	int		 i, rc;
 
 	srandom(1);
 	iopt_init(&iopt);
 	used = calloc(npages, 1);
+	alen = calloc(npages, 1);
 	ck_assert_ptr_nonnull(used);
+	ck_assert_ptr_nonnull(alen);
 	/* Confine allocation to the model: reserve everything above it. */
 	ck_assert_int_eq(iopt_reserve(&iopt, (npages - 1) * PAGE,
 	    UINT64_MAX, owner), 0);
@@ -117,6 +149,7 @@ random_tree(uint64_t npages, int nops, int verify_every, int fill)
 		ck_assert_int_eq(map1(&iopt, 1ULL << 30, PAGE, &iova,
 		    IOPT_MAP_FIXED), 0);
 		used[s] = 1;
+		alen[s] = 1;
 	}
 	ck_assert_int_eq(iopt_verify(&iopt), 0);
 	if (fill)
@@ -137,6 +170,7 @@ random_tree(uint64_t npages, int nops, int verify_every, int fill)
 			ck_assert_int_eq(rc, 0);
 			ck_assert_uint_eq(iova, s * PAGE);
 			memset(used + s, 1, npg);
+			alen[s] = npg;
 		} else if (random() % 2 == 0) {
 			s = 1 + random() % (npages - 10);
 			iova = s * PAGE;
@@ -147,18 +181,15 @@ random_tree(uint64_t npages, int nops, int verify_every, int fill)
 			else {
 				ck_assert_int_eq(rc, 0);
 				memset(used + s, 1, npg);
+				alen[s] = npg;
 			}
 		} else {
-			/* Unmap whatever lies wholly in a random window. */
+			/* Unmap a random window, as the model does. */
 			s = random() % npages;
 			rc = iopt_unmap(&iopt, s * PAGE, npg * 4 * PAGE, &out);
-			if (rc == 0) {
-				uint64_t e = MIN(s + npg * 4, npages);
-
-				ck_assert_uint_gt(out, 0);
-				memset(used + s, 0, e - s);
-			} else
-				ck_assert_int_eq(rc, -ENOENT);
+			ck_assert_int_eq(rc, model_unmap(used, alen, npages, s,
+			    npg * 4, &mout));
+			ck_assert_uint_eq(out, mout);
 		}
 		if (i % verify_every == 0)
 			ck_assert_int_eq(iopt_verify(&iopt), 0);
@@ -171,6 +202,7 @@ random_tree(uint64_t npages, int nops, int verify_every, int fill)
 		ck_assert_int_eq(a != NULL, used[s]);
 	}
 	free(used);
+	free(alen);
 	iopt_fini(&iopt);
 }
 
