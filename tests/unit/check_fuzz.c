@@ -578,7 +578,8 @@ fz_call(struct ctx *ctx, const struct uapi_cmd *c, uint64_t arg)
 	if ((size_t)(c - uapi_cmds) < 64)
 		(rc >= 0 ? fz_ok : fz_err)[c - uapi_cmds]++;
 	fz_check_errno(c, rc);
-	if (rc == -ENOENT && c->num == IOMMU_IOAS_UNMAP) {
+	if (rc == -ENOENT && (c->num == IOMMU_IOAS_UNMAP ||
+	    c->num == VFIO_IOMMU_UNMAP_DMA)) {
 		/*
 		 * Like the kernel, a failed unmap keeps the whole areas it
 		 * removed before the partly covered one: areas may only go.
