@@ -52,8 +52,11 @@
 #endif
 
 #define PSZ		4096ULL
-/* The probe's memory, at the same address in every run. */
-#define BUF_ADDR	0x100000000000ULL
+/*
+ * The probe's memory, at the same address in every run, clear of where
+ * ASan keeps its shadow (below 0x10007fff8000) and its heap (0x6000...).
+ */
+#define BUF_ADDR	0x520000000000ULL
 #define BUF_SIZE	(16ULL << 20)
 /* A page with nothing mapped after it, for faults past a struct. */
 #define EDGE_ADDR	(BUF_ADDR + BUF_SIZE + (2ULL << 20))
