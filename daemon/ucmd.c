@@ -210,12 +210,13 @@ uregions_clear(struct uregions *ur)
 }
 
 /*
- * process_vm_readv/writev on our own pid copy what they can and stop at
- * the first unmapped page, so a short count is a fault. Both ends are the
- * same process, which is always allowed to access itself.
+ * Copy between buf and address uaddr of process pid with
+ * process_vm_readv/writev. They copy what they can and stop at the first
+ * unmapped page, so a short count is a fault, as for copy_from_user().
+ * A process may always reach itself; reaching another needs ptrace rights.
  */
-static int
-uself_copy(int to_caller, uint64_t uaddr, void *buf, size_t len)
+int
+ucmd_vm_copy(pid_t pid, int to_caller, uint64_t uaddr, void *buf, size_t len)
 {
 	struct iovec	 local, remote;
 	ssize_t		 n;
@@ -228,11 +229,9 @@ uself_copy(int to_caller, uint64_t uaddr, void *buf, size_t len)
 		remote.iov_base = (void *)(uintptr_t)uaddr;
 		remote.iov_len = len;
 		if (to_caller)
-			n = process_vm_writev(getpid(), &local, 1, &remote, 1,
-			    0);
+			n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
 		else
-			n = process_vm_readv(getpid(), &local, 1, &remote, 1,
-			    0);
+			n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -242,6 +241,12 @@ uself_copy(int to_caller, uint64_t uaddr, void *buf, size_t len)
 		len -= n;
 	}
 	return (0);
+}
+
+static int
+uself_copy(int to_caller, uint64_t uaddr, void *buf, size_t len)
+{
+	return (ucmd_vm_copy(getpid(), to_caller, uaddr, buf, len));
 }
 
 static int

@@ -75,6 +75,9 @@ int	ucmd_write(struct ucmd *, uint64_t uaddr, const void *buf, size_t len);
 int	ucmd_respond(struct ucmd *, size_t len);
 int	ucmd_getfd(struct ucmd *, int cfd);
 int	ucmd_putfd(struct ucmd *, int fd, uint64_t uaddr);
+/* Copy to (to_caller) or from another process's memory: 0 or -EFAULT. */
+int	ucmd_vm_copy(pid_t, int to_caller, uint64_t uaddr, void *buf,
+	    size_t len);
 
 /*
  * A uaccess that serves caller memory from a list of regions copied in

@@ -201,38 +201,6 @@ cuse_log(enum fuse_log_level level, const char *fmt, va_list ap)
 		log_debug("libfuse: %s", buf);
 }
 
-/*
- * Caller memory, directly. A short copy is a fault, as for the kernel's
- * copy_from_user(); EPERM or ESRCH mean we may not reach the caller, which
- * cuse_ioctl_direct() finds out before anything runs.
- */
-static int
-cuse_vm_copy(pid_t tid, int to_caller, uint64_t uaddr, void *buf, size_t len)
-{
-	struct iovec	 local, remote;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if (uaddr > UINTPTR_MAX || u64_range_overflows(uaddr, len))
-			return (-EFAULT);
-		local.iov_base = buf;
-		local.iov_len = len;
-		remote.iov_base = (void *)(uintptr_t)uaddr;
-		remote.iov_len = len;
-		if (to_caller)
-			n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-		else
-			n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-EFAULT);
-		buf = (uint8_t *)buf + n;
-		uaddr += n;
-		len -= n;
-	}
-	return (0);
-}
 
 /*
  * The caller's descriptor cfd, duplicated into the daemon through a pidfd
@@ -302,7 +270,7 @@ cuse_direct_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 {
 	struct cuse_uaccess	*cu = priv;
 
-	return (cuse_vm_copy(cu->tid, 0, uaddr, buf, len));
+	return (ucmd_vm_copy(cu->tid, 0, uaddr, buf, len));
 }
 
 static int
@@ -310,7 +278,7 @@ cuse_direct_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
 {
 	struct cuse_uaccess	*cu = priv;
 
-	return (cuse_vm_copy(cu->tid, 1, uaddr, (void *)(uintptr_t)buf,
+	return (ucmd_vm_copy(cu->tid, 1, uaddr, (void *)(uintptr_t)buf,
 	    len));
 }
 
@@ -600,7 +568,7 @@ cuse_ioctl_direct(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	int			 rc = -ESRCH;
 
 	if (tid > 0)
-		rc = cuse_vm_copy(tid, 0, arg, &probe, 1) == 0 ? 0 :
+		rc = ucmd_vm_copy(tid, 0, arg, &probe, 1) == 0 ? 0 :
 		    (errno == EFAULT ? 0 : -errno);
 	if (rc != 0) {
 		if (!co->srv->told_big) {
