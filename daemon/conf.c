@@ -58,6 +58,7 @@ static const struct conf_section conf_sections[] = {
 };
 
 static const char *const conf_log_levels[] = { "warn", "info", "debug", NULL };
+static const char *const conf_yes_no[] = { "no", "yes", NULL };
 
 /* Sorted by section, then name: conf_key_find() uses bsearch. */
 const struct conf_key conf_keys[] = {
@@ -73,12 +74,15 @@ const struct conf_key conf_keys[] = {
 	  .flags = CONF_F_RELOAD },
 	{ .section = "daemon", .name = "node", .type = CONF_DEVNODE,
 	  .offset = offsetof(struct conf, node), .max = PATH_MAX - 1,
-	  .dflt = "", .flags = CONF_F_EMPTY },
+	  .dflt = "/dev/iommu", .flags = CONF_F_EMPTY },
 	{ .section = "daemon", .name = "node-group", .type = CONF_GROUP,
 	  .offset = offsetof(struct conf, node_gid), .dflt = "" },
 	{ .section = "daemon", .name = "node-mode", .type = CONF_MODE,
 	  .offset = offsetof(struct conf, node_mode), .min = 0, .max = 0777,
 	  .dflt = "0660" },
+	{ .section = "daemon", .name = "node-required", .type = CONF_CHOICE,
+	  .offset = offsetof(struct conf, node_required),
+	  .choices = conf_yes_no, .dflt = "no" },
 	{ .section = "daemon", .name = "socket", .type = CONF_PATH,
 	  .offset = offsetof(struct conf, socket),
 	  .max = CONF_SUN_PATH_MAX, .dflt = "/run/ioasidd/iommu.sock" },

@@ -55,6 +55,7 @@ struct conf {
 	char		*node;		/* CUSE device node; "": none */
 	mode_t		 node_mode;
 	gid_t		 node_gid;
+	int		 node_required;	/* no node: stop (1) or go on (0) */
 
 	/*
 	 * Later: the [iommu NAME] and [device NAME] sections, each a list

@@ -88,6 +88,24 @@ control_transport_add(const char *name, const char *path)
 	return (0);
 }
 
+/* Forget the transport called name, if listed (a node that went away). */
+void
+control_transport_remove(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < control_ntransports; i++) {
+		if (strcmp(control_transports[i].name, name) != 0)
+			continue;
+		free(control_transports[i].name);
+		free(control_transports[i].path);
+		control_ntransports--;
+		memmove(&control_transports[i], &control_transports[i + 1],
+		    (control_ntransports - i) * sizeof(control_transports[0]));
+		return;
+	}
+}
+
 void
 control_transport_clear(void)
 {

@@ -53,6 +53,7 @@ struct control_hooks {
 void	control_init(const struct control_hooks *);
 /* Name a transport and where it listens, for status; copies both. */
 int	control_transport_add(const char *name, const char *path);
+void	control_transport_remove(const char *name);
 void	control_transport_clear(void);
 
 /*

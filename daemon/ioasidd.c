@@ -12,11 +12,12 @@
  * and frees every context, so that a clean exit leaves nothing behind.
  *
  * The CUSE node. A configured "node" that cannot be made (no /dev/cuse,
- * something already at that path, the kernel refusing the name) is a
- * startup error that says why and what to do; "-o node=" clears the key
- * and leaves the socket to serve alone. Readiness (READY=1) waits until
- * the node exists. If the kernel ends the connection later, the node is
- * gone but the socket goes on serving.
+ * something already at that path, the kernel refusing the name) is logged
+ * with why and what to do, and the socket serves alone; with
+ * "node-required = yes" it is a startup error instead. "-o node=" clears
+ * the key. Readiness (READY=1) waits until the node exists or has failed.
+ * If the kernel ends the connection later, the node is gone but the socket
+ * goes on serving.
  *
  * SIGHUP rereads the configuration and takes what can change while running
  * (the log level); the other changed keys are logged as needing a restart.
@@ -315,40 +316,70 @@ ioasidd_socket_fatal(const char *what, const char *key, const char *path,
 	}
 }
 
-/* Say why the CUSE node could not be made, and what would fix it. */
-static __dead void
-ioasidd_node_fatal(const char *node, int rc)
+/*
+ * Why the CUSE node could not be made, and what would fix it, as one
+ * sentence in buf.
+ */
+static void
+ioasidd_node_why(const char *node, int rc, char *buf, size_t len)
 {
-	ctl_server_close(d.ctl);
-	d.ctl = NULL;
-	sock_server_close(d.sock);
-	d.sock = NULL;
 	switch (-rc) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		fatalx("cannot create the node %s: this kernel has no CUSE "
-		    "(/dev/cuse is missing). Run \"modprobe cuse\", or start "
-		    "with -o node= (or leave \"node\" empty in %s) to serve "
-		    "only the socket", node, d.conf_path);
+		snprintf(buf, len, "cannot create the node %s: this kernel has "
+		    "no CUSE (/dev/cuse is missing). Run \"modprobe cuse\", or "
+		    "start with -o node= (or leave \"node\" empty in %s) to "
+		    "serve only the socket", node, d.conf_path);
+		break;
 	case EEXIST:
-		fatalx("cannot create the node %s: something already exists "
-		    "there that is not ours (a real iommufd?). Choose another "
-		    "\"node\" in %s, such as /dev/iommu-emu, or start with -o "
-		    "node= to serve only the socket", node, d.conf_path);
+		snprintf(buf, len, "cannot create the node %s: something "
+		    "already exists there that is not ours (a real iommufd?). "
+		    "Choose another \"node\" in %s, such as /dev/iommu-emu, or "
+		    "start with -o node= to serve only the socket", node,
+		    d.conf_path);
+		break;
 	case EACCES:
 	case EPERM:
-		fatalx("cannot create the node %s: /dev/cuse: %s. Run as "
-		    "root, or start with -o node= to serve only the socket",
-		    node, strerror(-rc));
+		snprintf(buf, len, "cannot create the node %s: /dev/cuse: %s. "
+		    "Run as root, or start with -o node= to serve only the "
+		    "socket", node, strerror(-rc));
+		break;
 	case ECONNABORTED:
-		fatalx("cannot create the node %s: the kernel refused the "
-		    "device (is another CUSE device called that?). Choose "
-		    "another \"node\" in %s, or start with -o node=", node,
-		    d.conf_path);
+		snprintf(buf, len, "cannot create the node %s: the kernel "
+		    "refused the device (is another CUSE device called that?). "
+		    "Choose another \"node\" in %s, or start with -o node=",
+		    node, d.conf_path);
+		break;
 	default:
-		fatalx("cannot create the node %s: %s", node, strerror(-rc));
+		snprintf(buf, len, "cannot create the node %s: %s", node,
+		    strerror(-rc));
+		break;
 	}
+}
+
+/*
+ * The node could not be made. With node-required, that ends the daemon;
+ * otherwise the reason is logged and the socket serves alone.
+ */
+static void
+ioasidd_node_failed(const char *node, int rc)
+{
+	char	 why[1024];
+
+	ioasidd_node_why(node, rc, why, sizeof why);
+	if (d.conf->node_required) {
+		ctl_server_close(d.ctl);
+		d.ctl = NULL;
+		sock_server_close(d.sock);
+		d.sock = NULL;
+		fatalx("%s", why);
+	}
+	log_warnx("%s; serving the socket %s alone (node-required = yes "
+	    "would stop here instead)", why, d.conf->socket);
+	cuse_server_close(d.cuse);
+	d.cuse = NULL;
+	control_transport_remove("cuse");
 }
 
 /* All transports are up: tell systemd and the user. */
@@ -380,11 +411,15 @@ ioasidd_cuse_event(__unused void *arg, int error)
 		ioasidd_ready();
 		return;
 	}
-	if (!d.cuse_ready)
-		ioasidd_node_fatal(d.conf->node, -ECONNABORTED);
+	if (!d.cuse_ready) {
+		ioasidd_node_failed(d.conf->node, -ECONNABORTED);
+		ioasidd_ready();
+		return;
+	}
 	log_warnx("the kernel ended the CUSE connection (%s): %s is gone; "
 	    "the socket %s still serves", strerror(-error), d.conf->node,
 	    d.conf->socket);
+	control_transport_remove("cuse");
 }
 
 /*
@@ -450,12 +485,13 @@ ioasidd_start(void)
 		cc.mode = d.conf->node_mode;
 		cc.gid = d.conf->node_gid;
 		cc.cb = ioasidd_cuse_event;
-		if ((rc = cuse_server_open(d.base, &cc, &d.cuse)) != 0)
-			ioasidd_node_fatal(d.conf->node, rc);
 		if (control_transport_add("cuse", d.conf->node) != 0)
 			fatalx("out of memory");
-		/* Ready once the kernel has taken the device. */
-		return;
+		if ((rc = cuse_server_open(d.base, &cc, &d.cuse)) == 0) {
+			/* Ready once the kernel has taken the device. */
+			return;
+		}
+		ioasidd_node_failed(d.conf->node, rc);
 	}
 	ioasidd_ready();
 }

@@ -90,7 +90,8 @@ START_TEST(conf_test_defaults)
 	ck_assert_int_eq(conf->socket_gid, (gid_t)-1);
 	ck_assert_int_eq(conf->control_gid, (gid_t)-1);
 	ck_assert_int_eq(conf->log_level, LOG_LEVEL_INFO);
-	ck_assert_str_eq(conf->node, "");
+	ck_assert_str_eq(conf->node, "/dev/iommu");
+	ck_assert_int_eq(conf->node_required, 0);
 	ck_assert_int_eq(conf->node_mode, 0660);
 	ck_assert_int_eq(conf->node_gid, (gid_t)-1);
 	ck_assert_uint_eq(conf->nerrors, 0);
