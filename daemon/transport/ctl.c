@@ -15,8 +15,6 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/string.h>
 #include <bsd/sys/queue.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -35,6 +32,7 @@
 #include "control.h"
 #include "log.h"
 #include "transport/ctl.h"
+#include "transport/unixsock.h"
 /* By its name alone, "ctl.h" would be transport/ctl.h, next to this file. */
 #include "../../proto/ctl.h"
 
@@ -54,8 +52,7 @@ struct ctl_conn {
 struct ctl_server {
 	struct evconnlistener	*listener;
 	char			*path;
-	dev_t			 dev;		/* of the socket file we made */
-	ino_t			 ino;
+	struct unixsock		 us;		/* the listener's socket file */
 	gid_t			 gid;
 	uid_t			 uid;		/* the daemon's */
 	unsigned int		 nconns;
@@ -314,89 +311,39 @@ ctl_acceptcb(__unused struct evconnlistener *l, evutil_socket_t fd,
 	    (unsigned int)cred.uid, (long)cred.pid);
 }
 
-/* Remove a socket left by a daemon that died; refuse to take a live one. */
-static int
-ctl_clear_stale(const char *path, const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, rc;
-
-	if (lstat(path, &st) == -1)
-		return (errno == ENOENT ? 0 : -errno);
-	if (!S_ISSOCK(st.st_mode))
-		return (-EEXIST);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-errno);
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
-	close(fd);
-	if (rc == 0)
-		return (-EADDRINUSE);
-	if (errno != ECONNREFUSED)
-		return (-errno);
-	if (unlink(path) == -1 && errno != ENOENT)
-		return (-errno);
-	return (0);
-}
-
 int
 ctl_server_open(struct event_base *base, const char *path, gid_t gid,
     struct ctl_server **srvp)
 {
 	struct ctl_server	*srv;
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	mode_t			 old;
-	int			 fd = -1, rc;
+	int			 rc;
 
 	*srvp = NULL;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path)
-		return (-ENAMETOOLONG);
-	if ((rc = ctl_clear_stale(path, &sun)) != 0)
-		return (rc);
 	if ((srv = calloc(1, sizeof *srv)) == NULL)
 		return (-ENOMEM);
 	TAILQ_INIT(&srv->conns);
 	srv->gid = gid;
 	srv->uid = geteuid();
 	if ((srv->path = strdup(path)) == NULL) {
-		rc = -ENOMEM;
-		goto fail;
+		free(srv);
+		return (-ENOMEM);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		rc = -errno;
+	rc = unixsock_listen(path, SOCK_STREAM, gid != (gid_t)-1 ? 0660 : 0600,
+	    gid, CTL_BACKLOG, 0, &srv->us);
+	if (rc != 0)
 		goto fail;
-	}
-	old = umask(gid != (gid_t)-1 ? 0117 : 0177);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
-	umask(old);
-	if (rc == -1) {
-		rc = -errno;
-		goto fail;
-	}
-	if (lstat(path, &st) == -1 ||
-	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1)) {
-		rc = -errno;
-		unlink(path);
-		goto fail;
-	}
-	srv->dev = st.st_dev;
-	srv->ino = st.st_ino;
+	/* Already listening: a backlog of 0 tells libevent so. */
 	srv->listener = evconnlistener_new(base, ctl_acceptcb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, CTL_BACKLOG, fd);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, srv->us.fd);
 	if (srv->listener == NULL) {
 		rc = errno != 0 ? -errno : -ENOMEM;
-		unlink(path);
+		unixsock_unlink(path, &srv->us);
+		close(srv->us.fd);
 		goto fail;
 	}
 	*srvp = srv;
 	return (0);
 fail:
-	if (fd != -1)
-		close(fd);
 	free(srv->path);
 	free(srv);
 	return (rc);
@@ -406,7 +353,6 @@ void
 ctl_server_close(struct ctl_server *srv)
 {
 	struct ctl_conn	*c;
-	struct stat	 st;
 
 	if (srv == NULL)
 		return;
@@ -414,9 +360,7 @@ ctl_server_close(struct ctl_server *srv)
 		ctl_conn_free(c);
 	evconnlistener_free(srv->listener);
 	/* Only our own file: another daemon may have taken the path since. */
-	if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
-	    st.st_ino == srv->ino)
-		unlink(srv->path);
+	unixsock_unlink(srv->path, &srv->us);
 	free(srv->path);
 	free(srv);
 }

@@ -37,7 +37,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
 
@@ -61,6 +60,7 @@
 #include "util.h"
 #include "wire.h"
 #include "transport/sock.h"
+#include "transport/unixsock.h"
 
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC	0x9fa0
@@ -96,7 +96,7 @@ struct sock_conn {
 
 struct sock_server {
 	struct event_base	*base;
-	int			 fd;
+	struct unixsock		 us;		/* the listener */
 	struct event		*ev;
 	struct event		*retry;		/* accept paused (EMFILE) */
 	char			*path;
@@ -606,117 +606,29 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	    conn->ctx->id, (int)cr.pid);
 }
 
-/* mkdir -p of path's parent directory. */
-static int
-sock_mkparent(const char *path)
-{
-	char	*dir, *p;
-	int	 error = 0;
-
-	if ((dir = strdup(path)) == NULL)
-		return (-ENOMEM);
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return (0);
-	}
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (*p == '/')
-			*p = '\0';
-		else
-			p = NULL;
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			error = -errno;
-			break;
-		}
-		if (p == NULL)
-			break;
-		*p = '/';
-	}
-	free(dir);
-	return (error);
-}
-
-/* Clear path for our socket: a dead daemon's socket goes, a live one stays. */
-static int
-sock_clear_stale(const char *path, const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, rc;
-
-	if (lstat(path, &st) == -1)
-		return (errno == ENOENT ? 0 : -errno);
-	if (!S_ISSOCK(st.st_mode))
-		return (-EEXIST);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return (-errno);
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	if (rc == 0)
-		return (-EADDRINUSE);
-	if (unlink(path) == -1 && errno != ENOENT)
-		return (-errno);
-	return (0);
-}
-
 int
 sock_server_open(struct event_base *base, const char *path, mode_t mode,
     gid_t gid, struct sock_server **srvp)
 {
 	struct sock_server	*srv;
-	struct sockaddr_un	 sun;
-	mode_t			 old;
-	int			 fd = -1, one = 1, error;
+	int			 error;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return (-ENAMETOOLONG);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-
-	if ((error = sock_mkparent(path)) != 0)
-		return (error);
-	if ((error = sock_clear_stale(path, &sun)) != 0)
-		return (error);
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return (-ENOMEM);
 	srv->base = base;
-	srv->fd = -1;
+	srv->us.fd = -1;
 	TAILQ_INIT(&srv->conns);
 	if ((srv->path = strdup(path)) == NULL ||
 	    (srv->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
 		error = -ENOMEM;
 		goto fail;
 	}
-
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (fd == -1) {
-		error = -errno;
+	error = unixsock_listen(path, SOCK_SEQPACKET, mode, gid, SOCK_BACKLOG,
+	    UNIXSOCK_MKPARENT | UNIXSOCK_PASSCRED, &srv->us);
+	if (error != 0)
 		goto fail;
-	}
-	/* Accepted sockets inherit it, and embryos get credentials too. */
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1) {
-		error = -errno;
-		goto fail;
-	}
-	/* Nobody may connect before the mode is what was asked. */
-	old = umask(0177);
-	error = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (error == -1) {
-		error = -errno;
-		goto fail;
-	}
-	srv->fd = fd;
-	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) ||
-	    chmod(path, mode) == -1 || listen(fd, SOCK_BACKLOG) == -1) {
-		error = -errno;
-		goto fail;
-	}
-	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, sock_accept, srv);
+	srv->ev = event_new(base, srv->us.fd, EV_READ | EV_PERSIST,
+	    sock_accept, srv);
 	srv->retry = evtimer_new(base, sock_accept_retry, srv);
 	if (srv->ev == NULL || srv->retry == NULL ||
 	    event_add(srv->ev, NULL) != 0) {
@@ -732,10 +644,10 @@ fail:
 		event_free(srv->ev);
 	if (srv->retry != NULL)
 		event_free(srv->retry);
-	if (srv->fd != -1)
-		unlink(path);
-	if (fd != -1)
-		close(fd);
+	if (srv->us.fd != -1) {
+		unixsock_unlink(path, &srv->us);
+		close(srv->us.fd);
+	}
 	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
@@ -753,8 +665,8 @@ sock_server_close(struct sock_server *srv)
 		sock_conn_free(conn);
 	event_free(srv->ev);
 	event_free(srv->retry);
-	close(srv->fd);
-	unlink(srv->path);
+	close(srv->us.fd);
+	unixsock_unlink(srv->path, &srv->us);
 	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
