@@ -347,5 +347,46 @@ timeout 10 "$DAEMON" -d -f "$T/ioasidd.conf" -o socket="$T/file/iommu.sock" >"$T
 check "a socket that cannot be made exits 1 naming the remedy" \
     sh -c '[ $1 -eq 1 ] && grep -q "socket = \.\.\." "$2"' - $rc "$T/out"
 
+# A file that is not a socket is left alone and named.
+timeout 10 "$DAEMON" -d -f "$T/ioasidd.conf" -o socket="$T/file" >"$T/out" 2>&1
+rc=$?
+check "a file in the socket's place is refused and kept" \
+    sh -c '[ $1 -eq 1 ] && grep -q "not a socket is in the way" "$2" &&
+    [ -f "$3" ]' - $rc "$T/out" "$T/file"
+
+# A live daemon's sockets are refused; a dead one's are taken over.
+cat >"$T/again.conf" <<EOF
+[daemon]
+socket = $SOCK
+control-socket = $CSOCK
+log-level = info
+EOF
+"$DAEMON" -d -f "$T/again.conf" >"$T/log" 2>&1 &
+PID=$!
+wait_for "$CSOCK" && wait_for "$SOCK"
+timeout 10 "$DAEMON" -d -f "$T/again.conf" >"$T/out" 2>&1; rc=$?
+check "a live daemon's socket is refused" \
+    sh -c '[ $1 -eq 1 ] && grep -q "socket $2: another ioasidd" "$3"' \
+    - $rc "$SOCK" "$T/out"
+timeout 10 "$DAEMON" -d -f "$T/again.conf" -o socket="$T/other.sock" \
+    >"$T/out" 2>&1; rc=$?
+check "a live daemon's control socket is refused" \
+    sh -c '[ $1 -eq 1 ] && grep -q "control socket $2: another ioasidd" "$3"' \
+    - $rc "$CSOCK" "$T/out"
+check "and the refused starts removed nothing" \
+    sh -c '[ -S "$1" ] && [ -S "$2" ] && [ ! -e "$3" ]' - "$SOCK" "$CSOCK" \
+    "$T/other.sock"
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+"$DAEMON" -d -f "$T/again.conf" >"$T/log" 2>&1 &
+PID=$!
+check "a dead daemon's sockets are taken over" \
+    wait_log "control socket on $CSOCK"
+kill -TERM "$PID"
+wait "$PID"; rc=$?
+PID=
+check "and removed on exit" \
+    sh -c '[ $1 -eq 0 ] && [ ! -e "$2" ] && [ ! -e "$3" ]' - $rc "$SOCK" "$CSOCK"
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
