@@ -156,6 +156,24 @@ out:
 	return (rc);
 }
 
+/*
+ * The checks MAP, MAP_FILE and COPY make of their flags, in the kernel's
+ * order: unknown flags, then an iova or length that overflows (overflow),
+ * then a mapping that would be neither readable nor writable.
+ */
+static int
+ioas_map_check(uint32_t flags, int overflow)
+{
+	if (flags & ~IOAS_MAP_FLAGS)
+		return (-EOPNOTSUPP);
+	if (overflow)
+		return (-EOVERFLOW);
+	if ((flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)) ==
+	    0)
+		return (-EINVAL);
+	return (0);
+}
+
 int
 ioas_ioctl_copy(struct ucmd *ucmd)
 {
@@ -166,14 +184,10 @@ ioas_ioctl_copy(struct ucmd *ucmd)
 	uint64_t		 iova;
 	int			 rc;
 
-	if (cmd->flags & ~IOAS_MAP_FLAGS)
-		return (-EOPNOTSUPP);
-	if (cmd->length >= UINT64_MAX || cmd->src_iova >= UINT64_MAX ||
-	    cmd->dst_iova >= UINT64_MAX)
-		return (-EOVERFLOW);
-	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
-	    IOMMU_IOAS_MAP_READABLE)) == 0)
-		return (-EINVAL);
+	rc = ioas_map_check(cmd->flags, cmd->length >= UINT64_MAX ||
+	    cmd->src_iova >= UINT64_MAX || cmd->dst_iova >= UINT64_MAX);
+	if (rc != 0)
+		return (rc);
 	if ((rc = ioas_get(ucmd->ctx, cmd->src_ioas_id, &src)) != 0)
 		return (rc);
 	rc = iopt_get_pieces(&src->iopt, cmd->src_iova, cmd->length, &pieces,
@@ -263,24 +277,46 @@ ioas_map_pages(struct ioas *ioas, struct pages *pages, uint64_t addr,
 	return (rc);
 }
 
-int
-ioas_map_user(struct ucmd *ucmd, struct ioas *ioas, uint64_t uva,
+/*
+ * Pin [start, start + length) and map it whole. With fd -1 the range is
+ * the caller's memory; otherwise it is a range of the file fd, which is
+ * taken over (closed on failure).
+ */
+static int
+ioas_map_new(struct ucmd *ucmd, struct ioas *ioas, int fd, uint64_t start,
     uint64_t length, uint64_t *iova, uint32_t flags)
 {
 	const struct ucaller	*caller = ioas_caller(ucmd);
 	struct acct_owner	*owner;
 	struct pages		*pages;
-	int			 rc;
+	int			 writable, rc;
 
-	if ((owner = ioas_owner(caller)) == NULL)
-		return (-ENOMEM);
-	rc = pages_new_user(caller->mem, uva, length,
-	    (flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
-	    ucmd->ctx->acct_mode, &pages);
+	if ((owner = ioas_owner(caller)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	writable = (flags & IOMMU_IOAS_MAP_WRITEABLE) != 0;
+	if (fd == -1)
+		rc = pages_new_user(caller->mem, start, length, writable,
+		    owner, ucmd->ctx->acct_mode, &pages);
+	else
+		rc = pages_new_file(fd, start, length, writable, owner,
+		    ucmd->ctx->acct_mode, &pages);
 	acct_owner_put(owner);
 	if (rc != 0)
-		return (rc);
-	return (ioas_map_pages(ioas, pages, uva, length, iova, flags));
+		goto fail;
+	return (ioas_map_pages(ioas, pages, start, length, iova, flags));
+fail:
+	if (fd != -1)
+		close(fd);
+	return (rc);
+}
+
+int
+ioas_map_user(struct ucmd *ucmd, struct ioas *ioas, uint64_t uva,
+    uint64_t length, uint64_t *iova, uint32_t flags)
+{
+	return (ioas_map_new(ucmd, ioas, -1, uva, length, iova, flags));
 }
 
 int
@@ -291,17 +327,16 @@ ioas_ioctl_map(struct ucmd *ucmd)
 	uint64_t		 iova;
 	int			 rc;
 
-	if ((cmd->flags & ~IOAS_MAP_FLAGS) || cmd->__reserved != 0)
+	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
-		return (-EOVERFLOW);
-	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
-	    IOMMU_IOAS_MAP_READABLE)) == 0)
-		return (-EINVAL);
+	rc = ioas_map_check(cmd->flags, cmd->iova >= UINT64_MAX ||
+	    cmd->length >= UINT64_MAX);
+	if (rc != 0)
+		return (rc);
 	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
 		return (rc);
 	iova = cmd->iova;
-	rc = ioas_map_user(ucmd, ioas, cmd->user_va, cmd->length, &iova,
+	rc = ioas_map_new(ucmd, ioas, -1, cmd->user_va, cmd->length, &iova,
 	    cmd->flags);
 	if (rc != 0)
 		return (rc);
@@ -313,40 +348,22 @@ int
 ioas_ioctl_map_file(struct ucmd *ucmd)
 {
 	struct iommu_ioas_map_file	*cmd = ucmd->cmd_buf;
-	const struct ucaller		*caller = ioas_caller(ucmd);
-	struct acct_owner		*owner;
-	struct pages			*pages;
 	struct ioas			*ioas;
 	uint64_t			 iova;
 	int				 fd, rc;
 
-	if (cmd->flags & ~IOAS_MAP_FLAGS)
-		return (-EOPNOTSUPP);
-	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
-		return (-EOVERFLOW);
-	if ((cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE |
-	    IOMMU_IOAS_MAP_READABLE)) == 0)
-		return (-EINVAL);
+	rc = ioas_map_check(cmd->flags, cmd->iova >= UINT64_MAX ||
+	    cmd->length >= UINT64_MAX);
+	if (rc != 0)
+		return (rc);
 	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
 		return (rc);
 	if (cmd->fd < 0)
 		return (-EBADF);
 	if ((fd = ucmd_getfd(ucmd, cmd->fd)) < 0)
 		return (fd);
-	if ((owner = ioas_owner(caller)) == NULL) {
-		close(fd);
-		return (-ENOMEM);
-	}
-	rc = pages_new_file(fd, cmd->start, cmd->length,
-	    (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
-	    ucmd->ctx->acct_mode, &pages);
-	acct_owner_put(owner);
-	if (rc != 0) {
-		close(fd);
-		return (rc);
-	}
 	iova = cmd->iova;
-	rc = ioas_map_pages(ioas, pages, cmd->start, cmd->length, &iova,
+	rc = ioas_map_new(ucmd, ioas, fd, cmd->start, cmd->length, &iova,
 	    cmd->flags);
 	if (rc != 0)
 		return (rc);
