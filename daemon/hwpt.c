@@ -81,25 +81,39 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	return (-EOPNOTSUPP);
 }
 
+/*
+ * The paging HWPT id names, for the dirty-tracking commands: one made
+ * without IOMMU_HWPT_ALLOC_DIRTY_TRACKING gives -EOPNOTSUPP.
+ */
+static int
+hwpt_get_dirty(struct ucmd *ucmd, uint32_t id, struct hwpt_paging **hwptp)
+{
+	struct hwpt_paging	*hwpt;
+	struct obj		*obj;
+	int			 rc;
+
+	if ((rc = obj_get(ucmd->ctx, id, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	if (!(hwpt->flags & HWPT_F_DIRTY))
+		return (-EOPNOTSUPP);
+	*hwptp = hwpt;
+	return (0);
+}
+
 /* IOMMU_HWPT_SET_DIRTY_TRACKING (spec 4.4). */
 int
 hwpt_ioctl_set_dirty_tracking(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_set_dirty_tracking	*cmd = ucmd->cmd_buf;
 	struct hwpt_paging			*hwpt;
-	struct obj				*obj;
 	int					 rc;
 
-	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) ||
+	    cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if (cmd->__reserved != 0)
-		return (-EOPNOTSUPP);
-	rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_PAGING, &obj);
-	if (rc != 0)
+	if ((rc = hwpt_get_dirty(ucmd, cmd->hwpt_id, &hwpt)) != 0)
 		return (rc);
-	hwpt = container_of(obj, struct hwpt_paging, obj);
-	if (!(hwpt->flags & HWPT_F_DIRTY))
-		return (-EOPNOTSUPP);
 	/* Dirty state lives in the domain: hardware model work. */
 	return (-EOPNOTSUPP);
 }
@@ -110,18 +124,13 @@ hwpt_ioctl_get_dirty_bitmap(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_get_dirty_bitmap	*cmd = ucmd->cmd_buf;
 	struct hwpt_paging			*hwpt;
-	struct obj				*obj;
 	int					 rc;
 
 	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
 	    cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_PAGING, &obj);
-	if (rc != 0)
+	if ((rc = hwpt_get_dirty(ucmd, cmd->hwpt_id, &hwpt)) != 0)
 		return (rc);
-	hwpt = container_of(obj, struct hwpt_paging, obj);
-	if (!(hwpt->flags & HWPT_F_DIRTY))
-		return (-EOPNOTSUPP);
 	/* Reading the domain's dirty bits: hardware model work. */
 	return (-EOPNOTSUPP);
 }
