@@ -200,16 +200,23 @@ umem_range_ok(uint64_t uaddr, size_t len)
 	return (uaddr <= INT64_MAX && len <= INT64_MAX - uaddr);
 }
 
-int
-umem_read(struct umem *um, uint64_t uaddr, void *buf, size_t len)
+/*
+ * All of [uaddr, uaddr + len) from (out 0) or to (out 1) the caller's
+ * memory; a short transfer, an unmapped page, is -EFAULT. p is only read
+ * when out is set.
+ */
+static int
+umem_xfer(struct umem *um, uint64_t uaddr, char *p, size_t len, int out)
 {
 	ssize_t	 n;
-	char	*p = buf;
 
 	if (!umem_range_ok(uaddr, len))
 		return (-EFAULT);
 	while (len > 0) {
-		n = pread(um->mem_fd, p, len, (off_t)uaddr);
+		if (out)
+			n = pwrite(um->mem_fd, p, len, (off_t)uaddr);
+		else
+			n = pread(um->mem_fd, p, len, (off_t)uaddr);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -222,24 +229,16 @@ umem_read(struct umem *um, uint64_t uaddr, void *buf, size_t len)
 }
 
 int
+umem_read(struct umem *um, uint64_t uaddr, void *buf, size_t len)
+{
+	return (umem_xfer(um, uaddr, buf, len, 0));
+}
+
+int
 umem_write(struct umem *um, uint64_t uaddr, const void *buf, size_t len)
 {
-	ssize_t		 n;
-	const char	*p = buf;
-
-	if (!umem_range_ok(uaddr, len))
-		return (-EFAULT);
-	while (len > 0) {
-		n = pwrite(um->mem_fd, p, len, (off_t)uaddr);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-EFAULT);
-		p += n;
-		uaddr += n;
-		len -= n;
-	}
-	return (0);
+	/* umem_xfer() does not write through p when out is set. */
+	return (umem_xfer(um, uaddr, (char *)(uintptr_t)buf, len, 1));
 }
 
 /* One byte of every page of [start, end), both page aligned. */
