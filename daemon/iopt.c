@@ -4,18 +4,23 @@
  *
  * The io page table (see iopt.h).
  *
- * The areas sit in a B+tree of 1 KiB nodes, aligned to their size. A
- * node holds up to IOPT_NODE_MAX entries of 32 bytes: areas in a leaf,
- * child summaries in an inner node. Compared with a binary tree of
- * separately allocated areas, a lookup among a million areas reads five
- * nodes instead of twenty scattered ones, the upper levels stay in cache,
- * and an area costs 32 bytes instead of a node of 56.
+ * The areas sit in a B+tree whose nodes are aligned to their size and
+ * hold entries of 32 bytes: up to IOPT_LEAF_MAX areas in a 512-byte leaf,
+ * up to IOPT_NODE_MAX child summaries in a 1 KiB inner node. Compared
+ * with a binary tree of separately allocated areas, a lookup among a
+ * million areas reads five nodes instead of twenty scattered ones, the
+ * upper levels stay in cache, and an area costs 32 bytes instead of a
+ * node of 56. Leaves are small because with many areas the leaf is the
+ * one node that comes from memory rather than cache, and a map or unmap
+ * reads all of it (the move of the entries after it, its hole summary):
+ * eight lines arrive sooner than sixteen. Leaves and inner nodes come
+ * from separate pools, so the inner nodes share fewer pages.
  *
  * Invariants, checked by iopt_verify():
  *  - every leaf is at depth height - 1; the areas of a leaf are sorted
  *    and disjoint, and the leaves chained by next are in order;
- *  - a node other than the root holds at least IOPT_NODE_MIN entries, an
- *    inner root at least two;
+ *  - a node other than the root holds at least IOPT_LEAF_MIN areas or
+ *    IOPT_NODE_MIN children, an inner root at least two children;
  *  - the summary an inner node keeps for child c is c's first iova, its
  *    last address, and the largest hole (free addresses) between two
  *    consecutive areas of c. A hole between two children is counted by
@@ -32,6 +37,7 @@
  * has pinners, one pin on it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,13 +49,19 @@
 #define IOPT_ENT_SIZE		32
 #define IOPT_NODE_MAX		31
 #define IOPT_NODE_MIN		8
+#ifndef IOPT_LEAF_SIZE
+#define IOPT_LEAF_SIZE		512
+#endif
+#define IOPT_LEAF_MAX		(IOPT_LEAF_SIZE / IOPT_ENT_SIZE - 1)
+#define IOPT_LEAF_MIN		((IOPT_LEAF_MAX + 1) / 4)
 /*
  * Two siblings merge only when the result leaves room for a few more
  * entries; otherwise they share. A map and unmap repeated at a full node
  * would else split and merge it every time.
  */
 #define IOPT_NODE_MERGE		(IOPT_NODE_MAX * 3 / 4)
-/* Far more than 2^64 areas would need at IOPT_NODE_MIN per node. */
+#define IOPT_LEAF_MERGE		(IOPT_LEAF_MAX * 3 / 4)
+/* Far more than 2^64 areas would need at the minimum fill per node. */
 #define IOPT_MAX_HEIGHT		24
 
 /* What an inner node knows of one child. */
@@ -60,6 +72,10 @@ struct iopt_child {
 	struct iopt_node	*node;
 };
 
+/*
+ * A leaf or an inner node. The arrays are sized for an inner node; a
+ * leaf is allocated IOPT_LEAF_SIZE bytes and has only IOPT_LEAF_MAX areas.
+ */
 struct iopt_node {
 	uint16_t		 n;		/* entries used */
 	uint16_t		 leaf;
@@ -75,6 +91,8 @@ struct iopt_node {
 _Static_assert(sizeof(struct iopt_area) == IOPT_ENT_SIZE, "area size");
 _Static_assert(sizeof(struct iopt_child) == IOPT_ENT_SIZE, "child size");
 _Static_assert(sizeof(struct iopt_node) == IOPT_NODE_SIZE, "node size");
+_Static_assert(offsetof(struct iopt_node, u) + IOPT_LEAF_MAX * IOPT_ENT_SIZE ==
+    IOPT_LEAF_SIZE && IOPT_LEAF_MIN >= 2, "leaf size");
 
 /* A descent: the node and entry index taken at every depth. */
 struct iopt_path {
@@ -82,9 +100,11 @@ struct iopt_path {
 	unsigned int		 idx[IOPT_MAX_HEIGHT];
 };
 
-/* Nodes are a power of two in size, so the pool aligns them. */
+/* Nodes are a power of two in size, so the pools align them. */
 static struct pool iopt_node_pool =
-    POOL_INITIALIZER("iopt_node", sizeof(struct iopt_node));
+    POOL_INITIALIZER("iopt_node", IOPT_NODE_SIZE);
+static struct pool iopt_leaf_pool =
+    POOL_INITIALIZER("iopt_leaf", IOPT_LEAF_SIZE);
 
 static int
 iopt_reserved_cmp(struct iopt_reserved *a, struct iopt_reserved *b)
@@ -117,6 +137,24 @@ iopt_init(struct iopt *iopt)
 }
 
 /* --- Area tree ---------------------------------------------------------- */
+
+static inline unsigned int
+iopt_node_max(const struct iopt_node *nd)
+{
+	return (nd->leaf ? IOPT_LEAF_MAX : IOPT_NODE_MAX);
+}
+
+static inline unsigned int
+iopt_node_min(const struct iopt_node *nd)
+{
+	return (nd->leaf ? IOPT_LEAF_MIN : IOPT_NODE_MIN);
+}
+
+static void
+iopt_node_free(struct iopt_node *nd)
+{
+	pool_put(nd->leaf ? &iopt_leaf_pool : &iopt_node_pool, nd);
+}
 
 static inline void *
 iopt_ent(struct iopt_node *nd, unsigned int i)
@@ -185,12 +223,12 @@ iopt_node_sum(const struct iopt_node *nd, struct iopt_child *c)
 
 /* Start fetching a whole node: the search in it reads several lines. */
 static inline void
-iopt_node_prefetch(const struct iopt_node *nd)
+iopt_node_prefetch(const struct iopt_node *nd, size_t size)
 {
 	const char	*p = (const char *)nd;
 	size_t		 off;
 
-	for (off = 0; off < IOPT_NODE_SIZE; off += 64)
+	for (off = 0; off < size; off += 64)
 		__builtin_prefetch(p + off);
 }
 
@@ -233,7 +271,8 @@ iopt_descend(struct iopt *iopt, uint64_t x, struct iopt_path *p)
 			lo--;
 		p->idx[d] = lo;
 		nd = nd->u.child[lo].node;
-		iopt_node_prefetch(nd);
+		iopt_node_prefetch(nd, d + 2 == iopt->height ? IOPT_LEAF_SIZE :
+		    IOPT_NODE_SIZE);
 	}
 	return (NULL);
 }
@@ -306,7 +345,7 @@ iopt_insert_need(struct iopt *iopt, struct iopt_path *p)
 	if (iopt->root == NULL)
 		return (1);
 	for (d = iopt->height; d > 0; d--) {
-		if (p->node[d - 1]->n < IOPT_NODE_MAX)
+		if (p->node[d - 1]->n < iopt_node_max(p->node[d - 1]))
 			return (need);
 		need++;
 	}
@@ -326,15 +365,23 @@ iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
 		struct iopt_area	 a;
 		struct iopt_child	 c;
 	}			 e;
-	unsigned int		 need, k, d, i, keep;
+	unsigned int		 need, k, d, i, keep, max;
 
 	need = iopt_insert_need(iopt, p);
 	if (need > IOPT_MAX_HEIGHT - iopt->height)
 		return (-ENOMEM);
+	/*
+	 * Splits go from the leaf up, so the first spare, if any, replaces
+	 * a leaf (or is the first leaf) and the others are inner nodes.
+	 */
 	for (k = 0; k < need; k++) {
-		if ((spare[k] = pool_get(&iopt_node_pool)) == NULL) {
-			while (k > 0)
-				pool_put(&iopt_node_pool, spare[--k]);
+		if ((spare[k] = pool_get(k == 0 ? &iopt_leaf_pool :
+		    &iopt_node_pool)) == NULL) {
+			while (k > 0) {
+				k--;
+				pool_put(k == 0 ? &iopt_leaf_pool :
+				    &iopt_node_pool, spare[k]);
+			}
 			return (-ENOMEM);
 		}
 	}
@@ -355,7 +402,8 @@ iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
 	i = p->idx[d];
 	for (;;) {
 		nd = p->node[d];
-		if (nd->n < IOPT_NODE_MAX) {
+		max = iopt_node_max(nd);
+		if (nd->n < max) {
 			iopt_ent_insert(nd, i, &e);
 			break;
 		}
@@ -366,8 +414,8 @@ iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
 		 */
 		nw = spare[k++];
 		nw->leaf = nd->leaf;
-		keep = (i == nd->n) ? IOPT_NODE_MAX - IOPT_NODE_MIN + 1 :
-		    (IOPT_NODE_MAX + 1) / 2;
+		keep = (i == nd->n) ? max - iopt_node_min(nd) + 1 :
+		    (max + 1) / 2;
 		iopt_ent_move(nw, 0, nd, keep, nd->n - keep);
 		if (nd->leaf) {
 			nw->next = nd->next;
@@ -410,7 +458,7 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 	iopt->nareas--;
 	for (; d > 0; d--) {
 		nd = p->node[d];
-		if (nd->n >= IOPT_NODE_MIN)
+		if (nd->n >= iopt_node_min(nd))
 			break;
 		par = p->node[d - 1];
 		s = p->idx[d - 1];
@@ -418,12 +466,13 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 		ls = s + 1 < par->n ? s : s - 1;
 		l = par->u.child[ls].node;
 		r = par->u.child[ls + 1].node;
-		if (l->n + r->n <= IOPT_NODE_MERGE) {
+		if (l->n + r->n <= (l->leaf ? IOPT_LEAF_MERGE :
+		    IOPT_NODE_MERGE)) {
 			/* Merge right into left; the left keeps its place. */
 			iopt_ent_move(l, l->n, r, 0, r->n);
 			if (l->leaf)
 				l->next = r->next;
-			pool_put(&iopt_node_pool, r);
+			iopt_node_free(r);
 			iopt_node_sum(l, &par->u.child[ls]);
 			iopt_ent_delete(par, ls + 1);
 			continue;
@@ -446,11 +495,11 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 	if (!nd->leaf && nd->n == 1) {
 		iopt->root = nd->u.child[0].node;
 		iopt->height--;
-		pool_put(&iopt_node_pool, nd);
+		iopt_node_free(nd);
 	} else if (nd->leaf && nd->n == 0) {
 		iopt->root = NULL;
 		iopt->height = 0;
-		pool_put(&iopt_node_pool, nd);
+		iopt_node_free(nd);
 	}
 }
 
@@ -463,7 +512,7 @@ iopt_free_nodes(struct iopt_node *nd)
 		for (i = 0; i < nd->n; i++)
 			iopt_free_nodes(nd->u.child[i].node);
 	}
-	pool_put(&iopt_node_pool, nd);
+	iopt_node_free(nd);
 }
 
 static struct iopt_node *
@@ -501,7 +550,7 @@ iopt_area_next(__unused struct iopt *iopt, struct iopt_area *a)
 
 	/* Nodes are aligned to their size: mask to find a's leaf. */
 	leaf = (struct iopt_node *)((uintptr_t)a &
-	    ~(uintptr_t)(IOPT_NODE_SIZE - 1));
+	    ~(uintptr_t)(IOPT_LEAF_SIZE - 1));
 	i = a - leaf->u.area;
 	if (i + 1 < leaf->n)
 		return (a + 1);
@@ -1261,10 +1310,10 @@ iopt_verify_node(struct iopt_verify *v, struct iopt_node *nd,
 	struct iopt_child	 c;
 	unsigned int		 i;
 
-	if (((uintptr_t)nd & (IOPT_NODE_SIZE - 1)) != 0 ||
-	    nd->n > IOPT_NODE_MAX || nd->n == 0)
+	if (((uintptr_t)nd & ((nd->leaf ? IOPT_LEAF_SIZE : IOPT_NODE_SIZE) -
+	    1)) != 0 || nd->n > iopt_node_max(nd) || nd->n == 0)
 		return (-EIO);
-	if (depth > 0 && nd->n < IOPT_NODE_MIN)
+	if (depth > 0 && nd->n < iopt_node_min(nd))
 		return (-EIO);
 	if (nd->leaf != (depth == v->iopt->height - 1))
 		return (-EIO);

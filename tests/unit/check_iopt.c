@@ -219,6 +219,45 @@ START_TEST(test_random_tree_deep)
 }
 END_TEST
 
+/*
+ * A table large enough that its nodes come from the pools' huge-page
+ * regions, emptied in a scattered order so that slabs and regions are
+ * given back while others are still in use, then filled again.
+ */
+START_TEST(test_large_tree)
+{
+	const uint64_t	 n = 200000;
+	struct iopt	 iopt;
+	uint64_t	 i, k, iova, out;
+	int		 round;
+
+	iopt_init(&iopt);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < n; i++) {
+			iova = (2 * i + 1) * PAGE;
+			ck_assert_int_eq(map1(&iopt, 1ULL << 30, PAGE, &iova,
+			    IOPT_MAP_FIXED), 0);
+		}
+		ck_assert_int_eq(iopt_verify(&iopt), 0);
+		ck_assert_uint_eq(iopt.nareas, n);
+		ck_assert_uint_ge(iopt.height, 4);
+		/* 7919 is prime and does not divide n: every area once. */
+		for (i = 0; i < n; i++) {
+			k = (i * 7919) % n;
+			ck_assert_int_eq(iopt_unmap(&iopt, (2 * k + 1) * PAGE,
+			    PAGE, &out), 0);
+			ck_assert_uint_eq(out, PAGE);
+			if (i % 25000 == 0)
+				ck_assert_int_eq(iopt_verify(&iopt), 0);
+		}
+		ck_assert_int_eq(iopt_verify(&iopt), 0);
+		ck_assert_uint_eq(iopt.nareas, 0);
+		ck_assert_ptr_null(iopt.root);
+	}
+	iopt_fini(&iopt);
+}
+END_TEST
+
 START_TEST(test_cut)
 {
 	struct iopt		 iopt;
@@ -437,6 +476,7 @@ iopt_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_random_tree);
 	tcase_add_test(tc, test_random_tree_deep);
+	tcase_add_test(tc, test_large_tree);
 	tcase_add_test(tc, test_cut);
 	tcase_add_test(tc, test_cut_many);
 	tcase_add_test(tc, test_reserved_owners);
