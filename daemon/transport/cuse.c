@@ -357,15 +357,28 @@ cuse_answer(fuse_req_t req, long result, const void *data, size_t len)
 		log_debug("cuse: ioctl answer not taken (interrupted)");
 }
 
-/* Run the command on ctx; say once why fd-returning commands fail here. */
+/*
+ * Run command num of req's caller on ctx, reaching its memory through ops
+ * and cu (whose tid is set); say once why fd-returning commands fail here.
+ */
 static long
-cuse_dispatch(struct cuse_open *co, struct ucmd *uc)
+cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
+    uint64_t arg, const struct uaccess_ops *ops, struct cuse_uaccess *cu)
 {
-	long	result;
+	struct ucmd	uc;
+	long		result;
 
-	result = dispatch(uc);
+	memset(&uc, 0, sizeof(uc));
+	uc.ctx = co->ctx;
+	uc.cmd = num;
+	uc.arg = arg;
+	uc.caller = cuse_caller(co, fuse_req_ctx(req));
+	cu->pid = uc.caller->pid;
+	uc.uops = ops;
+	uc.upriv = cu;
+	result = dispatch(&uc);
 	if (result == -EOPNOTSUPP && !co->srv->told_putfd &&
-	    cuse_cmd_gives_fd(uc->cmd)) {
+	    cuse_cmd_gives_fd(num)) {
 		co->srv->told_putfd = 1;
 		log_info("cuse: commands that return a descriptor (fault "
 		    "queues, vEVENTQs, the selftest's accesses) cannot be "
@@ -475,7 +488,6 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 {
 	struct uregion		 regs[CUSE_MAX_IOV], outs[CUSE_MAX_IOV];
 	struct cuse_uaccess	 cu;
-	struct ucmd		 uc;
 	const struct uwrite	*w;
 	uint8_t			*ans = NULL;
 	uint64_t		 off = 0, lo, hi, end = 0;
@@ -515,15 +527,7 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 		return;
 	}
 
-	memset(&uc, 0, sizeof(uc));
-	uc.ctx = co->ctx;
-	uc.cmd = num;
-	uc.arg = arg;
-	uc.caller = cuse_caller(co, fuse_req_ctx(req));
-	cu.pid = uc.caller->pid;
-	uc.uops = &cuse_region_ops;
-	uc.upriv = &cu;
-	result = cuse_dispatch(co, &uc);
+	result = cuse_dispatch(co, req, num, arg, &cuse_region_ops, &cu);
 
 	if (ans != NULL && cu.ur.nwrites != 0) {
 		/* The caller's bytes first, then what the command wrote. */
@@ -562,7 +566,6 @@ cuse_ioctl_direct(fuse_req_t req, struct cuse_open *co, unsigned int num,
     uint64_t arg)
 {
 	struct cuse_uaccess	 cu;
-	struct ucmd		 uc;
 	uint8_t			 probe;
 	pid_t			 tid = fuse_req_ctx(req)->pid;
 	int			 rc = -ESRCH;
@@ -584,15 +587,8 @@ cuse_ioctl_direct(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	}
 	memset(&cu, 0, sizeof(cu));
 	cu.tid = tid;
-	memset(&uc, 0, sizeof(uc));
-	uc.ctx = co->ctx;
-	uc.cmd = num;
-	uc.arg = arg;
-	uc.caller = cuse_caller(co, fuse_req_ctx(req));
-	cu.pid = uc.caller->pid;
-	uc.uops = &cuse_direct_ops;
-	uc.upriv = &cu;
-	cuse_answer(req, cuse_dispatch(co, &uc), NULL, 0);
+	cuse_answer(req, cuse_dispatch(co, req, num, arg, &cuse_direct_ops,
+	    &cu), NULL, 0);
 }
 
 /* Ask the kernel for the layout's bytes. */
@@ -625,7 +621,6 @@ cuse_ioctl_bare(fuse_req_t req, struct cuse_open *co, unsigned int num,
     uint64_t arg)
 {
 	struct cuse_uaccess	 cu;
-	struct ucmd		 uc;
 	uint64_t		 nioctls = co->ctx->nioctls;
 	long			 result;
 
@@ -634,15 +629,7 @@ cuse_ioctl_bare(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	cu.ur.outs = &cuse_no_out;
 	cu.ur.nouts = 1;
 	cu.tid = fuse_req_ctx(req)->pid;
-	memset(&uc, 0, sizeof(uc));
-	uc.ctx = co->ctx;
-	uc.cmd = num;
-	uc.arg = arg;
-	uc.caller = cuse_caller(co, fuse_req_ctx(req));
-	cu.pid = uc.caller->pid;
-	uc.uops = &cuse_region_ops;
-	uc.upriv = &cu;
-	result = cuse_dispatch(co, &uc);
+	result = cuse_dispatch(co, req, num, arg, &cuse_region_ops, &cu);
 	uregions_clear(&cu.ur);
 	if (result == -EFAULT && uapi_cmd_find(num) != NULL &&
 	    uapi_cmd_find(num)->st != NULL) {
