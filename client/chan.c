@@ -33,8 +33,11 @@
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
  * number reused since the last call), one rt_sigprocmask pair, the sendmsg
- * and recvmsg of the exchange and, for commands that answer, one
- * process_vm_writev for all their writes. A command whose struct points to
+ * and recvmsg of the exchange and, for commands that write outside their
+ * struct, one process_vm_writev for all their writes. A command that
+ * writes only its own struct takes the reply in place (proto/wire.h): the
+ * recvmsg puts the struct's new bytes straight into caller memory, so the
+ * kernel's copy is the fault-safe write. A command whose struct points to
  * nothing it reads and names no descriptor goes out as it lies in caller
  * memory (WIRE_R_SIZED): the kernel's copy in sendmsg is the fault-safe
  * read, and only when it faults, or the daemon finds the struct longer
@@ -94,6 +97,8 @@ struct chan {
 	int		 chfd;		/* private channel, or -1 */
 	ino_t		 chino;		/* its identity */
 	uint32_t	 seq;
+	int		 clean;		/* no reply is left unread: an
+					   in-place reply may be taken */
 	unsigned long	 stamp;		/* last use, for recycling */
 	pthread_mutex_t	 lock;		/* the exchange */
 	uint8_t		*rbuf;		/* WIRE_RECV_BUF bytes for replies,
@@ -377,6 +382,7 @@ chan_entry_reset(struct chan *c)
 	c->chfd = -1;
 	c->direct = 0;
 	c->seq = 0;
+	c->clean = 0;
 }
 
 /*
@@ -412,6 +418,7 @@ chan_entry(dev_t dev, ino_t ino, int direct)
 	c->direct = direct;
 	c->chfd = -1;
 	c->seq = 0;
+	c->clean = 0;
 	c->stamp = ++chan_clock;
 	pthread_mutex_unlock(&chan_tlock);
 	return (c);
@@ -515,6 +522,7 @@ chan_open(const char *path, int oflags)
 	chan_cache_put(dev, ino, 1);
 	pthread_mutex_unlock(&chan_tlock);
 	c = chan_entry(dev, ino, 1);
+	c->clean = 1;
 	pthread_mutex_unlock(&c->lock);
 
 	if (!(oflags & O_CLOEXEC))
@@ -565,6 +573,7 @@ chan_channel(struct chan *c, int fd)
 	}
 	c->chfd = sv[0];
 	c->seq = 0;
+	c->clean = 1;
 	return (0);
 }
 
@@ -635,6 +644,8 @@ struct chan_req {
 	int			 nfds;
 	uint64_t		 total;
 	int			 borrowed;	/* data[0] is caller memory */
+	int			 inplace;	/* the reply may be received
+						   into data[0] */
 	/* The struct when it is small; 8-aligned for uapi_get(). */
 	uint64_t		 small[CHAN_SMALL / sizeof(uint64_t)];
 };
@@ -667,7 +678,7 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	uint64_t			 uaddr = (uintptr_t)arg;
 	uint64_t			 pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	size_t				 len;
-	int				 i;
+	int				 i, inplace = 1;
 
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || (st = uc->st) == NULL || st->sel >= 0 ||
@@ -679,6 +690,9 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 			return (0);
 		if (f->kind == UK_UPTR && (f->buf_dir & UD_IN))
 			return (0);
+		/* Writes elsewhere, or a descriptor: an ordinary reply. */
+		if (f->kind == UK_UPTR || f->kind == UK_FD)
+			inplace = 0;
 	}
 	len = st->size;
 	if (len > pg - (uaddr & (pg - 1)))
@@ -693,6 +707,7 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	r->nregions = 1;
 	r->total = len;
 	r->borrowed = 1;
+	r->inplace = inplace && len <= CHAN_SMALL;
 	return (1);
 }
 
@@ -995,6 +1010,48 @@ chan_apply(struct wire_msg *m, pid_t me)
 	return (result);
 }
 
+/*
+ * Receive an in-place reply (proto/wire.h) to request seq: its bytes go
+ * straight into the caller's struct at arg, the kernel's copy being the
+ * fault-safe write. A struct we cannot write fails the receive with
+ * EFAULT, and the reply is gone with it, so the channel stays in step.
+ * Returns the result, or CHAN_FOLLOWS when an ordinary reply follows.
+ */
+#define CHAN_FOLLOWS		(-4096 - 2)
+static long
+chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
+{
+	struct wire_reply	rp;
+	struct wire_msg		m;
+	struct iovec		iov[2];
+	long			result;
+	int			error;
+
+	iov[0].iov_base = &rp;
+	iov[0].iov_len = sizeof(rp);
+	iov[1].iov_base = arg;
+	iov[1].iov_len = cap;
+	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0)
+		return (error == -EFAULT ? -EFAULT : -EIO);
+	result = -EIO;
+	if (m.hdr.op != WIRE_REPLY || m.hdr.seq != seq ||
+	    m.len < sizeof(rp) || m.nfds != 0 || rp.nwrites != 0 ||
+	    rp.nfdpatch != 0)
+		goto out;
+	if (rp.flags & (WIRE_RF_RETRY | WIRE_RF_FOLLOWS)) {
+		if (m.len == sizeof(rp))
+			result = rp.flags & WIRE_RF_RETRY ? CHAN_RETRY :
+			    CHAN_FOLLOWS;
+		goto out;
+	}
+	if ((rp.flags & ~WIRE_RF_INPLACE) == 0 && rp.result >= -4095 &&
+	    rp.result <= INT32_MAX)
+		result = rp.result;
+out:
+	wire_msg_clear(&m);
+	return (result);
+}
+
 /* One request and its reply on sock. */
 static long
 chan_exchange(struct chan *c, int sock, struct chan_req *r,
@@ -1006,9 +1063,18 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	uint32_t		 seq;
 	unsigned int		 i;
 	long			 result;
-	int			 niov = 0, error;
+	int			 niov = 0, error, inplace;
 
 	*sent = 0;
+	/*
+	 * An in-place reply is taken only on a channel where no older reply
+	 * can be waiting: it lands in caller memory before its seq is seen.
+	 */
+	inplace = r->inplace && c->clean;
+	if (inplace)
+		r->regions[0].flags |= WIRE_R_INPLACE;
+	else if (r->inplace)
+		r->regions[0].flags &= ~WIRE_R_INPLACE;
 	memset(&io, 0, sizeof(io));
 	io.cmd = cmd;
 	io.arg = (uintptr_t)arg;
@@ -1032,7 +1098,19 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	if (error != 0)
 		return (error == -EINVAL ? -ENOMEM : error);
 	*sent = 1;
+	c->clean = 0;
 
+	if (inplace) {
+		result = chan_recv_inplace(sock, seq, arg, r->regions[0].len);
+		/*
+		 * After a failed receive the next exchange goes the ordinary
+		 * way, which skips a reply that might have stayed behind.
+		 */
+		if (result != -EIO && result != -EFAULT)
+			c->clean = 1;
+		if (result != CHAN_FOLLOWS)
+			return (result);
+	}
 	if (c->rbuf == NULL)
 		c->rbuf = malloc(WIRE_RECV_BUF);
 	for (;;) {
@@ -1048,6 +1126,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 		/* A reply to a request nobody waits for any more. */
 		wire_msg_clear(&m);
 	}
+	c->clean = 1;
 	result = chan_apply(&m, me);
 	wire_msg_clear(&m);
 	return (result);

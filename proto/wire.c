@@ -294,11 +294,16 @@ wire_recv(int sock, struct wire_msg *m, int msgflags)
 	return (error);
 }
 
-int
-wire_recv_buf(int sock, struct wire_msg *m, int msgflags, void *buf,
-    size_t cap)
+/*
+ * Receive one message with its payload into the niov pieces of piov; body
+ * is where the payload starts when it is one piece (the WIRE_RECV_BUF
+ * case), NULL when it is scattered, and then a bulk message is refused.
+ */
+static int
+wire_recv_common(int sock, struct wire_msg *m, int msgflags,
+    const struct iovec *piov, int niov, uint8_t *body)
 {
-	struct iovec	 iov[2];
+	struct iovec	 iov[WIRE_MAX_IOV + 1];
 	struct msghdr	 msg;
 	struct cmsghdr	*cm;
 	struct ucred	 cred;
@@ -307,20 +312,20 @@ wire_recv_buf(int sock, struct wire_msg *m, int msgflags, void *buf,
 		char		buf[WIRE_CMSG_SPACE];
 	} cbuf;
 	int		 fds[WIRE_MAX_FDS + 1], nfds = 0, k, cnt, error, i;
-	uint8_t		*body = buf, *big = NULL;
+	uint8_t		*big = NULL;
 	ssize_t		 n;
 
 	memset(m, 0, sizeof(*m));
-	if (cap < WIRE_INLINE_MAX)
+	if (niov < 0 || niov > WIRE_MAX_IOV)
 		return (-EINVAL);
 
 	memset(&msg, 0, sizeof(msg));
 	iov[0].iov_base = &m->hdr;
 	iov[0].iov_len = sizeof(m->hdr);
-	iov[1].iov_base = body;
-	iov[1].iov_len = WIRE_INLINE_MAX;
+	for (i = 0; i < niov; i++)
+		iov[i + 1] = piov[i];
 	msg.msg_iov = iov;
-	msg.msg_iovlen = 2;
+	msg.msg_iovlen = niov + 1;
 	msg.msg_control = cbuf.buf;
 	msg.msg_controllen = sizeof(cbuf.buf);
 	do
@@ -371,7 +376,7 @@ wire_recv_buf(int sock, struct wire_msg *m, int msgflags, void *buf,
 		goto fail;
 
 	if (m->hdr.flags & WIRE_F_BULK) {
-		if ((size_t)n != sizeof(m->hdr) || nfds == 0 ||
+		if (body == NULL || (size_t)n != sizeof(m->hdr) || nfds == 0 ||
 		    m->hdr.payload_len <= WIRE_INLINE_MAX)
 			goto fail;
 		if ((big = malloc(m->hdr.payload_len)) == NULL) {
@@ -403,6 +408,28 @@ fail:
 	free(big);
 	memset(m, 0, sizeof(*m));
 	return (error);
+}
+
+int
+wire_recv_buf(int sock, struct wire_msg *m, int msgflags, void *buf,
+    size_t cap)
+{
+	struct iovec	iov;
+
+	if (cap < WIRE_INLINE_MAX) {
+		memset(m, 0, sizeof(*m));
+		return (-EINVAL);
+	}
+	iov.iov_base = buf;
+	iov.iov_len = WIRE_INLINE_MAX;
+	return (wire_recv_common(sock, m, msgflags, &iov, 1, buf));
+}
+
+int
+wire_recv_iov(int sock, struct wire_msg *m, int msgflags,
+    const struct iovec *iov, int niov)
+{
+	return (wire_recv_common(sock, m, msgflags, iov, niov, NULL));
 }
 
 void
@@ -477,8 +504,11 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		    rq->regions[i].uaddr != rq->io.arg ||
 		    rq->regions[i].len < sizeof(uint32_t)))
 			return (-EPROTO);
+		if ((rq->regions[i].flags & WIRE_R_INPLACE) &&
+		    !(rq->regions[i].flags & WIRE_R_SIZED))
+			return (-EPROTO);
 		if ((rq->regions[i].flags & ~(WIRE_R_FAULT |
-		    WIRE_R_SIZED)) != 0 ||
+		    WIRE_R_SIZED | WIRE_R_INPLACE)) != 0 ||
 		    rq->regions[i].len > WIRE_MAX_PAYLOAD ||
 		    (rq->regions[i].len != 0 &&
 		    rq->regions[i].uaddr + (rq->regions[i].len - 1) <
@@ -511,6 +541,8 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		if (uc != NULL && uc->argkind == UA_ARGSZ && uc->st != NULL &&
 		    uc->st->min_size > floor)
 			floor = uc->st->min_size;
+		if (rq->regions[0].flags & WIRE_R_INPLACE)
+			rq->inplace = rq->regions[0].len;
 		memcpy(&size, rq->data[0], sizeof(size));
 		if (size < floor)
 			size = floor;

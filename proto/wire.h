@@ -36,6 +36,18 @@
  * caller (fault queues) travel with SCM_RIGHTS; a wire_fdpatch says where
  * the caller's number for each must be stored.
  *
+ * In-place replies. A request whose struct region also carries
+ * WIRE_R_INPLACE is answered in another form, which the client receives
+ * with its own struct as part of the receive buffer: the wire_reply with
+ * WIRE_RF_INPLACE, then the bytes of caller memory from io.arg on, as the
+ * command left them, and nothing else. So the kernel's copy in recvmsg is
+ * the fault-safe write of the reply. Only what the command's writes cover,
+ * without a gap, from io.arg on is sent (no bytes when it wrote nothing
+ * there). When the writes do not fit that form (a write outside the
+ * struct, a gap, a descriptor for the caller), the in-place reply says
+ * WIRE_RF_FOLLOWS and carries no bytes, and an ordinary reply with the
+ * same seq follows it.
+ *
  * Bulk. A message whose payload would exceed WIRE_INLINE_MAX carries
  * WIRE_F_BULK: its payload (everything after the header) is in a memfd
  * passed as the first SCM_RIGHTS descriptor instead of inline.
@@ -48,7 +60,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		2
+#define WIRE_VERSION		3
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -119,6 +131,11 @@ struct wire_ioctl {
  * whole struct read the ordinary way.
  */
 #define WIRE_R_SIZED	0x2
+/*
+ * Region 0 only, with WIRE_R_SIZED: answer with an in-place reply of at
+ * most this region's length (as sent, before the cut to its size).
+ */
+#define WIRE_R_INPLACE	0x4
 
 struct wire_region {
 	uint64_t	uaddr;
@@ -147,6 +164,10 @@ struct wire_reply {
 #define WIRE_RF_RESULT_FD	0x1
 /* Nothing was done: send the WIRE_R_SIZED struct again, all of it. */
 #define WIRE_RF_RETRY		0x2
+/* An in-place reply: the struct's bytes follow (see In-place replies). */
+#define WIRE_RF_INPLACE		0x4
+/* An in-place reply without bytes: an ordinary reply follows. */
+#define WIRE_RF_FOLLOWS		0x8
 
 struct wire_write {
 	uint64_t	uaddr;
@@ -247,6 +268,17 @@ int	wire_recv(int sock, struct wire_msg *, int msgflags);
 #define WIRE_RECV_BUF	WIRE_INLINE_MAX
 int	wire_recv_buf(int sock, struct wire_msg *, int msgflags, void *buf,
 	    size_t cap);
+/*
+ * The same, receiving the payload straight into niov pieces (at most
+ * WIRE_MAX_IOV) of the caller's choosing, which may include memory the
+ * receiver is not sure it can write: the kernel then fails the receive
+ * with -EFAULT and the message is gone (a datagram is taken off the queue
+ * before it is copied). On success m->payload is NULL and m->len is how
+ * many payload bytes arrived; a message longer than the pieces, or a bulk
+ * one, is -EPROTO.
+ */
+int	wire_recv_iov(int sock, struct wire_msg *, int msgflags,
+	    const struct iovec *iov, int niov);
 /* Close the descriptors still held and free the payload. */
 void	wire_msg_clear(struct wire_msg *);
 /* Take descriptor i out of the message (the caller now owns it), or -1. */
@@ -274,6 +306,9 @@ struct wire_ioctl_req {
 	const uint8_t		*data[WIRE_MAX_REGIONS];	/* NULL: fault */
 	struct wire_fd		 fds[WIRE_MAX_FDS];
 	int			 retry;	/* answer WIRE_RF_RETRY, run nothing */
+	uint64_t		 inplace;	/* WIRE_R_INPLACE: the most bytes
+						   an in-place reply may carry,
+						   else 0 */
 };
 
 /*
@@ -281,7 +316,8 @@ struct wire_ioctl_req {
  * that add up exactly to the data that follows, fd indexes that name a
  * descriptor the message carried (nfds_msg of them). -EPROTO otherwise.
  * A WIRE_R_SIZED region comes back cut to its struct's size, or with
- * retry set when that size is more than was sent.
+ * retry set when that size is more than was sent; with WIRE_R_INPLACE,
+ * inplace says how long it was as sent.
  */
 int	wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	    struct wire_ioctl_req *);

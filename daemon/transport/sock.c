@@ -437,6 +437,77 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 	return (error);
 }
 
+/*
+ * The in-place reply (see proto/wire.h): the bytes the command's writes
+ * cover from arg on, at most cap of them, with no gap and nothing outside
+ * them. Returns 1 when the writes do not fit that form, after an in-place
+ * reply that says an ordinary one follows; then the caller sends that.
+ */
+static int
+sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
+    struct uregions *ur, uint64_t arg, uint64_t cap, int *errorp)
+{
+	struct wire_reply	 rp;
+	struct iovec		 iov[2];
+	const struct uwrite	*w;
+	uint64_t		 end = 0, covered, start, wend;
+	uint64_t		 image[64];	/* cap is at most a page */
+	unsigned int		 i;
+	int			 fit = ur->nout_fds == 0, grew;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.result = result;
+	rp.flags = WIRE_RF_INPLACE;
+	if (cap > sizeof(image))
+		cap = sizeof(image);
+	for (i = 0; fit && i < ur->nwrites; i++) {
+		w = &ur->writes[i];
+		if (w->uaddr < arg || w->uaddr - arg > cap ||
+		    w->len > cap - (w->uaddr - arg))
+			fit = 0;
+		else if (w->uaddr - arg + w->len > end)
+			end = w->uaddr - arg + w->len;
+	}
+	/* Every byte up to end must be one the command wrote. */
+	for (covered = 0, grew = 1; fit && covered < end && grew;) {
+		grew = 0;
+		for (i = 0; i < ur->nwrites; i++) {
+			w = &ur->writes[i];
+			start = w->uaddr - arg;
+			wend = start + w->len;
+			if (start <= covered && wend > covered) {
+				covered = wend;
+				grew = 1;
+			}
+		}
+	}
+	if (fit && covered < end)
+		fit = 0;
+	if (!fit) {
+		rp.flags |= WIRE_RF_FOLLOWS;
+		*errorp = sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
+		    0);
+		return (*errorp == 0);
+	}
+	/* Later writes win, as when the client applies them in order. */
+	for (i = 0; i < ur->nwrites; i++) {
+		w = &ur->writes[i];
+		memcpy((uint8_t *)image + (w->uaddr - arg), w->data, w->len);
+	}
+	iov[0].iov_base = &rp;
+	iov[0].iov_len = sizeof(rp);
+	iov[1].iov_base = image;
+	iov[1].iov_len = end;
+	*errorp = wire_sendv(ch->fd, WIRE_REPLY, 0, seq, iov, 2, NULL, 0,
+	    MSG_DONTWAIT);
+	if (*errorp != 0) {
+		log_debug("socket: context %" PRIu32 ": reply not taken: %s",
+		    ch->conn->ctx->id, strerror(-*errorp));
+		sock_chan_close(ch);
+	}
+	return (0);
+}
+
 /* IOCTL: run it against the context and answer. */
 static int
 sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
@@ -484,7 +555,9 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	uc.upriv = &ur;
 	result = dispatch(&uc);
 
-	error = sock_reply(ch, m->hdr.seq, result, &ur);
+	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
+	    &ur, rq.io.arg, rq.inplace, &error))
+		error = sock_reply(ch, m->hdr.seq, result, &ur);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
 	return (error == 0 ? 0 : 1);

@@ -55,6 +55,44 @@ ioas_alloc(int fd)
 	return (a.out_ioas_id);
 }
 
+/*
+ * A struct that can be read but not written: the answer cannot be stored,
+ * so EFAULT, with the struct untouched, and the next call is answered as
+ * if nothing had happened.
+ */
+static void
+test_alloc_readonly(int fd)
+{
+	struct iommu_ioas_alloc	*a;
+	struct iommu_destroy	 d = { .size = sizeof(d) };
+	long			 pg = sysconf(_SC_PAGESIZE);
+	void			*p;
+	int			 i;
+
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		CHECK(0, "mmap");
+		return;
+	}
+	a = (struct iommu_ioas_alloc *)((uint8_t *)p + pg - sizeof(*a));
+	for (i = 0; i < 3; i++) {
+		memset(a, 0, sizeof(*a));
+		a->size = sizeof(*a);
+		mprotect(p, pg, PROT_READ);
+		CHECK(io(fd, IOMMU_IOAS_ALLOC, a) == EFAULT &&
+		    a->out_ioas_id == 0 && a->size == sizeof(*a),
+		    "IOAS_ALLOC into a read-only struct gives EFAULT");
+		mprotect(p, pg, PROT_READ | PROT_WRITE);
+		CHECK(io(fd, IOMMU_IOAS_ALLOC, a) == 0 && a->out_ioas_id != 0,
+		    "... and the next IOAS_ALLOC is answered");
+		d.id = a->out_ioas_id;
+		CHECK(io(fd, IOMMU_DESTROY, &d) == 0,
+		    "... with an id that DESTROY takes");
+	}
+	munmap(p, pg);
+}
+
 static void
 test_alloc_and_sizes(int fd)
 {
@@ -88,6 +126,7 @@ test_alloc_and_sizes(int fd)
 
 	CHECK(io(fd, IOMMU_IOAS_ALLOC, NULL) == EFAULT,
 	    "NULL argument gives EFAULT");
+	test_alloc_readonly(fd);
 	CHECK(io(fd, _IO(IOMMUFD_TYPE, 0x7f), &a) == ENOTTY,
 	    "_IO(';', 0x7f) gives ENOTTY");
 	CHECK(io(fd, _IO(IOMMUFD_TYPE, 0x9f), &a) == ENOTTY,

@@ -509,6 +509,134 @@ test_channels(void)
 	close(sv[0]);
 }
 
+/*
+ * An IOCTL whose struct (slen bytes of st, sent as rlen bytes with the
+ * rest zero) is region 0 at arg with rflags.
+ */
+static size_t
+sized_msg(uint8_t *out, uint32_t seq, uint64_t cmd, uint64_t arg,
+    uint32_t rflags, const void *st, size_t slen, size_t rlen)
+{
+	uint8_t			 payload[512];
+	struct wire_ioctl	 io;
+	struct wire_region	 r;
+
+	memset(payload, 0, sizeof(payload));
+	memset(&io, 0, sizeof(io));
+	io.cmd = cmd;
+	io.arg = arg;
+	io.nregions = 1;
+	memset(&r, 0, sizeof(r));
+	r.uaddr = arg;
+	r.len = rlen;
+	r.flags = rflags;
+	memcpy(payload, &io, sizeof(io));
+	memcpy(payload + sizeof(io), &r, sizeof(r));
+	memcpy(payload + sizeof(io) + sizeof(r), st, slen);
+	return (build(out, WIRE_IOCTL, 0, seq, payload, sizeof(io) +
+	    sizeof(r) + rlen));
+}
+
+/* Receive one message whole into buf: its length, or -1. */
+static ssize_t
+recv_msg(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 3000) != 1)
+		return (-1);
+	return (recv(fd, buf, cap, 0));
+}
+
+/* In-place replies: the struct's bytes right after the wire_reply. */
+static void
+test_inplace(void)
+{
+	struct iommu_ioas_alloc		 a;
+	struct iommu_ioas_iova_ranges	 ir;
+	struct wire_hdr			 h;
+	struct wire_reply		 rp;
+	uint8_t				 buf[1024];
+	size_t				 len;
+	ssize_t				 n;
+	int				 fd;
+
+	fd = ready();
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	len = sized_msg(buf, 21, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
+	    WIRE_R_INPLACE, &a, sizeof(a), 64);
+	CHECK(sendraw(fd, buf, len, NULL, 0, 0) == 0, "in-place ALLOC sent");
+	n = recv_msg(fd, buf, sizeof(buf));
+	memset(&rp, 0, sizeof(rp));
+	if (n >= (ssize_t)(sizeof(h) + sizeof(rp))) {
+		memcpy(&h, buf, sizeof(h));
+		memcpy(&rp, buf + sizeof(h), sizeof(rp));
+	}
+	if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)))
+		memcpy(&a, buf + sizeof(h) + sizeof(rp), sizeof(a));
+	CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)) &&
+	    h.seq == 21 && rp.result == 0 && rp.flags == WIRE_RF_INPLACE &&
+	    rp.nwrites == 0 && a.size == sizeof(a) && a.out_ioas_id != 0,
+	    "in-place reply: the struct as written, nothing else");
+
+	/* A failure writes nothing: the wire_reply alone. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = 1;
+	len = sized_msg(buf, 22, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
+	    WIRE_R_INPLACE, &a, sizeof(a), sizeof(a));
+	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
+	    recv_msg(fd, buf, sizeof(buf)) : -1;
+	memcpy(&rp, buf + sizeof(h), sizeof(rp));
+	CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp)) &&
+	    rp.result == -EOPNOTSUPP && rp.flags == WIRE_RF_INPLACE,
+	    "in-place reply to a failure carries no bytes");
+
+	/*
+	 * A command that writes outside its struct: an in-place reply that
+	 * says an ordinary one follows, then the ordinary one.
+	 */
+	memset(&ir, 0, sizeof(ir));
+	ir.size = sizeof(ir);
+	ir.ioas_id = a.out_ioas_id;
+	ir.num_iovas = 4;
+	ir.allowed_iovas = 0x20000;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	len = sized_msg(buf, 23, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
+	    WIRE_R_INPLACE, &a, sizeof(a), sizeof(a));
+	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
+	    recv_msg(fd, buf, sizeof(buf)) : -1;
+	if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)))
+		memcpy(&ir.ioas_id, buf + sizeof(h) + sizeof(rp) +
+		    offsetof(struct iommu_ioas_alloc, out_ioas_id),
+		    sizeof(ir.ioas_id));
+	len = sized_msg(buf, 24, IOMMU_IOAS_IOVA_RANGES, 0x10000,
+	    WIRE_R_SIZED | WIRE_R_INPLACE, &ir, sizeof(ir), sizeof(ir));
+	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
+	    recv_msg(fd, buf, sizeof(buf)) : -1;
+	memcpy(&h, buf, sizeof(h));
+	memcpy(&rp, buf + sizeof(h), sizeof(rp));
+	CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp)) && h.seq == 24 &&
+	    rp.flags == (WIRE_RF_INPLACE | WIRE_RF_FOLLOWS),
+	    "writes outside the struct: an in-place reply says FOLLOWS");
+	n = recv_msg(fd, buf, sizeof(buf));
+	memcpy(&h, buf, sizeof(h));
+	memcpy(&rp, buf + sizeof(h), sizeof(rp));
+	CHECK(n > (ssize_t)(sizeof(h) + sizeof(rp)) && h.seq == 24 &&
+	    rp.result == 0 && rp.flags == 0 && rp.nwrites >= 2,
+	    "... and the ordinary reply with every write follows");
+	CHECK(ping(fd, 25) == 0, "... and the connection is in step");
+	close(fd);
+
+	/* WIRE_R_INPLACE without WIRE_R_SIZED is a protocol error. */
+	len = sized_msg(buf, 26, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_INPLACE,
+	    &a, sizeof(a), sizeof(a));
+	expect_closed("WIRE_R_INPLACE without WIRE_R_SIZED closes", 1, buf,
+	    len, NULL, 0);
+}
+
 static void
 test_bulk(void)
 {
@@ -578,6 +706,7 @@ main(void)
 	test_ioctl_lies();
 	test_fds();
 	test_channels();
+	test_inplace();
 	test_bulk();
 	test_flood();
 
