@@ -197,14 +197,38 @@ jstr(json_t *o, const char *key)
 	return (s != NULL ? s : "?");
 }
 
+/* The contexts of a status or objects reply, a line each after indent. */
 static void
-print_status(json_t *r)
+print_context_table(json_t *a, const char *indent)
 {
-	json_t		*a, *e, *kinds, *v;
-	json_int_t	 up;
+	json_t		*e, *kinds, *v;
 	const char	*k;
 	size_t		 i;
 	int		 first;
+
+	printf("%s%-6s %-10s %-8s %-10s %s\n", indent, "CTX", "TRANSPORT",
+	    "OPENER", "IOCTLS", "OBJECTS");
+	json_array_foreach(a, i, e) {
+		printf("%s%-6lld %-10s %-8lld %-10lld ", indent,
+		    (long long)jint(e, "id"), jstr(e, "transport"),
+		    (long long)jint(e, "opener"), (long long)jint(e, "ioctls"));
+		kinds = json_object_get(e, "objects");
+		first = 1;
+		json_object_foreach(kinds, k, v) {
+			printf("%s%s %lld", first ? "" : ", ", k,
+			    (long long)json_integer_value(v));
+			first = 0;
+		}
+		printf("%s\n", first ? "-" : "");
+	}
+}
+
+static void
+print_status(json_t *r)
+{
+	json_t		*a, *e;
+	json_int_t	 up;
+	size_t		 i;
 
 	up = jint(r, "uptime");
 	printf("ioasidd %s, pid %lld, up %lldd %02lld:%02lld:%02lld, "
@@ -233,21 +257,7 @@ print_status(json_t *r)
 	printf("contexts: %lld\n", (long long)jint(r, "ncontexts"));
 	if (json_array_size(a) == 0)
 		return;
-	printf("  %-6s %-10s %-8s %-10s %s\n", "CTX", "TRANSPORT", "OPENER",
-	    "IOCTLS", "OBJECTS");
-	json_array_foreach(a, i, e) {
-		printf("  %-6lld %-10s %-8lld %-10lld ", (long long)jint(e, "id"),
-		    jstr(e, "transport"), (long long)jint(e, "opener"),
-		    (long long)jint(e, "ioctls"));
-		kinds = json_object_get(e, "objects");
-		first = 1;
-		json_object_foreach(kinds, k, v) {
-			printf("%s%s %lld", first ? "" : ", ", k,
-			    (long long)json_integer_value(v));
-			first = 0;
-		}
-		printf("%s\n", first ? "-" : "");
-	}
+	print_context_table(a, "  ");
 }
 
 /* A length as "4 KiB", "2 MiB" when it is a whole number of them. */
@@ -418,31 +428,14 @@ print_objects(json_t *r)
 static void
 print_contexts(json_t *r)
 {
-	json_t		*a, *e, *kinds, *v;
-	const char	*k;
-	size_t		 i;
-	int		 first;
+	json_t		*a;
 
 	a = json_object_get(r, "contexts");
 	if (json_array_size(a) == 0) {
 		printf("no contexts\n");
 		return;
 	}
-	printf("%-6s %-10s %-8s %-10s %s\n", "CTX", "TRANSPORT", "OPENER",
-	    "IOCTLS", "OBJECTS");
-	json_array_foreach(a, i, e) {
-		printf("%-6lld %-10s %-8lld %-10lld ", (long long)jint(e, "id"),
-		    jstr(e, "transport"), (long long)jint(e, "opener"),
-		    (long long)jint(e, "ioctls"));
-		kinds = json_object_get(e, "objects");
-		first = 1;
-		json_object_foreach(kinds, k, v) {
-			printf("%s%s %lld", first ? "" : ", ", k,
-			    (long long)json_integer_value(v));
-			first = 0;
-		}
-		printf("%s\n", first ? "-" : "");
-	}
+	print_context_table(a, "");
 }
 
 static void
