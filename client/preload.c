@@ -181,17 +181,26 @@ preload_needs_mode(int flags)
 	return ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE);
 }
 
+/*
+ * In a variadic open wrapper: the mode argument, present only when flags
+ * call for one (reading an absent one would be undefined).
+ */
+#define PRELOAD_MODE(flags, mode) do {					\
+	va_list	ap_;							\
+									\
+	if (preload_needs_mode(flags)) {				\
+		va_start(ap_, flags);					\
+		(mode) = va_arg(ap_, int);				\
+		va_end(ap_);						\
+	}								\
+} while (0)
+
 PRELOAD_EXPORT int
 open(const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
-	if (preload_needs_mode(flags)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	PRELOAD_MODE(flags, mode);
 	if (preload_is_node(AT_FDCWD, path))
 		return (preload_open_node(flags));
 	PRELOAD_REAL(real_open, "open");
@@ -201,14 +210,9 @@ open(const char *path, int flags, ...)
 PRELOAD_EXPORT int
 open64(const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
-	if (preload_needs_mode(flags)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	PRELOAD_MODE(flags, mode);
 	if (preload_is_node(AT_FDCWD, path))
 		return (preload_open_node(flags));
 	PRELOAD_REAL(real_open64, "open64");
@@ -218,14 +222,9 @@ open64(const char *path, int flags, ...)
 PRELOAD_EXPORT int
 openat(int dirfd, const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
-	if (preload_needs_mode(flags)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	PRELOAD_MODE(flags, mode);
 	if (preload_is_node(dirfd, path))
 		return (preload_open_node(flags));
 	PRELOAD_REAL(real_openat, "openat");
@@ -235,14 +234,9 @@ openat(int dirfd, const char *path, int flags, ...)
 PRELOAD_EXPORT int
 openat64(int dirfd, const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
-	if (preload_needs_mode(flags)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	PRELOAD_MODE(flags, mode);
 	if (preload_is_node(dirfd, path))
 		return (preload_open_node(flags));
 	PRELOAD_REAL(real_openat64, "openat64");
