@@ -62,8 +62,9 @@ ioasid_ioas_alloc(int fd, uint32_t *ioas_id)
 	return (0);
 }
 
-IOASID_EXPORT int
-ioasid_ioas_map(int fd, uint32_t ioas_id, void *va, uint64_t length,
+/* IOAS_MAP; *iova is the address asked for (with FIXED_IOVA) and given. */
+static int
+ioasid_map(int fd, uint32_t ioas_id, void *va, uint64_t length,
     uint32_t flags, uint64_t *iova)
 {
 	struct iommu_ioas_map	m;
@@ -71,33 +72,37 @@ ioasid_ioas_map(int fd, uint32_t ioas_id, void *va, uint64_t length,
 
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
-	m.flags = flags & ~IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.flags = flags;
 	m.ioas_id = ioas_id;
 	m.user_va = (uintptr_t)va;
 	m.length = length;
+	m.iova = *iova;
 	if ((rc = ioasid_ioctl(fd, IOMMU_IOAS_MAP, &m)) < 0)
 		return (rc);
-	if (iova != NULL)
-		*iova = m.iova;
+	*iova = m.iova;
 	return (0);
+}
+
+IOASID_EXPORT int
+ioasid_ioas_map(int fd, uint32_t ioas_id, void *va, uint64_t length,
+    uint32_t flags, uint64_t *iova)
+{
+	uint64_t	got = 0;
+	int		rc;
+
+	rc = ioasid_map(fd, ioas_id, va, length,
+	    flags & ~IOMMU_IOAS_MAP_FIXED_IOVA, &got);
+	if (rc == 0 && iova != NULL)
+		*iova = got;
+	return (rc);
 }
 
 IOASID_EXPORT int
 ioasid_ioas_map_fixed(int fd, uint32_t ioas_id, void *va, uint64_t length,
     uint64_t iova, uint32_t flags)
 {
-	struct iommu_ioas_map	m;
-	int			rc;
-
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
-	m.flags = flags | IOMMU_IOAS_MAP_FIXED_IOVA;
-	m.ioas_id = ioas_id;
-	m.user_va = (uintptr_t)va;
-	m.length = length;
-	m.iova = iova;
-	rc = ioasid_ioctl(fd, IOMMU_IOAS_MAP, &m);
-	return (rc < 0 ? rc : 0);
+	return (ioasid_map(fd, ioas_id, va, length,
+	    flags | IOMMU_IOAS_MAP_FIXED_IOVA, &iova));
 }
 
 IOASID_EXPORT int
