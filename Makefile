@@ -157,10 +157,11 @@ $(B)/tests/oracle_probe: tests/oracle/probe.c $(B)/.flags
 	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) \
 	    $(LDFLAGS) -o $@ $<
 
+# -MMD: the programs share tests/bench/bench.h.
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(B)/libcore.a \
-	    $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -MMD -MP -pthread -o $@ $< \
+	    $(B)/libcore.a $(PKG_LIBS)
 
 check: check-unit check-integration
 
