@@ -33,6 +33,7 @@
 
 #include "ctx.h"
 #include "ucmd.h"
+#include "bench.h"
 
 #define ROUNDS		5
 #define SLOT		0x2000ull	/* one mapping per slot... */
@@ -77,30 +78,6 @@ call(struct ctx *ctx, unsigned int cmd, void *arg)
 	u.caller = &caller;
 	u.uops = &bench_ops;
 	return (dispatch(&u));
-}
-
-static double
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e9 + ts.tv_nsec);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }
 
 static void
@@ -193,7 +170,7 @@ run(unsigned long n, unsigned long ops, struct result *r)
 
 	srandom(1);
 	for (round = 0; round < ROUNDS; round++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < ops; i++) {
 			slot = (unsigned long)random() % n;
 			iova = BASE + slot * SLOT + MAPLEN;
@@ -201,19 +178,19 @@ run(unsigned long n, unsigned long ops, struct result *r)
 			    "map");
 			must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
 		}
-		fixed[round] = (now_ns() - t0) / ops;
+		fixed[round] = (bench_now_ns() - t0) / ops;
 
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < ops; i++) {
 			must(map(ctx, a.out_ioas_id, 0, 2 * MAPLEN, 0, &iova),
 			    "auto map");
 			must(unmap(ctx, a.out_ioas_id, iova, 2 * MAPLEN),
 			    "auto unmap");
 		}
-		autov[round] = (now_ns() - t0) / ops;
+		autov[round] = (bench_now_ns() - t0) / ops;
 	}
-	r->fixed_ns = median(fixed, ROUNDS);
-	r->auto_ns = median(autov, ROUNDS);
+	r->fixed_ns = bench_median(fixed, ROUNDS);
+	r->auto_ns = bench_median(autov, ROUNDS);
 	ctx_free(ctx);
 }
 

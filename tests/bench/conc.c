@@ -29,26 +29,11 @@
 
 #include <linux/iommufd.h>
 
+#include "bench.h"
+
 #define CONC_MAX_CLIENTS	1024
 #define CONC_MAX_ROUNDS		32
 #define CONC_WARMUP		200
-
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
 
 /* n pairs of ALLOC + DESTROY on fd: 0, or -1 with a message. */
 static int
@@ -98,10 +83,10 @@ conc_client(int ready, int go, int results, int pairs, int rounds)
 	while (read(go, &c, 1) == -1 && errno == EINTR)
 		;
 	for (r = 0; r < rounds; r++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		if (conc_pairs(fd, pairs) != 0)
 			_exit(1);
-		v[r] = (now_us() - t0) / (2.0 * pairs);
+		v[r] = (bench_now_us() - t0) / (2.0 * pairs);
 	}
 	close(fd);
 	/* At most CONC_MAX_ROUNDS doubles: within PIPE_BUF, so atomic. */
@@ -159,12 +144,12 @@ main(int argc, char **argv)
 		if (read(ready[0], &c, 1) != 1)
 			failed = 1;
 	}
-	t0 = now_us();
+	t0 = bench_now_us();
 	close(go[1]);
 	while (got < want && (n = read(res[0], (char *)all + got,
 	    want - got)) > 0)
 		got += n;
-	wall = now_us() - t0;
+	wall = bench_now_us() - t0;
 	for (i = 0; i < clients; i++) {
 		if (pids[i] <= 0)
 			continue;
@@ -178,8 +163,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "conc: a client failed\n");
 		return (1);
 	}
-	qsort(all, (size_t)clients * rounds, sizeof(*all), cmp_double);
-	printf("%.2f %.0f %.3f\n", all[(size_t)clients * rounds / 2],
+	printf("%.2f %.0f %.3f\n",
+	    bench_median(all, (size_t)clients * rounds),
 	    2.0 * pairs * rounds * clients / (wall / 1e6),
 	    wall / (2.0 * pairs * rounds * clients));
 	free(all);

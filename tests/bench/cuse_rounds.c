@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "../unit/cuse_fake.c"
+#include "bench.h"
 
 #define PLAIN_MAX	3
 #define ARRAY_MAX	4
@@ -36,15 +37,6 @@
 static struct fk	 fk;
 static uint64_t		 fh;
 static int		 bad;
-
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
-}
 
 /* Run one ioctl n times; print its round trips and cost. */
 static void
@@ -55,10 +47,10 @@ row(const char *name, const char *shape, int max, unsigned int cmd,
 	long	r = 0;
 	int	i;
 
-	t0 = now_us();
+	t0 = bench_now_us();
 	for (i = 0; i < n; i++)
 		r = fk_ioctl(&fk, fh, cmd, (uintptr_t)arg, 0);
-	t1 = now_us();
+	t1 = bench_now_us();
 	printf("%-32s %-22s %6d %10.1f%s\n", name, shape, fk.rounds,
 	    (t1 - t0) / n, r == want ? "" : "  (unexpected result)");
 	if (r != want || (max != 0 && fk.rounds > max))

@@ -20,22 +20,7 @@
 
 #include <linux/iommufd.h>
 
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
+#include "bench.h"
 
 int
 main(int argc, char **argv)
@@ -54,7 +39,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	for (r = 0; r < rounds; r++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		for (i = 0; i < n; i++) {
 			memset(&alloc, 0, sizeof(alloc));
 			alloc.size = sizeof(alloc);
@@ -69,11 +54,10 @@ main(int argc, char **argv)
 				return (1);
 			}
 		}
-		v[r] = (now_us() - t0) / (2.0 * n);
+		v[r] = (bench_now_us() - t0) / (2.0 * n);
 	}
 	close(fd);
-	qsort(v, rounds, sizeof(*v), cmp_double);
-	printf("%.2f\n", v[rounds / 2]);
+	printf("%.2f\n", bench_median(v, rounds));
 	free(v);
 	return (0);
 }

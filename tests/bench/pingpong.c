@@ -18,25 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define REQ_BYTES	80
 #define REP_BYTES	64
-
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
 
 int
 main(int argc, char **argv)
@@ -69,7 +54,7 @@ main(int argc, char **argv)
 	}
 	close(sv[1]);
 	for (r = 0; r < rounds; r++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		for (i = 0; i < n; i++) {
 			if (write(sv[0], buf, REQ_BYTES) != REQ_BYTES ||
 			    read(sv[0], buf, sizeof(buf)) != REP_BYTES) {
@@ -77,12 +62,11 @@ main(int argc, char **argv)
 				return (1);
 			}
 		}
-		v[r] = (now_us() - t0) / n;
+		v[r] = (bench_now_us() - t0) / n;
 	}
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
-	qsort(v, rounds, sizeof(*v), cmp_double);
-	printf("%.2f\n", v[rounds / 2]);
+	printf("%.2f\n", bench_median(v, rounds));
 	free(v);
 	return (0);
 }
