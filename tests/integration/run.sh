@@ -18,7 +18,7 @@ failed_scripts=
 
 for t in "$DIR"/*.sh; do
 	name=$(basename "$t" .sh)
-	[ "$name" = run ] && continue
+	case $name in run | lib) continue ;; esac	# lib.sh is sourced
 	echo "== $name"
 	out=$(mktemp)
 	sh "$t" "$B" 2>&1 | tee "$out"

@@ -1,0 +1,104 @@
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# What the test scripts share, sourced by them (and copied into the guest
+# test's initramfs, so it stays plain POSIX sh that busybox runs): the
+# pass/fail counts and the closing "N passed, M failed" line that
+# tests/integration/run.sh adds up, waits with a time limit, and starting
+# and stopping a daemon as $PID.
+#
+# A script may set WAIT_TENTHS (how long a wait lasts, in tenths of a
+# second; 50 unless set) and redefine report() (how one result is shown).
+
+passes=0
+fails=0
+PID=
+: "${WAIT_TENTHS:=50}"
+
+# report WORD TEXT: show one result (WORD is ok or FAIL).
+report() {
+	echo "$1: $2"
+}
+
+ok() {
+	report ok "$*"
+	passes=$((passes + 1))
+}
+
+fail() {
+	report FAIL "$*"
+	fails=$((fails + 1))
+}
+
+# check DESCRIPTION COMMAND...: pass when the command exits 0.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# summary: the closing line; the status is 1 when anything failed.
+summary() {
+	echo "$passes passed, $fails failed"
+	[ "$fails" -eq 0 ]
+}
+
+# give_up TEXT: fail before any test could run.
+give_up() {
+	echo "FAIL: $*"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# wait_for PATH, or wait_for ! PATH: wait for PATH to appear, or to go.
+wait_for() {
+	i=0
+	while [ $i -lt "$WAIT_TENTHS" ]; do
+		if [ "$1" = "!" ]; then
+			[ -e "$2" ] || return 0
+		else
+			[ -e "$1" ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_grep PATTERN FILE: wait for FILE to contain PATTERN.
+wait_grep() {
+	i=0
+	while [ $i -lt "$WAIT_TENTHS" ]; do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# preload_libs LIBRARY: the LD_PRELOAD value for LIBRARY. Under
+# SANITIZE=1 the sanitizer runtime must be loaded before anything else,
+# so it goes first.
+preload_libs() {
+	asan=$(ldd "$1" 2>/dev/null | awk '/libasan/ { print $3 }')
+	echo "${asan:+$asan }$1"
+}
+
+# start_daemon CONF LOG SOCKET: run $DAEMON in the foreground on CONF in
+# the background as $PID, its output in LOG; succeed once SOCKET exists.
+start_daemon() {
+	"$DAEMON" -d -f "$1" >"$2" 2>&1 &
+	PID=$!
+	wait_for "$3"
+}
+
+# stop_daemon [SIGNAL]: signal $PID (TERM unless given), wait for it and
+# return its exit status; nothing when no daemon runs.
+stop_daemon() {
+	[ -n "$PID" ] || return 0
+	kill "-${1:-TERM}" "$PID" 2>/dev/null
+	wait "$PID"
+	rc=$?
+	PID=
+	return $rc
+}
