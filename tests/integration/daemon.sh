@@ -16,65 +16,22 @@ DAEMON=$B/ioasidd
 CTL=$B/ioasidctl
 CONF=$(dirname "$0")/../../ioasidd.conf
 
+. "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/ioasidd-daemon.XXXXXX)
-PID=
-passes=0
-fails=0
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
+	stop_daemon 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 
-ok() {
-	echo "ok: $*"
-	passes=$((passes + 1))
-}
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-# check DESCRIPTION COMMAND...: pass when the command exits 0.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else fail "$desc"; fi
-}
-
-# Wait up to 5 s for a file to appear (or, with "!", to go).
-wait_for() {
-	i=0
-	while [ $i -lt 50 ]; do
-		if [ "$1" = "!" ]; then
-			[ -e "$2" ] || return 0
-		else
-			[ -e "$1" ] && return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # Wait up to 5 s for the daemon's log to contain a string.
 wait_log() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q -- "$1" "$T/log" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	wait_grep "$1" "$T/log"
 }
 
-[ -x "$DAEMON" ] || { echo "FAIL: no $DAEMON"; exit 1; }
-[ -x "$CTL" ] || { echo "FAIL: no $CTL"; exit 1; }
+[ -x "$DAEMON" ] || give_up "no $DAEMON"
+[ -x "$CTL" ] || give_up "no $CTL"
 
 # --- options -----------------------------------------------------------
 out=$("$DAEMON" --help); rc=$?
@@ -122,9 +79,7 @@ control-socket = $CSOCK
 log-level = info
 EOF
 
-"$DAEMON" -d -f "$T/ioasidd.conf" >"$T/log" 2>&1 &
-PID=$!
-if wait_for "$CSOCK" && wait_for "$SOCK"; then
+if start_daemon "$T/ioasidd.conf" "$T/log" "$CSOCK" && wait_for "$SOCK"; then
 	ok "the daemon made both sockets"
 else
 	fail "the daemon did not come up"
@@ -179,10 +134,7 @@ fi
 # A program holding an open context shows in status and objects: two
 # IOASes, the first with an allowed range and two mappings of its memory.
 if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
-	# A sanitized preload library needs the sanitizer runtime first.
-	LIBS=$B/libioasid-preload.so
-	ASANLIB=$(ldd "$LIBS" 2>/dev/null | awk '/libasan/ { print $3 }')
-	[ -n "$ASANLIB" ] && LIBS="$ASANLIB $LIBS"
+	LIBS=$(preload_libs "$B/libioasid-preload.so")
 	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$LIBS IOASIDD_SOCKET=$SOCK \
 	    python3 -c '
 import ctypes, fcntl, mmap, os, struct, sys, time
@@ -326,9 +278,7 @@ kill -USR1 "$PID"
 check "a second SIGUSR1 goes back to debug" wait_log "log level debug$"
 
 # --- shutdown -----------------------------------------------------------
-kill -TERM "$PID"
-wait "$PID"; rc=$?
-PID=
+stop_daemon; rc=$?
 check "SIGTERM exits 0" [ $rc -eq 0 ]
 check "the socket is gone" [ ! -e "$SOCK" ]
 check "the control socket is gone" [ ! -e "$CSOCK" ]
@@ -361,9 +311,7 @@ socket = $SOCK
 control-socket = $CSOCK
 log-level = info
 EOF
-"$DAEMON" -d -f "$T/again.conf" >"$T/log" 2>&1 &
-PID=$!
-wait_for "$CSOCK" && wait_for "$SOCK"
+start_daemon "$T/again.conf" "$T/log" "$CSOCK" && wait_for "$SOCK"
 timeout 10 "$DAEMON" -d -f "$T/again.conf" >"$T/out" 2>&1; rc=$?
 check "a live daemon's socket is refused" \
     sh -c '[ $1 -eq 1 ] && grep -q "socket $2: another ioasidd" "$3"' \
@@ -376,17 +324,12 @@ check "a live daemon's control socket is refused" \
 check "and the refused starts removed nothing" \
     sh -c '[ -S "$1" ] && [ -S "$2" ] && [ ! -e "$3" ]' - "$SOCK" "$CSOCK" \
     "$T/other.sock"
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null
-"$DAEMON" -d -f "$T/again.conf" >"$T/log" 2>&1 &
-PID=$!
+stop_daemon KILL 2>/dev/null
+start_daemon "$T/again.conf" "$T/log" "$CSOCK"
 check "a dead daemon's sockets are taken over" \
     wait_log "control socket on $CSOCK"
-kill -TERM "$PID"
-wait "$PID"; rc=$?
-PID=
+stop_daemon; rc=$?
 check "and removed on exit" \
     sh -c '[ $1 -eq 0 ] && [ ! -e "$2" ] && [ ! -e "$3" ]' - $rc "$SOCK" "$CSOCK"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+summary
