@@ -18,49 +18,26 @@ DAEMON=$B/ioasidd
 CTL=$B/ioasidctl
 PRELOAD=$B/libioasid-preload.so
 
+. "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/ioasidd-sock.XXXXXX)
 SOCK=$T/iommu.sock
 CTLSOCK=$T/control.sock
-PID=
 HOLD_PIDS=
-npass=0
-nfail=0
 
 cleanup() {
 	for p in $HOLD_PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
+	stop_daemon KILL 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-pass() {
-	echo "ok: $*"
-	npass=$((npass + 1))
-}
-
-fail() {
-	echo "FAIL: $*"
-	nfail=$((nfail + 1))
-}
-
-# Under SANITIZE=1 the sanitizer runtime must be loaded before anything
-# else, so it goes first in LD_PRELOAD.
-LIBS=$PRELOAD
-ASANLIB=$(ldd "$PRELOAD" 2>/dev/null | awk '/libasan/ { print $3 }')
-[ -n "$ASANLIB" ] && LIBS="$ASANLIB $PRELOAD"
+LIBS=$(preload_libs "$PRELOAD")
 
 for f in "$DAEMON" "$PRELOAD"; do
-	if [ ! -e "$f" ]; then
-		echo "FAIL: $f is not built"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
+	[ -e "$f" ] || give_up "$f is not built"
 done
 
 cat > "$T/ioasidd.conf" <<EOF
@@ -72,21 +49,6 @@ node =
 log-level = debug
 EOF
 
-# Wait up to 5 s for a file to appear, or with "!" to go.
-wait_for() {
-	i=0
-	while [ $i -lt 50 ]; do
-		if [ "$1" = "!" ]; then
-			[ -e "$2" ] || return 0
-		else
-			[ -e "$1" ] && return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # run NAME [ARGS...]: a test program under the preload library; it passes
 # when it exits 0, and its last line (its own count) is shown.
 run() {
@@ -97,7 +59,7 @@ run() {
 	rc=$?
 	last=$(tail -n 1 "$T/$name.out")
 	if [ $rc -eq 0 ]; then
-		pass "$name ($last)"
+		ok "$name ($last)"
 	else
 		fail "$name exited $rc ($last)"
 		sed 's/^/    /' "$T/$name.out" | grep -v '^    ok' | head -40
@@ -106,7 +68,7 @@ run() {
 
 alive() {
 	if kill -0 "$PID" 2>/dev/null; then
-		pass "daemon still running $*"
+		ok "daemon still running $*"
 	else
 		fail "daemon died $*"
 	fi
@@ -129,14 +91,12 @@ has_context() {
 
 # --- start ---------------------------------------------------------------
 
-"$DAEMON" -d -f "$T/ioasidd.conf" > "$T/daemon.log" 2>&1 &
-PID=$!
-if wait_for "$SOCK"; then
-	pass "daemon listens on $SOCK"
+if start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$SOCK"; then
+	ok "daemon listens on $SOCK"
 else
 	fail "daemon did not create its socket"
 	sed 's/^/    /' "$T/daemon.log"
-	echo "$npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 
@@ -150,7 +110,7 @@ alive "after the programs"
 # A program that does not open the node is untouched by the library.
 if env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" sh -c \
     'echo hi > '"$T"'/plain && cat '"$T"'/plain' 2>&1 | grep -qx hi; then
-	pass "other files pass through the preload library"
+	ok "other files pass through the preload library"
 else
 	fail "other files pass through the preload library"
 fi
@@ -159,7 +119,8 @@ fi
 # The build directory has libioasid.so; its soname is libioasid.so.0.
 ln -s "$B/libioasid.so" "$T/libioasid.so.0"
 SANFLAGS=
-[ -n "$ASANLIB" ] && SANFLAGS="-fsanitize=address,undefined"
+# Under SANITIZE=1 (the runtime comes first), built the same way.
+[ "$LIBS" = "$PRELOAD" ] || SANFLAGS="-fsanitize=address,undefined"
 if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
     -o "$T/libioasid_test" "$(dirname "$0")/libioasid_test.c" \
     -L"$B" -lioasid -Wl,-rpath,"$T" > "$T/libioasid_cc.out" 2>&1; then
@@ -167,7 +128,7 @@ if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
 	rc=$?
 	last=$(tail -n 1 "$T/libioasid.out")
 	if [ $rc -eq 0 ]; then
-		pass "libioasid ($last)"
+		ok "libioasid ($last)"
 	else
 		fail "libioasid exited $rc ($last)"
 		sed 's/^/    /' "$T/libioasid.out" | head -40
@@ -193,7 +154,7 @@ if [ $# -eq 2 ]; then
 	HOLDCHILD=$2
 	HOLD_PIDS="$HOLDER $HOLDCHILD"
 	if has_context "$HOLDER"; then
-		pass "hold: the daemon holds its context"
+		ok "hold: the daemon holds its context"
 	else
 		fail "hold: no context for pid $HOLDER"
 	fi
@@ -201,7 +162,7 @@ if [ $# -eq 2 ]; then
 	wait "$HOLDER" 2>/dev/null
 	sleep 0.3
 	if has_context "$HOLDER"; then
-		pass "hold: context survives while a forked child holds it"
+		ok "hold: context survives while a forked child holds it"
 	else
 		fail "hold: context gone while a child still holds it"
 	fi
@@ -214,7 +175,7 @@ if [ $# -eq 2 ]; then
 	if has_context "$HOLDER"; then
 		fail "hold: context left behind after SIGKILL"
 	else
-		pass "hold: SIGKILL of every holder frees the context"
+		ok "hold: SIGKILL of every holder frees the context"
 	fi
 	HOLD_PIDS=
 else
@@ -223,7 +184,7 @@ fi
 if [ -x "$CTL" ]; then
 	if "$CTL" -s "$CTLSOCK" --json status 2>/dev/null |
 	    grep -q '"ncontexts":0[,}]'; then
-		pass "no context left open"
+		ok "no context left open"
 	else
 		fail "contexts left open: $("$CTL" -s "$CTLSOCK" status)"
 	fi
@@ -237,18 +198,16 @@ run iommu_basic
 
 # --- stop ----------------------------------------------------------------
 
-kill -TERM "$PID"
-wait "$PID"
+stop_daemon
 rc=$?
-PID=
 if [ $rc -eq 0 ]; then
-	pass "daemon exits 0 on SIGTERM"
+	ok "daemon exits 0 on SIGTERM"
 else
 	fail "daemon exited $rc on SIGTERM"
 	tail -n 20 "$T/daemon.log" | sed 's/^/    /'
 fi
 if wait_for ! "$SOCK"; then
-	pass "daemon removed its socket"
+	ok "daemon removed its socket"
 else
 	fail "socket left behind"
 fi
@@ -258,7 +217,7 @@ if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
 	grep -A 20 -e 'ERROR:' -e 'runtime error:' "$T/daemon.log" |
 	    head -40 | sed 's/^/    /'
 else
-	pass "daemon log has no sanitizer report"
+	ok "daemon log has no sanitizer report"
 fi
 
 # With no daemon the node is missing, as /dev/iommu would be.
@@ -266,10 +225,9 @@ env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$B/tests/iommu_basic" \
     > "$T/nodaemon.out" 2>&1
 if grep -q 'open /dev/iommu: No such file or directory' "$T/nodaemon.out"
 then
-	pass "no daemon: open fails with ENOENT"
+	ok "no daemon: open fails with ENOENT"
 else
 	fail "no daemon: $(head -n 1 "$T/nodaemon.out")"
 fi
 
-echo "$npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+summary
