@@ -21,29 +21,12 @@ B=${1:-build}
 case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 D=$(mktemp -d /tmp/ioasidd-install.XXXXXX)
-passes=0
-fails=0
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT INT TERM
-
-ok() {
-	echo "ok: $*"
-	passes=$((passes + 1))
-}
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else fail "$desc"; fi
-}
 
 # mode FILE: its permission bits in octal.
 mode() {
@@ -59,10 +42,8 @@ if [ -f "$B/.flags" ]; then
 	make $MAKE_ARGS "$B/.flags" >/dev/null 2>&1
 	if ! cmp -s "$B/.flags" "$D/flags"; then
 		cp -p "$D/flags" "$B/.flags"
-		echo "FAIL: make install would rebuild $B with other flags; run" \
+		give_up "make install would rebuild $B with other flags; run" \
 		    "this with the make variables of its build (SANITIZE=1, CC=...)"
-		echo "0 passed, 1 failed"
-		exit 1
 	fi
 fi
 
@@ -201,5 +182,4 @@ check "install then uninstall leaves only directories" \
     sh -c '[ $1 -eq 0 ] && [ -z "$2" ]' - $rc "$left"
 [ -z "$left" ] || echo "$left"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+summary

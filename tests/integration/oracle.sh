@@ -17,23 +17,17 @@ B=${1:-build}
 case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 DIR=$(cd "$(dirname "$0")/../oracle" && pwd)
 PROBE=$B/tests/oracle_probe
+. "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/ioasidd-oracle.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-if [ ! -x "$PROBE" ] || [ ! -e "$DIR/kernel-6.12.txt" ]; then
-	echo "FAIL: $PROBE or $DIR/kernel-6.12.txt missing"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ -x "$PROBE" ] && [ -e "$DIR/kernel-6.12.txt" ] ||
+    give_up "$PROBE or $DIR/kernel-6.12.txt missing"
 
-npass=0
-nfail=0
 if sh "$DIR/host.sh" "$B" "$PROBE" > "$T/ioasidd.txt"; then
-	echo "ok: probe ran against ioasidd ($(wc -l < "$T/ioasidd.txt") lines)"
-	npass=$((npass + 1))
+	ok "probe ran against ioasidd ($(wc -l < "$T/ioasidd.txt") lines)"
 else
-	echo "FAIL: probe run against ioasidd"
-	nfail=$((nfail + 1))
+	fail "probe run against ioasidd"
 fi
 sh "$DIR/compare.sh" "$DIR/kernel-6.12.txt" "$T/ioasidd.txt" \
     "$DIR/known.txt" > "$T/cmp"
@@ -42,18 +36,13 @@ line=$(tail -n 1 "$T/cmp")
 same=$(echo "$line" | awk '{ print $1 + 0 }')
 differ=$(echo "$line" | awk '{ print $11 + 0 }')
 if [ "$same" -gt 0 ]; then
-	echo "ok: $same answers as the kernel's"
-	npass=$((npass + 1))
+	ok "$same answers as the kernel's"
 else
-	echo "FAIL: nothing compared"
-	nfail=$((nfail + 1))
+	fail "nothing compared"
 fi
 if [ "$differ" -eq 0 ]; then
-	echo "ok: no answer differs from the kernel's"
-	npass=$((npass + 1))
+	ok "no answer differs from the kernel's"
 else
-	echo "FAIL: $differ answers differ from the kernel's"
-	nfail=$((nfail + 1))
+	fail "$differ answers differ from the kernel's"
 fi
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+summary

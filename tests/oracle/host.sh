@@ -17,22 +17,17 @@ case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 DAEMON=$B/ioasidd
 PRELOAD=$B/libioasid-preload.so
 
+. "$(dirname "$0")/../integration/lib.sh"
 T=$(mktemp -d /tmp/ioasidd-oracle.XXXXXX)
-PID=
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
+	stop_daemon 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Under SANITIZE=1 the sanitizer runtime goes first in LD_PRELOAD.
-LIBS=$PRELOAD
-ASANLIB=$(ldd "$PRELOAD" 2>/dev/null | awk '/libasan/ { print $3 }')
-[ -n "$ASANLIB" ] && LIBS="$ASANLIB $PRELOAD"
+LIBS=$(preload_libs "$PRELOAD")
 
 cat > "$T/ioasidd.conf" <<EOF
 [daemon]
@@ -42,14 +37,7 @@ control-socket =
 node =
 EOF
 
-"$DAEMON" -d -f "$T/ioasidd.conf" > "$T/daemon.log" 2>&1 &
-PID=$!
-i=0
-while [ ! -e "$T/iommu.sock" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ ! -e "$T/iommu.sock" ]; then
+if ! start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$T/iommu.sock"; then
 	echo "host.sh: the daemon did not start" >&2
 	sed 's/^/    /' "$T/daemon.log" >&2
 	exit 1
