@@ -32,60 +32,23 @@ mkdir -p /run/ioasidd
 
 OUT=/dev/ttyS1
 [ -c "$OUT" ] || OUT=/dev/console
-passes=0
-fails=0
+# 20 s for every wait: TCG is slow. lib.sh is tests/integration/lib.sh.
+WAIT_TENTHS=200
+. /lib.sh
 
 res() {
 	echo "GUEST $*" >"$OUT"
 	echo "[$(cut -d ' ' -f 1 /proc/uptime)] $*" >/dev/console
 }
 
-ok() {
-	res "ok $*"
-	passes=$((passes + 1))
-}
-
-fail() {
-	res "FAIL $*"
-	fails=$((fails + 1))
+# Results go to the host as "GUEST ok NAME" and "GUEST FAIL NAME".
+report() {
+	res "$1 $2"
 }
 
 # detail < FILE: forward lines to the host as detail.
 detail() {
 	sed 's/^/GUEST # /' >"$OUT"
-}
-
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else fail "$desc"; fi
-}
-
-# wait_for PATH / wait_for ! PATH: up to 20 s (TCG is slow) for it to
-# appear or go.
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		if [ "$1" = "!" ]; then
-			[ -e "$2" ] || return 0
-		else
-			[ -e "$1" ] && return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_grep PATTERN FILE: up to 20 s for FILE to contain PATTERN.
-wait_grep() {
-	i=0
-	while [ $i -lt 200 ]; do
-		grep -q -- "$1" "$2" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 # prog NAME COMMAND...: a client that ends with "N passed, M failed"; it
@@ -117,7 +80,7 @@ has_opener() {
 # gone_opener PID: wait up to 20 s for the context of PID to go.
 gone_opener() {
 	i=0
-	while [ $i -lt 200 ]; do
+	while [ $i -lt "$WAIT_TENTHS" ]; do
 		has_opener "$1" || return 0
 		sleep 0.1
 		i=$((i + 1))

@@ -76,6 +76,7 @@ cp $BUSYBOX "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$SRC/tests/guest/init.sh" "$R/init"
 chmod 0755 "$R/init"
+cp "$SRC/tests/integration/lib.sh" "$R/lib.sh"
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 for m in fuse cuse; do
