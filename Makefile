@@ -135,9 +135,11 @@ $(B)/tests/%: tests/prog/%.c $(B)/.flags
 $(B)/tests/wire_fuzz: proto/wire.h
 
 # Programs for the guest test only (tests/guest), run inside a QEMU guest.
+# -MMD: they share tests/prog/check.h with the test programs.
 $(B)/guest/%: tests/guest/%.c $(B)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -MMD -MP -pthread -o $@ $< \
+	    $(PKG_LIBS)
 
 # The guest test's 32-bit caller: no C library (none for i386 is needed),
 # so no sanitizers either; the asm/ headers are the native ones.
