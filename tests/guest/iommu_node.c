@@ -27,18 +27,7 @@
 
 #include <linux/iommufd.h>
 
-static int	npass, nfail;
-
-#define CHECK(cond, ...) do {						\
-	if (cond)							\
-		npass++;						\
-	else {								\
-		nfail++;						\
-		printf("FAIL %s:%d: ", __func__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
+#include "../prog/check.h"
 
 int
 main(int argc, char **argv)
@@ -83,6 +72,5 @@ main(int argc, char **argv)
 	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &a) == 0 && a.out_ioas_id == 2,
 	    "ioctls go on after all that");
 	close(fd);
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }

@@ -29,6 +29,9 @@
 
 #include <linux/iommufd.h>
 
+#define CHECK_PID
+#include "../prog/check.h"
+
 #define NTHREADS	2
 #define LOOPS		100
 
@@ -40,32 +43,6 @@ struct pair_worker {
 	size_t		 len;
 	int		 bad;
 };
-
-static int	npass, nfail;
-
-#define CHECK(cond, ...) do {						\
-	if (cond)							\
-		npass++;						\
-	else {								\
-		nfail++;						\
-		printf("FAIL [%d] %s:%d: ", (int)getpid(), __func__,	\
-		    __LINE__);						\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
-
-static uint32_t
-pair_alloc(int fd)
-{
-	struct iommu_ioas_alloc	a;
-
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
-		return (0);
-	return (a.out_ioas_id);
-}
 
 static int
 pair_destroy(int fd, uint32_t id)
@@ -90,7 +67,7 @@ pair_work(void *arg)
 
 	for (i = 0; i < LOOPS; i++) {
 		iova = ((uint64_t)(w->who + 1) << 32) | ((uint64_t)i << 20);
-		if ((id = pair_alloc(w->fd)) == 0) {
+		if ((id = ioas_alloc(w->fd)) == 0) {
 			w->bad++;
 			continue;
 		}
@@ -135,7 +112,7 @@ pair_client(unsigned int me, int go_out, int go_in)
 	fd = open("/dev/iommu", O_RDWR);
 	CHECK(fd != -1, "open /dev/iommu");
 	for (i = 0; i < n && fd != -1; i++)
-		ids[i] = pair_alloc(fd);
+		ids[i] = ioas_alloc(fd);
 	/* The handshake happens even after a failed open, so that the
 	 * other side is never left waiting. */
 	if (write(go_out, &c, 1) != 1 || read(go_in, &c, 1) != 1)
@@ -212,6 +189,5 @@ main(void)
 		printf("FAIL the other client exited badly\n");
 		nfail++;
 	}
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }

@@ -23,18 +23,7 @@
 
 #include <linux/iommufd.h>
 
-static int	npass, nfail;
-
-#define CHECK(cond, ...) do {						\
-	if (cond)							\
-		npass++;						\
-	else {								\
-		nfail++;						\
-		printf("FAIL %s:%d: ", __func__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
+#include "check.h"
 
 /* ioctl, returning 0 or the errno. */
 static int
@@ -43,16 +32,6 @@ io(int fd, unsigned long cmd, void *arg)
 	if (ioctl(fd, cmd, arg) == 0)
 		return (0);
 	return (errno);
-}
-
-static uint32_t
-ioas_alloc(int fd)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	if (io(fd, IOMMU_IOAS_ALLOC, &a) != 0)
-		return (0);
-	return (a.out_ioas_id);
 }
 
 /*
@@ -344,6 +323,5 @@ main(void)
 	test_map(fd);
 	test_fds(fd);
 	close(fd);
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }

@@ -25,31 +25,10 @@
 
 #include <linux/iommufd.h>
 
+#define CHECK_PID
+#include "check.h"
+
 #define LOOPS	300
-
-static int	npass, nfail;
-
-#define CHECK(cond, ...) do {						\
-	if (cond)							\
-		npass++;						\
-	else {								\
-		nfail++;						\
-		printf("FAIL [%d] %s:%d: ", (int)getpid(), __func__,	\
-		    __LINE__);						\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
-
-static uint32_t
-ioas_alloc(int fd)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
-		return (0);
-	return (a.out_ioas_id);
-}
 
 static int
 destroy(int fd, uint32_t id)
@@ -110,8 +89,7 @@ exec_child(int fd)
 	id = ioas_alloc(fd);
 	CHECK(id != 0, "exec'd child can use the inherited descriptor");
 	CHECK(destroy(fd, id) == 0, "exec'd child destroys its own object");
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }
 
 int
@@ -193,6 +171,5 @@ main(int argc, char **argv)
 	/* The parent goes on working after the child is gone. */
 	CHECK(ioas_alloc(fd) != 0, "parent works after the child exits");
 	close(fd);
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }

@@ -24,6 +24,8 @@
 
 #include <linux/iommufd.h>
 
+#include "check.h"
+
 #define NPROCS		6
 #define NTHREADS	3
 #define LOOPS		200
@@ -36,16 +38,6 @@ struct worker {
 	size_t		 len;
 	int		 bad;
 };
-
-static uint32_t
-ioas_alloc(int fd)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
-		return (0);
-	return (a.out_ioas_id);
-}
 
 static void *
 work(void *arg)
@@ -147,7 +139,7 @@ main(void)
 {
 	pid_t		pids[NPROCS];
 	uint32_t	ids[NPROCS];
-	int		p[2], i, status, npass = 0, nfail = 0;
+	int		p[2], i, status;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pipe(p) == -1)
@@ -175,6 +167,5 @@ main(void)
 			nfail++;
 		}
 	}
-	printf("%d passed, %d failed\n", npass, nfail);
-	return (nfail != 0);
+	return (check_report());
 }

@@ -1,0 +1,76 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The checks the test programs (tests/prog, tests/guest) count and report
+ * with, and the IOAS_ALLOC most of them start from. The programs stay
+ * ordinary iommufd programs: this header needs libc and
+ * <linux/iommufd.h> only. Each program is one source file, so the
+ * counters and helpers are static and defined here.
+ *
+ * A program that forks defines CHECK_PID before including this, so that
+ * every failure names the process it happened in.
+ */
+#ifndef IOASIDD_TESTS_CHECK_H
+#define IOASIDD_TESTS_CHECK_H
+
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+static int	npass, nfail;
+
+#ifdef CHECK_PID
+#define CHECK_WHERE()	printf("FAIL [%d] %s:%d: ", (int)getpid(),	\
+			    __func__, __LINE__)
+#else
+#define CHECK_WHERE()	printf("FAIL %s:%d: ", __func__, __LINE__)
+#endif
+
+/*
+ * CHECK(cond, format, ...): count a pass, or print the failure: where,
+ * the message, and errno as it was when cond was found false.
+ */
+#define CHECK(cond, ...) do {						\
+	int	check_errno_;						\
+									\
+	if (cond)							\
+		npass++;						\
+	else {								\
+		check_errno_ = errno;					\
+		nfail++;						\
+		CHECK_WHERE();						\
+		printf(__VA_ARGS__);					\
+		printf(" (errno %d %s)\n", check_errno_,		\
+		    strerror(check_errno_));				\
+	}								\
+} while (0)
+
+/* The closing "N passed, M failed" line; returns the exit status. */
+static inline int
+check_report(void)
+{
+	printf("%d passed, %d failed\n", npass, nfail);
+	return (nfail != 0);
+}
+
+/* A new IOAS on fd: its id, or 0 when IOAS_ALLOC fails. */
+static inline uint32_t
+ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc	a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
+		return (0);
+	return (a.out_ioas_id);
+}
+
+#endif /* IOASIDD_TESTS_CHECK_H */
