@@ -29,22 +29,12 @@
 
 #define IOCTL(cmd, arg)		test_ioctl(tctx, (cmd), (arg))
 
-static struct obj *
-new_obj(enum obj_type type)
-{
-	struct obj	*obj;
-
-	ck_assert_int_eq(obj_alloc(tctx, type, &obj), 0);
-	obj_finalize(obj);
-	return (obj);
-}
-
 START_TEST(hwpt_alloc)
 {
 	struct iommu_hwpt_alloc	 c;
 	struct obj		*ioas;
 
-	ioas = new_obj(OBJ_IOAS);
+	ioas = test_obj_new(OBJ_IOAS);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.pt_id = ioas->id;
@@ -76,7 +66,7 @@ START_TEST(hwpt_dirty)
 	struct iommu_hwpt_get_dirty_bitmap	 g;
 	struct obj				*ioas;
 
-	ioas = new_obj(OBJ_IOAS);
+	ioas = test_obj_new(OBJ_IOAS);
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.hwpt_id = ioas->id;
@@ -111,7 +101,7 @@ START_TEST(hwpt_invalidate)
 	uint8_t				 entry[24];
 	void				*ro;
 
-	ioas = new_obj(OBJ_IOAS);
+	ioas = test_obj_new(OBJ_IOAS);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.entry_num = 5;
@@ -136,7 +126,7 @@ START_TEST(hwpt_invalidate)
 	c.entry_num = 1;
 	ck_assert_int_eq(IOCTL(IOMMU_HWPT_INVALIDATE, &c), -EINVAL);
 	ck_assert_uint_eq(c.entry_num, 0);
-	paging = container_of(new_obj(OBJ_HWPT_PAGING), struct hwpt_paging,
+	paging = container_of(test_obj_new(OBJ_HWPT_PAGING), struct hwpt_paging,
 	    obj);
 	c.hwpt_id = paging->obj.id;
 	c.entry_num = 1;
@@ -166,7 +156,7 @@ START_TEST(get_hw_info)
 	ck_assert_int_eq(IOCTL(IOMMU_GET_HW_INFO, &c), -EOPNOTSUPP);
 	c.__reserved[2] = 0;
 	ck_assert_int_eq(IOCTL(IOMMU_GET_HW_INFO, &c), -ENOENT);
-	c.dev_id = new_obj(OBJ_IOAS)->id;
+	c.dev_id = test_obj_new(OBJ_IOAS)->id;
 	ck_assert_int_eq(IOCTL(IOMMU_GET_HW_INFO, &c), -ENOENT);
 	/* The 32-byte struct of 6.6 is accepted. */
 	c.size = 32;
@@ -212,9 +202,9 @@ START_TEST(vdevice_alloc)
 	c.size = sizeof(c);
 	c.virt_id = UINT64_MAX;
 	ck_assert_int_eq(IOCTL(IOMMU_VDEVICE_ALLOC, &c), -ENOENT);
-	c.viommu_id = new_obj(OBJ_IOAS)->id;
+	c.viommu_id = test_obj_new(OBJ_IOAS)->id;
 	ck_assert_int_eq(IOCTL(IOMMU_VDEVICE_ALLOC, &c), -ENOENT);
-	c.viommu_id = new_obj(OBJ_VIOMMU)->id;
+	c.viommu_id = test_obj_new(OBJ_VIOMMU)->id;
 	ck_assert_int_eq(IOCTL(IOMMU_VDEVICE_ALLOC, &c), -ENOENT);
 }
 END_TEST
@@ -284,7 +274,7 @@ START_TEST(selftest_cmd)
 	c.op = IOMMU_TEST_OP_MOCK_DOMAIN;
 	c.id = 7;
 	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -ENOENT);
-	fault = new_obj(OBJ_FAULT);
+	fault = test_obj_new(OBJ_FAULT);
 	c.id = fault->id;
 	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
 	c.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
@@ -324,11 +314,11 @@ START_TEST(vfio_ioas)
 	c.op = IOMMU_VFIO_IOAS_SET;
 	c.ioas_id = 1;
 	ck_assert_int_eq(IOCTL(IOMMU_VFIO_IOAS, &c), -ENOENT);
-	other = new_obj(OBJ_FAULT);
+	other = test_obj_new(OBJ_FAULT);
 	c.ioas_id = other->id;
 	ck_assert_int_eq(IOCTL(IOMMU_VFIO_IOAS, &c), -ENOENT);
 
-	ioas = new_obj(OBJ_IOAS);
+	ioas = test_obj_new(OBJ_IOAS);
 	c.ioas_id = ioas->id;
 	ck_assert_int_eq(IOCTL(IOMMU_VFIO_IOAS, &c), 0);
 	c.op = IOMMU_VFIO_IOAS_GET;
@@ -348,7 +338,7 @@ START_TEST(vfio_ioas)
 	d.id = ioas->id;
 	ck_assert_int_eq(IOCTL(IOMMU_DESTROY, &d), 0);
 	ck_assert_uint_eq(tctx->vfio_ioas_id, 0);
-	ioas = new_obj(OBJ_IOAS);
+	ioas = test_obj_new(OBJ_IOAS);
 	ck_assert_uint_eq(ioas->id, d.id);
 	c.op = IOMMU_VFIO_IOAS_GET;
 	ck_assert_int_eq(IOCTL(IOMMU_VFIO_IOAS, &c), -ENODEV);
@@ -358,7 +348,7 @@ END_TEST
 static void
 set_compat_ioas(void)
 {
-	tctx->vfio_ioas_id = new_obj(OBJ_IOAS)->id;
+	tctx->vfio_ioas_id = test_obj_new(OBJ_IOAS)->id;
 }
 
 START_TEST(vfio_type1)
@@ -425,7 +415,7 @@ START_TEST(vfio_type1)
 	    VFIO_TYPE1v2_IOMMU), 0);
 	ck_assert_int_eq(test_ioctl_val(tctx, VFIO_CHECK_EXTENSION,
 	    VFIO_DMA_CC_IOMMU), 1);
-	hwpt = container_of(new_obj(OBJ_HWPT_PAGING), struct hwpt_paging,
+	hwpt = container_of(test_obj_new(OBJ_HWPT_PAGING), struct hwpt_paging,
 	    obj);
 	hwpt->ioas = obj_find(tctx, tctx->vfio_ioas_id, OBJ_IOAS);
 	obj_hold(hwpt->ioas);
@@ -553,35 +543,27 @@ cmds_suite(void)
 	Suite	*s = suite_create("cmds");
 	TCase	*tc;
 
-	tc = tcase_create("hwpt");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "hwpt");
 	tcase_add_test(tc, hwpt_alloc);
 	tcase_add_test(tc, hwpt_dirty);
 	tcase_add_test(tc, hwpt_invalidate);
 	tcase_add_test(tc, get_hw_info);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("viommu");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "viommu");
 	tcase_add_test(tc, fault_alloc);
 	tcase_add_test(tc, viommu_alloc);
 	tcase_add_test(tc, vdevice_alloc);
 	tcase_add_test(tc, veventq_alloc);
 	tcase_add_test(tc, hw_queue_alloc);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("selftest");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "selftest");
 	tcase_add_test(tc, selftest_cmd);
 	tcase_add_test(tc, selftest_add_reserved);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("vfio");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "vfio");
 	tcase_add_test(tc, vfio_ioas);
 	tcase_add_test(tc, vfio_type1);
 	tcase_add_test(tc, vfio_type1_ioas);
-	suite_add_tcase(s, tc);
 	return (s);
 }
 SUITE(cmds_suite)

@@ -185,18 +185,14 @@ dispatch_suite(void)
 	Suite	*s = suite_create("dispatch");
 	TCase	*tc;
 
-	tc = tcase_create("size");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "size");
 	tcase_add_loop_test(tc, cmd_length, 0, DISPATCH_NOPS);
 	tcase_add_loop_test(tc, cmd_short_zero_filled, 0, DISPATCH_NOPS);
 	tcase_add_test(tc, cmd_ex_fail);
 	tcase_add_test(tc, cmd_tail_fault);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("numbers");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "numbers");
 	tcase_add_test(tc, cmd_fail);
-	suite_add_tcase(s, tc);
 
 	tc = tcase_create("uapi");
 	tcase_add_loop_test(tc, table_matches_uapi, 0, DISPATCH_NOPS);

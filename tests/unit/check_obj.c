@@ -19,23 +19,13 @@
 #include "objs.h"
 #include "suites.h"
 
-static struct obj *
-new_obj(enum obj_type type)
-{
-	struct obj	*obj;
-
-	ck_assert_int_eq(obj_alloc(tctx, type, &obj), 0);
-	obj_finalize(obj);
-	return (obj);
-}
-
 /* A vIOMMU holding parent, as a real one holds its nesting parent. */
 static struct viommu *
 new_holder(struct obj *parent)
 {
 	struct viommu	*v;
 
-	v = container_of(new_obj(OBJ_VIOMMU), struct viommu, obj);
+	v = container_of(test_obj_new(OBJ_VIOMMU), struct viommu, obj);
 	v->parent = parent;
 	obj_hold(parent);
 	return (v);
@@ -43,9 +33,9 @@ new_holder(struct obj *parent)
 
 START_TEST(ids_from_one)
 {
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 1);
-	ck_assert_uint_eq(new_obj(OBJ_VIOMMU)->id, 2);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 3);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
+	ck_assert_uint_eq(test_obj_new(OBJ_VIOMMU)->id, 2);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 3);
 	ck_assert_uint_eq(tctx->nobjs, 3);
 	ck_assert_uint_eq(tctx->nkind[OBJ_FAULT], 2);
 	ck_assert_uint_eq(tctx->nkind[OBJ_VIOMMU], 1);
@@ -57,20 +47,20 @@ START_TEST(lowest_free_reused)
 	unsigned int	 i;
 
 	for (i = 1; i <= 5; i++)
-		ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, i);
+		ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, i);
 	ck_assert_int_eq(obj_destroy_id(tctx, 4), 0);
 	ck_assert_int_eq(obj_destroy_id(tctx, 2), 0);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 2);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 4);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 6);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 2);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 4);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 6);
 	/* Free ranges merge on both sides. */
 	ck_assert_int_eq(obj_destroy_id(tctx, 3), 0);
 	ck_assert_int_eq(obj_destroy_id(tctx, 5), 0);
 	ck_assert_int_eq(obj_destroy_id(tctx, 4), 0);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 3);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 4);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 5);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 7);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 3);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 4);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 5);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 7);
 }
 END_TEST
 
@@ -100,7 +90,7 @@ START_TEST(abort_frees_id)
 	ck_assert_uint_eq(obj->id, 1);
 	obj_abort(obj);
 	ck_assert_uint_eq(tctx->nobjs, 0);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 1);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
 	/* Abort runs the destroy op: the vIOMMU's hold is dropped. */
 	ck_assert_int_eq(obj_alloc(tctx, OBJ_VIOMMU, &obj), 0);
 	container_of(obj, struct viommu, obj)->parent = obj_find(tctx, 1,
@@ -119,7 +109,7 @@ START_TEST(bad_kind)
 
 	ck_assert_int_eq(obj_alloc(tctx, OBJ_ANY, &obj), -EINVAL);
 	ck_assert_int_eq(obj_alloc(tctx, OBJ_MAX, &obj), -EINVAL);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 1);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
 }
 END_TEST
 
@@ -127,7 +117,7 @@ START_TEST(lookup_type)
 {
 	struct obj	*obj;
 
-	new_obj(OBJ_FAULT);
+	test_obj_new(OBJ_FAULT);
 	ck_assert_int_eq(obj_get(tctx, 1, OBJ_VIOMMU, &obj), -ENOENT);
 	ck_assert_ptr_null(obj);
 	ck_assert_int_eq(obj_get(tctx, 0, OBJ_ANY, &obj), -ENOENT);
@@ -144,7 +134,7 @@ START_TEST(destroy_rules)
 	struct obj		*f, *dev;
 	struct viommu		*v;
 
-	f = new_obj(OBJ_FAULT);
+	f = test_obj_new(OBJ_FAULT);
 	v = new_holder(f);
 	d.id = f->id;
 	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -EBUSY);
@@ -157,7 +147,7 @@ START_TEST(destroy_rules)
 	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), 0);
 
 	/* A device is held by its binding: DESTROY is always EBUSY. */
-	dev = new_obj(OBJ_DEVICE);
+	dev = test_obj_new(OBJ_DEVICE);
 	obj_hold(dev);
 	d.id = dev->id;
 	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -EBUSY);
@@ -172,18 +162,18 @@ START_TEST(tombstone)
 {
 	struct obj	*a, *b;
 
-	a = new_obj(OBJ_FAULT);
-	b = new_obj(OBJ_VDEVICE);
+	a = test_obj_new(OBJ_FAULT);
+	b = test_obj_new(OBJ_VDEVICE);
 	ck_assert_uint_eq(b->id, 2);
 	obj_tombstone(b);
 	ck_assert_uint_eq(tctx->nkind[OBJ_VDEVICE], 0);
 	ck_assert_int_eq(obj_destroy_id(tctx, 2), -ENOENT);
 	ck_assert_ptr_null(obj_find(tctx, 2, OBJ_ANY));
 	/* The id is not handed out again before close. */
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 3);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 3);
 	ck_assert_int_eq(obj_destroy_id(tctx, a->id), 0);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 1);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 4);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 4);
 }
 END_TEST
 
@@ -195,14 +185,14 @@ START_TEST(teardown_leaves_first)
 	struct viommu	*v1, *v2;
 
 	/* Chains that take several passes: ids 1 <- 2 <- 3. */
-	f1 = new_obj(OBJ_FAULT);
+	f1 = test_obj_new(OBJ_FAULT);
 	v1 = new_holder(f1);
 	v2 = new_holder(&v1->obj);
 	ck_assert_int_eq(obj_destroy_id(tctx, f1->id), -EBUSY);
 	ck_assert_int_eq(obj_destroy_id(tctx, v1->obj.id), -EBUSY);
 	/* A holder with a lower id than what it holds (id reuse). */
-	tmp = new_obj(OBJ_FAULT);
-	f2 = new_obj(OBJ_FAULT);
+	tmp = test_obj_new(OBJ_FAULT);
+	f2 = test_obj_new(OBJ_FAULT);
 	ck_assert_int_eq(obj_destroy_id(tctx, tmp->id), 0);
 	ck_assert_uint_eq(new_holder(f2)->obj.id, 4);
 	ck_assert_uint_eq(f2->id, 5);
@@ -222,11 +212,11 @@ START_TEST(teardown_cycle)
 {
 	struct viommu	*a, *b;
 
-	a = container_of(new_obj(OBJ_VIOMMU), struct viommu, obj);
+	a = container_of(test_obj_new(OBJ_VIOMMU), struct viommu, obj);
 	b = new_holder(&a->obj);
 	a->parent = &b->obj;
 	obj_hold(&b->obj);
-	new_obj(OBJ_FAULT);
+	test_obj_new(OBJ_FAULT);
 	/* The fixture's teardown frees it; ASan reports anything left. */
 }
 END_TEST
@@ -238,19 +228,19 @@ START_TEST(many_objects)
 	uint32_t	 i;
 
 	for (i = 1; i <= n; i++)
-		ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, i);
+		ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, i);
 	for (i = 2; i <= n; i += 2)
 		ck_assert_int_eq(obj_destroy_id(tctx, i), 0);
 	ck_assert_uint_eq(tctx->nobjs, n / 2);
 	for (i = 2; i <= n; i += 2)
-		ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, i);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, n + 1);
+		ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, i);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, n + 1);
 	for (i = n + 1; i >= 1; i--)
 		ck_assert_int_eq(obj_destroy_id(tctx, i), 0);
 	ck_assert_uint_eq(tctx->nobjs, 0);
-	ck_assert_uint_eq(new_obj(OBJ_FAULT)->id, 1);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
 	for (i = 2; i <= n; i++)
-		new_obj(OBJ_FAULT);
+		test_obj_new(OBJ_FAULT);
 	/* Left for teardown to free. */
 }
 END_TEST
@@ -261,8 +251,7 @@ obj_suite(void)
 	Suite	*s = suite_create("obj");
 	TCase	*tc;
 
-	tc = tcase_create("ids");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "ids");
 	tcase_add_test(tc, ids_from_one);
 	tcase_add_test(tc, lowest_free_reused);
 	tcase_add_test(tc, reserved_invisible);
@@ -270,20 +259,15 @@ obj_suite(void)
 	tcase_add_test(tc, bad_kind);
 	tcase_add_test(tc, lookup_type);
 	tcase_add_test(tc, tombstone);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("destroy");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "destroy");
 	tcase_add_test(tc, destroy_rules);
 	tcase_add_test(tc, teardown_leaves_first);
 	tcase_add_test(tc, teardown_cycle);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("scale");
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tc = test_tcase(s, "scale");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, many_objects);
-	suite_add_tcase(s, tc);
 	return (s);
 }
 SUITE(obj_suite)

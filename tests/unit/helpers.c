@@ -13,6 +13,7 @@
 
 #include "ctx.h"
 #include "helpers.h"
+#include "objs.h"
 #include "ucmd.h"
 
 struct ctx	*tctx;
@@ -46,6 +47,26 @@ test_teardown(void)
 {
 	ctx_free(tctx);
 	tctx = NULL;
+}
+
+TCase *
+test_tcase(Suite *s, const char *name)
+{
+	TCase	*tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	suite_add_tcase(s, tc);
+	return (tc);
+}
+
+struct obj *
+test_obj_new(enum obj_type type)
+{
+	struct obj	*obj;
+
+	ck_assert_int_eq(obj_alloc(tctx, type, &obj), 0);
+	obj_finalize(obj);
+	return (obj);
 }
 
 long

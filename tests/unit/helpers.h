@@ -5,7 +5,7 @@
  * What most unit tests need: a fresh context, and a way to call an ioctl
  * on it as a program would, with a pointer into the test's own memory.
  *
- *	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+ *	tc = test_tcase(s, "name");	(or the fixture by hand)
  *	...
  *	struct iommu_destroy d = { .size = sizeof(d), .id = 0 };
  *	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
@@ -19,7 +19,10 @@
 
 #include <stdint.h>
 
+#include <check.h>
+
 #include "ctx.h"
+#include "objs.h"
 #include "ucmd.h"
 
 /* The context of the running test (checked fixture), and its caller. */
@@ -32,6 +35,12 @@ struct ctx	*test_ctx_new(void);
 /* Checked fixture: tctx is a fresh context, freed again afterwards. */
 void		 test_setup(void);
 void		 test_teardown(void);
+
+/* A test case of s named name whose tests run with the fixture above. */
+TCase		*test_tcase(Suite *s, const char *name);
+
+/* A new live object of type in tctx; fails the test if it cannot be made. */
+struct obj	*test_obj_new(enum obj_type);
 
 /* Run ioctl cmd with argument arg (a pointer, or a value cast to one). */
 long		 test_ioctl(struct ctx *, unsigned int cmd, void *arg);
