@@ -44,23 +44,10 @@ struct pair_worker {
 	int		 bad;
 };
 
-static int
-pair_destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy	d;
-
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.id = id;
-	return (ioctl(fd, IOMMU_DESTROY, &d) == 0 ? 0 : errno);
-}
-
 static void *
 pair_work(void *arg)
 {
 	struct pair_worker	*w = arg;
-	struct iommu_ioas_map	 m;
-	struct iommu_ioas_unmap	 u;
 	uint64_t		 iova;
 	uint32_t		 id;
 	int			 i;
@@ -71,24 +58,9 @@ pair_work(void *arg)
 			w->bad++;
 			continue;
 		}
-		memset(&m, 0, sizeof(m));
-		m.size = sizeof(m);
-		m.ioas_id = id;
-		m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-		    IOMMU_IOAS_MAP_WRITEABLE;
-		m.user_va = (uintptr_t)w->buf;
-		m.length = w->len;
-		m.iova = iova;
-		if (ioctl(w->fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
-			w->bad++;
-		memset(&u, 0, sizeof(u));
-		u.size = sizeof(u);
-		u.ioas_id = id;
-		u.length = UINT64_MAX;
-		if (ioctl(w->fd, IOMMU_IOAS_UNMAP, &u) != 0 ||
-		    u.length != w->len)
-			w->bad++;
-		if (pair_destroy(w->fd, id) != 0)
+		w->bad += ioas_map_unmap(w->fd, id, w->buf, w->len, iova,
+		    IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, 1);
+		if (ioas_destroy(w->fd, id) != 0)
 			w->bad++;
 	}
 	return (NULL);
@@ -145,10 +117,10 @@ pair_client(unsigned int me, int go_out, int go_in)
 
 	/* Ids 2..4 exist only in client 0's context. */
 	if (me == 1)
-		CHECK(pair_destroy(fd, 4) == ENOENT,
+		CHECK(ioas_destroy(fd, 4) == ENOENT,
 		    "the other client's id is not ours");
 	else
-		CHECK(pair_destroy(fd, 4) == 0, "our own id 4 is still there");
+		CHECK(ioas_destroy(fd, 4) == 0, "our own id 4 is still there");
 	close(fd);
 }
 

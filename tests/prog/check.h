@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: ISC
  *
  * The checks the test programs (tests/prog, tests/guest) count and report
- * with, and the IOAS_ALLOC most of them start from. The programs stay
+ * with, and the few iommufd calls most of them make the same way. The programs stay
  * ordinary iommufd programs: this header needs libc and
  * <linux/iommufd.h> only. Each program is one source file, so the
  * counters and helpers are static and defined here.
@@ -71,6 +71,50 @@ ioas_alloc(int fd)
 	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0)
 		return (0);
 	return (a.out_ioas_id);
+}
+
+/* DESTROY id: 0, or the errno. */
+static inline int
+ioas_destroy(int fd, uint32_t id)
+{
+	struct iommu_destroy	d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.id = id;
+	return (ioctl(fd, IOMMU_DESTROY, &d) == 0 ? 0 : errno);
+}
+
+/*
+ * Map len bytes at va to exactly iova in IOAS id, with flags besides
+ * FIXED_IOVA, then unmap [iova, iova + len) (all of it when unmap_all).
+ * Returns how many of the two answers were wrong.
+ */
+static inline int
+ioas_map_unmap(int fd, uint32_t id, void *va, uint64_t len, uint64_t iova,
+    uint32_t flags, int unmap_all)
+{
+	struct iommu_ioas_map	m;
+	struct iommu_ioas_unmap	u;
+	int			bad = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.ioas_id = id;
+	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | flags;
+	m.user_va = (uintptr_t)va;
+	m.length = len;
+	m.iova = iova;
+	if (ioctl(fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
+		bad++;
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.ioas_id = id;
+	u.iova = unmap_all ? 0 : iova;
+	u.length = unmap_all ? UINT64_MAX : len;
+	if (ioctl(fd, IOMMU_IOAS_UNMAP, &u) != 0 || u.length != len)
+		bad++;
+	return (bad);
 }
 
 #endif /* IOASIDD_TESTS_CHECK_H */

@@ -30,14 +30,6 @@
 
 #define LOOPS	300
 
-static int
-destroy(int fd, uint32_t id)
-{
-	struct iommu_destroy	d = { .size = sizeof(d), .id = id };
-
-	return (ioctl(fd, IOMMU_DESTROY, &d) == 0 ? 0 : errno);
-}
-
 /*
  * One worker's loop: allocate, map at an IOVA only this worker uses, check
  * the IOVA and the unmapped length come back right, destroy.
@@ -45,8 +37,6 @@ destroy(int fd, uint32_t id)
 static void
 hammer(int fd, unsigned int who, void *buf, size_t len)
 {
-	struct iommu_ioas_map	m;
-	struct iommu_ioas_unmap	u;
 	uint64_t		iova;
 	uint32_t		id;
 	int			i, bad = 0;
@@ -57,23 +47,9 @@ hammer(int fd, unsigned int who, void *buf, size_t len)
 			bad++;
 			continue;
 		}
-		memset(&m, 0, sizeof(m));
-		m.size = sizeof(m);
-		m.ioas_id = id;
-		m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE;
-		m.user_va = (uintptr_t)buf;
-		m.length = len;
-		m.iova = iova;
-		if (ioctl(fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
-			bad++;
-		memset(&u, 0, sizeof(u));
-		u.size = sizeof(u);
-		u.ioas_id = id;
-		u.iova = iova;
-		u.length = len;
-		if (ioctl(fd, IOMMU_IOAS_UNMAP, &u) != 0 || u.length != len)
-			bad++;
-		if (destroy(fd, id) != 0)
+		bad += ioas_map_unmap(fd, id, buf, len, iova,
+		    IOMMU_IOAS_MAP_READABLE, 0);
+		if (ioas_destroy(fd, id) != 0)
 			bad++;
 	}
 	CHECK(bad == 0, "worker %u: %d wrong answers in %d loops", who, bad,
@@ -88,7 +64,7 @@ exec_child(int fd)
 
 	id = ioas_alloc(fd);
 	CHECK(id != 0, "exec'd child can use the inherited descriptor");
-	CHECK(destroy(fd, id) == 0, "exec'd child destroys its own object");
+	CHECK(ioas_destroy(fd, id) == 0, "exec'd child destroys its own object");
 	return (check_report());
 }
 
@@ -131,7 +107,7 @@ main(int argc, char **argv)
 		 */
 		from_child = ioas_alloc(fd);
 		CHECK(from_child != 0, "child allocates");
-		CHECK(destroy(fd, before) == 0,
+		CHECK(ioas_destroy(fd, before) == 0,
 		    "child destroys the parent's object");
 		if (write(p[1], &from_child, sizeof(from_child)) !=
 		    sizeof(from_child))
@@ -157,9 +133,9 @@ main(int argc, char **argv)
 	close(go[0]);
 	CHECK(read(p[0], &from_child, sizeof(from_child)) ==
 	    sizeof(from_child), "child reports its object");
-	CHECK(destroy(fd, before) == ENOENT,
+	CHECK(ioas_destroy(fd, before) == ENOENT,
 	    "the object the child destroyed is gone for the parent");
-	CHECK(destroy(fd, from_child) == 0,
+	CHECK(ioas_destroy(fd, from_child) == 0,
 	    "parent destroys the child's object");
 	if (write(go[1], &c, 1) != 1)
 		nfail++;

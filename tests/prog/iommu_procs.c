@@ -43,9 +43,6 @@ static void *
 work(void *arg)
 {
 	struct worker		*w = arg;
-	struct iommu_ioas_map	 m;
-	struct iommu_ioas_unmap	 u;
-	struct iommu_destroy	 d;
 	uint64_t		 iova;
 	uint32_t		 id;
 	int			 i;
@@ -56,28 +53,9 @@ work(void *arg)
 			w->bad++;
 			continue;
 		}
-		memset(&m, 0, sizeof(m));
-		m.size = sizeof(m);
-		m.ioas_id = id;
-		m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-		    IOMMU_IOAS_MAP_WRITEABLE;
-		m.user_va = (uintptr_t)w->buf;
-		m.length = w->len;
-		m.iova = iova;
-		if (ioctl(w->fd, IOMMU_IOAS_MAP, &m) != 0 || m.iova != iova)
-			w->bad++;
-		memset(&u, 0, sizeof(u));
-		u.size = sizeof(u);
-		u.ioas_id = id;
-		u.iova = iova;
-		u.length = w->len;
-		if (ioctl(w->fd, IOMMU_IOAS_UNMAP, &u) != 0 ||
-		    u.length != w->len)
-			w->bad++;
-		memset(&d, 0, sizeof(d));
-		d.size = sizeof(d);
-		d.id = id;
-		if (ioctl(w->fd, IOMMU_DESTROY, &d) != 0)
+		w->bad += ioas_map_unmap(w->fd, id, w->buf, w->len, iova,
+		    IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, 0);
+		if (ioas_destroy(w->fd, id) != 0)
 			w->bad++;
 	}
 	return (NULL);
