@@ -127,9 +127,9 @@ node-mode = 0640
 node-group = 5
 log-level = info
 EOF
-ioasidd -d -f /tmp/ioasidd.conf >/tmp/ioasidd.log 2>&1 &
-daemon=$!
-if wait_for /dev/iommu && wait_for /run/ioasidd/control.sock; then
+DAEMON=ioasidd
+if start_daemon /tmp/ioasidd.conf /tmp/ioasidd.log /dev/iommu &&
+    wait_for /run/ioasidd/control.sock; then
 	ok "ioasidd is up on /dev/iommu"
 else
 	fail "ioasidd did not come up on /dev/iommu"
@@ -217,8 +217,7 @@ iommu_storm >/tmp/storm.out 2>&1 &
 bg=$!
 wait_grep '^ready' /tmp/storm.out ||
     fail "shutdown: the client never got going"
-kill -TERM $daemon
-wait $daemon
+stop_daemon
 rc=$?
 check "ioasidd: SIGTERM with a client busy on the node exits 0" [ $rc -eq 0 ]
 # Once the server's connection is gone the kernel fails the client's
