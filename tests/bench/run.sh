@@ -30,6 +30,7 @@ cat > "$T/ioasidd.conf" <<CONF
 [daemon]
 socket = $T/iommu.sock
 control-socket = $T/control.sock
+node =
 log-level = warn
 CONF
 

@@ -76,6 +76,7 @@ cat >"$T/ioasidd.conf" <<EOF
 [daemon]
 socket = $SOCK
 control-socket = $CSOCK
+node =
 log-level = info
 EOF
 
@@ -309,6 +310,7 @@ cat >"$T/again.conf" <<EOF
 [daemon]
 socket = $SOCK
 control-socket = $CSOCK
+node =
 log-level = info
 EOF
 start_daemon "$T/again.conf" "$T/log" "$CSOCK" && wait_for "$SOCK"
@@ -331,5 +333,23 @@ check "a dead daemon's sockets are taken over" \
 stop_daemon; rc=$?
 check "and removed on exit" \
     sh -c '[ $1 -eq 0 ] && [ ! -e "$2" ] && [ ! -e "$3" ]' - $rc "$SOCK" "$CSOCK"
+
+# Without CUSE the node cannot be made: the daemon says why and serves the
+# socket alone, or stops with node-required. Only where /dev/cuse is
+# missing, so that no real node is ever made here.
+if [ ! -e /dev/cuse ]; then
+	start_daemon "$T/again.conf" "$T/log" "$CSOCK" -o node=/dev/iommu-test
+	check "no CUSE: the socket serves alone, and the log says why" \
+	    wait_grep "modprobe cuse" "$T/log"
+	check "no CUSE: the socket is there" test -S "$SOCK"
+	check "no CUSE: status lists no node" \
+	    sh -c '! "$1" -s "$2" status | grep -q cuse' - "$CTL" "$CSOCK"
+	stop_daemon
+	timeout 10 "$DAEMON" -d -f "$T/again.conf" -o node=/dev/iommu-test \
+	    -o node-required=yes >"$T/out" 2>&1; rc=$?
+	check "no CUSE with node-required: exit 1 naming the remedy" \
+	    sh -c '[ $1 -eq 1 ] && grep -q "modprobe cuse" "$2" &&
+	    [ ! -e "$3" ]' - $rc "$T/out" "$SOCK"
+fi
 
 summary

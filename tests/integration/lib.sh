@@ -84,12 +84,15 @@ preload_libs() {
 	echo "${asan:+$asan }$1"
 }
 
-# start_daemon CONF LOG SOCKET: run $DAEMON in the foreground on CONF in
-# the background as $PID, its output in LOG; succeed once SOCKET exists.
+# start_daemon CONF LOG SOCKET [OPTION...]: run $DAEMON in the foreground
+# on CONF in the background as $PID, its output in LOG, with any further
+# options; succeed once SOCKET exists.
 start_daemon() {
-	"$DAEMON" -d -f "$1" >"$2" 2>&1 &
+	_conf=$1 _log=$2 _sock=$3
+	shift 3
+	"$DAEMON" -d -f "$_conf" "$@" >"$_log" 2>&1 &
 	PID=$!
-	wait_for "$3"
+	wait_for "$_sock"
 }
 
 # stop_daemon [SIGNAL]: signal $PID (TERM unless given), wait for it and
