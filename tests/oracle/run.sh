@@ -19,8 +19,8 @@
 #
 # usage: tests/oracle/run.sh [-s] BUILD_DIR
 # env:   ORACLE_DIR (default /var/tmp/ioasidd-oracle)
-#        ORACLE_TOOLS (default /work/shared/tools): oracle-build-kernel.sh
-#        and oracle-run-guest.sh
+#        ORACLE_TOOLS (default ../shared/tools beside the source tree):
+#        oracle-build-kernel.sh and oracle-run-guest.sh
 
 set -eu
 
@@ -34,7 +34,7 @@ case $B in /*) ;; *) B=$(pwd)/$B ;; esac
 DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$DIR/../.." && pwd)
 ORACLE_DIR=${ORACLE_DIR:-/var/tmp/ioasidd-oracle}
-TOOLS=${ORACLE_TOOLS:-/work/shared/tools}
+TOOLS=${ORACLE_TOOLS:-$TOP/../shared/tools}
 CC=${CC:-cc}
 
 mkdir -p "$ORACLE_DIR" "$B/oracle"
