@@ -842,7 +842,7 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	uint32_t			 size, floor;
 	uint8_t				*copy, *sbuf;
 	size_t				 have, slen;
-	int				 n, i, error;
+	int				 n, i, error = 0;
 
 	uc = uapi_cmd_find(cmd);
 	if (uc == NULL || (uc->argkind != UA_SIZED &&

@@ -276,6 +276,56 @@ test_map(int fd)
 	munmap(buf, len);
 }
 
+/*
+ * Leave the stack full of non-zero bytes, as a program deep in its own
+ * work would, so that the next call finds no zeros it did not write.
+ */
+static void __attribute__((__noinline__))
+stack_busy(void)
+{
+	volatile uint8_t	junk[16384];
+	size_t			i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = 0xa5;
+}
+
+/* MAP_FILE of a memfd, called with a busy stack each time. */
+static void
+test_map_file(int fd)
+{
+	struct iommu_ioas_map_file	m;
+	struct iommu_ioas_unmap		u;
+	long				pg = sysconf(_SC_PAGESIZE);
+	uint32_t			id = ioas_alloc(fd);
+	int				mfd, i, ok = 1;
+
+	mfd = memfd_create("iommu_basic", MFD_CLOEXEC);
+	CHECK(mfd >= 0 && ftruncate(mfd, 4 * pg) == 0, "memfd");
+	for (i = 0; i < 8 && ok; i++) {
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+		m.ioas_id = id;
+		m.fd = mfd;
+		m.length = 4 * pg;
+		stack_busy();
+		memset(&u, 0, sizeof(u));
+		u.size = sizeof(u);
+		u.ioas_id = id;
+		u.length = UINT64_MAX;
+		ok = io(fd, IOMMU_IOAS_MAP_FILE, &m) == 0 &&
+		    io(fd, IOMMU_IOAS_UNMAP, &u) == 0 && u.length == 4 * (uint64_t)pg;
+	}
+	CHECK(ok, "IOAS_MAP_FILE of a memfd, and unmap, eight times");
+	m.fd = -1;
+	CHECK(io(fd, IOMMU_IOAS_MAP_FILE, &m) == EBADF,
+	    "IOAS_MAP_FILE of fd -1: EBADF");
+	if (mfd >= 0)
+		close(mfd);
+	ioas_destroy(fd, id);
+}
+
 static void
 test_fds(int fd)
 {
@@ -321,6 +371,7 @@ main(void)
 	test_ranges(fd);
 	test_allow(fd);
 	test_map(fd);
+	test_map_file(fd);
 	test_fds(fd);
 	close(fd);
 	return (check_report());
