@@ -29,6 +29,11 @@ WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wwrite-strings -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wmissing-declarations -Wundef -Wvla -Wimplicit-fallthrough \
 	   -Wno-missing-field-initializers
+# clang sees uses of variables left unset on some path, which gcc -O2 can
+# miss; CI builds with clang and -Werror.
+ifneq ($(findstring clang,$(CC)),)
+WARN	+= -Wconditional-uninitialized
+endif
 BASE_CFLAGS = -std=gnu11 $(WARN) -fno-common -D_GNU_SOURCE \
 	   -DIOASIDD_VERSION='"$(VERSION)"' \
 	   -DIOASIDD_SYSCONFDIR='"$(SYSCONFDIR)"' -Iproto -Idaemon
