@@ -386,8 +386,9 @@ chan_entry_reset(struct chan *c)
 }
 
 /*
- * The entry for the socket (dev, ino), made if needed. Returns it locked
- * (its exchange lock), or NULL if the table cannot be used.
+ * The entry for the socket (dev, ino), made if needed, recycling the
+ * least recently used one when the table is full. Returns it locked (its
+ * exchange lock); never NULL.
  */
 static struct chan *
 chan_entry(dev_t dev, ino_t ino, int direct)
