@@ -6,6 +6,9 @@ set -eu
 
 PKGS="build-essential make pkg-config clang libfuse3-dev fuse3 libevent-dev
 libjansson-dev check libbsd-dev libinih-dev"
+# Some integration checks drive the control socket and the preload library
+# from Python, and render the manual pages with groff.
+PKGS="$PKGS python3 groff-base"
 # The guest test of the real CUSE node boots a kernel under QEMU.
 [ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
 	PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils"
