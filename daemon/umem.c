@@ -99,6 +99,26 @@ umem_alloc(pid_t pid, int mem_fd)
 	return (um);
 }
 
+/*
+ * Does um still see its process's address space? An exec keeps the pid
+ * and the start time but replaces the address space, and the descriptors
+ * opened before it then read as empty. A live process always has some
+ * mapping, so one byte of the maps file tells. Without a maps file it
+ * cannot be told: assume so.
+ */
+static int
+umem_live(struct umem *um)
+{
+	char	 c;
+	ssize_t	 n;
+
+	if (um->maps_fd == -1)
+		return (1);
+	while ((n = pread(um->maps_fd, &c, 1, 0)) == -1 && errno == EINTR)
+		;
+	return (n == 1);
+}
+
 int
 umem_open(pid_t pid, struct umem **ump)
 {
@@ -112,11 +132,18 @@ umem_open(pid_t pid, struct umem **ump)
 	if ((rc = umem_start_time(pid, &t)) != 0)
 		return (rc);
 	LIST_FOREACH(um, &umems, entry) {
-		if (um->pid == pid && um->start_time == t) {
+		if (um->pid == pid && um->start_time == t)
+			break;
+	}
+	if (um != NULL) {
+		if (umem_live(um)) {
 			um->refs++;
 			*ump = um;
 			return (0);
 		}
+		/* Its holders keep it; a new one serves from now on. */
+		LIST_REMOVE(um, entry);
+		um->shared = 0;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1 &&

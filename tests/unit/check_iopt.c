@@ -8,10 +8,14 @@
  * caller address space (umem) and accounting it relies on.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -445,6 +449,64 @@ START_TEST(test_umem)
 }
 END_TEST
 
+/*
+ * A process that execs keeps its pid and start time but gets a new
+ * address space: the descriptors opened before read as empty, so a new
+ * umem_open() must not hand back the old umem.
+ */
+START_TEST(test_umem_exec)
+{
+	struct umem	*um, *um2;
+	char		 path[64], line[256], perms[8], c;
+	uint64_t	 vs, ve;
+	uint8_t		 b;
+	FILE		*f;
+	pid_t		 pid;
+	int		 go[2], done[2], st;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe2(done, O_CLOEXEC), 0);
+	if ((pid = fork()) == 0) {
+		close(go[1]);
+		close(done[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(1);
+	}
+	ck_assert_int_gt(pid, 0);
+	close(go[0]);
+	close(done[1]);
+	ck_assert_int_eq(umem_open(pid, &um), 0);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	/* The close-on-exec pipe reads EOF once the exec is done. */
+	ck_assert_int_eq(read(done[0], &c, 1), 0);
+
+	ck_assert_int_eq(umem_open(pid, &um2), 0);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	vs = ve = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &vs, &ve,
+		    perms) == 3 && perms[0] == 'r')
+			break;
+		vs = ve = 0;
+	}
+	fclose(f);
+	ck_assert_uint_ne(ve, 0);
+	ck_assert_int_eq(umem_read(um2, vs, &b, 1), 0);
+	ck_assert_int_eq(umem_check(um2, vs, 1, 0), 0);
+
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	close(go[1]);
+	close(done[0]);
+	umem_put(um2);
+	umem_put(um);
+}
+END_TEST
+
 START_TEST(test_acct)
 {
 	struct acct_owner	*o, *o2;
@@ -482,6 +544,7 @@ iopt_suite(void)
 	tcase_add_test(tc, test_reserved_owners);
 	tcase_add_test(tc, test_pinner_alignment);
 	tcase_add_test(tc, test_umem);
+	tcase_add_test(tc, test_umem_exec);
 	tcase_add_test(tc, test_acct);
 	suite_add_tcase(s, tc);
 	return (s);
