@@ -1054,10 +1054,8 @@ iopt_area_release(struct iopt *iopt, uint64_t iova, uint64_t length,
 }
 
 /*
- * Unlike the kernel, which removes areas one by one until it meets one
- * that is only partly covered, every area is checked first, so a failed
- * unmap leaves the table as it was. Each area is taken out along a fresh
- * descent; the first reuses the one that found it.
+ * Each area is taken out along a fresh descent. A failed unmap may have
+ * removed areas already: see below.
  */
 static int
 iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
