@@ -101,22 +101,25 @@ umem_alloc(pid_t pid, int mem_fd)
 
 /*
  * Does um still see its process's address space? An exec keeps the pid
- * and the start time but replaces the address space, and the descriptors
- * opened before it then read as empty. A live process always has some
- * mapping, so one byte of the maps file tells. Without a maps file it
- * cannot be told: assume so.
+ * and the start time but replaces the address space, and a mem file
+ * opened before it then reads as EOF, as it does once the process has
+ * exited. A one-byte read at address 0 tells the two apart without
+ * touching any memory: nothing is mapped there (EIO) in a live address
+ * space, and should something be, the byte simply comes back. The mem
+ * file itself is asked, not the maps file, since the two are opened one
+ * after the other and an exec between them would leave only the mem
+ * file stale. One vma lookup in the kernel: cheap enough for every
+ * request.
  */
-static int
+int
 umem_live(struct umem *um)
 {
 	char	 c;
 	ssize_t	 n;
 
-	if (um->maps_fd == -1)
-		return (1);
-	while ((n = pread(um->maps_fd, &c, 1, 0)) == -1 && errno == EINTR)
+	while ((n = pread(um->mem_fd, &c, 1, 0)) == -1 && errno == EINTR)
 		;
-	return (n == 1);
+	return (n != 0);
 }
 
 int

@@ -33,6 +33,11 @@ void	umem_hold(struct umem *);
 void	umem_put(struct umem *);
 /* The process behind it, or 0 when it is not known. */
 pid_t	umem_pid(const struct umem *);
+/*
+ * 1 while um reaches the address space its process has now; 0 once the
+ * process has exited or execed (the same pid then needs a new umem).
+ */
+int	umem_live(struct umem *);
 
 int	umem_read(struct umem *, uint64_t uaddr, void *buf, size_t len);
 int	umem_write(struct umem *, uint64_t uaddr, const void *buf,

@@ -298,7 +298,10 @@ static const struct uaccess_ops cuse_direct_ops = {
 
 /*
  * The caller of a request, cached per open: built again when another
- * thread or other credentials speak on it (a forked child shares it).
+ * thread or other credentials speak on it (a forked child shares it), and
+ * when its process has execed since (same pid, new address space: a VMM
+ * that keeps its descriptor across exec for live update must have its new
+ * mappings read from the new image).
  */
 static const struct ucaller *
 cuse_caller(struct cuse_open *co, const struct fuse_ctx *fc)
@@ -307,10 +310,12 @@ cuse_caller(struct cuse_open *co, const struct fuse_ctx *fc)
 	pid_t		 pid;
 
 	if (co->have_caller && co->caller_tid == fc->pid &&
-	    c->uid == fc->uid && c->gid == fc->gid)
+	    c->uid == fc->uid && c->gid == fc->gid &&
+	    (c->mem == NULL || umem_live(c->mem)))
 		return (c);
 	pid = caller_tgid(fc->pid);
-	if (c->mem != NULL && umem_pid(c->mem) != pid) {
+	if (c->mem != NULL && (umem_pid(c->mem) != pid ||
+	    !umem_live(c->mem))) {
 		umem_put(c->mem);
 		c->mem = NULL;
 	}

@@ -30,9 +30,12 @@
  * (SO_PASSCRED, set on the listener so that even a message sent before
  * accept() has them). Each channel caches the ucaller built from them,
  * with capabilities from /proc/<pid>/status and RLIMIT_MEMLOCK, and builds
- * it again when a different process speaks on it. Caller memory (for
- * mappings) comes from the /proc/self/mem descriptor a client sends with
- * HELLO or CHANNEL, or else from /proc/<pid>/mem if we may open it.
+ * it again when a different process speaks on it, or when the one that
+ * does has execed since. Caller memory (for mappings) comes from the
+ * /proc/self/mem descriptor a client sends with HELLO or CHANNEL, or else
+ * from /proc/<pid>/mem if we may open it. A client that execs keeping its
+ * descriptor opens a private channel from the new image, with a new mem
+ * descriptor: that channel is served from it, never from the old one.
  */
 
 #include <sys/types.h>
@@ -241,8 +244,25 @@ sock_caller(struct sock_chan *ch, const struct wire_msg *m)
 		gid = (gid_t)-1;
 	}
 	if (ch->have_caller && c->pid == pid && c->uid == uid &&
-	    c->gid == gid)
+	    c->gid == gid && (c->mem == NULL || umem_live(c->mem)))
 		return (c);
+
+	/*
+	 * A process that execed keeps its pid and its descriptors (a VMM
+	 * doing live update) but not its address space, and a mem file from
+	 * before reads nothing: drop it. The client's library, new in the
+	 * new image, sends its new /proc/self/mem with the private channel
+	 * it opens, and that channel's own memfd_mem serves it; here what is
+	 * left is /proc/<pid>/mem, opened again.
+	 */
+	if (ch->memfd_mem != NULL && !umem_live(ch->memfd_mem)) {
+		umem_put(ch->memfd_mem);
+		ch->memfd_mem = NULL;
+	}
+	if (ch->pid_mem != NULL && !umem_live(ch->pid_mem)) {
+		umem_put(ch->pid_mem);
+		ch->pid_mem = NULL;
+	}
 
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;

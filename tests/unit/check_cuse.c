@@ -11,11 +11,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +30,8 @@
 #include <linux/vfio.h>
 
 #include "ctx.h"
+#include "ioas.h"
+#include "pages.h"
 #include "umem.h"
 #include "util.h"
 #include "transport/cuse.h"
@@ -572,6 +577,91 @@ START_TEST(two_opens)
 }
 END_TEST
 
+/* The start of pid's lowest mapping: its executable's ELF header. */
+static uint64_t
+cuse_first_mapping(pid_t pid)
+{
+	char			 path[64], line[512];
+	unsigned long long	 start, off;
+	FILE			*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_int_eq(sscanf(line, "%llx-%*s %*s %llx", &start, &off), 2);
+	ck_assert_uint_eq(off, 0);
+	return (start);
+}
+
+/*
+ * A process that keeps its descriptor across exec (live update) keeps its
+ * pid and thread id, so the open's cached caller matches; its old address
+ * space is gone all the same, and what it maps from the new image must be
+ * read from the new image.
+ */
+START_TEST(caller_execs)
+{
+	struct iommu_ioas_map	 m;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct ctx		*ctx;
+	char			 hdr[4], ready[8];
+	uint32_t		 id;
+	uint64_t		 start;
+	pid_t			 child;
+	int			 go[2], rd[2], status;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(rd), 0);
+	if ((child = fork()) == 0) {
+		char	c;
+
+		/* Exec when told; the new image says when it runs. */
+		close(go[1]);
+		close(rd[0]);
+		if (read(go[0], &c, 1) == 1 && dup2(go[0], 0) == 0 &&
+		    dup2(rd[1], 1) == 1)
+			execl("/bin/sh", "sh", "-c", "echo ready; read x",
+			    (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(child, 0);
+	close(go[0]);
+	close(rd[1]);
+
+	/* The child speaks first as its old image: the caller is cached. */
+	fk.pid = (uint32_t)child;
+	id = cuse_ioas();
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	ck_assert_int_eq(read(rd[0], ready, sizeof(ready)), 6);
+	start = cuse_first_mapping(child);
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = id;
+	m.user_va = start;
+	m.length = 4096;
+	m.iova = 0x100000;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP, (uintptr_t)&m,
+	    0), 0);
+
+	ck_assert_ptr_nonnull(ctx = TAILQ_FIRST(&ctx_list));
+	ck_assert_int_eq(ioas_get(ctx, id, &ioas), 0);
+	ck_assert_ptr_nonnull(a = iopt_area_find(&ioas->iopt, 0x100000));
+	ck_assert_int_eq(pages_rw(iopt_area_pages(a), 0, hdr, sizeof(hdr),
+	    0), 0);
+	ck_assert_mem_eq(hdr, "\177ELF", 4);
+
+	kill(child, SIGKILL);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	close(go[1]);
+	close(rd[0]);
+	fk.pid = (uint32_t)getpid();
+}
+END_TEST
+
 START_TEST(kernel_goes_away)
 {
 	uint64_t	fh2;
@@ -622,6 +712,7 @@ cuse_suite(void)
 	tcase_add_test(tc, large_direct);
 	tcase_add_test(tc, read_write_poll);
 	tcase_add_test(tc, two_opens);
+	tcase_add_test(tc, caller_execs);
 	tcase_add_test(tc, kernel_goes_away);
 	tcase_add_test(tc, close_ends_session);
 	suite_add_tcase(s, tc);
