@@ -11,7 +11,13 @@
  * CTL_REQUEST_MAX ends the connection with an error reply, and a client
  * that sends requests without reading the replies is stopped from reading
  * more once CTL_OUT_HIGH bytes of replies wait for it, and dropped if it
- * takes more than CTL_WRITE_TIMEOUT seconds to take them.
+ * takes more than CTL_WRITE_TIMEOUT seconds to take them. There are only
+ * CTL_MAX_CONNS connections, so none may hold one for nothing: while the
+ * daemon waits for a request, a whole line must come within
+ * CTL_LINE_TIMEOUT seconds (of connecting, or of the last request), or
+ * the connection ends with an ETIMEDOUT reply. Half a line and silence
+ * count alike; a backlog of replies stops the clock, which the write
+ * timeout then keeps instead.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -39,11 +45,13 @@
 #define CTL_MAX_CONNS		64
 #define CTL_OUT_HIGH		(1024 * 1024)
 #define CTL_WRITE_TIMEOUT	10
+#define CTL_LINE_TIMEOUT	30
 #define CTL_BACKLOG		16
 
 struct ctl_conn {
 	struct ctl_server	*srv;
 	struct bufferevent	*bev;
+	struct event		*line_ev;	/* CTL_LINE_TIMEOUT */
 	struct ctl_peer		 peer;
 	int			 closing;	/* free once output is sent */
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -66,6 +74,7 @@ ctl_conn_free(struct ctl_conn *c)
 {
 	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	c->srv->nconns--;
+	event_free(c->line_ev);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -89,12 +98,22 @@ ctl_conn_send(struct ctl_conn *c, json_t *reply)
 	return (rc == 0 ? 0 : -ENOMEM);
 }
 
+/* The next request line is due within CTL_LINE_TIMEOUT from now. */
+static void
+ctl_conn_arm(struct ctl_conn *c)
+{
+	struct timeval	tv = { .tv_sec = CTL_LINE_TIMEOUT };
+
+	event_add(c->line_ev, &tv);
+}
+
 /* Send an error and hang up once it is written. */
 static void
 ctl_conn_fail(struct ctl_conn *c, int err, const char *msg)
 {
 	log_debug("%s: pid %ld: %s", __func__, (long)c->peer.pid, msg);
 	c->closing = 1;
+	event_del(c->line_ev);
 	bufferevent_disable(c->bev, EV_READ);
 	if (ctl_conn_send(c, ctl_reply_error(err, msg)) != 0)
 		ctl_conn_free(c);
@@ -141,6 +160,7 @@ ctl_conn_process(struct ctl_conn *c)
 	while (!c->closing) {
 		if (evbuffer_get_length(out) >= CTL_OUT_HIGH) {
 			bufferevent_disable(c->bev, EV_READ);
+			event_del(c->line_ev);
 			return;
 		}
 		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
@@ -165,7 +185,22 @@ ctl_conn_process(struct ctl_conn *c)
 			return;
 		}
 		free(line);
+		ctl_conn_arm(c);
 	}
+}
+
+/* No whole line in time: the slot goes to someone else. */
+static void
+ctl_conn_linecb(__unused evutil_socket_t fd, __unused short what, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	char		 msg[64];
+
+	if (c->closing)
+		return;
+	snprintf(msg, sizeof msg, "no whole request line in %d seconds",
+	    CTL_LINE_TIMEOUT);
+	ctl_conn_fail(c, ETIMEDOUT, msg);
 }
 
 static void
@@ -186,6 +221,7 @@ ctl_conn_writecb(__unused struct bufferevent *bev, void *arg)
 	}
 	if ((bufferevent_get_enabled(c->bev) & EV_READ) == 0) {
 		bufferevent_enable(c->bev, EV_READ);
+		ctl_conn_arm(c);
 		ctl_conn_process(c);
 	}
 }
@@ -290,9 +326,17 @@ ctl_acceptcb(__unused struct evconnlistener *l, evutil_socket_t fd,
 		ctl_refuse(fd, ENOMEM, "out of memory");
 		return;
 	}
+	c->line_ev = evtimer_new(evconnlistener_get_base(srv->listener),
+	    ctl_conn_linecb, c);
+	if (c->line_ev == NULL) {
+		free(c);
+		ctl_refuse(fd, ENOMEM, "out of memory");
+		return;
+	}
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(
 	    srv->listener), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		event_free(c->line_ev);
 		free(c);
 		ctl_refuse(fd, ENOMEM, "out of memory");
 		return;
@@ -307,6 +351,7 @@ ctl_acceptcb(__unused struct evconnlistener *l, evutil_socket_t fd,
 	    ctl_conn_eventcb, c);
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	ctl_conn_arm(c);
 	log_debug("%s: uid %u pid %ld connected", __func__,
 	    (unsigned int)cred.uid, (long)cred.pid);
 }

@@ -90,6 +90,39 @@ fi
 check "the start-up line tells how to point a program at the socket" \
     grep -q "IOASIDD_SOCKET=$SOCK" "$T/log"
 
+# A control client that sends half a line, and one that sends nothing,
+# are dropped once 30 s pass without a whole line. They wait in the
+# background while the tests below run; their verdict is read before the
+# reload.
+SLOW_PID=
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$CSOCK" >"$T/slow.out" 2>&1 <<'EOF' &
+import socket, sys, time
+def conn(first):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(sys.argv[1])
+    if first:
+        s.sendall(first)
+    return s
+def wait_end(s, t0):
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    return time.monotonic() - t0, data.decode().strip()
+t0 = time.monotonic()
+half = conn(b'{"cmd":"sta')
+silent = conn(None)
+for name, s in (("half", half), ("silent", silent)):
+    took, reply = wait_end(s, t0)
+    print("%s %d %s" % (name, int(took), reply))
+EOF
+	SLOW_PID=$!
+fi
+
 out=$("$CTL" -s "$CSOCK" status 2>&1); rc=$?
 check "ioasidctl status exits 0" [ $rc -eq 0 ]
 check "ioasidctl status names the socket transport" \
@@ -227,6 +260,17 @@ check "an unknown command is refused with the list" \
     grep -q "^  log-level" "$2"' - $rc "$T/out"
 "$CTL" help nosuch >"$T/out" 2>&1; rc=$?
 check "help on an unknown command fails" [ $rc -eq 1 ]
+
+if [ -n "$SLOW_PID" ]; then
+	wait "$SLOW_PID"
+	check "half a control line is dropped after 30 s with ETIMEDOUT" \
+	    grep -Eq '^half (29|3[0-9]) .*"errno":"ETIMEDOUT".*no whole request line' \
+	    "$T/slow.out"
+	check "a silent control connection is dropped after 30 s too" \
+	    grep -Eq '^silent (29|3[0-9]) .*"errno":"ETIMEDOUT"' "$T/slow.out"
+	check "the daemon serves control requests after that" \
+	    sh -c '"$1" -s "$2" status >/dev/null' - "$CTL" "$CSOCK"
+fi
 
 # --- reload -------------------------------------------------------------
 kill -HUP "$PID"
