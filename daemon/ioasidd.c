@@ -197,9 +197,19 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 	if (body != NULL) {
 		applied = json_array();
 		restart = json_array();
-		if (json_object_set_new(body, "applied", applied) != 0 ||
-		    json_object_set_new(body, "restart-needed", restart) != 0)
+		/*
+		 * json_object_set_new() takes its value whether it is set or
+		 * not (NULL included): what was not handed over is let go
+		 * here, and the reply then lists nothing rather than half.
+		 */
+		if (json_object_set_new(body, "applied", applied) != 0) {
+			json_decref(restart);
 			applied = restart = NULL;
+		} else if (json_object_set_new(body, "restart-needed",
+		    restart) != 0) {
+			(void)json_object_del(body, "applied");
+			applied = restart = NULL;
+		}
 	}
 	n = conf_diff(d.conf, conf, ch, nitems(ch));
 	for (i = 0; i < MIN(n, nitems(ch)); i++) {
