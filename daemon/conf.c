@@ -558,7 +558,17 @@ conf_load(const char *path, struct conf **confp)
 	st.conf = conf;
 	if ((st.fp = fopen(path, "r")) == NULL) {
 		saved_errno = errno;
-		conf_error(conf, NULL, path, 0, "%s", strerror(saved_errno));
+		/*
+		 * The caller goes by conf->errors: an error that could not
+		 * be kept would leave the defaults looking like a good file.
+		 * And -ENOMEM promises *confp NULL, whichever step ran out.
+		 */
+		conf_error(conf, &st.oom, path, 0, "%s",
+		    strerror(saved_errno));
+		if (st.oom || saved_errno == ENOMEM) {
+			conf_free(conf);
+			return (-ENOMEM);
+		}
 		*confp = conf;
 		return (-saved_errno);
 	}
