@@ -90,16 +90,36 @@ preload_libs() {
 start_daemon() {
 	_conf=$1 _log=$2 _sock=$3
 	shift 3
-	"$DAEMON" -d -f "$_conf" "$@" >"$_log" 2>&1 &
+	# Empty the log now, not when the background shell gets to it, so
+	# that a wait on it never sees an earlier daemon's lines.
+	: >"$_log"
+	"$DAEMON" -d -f "$_conf" "$@" >>"$_log" 2>&1 &
 	PID=$!
 	wait_for "$_sock"
 }
 
 # stop_daemon [SIGNAL]: signal $PID (TERM unless given), wait for it and
-# return its exit status; nothing when no daemon runs.
+# return its exit status; nothing when no daemon runs. A daemon still there
+# after 20 s is killed and 124 returned, so that a lost signal fails a
+# check instead of hanging the run.
 stop_daemon() {
 	[ -n "$PID" ] || return 0
 	kill "-${1:-TERM}" "$PID" 2>/dev/null
+	_i=0
+	while kill -0 "$PID" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			echo "stop_daemon: pid $PID ignored SIG${1:-TERM}" >&2
+			kill -KILL "$PID" 2>/dev/null
+			wait "$PID"
+			PID=
+			return 124
+		fi
+		# A zombie answers kill -0 until it is waited for.
+		[ -e "/proc/$PID/status" ] &&
+		    grep -q '^State:.*Z' "/proc/$PID/status" 2>/dev/null && break
+		sleep 0.1
+	done
 	wait "$PID"
 	rc=$?
 	PID=
