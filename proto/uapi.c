@@ -921,6 +921,29 @@ uapi_field_byname(const struct uapi_struct *st, const char *name)
 	return (NULL);
 }
 
+static int
+uapi_struct_has_kind(const struct uapi_struct *st, int kind)
+{
+	uint16_t	i;
+
+	for (i = 0; i < st->nfields; i++) {
+		if (st->fields[i].kind == kind)
+			return (1);
+	}
+	for (i = 0; i < st->nvariants; i++) {
+		if (uapi_struct_has_kind(st->variants[i].st, kind))
+			return (1);
+	}
+	return (0);
+}
+
+int
+uapi_cmd_maps_uva(const struct uapi_cmd *c)
+{
+	return (c != NULL && c->st != NULL &&
+	    uapi_struct_has_kind(c->st, UK_UVA));
+}
+
 uint64_t
 uapi_get(const struct uapi_field *f, const void *buf)
 {

@@ -146,6 +146,12 @@ uint64_t			 uapi_get(const struct uapi_field *f,
 void				 uapi_set(const struct uapi_field *f,
 				    void *buf, uint64_t v);
 
+/*
+ * Whether the command (any variant of it) names a caller virtual address
+ * that it maps (UK_UVA): only those need the caller's address space.
+ */
+int				 uapi_cmd_maps_uva(const struct uapi_cmd *);
+
 /* The field called name in st, or NULL. */
 const struct uapi_field		*uapi_field_byname(const struct uapi_struct *st,
 				    const char *name);

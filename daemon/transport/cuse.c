@@ -304,14 +304,15 @@ static const struct uaccess_ops cuse_direct_ops = {
  * mappings read from the new image).
  */
 static const struct ucaller *
-cuse_caller(struct cuse_open *co, const struct fuse_ctx *fc)
+cuse_caller(struct cuse_open *co, const struct fuse_ctx *fc, int maps_uva)
 {
 	struct ucaller	*c = &co->caller;
 	pid_t		 pid;
 
+	/* The exec check is a system call: only for commands that map. */
 	if (co->have_caller && co->caller_tid == fc->pid &&
 	    c->uid == fc->uid && c->gid == fc->gid &&
-	    (c->mem == NULL || umem_live(c->mem)))
+	    (!maps_uva || c->mem == NULL || umem_live(c->mem)))
 		return (c);
 	pid = caller_tgid(fc->pid);
 	if (c->mem != NULL && (umem_pid(c->mem) != pid ||
@@ -377,7 +378,8 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	uc.ctx = co->ctx;
 	uc.cmd = num;
 	uc.arg = arg;
-	uc.caller = cuse_caller(co, fuse_req_ctx(req));
+	uc.caller = cuse_caller(co, fuse_req_ctx(req),
+	    uapi_cmd_maps_uva(uapi_cmd_find(num)));
 	cu->pid = uc.caller->pid;
 	uc.uops = ops;
 	uc.upriv = cu;

@@ -59,6 +59,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "ucmd.h"
+#include "uapi.h"
 #include "umem.h"
 #include "util.h"
 #include "wire.h"
@@ -220,7 +221,7 @@ sock_adopt_mem(int fd, pid_t pid, struct umem **ump)
  * another process (or the same pid with other credentials) speaks.
  */
 static const struct ucaller *
-sock_caller(struct sock_chan *ch, const struct wire_msg *m)
+sock_caller(struct sock_chan *ch, const struct wire_msg *m, int maps_uva)
 {
 	struct ucaller	*c = &ch->caller;
 	struct ucred	 cr;
@@ -243,8 +244,14 @@ sock_caller(struct sock_chan *ch, const struct wire_msg *m)
 		uid = (uid_t)-1;
 		gid = (gid_t)-1;
 	}
+	/*
+	 * Whether the process has execed since (its old address space then
+	 * reads nothing) costs a system call, so it is asked only by commands
+	 * that map caller memory, the only users of c->mem.
+	 */
 	if (ch->have_caller && c->pid == pid && c->uid == uid &&
-	    c->gid == gid && (c->mem == NULL || umem_live(c->mem)))
+	    c->gid == gid && (!maps_uva || c->mem == NULL ||
+	    umem_live(c->mem)))
 		return (c);
 
 	/*
@@ -570,7 +577,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
 	uc.arg = rq.io.arg;
-	uc.caller = sock_caller(ch, m);
+	uc.caller = sock_caller(ch, m,
+	    uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd)));
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
 	result = dispatch(&uc);

@@ -501,6 +501,20 @@ START_TEST(test_lookup)
 }
 END_TEST
 
+/* Only the commands that map a caller address need its address space. */
+START_TEST(test_maps_uva)
+{
+	ck_assert(uapi_cmd_maps_uva(uapi_cmd_find(IOMMU_IOAS_MAP)));
+	ck_assert(uapi_cmd_maps_uva(uapi_cmd_find(VFIO_IOMMU_MAP_DMA)));
+	ck_assert(uapi_cmd_maps_uva(uapi_cmd_find(IOMMU_TEST_CMD)));
+	ck_assert(!uapi_cmd_maps_uva(uapi_cmd_find(IOMMU_IOAS_ALLOC)));
+	ck_assert(!uapi_cmd_maps_uva(uapi_cmd_find(IOMMU_DESTROY)));
+	ck_assert(!uapi_cmd_maps_uva(uapi_cmd_find(IOMMU_IOAS_MAP_FILE)));
+	ck_assert(!uapi_cmd_maps_uva(uapi_cmd_find(VFIO_GET_API_VERSION)));
+	ck_assert(!uapi_cmd_maps_uva(NULL));
+}
+END_TEST
+
 START_TEST(test_get_set)
 {
 	const struct uapi_cmd	*c = uapi_cmd_find(IOMMU_GET_HW_INFO);
@@ -568,6 +582,7 @@ uapi_suite(void)
 	tc = tcase_create("lookup");
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_get_set);
+	tcase_add_test(tc, test_maps_uva);
 	suite_add_tcase(s, tc);
 	return (s);
 }
