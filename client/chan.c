@@ -22,19 +22,29 @@
  *
  * Locking. chan_tlock guards the table and the socket cache; each entry's
  * lock serialises the request/reply exchange on its socket, so two threads
- * never wait for replies on the same socket. Signals are blocked and
- * cancellation is disabled for the exchange, so a handler cannot start a
- * second ioctl on a channel that is half-way through one, and a reply is
- * never left behind for the next caller.
+ * never wait for replies on the same socket. Cancellation is disabled for
+ * the exchange, so a reply is never left behind for the next caller.
+ *
+ * Signals. The common call (a socket this thread used last, a command that
+ * reads and writes only its struct, the channel already made) runs with
+ * signals open, holding nothing but its entry's lock, and never allocates.
+ * A handler that calls in meanwhile is told apart by the entry a thread
+ * holds (chan_thread): a call on the same context goes out on a channel
+ * of its own made for that one call, any other the usual way, and the
+ * interrupted exchange carries on undisturbed. Every other call blocks
+ * signals for its length, since it takes chan_tlock, allocates, or makes
+ * channels. A handler that longjmps out of an interrupted exchange leaves
+ * that context's entry locked for good, as it would leave any lock.
  *
  * Caller memory is read and written with process_vm_readv/writev on our own
  * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
  * out, a failed write on the way back) and never a crash.
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
- * number reused since the last call), one rt_sigprocmask pair, the sendmsg
- * and recvmsg of the exchange and, for commands that write outside their
- * struct, one process_vm_writev for all their writes. A command that
+ * number reused since the last call), the sendmsg and recvmsg of the
+ * exchange, an rt_sigprocmask pair off the common path and, for commands
+ * that write outside their struct, one process_vm_writev for all their
+ * writes. A command that
  * writes only its own struct takes the reply in place (proto/wire.h): the
  * recvmsg puts the struct's new bytes straight into caller memory, so the
  * kernel's copy is the fault-safe write. A command whose struct points to
@@ -132,6 +142,22 @@ static int		chan_fixing;
 static uint8_t		*chan_forkmark;
 static int		 chan_forkmark_tried;
 
+/*
+ * What a thread is doing. held is the entry whose exchange it runs with
+ * signals open (so a handler that calls in must not wait for that lock);
+ * hint is the entry of the socket it used last, which lets the common
+ * call skip chan_tlock.
+ */
+struct chan_thread {
+	struct chan	*held;
+	struct chan	*hint;
+	dev_t		 hint_dev;
+	ino_t		 hint_ino;
+};
+
+static __thread struct chan_thread chan_th;
+static long	chan_pagesize;
+
 static int	chan_ours(int, dev_t, ino_t);
 
 /* Signals blocked and cancellation off around one exchange. */
@@ -157,6 +183,18 @@ chan_guard_leave(struct chan_guard *g)
 
 	pthread_setcancelstate(g->cancel, &dummy);
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static long
+chan_page(void)
+{
+	long	pg = __atomic_load_n(&chan_pagesize, __ATOMIC_RELAXED);
+
+	if (pg == 0) {
+		pg = sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&chan_pagesize, pg, __ATOMIC_RELAXED);
+	}
+	return (pg);
 }
 
 const char *
@@ -388,12 +426,14 @@ chan_entry_reset(struct chan *c)
 /*
  * The entry for the socket (dev, ino), made if needed, recycling the
  * least recently used one when the table is full. Returns it locked (its
- * exchange lock); never NULL.
+ * exchange lock), or NULL when it is the entry this thread holds already
+ * (a signal handler calling in during an exchange), which is left alone.
  */
 static struct chan *
 chan_entry(dev_t dev, ino_t ino, int direct)
 {
 	struct chan	*c, *old = NULL, *freec = NULL;
+	struct chan	*held = chan_th.held;
 	unsigned int	 i;
 
 	pthread_mutex_lock(&chan_tlock);
@@ -404,9 +444,14 @@ chan_entry(dev_t dev, ino_t ino, int direct)
 				freec = c;
 			continue;
 		}
-		if (c->dev == dev && c->ino == ino)
+		if (c->dev == dev && c->ino == ino) {
+			if (c == held) {
+				pthread_mutex_unlock(&chan_tlock);
+				return (NULL);
+			}
 			goto found;
-		if (old == NULL || c->stamp < old->stamp)
+		}
+		if (c != held && (old == NULL || c->stamp < old->stamp))
 			old = c;
 	}
 	c = freec != NULL ? freec : old;
@@ -522,9 +567,10 @@ chan_open(const char *path, int oflags)
 	chan_path_add(path);
 	chan_cache_put(dev, ino, 1);
 	pthread_mutex_unlock(&chan_tlock);
-	c = chan_entry(dev, ino, 1);
-	c->clean = 1;
-	pthread_mutex_unlock(&c->lock);
+	if ((c = chan_entry(dev, ino, 1)) != NULL) {
+		c->clean = 1;
+		pthread_mutex_unlock(&c->lock);
+	}
 
 	if (!(oflags & O_CLOEXEC))
 		(void)fcntl(fd, F_SETFD, 0);
@@ -585,7 +631,7 @@ chan_peek(uint64_t uaddr, void *buf, size_t len, pid_t me)
 	struct iovec	local, remote;
 	size_t		done = 0, chunk;
 	ssize_t		n;
-	long		pg = sysconf(_SC_PAGESIZE);
+	long		pg = chan_page();
 
 	if (len == 0)
 		return (0);
@@ -677,7 +723,7 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	const struct uapi_struct	*st;
 	const struct uapi_field		*f;
 	uint64_t			 uaddr = (uintptr_t)arg;
-	uint64_t			 pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t			 pg = (uint64_t)chan_page();
 	size_t				 len;
 	int				 i, inplace = 1;
 
@@ -771,7 +817,7 @@ chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known,
     uint32_t floor, pid_t me)
 {
 	struct iovec	local, remote;
-	uint64_t	pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t	pg = (uint64_t)chan_page();
 	uint32_t	size;
 	size_t		want;
 	ssize_t		n;
@@ -1133,30 +1179,111 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	return (result);
 }
 
+/* chan_call_fast(): not the common case, take the general way. */
+#define CHAN_SLOW		(-4096 - 3)
+
 /*
- * The ioctl itself, once fd is known to be a socket (dev, ino) of ours.
- * Returns the result or -errno.
+ * The common call, with signals open (see Signals above): a command that
+ * goes as it lies and is answered in place, on the socket this thread used
+ * last, whose entry has its channel and buffer and no reply pending.
+ * Returns the result, or CHAN_SLOW with nothing sent when chan_call() must
+ * do it.
+ */
+static long
+chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
+{
+	struct chan_thread	*t = &chan_th;
+	struct chan_req		 r;
+	struct chan		*c = t->hint;
+	uint8_t			*mark;
+	dev_t			 chdev;
+	ino_t			 chino;
+	long			 result = CHAN_SLOW;
+	int			 cancel, dummy, sock, sent;
+
+	if (c == NULL || t->held != NULL || t->hint_dev != dev ||
+	    t->hint_ino != ino)
+		return (CHAN_SLOW);
+	/* Still the process the table belongs to (see chan_self()). */
+	mark = __atomic_load_n(&chan_forkmark, __ATOMIC_ACQUIRE);
+	if (mark != NULL ? __atomic_load_n(mark, __ATOMIC_ACQUIRE) == 0 :
+	    !__atomic_load_n(&chan_forkmark_tried, __ATOMIC_ACQUIRE) ||
+	    getpid() != __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE))
+		return (CHAN_SLOW);
+	r.nregions = 0;
+	r.nwfds = 0;
+	r.nfds = 0;
+	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg) || !r.inplace)
+		return (CHAN_SLOW);
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	/*
+	 * Marked held before the lock is taken: a handler may run at any
+	 * point of pthread_mutex_lock(), the lock already ours.
+	 */
+	t->held = c;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&c->lock);
+	if (!c->used || c->dev != dev || c->ino != ino || !c->clean ||
+	    c->rbuf == NULL)
+		goto out;
+	if (c->direct)
+		sock = fd;
+	else {
+		/* The program may have closed or reused our number. */
+		if (c->chfd == -1 || chan_ident(c->chfd, &chdev, &chino,
+		    NULL) != 0 || chino != c->chino)
+			goto out;
+		sock = c->chfd;
+	}
+	result = chan_exchange(c, sock, &r, cmd, arg,
+	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE), &sent);
+	if (!sent || result == CHAN_RETRY)
+		result = CHAN_SLOW;
+	else if (result == -EPIPE || result == -ECONNRESET ||
+	    result == -ENOTCONN || result == -ECONNREFUSED)
+		result = -EIO;
+out:
+	pthread_mutex_unlock(&c->lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->held = NULL;
+	pthread_setcancelstate(cancel, &dummy);
+	return (result);
+}
+
+/*
+ * The ioctl itself the general way, once fd is known to be a socket (dev,
+ * ino) of ours; signals blocked. Returns the result or -errno.
  */
 static long
 chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 {
-	struct chan_guard	 g;
 	struct chan_req		 r;
-	struct chan		*c;
+	struct chan		*c, once;
 	dev_t			 chdev;
 	ino_t			 chino;
 	pid_t			 me;
 	long			 result;
 	int			 sock, sent, tries, sized;
 
-	chan_guard_enter(&g);
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
 	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg);
 	if (!sized && (result = chan_gather(&r, cmd, arg, me)) != 0)
 		goto out;
 
-	c = chan_entry(dev, ino, 0);
+	if ((c = chan_entry(dev, ino, 0)) == NULL) {
+		/*
+		 * A handler interrupted this thread's exchange on the same
+		 * context: a channel for this call alone.
+		 */
+		memset(&once, 0, sizeof(once));
+		once.used = 1;
+		once.dev = dev;
+		once.ino = ino;
+		once.chfd = -1;
+		c = &once;
+	}
 	for (tries = 0;; tries++) {
 		if (c->direct)
 			sock = fd;
@@ -1199,11 +1326,21 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	if (result == -EPIPE || result == -ECONNRESET || result == -ENOTCONN ||
 	    result == -ECONNREFUSED)
 		result = -EIO;
-	pthread_mutex_unlock(&c->lock);
+	if (c == &once) {
+		chan_entry_reset(c);
+		free(c->rbuf);
+	} else {
+		/* The common path that follows needs the buffer made. */
+		if (c->rbuf == NULL)
+			c->rbuf = malloc(WIRE_RECV_BUF);
+		chan_th.hint = c;
+		chan_th.hint_dev = dev;
+		chan_th.hint_ino = ino;
+		pthread_mutex_unlock(&c->lock);
+	}
 
 out:
 	chan_req_free(&r);
-	chan_guard_leave(&g);
 	return (result);
 }
 
@@ -1232,17 +1369,28 @@ chan_ours(int fd, dev_t dev, ino_t ino)
 int
 chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc)
 {
-	struct stat	st;
-	long		result;
-	int		saved = errno;
+	struct chan_guard	g;
+	struct stat		st;
+	long			result;
+	int			saved = errno;
 
-	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-	    !chan_ours(fd, st.st_dev, st.st_ino)) {
+	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
 		errno = saved;
 		return (0);
 	}
 	/* Only the 32-bit number reaches the driver, as in the kernel. */
-	result = chan_call(fd, st.st_dev, st.st_ino, (uint32_t)cmd, arg);
+	cmd = (uint32_t)cmd;
+	result = chan_call_fast(fd, st.st_dev, st.st_ino, cmd, arg);
+	if (result == CHAN_SLOW) {
+		chan_guard_enter(&g);
+		if (!chan_ours(fd, st.st_dev, st.st_ino)) {
+			chan_guard_leave(&g);
+			errno = saved;
+			return (0);
+		}
+		result = chan_call(fd, st.st_dev, st.st_ino, cmd, arg);
+		chan_guard_leave(&g);
+	}
 	if (result < 0) {
 		errno = (int)-result;
 		*rc = -1;

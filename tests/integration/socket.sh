@@ -105,6 +105,7 @@ fi
 run iommu_basic
 run iommu_fork
 run iommu_procs
+run iommu_signal
 alive "after the programs"
 
 # A program that does not open the node is untouched by the library.
