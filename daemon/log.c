@@ -67,13 +67,14 @@ log_setlevel(int level)
 		level = LOG_LEVEL_WARN;
 	if (level > LOG_LEVEL_DEBUG)
 		level = LOG_LEVEL_DEBUG;
-	log_level = level;
+	/* Read by every thread, set by the loop's: atomic. */
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
 int
 log_getlevel(void)
 {
-	return (log_level);
+	return (__atomic_load_n(&log_level, __ATOMIC_RELAXED));
 }
 
 void
@@ -159,7 +160,7 @@ vlog(int level, const char *fmt, va_list ap)
 {
 	int	saved_errno = errno;
 
-	if (level <= log_level)
+	if (level <= log_getlevel())
 		log_emit(level, NULL, fmt, ap);
 	errno = saved_errno;
 }
