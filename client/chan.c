@@ -155,7 +155,9 @@ struct chan_thread {
 	ino_t		 hint_ino;
 };
 
-static __thread struct chan_thread chan_th;
+/* Initial-exec: read on every call, and small enough for any dlopen(). */
+static __thread struct chan_thread chan_th
+    __attribute__((__tls_model__("initial-exec")));
 static long	chan_pagesize;
 
 static int	chan_ours(int, dev_t, ino_t);
