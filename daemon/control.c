@@ -419,9 +419,7 @@ control_exec(const struct ctl_peer *peer, json_t *req)
 	if ((body = json_object()) == NULL)
 		return (NULL);
 	err[0] = '\0';
-	core_lock();
 	rc = cmd->exec(peer, req, body, err, sizeof err);
-	core_unlock();
 	if (rc == 0)
 		reply = ctl_reply_ok(body);
 	else {

@@ -35,7 +35,6 @@
 #define ID_FIRST	1u
 #define ID_LAST		((uint32_t)INT32_MAX)
 
-pthread_mutex_t	core_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct ctx_list ctx_list = TAILQ_HEAD_INITIALIZER(ctx_list);
 static uint32_t ctx_next_id = 1;
 

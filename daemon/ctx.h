@@ -19,38 +19,17 @@
  *
  * users counts the holders of an object: 1 for the table itself, plus one
  * for every object or attachment that depends on it. DESTROY only succeeds
- * when users is 1.
- *
- * Locking. Contexts, objects and everything they reach (accounting, the
- * pools, the caller caches) are shared by the event loop's thread and the
- * socket transport's channel threads, and are touched only under the core
- * lock. The transports take it around each request and each event they
- * handle; nothing below them locks.
+ * when users is 1. The daemon is single-threaded, so nothing here locks.
  */
 #ifndef IOASIDD_CTX_H
 #define IOASIDD_CTX_H
 
 #include <sys/types.h>
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include <bsd/sys/tree.h>
 #include <bsd/sys/queue.h>
-
-extern pthread_mutex_t	core_mutex;
-
-static inline void
-core_lock(void)
-{
-	pthread_mutex_lock(&core_mutex);
-}
-
-static inline void
-core_unlock(void)
-{
-	pthread_mutex_unlock(&core_mutex);
-}
 
 struct json_t;			/* jansson's json_t */
 struct ucmd;

@@ -252,9 +252,7 @@ ioasidd_signal(evutil_socket_t sig, __unused short what,
 		event_base_loopbreak(d.base);
 		break;
 	case SIGHUP:
-		core_lock();
 		(void)ioasidd_reload(NULL, err, sizeof err);
-		core_unlock();
 		break;
 	case SIGUSR1:
 		level = log_getlevel();

@@ -67,14 +67,13 @@ log_setlevel(int level)
 		level = LOG_LEVEL_WARN;
 	if (level > LOG_LEVEL_DEBUG)
 		level = LOG_LEVEL_DEBUG;
-	/* Read by every thread, set by the loop's: atomic. */
-	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
+	log_level = level;
 }
 
 int
 log_getlevel(void)
 {
-	return (__atomic_load_n(&log_level, __ATOMIC_RELAXED));
+	return (log_level);
 }
 
 void
@@ -160,7 +159,7 @@ vlog(int level, const char *fmt, va_list ap)
 {
 	int	saved_errno = errno;
 
-	if (level <= log_getlevel())
+	if (level <= log_level)
 		log_emit(level, NULL, fmt, ap);
 	errno = saved_errno;
 }

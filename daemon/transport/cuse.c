@@ -844,12 +844,7 @@ static const struct cuse_lowlevel_ops cuse_ops = {
 	.poll = cuse_ll_poll,
 };
 
-/*
- * The kernel is gone: no release will come for the opens left. Called
- * with the core lock held, which the owner's callback is told without:
- * it may close transports, and the socket transport's close waits for
- * its threads, which need the lock.
- */
+/* The kernel is gone: no release will come for the opens left. */
 static void
 cuse_end(struct cuse_server *srv, int error)
 {
@@ -859,10 +854,8 @@ cuse_end(struct cuse_server *srv, int error)
 	while ((co = TAILQ_FIRST(&srv->opens)) != NULL)
 		cuse_open_free(co);
 	srv->ended = 1;
-	core_unlock();
 	if (srv->cb != NULL)
 		srv->cb(srv->cb_arg, error);
-	core_lock();
 }
 
 static void
@@ -871,20 +864,18 @@ cuse_read(evutil_socket_t fd __unused, short what __unused, void *arg)
 	struct cuse_server	*srv = arg;
 	int			 i, n;
 
-	core_lock();
 	for (i = 0; i < CUSE_DRAIN && !srv->ended; i++) {
 		n = fuse_session_receive_buf(srv->se, &srv->buf);
 		if (n == -EAGAIN)
-			break;
+			return;
 		if (n == -EINTR || n == -ENOENT)
 			continue;
 		if (n <= 0 || fuse_session_exited(srv->se)) {
 			cuse_end(srv, n < 0 ? n : -ENODEV);
-			break;
+			return;
 		}
 		fuse_session_process_buf(srv->se, &srv->buf);
 	}
-	core_unlock();
 }
 
 static int
@@ -993,10 +984,8 @@ cuse_server_close(struct cuse_server *srv)
 		return;
 	if (srv->ev != NULL)
 		event_free(srv->ev);
-	core_lock();
 	while ((co = TAILQ_FIRST(&srv->opens)) != NULL)
 		cuse_open_free(co);
-	core_unlock();
 	/* Closes the /dev/cuse descriptor: the kernel removes the node. */
 	if (srv->se != NULL)
 		fuse_session_destroy(srv->se);

@@ -50,8 +50,7 @@ int	cuse_server_adopt(struct event_base *, int fd,
 	    const struct cuse_config *, struct cuse_server **);
 /*
  * Close every open's context, end the session (the kernel removes the
- * node when the /dev/cuse descriptor closes) and free the server. Called
- * without the core lock (ctx.h), which it takes.
+ * node when the /dev/cuse descriptor closes) and free the server.
  */
 void	cuse_server_close(struct cuse_server *);
 

@@ -14,18 +14,17 @@
  * misbehaves, is dropped alone; a connection that misbehaves is closed
  * with everything it holds. Other clients never notice either.
  *
- * Threads. The listener is on the event loop; every channel has a thread
- * of its own that waits in recvmsg() for its next message, then takes the
- * core lock (ctx.h) to handle it. The daemon never waits for a client
- * while it holds the lock: replies go out with MSG_DONTWAIT, a client that
- * cannot take its reply at once is disconnected, and large payloads come
- * in memfds, which wire_recv() checks are shmem before reading them. So a
- * message costs what a bare exchange does, one recvmsg and one sendmsg,
- * and clients' messages travel in parallel while their commands run one at
- * a time. A channel is ended by whoever holds the lock (its own thread on
- * end of file, the thread whose context closes, the server at exit): it
- * is marked dead and shut down, which wakes its thread, and the thread
- * frees it. The server waits for every thread before it goes.
+ * The daemon never waits for a client: sockets are non-blocking, one
+ * message is taken per wakeup (so a busy client cannot starve the others),
+ * replies go out with MSG_DONTWAIT, and a client that cannot take its
+ * reply at once is disconnected. Large payloads come in memfds, which
+ * wire_recv() checks are shmem before reading them.
+ *
+ * Cost per message: the wakeup, one recvmsg into the server's one receive
+ * buffer, one sendmsg. Reading a channel again before going back to the
+ * loop would nearly always be a wasted EAGAIN, since a client has one
+ * request in flight per channel (it waits for the reply under its lock);
+ * under load the loop already serves every ready channel per wakeup.
  *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
@@ -48,8 +47,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,20 +74,13 @@
 #define SOCK_MAX_CHANNELS	256
 /* Backlog of connections not yet accepted. */
 #define SOCK_BACKLOG		128
-/*
- * A channel thread's stack: handlers keep their buffers small, but the
- * sanitizers' stack frames are several times larger than plain ones.
- */
-#define SOCK_STACK		(1u << 20)
 
 struct sock_conn;
 
 struct sock_chan {
-	struct sock_server	*srv;
-	struct sock_conn	*conn;		/* NULL once dead */
+	struct sock_conn	*conn;
 	int			 fd;
-	int			 dead;		/* ended; its thread frees it */
-	uint8_t			*rbuf;		/* WIRE_RECV_BUF, its thread's */
+	struct event		*ev;
 	int			 is_main;	/* the connection's own socket */
 	struct umem		*memfd_mem;	/* from HELLO/CHANNEL, owned */
 	struct umem		*pid_mem;	/* umem_open(pid), owned */
@@ -116,32 +106,36 @@ struct sock_server {
 	char			*path;
 	unsigned int		 nconns;
 	TAILQ_HEAD(, sock_conn)	 conns;
-	unsigned int		 nthreads;	/* channel threads alive */
-	pthread_cond_t		 gone;		/* signalled as they end */
+	/*
+	 * WIRE_RECV_BUF bytes every message is received into: messages are
+	 * handled one at a time and nothing keeps pointers into one after
+	 * its handler returns.
+	 */
+	uint8_t			*rbuf;
 };
 
-static void	*sock_chan_main(void *);
+static void	sock_chan_read(evutil_socket_t, short, void *);
 
-/*
- * End a channel: it leaves its connection, and its thread, woken by the
- * shutdown if it waits for a message, frees it. Core lock held.
- */
 static void
-sock_chan_kill(struct sock_chan *ch)
+sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
-	if (ch->dead)
-		return;
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
 		conn->nchans--;
-	ch->conn = NULL;
-	ch->dead = 1;
-	(void)shutdown(ch->fd, SHUT_RDWR);
+	if (ch->ev != NULL)
+		event_free(ch->ev);
+	if (ch->fd != -1)
+		close(ch->fd);
+	if (ch->memfd_mem != NULL)
+		umem_put(ch->memfd_mem);
+	if (ch->pid_mem != NULL)
+		umem_put(ch->pid_mem);
+	free(ch);
 }
 
-/* The last close: the context and every channel go. Core lock held. */
+/* The last close: the context and every channel go. */
 static void
 sock_conn_free(struct sock_conn *conn)
 {
@@ -149,7 +143,7 @@ sock_conn_free(struct sock_conn *conn)
 	uint32_t		 id = conn->ctx->id;
 
 	while ((ch = TAILQ_FIRST(&conn->chans)) != NULL)
-		sock_chan_kill(ch);
+		sock_chan_free(ch);
 	TAILQ_REMOVE(&conn->srv->conns, conn, entry);
 	conn->srv->nconns--;
 	ctx_free(conn->ctx);
@@ -161,59 +155,30 @@ sock_conn_free(struct sock_conn *conn)
 static void
 sock_chan_close(struct sock_chan *ch)
 {
-	if (ch->dead)
-		return;
 	if (ch->is_main)
 		sock_conn_free(ch->conn);
 	else
-		sock_chan_kill(ch);
+		sock_chan_free(ch);
 }
 
-/*
- * A new channel on fd (ownership passes on success) and its thread. Core
- * lock held.
- */
 static struct sock_chan *
 sock_chan_add(struct sock_conn *conn, int fd, int is_main)
 {
 	struct sock_chan	*ch;
-	pthread_attr_t		 attr;
-	pthread_t		 t;
-	sigset_t		 all, old;
-	int			 error;
 
-	/* The thread waits in recvmsg(); replies still never block. */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
-	    (ch = calloc(1, sizeof(*ch))) == NULL)
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return (NULL);
-	if ((ch->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
-		free(ch);
-		return (NULL);
-	}
-	ch->srv = conn->srv;
 	ch->conn = conn;
 	ch->fd = fd;
 	ch->is_main = is_main;
-
-	/* Signals are the event loop's: the thread starts with them blocked. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if ((error = pthread_attr_init(&attr)) == 0) {
-		(void)pthread_attr_setdetachstate(&attr,
-		    PTHREAD_CREATE_DETACHED);
-		(void)pthread_attr_setstacksize(&attr, SOCK_STACK);
-		error = pthread_create(&t, &attr, sock_chan_main, ch);
-		pthread_attr_destroy(&attr);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		log_warnx("socket: no thread for a channel: %s",
-		    strerror(error));
-		free(ch->rbuf);
+	ch->ev = event_new(conn->srv->base, fd, EV_READ | EV_PERSIST,
+	    sock_chan_read, ch);
+	if (ch->ev == NULL || event_add(ch->ev, NULL) != 0) {
+		if (ch->ev != NULL)
+			event_free(ch->ev);
 		free(ch);
 		return (NULL);
 	}
-	conn->srv->nthreads++;
 	if (is_main)
 		TAILQ_INSERT_HEAD(&conn->chans, ch, entry);
 	else {
@@ -423,7 +388,8 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
 	    !sock_channel_ok(m->fds[0]))
 		return (0);
 	fd = m->fds[0];
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
 		return (0);
 	if ((nc = sock_chan_add(ch->conn, fd, 0)) == NULL)
 		return (0);
@@ -626,88 +592,58 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 }
 
 /*
- * One message on a channel, core lock held. Handlers return 0 when done, 1
- * when the channel is already gone (a reply could not be sent), and
- * -EPROTO for a message that closes it.
+ * One message on a channel. Handlers return 0 when done, 1 when the
+ * channel is already gone (a reply could not be sent), and -EPROTO for a
+ * message that closes it.
  */
 static void
-sock_chan_handle(struct sock_chan *ch, struct wire_msg *m)
+sock_chan_read(evutil_socket_t fd, short what, void *arg)
 {
-	int	error;
+	struct sock_chan	*ch = arg;
+	struct wire_msg		 m;
+	int			 error;
 
-	switch (m->hdr.op) {
+	(void)fd;
+	(void)what;
+	error = wire_recv_buf(ch->fd, &m, MSG_DONTWAIT, ch->conn->srv->rbuf,
+	    WIRE_RECV_BUF);
+	if (error == -EAGAIN || error == -ENOMEM)
+		return;
+	if (error != 0) {
+		if (error != -ECONNRESET)
+			log_debug("socket: context %" PRIu32 ": bad message: "
+			    "%s", ch->conn->ctx->id, strerror(-error));
+		sock_chan_close(ch);
+		return;
+	}
+
+	switch (m.hdr.op) {
 	case WIRE_HELLO:
-		error = sock_hello(ch, m);
+		error = sock_hello(ch, &m);
 		break;
 	case WIRE_CHANNEL:
-		error = sock_channel(ch, m);
+		error = sock_channel(ch, &m);
 		break;
 	case WIRE_IOCTL:
-		error = sock_ioctl(ch, m);
+		error = sock_ioctl(ch, &m);
 		break;
 	case WIRE_PING:
 		if (ch->is_main && !ch->conn->hello)
 			error = -EPROTO;
 		else
-			error = sock_send(ch, WIRE_REPLY, m->hdr.seq, NULL, 0,
+			error = sock_send(ch, WIRE_REPLY, m.hdr.seq, NULL, 0,
 			    NULL, 0) == 0 ? 0 : 1;
 		break;
 	default:
 		error = -EPROTO;
 		break;
 	}
-	if (error < 0 && !ch->dead) {
+	wire_msg_clear(&m);
+	if (error < 0) {
 		log_debug("socket: context %" PRIu32 ": protocol error, "
 		    "closing", ch->conn->ctx->id);
 		sock_chan_close(ch);
 	}
-}
-
-/* A channel's thread: its messages one by one, until it is ended. */
-static void *
-sock_chan_main(void *arg)
-{
-	struct sock_chan	*ch = arg;
-	struct sock_server	*srv = ch->srv;
-	struct wire_msg		 m;
-	int			 error;
-
-	for (;;) {
-		error = wire_recv_buf(ch->fd, &m, 0, ch->rbuf, WIRE_RECV_BUF);
-		core_lock();
-		if (ch->dead)
-			break;
-		if (error == -ENOMEM) {
-			/* A bulk payload we had no memory for is lost. */
-			core_unlock();
-			continue;
-		}
-		if (error != 0) {
-			if (error != -ECONNRESET)
-				log_debug("socket: context %" PRIu32 ": bad "
-				    "message: %s", ch->conn->ctx->id,
-				    strerror(-error));
-			sock_chan_close(ch);
-			break;
-		}
-		sock_chan_handle(ch, &m);
-		wire_msg_clear(&m);
-		if (ch->dead)
-			break;
-		core_unlock();
-	}
-	wire_msg_clear(&m);
-	close(ch->fd);
-	if (ch->memfd_mem != NULL)
-		umem_put(ch->memfd_mem);
-	if (ch->pid_mem != NULL)
-		umem_put(ch->pid_mem);
-	free(ch->rbuf);
-	free(ch);
-	if (--srv->nthreads == 0)
-		pthread_cond_broadcast(&srv->gone);
-	core_unlock();
-	return (NULL);
 }
 
 static void
@@ -731,7 +667,7 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	int			 fd, one = 1, error;
 
 	(void)what;
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
@@ -752,9 +688,7 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 	conn->srv = srv;
 	TAILQ_INIT(&conn->chans);
-	core_lock();
 	if ((error = ctx_new("socket", cr.pid, &conn->ctx)) != 0) {
-		core_unlock();
 		log_warnx("socket: new context: %s", strerror(-error));
 		free(conn);
 		close(fd);
@@ -763,7 +697,6 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	conn->ctx->priv = conn;
 	if (sock_chan_add(conn, fd, 1) == NULL) {
 		ctx_free(conn->ctx);
-		core_unlock();
 		free(conn);
 		close(fd);
 		return;
@@ -772,7 +705,6 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	srv->nconns++;
 	log_debug("socket: context %" PRIu32 " opened by pid %d",
 	    conn->ctx->id, (int)cr.pid);
-	core_unlock();
 }
 
 int
@@ -787,14 +719,10 @@ sock_server_open(struct event_base *base, const char *path, mode_t mode,
 	srv->base = base;
 	srv->us.fd = -1;
 	TAILQ_INIT(&srv->conns);
-	if ((srv->path = strdup(path)) == NULL) {
-		free(srv);
-		return (-ENOMEM);
-	}
-	if ((error = pthread_cond_init(&srv->gone, NULL)) != 0) {
-		free(srv->path);
-		free(srv);
-		return (-error);
+	if ((srv->path = strdup(path)) == NULL ||
+	    (srv->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
+		error = -ENOMEM;
+		goto fail;
 	}
 	error = unixsock_listen(path, SOCK_SEQPACKET, mode, gid, SOCK_BACKLOG,
 	    UNIXSOCK_MKPARENT | UNIXSOCK_PASSCRED, &srv->us);
@@ -821,7 +749,7 @@ fail:
 		unixsock_unlink(path, &srv->us);
 		close(srv->us.fd);
 	}
-	pthread_cond_destroy(&srv->gone);
+	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
 	return (error);
@@ -834,18 +762,13 @@ sock_server_close(struct sock_server *srv)
 
 	if (srv == NULL)
 		return;
+	while ((conn = TAILQ_FIRST(&srv->conns)) != NULL)
+		sock_conn_free(conn);
 	event_free(srv->ev);
 	event_free(srv->retry);
 	close(srv->us.fd);
 	unixsock_unlink(srv->path, &srv->us);
-	core_lock();
-	while ((conn = TAILQ_FIRST(&srv->conns)) != NULL)
-		sock_conn_free(conn);
-	/* Every channel is dead and shut down: wait for its thread. */
-	while (srv->nthreads > 0)
-		pthread_cond_wait(&srv->gone, &core_mutex);
-	core_unlock();
-	pthread_cond_destroy(&srv->gone);
+	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
 }

@@ -5,9 +5,8 @@
  * The unix-socket transport: the listener the preload library and
  * libioasid connect to (the message format is proto/wire.h). Each accepted
  * connection is one open context; the private channels its other processes
- * make hang off it. The listener runs on the daemon's event base, each
- * channel on a thread of its own that handles its messages under the core
- * lock (ctx.h); nothing here waits for a client while holding it.
+ * make hang off it. Everything runs on the daemon's event base and nothing
+ * here ever waits for a client.
  */
 #ifndef IOASIDD_TRANSPORT_SOCK_H
 #define IOASIDD_TRANSPORT_SOCK_H
@@ -27,8 +26,7 @@ int	sock_server_open(struct event_base *, const char *path, mode_t mode,
 	    gid_t gid, struct sock_server **);
 /*
  * Stop listening, close every connection and channel, free every context
- * they held, and remove the socket file. Called without the core lock; it
- * returns once every channel thread has ended.
+ * they held, and remove the socket file.
  */
 void	sock_server_close(struct sock_server *);
 
