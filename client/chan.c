@@ -38,7 +38,11 @@
  *
  * Caller memory is read and written with process_vm_readv/writev on our own
  * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
- * out, a failed write on the way back) and never a crash.
+ * out, a failed write on the way back) and never a crash. Where a seccomp
+ * policy refuses those calls (container runtimes' default profiles do,
+ * short of CAP_SYS_PTRACE), pread and pwrite on our own /proc/self/mem do
+ * the same, except that a write through /proc/self/mem also lands in
+ * read-only memory, where the kernel's copy would fail with EFAULT.
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
  * number reused since the last call), the sendmsg and recvmsg of the
@@ -159,6 +163,14 @@ struct chan_thread {
 static __thread struct chan_thread chan_th
     __attribute__((__tls_model__("initial-exec")));
 static long	chan_pagesize;
+
+/*
+ * Our /proc/self/mem, once process_vm_readv/writev have been refused
+ * (chan_vm()): -1 until opened, reopened in every new process.
+ */
+static int	chan_vm_refused;
+static int	chan_vm_fd = -1;
+static ino_t	chan_vm_ino;
 
 static int	chan_ours(int, dev_t, ino_t);
 
@@ -292,6 +304,13 @@ chan_takeover(void)
 				close(c->chfd);
 			c->chfd = -1;
 			c->direct = 0;
+		}
+		/* The parent's /proc/self/mem reads the parent. */
+		if (chan_vm_fd != -1) {
+			if (chan_ident(chan_vm_fd, &dev, &ino, NULL) == 0 &&
+			    ino == chan_vm_ino)
+				close(chan_vm_fd);
+			__atomic_store_n(&chan_vm_fd, -1, __ATOMIC_RELEASE);
 		}
 		__atomic_store_n(&chan_owner, me, __ATOMIC_RELEASE);
 	}
@@ -626,6 +645,79 @@ chan_channel(struct chan *c, int fd)
 	return (0);
 }
 
+/* Our /proc/self/mem for chan_vm(), opened on first use; -1 if it can't be. */
+static int
+chan_vm_memfd(void)
+{
+	dev_t	dev;
+	ino_t	ino;
+	int	fd, none = -1;
+
+	if ((fd = __atomic_load_n(&chan_vm_fd, __ATOMIC_ACQUIRE)) != -1)
+		return (fd);
+	if ((fd = chan_memfd()) == -1 || chan_ident(fd, &dev, &ino, NULL) != 0) {
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if (!__atomic_compare_exchange_n(&chan_vm_fd, &none, fd, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread was first. */
+		close(fd);
+		return (none);
+	}
+	chan_vm_ino = ino;
+	return (fd);
+}
+
+/*
+ * Move bytes between our buffers and our own memory at remote addresses,
+ * n pairs of iovecs of equal lengths, fault-safely: what
+ * process_vm_readv/writev(me, ...) return, the bytes moved up to the first
+ * that could not be (-1 and EFAULT if none). Where those calls are refused,
+ * pread/pwrite on /proc/self/mem from then on.
+ */
+static ssize_t
+chan_vm(pid_t me, int write, const struct iovec *local,
+    const struct iovec *remote, unsigned int n)
+{
+	ssize_t		done = 0, k;
+	size_t		total = 0;
+	unsigned int	i;
+	int		fd;
+
+	if (!__atomic_load_n(&chan_vm_refused, __ATOMIC_RELAXED)) {
+		k = write ? process_vm_writev(me, local, n, remote, n, 0) :
+		    process_vm_readv(me, local, n, remote, n, 0);
+		if (k >= 0 || (errno != EPERM && errno != ENOSYS))
+			return (k);
+		__atomic_store_n(&chan_vm_refused, 1, __ATOMIC_RELAXED);
+	}
+	fd = chan_vm_memfd();
+	for (i = 0; i < n; i++) {
+		total += local[i].iov_len;
+		if (fd == -1 || local[i].iov_len == 0)
+			continue;
+		/* An address past the largest offset is a fault too. */
+		if ((uintptr_t)remote[i].iov_base > (uintptr_t)INT64_MAX)
+			break;
+		k = write ? pwrite(fd, local[i].iov_base, local[i].iov_len,
+		    (off_t)(uintptr_t)remote[i].iov_base) :
+		    pread(fd, local[i].iov_base, local[i].iov_len,
+		    (off_t)(uintptr_t)remote[i].iov_base);
+		if (k <= 0)
+			break;
+		done += k;
+		if ((size_t)k != local[i].iov_len)
+			break;
+	}
+	if (done == 0 && total != 0) {
+		errno = EFAULT;
+		return (-1);
+	}
+	return (done);
+}
+
 /* How many bytes from uaddr on we can read (all of len, or a prefix). */
 static size_t
 chan_peek(uint64_t uaddr, void *buf, size_t len, pid_t me)
@@ -641,7 +733,7 @@ chan_peek(uint64_t uaddr, void *buf, size_t len, pid_t me)
 	local.iov_len = len;
 	remote.iov_base = (void *)(uintptr_t)uaddr;
 	remote.iov_len = len;
-	n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+	n = chan_vm(me, 0, &local, &remote, 1);
 	if (n >= 0 && (size_t)n == len)
 		return (len);
 	/* Find the readable prefix one page at a time. */
@@ -653,7 +745,7 @@ chan_peek(uint64_t uaddr, void *buf, size_t len, pid_t me)
 		local.iov_len = chunk;
 		remote.iov_base = (void *)(uintptr_t)(uaddr + done);
 		remote.iov_len = chunk;
-		n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+		n = chan_vm(me, 0, &local, &remote, 1);
 		if (n <= 0)
 			break;
 		done += n;
@@ -675,7 +767,7 @@ chan_poke(uint64_t uaddr, const void *buf, size_t len, pid_t me)
 	local.iov_len = len;
 	remote.iov_base = (void *)(uintptr_t)uaddr;
 	remote.iov_len = len;
-	n = process_vm_writev(me, &local, 1, &remote, 1, 0);
+	n = chan_vm(me, 1, &local, &remote, 1);
 	if (n < 0 || (size_t)n != len)
 		return (-EFAULT);
 	return (0);
@@ -835,7 +927,7 @@ chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known,
 	local.iov_len = want;
 	remote.iov_base = (void *)(uintptr_t)uaddr;
 	remote.iov_len = want;
-	n = process_vm_readv(me, &local, 1, &remote, 1, 0);
+	n = chan_vm(me, 0, &local, &remote, 1);
 	if (n < 0 || (size_t)n != want)
 		return (0);
 	memcpy(&size, r->small, sizeof(size));
@@ -984,7 +1076,7 @@ chan_poke_all(const struct wire_write *w, const void *const *bytes,
 		remote[i].iov_len = w[i].len;
 		total += w[i].len;
 	}
-	done = process_vm_writev(me, local, n, remote, n, 0);
+	done = chan_vm(me, 1, local, remote, n);
 	if (done >= 0 && (size_t)done == total)
 		return (0);
 	/* Skip the writes that landed whole, then go one by one. */
