@@ -48,17 +48,16 @@
  * number reused since the last call), the sendmsg and recvmsg of the
  * exchange, an rt_sigprocmask pair off the common path and, for commands
  * that write outside their struct, one process_vm_writev for all their
- * writes. A command that
- * writes only its own struct takes the reply in place (proto/wire.h): the
- * recvmsg puts the struct's new bytes straight into caller memory, so the
- * kernel's copy is the fault-safe write. A command whose struct points to
- * nothing it reads and names no descriptor goes out as it lies in caller
- * memory (WIRE_R_SIZED): the kernel's copy in sendmsg is the fault-safe
- * read, and only when it faults, or the daemon finds the struct longer
- * than what was sent, is it read the careful way and sent again. Other
- * commands read their struct and size with one process_vm_readv. Small
- * requests are built on the stack and replies land in a buffer each table
- * entry keeps.
+ * writes. A command that writes only its own struct takes the reply in
+ * place (proto/wire.h): the recvmsg puts the struct's new bytes straight
+ * into caller memory, so the kernel's copy is the fault-safe write. A
+ * command whose struct points to nothing it reads and names no descriptor
+ * goes out as it lies in caller memory (WIRE_R_SIZED): the kernel's copy
+ * in sendmsg is the fault-safe read, and only when it faults, or the
+ * daemon finds the struct longer than what was sent, is it read the
+ * careful way and sent again. Other commands read their struct and size
+ * with one process_vm_readv. Small requests are built on the stack and
+ * replies land in a buffer each table entry keeps.
  */
 
 #include <sys/types.h>
