@@ -116,15 +116,25 @@ uregions_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
 	}
 
 	if (ur->nwrites == ur->writes_cap) {
-		cap = ur->writes_cap == 0 ? 4 : ur->writes_cap * 2;
-		w = reallocarray(ur->writes, cap, sizeof(*w));
+		cap = ur->writes_cap * 2;
+		if (ur->writes == ur->inline_writes) {
+			if ((w = reallocarray(NULL, cap, sizeof(*w))) != NULL)
+				memcpy(w, ur->writes,
+				    ur->nwrites * sizeof(*w));
+		} else
+			w = reallocarray(ur->writes, cap, sizeof(*w));
 		if (w == NULL)
 			return (-ENOMEM);
 		ur->writes = w;
 		ur->writes_cap = cap;
 	}
 	w = &ur->writes[ur->nwrites];
-	if ((w->data = malloc(len)) == NULL)
+	if (len <= sizeof(ur->inline_bytes) - ur->inline_used) {
+		w->data = (uint8_t *)ur->inline_bytes + ur->inline_used;
+		/* The next one starts 8-aligned. */
+		ur->inline_used += MIN(sizeof(ur->inline_bytes) -
+		    ur->inline_used, (len + 7) & ~(size_t)7);
+	} else if ((w->data = malloc(len)) == NULL)
 		return (-ENOMEM);
 	memcpy(w->data, buf, len);
 	w->uaddr = uaddr;
@@ -179,9 +189,26 @@ void
 uregions_init(struct uregions *ur, const struct uregion *regions,
     unsigned int nregions)
 {
-	memset(ur, 0, sizeof(*ur));
+	/* The arrays are used up to their counts only: no need to clear. */
 	ur->regions = regions;
 	ur->nregions = nregions;
+	ur->writes = ur->inline_writes;
+	ur->nwrites = 0;
+	ur->writes_cap = UREGIONS_INLINE_WRITES;
+	ur->inline_used = 0;
+	ur->outs = NULL;
+	ur->nouts = 0;
+	ur->nin_fds = 0;
+	ur->nout_fds = 0;
+	ur->can_putfd = 0;
+}
+
+static int
+uregions_inline(const struct uregions *ur, const uint8_t *p)
+{
+	const uint8_t	*b = (const uint8_t *)ur->inline_bytes;
+
+	return (p >= b && p < b + sizeof(ur->inline_bytes));
 }
 
 void
@@ -189,11 +216,16 @@ uregions_clear(struct uregions *ur)
 {
 	unsigned int	 i;
 
-	for (i = 0; i < ur->nwrites; i++)
-		free(ur->writes[i].data);
-	free(ur->writes);
-	ur->writes = NULL;
-	ur->nwrites = ur->writes_cap = 0;
+	for (i = 0; i < ur->nwrites; i++) {
+		if (!uregions_inline(ur, ur->writes[i].data))
+			free(ur->writes[i].data);
+	}
+	if (ur->writes != ur->inline_writes)
+		free(ur->writes);
+	ur->writes = ur->inline_writes;
+	ur->nwrites = 0;
+	ur->writes_cap = UREGIONS_INLINE_WRITES;
+	ur->inline_used = 0;
 
 	for (i = 0; i < ur->nin_fds; i++) {
 		if (ur->in_fds[i].fd >= 0)

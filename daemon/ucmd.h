@@ -104,14 +104,27 @@ struct ufd {
 };
 
 #define UREGIONS_MAX_FDS	8
+/*
+ * Writes, and bytes of them, kept inside struct uregions: most commands
+ * write their struct and nothing else, and then nothing is allocated.
+ */
+#define UREGIONS_INLINE_WRITES	4
+#define UREGIONS_INLINE_BYTES	256
 
 struct uregions {
 	const struct uregion	*regions;
 	unsigned int		 nregions;
-	/* Writes recorded by the command, in order; owned. */
+	/*
+	 * Writes recorded by the command, in order: inline_writes at first,
+	 * then an array of their own; the bytes of each in inline_bytes
+	 * while there is room, else allocated.
+	 */
 	struct uwrite		*writes;
 	unsigned int		 nwrites;
 	unsigned int		 writes_cap;
+	struct uwrite		 inline_writes[UREGIONS_INLINE_WRITES];
+	uint64_t		 inline_bytes[UREGIONS_INLINE_BYTES / 8];
+	size_t			 inline_used;
 	/* Writes must fall inside these regions when nouts != 0. */
 	const struct uregion	*outs;
 	unsigned int		 nouts;

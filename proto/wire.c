@@ -488,10 +488,14 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	uint32_t		 size, floor;
 	unsigned int		 i;
 
-	memset(rq, 0, sizeof(*rq));
+	/* The arrays are good up to the counts in io; the rest is set here. */
+	rq->retry = 0;
+	rq->inplace = 0;
 	wire_cur_init(&c, payload, len);
-	if (wire_cur_get(&c, &rq->io, sizeof(rq->io)) != 0)
+	if (wire_cur_get(&c, &rq->io, sizeof(rq->io)) != 0) {
+		memset(&rq->io, 0, sizeof(rq->io));
 		return (-EPROTO);
+	}
 	if (rq->io.nregions > WIRE_MAX_REGIONS ||
 	    rq->io.nfds > WIRE_MAX_FDS || rq->io.__reserved != 0)
 		return (-EPROTO);
@@ -527,9 +531,8 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	if (need != c.left)
 		return (-EPROTO);
 	for (i = 0; i < rq->io.nregions; i++) {
-		if (rq->regions[i].flags & WIRE_R_FAULT)
-			continue;
-		rq->data[i] = wire_cur_take(&c, rq->regions[i].len);
+		rq->data[i] = rq->regions[i].flags & WIRE_R_FAULT ? NULL :
+		    wire_cur_take(&c, rq->regions[i].len);
 	}
 	if (rq->io.nregions > 0 && (rq->regions[0].flags & WIRE_R_SIZED)) {
 		/*

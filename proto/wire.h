@@ -317,7 +317,8 @@ struct wire_ioctl_req {
  * descriptor the message carried (nfds_msg of them). -EPROTO otherwise.
  * A WIRE_R_SIZED region comes back cut to its struct's size, or with
  * retry set when that size is more than was sent; with WIRE_R_INPLACE,
- * inplace says how long it was as sent.
+ * inplace says how long it was as sent. Only the first io.nregions and
+ * io.nfds entries of the arrays are set; on -EPROTO nothing is to be used.
  */
 int	wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	    struct wire_ioctl_req *);
