@@ -44,7 +44,7 @@
 #include "ucmd.h"
 #include "bench.h"
 
-#define ROUNDS		5
+#define ROUNDS		9
 #define SLOT		0x2000ull	/* one mapping per slot... */
 #define MAPLEN		0x1000ull	/* ...leaving a hole as large */
 #define BASE		0x1000ull	/* from the lowest automatic IOVA */
@@ -132,11 +132,20 @@ unmap(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len)
 	return (call(ctx, IOMMU_IOAS_UNMAP, &u));
 }
 
-struct result {
+/* One timed round: the cost of a pair, fixed and automatic IOVA. */
+struct round {
+	double		fixed_ns;
+	double		auto_ns;
+};
+
+/* A size, served by a process of its own. */
+struct size {
 	unsigned long	n;
+	pid_t		pid;
+	int		cmd;		/* a byte here runs one round */
+	int		res;		/* bytes per mapping, then rounds */
 	double		bytes;		/* heap per mapping */
-	double		fixed_ns;	/* map + unmap, fixed IOVA */
-	double		auto_ns;	/* map + unmap, allocated IOVA */
+	struct round	r[ROUNDS];
 };
 
 /* Resident bytes of this process. */
@@ -154,16 +163,21 @@ rss_bytes(void)
 	return (resident * sysconf(_SC_PAGESIZE));
 }
 
+/*
+ * A size's process: fill an IOAS with n mappings, say how much memory
+ * that took, warm up, then time one round per byte read from cmd.
+ */
 static void
-run(unsigned long n, unsigned long ops, struct result *r)
+serve(unsigned long n, unsigned long ops, int cmd, int res)
 {
 	struct iommu_ioas_alloc	 a;
 	struct ctx		*ctx;
-	long			 rss0;
-	double			 fixed[ROUNDS], autov[ROUNDS], t0;
+	struct round		 r;
+	double			 bytes, t0;
 	unsigned long		 i, slot;
 	uint64_t		 iova;
-	int			 round;
+	long			 rss0;
+	char			 c;
 
 	must(ctx_new("bench", getpid(), &ctx), "ctx_new");
 	memset(&a, 0, sizeof(a));
@@ -174,8 +188,7 @@ run(unsigned long n, unsigned long ops, struct result *r)
 	for (i = 0; i < n; i++)
 		must(map(ctx, a.out_ioas_id, BASE + i * SLOT, MAPLEN, 1, NULL),
 		    "populate");
-	r->n = n;
-	r->bytes = (double)(rss_bytes() - rss0) / n;
+	bytes = (double)(rss_bytes() - rss0) / n;
 
 	srandom(1);
 	/*
@@ -190,7 +203,10 @@ run(unsigned long n, unsigned long ops, struct result *r)
 		must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL), "map");
 		must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
 	}
-	for (round = 0; round < ROUNDS; round++) {
+	if (write(res, &bytes, sizeof(bytes)) != sizeof(bytes))
+		_exit(1);
+
+	while (read(cmd, &c, 1) == 1) {
 		t0 = bench_now_ns();
 		for (i = 0; i < ops; i++) {
 			slot = (unsigned long)random() % n;
@@ -199,7 +215,7 @@ run(unsigned long n, unsigned long ops, struct result *r)
 			    "map");
 			must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
 		}
-		fixed[round] = (bench_now_ns() - t0) / ops;
+		r.fixed_ns = (bench_now_ns() - t0) / ops;
 
 		t0 = bench_now_ns();
 		for (i = 0; i < ops; i++) {
@@ -208,11 +224,59 @@ run(unsigned long n, unsigned long ops, struct result *r)
 			must(unmap(ctx, a.out_ioas_id, iova, 2 * MAPLEN),
 			    "auto unmap");
 		}
-		autov[round] = (bench_now_ns() - t0) / ops;
+		r.auto_ns = (bench_now_ns() - t0) / ops;
+		if (write(res, &r, sizeof(r)) != sizeof(r))
+			_exit(1);
 	}
-	r->fixed_ns = bench_median(fixed, ROUNDS);
-	r->auto_ns = bench_median(autov, ROUNDS);
 	ctx_free(ctx);
+	_exit(0);
+}
+
+/* Start a size's process; 0, or -1 with a message. */
+static int
+size_start(struct size *z, unsigned long ops)
+{
+	int	cmd[2], res[2];
+
+	if (pipe(cmd) == -1 || pipe(res) == -1 || (z->pid = fork()) == -1) {
+		perror("bench_map");
+		return (-1);
+	}
+	if (z->pid == 0) {
+		close(cmd[1]);
+		close(res[0]);
+		serve(z->n, ops, cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	z->cmd = cmd[1];
+	z->res = res[0];
+	return (0);
+}
+
+/* Median of one field of the rounds. */
+static double
+median_of(const struct size *z, int autov)
+{
+	double	v[ROUNDS];
+	int	i;
+
+	for (i = 0; i < ROUNDS; i++)
+		v[i] = autov ? z->r[i].auto_ns : z->r[i].fixed_ns;
+	return (bench_median(v, ROUNDS));
+}
+
+/* Median over the rounds of a size's cost over the first size's. */
+static double
+ratio_of(const struct size *z, const struct size *base, int autov)
+{
+	double	v[ROUNDS];
+	int	i;
+
+	for (i = 0; i < ROUNDS; i++)
+		v[i] = autov ? z->r[i].auto_ns / base->r[i].auto_ns :
+		    z->r[i].fixed_ns / base->r[i].fixed_ns;
+	return (bench_median(v, ROUNDS));
 }
 
 /*
@@ -273,10 +337,11 @@ int
 main(int argc, char **argv)
 {
 	static const unsigned long sizes[] = { 1000, 10000, 100000, 1000000 };
-	struct result	res[4];
-	double		lat;
+	struct size	z[4];
+	double		lat, ratio, base;
 	unsigned long	ops = 20000;
-	int		i, n = 4, ok;
+	int		i, n = 4, round, ok;
+	char		c = 1;
 
 	if (argc > 1 && strcmp(argv[1], "--quick") == 0) {
 		ops = 2000;
@@ -287,50 +352,62 @@ main(int argc, char **argv)
 	caller.gid = getgid();
 	caller.memlock_max = RLIM_INFINITY;
 
-	/* A fresh process per size, so that no size inherits another's heap. */
+	/*
+	 * A process per size, so that no size inherits another's heap. They
+	 * are filled one after the other, then timed in turn round by round:
+	 * a burst of load on the machine then hits every size alike, and
+	 * each ratio is the median of the ratios of the same round.
+	 */
 	for (i = 0; i < n; i++) {
-		int	p[2];
-		pid_t	pid;
-
-		if (pipe(p) == -1 || (pid = fork()) == -1) {
-			perror("bench_map");
+		memset(&z[i], 0, sizeof(z[i]));
+		z[i].n = sizes[i];
+		if (size_start(&z[i], ops) != 0)
 			return (1);
-		}
-		if (pid == 0) {
-			close(p[0]);
-			run(sizes[i], ops, &res[i]);
-			_exit(write(p[1], &res[i], sizeof(res[i])) ==
-			    sizeof(res[i]) ? 0 : 1);
-		}
-		close(p[1]);
-		if (read(p[0], &res[i], sizeof(res[i])) != sizeof(res[i])) {
+		if (read(z[i].res, &z[i].bytes, sizeof(z[i].bytes)) !=
+		    sizeof(z[i].bytes)) {
 			fprintf(stderr, "bench_map: size %lu failed\n",
 			    sizes[i]);
 			return (1);
 		}
-		close(p[0]);
-		waitpid(pid, NULL, 0);
 	}
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < n; i++) {
+			if (write(z[i].cmd, &c, 1) != 1 ||
+			    read(z[i].res, &z[i].r[round],
+			    sizeof(z[i].r[round])) != sizeof(z[i].r[round])) {
+				fprintf(stderr, "bench_map: size %lu failed\n",
+				    sizes[i]);
+				return (1);
+			}
+		}
+	}
+	/* Each process holds the pipes of those made before it: close all. */
+	for (i = 0; i < n; i++) {
+		close(z[i].cmd);
+		close(z[i].res);
+	}
+	for (i = 0; i < n; i++)
+		waitpid(z[i].pid, NULL, 0);
 
 	lat = mem_latency(64u << 20);
-	printf("map+unmap in one IOAS (median of %d rounds of %lu pairs)\n",
-	    ROUNDS, ops);
+	base = median_of(&z[0], 0);
+	printf("map+unmap in one IOAS (median of %d rounds of %lu pairs, the "
+	    "sizes in turn)\n", ROUNDS, ops);
 	printf("%10s %12s %10s %12s %10s %14s %12s\n", "mappings", "fixed ns",
 	    "ratio", "auto ns", "ratio", "bytes/mapping", "extra reads");
 	for (i = 0; i < n; i++)
 		printf("%10lu %12.0f %9.2fx %12.0f %9.2fx %14.1f %12.1f\n",
-		    res[i].n, res[i].fixed_ns, res[i].fixed_ns / res[0].fixed_ns,
-		    res[i].auto_ns, res[i].auto_ns / res[0].auto_ns,
-		    res[i].bytes, lat > 0 ? (res[i].fixed_ns -
-		    res[0].fixed_ns) / lat : 0);
+		    z[i].n, median_of(&z[i], 0), ratio_of(&z[i], &z[0], 0),
+		    median_of(&z[i], 1), ratio_of(&z[i], &z[0], 1), z[i].bytes,
+		    lat > 0 ? (median_of(&z[i], 0) - base) / lat : 0);
 	printf("one read from memory beyond the caches: %.0f ns (dependent "
 	    "reads at random\nthrough 64 MiB, same run); extra reads: a fixed "
 	    "pair's extra cost over\n%lu mappings in such reads. Two dependent "
-	    "reads alone make %.2fx the\npair at %lu.\n", lat, res[0].n,
-	    1 + 2 * lat / res[0].fixed_ns, res[0].n);
-	ok = res[n - 1].fixed_ns <= 1.5 * res[0].fixed_ns &&
-	    res[n - 1].bytes <= 128;
+	    "reads alone make %.2fx the\npair at %lu.\n", lat, z[0].n,
+	    1 + 2 * lat / base, z[0].n);
+	ratio = ratio_of(&z[n - 1], &z[0], 0);
+	ok = ratio <= 1.5 && z[n - 1].bytes <= 128;
 	printf("target: cost at %lu <= 1.5x cost at %lu, <= 128 bytes per "
-	    "mapping: %s\n", res[n - 1].n, res[0].n, ok ? "met" : "NOT met");
+	    "mapping: %s\n", z[n - 1].n, z[0].n, ok ? "met" : "NOT met");
 	return (0);
 }
