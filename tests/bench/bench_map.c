@@ -11,10 +11,10 @@
  * IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP at random holes among them (fixed IOVA,
  * as VMMs map guest RAM) and pairs with an automatically chosen IOVA. The
  * holes are one page and the automatic maps two pages long, so the
- * allocator has to get past every mapping to find room. Each
- * figure is the median of several rounds, and every cost is also printed as
- * a ratio to the cost at the smallest N, measured in the same run, so the
- * numbers mean something on a noisy shared machine.
+ * allocator has to get past every mapping to find room. The sizes are
+ * timed in turn, round by round; each cost is the median of its rounds and
+ * each ratio to the smallest N the median of the ratios of the same round,
+ * so that the numbers mean something on a noisy shared machine.
  *
  * Caller memory is reached with plain memcpy here: the point is the cost
  * of the core, not of a transport.
