@@ -238,6 +238,30 @@ chan_ident(int fd, dev_t *dev, ino_t *ino, mode_t *mode)
 	return (0);
 }
 
+/*
+ * Is an entry's private channel still the socket we made? The program may
+ * have closed the number, or closed it and reused it for something else.
+ */
+static int
+chan_chfd_ours(const struct chan *c)
+{
+	dev_t	dev;
+	ino_t	ino;
+
+	return (c->chfd != -1 && chan_ident(c->chfd, &dev, &ino, NULL) == 0 &&
+	    ino == c->chino);
+}
+
+/* A daemon that went away mid-exchange is EIO to the caller. */
+static long
+chan_gone_eio(long result)
+{
+	if (result == -EPIPE || result == -ECONNRESET || result == -ENOTCONN ||
+	    result == -ECONNREFUSED)
+		return (-EIO);
+	return (result);
+}
+
 /* Open our own /proc/self/mem without going through any open() wrapper. */
 static int
 chan_memfd(void)
@@ -297,9 +321,7 @@ chan_takeover(void)
 			pthread_mutex_init(&c->lock, NULL);
 			if (!c->used)
 				continue;
-			if (c->chfd != -1 &&
-			    chan_ident(c->chfd, &dev, &ino, NULL) == 0 &&
-			    ino == c->chino)
+			if (chan_chfd_ours(c))
 				close(c->chfd);
 			c->chfd = -1;
 			c->direct = 0;
@@ -431,11 +453,7 @@ chan_is_ours(int fd)
 static void
 chan_entry_reset(struct chan *c)
 {
-	dev_t	dev;
-	ino_t	ino;
-
-	if (c->chfd != -1 && chan_ident(c->chfd, &dev, &ino, NULL) == 0 &&
-	    ino == c->chino)
+	if (chan_chfd_ours(c))
 		close(c->chfd);
 	c->chfd = -1;
 	c->direct = 0;
@@ -1289,8 +1307,6 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	struct chan_req		 r;
 	struct chan		*c = t->hint;
 	uint8_t			*mark;
-	dev_t			 chdev;
-	ino_t			 chino;
 	long			 result = CHAN_SLOW;
 	int			 cancel, dummy, sock, sent;
 
@@ -1323,19 +1339,14 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	if (c->direct)
 		sock = fd;
 	else {
-		/* The program may have closed or reused our number. */
-		if (c->chfd == -1 || chan_ident(c->chfd, &chdev, &chino,
-		    NULL) != 0 || chino != c->chino)
+		if (!chan_chfd_ours(c))
 			goto out;
 		sock = c->chfd;
 	}
 	result = chan_exchange(c, sock, &r, cmd, arg,
 	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE), &sent);
-	if (!sent || result == CHAN_RETRY)
-		result = CHAN_SLOW;
-	else if (result == -EPIPE || result == -ECONNRESET ||
-	    result == -ENOTCONN || result == -ECONNREFUSED)
-		result = -EIO;
+	result = !sent || result == CHAN_RETRY ? CHAN_SLOW :
+	    chan_gone_eio(result);
 out:
 	pthread_mutex_unlock(&c->lock);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -1353,8 +1364,6 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 {
 	struct chan_req		 r;
 	struct chan		*c, once;
-	dev_t			 chdev;
-	ino_t			 chino;
 	pid_t			 me;
 	long			 result;
 	int			 sock, sent, tries, sized;
@@ -1381,9 +1390,7 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 		if (c->direct)
 			sock = fd;
 		else {
-			/* The program may have closed or reused our number. */
-			if (c->chfd != -1 && (chan_ident(c->chfd, &chdev,
-			    &chino, NULL) != 0 || chino != c->chino))
+			if (c->chfd != -1 && !chan_chfd_ours(c))
 				c->chfd = -1;
 			if (c->chfd == -1 &&
 			    (result = chan_channel(c, fd)) != 0)
@@ -1416,9 +1423,7 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 			break;
 		chan_entry_reset(c);
 	}
-	if (result == -EPIPE || result == -ECONNRESET || result == -ENOTCONN ||
-	    result == -ECONNREFUSED)
-		result = -EIO;
+	result = chan_gone_eio(result);
 	if (c == &once) {
 		chan_entry_reset(c);
 		free(c->rbuf);
