@@ -51,12 +51,25 @@ ucmd_respond(struct ucmd *ucmd, size_t len)
 	return (ucmd_write(ucmd, ucmd->arg, ucmd->cmd_buf, len));
 }
 
+/*
+ * An O_PATH descriptor opens nothing: the kernel's fget() does not see it
+ * and answers EBADF, whichever way it reached us (passed over the socket,
+ * or taken with pidfd_getfd(), which does return one).
+ */
 int
 ucmd_getfd(struct ucmd *ucmd, int cfd)
 {
+	int	fd, fl;
+
 	if (cfd < 0)
 		return (-EBADF);
-	return (ucmd->uops->getfd(ucmd->upriv, cfd));
+	if ((fd = ucmd->uops->getfd(ucmd->upriv, cfd)) < 0)
+		return (fd);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_PATH)) {
+		close(fd);
+		return (-EBADF);
+	}
+	return (fd);
 }
 
 int

@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -709,6 +711,7 @@ START_TEST(test_map_file)
 	uint32_t	 id = ioas_new();
 	uint64_t	 iova = 0;
 	int		 fd = memfd(4 * PAGE), closed;
+	char		 opath[64];
 
 	ck_assert_int_eq(map_file(id, 1 << 3, fd, 0, PAGE, &iova),
 	    -EOPNOTSUPP);
@@ -720,6 +723,11 @@ START_TEST(test_map_file)
 	closed = dup(fd);
 	close(closed);
 	ck_assert_int_eq(map_file(id, RW, closed, 0, PAGE, &iova), -EBADF);
+	/* An O_PATH descriptor opens nothing: EBADF, as fget() says. */
+	snprintf(opath, sizeof(opath), "/proc/self/fd/%d", fd);
+	ck_assert_int_ge(closed = open(opath, O_PATH | O_CLOEXEC), 0);
+	ck_assert_int_eq(map_file(id, RW, closed, 0, PAGE, &iova), -EBADF);
+	close(closed);
 	ck_assert_int_eq(map_file(id, RW, fd, 0, 0, &iova), -EINVAL);
 	ck_assert_int_eq(map_file(id, RW, fd, PAGE, 4 * PAGE, &iova),
 	    -EINVAL);
