@@ -71,7 +71,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +114,8 @@ struct chan {
 	uint32_t	 seq;
 	int		 clean;		/* no reply is left unread: an
 					   in-place reply may be taken */
+	int		 refused;	/* its daemon is not one we trust
+					   (chan_peer_trusted() said so) */
 	unsigned long	 stamp;		/* last use, for recycling */
 	pthread_mutex_t	 lock;		/* the exchange */
 	uint8_t		*rbuf;		/* WIRE_RECV_BUF bytes for replies,
@@ -262,6 +266,76 @@ chan_gone_eio(long result)
 	return (result);
 }
 
+/*
+ * Is uid one that $IOASIDD_TRUST_UID names? The variable holds user
+ * numbers or names separated by commas; it is not read in a set-id
+ * program (secure_getenv), whose invoker must not choose its daemon.
+ */
+static int
+chan_trust_named(uid_t uid)
+{
+	struct passwd	 pw, *pwp;
+	const char	*v, *p;
+	char		 tok[LOGIN_NAME_MAX + 1], pwbuf[1024], *end;
+	unsigned long	 n;
+	size_t		 len;
+
+	if ((v = secure_getenv(WIRE_ENV_TRUST)) == NULL)
+		return (0);
+	for (p = v; *p != '\0'; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(tok))
+			continue;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		errno = 0;
+		n = strtoul(tok, &end, 10);
+		if (*end == '\0' && errno == 0 && tok[0] >= '0' &&
+		    tok[0] <= '9') {
+			if (n == (unsigned long)uid)
+				return (1);
+			continue;
+		}
+		if (getpwnam_r(tok, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+		    pwp != NULL && pwp->pw_uid == uid)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * May we talk to the daemon behind fd, named name in the message? Its
+ * peer's uid (the listener's, as the kernel recorded it at listen()) must
+ * be root, our effective uid, or one $IOASIDD_TRUST_UID names: whoever
+ * listens is handed our requests and, with the mapping commands, a way
+ * into our memory. The effective uid and not the real one, since the
+ * process and its memory are the effective user's. Anyone else gets
+ * nothing sent, one line on stderr and -EACCES.
+ */
+static int
+chan_peer_trusted(int fd, const char *name)
+{
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+	char		line[PATH_MAX + 256];
+	uid_t		me = geteuid();
+	int		n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    len != sizeof(cr))
+		return (-EACCES);
+	if (cr.uid == 0 || cr.uid == me || chan_trust_named(cr.uid))
+		return (0);
+	n = snprintf(line, sizeof(line), "ioasid: not using %s: it is served "
+	    "by uid %u, not by root or uid %u; set %s=%u to trust that "
+	    "user\n", name, (unsigned int)cr.uid, (unsigned int)me,
+	    WIRE_ENV_TRUST, (unsigned int)cr.uid);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	return (-EACCES);
+}
+
 /* Open our own /proc/self/mem without going through any open() wrapper. */
 static int
 chan_memfd(void)
@@ -325,6 +399,7 @@ chan_takeover(void)
 				close(c->chfd);
 			c->chfd = -1;
 			c->direct = 0;
+			c->refused = 0;
 		}
 		/* The parent's /proc/self/mem reads the parent. */
 		if (chan_vm_fd != -1) {
@@ -503,6 +578,7 @@ chan_entry(dev_t dev, ino_t ino, int direct)
 	c->chfd = -1;
 	c->seq = 0;
 	c->clean = 0;
+	c->refused = 0;
 	c->stamp = ++chan_clock;
 	pthread_mutex_unlock(&chan_tlock);
 	return (c);
@@ -560,6 +636,8 @@ chan_open(const char *path, int oflags)
 		error = -errno;
 		goto fail;
 	}
+	if ((error = chan_peer_trusted(fd, path)) != 0)
+		goto fail;
 
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
@@ -632,9 +710,25 @@ fail:
 static int
 chan_channel(struct chan *c, int fd)
 {
+	struct sockaddr_un	sun;
 	struct wire_hello	hello;
+	socklen_t		len = sizeof(sun);
 	dev_t			dev;
+	char			name[sizeof(sun.sun_path) + 1];
 	int			sv[2], fds[2], nfds, one = 1, error;
+
+	/* An inherited socket is checked as an opened one is. */
+	memset(&sun, 0, sizeof(sun));
+	snprintf(name, sizeof(name), "descriptor %d", fd);
+	if (getpeername(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    len > offsetof(struct sockaddr_un, sun_path) &&
+	    sun.sun_path[0] != '\0') {
+		len -= offsetof(struct sockaddr_un, sun_path);
+		memcpy(name, sun.sun_path, len);
+		name[len] = '\0';
+	}
+	if ((error = chan_peer_trusted(fd, name)) != 0)
+		return (error);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return (-errno);
@@ -1392,9 +1486,16 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 		else {
 			if (c->chfd != -1 && !chan_chfd_ours(c))
 				c->chfd = -1;
-			if (c->chfd == -1 &&
-			    (result = chan_channel(c, fd)) != 0)
+			/* Said once on stderr; after that only the errno. */
+			if (c->refused) {
+				result = -EACCES;
 				break;
+			}
+			if (c->chfd == -1 &&
+			    (result = chan_channel(c, fd)) != 0) {
+				c->refused = result == -EACCES;
+				break;
+			}
 			sock = c->chfd;
 		}
 		result = chan_exchange(c, sock, &r, cmd, arg, me, &sent);

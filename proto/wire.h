@@ -75,6 +75,8 @@
 #define WIRE_DEFAULT_SOCKET	"/run/ioasidd/iommu.sock"
 #define WIRE_ENV_SOCKET		"IOASIDD_SOCKET"
 #define WIRE_ENV_NODE		"IOASIDD_NODE"
+/* Users besides root and ourselves whose daemon the client talks to. */
+#define WIRE_ENV_TRUST		"IOASIDD_TRUST_UID"
 #define WIRE_DEFAULT_NODE	"/dev/iommu"
 
 enum wire_op {
