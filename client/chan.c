@@ -81,6 +81,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
 #include "chan.h"
 #include "uapi.h"
 #include "wire.h"
@@ -168,12 +171,14 @@ static __thread struct chan_thread chan_th
 static long	chan_pagesize;
 
 /*
- * Our /proc/self/mem, once process_vm_readv/writev have been refused
- * (chan_vm()): -1 until opened, reopened in every new process.
+ * Our /proc/self/mem, opened read-only ([0]) and read-write ([1]) on
+ * first use, reopened in every new process: the read-write one serves
+ * chan_vm() once process_vm_readv/writev have been refused, and each goes
+ * with a request that maps our memory (chan_gather()).
  */
 static int	chan_vm_refused;
-static int	chan_vm_fd = -1;
-static ino_t	chan_vm_ino;
+static int	chan_vm_fd[2] = { -1, -1 };
+static ino_t	chan_vm_ino[2];
 
 static int	chan_ours(int, dev_t, ino_t);
 
@@ -338,12 +343,12 @@ chan_peer_trusted(int fd, const char *name)
 
 /* Open our own /proc/self/mem without going through any open() wrapper. */
 static int
-chan_memfd(void)
+chan_memfd(int rw)
 {
 	long	fd;
 
 	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/mem",
-	    O_RDWR | O_CLOEXEC);
+	    (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	return (fd < 0 ? -1 : (int)fd);
 }
 
@@ -402,11 +407,13 @@ chan_takeover(void)
 			c->refused = 0;
 		}
 		/* The parent's /proc/self/mem reads the parent. */
-		if (chan_vm_fd != -1) {
-			if (chan_ident(chan_vm_fd, &dev, &ino, NULL) == 0 &&
-			    ino == chan_vm_ino)
-				close(chan_vm_fd);
-			__atomic_store_n(&chan_vm_fd, -1, __ATOMIC_RELEASE);
+		for (i = 0; i < 2; i++) {
+			if (chan_vm_fd[i] == -1)
+				continue;
+			if (chan_ident(chan_vm_fd[i], &dev, &ino, NULL) == 0 &&
+			    ino == chan_vm_ino[i])
+				close(chan_vm_fd[i]);
+			__atomic_store_n(&chan_vm_fd[i], -1, __ATOMIC_RELEASE);
 		}
 		__atomic_store_n(&chan_owner, me, __ATOMIC_RELEASE);
 	}
@@ -612,7 +619,7 @@ chan_open(const char *path, int oflags)
 	socklen_t		 len;
 	dev_t			 dev;
 	ino_t			 ino;
-	int			 fd, memfd, error;
+	int			 fd, error;
 
 	if (path == NULL)
 		path = chan_default_path();
@@ -641,11 +648,8 @@ chan_open(const char *path, int oflags)
 
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
-	memfd = chan_memfd();
-	error = wire_send(fd, WIRE_HELLO, memfd != -1 ? WIRE_F_MEMFD : 0, 0,
-	    &hello, sizeof(hello), &memfd, memfd != -1 ? 1 : 0, 0);
-	if (memfd != -1)
-		close(memfd);
+	error = wire_send(fd, WIRE_HELLO, 0, 0, &hello, sizeof(hello), NULL,
+	    0, 0);
 	if (error != 0) {
 		error = -ECONNREFUSED;
 		goto fail;
@@ -715,7 +719,7 @@ chan_channel(struct chan *c, int fd)
 	socklen_t		len = sizeof(sun);
 	dev_t			dev;
 	char			name[sizeof(sun.sun_path) + 1];
-	int			sv[2], fds[2], nfds, one = 1, error;
+	int			sv[2], one = 1, error;
 
 	/* An inherited socket is checked as an opened one is. */
 	memset(&sun, 0, sizeof(sun));
@@ -735,15 +739,9 @@ chan_channel(struct chan *c, int fd)
 	(void)setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
-	fds[0] = sv[1];
-	nfds = 1;
-	if ((fds[1] = chan_memfd()) != -1)
-		nfds = 2;
-	error = wire_send(fd, WIRE_CHANNEL, nfds == 2 ? WIRE_F_MEMFD : 0, 0,
-	    &hello, sizeof(hello), fds, nfds, 0);
+	error = wire_send(fd, WIRE_CHANNEL, 0, 0, &hello, sizeof(hello),
+	    &sv[1], 1, 0);
 	close(sv[1]);
-	if (nfds == 2)
-		close(fds[1]);
 	if (error == 0)
 		error = chan_ident(sv[0], &dev, &c->chino, NULL);
 	if (error != 0) {
@@ -756,28 +754,32 @@ chan_channel(struct chan *c, int fd)
 	return (0);
 }
 
-/* Our /proc/self/mem for chan_vm(), opened on first use; -1 if it can't be. */
+/*
+ * Our /proc/self/mem, read-write or read-only, opened on first use; -1 if
+ * it can't be.
+ */
 static int
-chan_vm_memfd(void)
+chan_vm_memfd(int rw)
 {
 	dev_t	dev;
 	ino_t	ino;
 	int	fd, none = -1;
 
-	if ((fd = __atomic_load_n(&chan_vm_fd, __ATOMIC_ACQUIRE)) != -1)
+	if ((fd = __atomic_load_n(&chan_vm_fd[rw], __ATOMIC_ACQUIRE)) != -1)
 		return (fd);
-	if ((fd = chan_memfd()) == -1 || chan_ident(fd, &dev, &ino, NULL) != 0) {
+	if ((fd = chan_memfd(rw)) == -1 ||
+	    chan_ident(fd, &dev, &ino, NULL) != 0) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	if (!__atomic_compare_exchange_n(&chan_vm_fd, &none, fd, 0,
+	if (!__atomic_compare_exchange_n(&chan_vm_fd[rw], &none, fd, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		/* Another thread was first. */
 		close(fd);
 		return (none);
 	}
-	chan_vm_ino = ino;
+	chan_vm_ino[rw] = ino;
 	return (fd);
 }
 
@@ -804,7 +806,7 @@ chan_vm(pid_t me, int write, const struct iovec *local,
 			return (k);
 		__atomic_store_n(&chan_vm_refused, 1, __ATOMIC_RELAXED);
 	}
-	fd = chan_vm_memfd();
+	fd = chan_vm_memfd(1);
 	for (i = 0; i < n; i++) {
 		total += local[i].iov_len;
 		if (fd == -1 || local[i].iov_len == 0)
@@ -898,6 +900,8 @@ struct chan_req {
 	int			 borrowed;	/* data[0] is caller memory */
 	int			 inplace;	/* the reply may be received
 						   into data[0] */
+	int			 memfd;		/* fds[nfds - 1] is our
+						   /proc/self/mem (not owned) */
 	/* The struct when it is small; 8-aligned for uapi_get(). */
 	uint64_t		 small[CHAN_SMALL / sizeof(uint64_t)];
 };
@@ -941,6 +945,9 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 		if (f->kind == UK_FD && (f->dir & UD_IN))
 			return (0);
 		if (f->kind == UK_UPTR && (f->buf_dir & UD_IN))
+			return (0);
+		/* Its flags say what our memory goes with it (chan_gather). */
+		if (f->kind == UK_UVA)
 			return (0);
 		/* Writes elsewhere, or a descriptor: an ordinary reply. */
 		if (f->kind == UK_UPTR || f->kind == UK_FD)
@@ -1078,6 +1085,50 @@ chan_req_fd(struct chan_req *r, int cfd)
 }
 
 /*
+ * Does a command that maps our memory (uapi_cmd_maps_uva()) ask for the
+ * mapping to be writable? Its flags say; a command we do not know the
+ * flags of is taken to write.
+ */
+static int
+chan_map_writes(const struct uapi_cmd *uc, const uint8_t *sbuf, size_t have)
+{
+	const struct uapi_field	*f;
+	uint64_t		 flags, bit;
+
+	switch (uc->num) {
+	case IOMMU_IOAS_MAP:
+		bit = IOMMU_IOAS_MAP_WRITEABLE;
+		break;
+	case VFIO_IOMMU_MAP_DMA:
+		bit = VFIO_DMA_MAP_FLAG_WRITE;
+		break;
+	default:
+		return (1);
+	}
+	if ((f = uapi_field_byname(uc->st, "flags")) == NULL)
+		return (1);
+	flags = (size_t)f->off + f->width <= have ? uapi_get(f, sbuf) : 0;
+	return ((flags & bit) != 0);
+}
+
+/*
+ * Send our /proc/self/mem with a request that maps our memory: read-only
+ * unless the mapping is to be writable. The daemon keeps it only while a
+ * mapping made from it lives (proto/wire.h). Without it the daemon opens
+ * /proc/<pid>/mem itself if it may.
+ */
+static void
+chan_req_memfd(struct chan_req *r, int rw)
+{
+	int	fd;
+
+	if (r->nfds >= WIRE_MAX_FDS || (fd = chan_vm_memfd(rw != 0)) == -1)
+		return;
+	r->fds[r->nfds++] = fd;
+	r->memfd = 1;
+}
+
+/*
  * Gather what the command reads: its struct (as long as its size field
  * says, or nothing for value commands), every caller buffer it reads, and
  * the descriptors its fd fields name.
@@ -1158,6 +1209,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 			continue;
 		chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
 	}
+	if (error == 0 && uapi_cmd_maps_uva(uc))
+		chan_req_memfd(r, chan_map_writes(uc, sbuf, have));
 	if (sbuf != (uint8_t *)stack)
 		free(sbuf);
 	return (error);
@@ -1345,8 +1398,8 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 		iov[niov++].iov_len = r->regions[i].len;
 	}
 	seq = ++c->seq;
-	error = wire_sendv(sock, WIRE_IOCTL, 0, seq, iov, niov, r->fds,
-	    r->nfds, 0);
+	error = wire_sendv(sock, WIRE_IOCTL, r->memfd ? WIRE_F_MEMFD : 0, seq,
+	    iov, niov, r->fds, r->nfds, 0);
 	if (error != 0)
 		return (error == -EINVAL ? -ENOMEM : error);
 	*sent = 1;
@@ -1416,6 +1469,7 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	r.nregions = 0;
 	r.nwfds = 0;
 	r.nfds = 0;
+	r.memfd = 0;
 	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg) || !r.inplace)
 		return (CHAN_SLOW);
 

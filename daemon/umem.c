@@ -20,6 +20,14 @@
  * memory that is listed can always be faulted in, so it is not touched.
  * Without a maps file (an adopted descriptor whose process the daemon may
  * not inspect) every page is probed and writability cannot be verified.
+ * A mem file opened read-only never passes a check for writing.
+ *
+ * Sharing. umems are shared by process (pid and start time) and by kind:
+ * the mem file the daemon opened itself, or one a client sent read-only,
+ * or read-write. A client sends its mem file with each request that maps
+ * its memory, so an adopted one that is already held (by the pages of an
+ * earlier mapping) takes the new descriptor's place, and the daemon holds
+ * one per process and kind for as long as any mapping made from it lives.
  */
 #include <sys/stat.h>
 
@@ -39,10 +47,18 @@
 
 #define UMEM_PAGE_SIZE	4096ULL
 
+enum umem_kind {
+	UMEM_OPENED,		/* umem_open() */
+	UMEM_SENT_RO,		/* umem_from_fd(), read-only */
+	UMEM_SENT_RW,		/* umem_from_fd(), read-write */
+};
+
 struct umem {
 	LIST_ENTRY(umem)	 entry;		/* umems, when shared */
 	unsigned int		 refs;
 	int			 shared;
+	enum umem_kind		 kind;
+	int			 rw;		/* mem_fd may be written */
 	pid_t			 pid;
 	unsigned long long	 start_time;
 	int			 mem_fd;
@@ -90,6 +106,7 @@ umem_alloc(pid_t pid, int mem_fd)
 	um->refs = 1;
 	um->pid = pid;
 	um->mem_fd = mem_fd;
+	um->rw = (fcntl(mem_fd, F_GETFL) & O_ACCMODE) == O_RDWR;
 	um->maps_fd = -1;
 	if (pid > 0) {
 		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
@@ -135,7 +152,8 @@ umem_open(pid_t pid, struct umem **ump)
 	if ((rc = umem_start_time(pid, &t)) != 0)
 		return (rc);
 	LIST_FOREACH(um, &umems, entry) {
-		if (um->pid == pid && um->start_time == t)
+		if (um->kind == UMEM_OPENED && um->pid == pid &&
+		    um->start_time == t)
 			break;
 	}
 	if (um != NULL) {
@@ -171,13 +189,16 @@ umem_open(pid_t pid, struct umem **ump)
 int
 umem_from_fd(int fd, struct umem **ump)
 {
-	struct umem	*um;
-	char		 path[64], link[128];
-	ssize_t		 n;
-	int		 pid = 0;
+	struct umem		*um, *next;
+	enum umem_kind		 kind;
+	unsigned long long	 t = 0;
+	char			 path[64], link[128];
+	ssize_t			 n;
+	int			 pid = 0, fl;
 
-	if (fd < 0)
+	if (fd < 0 || (fl = fcntl(fd, F_GETFL)) == -1)
 		return (-EBADF);
+	kind = (fl & O_ACCMODE) == O_RDWR ? UMEM_SENT_RW : UMEM_SENT_RO;
 	/* A client's /proc/self/mem shows as /proc/<pid>/mem here. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if ((n = readlink(path, link, sizeof(link) - 1)) > 0) {
@@ -185,8 +206,38 @@ umem_from_fd(int fd, struct umem **ump)
 		if (sscanf(link, "/proc/%d/mem", &pid) != 1)
 			pid = 0;
 	}
+	/*
+	 * The one already held for this process, if it still reads the
+	 * address space this descriptor does: a live mem file of the same
+	 * pid and start time is of the same process and image (one from
+	 * before an exec, or of a process that is gone, reads nothing).
+	 */
+	if (pid > 0 && umem_start_time(pid, &t) == 0) {
+		LIST_FOREACH_SAFE(um, &umems, entry, next) {
+			if (um->kind != kind || um->pid != pid ||
+			    um->start_time != t)
+				continue;
+			if (umem_live(um))
+				break;
+			/* Its holders keep it; it is no longer shared. */
+			LIST_REMOVE(um, entry);
+			um->shared = 0;
+		}
+		if (um != NULL) {
+			close(fd);
+			um->refs++;
+			*ump = um;
+			return (0);
+		}
+	}
 	if ((um = umem_alloc(pid, fd)) == NULL)
 		return (-ENOMEM);
+	um->kind = kind;
+	if (pid > 0 && t != 0) {
+		um->start_time = t;
+		um->shared = 1;
+		LIST_INSERT_HEAD(&umems, um, entry);
+	}
 	*ump = um;
 	return (0);
 }
@@ -322,6 +373,8 @@ umem_check(struct umem *um, uint64_t uaddr, uint64_t len, int writable)
 
 	if (len == 0)
 		return (0);
+	if (writable && !um->rw)
+		return (-EFAULT);
 	if (u64_range_overflows(uaddr, len) ||
 	    uaddr + (len - 1) > UINT64_MAX - UMEM_PAGE_SIZE)
 		return (-EFAULT);
