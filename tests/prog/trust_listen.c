@@ -5,8 +5,8 @@
  * A listener that is not ioasidd: what another user could bind at the
  * daemon's path. It accepts connections on a SOCK_SEQPACKET socket at PATH
  * and records everything a client sends it, one line each, on stdout:
- * "accept", "msg LEN fds N" for every message (with the descriptors it
- * carried), "eof" when a client closes. It answers nothing, and stops by
+ * "accept", "msg LEN fds N" for every message, then "fd LINK ro|rw|wo"
+ * for each descriptor it carried, "eof" when a client closes. It answers nothing, and stops by
  * itself after SECONDS. The trust test runs it as an unprivileged user
  * and checks that a client that refuses it sent nothing at all.
  *
@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +45,9 @@ take(int fd)
 	struct iovec	 iov = { buf, sizeof(buf) };
 	struct msghdr	 msg;
 	struct cmsghdr	*cm;
-	ssize_t		 n;
-	int		 nfds = 0, i, *fds;
+	char		 path[64], link[256];
+	ssize_t		 n, len;
+	int		 nfds = 0, i, *fds, fl, got[64];
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
@@ -59,12 +61,21 @@ take(int fd)
 			continue;
 		fds = (int *)CMSG_DATA(cm);
 		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) /
-		    sizeof(int); i++) {
-			close(fds[i]);
-			nfds++;
-		}
+		    sizeof(int); i++)
+			got[nfds++] = fds[i];
 	}
 	printf("msg %zd fds %d\n", n, nfds);
+	/* What each descriptor would let us do. */
+	for (i = 0; i < nfds; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", got[i]);
+		if ((len = readlink(path, link, sizeof(link) - 1)) < 0)
+			len = 0;
+		link[len] = '\0';
+		fl = fcntl(got[i], F_GETFL) & O_ACCMODE;
+		printf("fd %s %s\n", link, fl == O_RDWR ? "rw" :
+		    fl == O_WRONLY ? "wo" : "ro");
+		close(got[i]);
+	}
 	fflush(stdout);
 	return (1);
 }
