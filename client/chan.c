@@ -36,6 +36,12 @@
  * channels. A handler that longjmps out of an interrupted exchange leaves
  * that context's entry locked for good, as it would leave any lock.
  *
+ * Trust. Whoever listens at the socket gets our requests and, with the
+ * commands that map memory, a descriptor to our memory; so nothing is sent
+ * before SO_PEERCRED says the listener is root, our effective uid or a
+ * uid $IOASIDD_TRUST_UID names (chan_peer_trusted()), on a connection we
+ * open and on a context socket we inherited alike.
+ *
  * Caller memory is read and written with process_vm_readv/writev on our own
  * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
  * out, a failed write on the way back) and never a crash. Where a seccomp
