@@ -14,8 +14,9 @@
  *                  EBADF, and the context goes on
  *   memfd          the daemon ($IOASIDD_PID) holds no descriptor to our
  *                  memory after open, one read-only one for read-only
- *                  mappings, a read-write one only while a writable
- *                  mapping lives, and none once everything is unmapped
+ *                  mappings (IOAS_MAP and VFIO MAP_DMA), a read-write one
+ *                  only while a writable mapping lives, and none once
+ *                  everything is unmapped or after a failed map
  */
 
 #include <sys/types.h>
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #include "check.h"
 
@@ -223,12 +225,17 @@ held(pid_t daemon, int *n, int *nrw)
 static int
 mode_memfd(void)
 {
-	const char	*e = getenv("IOASIDD_PID");
-	uint64_t	 ro1, ro2, rw;
-	uint32_t	 id;
-	pid_t		 daemon = e != NULL ? atoi(e) : 0;
-	void		*buf;
-	int		 fd, n, nrw;
+	struct iommu_vfio_ioas			 vi;
+	struct vfio_iommu_type1_dma_map		 dm;
+	struct vfio_iommu_type1_dma_unmap	 du;
+	const char				*e = getenv("IOASIDD_PID");
+	uint64_t				 ro1, ro2, rw;
+	uint32_t				 id;
+	pid_t					 daemon;
+	void					*buf;
+	int					 fd, n, nrw;
+
+	daemon = e != NULL ? atoi(e) : 0;
 
 	CHECK(daemon > 0, "IOASIDD_PID names the daemon");
 	if (daemon <= 0)
@@ -269,6 +276,30 @@ mode_memfd(void)
 	CHECK(unmap(fd, id, ro2, 2 * pg) == 0, "unmap the other");
 	held(daemon, &n, &nrw);
 	CHECK(n == 0, "nothing mapped: %d descriptors, not 0", n);
+
+	/* The VFIO type1 compatibility map goes the same way. */
+	memset(&vi, 0, sizeof(vi));
+	vi.size = sizeof(vi);
+	vi.ioas_id = id;
+	vi.op = IOMMU_VFIO_IOAS_SET;
+	CHECK(ioctl(fd, IOMMU_VFIO_IOAS, &vi) == 0, "IOMMU_VFIO_IOAS set");
+	memset(&dm, 0, sizeof(dm));
+	dm.argsz = sizeof(dm);
+	dm.flags = VFIO_DMA_MAP_FLAG_READ;
+	dm.vaddr = (uintptr_t)buf;
+	dm.iova = 1ull << 30;
+	dm.size = 2 * pg;
+	CHECK(ioctl(fd, VFIO_IOMMU_MAP_DMA, &dm) == 0, "read-only MAP_DMA");
+	held(daemon, &n, &nrw);
+	CHECK(n == 1 && nrw == 0, "read-only MAP_DMA: %d descriptors (%d "
+	    "writable), not 1 read-only", n, nrw);
+	memset(&du, 0, sizeof(du));
+	du.argsz = sizeof(du);
+	du.iova = dm.iova;
+	du.size = dm.size;
+	CHECK(ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &du) == 0, "UNMAP_DMA");
+	held(daemon, &n, &nrw);
+	CHECK(n == 0, "after UNMAP_DMA: %d descriptors, not 0", n);
 
 	CHECK(map(fd, id + 100, RW, buf, pg, &rw) == ENOENT,
 	    "IOAS_MAP on a bad IOAS: ENOENT");
