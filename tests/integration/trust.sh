@@ -227,6 +227,9 @@ check "daemon VmRSS within 2 MiB of $rss0 kB (now $rss1 kB)" \
 stop_daemon
 check "the root daemon exits 0" test $? -eq 0
 
+check "no sanitizer report from either daemon" \
+    sh -c "! grep -q 'Sanitizer\|runtime error' '$T/root.log' '$T/user.log'"
+
 # --- socket directories --------------------------------------------------
 
 # refused DESC DIR-NAMED OPTION...: the daemon exits 1 naming DIR-NAMED.
