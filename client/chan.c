@@ -57,13 +57,15 @@
  * writes. A command that writes only its own struct takes the reply in
  * place (proto/wire.h): the recvmsg puts the struct's new bytes straight
  * into caller memory, so the kernel's copy is the fault-safe write. A
- * command whose struct points to nothing it reads and names no descriptor
- * goes out as it lies in caller memory (WIRE_R_SIZED): the kernel's copy
- * in sendmsg is the fault-safe read, and only when it faults, or the
- * daemon finds the struct longer than what was sent, is it read the
- * careful way and sent again. Other commands read their struct and size
- * with one process_vm_readv. Small requests are built on the stack and
- * replies land in a buffer each table entry keeps.
+ * command whose struct points to nothing it reads, names no descriptor
+ * and maps no memory goes out as it lies in caller memory (WIRE_R_SIZED):
+ * the kernel's copy in sendmsg is the fault-safe read, and only when it
+ * faults, or the daemon finds the struct longer than what was sent, is it
+ * read the careful way and sent again. Other commands read their struct and size
+ * with one process_vm_readv; a mapping command also carries our
+ * /proc/self/mem, opened once per process and access mode. Small requests
+ * are built on the stack and replies land in a buffer each table entry
+ * keeps.
  */
 
 #include <sys/types.h>
