@@ -196,7 +196,9 @@ umem_from_fd(int fd, struct umem **ump)
 	ssize_t			 n;
 	int			 pid = 0, fl;
 
-	if (fd < 0 || (fl = fcntl(fd, F_GETFL)) == -1)
+	/* Only a descriptor that can be read serves. */
+	if (fd < 0 || (fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_PATH) ||
+	    (fl & O_ACCMODE) == O_WRONLY)
 		return (-EBADF);
 	kind = (fl & O_ACCMODE) == O_RDWR ? UMEM_SENT_RW : UMEM_SENT_RO;
 	/* A client's /proc/self/mem shows as /proc/<pid>/mem here. */
