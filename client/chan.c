@@ -61,8 +61,8 @@
  * and maps no memory goes out as it lies in caller memory (WIRE_R_SIZED):
  * the kernel's copy in sendmsg is the fault-safe read, and only when it
  * faults, or the daemon finds the struct longer than what was sent, is it
- * read the careful way and sent again. Other commands read their struct and size
- * with one process_vm_readv; a mapping command also carries our
+ * read the careful way and sent again. Other commands read their struct
+ * and size with one process_vm_readv; a mapping command also carries our
  * /proc/self/mem, opened once per process and access mode. Small requests
  * are built on the stack and replies land in a buffer each table entry
  * keeps.
@@ -186,7 +186,7 @@ static long	chan_pagesize;
  */
 static int	chan_vm_refused;
 static int	chan_vm_fd[2] = { -1, -1 };
-static ino_t	chan_vm_ino[2];
+static ino_t	chan_vm_ino;
 
 static int	chan_ours(int, dev_t, ino_t);
 
@@ -419,7 +419,7 @@ chan_takeover(void)
 			if (chan_vm_fd[i] == -1)
 				continue;
 			if (chan_ident(chan_vm_fd[i], &dev, &ino, NULL) == 0 &&
-			    ino == chan_vm_ino[i])
+			    ino == chan_vm_ino)
 				close(chan_vm_fd[i]);
 			__atomic_store_n(&chan_vm_fd[i], -1, __ATOMIC_RELEASE);
 		}
@@ -764,7 +764,9 @@ chan_channel(struct chan *c, int fd)
 
 /*
  * Our /proc/self/mem, read-write or read-only, opened on first use; -1 if
- * it can't be.
+ * it can't be. The program may have closed the number since, and reused
+ * it for another file, which must not go to the daemon in its place: the
+ * identity is asked first (all opens of it share one inode).
  */
 static int
 chan_vm_memfd(int rw)
@@ -773,21 +775,29 @@ chan_vm_memfd(int rw)
 	ino_t	ino;
 	int	fd, none = -1;
 
-	if ((fd = __atomic_load_n(&chan_vm_fd[rw], __ATOMIC_ACQUIRE)) != -1)
-		return (fd);
+	if ((fd = __atomic_load_n(&chan_vm_fd[rw], __ATOMIC_ACQUIRE)) != -1) {
+		if (chan_ident(fd, &dev, &ino, NULL) == 0 &&
+		    ino == __atomic_load_n(&chan_vm_ino, __ATOMIC_RELAXED))
+			return (fd);
+		/* No longer ours: forget the number, never close it. */
+		none = fd;
+		(void)__atomic_compare_exchange_n(&chan_vm_fd[rw], &none, -1,
+		    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		none = -1;
+	}
 	if ((fd = chan_memfd(rw)) == -1 ||
 	    chan_ident(fd, &dev, &ino, NULL) != 0) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
+	__atomic_store_n(&chan_vm_ino, ino, __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&chan_vm_fd[rw], &none, fd, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		/* Another thread was first. */
 		close(fd);
 		return (none);
 	}
-	chan_vm_ino[rw] = ino;
 	return (fd);
 }
 

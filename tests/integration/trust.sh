@@ -112,7 +112,9 @@ wait_grep listening "$T/listen.out" || give_up "the listener did not start"
 
 client refused "$EVIL" -- open $EACCES
 passed refused $?
-if one_line refused "ioasid: not using $EVIL: it is served by uid $TUID, not by root or uid 0; set IOASIDD_TRUST_UID=$TUID to trust that user"; then
+LINE="ioasid: not using $EVIL: it is served by uid $TUID, not by root or"
+LINE="$LINE uid 0; set IOASIDD_TRUST_UID=$TUID to trust that user"
+if one_line refused "$LINE"; then
 	ok "one line on stderr names the socket, the uid and the remedy"
 else
 	fail "stderr was not the one line"

@@ -222,6 +222,34 @@ held(pid_t daemon, int *n, int *nrw)
 	closedir(d);
 }
 
+/* Put /dev/null where our own /proc/self/mem descriptors are; how many. */
+static int
+reuse_memfds(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[300], link[128], want[64];
+	ssize_t		 len;
+	int		 null, n = 0;
+
+	snprintf(want, sizeof(want), "/proc/%d/mem", (int)getpid());
+	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (d = opendir("/proc/self/fd")) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, want) == 0 &&
+		    dup2(null, atoi(de->d_name)) != -1)
+			n++;
+	}
+	closedir(d);
+	close(null);
+	return (n);
+}
+
 static int
 mode_memfd(void)
 {
@@ -233,7 +261,7 @@ mode_memfd(void)
 	uint32_t				 id;
 	pid_t					 daemon;
 	void					*buf;
-	int					 fd, n, nrw;
+	int					 fd, n, nrw, k;
 
 	daemon = e != NULL ? atoi(e) : 0;
 
@@ -300,6 +328,21 @@ mode_memfd(void)
 	CHECK(ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &du) == 0, "UNMAP_DMA");
 	held(daemon, &n, &nrw);
 	CHECK(n == 0, "after UNMAP_DMA: %d descriptors, not 0", n);
+
+	/*
+	 * A program that closes descriptors it did not open, and reuses the
+	 * numbers: the library must send a new mem file, not what is there.
+	 */
+	CHECK((k = reuse_memfds()) > 0, "the library's mem files (%d) are "
+	    "replaced with /dev/null", k);
+	CHECK(map(fd, id, IOMMU_IOAS_MAP_READABLE, buf, pg, &ro1) == 0,
+	    "read-only IOAS_MAP after that");
+	held(daemon, &n, &nrw);
+	CHECK(n == 1 && nrw == 0, "the daemon holds %d descriptors (%d "
+	    "writable) to our memory, not 1 read-only", n, nrw);
+	CHECK(unmap(fd, id, ro1, pg) == 0, "and unmap");
+	held(daemon, &n, &nrw);
+	CHECK(n == 0, "after unmap: %d descriptors, not 0", n);
 
 	CHECK(map(fd, id + 100, RW, buf, pg, &rw) == ENOENT,
 	    "IOAS_MAP on a bad IOAS: ENOENT");

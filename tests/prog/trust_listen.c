@@ -6,9 +6,10 @@
  * daemon's path. It accepts connections on a SOCK_SEQPACKET socket at PATH
  * and records everything a client sends it, one line each, on stdout:
  * "accept", "msg LEN fds N" for every message, then "fd LINK ro|rw|wo"
- * for each descriptor it carried, "eof" when a client closes. It answers nothing, and stops by
- * itself after SECONDS. The trust test runs it as an unprivileged user
- * and checks that a client that refuses it sent nothing at all.
+ * for each descriptor it carried, "eof" when a client closes. It answers
+ * nothing, and stops by itself after SECONDS. The trust test runs it as
+ * an unprivileged user and checks that a client that refuses it sent
+ * nothing at all.
  *
  * usage: trust_listen PATH SECONDS
  */
