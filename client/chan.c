@@ -57,13 +57,14 @@
  * writes. A command that writes only its own struct takes the reply in
  * place (proto/wire.h): the recvmsg puts the struct's new bytes straight
  * into caller memory, so the kernel's copy is the fault-safe write. A
- * command whose struct points to nothing it reads, names no descriptor
- * and maps no memory goes out as it lies in caller memory (WIRE_R_SIZED):
+ * command whose struct points to nothing it reads and names no descriptor
+ * goes out as it lies in caller memory (WIRE_R_SIZED):
  * the kernel's copy in sendmsg is the fault-safe read, and only when it
  * faults, or the daemon finds the struct longer than what was sent, is it
  * read the careful way and sent again. Other commands read their struct
- * and size with one process_vm_readv; a mapping command also carries our
- * /proc/self/mem, opened once per process and access mode. Small requests
+ * and size with one process_vm_readv. A mapping command also carries our
+ * /proc/self/mem, opened once per process and access mode (and its flags,
+ * which say which, are read first when it goes as it lies). Small requests
  * are built on the stack and replies land in a buffer each table entry
  * keeps.
  */
@@ -938,6 +939,50 @@ chan_req_free(struct chan_req *r)
 }
 
 /*
+ * Does a command that maps our memory (uapi_cmd_maps_uva()) ask for the
+ * mapping to be writable? Its flags say; a command we do not know the
+ * flags of is taken to write.
+ */
+static int
+chan_map_writes(const struct uapi_cmd *uc, const uint8_t *sbuf, size_t have)
+{
+	const struct uapi_field	*f;
+	uint64_t		 flags, bit;
+
+	switch (uc->num) {
+	case IOMMU_IOAS_MAP:
+		bit = IOMMU_IOAS_MAP_WRITEABLE;
+		break;
+	case VFIO_IOMMU_MAP_DMA:
+		bit = VFIO_DMA_MAP_FLAG_WRITE;
+		break;
+	default:
+		return (1);
+	}
+	if ((f = uapi_field_byname(uc->st, "flags")) == NULL)
+		return (1);
+	flags = (size_t)f->off + f->width <= have ? uapi_get(f, sbuf) : 0;
+	return ((flags & bit) != 0);
+}
+
+/*
+ * Send our /proc/self/mem with a request that maps our memory: read-only
+ * unless the mapping is to be writable. The daemon keeps it only while a
+ * mapping made from it lives (proto/wire.h). Without it the daemon opens
+ * /proc/<pid>/mem itself if it may.
+ */
+static void
+chan_req_memfd(struct chan_req *r, int rw)
+{
+	int	fd;
+
+	if (r->nfds >= WIRE_MAX_FDS || (fd = chan_vm_memfd(rw != 0)) == -1)
+		return;
+	r->fds[r->nfds++] = fd;
+	r->memfd = 1;
+}
+
+/*
  * A command whose struct is sent as it lies (WIRE_R_SIZED): one layout,
  * no caller buffer it reads, no descriptor it names. Returns 1 with
  * region 0 made over caller memory: as much of the struct as our table
@@ -945,14 +990,16 @@ chan_req_free(struct chan_req *r)
  * reads anyway. The bytes are read by sendmsg itself.
  */
 static int
-chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
+chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg,
+    pid_t me)
 {
 	const struct uapi_struct	*st;
 	const struct uapi_field		*f;
 	uint64_t			 uaddr = (uintptr_t)arg;
 	uint64_t			 pg = (uint64_t)chan_page();
-	size_t				 len;
-	int				 i, inplace = 1;
+	uint64_t			 head[2];
+	size_t				 len, flen;
+	int				 i, inplace = 1, uva = 0;
 
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || (st = uc->st) == NULL || st->sel >= 0 ||
@@ -964,9 +1011,8 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 			return (0);
 		if (f->kind == UK_UPTR && (f->buf_dir & UD_IN))
 			return (0);
-		/* Its flags say what our memory goes with it (chan_gather). */
 		if (f->kind == UK_UVA)
-			return (0);
+			uva = 1;
 		/* Writes elsewhere, or a descriptor: an ordinary reply. */
 		if (f->kind == UK_UPTR || f->kind == UK_FD)
 			inplace = 0;
@@ -985,6 +1031,17 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	r->total = len;
 	r->borrowed = 1;
 	r->inplace = inplace && len <= CHAN_SMALL;
+	/*
+	 * A mapping command: its flags, read here (a fault sends it the
+	 * careful way), say which mem file goes with it.
+	 */
+	if (uva) {
+		if ((f = uapi_field_byname(st, "flags")) == NULL ||
+		    (flen = (size_t)f->off + f->width) > sizeof(head) ||
+		    chan_peek(uaddr, head, flen, me) != flen)
+			return (0);
+		chan_req_memfd(r, chan_map_writes(uc, (uint8_t *)head, flen));
+	}
 	return (1);
 }
 
@@ -1100,50 +1157,6 @@ chan_req_fd(struct chan_req *r, int cfd)
 		w->index = r->nfds;
 		r->fds[r->nfds++] = cfd;
 	}
-}
-
-/*
- * Does a command that maps our memory (uapi_cmd_maps_uva()) ask for the
- * mapping to be writable? Its flags say; a command we do not know the
- * flags of is taken to write.
- */
-static int
-chan_map_writes(const struct uapi_cmd *uc, const uint8_t *sbuf, size_t have)
-{
-	const struct uapi_field	*f;
-	uint64_t		 flags, bit;
-
-	switch (uc->num) {
-	case IOMMU_IOAS_MAP:
-		bit = IOMMU_IOAS_MAP_WRITEABLE;
-		break;
-	case VFIO_IOMMU_MAP_DMA:
-		bit = VFIO_DMA_MAP_FLAG_WRITE;
-		break;
-	default:
-		return (1);
-	}
-	if ((f = uapi_field_byname(uc->st, "flags")) == NULL)
-		return (1);
-	flags = (size_t)f->off + f->width <= have ? uapi_get(f, sbuf) : 0;
-	return ((flags & bit) != 0);
-}
-
-/*
- * Send our /proc/self/mem with a request that maps our memory: read-only
- * unless the mapping is to be writable. The daemon keeps it only while a
- * mapping made from it lives (proto/wire.h). Without it the daemon opens
- * /proc/<pid>/mem itself if it may.
- */
-static void
-chan_req_memfd(struct chan_req *r, int rw)
-{
-	int	fd;
-
-	if (r->nfds >= WIRE_MAX_FDS || (fd = chan_vm_memfd(rw != 0)) == -1)
-		return;
-	r->fds[r->nfds++] = fd;
-	r->memfd = 1;
 }
 
 /*
@@ -1488,7 +1501,8 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	r.nwfds = 0;
 	r.nfds = 0;
 	r.memfd = 0;
-	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg) || !r.inplace)
+	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg,
+	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE)) || !r.inplace)
 		return (CHAN_SLOW);
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -1536,7 +1550,7 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
-	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg);
+	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg, me);
 	if (!sized && (result = chan_gather(&r, cmd, arg, me)) != 0)
 		goto out;
 
