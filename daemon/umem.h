@@ -33,6 +33,8 @@ int	umem_open(pid_t, struct umem **);
  * already held is returned.
  */
 int	umem_from_fd(int fd, struct umem **);
+/* The same for fd known to be /proc/<pid>/mem (pid 0: not known). */
+int	umem_adopt(int fd, pid_t pid, struct umem **);
 void	umem_hold(struct umem *);
 void	umem_put(struct umem *);
 /* The process behind it, or 0 when it is not known. */

@@ -212,7 +212,7 @@ sock_adopt_mem(int fd, pid_t pid, struct umem **ump)
 	link[n] = '\0';
 	if (strcmp(link, want) != 0)
 		return (-EBADF);
-	return (umem_from_fd(fd, ump));
+	return (umem_adopt(fd, pid, ump));
 }
 
 /*
