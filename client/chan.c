@@ -998,7 +998,7 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg,
 	uint64_t			 uaddr = (uintptr_t)arg;
 	uint64_t			 pg = (uint64_t)chan_page();
 	uint64_t			 head[2];
-	size_t				 len, flen;
+	size_t				 len, flen = 0;
 	int				 i, inplace = 1, uva = 0;
 
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
@@ -1022,6 +1022,14 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg,
 		len = pg - (uaddr & (pg - 1));
 	if (len < sizeof(uint32_t))
 		return (0);
+	/*
+	 * A mapping command: its flags, read here (a fault sends it the
+	 * careful way, with nothing made yet), say which mem file goes.
+	 */
+	if (uva && ((f = uapi_field_byname(st, "flags")) == NULL ||
+	    (flen = (size_t)f->off + f->width) > sizeof(head) ||
+	    chan_peek(uaddr, head, flen, me) != flen))
+		return (0);
 	memset(&r->regions[0], 0, sizeof(r->regions[0]));
 	r->regions[0].uaddr = uaddr;
 	r->regions[0].len = len;
@@ -1031,17 +1039,8 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg,
 	r->total = len;
 	r->borrowed = 1;
 	r->inplace = inplace && len <= CHAN_SMALL;
-	/*
-	 * A mapping command: its flags, read here (a fault sends it the
-	 * careful way), say which mem file goes with it.
-	 */
-	if (uva) {
-		if ((f = uapi_field_byname(st, "flags")) == NULL ||
-		    (flen = (size_t)f->off + f->width) > sizeof(head) ||
-		    chan_peek(uaddr, head, flen, me) != flen)
-			return (0);
+	if (uva)
 		chan_req_memfd(r, chan_map_writes(uc, (uint8_t *)head, flen));
-	}
 	return (1);
 }
 
@@ -1201,6 +1200,12 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 			r->regions[0].flags = WIRE_R_FAULT;
 			r->data[0] = NULL;
 			r->nregions = 1;
+			/*
+			 * It will be EFAULT; the mem file still goes, or the
+			 * daemon would open /proc/<pid>/mem itself, to keep.
+			 */
+			if (uapi_cmd_maps_uva(uc))
+				chan_req_memfd(r, 0);
 			return (0);
 		}
 		if (size < floor)

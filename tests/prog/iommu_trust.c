@@ -260,7 +260,7 @@ mode_memfd(void)
 	uint64_t				 ro1, ro2, rw;
 	uint32_t				 id;
 	pid_t					 daemon;
-	void					*buf;
+	void					*buf, *none;
 	int					 fd, n, nrw, k;
 
 	daemon = e != NULL ? atoi(e) : 0;
@@ -343,6 +343,17 @@ mode_memfd(void)
 	CHECK(unmap(fd, id, ro1, pg) == 0, "and unmap");
 	held(daemon, &n, &nrw);
 	CHECK(n == 0, "after unmap: %d descriptors, not 0", n);
+
+	/* A struct that cannot be read: EFAULT, and nothing is kept. */
+	errno = 0;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, NULL) == -1 && errno == EFAULT,
+	    "IOAS_MAP of a NULL struct: EFAULT");
+	none = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = 0;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, none) == -1 && errno == EFAULT,
+	    "IOAS_MAP of a PROT_NONE struct: EFAULT");
+	held(daemon, &n, &nrw);
+	CHECK(n == 0, "after those: %d descriptors to our memory, not 0", n);
 
 	CHECK(map(fd, id + 100, RW, buf, pg, &rw) == ENOENT,
 	    "IOAS_MAP on a bad IOAS: ENOENT");
