@@ -232,6 +232,7 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		log_info("no changes");
 	conf_take_reloadable(d.conf, conf);
 	conf_free(conf);
+	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
 	log_setlevel(ioasidd_level(d.conf));
 	ioasidd_notify("READY=1");
 	return (0);
@@ -470,6 +471,7 @@ ioasidd_start(void)
 	    d.conf->socket_gid, &d.sock);
 	if (rc != 0)
 		ioasidd_socket_fatal("socket", "socket", d.conf->socket, rc);
+	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
 	if (control_transport_add("socket", d.conf->socket) != 0)
 		fatalx("out of memory");
 	log_info("listening on %s", d.conf->socket);
