@@ -578,9 +578,9 @@ closed_after(int fd, double t0, int ms)
 	struct reply	r;
 	int		rc;
 
-	do
-		rc = recv_msg(fd, ms, &r);
-	while (rc == 0);
+	while ((rc = recv_msg(fd, ms, &r)) == 0)
+		printf("figure: answered (op %u) after %.1f ms\n", r.op,
+		    (now() - t0) * 1000);
 	return (rc == -ECONNRESET ? now() - t0 : 99);
 }
 
