@@ -170,6 +170,12 @@ if wait_for "$SOCK"; then
 	stop_daemon
 	rc=$?
 	check "daemon exits 0 on SIGTERM ($rc)" [ $rc -eq 0 ]
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+	    -e 'runtime error:' "$T/emfile.log"; then
+		fail "sanitizer reports in its log"
+	else
+		ok "its log has no sanitizer report"
+	fi
 else
 	fail "daemon with 96 descriptors did not start"
 	sed 's/^/    /' "$T/emfile.log" | head
