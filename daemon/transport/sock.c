@@ -36,7 +36,10 @@
  * answers, which fill its socket's send buffer and then have it dropped.
  * So a peer holds at most about one large reply per channel, and the
  * caps (plus one reply) per connection and per user, instead of as many
- * memfds as its socket would queue.
+ * memfds as its socket would queue. A reply that a process killed in
+ * the middle of its exchange left unread counts until its channel closes
+ * (for the context socket, while a forked child keeps the context open):
+ * other channels meet the cap only if that one reply reaches it alone.
  *
  * Cost per message: the wakeup, one recvmsg into the server's one receive
  * buffer, one sendmsg. Reading a channel again before going back to the
