@@ -870,25 +870,36 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 }
 
 /*
- * Add caller memory [uaddr, uaddr + len) to the request: the part we can
- * read as one region, the rest as a fault region. Fails only when the
- * request is full.
+ * Add caller memory [uaddr, uaddr + len) to the request, cut at the end of
+ * the address space: the part we can read as one region, the rest as a
+ * fault region. More than the request may still carry goes as one region
+ * without data: not carried, or a fault if not even its first byte can be
+ * read. Fails only when the request is full.
  */
 static int
 chan_req_mem(struct chan_req *r, uint64_t uaddr, uint64_t len, pid_t me,
     uint8_t **copy)
 {
 	struct wire_region	*w;
-	uint8_t			*buf = NULL;
+	uint8_t			*buf = NULL, byte;
 	size_t			 got = 0;
 
 	if (copy != NULL)
 		*copy = NULL;
 	if (r->nregions + 2 > WIRE_MAX_REGIONS)
 		return (-E2BIG);
-	if (len != 0 && uaddr + (len - 1) < uaddr)
-		len = 0 - uaddr;
-	if (len <= WIRE_MAX_PAYLOAD - r->total && uaddr != 0 && len != 0) {
+	len = wire_region_cut(uaddr, len);
+	if (len != 0 && !wire_carries(r->total, len)) {
+		w = &r->regions[r->nregions];
+		memset(w, 0, sizeof(*w));
+		w->uaddr = uaddr;
+		w->len = len;
+		w->flags = uaddr != 0 && chan_peek(uaddr, &byte, 1, me) == 1 ?
+		    WIRE_R_NOTCARRIED : WIRE_R_FAULT;
+		r->data[r->nregions++] = NULL;
+		return (0);
+	}
+	if (uaddr != 0 && len != 0) {
 		if ((buf = malloc(len)) == NULL)
 			return (-ENOMEM);
 		got = chan_peek(uaddr, buf, len, me);
@@ -1021,7 +1032,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if (chan_peek(uaddr, &size, sizeof(size), me) !=
 		    sizeof(size)) {
 			r->regions[0].uaddr = uaddr;
-			r->regions[0].len = sizeof(size);
+			r->regions[0].len = wire_region_cut(uaddr,
+			    sizeof(size));
 			r->regions[0].flags = WIRE_R_FAULT;
 			r->data[0] = NULL;
 			r->nregions = 1;
@@ -1034,7 +1046,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
 			return (error);
 	}
-	have = r->regions[0].flags & WIRE_R_FAULT ? 0 : r->regions[0].len;
+	have = r->regions[0].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED) ? 0 :
+	    r->regions[0].len;
 
 	/* The table wants the struct zero-filled to its full size. */
 	st = uc->st;
@@ -1245,7 +1258,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	iov[niov].iov_base = r->wfds;
 	iov[niov++].iov_len = sizeof(r->wfds[0]) * r->nwfds;
 	for (i = 0; i < r->nregions; i++) {
-		if (r->regions[i].flags & WIRE_R_FAULT)
+		if (r->regions[i].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED))
 			continue;
 		iov[niov].iov_base = r->data[i];
 		iov[niov++].iov_len = r->regions[i].len;

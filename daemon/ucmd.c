@@ -75,6 +75,15 @@ uregion_covers(const struct uregion *r, uint64_t uaddr, uint64_t len)
 	    len <= r->len - (uaddr - r->uaddr));
 }
 
+/* True when [uaddr, uaddr + len) and region r share a byte. */
+static int
+uregion_overlaps(const struct uregion *r, uint64_t uaddr, uint64_t len)
+{
+	if (uaddr >= r->uaddr)
+		return (uaddr - r->uaddr < r->len);
+	return (r->uaddr - uaddr < len);
+}
+
 static int
 uregions_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 {
@@ -91,6 +100,15 @@ uregions_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 		memcpy(buf, (const uint8_t *)r->data + (uaddr - r->uaddr),
 		    len);
 		return (0);
+	}
+	/*
+	 * Bytes the client did not carry are there, but more than a request
+	 * may hold: the kernel's answer when it cannot allocate for a copy.
+	 */
+	for (i = 0; i < ur->nregions; i++) {
+		r = &ur->regions[i];
+		if (r->notcarried && uregion_overlaps(r, uaddr, len))
+			return (-ENOMEM);
 	}
 	return (-EFAULT);
 }

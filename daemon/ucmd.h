@@ -83,12 +83,15 @@ int	ucmd_vm_copy(pid_t, int to_caller, uint64_t uaddr, void *buf,
  * A uaccess that serves caller memory from a list of regions copied in
  * advance (socket requests, CUSE retry rounds) and records every write, so
  * that the transport can send the writes back. A read that is not wholly
- * inside one readable region fails with -EFAULT.
+ * inside one readable region fails with -EFAULT, or with -ENOMEM when it
+ * touches a region that was too large to be carried (proto/wire.h).
  */
 struct uregion {
 	uint64_t	 uaddr;
 	uint64_t	 len;
-	const void	*data;		/* NULL: the caller could not read it */
+	const void	*data;		/* NULL: the caller could not read it,
+					   or it was not carried */
+	int		 notcarried;
 };
 
 struct uwrite {

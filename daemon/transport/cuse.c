@@ -167,7 +167,7 @@ struct cuse_uaccess {
 };
 
 /* A write may fall nowhere: the outs of a round that has none. */
-static const struct uregion cuse_no_out = { 0, 0, NULL };
+static const struct uregion cuse_no_out = { 0, 0, NULL, 0 };
 
 static void	cuse_read(evutil_socket_t, short, void *);
 static void	cuse_log(enum fuse_log_level, const char *, va_list)
@@ -502,6 +502,8 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	long			 result;
 
 	memset(&cu, 0, sizeof(cu));
+	memset(regs, 0, sizeof(regs));
+	memset(outs, 0, sizeof(outs));
 	if (lay == NULL) {
 		regs[0].uaddr = arg;
 		regs[0].len = in_len;

@@ -563,6 +563,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		regs[i].uaddr = rq.regions[i].uaddr;
 		regs[i].len = rq.regions[i].len;
 		regs[i].data = rq.data[i];
+		regs[i].notcarried = (rq.regions[i].flags &
+		    WIRE_R_NOTCARRIED) != 0;
 	}
 	uregions_init(&ur, regs, rq.io.nregions);
 	ur.can_putfd = 1;

@@ -532,6 +532,82 @@ START_TEST(large_direct)
 }
 END_TEST
 
+/* The IOAS answers under its id: the open's context is alive. */
+static int
+cuse_alive(uint32_t ioas)
+{
+	struct iommu_ioas_iova_ranges	r;
+	long				rc;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	rc = fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES, (uintptr_t)&r, 0);
+	return ((rc == 0 || rc == -EMSGSIZE) && r.num_iovas >= 1);
+}
+
+/*
+ * The calls that ended a context over the socket (issue 7, 2), through
+ * CUSE: each gets the kernel's answer, from the kernel's own copy (a
+ * wrapping span) or from the caller's memory read directly (an array past
+ * the retry limit), and the context goes on.
+ */
+START_TEST(issue_calls)
+{
+	struct iommu_ioas_allow_iovas	 a;
+	struct iommu_hwpt_alloc		 h;
+	struct iommu_hwpt_invalidate	 v;
+	uint32_t			 ioas = cuse_ioas();
+	uint8_t				*zeros;
+	size_t				 zlen = (1ull << 30) + 4096;
+
+	zeros = mmap(NULL, zlen, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_ne(zeros, MAP_FAILED);
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, UINT64_MAX, 0),
+	    -EFAULT);
+	ck_assert(cuse_alive(ioas));
+
+	/* An entry [0, 0] first: EINVAL, read where it lies. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ioas;
+	a.num_iovas = (1u << 26) + 1;
+	a.allowed_iovas = (uintptr_t)zeros;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -EINVAL);
+	ck_assert(cuse_alive(ioas));
+	/* Ranges that would wrap the address space: EFAULT. */
+	a.num_iovas = 2;
+	a.allowed_iovas = UINT64_MAX - 15;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -EFAULT);
+	ck_assert(cuse_alive(ioas));
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.data_type = 0xdead;
+	h.data_len = 0x40000001;
+	h.data_uptr = (uintptr_t)zeros;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_HWPT_ALLOC, (uintptr_t)&h,
+	    0), -ENOENT);
+	ck_assert(cuse_alive(ioas));
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.hwpt_id = ioas;
+	v.data_uptr = (uintptr_t)zeros;
+	v.entry_len = 4096;
+	v.entry_num = 1u << 20;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_HWPT_INVALIDATE,
+	    (uintptr_t)&v, 0), -EINVAL);
+	ck_assert_uint_eq(v.entry_num, 0);
+	ck_assert(cuse_alive(ioas));
+	munmap(zeros, zlen);
+}
+END_TEST
+
 START_TEST(read_write_poll)
 {
 	char	buf[16];
@@ -710,6 +786,7 @@ cuse_suite(void)
 	tcase_add_test(tc, memory_changes);
 	tcase_add_test(tc, fd_commands);
 	tcase_add_test(tc, large_direct);
+	tcase_add_test(tc, issue_calls);
 	tcase_add_test(tc, read_write_poll);
 	tcase_add_test(tc, two_opens);
 	tcase_add_test(tc, caller_execs);

@@ -161,6 +161,87 @@ START_TEST(cmd_tail_fault)
 }
 END_TEST
 
+/* Run cmd on struct arg (len bytes) and one array region after it. */
+static long
+regions_call(unsigned int cmd, void *arg, size_t len, uint64_t uaddr,
+    uint64_t alen, int notcarried)
+{
+	struct uregion	regs[2];
+	struct uregions	ur;
+	struct ucmd	ucmd;
+	long		rc;
+
+	memset(regs, 0, sizeof(regs));
+	regs[0].uaddr = (uintptr_t)arg;
+	regs[0].len = len;
+	regs[0].data = arg;
+	regs[1].uaddr = uaddr;
+	regs[1].len = alen;
+	regs[1].notcarried = notcarried;
+	uregions_init(&ur, regs, 2);
+	memset(&ucmd, 0, sizeof(ucmd));
+	ucmd.ctx = tctx;
+	ucmd.cmd = cmd;
+	ucmd.arg = (uintptr_t)arg;
+	ucmd.caller = &tcaller;
+	ucmd.uops = &uregions_ops;
+	ucmd.upriv = &ur;
+	rc = dispatch(&ucmd);
+	uregions_clear(&ur);
+	return (rc);
+}
+
+/*
+ * An array the socket did not carry (proto/wire.h): a read of it is
+ * ENOMEM, a fault region stays EFAULT, and every check the kernel makes
+ * before reading still wins.
+ */
+START_TEST(cmd_not_carried)
+{
+	struct iommu_ioas_allow_iovas	a;
+	struct iommu_hwpt_invalidate	v;
+	struct iommu_hwpt_alloc		h;
+	struct iommu_ioas_alloc		ia;
+
+	memset(&ia, 0, sizeof(ia));
+	ia.size = sizeof(ia);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &ia), 0);
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ia.out_ioas_id;
+	a.num_iovas = (1u << 26) + 1;
+	a.allowed_iovas = 0x100000;
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 1), -ENOMEM);
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 0), -EFAULT);
+	a.ioas_id = 0;
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 1), -ENOENT);
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.hwpt_id = ia.out_ioas_id;
+	v.data_uptr = 0x100000;
+	v.entry_len = 4096;
+	v.entry_num = 1u << 20;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_INVALIDATE, &v, sizeof(v),
+	    v.data_uptr, 1ull << 32, 1), -EINVAL);
+	v.hwpt_id = 0;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_INVALIDATE, &v, sizeof(v),
+	    v.data_uptr, 1ull << 32, 1), -ENOENT);
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.data_type = 0xdead;
+	h.data_len = 0x40000001;
+	h.data_uptr = 0x100000;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_ALLOC, &h, sizeof(h),
+	    h.data_uptr, h.data_len, 1), -ENOENT);
+}
+END_TEST
+
 /* The table and proto/uapi.c describe the same sizes. */
 START_TEST(table_matches_uapi)
 {
@@ -190,6 +271,7 @@ dispatch_suite(void)
 	tcase_add_loop_test(tc, cmd_short_zero_filled, 0, DISPATCH_NOPS);
 	tcase_add_test(tc, cmd_ex_fail);
 	tcase_add_test(tc, cmd_tail_fault);
+	tcase_add_test(tc, cmd_not_carried);
 
 	tc = test_tcase(s, "numbers");
 	tcase_add_test(tc, cmd_fail);
