@@ -1119,9 +1119,12 @@ chan_poke_all(const struct wire_write *w, const void *const *bytes,
 	return (fault ? -EFAULT : 0);
 }
 
-/* Apply a reply: writes, then descriptor numbers. Returns the result. */
+/*
+ * Apply a reply: writes, then descriptor numbers. Returns the result;
+ * *confirm is set when the daemon waits for WIRE_WRITTEN.
+ */
 static long
-chan_apply(struct wire_msg *m, pid_t me)
+chan_apply(struct wire_msg *m, pid_t me, int *confirm)
 {
 	struct wire_cur		c;
 	struct wire_reply	rp;
@@ -1133,9 +1136,11 @@ chan_apply(struct wire_msg *m, pid_t me)
 	long			 result;
 	int			 fault = 0, i, keep[WIRE_MAX_FDS] = { 0 };
 
+	*confirm = 0;
 	wire_cur_init(&c, m->payload, m->len);
 	if (wire_cur_get(&c, &rp, sizeof(rp)) != 0)
 		return (-EIO);
+	*confirm = (rp.flags & WIRE_RF_CONFIRM) != 0;
 	if (rp.flags & WIRE_RF_RETRY)
 		return (rp.nwrites == 0 && rp.nfdpatch == 0 && m->nfds == 0 ?
 		    CHAN_RETRY : -EIO);
@@ -1189,6 +1194,21 @@ chan_apply(struct wire_msg *m, pid_t me)
  * Returns the result, or CHAN_FOLLOWS when an ordinary reply follows.
  */
 #define CHAN_FOLLOWS		(-4096 - 2)
+
+/* Tell the daemon what the ioctl of request seq returns (WIRE_WRITTEN). */
+static void
+chan_written(int sock, uint32_t seq, long result)
+{
+	struct wire_written	wr;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.result = result >= 0 ? 0 : result >= -4095 ? (int32_t)result :
+	    -EIO;
+	/* A lost message leaves the object aborted, which is safe. */
+	(void)wire_send(sock, WIRE_WRITTEN, 0, seq, &wr, sizeof(wr), NULL, 0,
+	    0);
+}
+
 static long
 chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 {
@@ -1202,8 +1222,15 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 	iov[0].iov_len = sizeof(rp);
 	iov[1].iov_base = arg;
 	iov[1].iov_len = cap;
-	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0)
+	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0) {
+		/*
+		 * Bytes that did not land: had the reply made an object, it
+		 * must go. We cannot see whether it did, so we say it.
+		 */
+		if (error == -EFAULT)
+			chan_written(sock, seq, -EFAULT);
 		return (error == -EFAULT ? -EFAULT : -EIO);
+	}
 	result = -EIO;
 	if (m.hdr.op != WIRE_REPLY || m.hdr.seq != seq ||
 	    m.len < sizeof(rp) || m.nfds != 0 || rp.nwrites != 0 ||
@@ -1215,9 +1242,11 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 			    CHAN_FOLLOWS;
 		goto out;
 	}
-	if ((rp.flags & ~WIRE_RF_INPLACE) == 0 && rp.result >= -4095 &&
-	    rp.result <= INT32_MAX)
+	if ((rp.flags & ~(WIRE_RF_INPLACE | WIRE_RF_CONFIRM)) == 0 &&
+	    rp.result >= -4095 && rp.result <= INT32_MAX)
 		result = rp.result;
+	if (rp.flags & WIRE_RF_CONFIRM)
+		chan_written(sock, seq, result);
 out:
 	wire_msg_clear(&m);
 	return (result);
@@ -1234,7 +1263,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	uint32_t		 seq;
 	unsigned int		 i;
 	long			 result;
-	int			 niov = 0, error, inplace;
+	int			 niov = 0, error, inplace, confirm;
 
 	*sent = 0;
 	/*
@@ -1298,8 +1327,11 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 		wire_msg_clear(&m);
 	}
 	c->clean = 1;
-	result = chan_apply(&m, me);
+	result = chan_apply(&m, me, &confirm);
 	wire_msg_clear(&m);
+	/* A new object is published only once its answer is in place. */
+	if (confirm)
+		chan_written(sock, seq, result);
 	return (result);
 }
 

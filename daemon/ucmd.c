@@ -6,6 +6,10 @@
  * wrappers, the region-based uaccess that the socket and CUSE transports
  * use, and the self uaccess that the tests and benchmarks use.
  *
+ * New objects: a handler publishes one through ucmd_finalize(), which
+ * leaves it to the transport to settle when the answer reaches the caller
+ * after dispatch() returns.
+ *
  * Descriptor ownership: ucmd_getfd() returns a new descriptor that the
  * handler owns. ucmd_putfd() takes ownership of fd only when it succeeds;
  * on failure the handler still owns it and must close it.
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "ucmd.h"
 #include "util.h"
 
@@ -49,6 +54,30 @@ ucmd_respond(struct ucmd *ucmd, size_t len)
 	len = MIN(len, (size_t)ucmd->user_size);
 	len = MIN(len, ucmd->cmd_len);
 	return (ucmd_write(ucmd, ucmd->arg, ucmd->cmd_buf, len));
+}
+
+void
+ucmd_finalize(struct ucmd *ucmd, struct obj *obj)
+{
+	if (ucmd->defer && ucmd->npending < UCMD_MAX_PENDING) {
+		ucmd->pending[ucmd->npending++] = obj;
+		return;
+	}
+	obj_finalize(obj);
+}
+
+void
+ucmd_settle(struct obj **pending, unsigned int n, int written)
+{
+	unsigned int	i;
+
+	for (i = 0; i < n; i++) {
+		if (written)
+			obj_finalize(pending[i]);
+		else
+			obj_abort(pending[i]);
+		pending[i] = NULL;
+	}
 }
 
 int

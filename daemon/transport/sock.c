@@ -26,6 +26,12 @@
  * request in flight per channel (it waits for the reply under its lock);
  * under load the loop already serves every ready channel per wakeup.
  *
+ * New objects (proto/wire.h). The core leaves a new object reserved
+ * (ucmd.defer) and the channel keeps it until the client's WIRE_WRITTEN
+ * says whether the answer landed; the next request on the channel, or the
+ * channel's end, aborts it. Commands that create nothing cost nothing
+ * more: one test of a counter per request.
+ *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
  * accept() has them). Each channel caches the ucaller built from them,
@@ -86,6 +92,16 @@ struct sock_chan {
 	struct umem		*pid_mem;	/* umem_open(pid), owned */
 	int			 have_caller;
 	struct ucaller		 caller;
+	/*
+	 * Objects of the last request, reserved until its WIRE_WRITTEN (seq
+	 * pending_seq) says the client applied the reply; the next request
+	 * on the channel, or the channel's end, aborts them.
+	 */
+	struct obj		*pending[UCMD_MAX_PENDING];
+	unsigned int		 npending;
+	uint32_t		 pending_seq;
+	int			 replied;	/* an IOCTL was answered */
+	uint32_t		 last_seq;	/* the last one's seq */
 	TAILQ_ENTRY(sock_chan)	 entry;
 };
 
@@ -94,6 +110,8 @@ struct sock_conn {
 	struct ctx		*ctx;
 	int			 hello;		/* HELLO seen */
 	unsigned int		 nchans;	/* private ones */
+	unsigned int		 npending;	/* channels with objects
+						   pending */
 	TAILQ_HEAD(, sock_chan)	 chans;		/* main first */
 	TAILQ_ENTRY(sock_conn)	 entry;
 };
@@ -116,11 +134,56 @@ struct sock_server {
 
 static void	sock_chan_read(evutil_socket_t, short, void *);
 
+/* Publish (written) or abort the objects pending on ch. */
+static void
+sock_settle(struct sock_chan *ch, int written)
+{
+	if (ch->npending == 0)
+		return;
+	ucmd_settle(ch->pending, ch->npending, written);
+	ch->npending = 0;
+	ch->conn->npending--;
+}
+
+/*
+ * Before a request looks objects up, take a WRITTEN already waiting on
+ * another channel of its context. A client sends WRITTEN before its ioctl
+ * returns, so whatever it does after that return (another thread using
+ * the new id on its own channel, say) must find the object published; a
+ * WRITTEN not yet sent means the ioctl has not returned either.
+ */
+static void
+sock_settle_others(struct sock_chan *ch)
+{
+	struct sock_chan	*o;
+	struct wire_hdr		 hdr;
+	struct wire_written	 w;
+	struct wire_msg		 m;
+	struct iovec		 iov;
+	int			 ok;
+
+	TAILQ_FOREACH(o, &ch->conn->chans, entry) {
+		if (o == ch || o->npending == 0)
+			continue;
+		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) !=
+		    (ssize_t)sizeof(hdr) || hdr.magic != WIRE_MAGIC ||
+		    hdr.op != WIRE_WRITTEN || hdr.seq != o->pending_seq)
+			continue;
+		iov.iov_base = &w;
+		iov.iov_len = sizeof(w);
+		ok = wire_recv_iov(o->fd, &m, MSG_DONTWAIT, &iov, 1) == 0 &&
+		    m.len == sizeof(w) && m.nfds == 0 && w.__reserved == 0;
+		wire_msg_clear(&m);
+		sock_settle(o, ok && w.result >= 0);
+	}
+}
+
 static void
 sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
+	sock_settle(ch, 0);
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
 		conn->nchans--;
@@ -407,7 +470,7 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
  */
 static int
 sock_reply(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur)
+    struct uregions *ur, uint32_t flags)
 {
 	struct wire_buf		b;
 	struct wire_reply	rp;
@@ -420,6 +483,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 
 	memset(&rp, 0, sizeof(rp));
 	rp.result = result;
+	rp.flags = flags;
 	nw = ur->nwrites;
 	if (nw > UINT16_MAX) {
 		rp.result = -ENOMEM;
@@ -456,6 +520,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 		wire_buf_free(&b);
 		memset(&rp, 0, sizeof(rp));
 		rp.result = -ENOMEM;
+		rp.flags = flags;
 		return (sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
 		    0));
 	}
@@ -472,7 +537,8 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
  */
 static int
 sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur, uint64_t arg, uint64_t cap, int *errorp)
+    struct uregions *ur, uint64_t arg, uint64_t cap, int confirm,
+    int *errorp)
 {
 	struct wire_reply	 rp;
 	struct iovec		 iov[2];
@@ -516,6 +582,8 @@ sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
 		    0);
 		return (*errorp == 0);
 	}
+	if (confirm)
+		rp.flags |= WIRE_RF_CONFIRM;
 	/* Later writes win, as when the client applies them in order. */
 	for (i = 0; i < ur->nwrites; i++) {
 		w = &ur->writes[i];
@@ -575,6 +643,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		u->uaddr = 0;
 	}
 
+	if (ch->conn->npending != 0)
+		sock_settle_others(ch);
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
@@ -583,14 +653,47 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	    uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd)));
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
+	uc.defer = 1;
 	result = dispatch(&uc);
 
+	/* Kept before replying: a reply not taken frees the channel. */
+	if (uc.npending != 0) {
+		memcpy(ch->pending, uc.pending,
+		    sizeof(uc.pending[0]) * uc.npending);
+		ch->npending = uc.npending;
+		ch->pending_seq = m->hdr.seq;
+		ch->conn->npending++;
+	}
+	ch->replied = 1;
+	ch->last_seq = m->hdr.seq;
 	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
-	    &ur, rq.io.arg, rq.inplace, &error))
-		error = sock_reply(ch, m->hdr.seq, result, &ur);
+	    &ur, rq.io.arg, rq.inplace, uc.npending != 0, &error))
+		error = sock_reply(ch, m->hdr.seq, result, &ur,
+		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
 	return (error == 0 ? 0 : 1);
+}
+
+/*
+ * WRITTEN: the client applied the reply that left objects pending, or
+ * (after an in-place reply it could not take) a reply that may have.
+ */
+static int
+sock_written(struct sock_chan *ch, struct wire_msg *m)
+{
+	struct wire_written	w;
+
+	if (m->len != sizeof(w) || m->nfds != 0)
+		return (-EPROTO);
+	memcpy(&w, m->payload, sizeof(w));
+	if (w.__reserved != 0)
+		return (-EPROTO);
+	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
+		sock_settle(ch, w.result >= 0);
+	else if (!ch->replied || m->hdr.seq != ch->last_seq)
+		return (-EPROTO);
+	return (0);
 }
 
 /*
@@ -619,9 +722,19 @@ sock_chan_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 
+	/*
+	 * The next request on the channel instead of the awaited WRITTEN:
+	 * the answer did not land. (A CHANNEL on the context socket may
+	 * come from any process holding it, at any time.)
+	 */
+	if (m.hdr.op == WIRE_IOCTL || m.hdr.op == WIRE_PING)
+		sock_settle(ch, 0);
 	switch (m.hdr.op) {
 	case WIRE_HELLO:
 		error = sock_hello(ch, &m);
+		break;
+	case WIRE_WRITTEN:
+		error = sock_written(ch, &m);
 		break;
 	case WIRE_CHANNEL:
 		error = sock_channel(ch, &m);

@@ -9,7 +9,9 @@
  * points to, at and past every limit (the CUSE retry limit, the socket's
  * carry limit, u32 counts). Each call must get the kernel's errno (spec
  * 1.3 and the command's own section; tests/oracle/kernel-6.12.txt), and
- * afterwards the IOAS made first must still answer under its id. A child
+ * afterwards the IOAS made first must still answer under its id. Every
+ * creating command is also called with its struct read-only: EFAULT for
+ * what would have succeeded, and the object aborted. A child
  * with a context of its own is served within a bound all along, and the
  * daemon's memory and descriptors come back to where they were.
  *
@@ -291,6 +293,99 @@ test_arrays(void)
 	}
 }
 
+/* Does layout st hand back a new object's id (a creating command)? */
+static int
+creates(const struct uapi_struct *st)
+{
+	int	k;
+
+	for (k = 0; k < st->nfields; k++) {
+		if (st->fields[k].kind == UK_ID &&
+		    st->fields[k].dir == UD_OUT)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Every creating command with its struct in read-only memory: what the
+ * same struct gets where it can be written, except that a success becomes
+ * EFAULT and the object is aborted (spec 1.3, step 6): the id it took is
+ * the next one handed out, and nothing is left behind.
+ */
+static void
+test_readonly_create(void)
+{
+	const struct uapi_cmd		*uc;
+	const struct uapi_struct	*st;
+	struct iommu_destroy		 d = { .size = sizeof(d) };
+	uint8_t				*page, before[512];
+	uint32_t			 free_id, next;
+	size_t				 i;
+	int				 v, nv, ew, er, tested = 0;
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		CHECK(0, "mmap");
+		return;
+	}
+	for (i = 0; i < uapi_ncmds; i++) {
+		uc = &uapi_cmds[i];
+		if (uc->st == NULL || uc->argkind != UA_SIZED)
+			continue;
+		nv = uc->st->nvariants;
+		for (v = nv == 0 ? -1 : 0; v < nv; v++) {
+			st = v < 0 ? uc->st : uc->st->variants[v].st;
+			if (!creates(st))
+				continue;
+			/* The id the next object gets, and free now. */
+			free_id = ioas_alloc(fd);
+			d.id = free_id;
+			CHECK(free_id != 0 && io(IOMMU_DESTROY, &d) == 0,
+			    "%s: a free id", uc->name);
+			/* Zeros, the size, the selector, the first IOAS. */
+			mprotect(page, pg, PROT_READ | PROT_WRITE);
+			memset(page, 0, pg);
+			uapi_set(&st->fields[0], page, st->size);
+			if (v >= 0)
+				uapi_set(&uc->st->fields[uc->st->sel], page,
+				    uc->st->variants[v].value);
+			ew = io(uc->num, page);
+			if (ew == 0) {
+				/* Made one: take it away again. */
+				next = ioas_alloc(fd);
+				d.id = next - 1;
+				io(IOMMU_DESTROY, &d);
+				d.id = next;
+				io(IOMMU_DESTROY, &d);
+			}
+			memset(page, 0, pg);
+			uapi_set(&st->fields[0], page, st->size);
+			if (v >= 0)
+				uapi_set(&uc->st->fields[uc->st->sel], page,
+				    uc->st->variants[v].value);
+			memcpy(before, page, st->size);
+			mprotect(page, pg, PROT_READ);
+			er = io(uc->num, page);
+			CHECK(er == (ew == 0 ? EFAULT : ew), "%s%s%s read-only: "
+			    "%d, want %d", uc->name, v >= 0 ? " op " : "",
+			    v >= 0 ? st->name : "", er, ew == 0 ? EFAULT : ew);
+			CHECK(memcmp(page, before, st->size) == 0,
+			    "%s: the struct is untouched", uc->name);
+			next = ioas_alloc(fd);
+			CHECK(next == free_id, "%s: the next object gets id %u "
+			    "(got %u)", uc->name, free_id, next);
+			d.id = next;
+			io(IOMMU_DESTROY, &d);
+			tested += ew == 0;
+		}
+	}
+	CHECK(tested >= 1, "at least one command made an object (%d)",
+	    tested);
+	munmap(page, pg);
+}
+
 /* The four calls, as they were reported. */
 static void
 test_reported(void)
@@ -451,6 +546,7 @@ main(void)
 	test_reported();
 	test_bad_pointers();
 	test_arrays();
+	test_readonly_create();
 
 	if (stop != -1)
 		close(stop);

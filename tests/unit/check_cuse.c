@@ -608,6 +608,34 @@ START_TEST(issue_calls)
 }
 END_TEST
 
+/*
+ * A struct the caller cannot write: the kernel's copy of the answer would
+ * fail, so the new IOAS is aborted before the answer goes (EFAULT, the
+ * struct untouched) and its id is the next one handed out.
+ */
+START_TEST(readonly_alloc)
+{
+	struct iommu_ioas_alloc	*a;
+	long			 pg = sysconf(_SC_PAGESIZE);
+	uint32_t		 first = cuse_ioas(), next;
+	uint8_t			*p;
+
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	a = (struct iommu_ioas_alloc *)(p + pg - sizeof(*a));
+	a->size = sizeof(*a);
+	ck_assert_int_eq(mprotect(p, pg, PROT_READ), 0);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)a,
+	    0), -EFAULT);
+	ck_assert_uint_eq(a->out_ioas_id, 0);
+	next = cuse_ioas();
+	ck_assert_uint_eq(next, first + 1);
+	ck_assert(cuse_alive(first));
+	munmap(p, pg);
+}
+END_TEST
+
 START_TEST(read_write_poll)
 {
 	char	buf[16];
@@ -787,6 +815,7 @@ cuse_suite(void)
 	tcase_add_test(tc, fd_commands);
 	tcase_add_test(tc, large_direct);
 	tcase_add_test(tc, issue_calls);
+	tcase_add_test(tc, readonly_alloc);
 	tcase_add_test(tc, read_write_poll);
 	tcase_add_test(tc, two_opens);
 	tcase_add_test(tc, caller_execs);
