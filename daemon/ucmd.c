@@ -80,12 +80,24 @@ ucmd_settle(struct obj **pending, unsigned int n, int written)
 	}
 }
 
+/*
+ * The kernel takes a command's descriptor with fget(), which does not
+ * see O_PATH descriptors: EBADF, as for a number that is not open.
+ */
 int
 ucmd_getfd(struct ucmd *ucmd, int cfd)
 {
+	int	fd, fl;
+
 	if (cfd < 0)
 		return (-EBADF);
-	return (ucmd->uops->getfd(ucmd->upriv, cfd));
+	if ((fd = ucmd->uops->getfd(ucmd->upriv, cfd)) < 0)
+		return (fd);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_PATH)) {
+		close(fd);
+		return (-EBADF);
+	}
+	return (fd);
 }
 
 int

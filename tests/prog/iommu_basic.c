@@ -304,6 +304,7 @@ test_map_file(int fd)
 	struct iommu_ioas_unmap		u;
 	long				pg = sysconf(_SC_PAGESIZE);
 	uint32_t			id = ioas_alloc(fd);
+	char				path[64];
 	int				mfd, i, ok = 1;
 
 	mfd = memfd_create("iommu_basic", MFD_CLOEXEC);
@@ -327,6 +328,13 @@ test_map_file(int fd)
 	m.fd = -1;
 	CHECK(io(fd, IOMMU_IOAS_MAP_FILE, &m) == EBADF,
 	    "IOAS_MAP_FILE of fd -1: EBADF");
+	/* fget() does not see O_PATH descriptors. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	m.fd = open(path, O_PATH | O_CLOEXEC);
+	CHECK(m.fd >= 0 && io(fd, IOMMU_IOAS_MAP_FILE, &m) == EBADF,
+	    "IOAS_MAP_FILE of an O_PATH descriptor: EBADF");
+	if (m.fd >= 0)
+		close(m.fd);
 	if (mfd >= 0)
 		close(mfd);
 	ioas_destroy(fd, id);

@@ -467,6 +467,12 @@ START_TEST(fd_commands)
 	mf.iova = 0;
 	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
 	    (uintptr_t)&mf, 0), -EBADF);
+	/* An O_PATH descriptor is not one fget() takes: EBADF. */
+	mf.fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	ck_assert_int_ge(mf.fd, 0);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
+	    (uintptr_t)&mf, 0), -EBADF);
+	close(mf.fd);
 }
 END_TEST
 
