@@ -1121,7 +1121,7 @@ chan_poke_all(const struct wire_write *w, const void *const *bytes,
 
 /*
  * Apply a reply: writes, then descriptor numbers. Returns the result;
- * *confirm is set when the daemon waits for WIRE_WRITTEN.
+ * *confirm is set when the reply made an object (WIRE_RF_CONFIRM).
  */
 static long
 chan_apply(struct wire_msg *m, pid_t me, int *confirm)
@@ -1195,18 +1195,15 @@ chan_apply(struct wire_msg *m, pid_t me, int *confirm)
  */
 #define CHAN_FOLLOWS		(-4096 - 2)
 
-/* Tell the daemon what the ioctl of request seq returns (WIRE_WRITTEN). */
+/*
+ * Tell the daemon that the reply to request seq could not be applied, so
+ * that an object it made is aborted (proto/wire.h, New objects). Sent
+ * before the ioctl returns: nothing the caller does next can overtake it.
+ */
 static void
-chan_written(int sock, uint32_t seq, long result)
+chan_unwritten(int sock, uint32_t seq)
 {
-	struct wire_written	wr;
-
-	memset(&wr, 0, sizeof(wr));
-	wr.result = result >= 0 ? 0 : result >= -4095 ? (int32_t)result :
-	    -EIO;
-	/* A lost message leaves the object aborted, which is safe. */
-	(void)wire_send(sock, WIRE_WRITTEN, 0, seq, &wr, sizeof(wr), NULL, 0,
-	    0);
+	(void)wire_send(sock, WIRE_UNWRITTEN, 0, seq, NULL, 0, NULL, 0, 0);
 }
 
 static long
@@ -1225,10 +1222,10 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0) {
 		/*
 		 * Bytes that did not land: had the reply made an object, it
-		 * must go. We cannot see whether it did, so we say it.
+		 * must go. Its flags are lost with it, so we say it anyway.
 		 */
 		if (error == -EFAULT)
-			chan_written(sock, seq, -EFAULT);
+			chan_unwritten(sock, seq);
 		return (error == -EFAULT ? -EFAULT : -EIO);
 	}
 	result = -EIO;
@@ -1245,8 +1242,8 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 	if ((rp.flags & ~(WIRE_RF_INPLACE | WIRE_RF_CONFIRM)) == 0 &&
 	    rp.result >= -4095 && rp.result <= INT32_MAX)
 		result = rp.result;
-	if (rp.flags & WIRE_RF_CONFIRM)
-		chan_written(sock, seq, result);
+	if ((rp.flags & WIRE_RF_CONFIRM) && result < 0)
+		chan_unwritten(sock, seq);
 out:
 	wire_msg_clear(&m);
 	return (result);
@@ -1329,9 +1326,9 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	c->clean = 1;
 	result = chan_apply(&m, me, &confirm);
 	wire_msg_clear(&m);
-	/* A new object is published only once its answer is in place. */
-	if (confirm)
-		chan_written(sock, seq, result);
+	/* A new object is kept only if its answer is in place. */
+	if (confirm && result < 0)
+		chan_unwritten(sock, seq);
 	return (result);
 }
 

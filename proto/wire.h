@@ -43,19 +43,20 @@
  * caller (fault queues) travel with SCM_RIGHTS; a wire_fdpatch says where
  * the caller's number for each must be stored.
  *
- * New objects. A reply to a command that created an object (IOAS_ALLOC,
- * HWPT_ALLOC, ...) says WIRE_RF_CONFIRM: the daemon keeps the object
- * reserved, visible to nobody, and the client sends WIRE_WRITTEN with the
- * same seq once it has applied the reply, carrying what its ioctl
- * returns. A result >= 0 publishes the object; anything else, the next
- * request on that channel, or its end, aborts it, as the kernel aborts an
- * object whose answer it could not copy out. An in-place reply that the
- * client could not receive (its struct not writable) is answered with a
- * WRITTEN of -EFAULT whatever it said, since its flags are lost with it;
- * the daemon takes a WRITTEN for the last request it answered on the
- * channel and ignores it when nothing waits. Before running a request it
- * takes any WRITTEN already queued on the context's other channels, so a
- * thread that uses a new id after its ioctl returned finds the object.
+ * New objects. The kernel publishes an object a command creates only once
+ * the answer is in the caller's memory, and aborts it otherwise. A reply
+ * to a command that created one (IOAS_ALLOC, HWPT_ALLOC, ...) says
+ * WIRE_RF_CONFIRM, and the daemon keeps the object reserved, visible to
+ * nobody. A client that cannot apply the reply sends WIRE_UNWRITTEN with
+ * the same seq before its ioctl returns, and the object is aborted; a
+ * client that could sends nothing, and the object is published as soon as
+ * anything could see it: before the next request on any channel of the
+ * context is run (a queued UNWRITTEN on the object's channel is taken
+ * first), or when the channel ends. So success costs no message. An
+ * in-place reply that the client could not receive (its struct not
+ * writable) is followed by an UNWRITTEN whatever it said, since its flags
+ * are lost with it; the daemon takes an UNWRITTEN for the last request it
+ * answered on the channel and ignores it when nothing waits.
  *
  * In-place replies. A request whose struct region also carries
  * WIRE_R_INPLACE is answered in another form, which the client receives
@@ -123,8 +124,8 @@ enum wire_op {
 	WIRE_IOCTL,		/* client: one ioctl */
 	WIRE_REPLY,		/* daemon: its result */
 	WIRE_PING,		/* client: empty request, for measuring */
-	WIRE_WRITTEN,		/* client: a WIRE_RF_CONFIRM reply applied;
-				   no answer */
+	WIRE_UNWRITTEN,		/* client: the reply to seq could not be
+				   applied; no payload, no answer */
 };
 
 /* Header flags. */
@@ -215,14 +216,8 @@ struct wire_reply {
 #define WIRE_RF_INPLACE		0x4
 /* An in-place reply without bytes: an ordinary reply follows. */
 #define WIRE_RF_FOLLOWS		0x8
-/* A new object waits for WIRE_WRITTEN (see New objects). */
+/* A new object waits to be published (see New objects). */
 #define WIRE_RF_CONFIRM		0x10
-
-/* WRITTEN payload. */
-struct wire_written {
-	int32_t		result;		/* what the caller's ioctl returns */
-	uint32_t	__reserved;
-};
 
 struct wire_write {
 	uint64_t	uaddr;

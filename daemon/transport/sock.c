@@ -27,10 +27,11 @@
  * under load the loop already serves every ready channel per wakeup.
  *
  * New objects (proto/wire.h). The core leaves a new object reserved
- * (ucmd.defer) and the channel keeps it until the client's WIRE_WRITTEN
- * says whether the answer landed; the next request on the channel, or the
- * channel's end, aborts it. Commands that create nothing cost nothing
- * more: one test of a counter per request.
+ * (ucmd.defer) and the channel keeps it: an UNWRITTEN from the client
+ * aborts it, the next request on any channel of the context publishes it
+ * first (a request on another channel takes an UNWRITTEN already queued on
+ * this one before), and so does the channel's end, unless the reply never
+ * left. One test of a counter per request is all it costs otherwise.
  *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
@@ -93,13 +94,19 @@ struct sock_chan {
 	int			 have_caller;
 	struct ucaller		 caller;
 	/*
-	 * Objects of the last request, reserved until its WIRE_WRITTEN (seq
-	 * pending_seq) says the client applied the reply; the next request
-	 * on the channel, or the channel's end, aborts them.
+	 * Objects of the last request (seq pending_seq), reserved until we
+	 * know whether the client applied the reply. unsent: the reply has
+	 * not left, and the channel's end aborts them. early: ids published
+	 * for a request on another channel before the client could say it
+	 * failed; its UNWRITTEN then destroys them, as the kernel would have
+	 * aborted them.
 	 */
 	struct obj		*pending[UCMD_MAX_PENDING];
 	unsigned int		 npending;
 	uint32_t		 pending_seq;
+	int			 unsent;
+	uint32_t		 early[UCMD_MAX_PENDING];
+	unsigned int		 nearly;
 	int			 replied;	/* an IOCTL was answered */
 	uint32_t		 last_seq;	/* the last one's seq */
 	TAILQ_ENTRY(sock_chan)	 entry;
@@ -146,35 +153,37 @@ sock_settle(struct sock_chan *ch, int written)
 }
 
 /*
- * Before a request looks objects up, take a WRITTEN already waiting on
- * another channel of its context. A client sends WRITTEN before its ioctl
- * returns, so whatever it does after that return (another thread using
- * the new id on its own channel, say) must find the object published; a
- * WRITTEN not yet sent means the ioctl has not returned either.
+ * Before a request on ch runs: the objects pending on the context's other
+ * channels are published, unless an UNWRITTEN for them already waits. A
+ * client sends UNWRITTEN before its ioctl returns, so whatever it does
+ * after that return (another thread using the new id on its own channel,
+ * say) finds the object as the kernel would have left it.
  */
 static void
 sock_settle_others(struct sock_chan *ch)
 {
 	struct sock_chan	*o;
 	struct wire_hdr		 hdr;
-	struct wire_written	 w;
 	struct wire_msg		 m;
-	struct iovec		 iov;
-	int			 ok;
+	unsigned int		 i;
 
 	TAILQ_FOREACH(o, &ch->conn->chans, entry) {
 		if (o == ch || o->npending == 0)
 			continue;
-		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) !=
-		    (ssize_t)sizeof(hdr) || hdr.magic != WIRE_MAGIC ||
-		    hdr.op != WIRE_WRITTEN || hdr.seq != o->pending_seq)
+		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(hdr) && hdr.magic == WIRE_MAGIC &&
+		    hdr.op == WIRE_UNWRITTEN && hdr.seq == o->pending_seq &&
+		    hdr.payload_len == 0) {
+			if (wire_recv_iov(o->fd, &m, MSG_DONTWAIT, NULL, 0) ==
+			    0)
+				wire_msg_clear(&m);
+			sock_settle(o, 0);
 			continue;
-		iov.iov_base = &w;
-		iov.iov_len = sizeof(w);
-		ok = wire_recv_iov(o->fd, &m, MSG_DONTWAIT, &iov, 1) == 0 &&
-		    m.len == sizeof(w) && m.nfds == 0 && w.__reserved == 0;
-		wire_msg_clear(&m);
-		sock_settle(o, ok && w.result >= 0);
+		}
+		for (i = 0; i < o->npending; i++)
+			o->early[i] = o->pending[i]->id;
+		o->nearly = o->npending;
+		sock_settle(o, 1);
 	}
 }
 
@@ -183,7 +192,7 @@ sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
-	sock_settle(ch, 0);
+	sock_settle(ch, !ch->unsent);
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
 		conn->nchans--;
@@ -662,6 +671,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		    sizeof(uc.pending[0]) * uc.npending);
 		ch->npending = uc.npending;
 		ch->pending_seq = m->hdr.seq;
+		ch->unsent = 1;
 		ch->conn->npending++;
 	}
 	ch->replied = 1;
@@ -672,27 +682,29 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
-	return (error == 0 ? 0 : 1);
+	if (error != 0)
+		return (1);
+	ch->unsent = 0;
+	return (0);
 }
 
 /*
- * WRITTEN: the client applied the reply that left objects pending, or
- * (after an in-place reply it could not take) a reply that may have.
+ * UNWRITTEN: the client could not apply the reply to the last request
+ * (or, after an in-place reply it could not take, perhaps not).
  */
 static int
-sock_written(struct sock_chan *ch, struct wire_msg *m)
+sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
 {
-	struct wire_written	w;
+	unsigned int	i;
 
-	if (m->len != sizeof(w) || m->nfds != 0)
-		return (-EPROTO);
-	memcpy(&w, m->payload, sizeof(w));
-	if (w.__reserved != 0)
+	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
+	    m->hdr.seq != ch->last_seq)
 		return (-EPROTO);
 	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
-		sock_settle(ch, w.result >= 0);
-	else if (!ch->replied || m->hdr.seq != ch->last_seq)
-		return (-EPROTO);
+		sock_settle(ch, 0);
+	for (i = 0; i < ch->nearly; i++)
+		(void)obj_destroy_id(ch->conn->ctx, ch->early[i]);
+	ch->nearly = 0;
 	return (0);
 }
 
@@ -723,18 +735,20 @@ sock_chan_read(evutil_socket_t fd, short what, void *arg)
 	}
 
 	/*
-	 * The next request on the channel instead of the awaited WRITTEN:
-	 * the answer did not land. (A CHANNEL on the context socket may
-	 * come from any process holding it, at any time.)
+	 * The next request without an UNWRITTEN before it: the answer
+	 * landed. (A CHANNEL on the context socket may come from any
+	 * process holding it, at any time, so it says nothing.)
 	 */
-	if (m.hdr.op == WIRE_IOCTL || m.hdr.op == WIRE_PING)
-		sock_settle(ch, 0);
+	if (m.hdr.op == WIRE_IOCTL || m.hdr.op == WIRE_PING) {
+		sock_settle(ch, 1);
+		ch->nearly = 0;
+	}
 	switch (m.hdr.op) {
 	case WIRE_HELLO:
 		error = sock_hello(ch, &m);
 		break;
-	case WIRE_WRITTEN:
-		error = sock_written(ch, &m);
+	case WIRE_UNWRITTEN:
+		error = sock_unwritten(ch, &m);
 		break;
 	case WIRE_CHANNEL:
 		error = sock_channel(ch, &m);

@@ -558,25 +558,24 @@ alloc(int fd, uint32_t seq, uint32_t *id)
 	return (res);
 }
 
-/* WRITTEN for seq with result. */
+/* UNWRITTEN for seq. */
 static int
-written(int fd, uint32_t seq, int32_t result)
+unwritten(int fd, uint32_t seq)
 {
-	struct wire_written	w;
-	uint8_t			buf[64];
-	size_t			len;
+	uint8_t	buf[64];
+	size_t	len;
 
-	memset(&w, 0, sizeof(w));
-	w.result = result;
-	len = build(buf, WIRE_WRITTEN, 0, seq, &w, sizeof(w));
+	len = build(buf, WIRE_UNWRITTEN, 0, seq, NULL, 0);
 	return (sendraw(fd, buf, len, NULL, 0, 0));
 }
 
 /*
- * A new object waits, reserved, for the client to say its answer landed
- * (proto/wire.h, New objects): invisible until then, aborted by a failed
- * write, by any other message, or by the channel's end; its id is free
- * again each time. A WRITTEN nobody asked for ends the connection.
+ * A new object waits, reserved, until it is known whether the client
+ * applied the reply (proto/wire.h, New objects): an UNWRITTEN aborts it
+ * (its id is free again), even one already queued when another channel's
+ * request runs; the next request on any channel publishes it first, and
+ * so does the channel's end; published early, an UNWRITTEN still undoes
+ * it. An UNWRITTEN that names no answered request ends the connection.
  */
 static void
 test_confirm(void)
@@ -598,34 +597,38 @@ test_confirm(void)
 	close(sv[1]);
 
 	CHECK(alloc(fd, 20, &id) == 0 && id != 0 &&
-	    (last_rflags & WIRE_RF_CONFIRM), "IOAS_ALLOC asks for WRITTEN");
-	CHECK(destroy(sv[0], 21, id) == -ENOENT,
-	    "the new IOAS is invisible to another channel meanwhile");
-	CHECK(written(fd, 20, 0) == 0 && destroy(sv[0], 22, id) == 0,
-	    "WRITTEN 0 publishes it");
-
-	CHECK(alloc(fd, 23, &id2) == 0 && id2 == id && written(fd, 23,
-	    -EFAULT) == 0, "an answer that did not land");
-	CHECK(alloc(fd, 24, &id2) == 0 && id2 == id,
-	    "... aborts the IOAS: its id is free again");
-	CHECK(destroy(fd, 25, id) == -ENOENT,
-	    "another message instead of WRITTEN aborts it too");
-	CHECK(alloc(sv[0], 26, &id2) == 0 && id2 == id,
-	    "... id free again");
+	    (last_rflags & WIRE_RF_CONFIRM), "IOAS_ALLOC says CONFIRM");
+	CHECK(unwritten(fd, 20) == 0 && destroy(sv[0], 21, id) == -ENOENT,
+	    "UNWRITTEN aborts it, before another channel's request");
+	CHECK(alloc(fd, 22, &id2) == 0 && id2 == id,
+	    "... and its id is free again");
+	CHECK(destroy(fd, 23, id) == 0,
+	    "the next request on the channel publishes it first");
+	CHECK(alloc(fd, 24, &id2) == 0 && id2 == id &&
+	    destroy(sv[0], 25, id) == 0,
+	    "... and so does a request on another channel");
+	CHECK(alloc(fd, 26, &id2) == 0 && id2 == id &&
+	    destroy(sv[0], 27, 999) == -ENOENT && unwritten(fd, 26) == 0 &&
+	    alloc(fd, 28, &id2) == 0 && id2 == id,
+	    "published early, an UNWRITTEN still undoes it");
+	CHECK(alloc(sv[0], 29, &id2) == 0 && id2 == id + 1,
+	    "an IOAS made on a channel");
 	close(sv[0]);
-	CHECK(alloc(fd, 27, &id2) == 0 && id2 == id && written(fd, 27, 0) == 0,
-	    "the end of a channel aborts what waits on it");
-	CHECK(destroy(fd, 28, id) == 0, "... and published ones stay");
+	CHECK(destroy(fd, 30, id + 1) == 0,
+	    "... is published when the channel ends");
+	CHECK(destroy(fd, 31, id) == 0 && unwritten(fd, 31) == 0 &&
+	    ping(fd, 32) == 0,
+	    "UNWRITTEN for a request that made nothing: ignored");
 
-	CHECK(written(fd, 29, 0) == 0 && closed(fd),
-	    "WRITTEN for no request answered closes the connection");
+	CHECK(unwritten(fd, 99) == 0 && closed(fd),
+	    "UNWRITTEN for a request not answered last closes");
 	close(fd);
 	if ((fd = ready()) == -1) {
 		CHECK(0, "setup");
 		return;
 	}
-	CHECK(alloc(fd, 30, &id) == 0 && written(fd, 31, 0) == 0 &&
-	    closed(fd), "WRITTEN for another seq closes the connection");
+	CHECK(unwritten(fd, 0) == 0 && closed(fd),
+	    "UNWRITTEN before any request closes");
 	close(fd);
 }
 
@@ -706,8 +709,7 @@ test_inplace(void)
 		    "... a failed write aborted it: the same id again");
 		id = a.out_ioas_id;
 		/* The first time the struct could not be written. */
-		CHECK(written(fd, 20 + i, i == 0 ? -EFAULT : 0) == 0,
-		    "WRITTEN sent");
+		CHECK(i != 0 || unwritten(fd, 20) == 0, "UNWRITTEN sent");
 	}
 
 	/* A command that writes only its struct: the struct, nothing else. */
@@ -730,8 +732,8 @@ test_inplace(void)
 	    rp.flags == WIRE_RF_INPLACE && rp.nwrites == 0 &&
 	    ir.size == sizeof(ir) && ir.num_iovas == 1,
 	    "in-place reply: the struct as written, nothing else");
-	CHECK(written(fd, 22, -EFAULT) == 0 && ping(fd, 29) == 0,
-	    "WRITTEN for the last request, nothing pending: ignored");
+	CHECK(unwritten(fd, 22) == 0 && ping(fd, 29) == 0,
+	    "UNWRITTEN for the last request, nothing pending: ignored");
 
 	/* A failure writes nothing: the wire_reply alone. */
 	memset(&a, 0, sizeof(a));
