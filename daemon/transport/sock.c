@@ -153,21 +153,22 @@ sock_settle(struct sock_chan *ch, int written)
 }
 
 /*
- * Before a request on ch runs: the objects pending on the context's other
- * channels are published, unless an UNWRITTEN for them already waits. A
- * client sends UNWRITTEN before its ioctl returns, so whatever it does
- * after that return (another thread using the new id on its own channel,
- * say) finds the object as the kernel would have left it.
+ * Before a request on ch runs (or anyone else looks: ch NULL), the objects
+ * pending on the context's other channels are published, unless an
+ * UNWRITTEN for them already waits. A client sends UNWRITTEN before its
+ * ioctl returns, so whatever it does after that return (another thread
+ * using the new id on its own channel, say) finds the object as the
+ * kernel would have left it.
  */
 static void
-sock_settle_others(struct sock_chan *ch)
+sock_settle_others(struct sock_conn *conn, struct sock_chan *ch)
 {
 	struct sock_chan	*o;
 	struct wire_hdr		 hdr;
 	struct wire_msg		 m;
 	unsigned int		 i;
 
-	TAILQ_FOREACH(o, &ch->conn->chans, entry) {
+	TAILQ_FOREACH(o, &conn->chans, entry) {
 		if (o == ch || o->npending == 0)
 			continue;
 		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) ==
@@ -185,6 +186,16 @@ sock_settle_others(struct sock_chan *ch)
 		o->nearly = o->npending;
 		sock_settle(o, 1);
 	}
+}
+
+/* The context's settle hook (ctx.h). */
+static void
+sock_ctx_settle(struct ctx *ctx)
+{
+	struct sock_conn	*conn = ctx->priv;
+
+	if (conn->npending != 0)
+		sock_settle_others(conn, NULL);
 }
 
 static void
@@ -653,7 +664,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	}
 
 	if (ch->conn->npending != 0)
-		sock_settle_others(ch);
+		sock_settle_others(ch->conn, ch);
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
@@ -824,6 +835,7 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 		return;
 	}
 	conn->ctx->priv = conn;
+	conn->ctx->settle = sock_ctx_settle;
 	if (sock_chan_add(conn, fd, 1) == NULL) {
 		ctx_free(conn->ctx);
 		free(conn);
