@@ -543,8 +543,12 @@ main(void)
 
 	if ((envpid = getenv("IOASIDD_PID")) != NULL)
 		dpid = (pid_t)strtol(envpid, NULL, 10);
-	/* One of everything first, so that the baseline has its buffers. */
+	/*
+	 * Everything once first, so that the baseline has the daemon's
+	 * buffers (and a sanitizer's quarantine) at their working size.
+	 */
 	test_reported();
+	test_arrays();
 	if (dpid > 0)
 		proc_usage(dpid, &rss0, &nfd0);
 	npid = start_neighbour(&stop);
@@ -574,6 +578,8 @@ main(void)
 				break;
 			usleep(20000);
 		}
+		printf("daemon: VmRSS %ld KiB -> %ld KiB, descriptors %d -> "
+		    "%d\n", rss0, rss1, nfd0, nfd1);
 		CHECK(rss1 <= rss0 + BOUNDS_RSS_SLACK_KB,
 		    "daemon VmRSS back to baseline (%ld KiB, was %ld KiB)",
 		    rss1, rss0);
