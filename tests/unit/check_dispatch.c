@@ -242,6 +242,58 @@ START_TEST(cmd_not_carried)
 }
 END_TEST
 
+/*
+ * A transport that delivers answers later (defer): the new IOAS stays
+ * reserved, invisible to lookups, until it is settled; aborted, its id is
+ * the next one handed out.
+ */
+START_TEST(cmd_deferred_create)
+{
+	struct iommu_ioas_alloc		a;
+	struct iommu_destroy		d;
+	struct uregion			reg;
+	struct uregions			ur;
+	struct ucmd			ucmd;
+	uint32_t			id = 0;
+	int				i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		memset(&reg, 0, sizeof(reg));
+		reg.uaddr = (uintptr_t)&a;
+		reg.len = sizeof(a);
+		reg.data = &a;
+		uregions_init(&ur, &reg, 1);
+		memset(&ucmd, 0, sizeof(ucmd));
+		ucmd.ctx = tctx;
+		ucmd.cmd = IOMMU_IOAS_ALLOC;
+		ucmd.arg = (uintptr_t)&a;
+		ucmd.caller = &tcaller;
+		ucmd.uops = &uregions_ops;
+		ucmd.upriv = &ur;
+		ucmd.defer = 1;
+		ck_assert_int_eq(dispatch(&ucmd), 0);
+		ck_assert_uint_eq(ucmd.npending, 1);
+		ck_assert_uint_eq(ur.nwrites, 1);
+		memcpy(&id, ur.writes[0].data +
+		    offsetof(struct iommu_ioas_alloc, out_ioas_id),
+		    sizeof(id));
+		uregions_clear(&ur);
+		ck_assert_ptr_null(obj_find(tctx, id, OBJ_ANY));
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.id = id;
+		ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+		/* Aborted the first time, published the second. */
+		ucmd_settle(ucmd.pending, ucmd.npending, i == 1);
+		ck_assert_uint_eq(id, 1);
+	}
+	ck_assert_ptr_nonnull(obj_find(tctx, id, OBJ_IOAS));
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), 0);
+}
+END_TEST
+
 /* The table and proto/uapi.c describe the same sizes. */
 START_TEST(table_matches_uapi)
 {
@@ -272,6 +324,7 @@ dispatch_suite(void)
 	tcase_add_test(tc, cmd_ex_fail);
 	tcase_add_test(tc, cmd_tail_fault);
 	tcase_add_test(tc, cmd_not_carried);
+	tcase_add_test(tc, cmd_deferred_create);
 
 	tc = test_tcase(s, "numbers");
 	tcase_add_test(tc, cmd_fail);
