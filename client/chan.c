@@ -42,7 +42,10 @@
  * policy refuses those calls (container runtimes' default profiles do,
  * short of CAP_SYS_PTRACE), pread and pwrite on our own /proc/self/mem do
  * the same, except that a write through /proc/self/mem also lands in
- * read-only memory, where the kernel's copy would fail with EFAULT.
+ * read-only memory, where the kernel's copy would fail with EFAULT. A
+ * reply that made an object and could not be applied is followed by
+ * WIRE_UNWRITTEN, so that the daemon aborts the object as the kernel
+ * would (proto/wire.h, New objects).
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
  * number reused since the last call), the sendmsg and recvmsg of the
@@ -1187,15 +1190,6 @@ chan_apply(struct wire_msg *m, pid_t me, int *confirm)
 }
 
 /*
- * Receive an in-place reply (proto/wire.h) to request seq: its bytes go
- * straight into the caller's struct at arg, the kernel's copy being the
- * fault-safe write. A struct we cannot write fails the receive with
- * EFAULT, and the reply is gone with it, so the channel stays in step.
- * Returns the result, or CHAN_FOLLOWS when an ordinary reply follows.
- */
-#define CHAN_FOLLOWS		(-4096 - 2)
-
-/*
  * Tell the daemon that the reply to request seq could not be applied, so
  * that an object it made is aborted (proto/wire.h, New objects). Sent
  * before the ioctl returns: nothing the caller does next can overtake it.
@@ -1206,6 +1200,14 @@ chan_unwritten(int sock, uint32_t seq)
 	(void)wire_send(sock, WIRE_UNWRITTEN, 0, seq, NULL, 0, NULL, 0, 0);
 }
 
+/*
+ * Receive an in-place reply (proto/wire.h) to request seq: its bytes go
+ * straight into the caller's struct at arg, the kernel's copy being the
+ * fault-safe write. A struct we cannot write fails the receive with
+ * EFAULT, and the reply is gone with it, so the channel stays in step.
+ * Returns the result, or CHAN_FOLLOWS when an ordinary reply follows.
+ */
+#define CHAN_FOLLOWS		(-4096 - 2)
 static long
 chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 {
