@@ -71,6 +71,48 @@ START_TEST(cmd_length)
 }
 END_TEST
 
+/*
+ * Every command with a struct pointer it cannot read, through the core
+ * alone: NULL, (void *)-1, two bytes below the top, the last page, a
+ * PROT_NONE page, and a struct whose size is readable but whose rest is
+ * not. Each is EFAULT (spec 1.3, steps 3 and 5), and the context's first
+ * IOAS is still there afterwards.
+ */
+START_TEST(cmd_bad_pointers)
+{
+	const struct ioctl_op		*op = dispatch_op(_i);
+	struct iommu_ioas_alloc		 a = { .size = sizeof(a) };
+	long				 pg = sysconf(_SC_PAGESIZE);
+	uint64_t			 bad[5];
+	uint32_t			 size;
+	uint8_t				*two;
+	size_t				 k;
+
+	if (op == NULL)
+		return;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
+	two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(two, MAP_FAILED);
+	ck_assert_int_eq(mprotect(two + pg, pg, PROT_NONE), 0);
+	size = op->size;
+	memcpy(two + pg - sizeof(size), &size, sizeof(size));
+	bad[0] = 0;
+	bad[1] = UINT64_MAX;
+	bad[2] = UINT64_MAX - 1;
+	bad[3] = 0 - (uint64_t)pg;
+	bad[4] = (uintptr_t)(two + pg);
+	for (k = 0; k < nitems(bad); k++)
+		ck_assert_msg(test_ioctl_val(tctx, op->ioctl_num, bad[k]) ==
+		    -EFAULT, "%s at %#llx", op->name,
+		    (unsigned long long)bad[k]);
+	ck_assert_msg(test_ioctl(tctx, op->ioctl_num, two + pg -
+	    sizeof(size)) == -EFAULT, "%s straddling", op->name);
+	ck_assert_ptr_nonnull(obj_find(tctx, a.out_ioas_id, OBJ_IOAS));
+	munmap(two, 2 * pg);
+}
+END_TEST
+
 START_TEST(cmd_short_zero_filled)
 {
 	const struct ioctl_op	*op = dispatch_op(_i);
@@ -321,6 +363,7 @@ dispatch_suite(void)
 	tc = test_tcase(s, "size");
 	tcase_add_loop_test(tc, cmd_length, 0, DISPATCH_NOPS);
 	tcase_add_loop_test(tc, cmd_short_zero_filled, 0, DISPATCH_NOPS);
+	tcase_add_loop_test(tc, cmd_bad_pointers, 0, DISPATCH_NOPS);
 	tcase_add_test(tc, cmd_ex_fail);
 	tcase_add_test(tc, cmd_tail_fault);
 	tcase_add_test(tc, cmd_not_carried);
