@@ -363,8 +363,8 @@ int		wire_carries(uint64_t carried, uint64_t len);
 struct wire_ioctl_req {
 	struct wire_ioctl	 io;
 	struct wire_region	 regions[WIRE_MAX_REGIONS];
-	const uint8_t		*data[WIRE_MAX_REGIONS];	/* NULL: fault,
-								   not carried */
+	/* NULL for a fault region or one not carried. */
+	const uint8_t		*data[WIRE_MAX_REGIONS];
 	struct wire_fd		 fds[WIRE_MAX_FDS];
 	int			 retry;	/* answer WIRE_RF_RETRY, run nothing */
 	uint64_t		 inplace;	/* WIRE_R_INPLACE: the most bytes

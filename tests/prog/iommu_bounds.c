@@ -372,9 +372,10 @@ test_readonly_create(void)
 			memcpy(before, page, st->size);
 			mprotect(page, pg, PROT_READ);
 			er = io(uc->num, page);
-			CHECK(er == (ew == 0 ? EFAULT : ew), "%s%s%s read-only: "
-			    "%d, want %d", uc->name, v >= 0 ? " op " : "",
-			    v >= 0 ? st->name : "", er, ew == 0 ? EFAULT : ew);
+			CHECK(er == (ew == 0 ? EFAULT : ew),
+			    "%s%s%s read-only: %d, want %d", uc->name,
+			    v >= 0 ? " op " : "", v >= 0 ? st->name : "", er,
+			    ew == 0 ? EFAULT : ew);
 			CHECK(memcmp(page, before, st->size) == 0,
 			    "%s: the struct is untouched", uc->name);
 			next = ioas_alloc(fd);
