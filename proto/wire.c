@@ -249,22 +249,60 @@ wire_msg_takefd(struct wire_msg *m, int i)
 }
 
 /*
- * Read a bulk payload. The descriptor must be a shmem file (memfd), which
- * F_GET_SEALS answers only for, so that reading it can never block the
- * daemon on a pipe, a socket or a FUSE file the sender chose.
+ * Check a bulk payload before anything is allocated for it: only an
+ * IOCTL or a REPLY is ever large, and the descriptor must be a shmem file
+ * (memfd), which F_GET_SEALS answers only for, so that reading it can
+ * never block on a pipe, a socket or a FUSE file the sender chose. For an
+ * IOCTL, the header and the region and fd tables are read first and must
+ * announce exactly len bytes: a request is never read further than its
+ * own layout asks.
  */
 static int
-wire_bulk_read(int fd, uint8_t *buf, size_t len)
+wire_bulk_check(int fd, uint16_t op, size_t len)
 {
-	struct stat	st;
-	size_t		off = 0;
-	ssize_t		n;
+	struct stat		st;
+	struct wire_ioctl	io;
+	struct wire_region	regs[WIRE_MAX_REGIONS];
+	uint64_t		need, carried;
+	size_t			tables;
+	unsigned int		i;
 
+	if (op != WIRE_IOCTL && op != WIRE_REPLY)
+		return (-EPROTO);
 	if (fcntl(fd, F_GET_SEALS) == -1)
 		return (-EPROTO);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size < 0 || (uint64_t)st.st_size < len)
 		return (-EPROTO);
+	if (op != WIRE_IOCTL)
+		return (0);
+	if (pread(fd, &io, sizeof(io), 0) != (ssize_t)sizeof(io) ||
+	    io.nregions > WIRE_MAX_REGIONS || io.nfds > WIRE_MAX_FDS)
+		return (-EPROTO);
+	tables = io.nregions * sizeof(regs[0]);
+	if (tables != 0 && pread(fd, regs, tables, sizeof(io)) !=
+	    (ssize_t)tables)
+		return (-EPROTO);
+	/* The data is what the carried regions hold (wire_parse_ioctl()). */
+	for (i = 0, carried = 0; i < io.nregions; i++) {
+		if (regs[i].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED))
+			continue;
+		if (!wire_carries(carried, regs[i].len))
+			return (-EPROTO);
+		carried += regs[i].len;
+	}
+	need = sizeof(io) + tables + io.nfds * sizeof(struct wire_fd) +
+	    carried;
+	return (need == len ? 0 : -EPROTO);
+}
+
+/* Read a bulk payload that wire_bulk_check() accepted. */
+static int
+wire_bulk_read(int fd, uint8_t *buf, size_t len)
+{
+	size_t		off = 0;
+	ssize_t		n;
+
 	while (off < len) {
 		n = pread(fd, buf + off, len - off, off);
 		if (n == -1 && errno == EINTR)
@@ -377,7 +415,9 @@ wire_recv_common(int sock, struct wire_msg *m, int msgflags,
 
 	if (m->hdr.flags & WIRE_F_BULK) {
 		if (body == NULL || (size_t)n != sizeof(m->hdr) || nfds == 0 ||
-		    m->hdr.payload_len <= WIRE_INLINE_MAX)
+		    m->hdr.payload_len <= WIRE_INLINE_MAX ||
+		    wire_bulk_check(fds[0], m->hdr.op,
+		    m->hdr.payload_len) != 0)
 			goto fail;
 		if ((big = malloc(m->hdr.payload_len)) == NULL) {
 			error = -ENOMEM;
@@ -478,11 +518,26 @@ wire_cur_align(struct wire_cur *c, const void *base, size_t align)
 	return (0);
 }
 
+uint64_t
+wire_region_cut(uint64_t uaddr, uint64_t len)
+{
+	if (len != 0 && uaddr + (len - 1) < uaddr)
+		return (0 - uaddr);
+	return (len);
+}
+
+int
+wire_carries(uint64_t carried, uint64_t len)
+{
+	return (carried <= WIRE_MAX_CARRY && len <= WIRE_MAX_CARRY - carried);
+}
+
 int
 wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
     struct wire_ioctl_req *rq)
 {
 	const struct uapi_cmd	*uc;
+	const struct wire_region *r;
 	struct wire_cur		 c;
 	uint64_t		 need = 0;
 	uint32_t		 size, floor;
@@ -511,15 +566,21 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		if ((rq->regions[i].flags & WIRE_R_INPLACE) &&
 		    !(rq->regions[i].flags & WIRE_R_SIZED))
 			return (-EPROTO);
-		if ((rq->regions[i].flags & ~(WIRE_R_FAULT |
-		    WIRE_R_SIZED | WIRE_R_INPLACE)) != 0 ||
-		    rq->regions[i].len > WIRE_MAX_PAYLOAD ||
-		    (rq->regions[i].len != 0 &&
-		    rq->regions[i].uaddr + (rq->regions[i].len - 1) <
-		    rq->regions[i].uaddr))
+		r = &rq->regions[i];
+		if ((r->flags & ~(WIRE_R_FAULT | WIRE_R_SIZED |
+		    WIRE_R_INPLACE | WIRE_R_NOTCARRIED)) != 0 ||
+		    wire_region_cut(r->uaddr, r->len) != r->len)
 			return (-EPROTO);
-		if (!(rq->regions[i].flags & WIRE_R_FAULT))
-			need += rq->regions[i].len;
+		/* What is not carried is what no rest of the limit holds. */
+		if (r->flags & WIRE_R_NOTCARRIED) {
+			if (r->flags != WIRE_R_NOTCARRIED ||
+			    wire_carries(need, r->len))
+				return (-EPROTO);
+		} else if (!(r->flags & WIRE_R_FAULT)) {
+			if (!wire_carries(need, r->len))
+				return (-EPROTO);
+			need += r->len;
+		}
 	}
 	for (i = 0; i < rq->io.nfds; i++) {
 		if (wire_cur_get(&c, &rq->fds[i], sizeof(rq->fds[i])) != 0)
@@ -531,8 +592,9 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	if (need != c.left)
 		return (-EPROTO);
 	for (i = 0; i < rq->io.nregions; i++) {
-		rq->data[i] = rq->regions[i].flags & WIRE_R_FAULT ? NULL :
-		    wire_cur_take(&c, rq->regions[i].len);
+		rq->data[i] = rq->regions[i].flags & (WIRE_R_FAULT |
+		    WIRE_R_NOTCARRIED) ? NULL : wire_cur_take(&c,
+		    rq->regions[i].len);
 	}
 	if (rq->io.nregions > 0 && (rq->regions[0].flags & WIRE_R_SIZED)) {
 		/*

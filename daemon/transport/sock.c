@@ -20,11 +20,39 @@
  * reply at once is disconnected. Large payloads come in memfds, which
  * wire_recv() checks are shmem before reading them.
  *
+ * What one peer may hold. A user (uid) has at most max_per_uid
+ * connections ("socket-connections-per-uid"); one more is accepted and
+ * closed at once. A connection must say HELLO within SOCK_HELLO_TIMEOUT
+ * seconds or it is closed. A reply too large to go inline goes out in a
+ * memfd, whose pages are the daemon's until the client reads it and
+ * closes it, and which costs the socket's send buffer almost nothing: so
+ * the bytes of such replies not yet read are counted per channel,
+ * connection and user, and known drained when SIOCOUTQ (what is queued on
+ * the socket, unread) says 0. A request is not run, but answered ENOMEM,
+ * while its channel still has such a reply unread, or while its
+ * connection or user has SOCK_BULK_CONN_MAX or SOCK_BULK_USER_MAX bytes
+ * of them unread. A client waits for each reply before it sends again,
+ * so an honest one never meets this; one that does not read gets small
+ * answers, which fill its socket's send buffer and then have it dropped.
+ * So a peer holds at most about one large reply per channel, and the
+ * caps (plus one reply) per connection and per user, instead of as many
+ * memfds as its socket would queue. A reply that a process killed in
+ * the middle of its exchange left unread counts until its channel closes
+ * (for the context socket, while a forked child keeps the context open):
+ * other channels meet the cap only if that one reply reaches it alone.
+ *
  * Cost per message: the wakeup, one recvmsg into the server's one receive
  * buffer, one sendmsg. Reading a channel again before going back to the
  * loop would nearly always be a wasted EAGAIN, since a client has one
  * request in flight per channel (it waits for the reply under its lock);
  * under load the loop already serves every ready channel per wakeup.
+ *
+ * New objects (proto/wire.h). The core leaves a new object reserved
+ * (ucmd.defer) and the channel keeps it: an UNWRITTEN from the client
+ * aborts it, the next request on any channel of the context publishes it
+ * first (a request on another channel takes an UNWRITTEN already queued on
+ * this one before), and so does the channel's end, unless the reply never
+ * left. One test of a counter per request is all it costs otherwise.
  *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
@@ -41,6 +69,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
@@ -49,6 +78,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +106,11 @@
 #define SOCK_MAX_CHANNELS	256
 /* Backlog of connections not yet accepted. */
 #define SOCK_BACKLOG		128
+/* Seconds a new connection has to say HELLO. */
+#define SOCK_HELLO_TIMEOUT	5
+/* Bytes of memfd replies unread, past which no request is run. */
+#define SOCK_BULK_CONN_MAX	(64ull << 20)
+#define SOCK_BULK_USER_MAX	(256ull << 20)
 
 struct sock_conn;
 
@@ -87,14 +122,44 @@ struct sock_chan {
 	struct umem		*pid_mem;	/* umem_open(pid), owned */
 	int			 have_caller;
 	struct ucaller		 caller;
+	uint64_t		 bulk;		/* memfd reply bytes unread */
+	/*
+	 * Objects of the last request (seq pending_seq), reserved until we
+	 * know whether the client applied the reply. unsent: the reply has
+	 * not left, and the channel's end aborts them. early: ids published
+	 * for a request on another channel before the client could say it
+	 * failed; its UNWRITTEN then destroys them, as the kernel would have
+	 * aborted them.
+	 */
+	struct obj		*pending[UCMD_MAX_PENDING];
+	unsigned int		 npending;
+	uint32_t		 pending_seq;
+	int			 unsent;
+	uint32_t		 early[UCMD_MAX_PENDING];
+	unsigned int		 nearly;
+	int			 replied;	/* an IOCTL was answered */
+	uint32_t		 last_seq;	/* the last one's seq */
 	TAILQ_ENTRY(sock_chan)	 entry;
+};
+
+/* One uid's connections, and the memfd reply bytes they have not read. */
+struct sock_user {
+	uid_t			 uid;
+	unsigned int		 nconns;
+	uint64_t		 bulk;
+	TAILQ_ENTRY(sock_user)	 entry;
 };
 
 struct sock_conn {
 	struct sock_server	*srv;
 	struct ctx		*ctx;
+	struct sock_user	*user;
+	struct event		*hello_ev;	/* SOCK_HELLO_TIMEOUT */
+	uint64_t		 bulk;		/* sum over its channels */
 	int			 hello;		/* HELLO seen */
 	unsigned int		 nchans;	/* private ones */
+	unsigned int		 npending;	/* channels with objects
+						   pending */
 	TAILQ_HEAD(, sock_chan)	 chans;		/* main first */
 	TAILQ_ENTRY(sock_conn)	 entry;
 };
@@ -104,9 +169,12 @@ struct sock_server {
 	struct unixsock		 us;		/* the listener */
 	struct event		*ev;
 	struct event		*retry;		/* accept paused (EMFILE) */
+	int			 reserve;	/* spare descriptor, or -1 */
 	char			*path;
 	unsigned int		 nconns;
+	unsigned int		 max_per_uid;
 	TAILQ_HEAD(, sock_conn)	 conns;
+	TAILQ_HEAD(, sock_user)	 users;
 	/*
 	 * WIRE_RECV_BUF bytes every message is received into: messages are
 	 * handled one at a time and nothing keeps pointers into one after
@@ -117,11 +185,151 @@ struct sock_server {
 
 static void	sock_chan_read(evutil_socket_t, short, void *);
 
+static struct sock_user *
+sock_user_get(struct sock_server *srv, uid_t uid)
+{
+	struct sock_user	*u;
+
+	TAILQ_FOREACH(u, &srv->users, entry) {
+		if (u->uid == uid)
+			return (u);
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return (NULL);
+	u->uid = uid;
+	TAILQ_INSERT_TAIL(&srv->users, u, entry);
+	return (u);
+}
+
+/* Forget a user with nothing left. */
+static void
+sock_user_put(struct sock_server *srv, struct sock_user *u)
+{
+	if (u->nconns == 0 && u->bulk == 0) {
+		TAILQ_REMOVE(&srv->users, u, entry);
+		free(u);
+	}
+}
+
+/* Set a channel's unread memfd reply bytes, and its owners' sums. */
+static void
+sock_chan_setbulk(struct sock_chan *ch, uint64_t bulk)
+{
+	struct sock_conn	*conn = ch->conn;
+
+	conn->bulk = conn->bulk - ch->bulk + bulk;
+	conn->user->bulk = conn->user->bulk - ch->bulk + bulk;
+	ch->bulk = bulk;
+}
+
+/* Has the client read every memfd reply sent on ch? */
+static int
+sock_chan_drained(struct sock_chan *ch)
+{
+	int	queued;
+
+	if (ch->bulk != 0 && ioctl(ch->fd, SIOCOUTQ, &queued) == 0 &&
+	    queued == 0)
+		sock_chan_setbulk(ch, 0);
+	return (ch->bulk == 0);
+}
+
+/*
+ * May a request on ch run, as far as unread memfd replies go (see the
+ * top of the file)? The sums are brought up to date only when they stand
+ * in the way, so the common case costs nothing.
+ */
+static int
+sock_bulk_room(struct sock_chan *ch)
+{
+	struct sock_conn	*conn = ch->conn, *c;
+	struct sock_chan	*o;
+
+	if (!sock_chan_drained(ch))
+		return (-ENOMEM);
+	if (conn->bulk >= SOCK_BULK_CONN_MAX) {
+		TAILQ_FOREACH(o, &conn->chans, entry)
+			(void)sock_chan_drained(o);
+		if (conn->bulk >= SOCK_BULK_CONN_MAX)
+			return (-ENOMEM);
+	}
+	if (conn->user->bulk >= SOCK_BULK_USER_MAX) {
+		TAILQ_FOREACH(c, &conn->srv->conns, entry) {
+			if (c->user != conn->user)
+				continue;
+			TAILQ_FOREACH(o, &c->chans, entry)
+				(void)sock_chan_drained(o);
+		}
+		if (conn->user->bulk >= SOCK_BULK_USER_MAX)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
+/* Publish (written) or abort the objects pending on ch. */
+static void
+sock_settle(struct sock_chan *ch, int written)
+{
+	if (ch->npending == 0)
+		return;
+	ucmd_settle(ch->pending, ch->npending, written);
+	ch->npending = 0;
+	ch->conn->npending--;
+}
+
+/*
+ * Before a request on ch runs (or anyone else looks: ch NULL), the objects
+ * pending on the context's other channels are published, unless an
+ * UNWRITTEN for them already waits. A client sends UNWRITTEN before its
+ * ioctl returns, so whatever it does after that return (another thread
+ * using the new id on its own channel, say) finds the object as the
+ * kernel would have left it.
+ */
+static void
+sock_settle_others(struct sock_conn *conn, struct sock_chan *ch)
+{
+	struct sock_chan	*o;
+	struct wire_hdr		 hdr;
+	struct wire_msg		 m;
+	unsigned int		 i;
+
+	TAILQ_FOREACH(o, &conn->chans, entry) {
+		if (o == ch || o->npending == 0)
+			continue;
+		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(hdr) && hdr.magic == WIRE_MAGIC &&
+		    hdr.op == WIRE_UNWRITTEN && hdr.seq == o->pending_seq &&
+		    hdr.payload_len == 0) {
+			if (wire_recv_iov(o->fd, &m, MSG_DONTWAIT, NULL, 0) ==
+			    0)
+				wire_msg_clear(&m);
+			sock_settle(o, 0);
+			continue;
+		}
+		for (i = 0; i < o->npending; i++)
+			o->early[i] = o->pending[i]->id;
+		o->nearly = o->npending;
+		sock_settle(o, 1);
+	}
+}
+
+/* The context's settle hook (ctx.h). */
+static void
+sock_ctx_settle(struct ctx *ctx)
+{
+	struct sock_conn	*conn = ctx->priv;
+
+	if (conn->npending != 0)
+		sock_settle_others(conn, NULL);
+}
+
 static void
 sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
+	sock_settle(ch, !ch->unsent);
+	sock_chan_setbulk(ch, 0);
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
 		conn->nchans--;
@@ -145,6 +353,9 @@ sock_conn_free(struct sock_conn *conn)
 		sock_chan_free(ch);
 	TAILQ_REMOVE(&conn->srv->conns, conn, entry);
 	conn->srv->nconns--;
+	conn->user->nconns--;
+	sock_user_put(conn->srv, conn->user);
+	event_free(conn->hello_ev);
 	ctx_free(conn->ctx);
 	log_debug("socket: context %" PRIu32 " closed", id);
 	free(conn);
@@ -306,7 +517,8 @@ sock_send(struct sock_chan *ch, uint16_t op, uint32_t seq,
 		log_debug("socket: context %" PRIu32 ": reply not taken: %s",
 		    ch->conn->ctx->id, strerror(-error));
 		sock_chan_close(ch);
-	}
+	} else if (len > WIRE_INLINE_MAX)
+		sock_chan_setbulk(ch, ch->bulk + len);
 	return (error);
 }
 
@@ -323,6 +535,7 @@ sock_hello(struct sock_chan *ch, struct wire_msg *m)
 	if (h.version != WIRE_VERSION)
 		return (-EPROTO);
 	ch->conn->hello = 1;
+	event_del(ch->conn->hello_ev);
 	memset(&hr, 0, sizeof(hr));
 	hr.version = WIRE_VERSION;
 	hr.ctx_id = ch->conn->ctx->id;
@@ -396,7 +609,7 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
  */
 static int
 sock_reply(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur)
+    struct uregions *ur, uint32_t flags)
 {
 	struct wire_buf		b;
 	struct wire_reply	rp;
@@ -409,6 +622,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 
 	memset(&rp, 0, sizeof(rp));
 	rp.result = result;
+	rp.flags = flags;
 	nw = ur->nwrites;
 	if (nw > UINT16_MAX) {
 		rp.result = -ENOMEM;
@@ -445,6 +659,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 		wire_buf_free(&b);
 		memset(&rp, 0, sizeof(rp));
 		rp.result = -ENOMEM;
+		rp.flags = flags;
 		return (sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
 		    0));
 	}
@@ -461,7 +676,8 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
  */
 static int
 sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur, uint64_t arg, uint64_t cap, int *errorp)
+    struct uregions *ur, uint64_t arg, uint64_t cap, int confirm,
+    int *errorp)
 {
 	struct wire_reply	 rp;
 	struct iovec		 iov[2];
@@ -505,6 +721,8 @@ sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
 		    0);
 		return (*errorp == 0);
 	}
+	if (confirm)
+		rp.flags |= WIRE_RF_CONFIRM;
 	/* Later writes win, as when the client applies them in order. */
 	for (i = 0; i < ur->nwrites; i++) {
 		w = &ur->writes[i];
@@ -557,6 +775,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		regs[i].uaddr = rq.regions[i].uaddr;
 		regs[i].len = rq.regions[i].len;
 		regs[i].data = rq.data[i];
+		regs[i].notcarried = (rq.regions[i].flags &
+		    WIRE_R_NOTCARRIED) != 0;
 	}
 	uregions_init(&ur, regs, rq.io.nregions);
 	ur.can_putfd = 1;
@@ -581,6 +801,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	} else if (maps)
 		caller.mem = sock_pid_mem(ch);
 
+	if (ch->conn->npending != 0)
+		sock_settle_others(ch->conn, ch);
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
@@ -588,16 +810,53 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	uc.caller = &caller;
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
-	result = dispatch(&uc);
+	uc.defer = 1;
+	if ((result = sock_bulk_room(ch)) == 0)
+		result = dispatch(&uc);
 	if (sent != NULL)
 		umem_put(sent);
 
+	/* Kept before replying: a reply not taken frees the channel. */
+	if (uc.npending != 0) {
+		memcpy(ch->pending, uc.pending,
+		    sizeof(uc.pending[0]) * uc.npending);
+		ch->npending = uc.npending;
+		ch->pending_seq = m->hdr.seq;
+		ch->unsent = 1;
+		ch->conn->npending++;
+	}
+	ch->replied = 1;
+	ch->last_seq = m->hdr.seq;
 	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
-	    &ur, rq.io.arg, rq.inplace, &error))
-		error = sock_reply(ch, m->hdr.seq, result, &ur);
+	    &ur, rq.io.arg, rq.inplace, uc.npending != 0, &error))
+		error = sock_reply(ch, m->hdr.seq, result, &ur,
+		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
-	return (error == 0 ? 0 : 1);
+	if (error != 0)
+		return (1);
+	ch->unsent = 0;
+	return (0);
+}
+
+/*
+ * UNWRITTEN: the client could not apply the reply to the last request
+ * (or, after an in-place reply it could not take, perhaps not).
+ */
+static int
+sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
+{
+	unsigned int	i;
+
+	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
+	    m->hdr.seq != ch->last_seq)
+		return (-EPROTO);
+	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
+		sock_settle(ch, 0);
+	for (i = 0; i < ch->nearly; i++)
+		(void)obj_destroy_id(ch->conn->ctx, ch->early[i]);
+	ch->nearly = 0;
+	return (0);
 }
 
 /*
@@ -626,9 +885,21 @@ sock_chan_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 
+	/*
+	 * The next request without an UNWRITTEN before it: the answer
+	 * landed. (A CHANNEL on the context socket may come from any
+	 * process holding it, at any time, so it says nothing.)
+	 */
+	if (m.hdr.op == WIRE_IOCTL || m.hdr.op == WIRE_PING) {
+		sock_settle(ch, 1);
+		ch->nearly = 0;
+	}
 	switch (m.hdr.op) {
 	case WIRE_HELLO:
 		error = sock_hello(ch, &m);
+		break;
+	case WIRE_UNWRITTEN:
+		error = sock_unwritten(ch, &m);
 		break;
 	case WIRE_CHANNEL:
 		error = sock_channel(ch, &m);
@@ -665,13 +936,52 @@ sock_accept_retry(evutil_socket_t fd, short what, void *arg)
 	event_add(srv->ev, NULL);
 }
 
+/*
+ * Out of descriptors: take the connection waiting first with the spare
+ * one and close it at once (its client hears no now rather than hanging),
+ * then pause the listener for a second instead of being woken again and
+ * again for connections that cannot be taken.
+ */
+static void
+sock_accept_full(struct sock_server *srv)
+{
+	struct timeval	tv = { 1, 0 };
+	int		fd;
+
+	log_warn("socket: accept (paused for a second)");
+	if (srv->reserve != -1) {
+		close(srv->reserve);
+		if ((fd = accept4(srv->us.fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+			close(fd);
+		srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	event_del(srv->ev);
+	evtimer_add(srv->retry, &tv);
+}
+
+/* No HELLO in time: the connection is closed with all it holds. */
+static void
+sock_hello_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock_conn	*conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn->hello)
+		return;
+	log_debug("socket: context %" PRIu32 ": no HELLO in %d seconds, "
+	    "closing", conn->ctx->id, SOCK_HELLO_TIMEOUT);
+	sock_conn_free(conn);
+}
+
 static void
 sock_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct sock_server	*srv = arg;
 	struct sock_conn	*conn;
+	struct sock_user	*user;
 	struct ucred		 cr;
-	struct timeval		 tv = { 1, 0 };
+	struct timeval		 tv = { SOCK_HELLO_TIMEOUT, 0 };
 	socklen_t		 len = sizeof(cr);
 	int			 fd, one = 1, error;
 
@@ -679,41 +989,58 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* Out of descriptors: pause rather than spin. */
-			log_warn("socket: accept");
-			event_del(srv->ev);
-			evtimer_add(srv->retry, &tv);
-		}
+		    errno == ENOMEM)
+			sock_accept_full(srv);
 		return;
 	}
 	memset(&cr, 0, sizeof(cr));
-	(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len);
-	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-
-	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    (user = sock_user_get(srv, cr.uid)) == NULL) {
 		close(fd);
 		return;
 	}
+	if (user->nconns >= srv->max_per_uid) {
+		log_warnx("socket: uid %u has %u connections "
+		    "(socket-connections-per-uid); refusing more",
+		    (unsigned int)cr.uid, user->nconns);
+		sock_user_put(srv, user);
+		close(fd);
+		return;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		goto fail;
 	conn->srv = srv;
+	conn->user = user;
 	TAILQ_INIT(&conn->chans);
 	if ((error = ctx_new("socket", cr.pid, &conn->ctx)) != 0) {
 		log_warnx("socket: new context: %s", strerror(-error));
-		free(conn);
-		close(fd);
-		return;
+		goto fail;
 	}
 	conn->ctx->priv = conn;
-	if (sock_chan_add(conn, fd, 1) == NULL) {
-		ctx_free(conn->ctx);
-		free(conn);
-		close(fd);
-		return;
-	}
+	conn->ctx->settle = sock_ctx_settle;
+	conn->hello_ev = evtimer_new(srv->base, sock_hello_timeout, conn);
+	if (conn->hello_ev == NULL || evtimer_add(conn->hello_ev, &tv) != 0 ||
+	    sock_chan_add(conn, fd, 1) == NULL)
+		goto fail;
 	TAILQ_INSERT_TAIL(&srv->conns, conn, entry);
 	srv->nconns++;
+	user->nconns++;
 	log_debug("socket: context %" PRIu32 " opened by pid %d",
 	    conn->ctx->id, (int)cr.pid);
+	return;
+
+fail:
+	if (conn != NULL) {
+		if (conn->hello_ev != NULL)
+			event_free(conn->hello_ev);
+		if (conn->ctx != NULL)
+			ctx_free(conn->ctx);
+		free(conn);
+	}
+	sock_user_put(srv, user);
+	close(fd);
 }
 
 int
@@ -727,7 +1054,11 @@ sock_server_open(struct event_base *base, const char *path, mode_t mode,
 		return (-ENOMEM);
 	srv->base = base;
 	srv->us.fd = -1;
+	srv->max_per_uid = SOCK_DEFAULT_PER_UID;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->users);
+	/* Without it, running out of descriptors only pauses accepting. */
+	srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((srv->path = strdup(path)) == NULL ||
 	    (srv->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
 		error = -ENOMEM;
@@ -758,6 +1089,8 @@ fail:
 		unixsock_unlink(path, &srv->us);
 		close(srv->us.fd);
 	}
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
@@ -776,6 +1109,8 @@ sock_server_close(struct sock_server *srv)
 	event_free(srv->ev);
 	event_free(srv->retry);
 	close(srv->us.fd);
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	unixsock_unlink(srv->path, &srv->us);
 	free(srv->rbuf);
 	free(srv->path);
@@ -786,4 +1121,11 @@ unsigned int
 sock_server_nconns(const struct sock_server *srv)
 {
 	return (srv->nconns);
+}
+
+void
+sock_server_set_per_uid(struct sock_server *srv, unsigned int max)
+{
+	if (srv != NULL)
+		srv->max_per_uid = max;
 }
