@@ -16,7 +16,7 @@
  * the same rows' values run through the same parser, so a default can never
  * be something the file could not say.
  *
- * Sections are rows of conf_sections[]. Today there is only [daemon]; the
+ * Sections are rows of conf_sections[]: [daemon] and [limits] today; the
  * named sections of later work ([iommu NAME], [device NAME]) go there too,
  * and any section not in the table is an error, never silently skipped.
  */
@@ -40,6 +40,8 @@
 
 /* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
 #define CONF_SUN_PATH_MAX	107
+/* The largest number a key may take: far past any machine, never wraps. */
+#define CONF_NUMBER_MAX		(1L << 60)
 
 struct conf_section {
 	const char	*name;
@@ -48,6 +50,7 @@ struct conf_section {
 
 static const struct conf_section conf_sections[] = {
 	{ .name = "daemon", .named = 0 },
+	{ .name = "limits", .named = 0 },
 	/*
 	 * Named sections of later work go here, for example
 	 *	{ .name = "iommu", .named = 1 },	[iommu NAME]
@@ -91,6 +94,37 @@ const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "socket-mode", .type = CONF_MODE,
 	  .offset = offsetof(struct conf, socket_mode), .min = 0, .max = 0777,
 	  .dflt = "0660" },
+	/* The limits' index in the arrays is enum limit_kind's (limit.h). */
+	{ .section = "limits", .name = "context-allowed-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[2]), .max = CONF_NUMBER_MAX,
+	  .dflt = "64K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-areas", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[1]), .max = CONF_NUMBER_MAX,
+	  .dflt = "2M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-bytes", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[4]), .max = CONF_NUMBER_MAX,
+	  .dflt = "512M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-objects", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[0]), .max = CONF_NUMBER_MAX,
+	  .dflt = "64K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-reserved-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[3]), .max = CONF_NUMBER_MAX,
+	  .dflt = "4K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-allowed-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[2]), .max = CONF_NUMBER_MAX,
+	  .dflt = "256K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-areas", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[1]), .max = CONF_NUMBER_MAX,
+	  .dflt = "4M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-bytes", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[4]), .max = CONF_NUMBER_MAX,
+	  .dflt = "1G", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-objects", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[0]), .max = CONF_NUMBER_MAX,
+	  .dflt = "256K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-reserved-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[3]), .max = CONF_NUMBER_MAX,
+	  .dflt = "16K", .flags = CONF_F_RELOAD },
 };
 const size_t conf_nkeys = nitems(conf_keys);
 
@@ -195,6 +229,40 @@ conf_has_space(const char *s)
 }
 
 /*
+ * A CONF_NUMBER: digits, then at most one of K, M, G, T (powers of 1024,
+ * either case). 0 or -EINVAL with a message in err.
+ */
+static int
+conf_number_set(struct conf *conf, const struct conf_key *k,
+    const char *value, char *err, size_t errlen)
+{
+	static const char	 units[] = "kmgt";
+	const char		*u;
+	unsigned long long	 v;
+	char			*end;
+	int			 shift = 0;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (isdigit((unsigned char)value[0]) && errno == 0 && *end != '\0' &&
+	    end[1] == '\0' &&
+	    (u = strchr(units, tolower((unsigned char)*end))) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+	    v > ((unsigned long long)k->max >> shift) ||
+	    (v << shift) < (unsigned long long)k->min) {
+		snprintf(err, errlen, "must be a number from %ld to %ld, "
+		    "with K, M, G or T for 1024^1..4, not \"%s\"", k->min,
+		    k->max, value);
+		return (-EINVAL);
+	}
+	*(uint64_t *)conf_field(conf, k) = (uint64_t)v << shift;
+	return (0);
+}
+
+/*
  * Parse value for key into conf. Returns 0, -ENOMEM, or -EINVAL with a
  * message (without the key's name) in err.
  */
@@ -283,6 +351,8 @@ conf_key_set(struct conf *conf, const struct conf_key *k, const char *value,
 		}
 		*(gid_t *)conf_field(conf, k) = gr->gr_gid;
 		return (0);
+	case CONF_NUMBER:
+		return (conf_number_set(conf, k, value, err, errlen));
 	case CONF_CHOICE:
 		for (i = 0; k->choices[i] != NULL; i++) {
 			if (strcmp(k->choices[i], value) == 0) {
@@ -310,6 +380,7 @@ conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
 	const char	*s;
 	gid_t		 gid;
 	struct group	*gr;
+	uint64_t	 v;
 	int		 i;
 
 	switch (k->type) {
@@ -334,6 +405,14 @@ conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
 	case CONF_CHOICE:
 		i = *(const int *)conf_field(conf, k);
 		snprintf(buf, len, "%s", k->choices[i]);
+		return;
+	case CONF_NUMBER:
+		v = *(const uint64_t *)conf_field(conf, k);
+		/* In the largest unit that says it exactly. */
+		for (i = 0; v != 0 && v % 1024 == 0 && i < 4; i++)
+			v /= 1024;
+		snprintf(buf, len, "%llu%.*s", (unsigned long long)v,
+		    i > 0, &"KMGT"[i > 0 ? i - 1 : 0]);
 		return;
 	}
 	snprintf(buf, len, "?");
@@ -679,6 +758,10 @@ conf_take_reloadable(struct conf *dst, struct conf *src)
 		case CONF_CHOICE:
 			*(int *)conf_field(dst, k) =
 			    *(int *)conf_field(src, k);
+			break;
+		case CONF_NUMBER:
+			*(uint64_t *)conf_field(dst, k) =
+			    *(uint64_t *)conf_field(src, k);
 			break;
 		}
 	}

@@ -99,6 +99,7 @@ ioas_ioctl_alloc(struct ucmd *ucmd)
 		return (rc);
 	ioas = container_of(obj, struct ioas, obj);
 	iopt_init(&ioas->iopt);
+	ioas->iopt.acct = &ucmd->ctx->lim;
 	cmd->out_ioas_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
 		obj_abort(obj);
@@ -128,6 +129,13 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 		return (rc);
 
 	/*
+	 * The whole set is charged before anything is read or allocated,
+	 * so a list past the limits costs nothing (ENOMEM, as when the
+	 * kernel cannot allocate it).
+	 */
+	if ((rc = iopt_allowed_charge(&ioas->iopt, cmd->num_iovas)) != 0)
+		return (rc);
+	/*
 	 * Entries are checked one by one as they are read, so that a bad
 	 * entry is reported before a fault further on, as in the kernel.
 	 */
@@ -152,6 +160,8 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 	}
 	rc = iopt_set_allowed(&ioas->iopt, &set);
 out:
+	if (rc != 0)
+		iopt_allowed_uncharge(&ioas->iopt, cmd->num_iovas);
 	iopt_allowed_clear(&set);
 	return (rc);
 }
@@ -305,6 +315,11 @@ ioas_map_new(struct ucmd *ucmd, struct ioas *ioas, int fd, uint64_t start,
 	acct_owner_put(owner);
 	if (rc != 0)
 		goto fail;
+	/* The object has the descriptor now: pages_put() closes it. */
+	if ((rc = pages_charge_limit(pages, &ucmd->ctx->lim)) != 0) {
+		pages_put(pages);
+		return (rc);
+	}
 	return (ioas_map_pages(ioas, pages, start, length, iova, flags));
 fail:
 	if (fd != -1)

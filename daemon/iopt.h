@@ -127,6 +127,8 @@ struct iopt_pinner {
 	const struct iopt_pinner_ops	*ops;		/* or NULL */
 };
 
+struct limit_acct;
+
 struct iopt {
 	struct iopt_node		*root;		/* NULL when empty */
 	unsigned int			 height;	/* levels, leaves too */
@@ -138,6 +140,12 @@ struct iopt {
 	unsigned int			 ndomains;
 	uint64_t			 iova_alignment;
 	int				 disable_huge;	/* HUGE_PAGES = 0 */
+	/*
+	 * Where nodes, areas and ranges are charged (limit.h), or NULL;
+	 * set by the owner right after iopt_init().
+	 */
+	struct limit_acct		*acct;
+	uint64_t			 nallowed;
 };
 
 /* One piece of a mapping: bytes [off, off + length) of a pages object. */
@@ -230,6 +238,14 @@ int	iopt_for_each_hole(struct iopt *, int (*fn)(void *, uint64_t start,
  * one) and leaves the set empty either way.
  */
 void	iopt_allowed_init(struct iopt_allowed_tree *);
+/*
+ * Before building a set of n ranges to replace the table's: charge it as
+ * if it had replaced it (0 or -ENOMEM, checked before anything is
+ * allocated). iopt_set_allowed() keeps the charge; on any failure the
+ * caller gives it back with iopt_allowed_uncharge().
+ */
+int	iopt_allowed_charge(struct iopt *, uint64_t n);
+void	iopt_allowed_uncharge(struct iopt *, uint64_t n);
 int	iopt_allowed_add(struct iopt_allowed_tree *, uint64_t start,
 	    uint64_t last);
 void	iopt_allowed_clear(struct iopt_allowed_tree *);
