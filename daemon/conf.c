@@ -21,9 +21,11 @@
  * and any section not in the table is an error, never silently skipped.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -42,6 +45,8 @@
 #define CONF_SUN_PATH_MAX	107
 /* The largest number a key may take: far past any machine, never wraps. */
 #define CONF_NUMBER_MAX		(1L << 60)
+/* The largest configuration file read; the shipped one is a few KiB. */
+#define CONF_FILE_MAX		(1024 * 1024)
 
 struct conf_section {
 	const char	*name;
@@ -618,11 +623,92 @@ conf_handler(void *arg, const char *section, const char *name,
 	return (1);
 }
 
+/*
+ * Read the whole file into *bufp (NUL-terminated, *lenp bytes): 0 or
+ * -errno with a message in err. The file is opened without blocking (a
+ * FIFO would stop the daemon until someone wrote to it) and must be a
+ * regular file of at most CONF_FILE_MAX bytes; no more than that is read
+ * even if it grows meanwhile.
+ */
+static int
+conf_read_file(const char *path, char **bufp, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc;
+
+	*bufp = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(-rc));
+		return (rc);
+	}
+	if (fstat(fd, &st) == -1) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "not a regular file (%s)",
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ?
+		    "a character device" : S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISSOCK(st.st_mode) ? "a socket" : S_ISBLK(st.st_mode) ?
+		    "a block device" : "not a file");
+		goto out;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "%lld bytes; a configuration file may "
+		    "have at most %d", (long long)st.st_size, CONF_FILE_MAX);
+		goto out;
+	}
+	/* One byte more than allowed, to see a file that grew past it. */
+	if ((buf = malloc(CONF_FILE_MAX + 2)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (len <= CONF_FILE_MAX) {
+		n = read(fd, buf + len, CONF_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = -errno;
+			snprintf(err, errlen, "read error: %s", strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CONF_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "grew past %d bytes while read",
+		    CONF_FILE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return (rc);
+}
+
 int
 conf_load(const char *path, struct conf **confp)
 {
 	struct conf_parse	 st;
 	struct conf		*conf;
+	char			*text, msg[256];
+	size_t			 len = 0;
 	int			 rc, saved_errno;
 
 	*confp = NULL;
@@ -635,21 +721,25 @@ conf_load(const char *path, struct conf **confp)
 
 	memset(&st, 0, sizeof st);
 	st.conf = conf;
-	if ((st.fp = fopen(path, "r")) == NULL) {
-		saved_errno = errno;
+	rc = conf_read_file(path, &text, &len, msg, sizeof msg);
+	if (rc == 0 && (st.fp = fmemopen(text, len, "r")) == NULL) {
+		rc = -errno;
+		snprintf(msg, sizeof msg, "%s", strerror(-rc));
+		free(text);
+	}
+	if (rc != 0) {
 		/*
 		 * The caller goes by conf->errors: an error that could not
 		 * be kept would leave the defaults looking like a good file.
 		 * And -ENOMEM promises *confp NULL, whichever step ran out.
 		 */
-		conf_error(conf, &st.oom, path, 0, "%s",
-		    strerror(saved_errno));
-		if (st.oom || saved_errno == ENOMEM) {
+		conf_error(conf, &st.oom, path, 0, "%s", msg);
+		if (st.oom || rc == -ENOMEM) {
 			conf_free(conf);
 			return (-ENOMEM);
 		}
 		*confp = conf;
-		return (-saved_errno);
+		return (rc);
 	}
 	/* Our reader already reported what libinih would count as errors. */
 	rc = ini_parse_stream(conf_read_line, &st, conf_handler, &st);
@@ -659,6 +749,7 @@ conf_load(const char *path, struct conf **confp)
 		    strerror(saved_errno));
 	}
 	fclose(st.fp);
+	free(text);
 	free(st.buf);
 	if (rc == -2)
 		st.oom = 1;
