@@ -360,11 +360,36 @@ fail:
 }
 
 /*
+ * Who sees what. Whoever may use the control socket (root, the daemon's
+ * user, the control group) sees every context, its opener's pid and its
+ * objects; but the user-memory addresses a mapping points at are shown
+ * only to root and to the uid the context counts for. For anyone else
+ * each such "addr" of an object's "areas" reads "hidden".
+ */
+static int
+control_hide_addrs(json_t *o)
+{
+	json_t	*areas, *e;
+	size_t	 i;
+
+	areas = json_object_get(o, "areas");
+	json_array_foreach(areas, i, e) {
+		if (!json_is_string(json_object_get(e, "kind")) ||
+		    strcmp(json_string_value(json_object_get(e, "kind")),
+		    "user") != 0)
+			continue;
+		if (control_set(e, "addr", json_string("hidden")) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
+/*
  * With "ctx": the live objects of that context, each described by its
  * kind. Without: one summary per context, as status gives them.
  */
 static int
-control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
+control_ctl_objects(const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
 {
 	struct ctx	*ctx;
@@ -372,6 +397,7 @@ control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
 	json_t		*objs, *o;
 	const char	*cmd;
 	json_int_t	 id = -1;
+	int		 hide;
 
 	if (control_unpack(req, err, errlen, "{s:s, s?I}", "cmd", &cmd,
 	    "ctx", &id) != 0)
@@ -399,11 +425,14 @@ control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
 	    ctx->transport : "?")) != 0 ||
 	    control_set(body, "opener", json_integer(ctx->opener)) != 0)
 		return (-ENOMEM);
+	hide = peer->uid != 0 && (ctx->lim.user == NULL ||
+	    peer->uid != limit_uid(&ctx->lim));
 	CTX_FOREACH_OBJ(obj, ctx) {
 		if (obj->state != OBJ_LIVE)
 			continue;
 		if ((o = control_obj_json(obj)) == NULL ||
-		    json_array_append_new(objs, o) != 0)
+		    json_array_append_new(objs, o) != 0 ||
+		    (hide && control_hide_addrs(o) != 0))
 			return (-ENOMEM);
 	}
 	return (0);

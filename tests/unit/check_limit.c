@@ -8,7 +8,9 @@
  * working, another context and another uid unaffected; and the
  * accounting itself: every charge comes back when its object, area or
  * range goes, and a freed context leaves nothing charged (the fixture's
- * teardown checks limit_leaks after every test of the unit suites).
+ * teardown checks limit_leaks after every test of the unit suites). And
+ * who sees what: the uid a context counts for decides who may see the
+ * user addresses it maps.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,7 +20,9 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
+#include "control.h"
 #include "ctx.h"
 #include "helpers.h"
 #include "ioas.h"
@@ -437,6 +441,51 @@ START_TEST(limit_test_leak_found)
 }
 END_TEST
 
+/* The "addr" of the first area of the first object, as peer uid sees it. */
+static char *
+addr_seen_by(uid_t uid)
+{
+	const struct ctl_peer	 peer = { .pid = 1, .uid = uid, .gid = uid };
+	json_t			*req, *reply, *o, *a;
+	char			*s;
+
+	req = json_pack("{s:s, s:I}", "cmd", "objects", "ctx",
+	    (json_int_t)tctx->id);
+	reply = control_exec(&peer, req);
+	json_decref(req);
+	ck_assert(json_is_true(json_object_get(reply, "ok")));
+	o = json_array_get(json_object_get(reply, "objects"), 0);
+	a = json_array_get(json_object_get(o, "areas"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(a, "kind")),
+	    "user");
+	s = strdup(json_string_value(json_object_get(a, "addr")));
+	json_decref(reply);
+	return (s);
+}
+
+/* Who sees what: another uid's user addresses are for root only. */
+START_TEST(limit_test_who_sees)
+{
+	struct ucaller	 saved = tcaller;
+	uint32_t	 id;
+	char		*s;
+
+	tcaller.uid = 4321;
+	id = ioas_new_on(tctx);
+	ck_assert_int_eq(map_on(tctx, id, 2 * PAGE, PAGE, NULL), 0);
+	tcaller = saved;
+	s = addr_seen_by(0);
+	ck_assert_str_eq(s, "0x100002000");
+	free(s);
+	s = addr_seen_by(4321);
+	ck_assert_str_eq(s, "0x100002000");
+	free(s);
+	s = addr_seen_by(1234);
+	ck_assert_str_eq(s, "hidden");
+	free(s);
+}
+END_TEST
+
 /* Counting never wraps, whatever the maxima. */
 START_TEST(limit_test_overflow)
 {
@@ -467,6 +516,7 @@ limit_suite(void)
 	tcase_add_test(tc, limit_test_accounting);
 	tcase_add_test(tc, limit_test_leak_found);
 	tcase_add_test(tc, limit_test_overflow);
+	tcase_add_test(tc, limit_test_who_sees);
 	/* _i: 0 for the context's limit, 1 for the uid's. */
 	tc = test_tcase(s, "fill");
 	tcase_add_loop_test(tc, limit_test_objects, 0, 2);
