@@ -6,7 +6,8 @@
 # every limit filled by a real program under the preload library (the call
 # past it gets its errno, changes nothing, the context goes on), the
 # 4M-range ALLOW_IOVAS heap amplification, one uid filling its share while
-# another uid is served, ioasidctl status showing limits and use, and
+# another uid is served, ioasidctl status showing limits and use, a
+# control-group member seeing another uid's addresses hidden, and
 # SIGHUP with the configuration turned into a FIFO, /dev/zero and a
 # 100 MiB file. Throughout: the daemon stays up, answers other clients
 # within a bound, and its memory and descriptors come back to baseline.
@@ -49,12 +50,21 @@ for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
 	[ -e "$f" ] || give_up "$f is not built"
 done
 
-# conf [KEY=VALUE...]: write the configuration, with these [limits].
+if ! id -u "$OTHER" >/dev/null 2>&1; then
+	useradd -r -M -s /usr/sbin/nologin "$OTHER" 2>/dev/null &&
+	    MADE_USER=1
+fi
+OUID=$(id -u "$OTHER" 2>/dev/null)
+OGID=$(id -g "$OTHER" 2>/dev/null)
+
+# conf [KEY=VALUE...]: write the configuration, with these [limits]. The
+# other uid's group may use the control socket.
 conf() {
 	{
 		printf '[daemon]\nsocket = %s\nsocket-mode = 0666\n' "$SOCK"
 		printf 'control-socket = %s\nnode =\nlog-level = info\n' \
 		    "$CTLSOCK"
+		[ -z "$OGID" ] || printf 'control-group = %s\n' "$OGID"
 		printf '[limits]\n'
 		for kv in "$@"; do
 			echo "$kv" | sed 's/=/ = /'
@@ -215,11 +225,6 @@ alive "after the attack"
 
 # --- per uid: one uid full, another served ------------------------------
 
-if ! id -u "$OTHER" >/dev/null 2>&1; then
-	useradd -r -M -s /usr/sbin/nologin "$OTHER" 2>/dev/null &&
-	    MADE_USER=1
-fi
-OUID=$(id -u "$OTHER" 2>/dev/null)
 conf context-areas=600 uid-areas=1000
 check "reload to 600 areas a context, 1000 a uid" reload
 check "uid 0: a first context maps its 600" hold areas 600 ENOMEM
@@ -227,6 +232,18 @@ A=$HELD
 check "uid 0: a second context maps the 400 left" hold areas 400 ENOMEM
 check "status shows uid 0 at 1000 areas" \
     status_has '^  uid 0 *[0-9]* *1000 '
+# Who sees what: uid 0's user addresses, to uid 0 but not the other uid.
+CID=$(sed -n 's/^  ctx \([0-9]*\) *uid 0 .*/\1/p' "$T/status" | head -n 1)
+check "root sees the user addresses of context $CID" \
+    sh -c '"$1" -s "$2" objects "$3" | grep -q "user va 0x"' - \
+    "$CTL" "$CTLSOCK" "$CID"
+if [ -n "$OUID" ]; then
+	check "the control group sees context $CID, its addresses hidden" \
+	    sh -c 'setpriv --reuid="$4" --regid="$5" --clear-groups \
+	    "$1" -s "$2" objects "$3" > "$6" 2>&1 &&
+	    grep -q "user va hidden" "$6" && ! grep -q "user va 0x" "$6"' - \
+	    "$CTL" "$CTLSOCK" "$CID" "$OUID" "$OGID" "$T/objects.other"
+fi
 if [ -n "$OUID" ]; then
 	LABEL="uid $OUID maps its own 600 meanwhile"
 	limits -u "$OUID" areas 600 ENOMEM
