@@ -120,6 +120,7 @@ static size_t
 ioasidd_load(struct conf **confp, int to_log)
 {
 	struct conf	*conf;
+	char		 esc[1024];	/* the file's own words, escaped */
 	size_t		 i, n;
 	int		 rc;
 
@@ -129,7 +130,7 @@ ioasidd_load(struct conf **confp, int to_log)
 			log_warnx("%s: out of memory", d.conf_path);
 		else
 			fprintf(stderr, "ioasidd: %s: out of memory\n",
-			    d.conf_path);
+			    log_escape(esc, sizeof esc, d.conf_path));
 		*confp = NULL;
 		return (1);
 	}
@@ -140,7 +141,8 @@ ioasidd_load(struct conf **confp, int to_log)
 		if (to_log)
 			log_warnx("%s", conf->errors[i]);
 		else
-			fprintf(stderr, "%s\n", conf->errors[i]);
+			fprintf(stderr, "%s\n", log_escape(esc, sizeof esc,
+			    conf->errors[i]));
 	}
 	if (n != 0) {
 		conf_free(conf);
@@ -249,6 +251,7 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		log_info("no changes");
 	conf_take_reloadable(d.conf, conf);
 	conf_free(conf);
+	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
 	log_setlevel(ioasidd_level(d.conf));
 	ioasidd_limits(d.conf);
 	ioasidd_notify("READY=1");
@@ -488,6 +491,7 @@ ioasidd_start(void)
 	    d.conf->socket_gid, &d.sock);
 	if (rc != 0)
 		ioasidd_socket_fatal("socket", "socket", d.conf->socket, rc);
+	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
 	if (control_transport_add("socket", d.conf->socket) != 0)
 		fatalx("out of memory");
 	log_info("listening on %s", d.conf->socket);
@@ -560,6 +564,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	char	esc[1024];
 	int	ch, foreground = 0, check = 0;
 
 	d.conf_path = IOASIDD_SYSCONFDIR "/ioasidd.conf";
@@ -598,14 +603,14 @@ main(int argc, char **argv)
 	argc -= optind;
 	if (argc != 0) {
 		fprintf(stderr, "ioasidd: unexpected argument \"%s\"\n",
-		    argv[optind]);
+		    log_escape(esc, sizeof esc, argv[optind]));
 		free(d.overrides);
 		usage(stderr, 1);
 	}
 
 	if (ioasidd_load(&d.conf, 0) != 0) {
 		fprintf(stderr, "ioasidd: %s: configuration not valid\n",
-		    d.conf_path);
+		    log_escape(esc, sizeof esc, d.conf_path));
 		free(d.overrides);
 		return (1);
 	}

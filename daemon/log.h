@@ -11,6 +11,7 @@
 #define IOASIDD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "util.h"
 
@@ -25,6 +26,15 @@ void	log_setlevel(int level);
 int	log_getlevel(void);
 /* Prefix every line with this name (default "ioasidd"). */
 void	log_procname(const char *name);
+
+/* Say now how often the last message was repeated, if it was. */
+void	log_flush(void);
+/*
+ * Copy src to dst (len bytes, NUL included), every byte that is not
+ * printable text (control, DEL, backslash, invalid UTF-8) as \xNN,
+ * cutting short rather than splitting an escape. Returns dst.
+ */
+char	*log_escape(char *dst, size_t len, const char *src);
 
 void	log_warn(const char *, ...) printflike(1, 2);
 void	log_warnx(const char *, ...) printflike(1, 2);

@@ -249,22 +249,57 @@ wire_msg_takefd(struct wire_msg *m, int i)
 }
 
 /*
- * Read a bulk payload. The descriptor must be a shmem file (memfd), which
- * F_GET_SEALS answers only for, so that reading it can never block the
- * daemon on a pipe, a socket or a FUSE file the sender chose.
+ * Check a bulk payload before anything is allocated for it: only an
+ * IOCTL or a REPLY is ever large, and the descriptor must be a shmem file
+ * (memfd), which F_GET_SEALS answers only for, so that reading it can
+ * never block on a pipe, a socket or a FUSE file the sender chose. For an
+ * IOCTL, the header and the region and fd tables are read first and must
+ * announce exactly len bytes: a request is never read further than its
+ * own layout asks.
  */
 static int
-wire_bulk_read(int fd, uint8_t *buf, size_t len)
+wire_bulk_check(int fd, uint16_t op, size_t len)
 {
-	struct stat	st;
-	size_t		off = 0;
-	ssize_t		n;
+	struct stat		st;
+	struct wire_ioctl	io;
+	struct wire_region	regs[WIRE_MAX_REGIONS];
+	uint64_t		need;
+	size_t			tables;
+	unsigned int		i;
 
+	if (op != WIRE_IOCTL && op != WIRE_REPLY)
+		return (-EPROTO);
 	if (fcntl(fd, F_GET_SEALS) == -1)
 		return (-EPROTO);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size < 0 || (uint64_t)st.st_size < len)
 		return (-EPROTO);
+	if (op != WIRE_IOCTL)
+		return (0);
+	if (pread(fd, &io, sizeof(io), 0) != (ssize_t)sizeof(io) ||
+	    io.nregions > WIRE_MAX_REGIONS || io.nfds > WIRE_MAX_FDS)
+		return (-EPROTO);
+	tables = io.nregions * sizeof(regs[0]);
+	if (tables != 0 && pread(fd, regs, tables, sizeof(io)) !=
+	    (ssize_t)tables)
+		return (-EPROTO);
+	need = sizeof(io) + tables + io.nfds * sizeof(struct wire_fd);
+	for (i = 0; i < io.nregions; i++) {
+		if (regs[i].len > WIRE_MAX_PAYLOAD)
+			return (-EPROTO);
+		if (!(regs[i].flags & WIRE_R_FAULT))
+			need += regs[i].len;
+	}
+	return (need == len ? 0 : -EPROTO);
+}
+
+/* Read a bulk payload that wire_bulk_check() accepted. */
+static int
+wire_bulk_read(int fd, uint8_t *buf, size_t len)
+{
+	size_t		off = 0;
+	ssize_t		n;
+
 	while (off < len) {
 		n = pread(fd, buf + off, len - off, off);
 		if (n == -1 && errno == EINTR)
@@ -377,7 +412,9 @@ wire_recv_common(int sock, struct wire_msg *m, int msgflags,
 
 	if (m->hdr.flags & WIRE_F_BULK) {
 		if (body == NULL || (size_t)n != sizeof(m->hdr) || nfds == 0 ||
-		    m->hdr.payload_len <= WIRE_INLINE_MAX)
+		    m->hdr.payload_len <= WIRE_INLINE_MAX ||
+		    wire_bulk_check(fds[0], m->hdr.op,
+		    m->hdr.payload_len) != 0)
 			goto fail;
 		if ((big = malloc(m->hdr.payload_len)) == NULL) {
 			error = -ENOMEM;

@@ -50,7 +50,10 @@
  *
  * Bulk. A message whose payload would exceed WIRE_INLINE_MAX carries
  * WIRE_F_BULK: its payload (everything after the header) is in a memfd
- * passed as the first SCM_RIGHTS descriptor instead of inline.
+ * passed as the first SCM_RIGHTS descriptor instead of inline. Only an
+ * IOCTL or a REPLY may be bulk (HELLO, CHANNEL and PING never need to be),
+ * and a bulk IOCTL's header and tables must announce exactly its length:
+ * the receiver reads them first and nothing more when they do not.
  *
  * All fields are in host byte order: both ends are on the same machine.
  */
@@ -256,7 +259,9 @@ struct wire_msg {
  * -ECONNRESET on end of file, -EAGAIN when nothing is waiting (with
  * MSG_DONTWAIT in msgflags), -EPROTO for anything malformed: a bad magic,
  * a truncated datagram or control block, a length that does not match, a
- * bulk descriptor that is not a memfd of the right size. Nothing is left
+ * bulk descriptor that is not a memfd of the right size, a bulk message
+ * of another op than IOCTL or REPLY, or a bulk IOCTL whose own tables say
+ * another length. Nothing is left
  * open or allocated on failure.
  */
 int	wire_recv(int sock, struct wire_msg *, int msgflags);

@@ -18,11 +18,17 @@
  * the connection ends with an ETIMEDOUT reply. Half a line and silence
  * count alike; a backlog of replies stops the clock, which the write
  * timeout then keeps instead.
+ *
+ * When the daemon is out of descriptors, the connection waiting first is
+ * taken with a spare descriptor kept for that and closed, and the
+ * listener pauses for a second: otherwise it would be woken in a loop
+ * for a connection it cannot take.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +65,8 @@ struct ctl_conn {
 
 struct ctl_server {
 	struct evconnlistener	*listener;
+	struct event		*retry;		/* accept paused (EMFILE) */
+	int			 reserve;	/* spare descriptor, or -1 */
 	char			*path;
 	struct unixsock		 us;		/* the listener's socket file */
 	gid_t			 gid;
@@ -356,6 +364,38 @@ ctl_acceptcb(__unused struct evconnlistener *l, evutil_socket_t fd,
 	    (unsigned int)cred.uid, (long)cred.pid);
 }
 
+static void
+ctl_accept_retry(__unused evutil_socket_t fd, __unused short what, void *arg)
+{
+	struct ctl_server	*srv = arg;
+
+	evconnlistener_enable(srv->listener);
+}
+
+/* accept() failed: out of descriptors, or something passing. */
+static void
+ctl_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct ctl_server	*srv = arg;
+	struct timeval		 tv = { .tv_sec = 1 };
+	int			 fd;
+
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return;
+	log_warn("control: accept (paused for a second)");
+	if (srv->reserve != -1) {
+		close(srv->reserve);
+		fd = accept4(evconnlistener_get_fd(l), NULL, NULL,
+		    SOCK_CLOEXEC);
+		if (fd != -1)
+			close(fd);
+		srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	evconnlistener_disable(l);
+	evtimer_add(srv->retry, &tv);
+}
+
 int
 ctl_server_open(struct event_base *base, const char *path, gid_t gid,
     struct ctl_server **srvp)
@@ -369,10 +409,13 @@ ctl_server_open(struct event_base *base, const char *path, gid_t gid,
 	TAILQ_INIT(&srv->conns);
 	srv->gid = gid;
 	srv->uid = geteuid();
-	if ((srv->path = strdup(path)) == NULL) {
-		free(srv);
-		return (-ENOMEM);
+	srv->reserve = -1;
+	if ((srv->path = strdup(path)) == NULL ||
+	    (srv->retry = evtimer_new(base, ctl_accept_retry, srv)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
 	}
+	srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	rc = unixsock_listen(path, SOCK_STREAM, gid != (gid_t)-1 ? 0660 : 0600,
 	    gid, CTL_BACKLOG, 0, &srv->us);
 	if (rc != 0)
@@ -386,9 +429,14 @@ ctl_server_open(struct event_base *base, const char *path, gid_t gid,
 		close(srv->us.fd);
 		goto fail;
 	}
+	evconnlistener_set_error_cb(srv->listener, ctl_accept_error);
 	*srvp = srv;
 	return (0);
 fail:
+	if (srv->retry != NULL)
+		event_free(srv->retry);
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	free(srv->path);
 	free(srv);
 	return (rc);
@@ -404,6 +452,9 @@ ctl_server_close(struct ctl_server *srv)
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		ctl_conn_free(c);
 	evconnlistener_free(srv->listener);
+	event_free(srv->retry);
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	/* Only our own file: another daemon may have taken the path since. */
 	unixsock_unlink(srv->path, &srv->us);
 	free(srv->path);

@@ -20,6 +20,27 @@
  * reply at once is disconnected. Large payloads come in memfds, which
  * wire_recv() checks are shmem before reading them.
  *
+ * What one peer may hold. A user (uid) has at most max_per_uid
+ * connections ("socket-connections-per-uid"); one more is accepted and
+ * closed at once. A connection must say HELLO within SOCK_HELLO_TIMEOUT
+ * seconds or it is closed. A reply too large to go inline goes out in a
+ * memfd, whose pages are the daemon's until the client reads it and
+ * closes it, and which costs the socket's send buffer almost nothing: so
+ * the bytes of such replies not yet read are counted per channel,
+ * connection and user, and known drained when SIOCOUTQ (what is queued on
+ * the socket, unread) says 0. A request is not run, but answered ENOMEM,
+ * while its channel still has such a reply unread, or while its
+ * connection or user has SOCK_BULK_CONN_MAX or SOCK_BULK_USER_MAX bytes
+ * of them unread. A client waits for each reply before it sends again,
+ * so an honest one never meets this; one that does not read gets small
+ * answers, which fill its socket's send buffer and then have it dropped.
+ * So a peer holds at most about one large reply per channel, and the
+ * caps (plus one reply) per connection and per user, instead of as many
+ * memfds as its socket would queue. A reply that a process killed in
+ * the middle of its exchange left unread counts until its channel closes
+ * (for the context socket, while a forked child keeps the context open):
+ * other channels meet the cap only if that one reply reaches it alone.
+ *
  * Cost per message: the wakeup, one recvmsg into the server's one receive
  * buffer, one sendmsg. Reading a channel again before going back to the
  * loop would nearly always be a wasted EAGAIN, since a client has one
@@ -39,6 +60,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
@@ -47,6 +69,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +97,11 @@
 #define SOCK_MAX_CHANNELS	256
 /* Backlog of connections not yet accepted. */
 #define SOCK_BACKLOG		128
+/* Seconds a new connection has to say HELLO. */
+#define SOCK_HELLO_TIMEOUT	5
+/* Bytes of memfd replies unread, past which no request is run. */
+#define SOCK_BULK_CONN_MAX	(64ull << 20)
+#define SOCK_BULK_USER_MAX	(256ull << 20)
 
 struct sock_conn;
 
@@ -86,12 +114,24 @@ struct sock_chan {
 	struct umem		*pid_mem;	/* umem_open(pid), owned */
 	int			 have_caller;
 	struct ucaller		 caller;
+	uint64_t		 bulk;		/* memfd reply bytes unread */
 	TAILQ_ENTRY(sock_chan)	 entry;
+};
+
+/* One uid's connections, and the memfd reply bytes they have not read. */
+struct sock_user {
+	uid_t			 uid;
+	unsigned int		 nconns;
+	uint64_t		 bulk;
+	TAILQ_ENTRY(sock_user)	 entry;
 };
 
 struct sock_conn {
 	struct sock_server	*srv;
 	struct ctx		*ctx;
+	struct sock_user	*user;
+	struct event		*hello_ev;	/* SOCK_HELLO_TIMEOUT */
+	uint64_t		 bulk;		/* sum over its channels */
 	int			 hello;		/* HELLO seen */
 	unsigned int		 nchans;	/* private ones */
 	TAILQ_HEAD(, sock_chan)	 chans;		/* main first */
@@ -103,9 +143,12 @@ struct sock_server {
 	struct unixsock		 us;		/* the listener */
 	struct event		*ev;
 	struct event		*retry;		/* accept paused (EMFILE) */
+	int			 reserve;	/* spare descriptor, or -1 */
 	char			*path;
 	unsigned int		 nconns;
+	unsigned int		 max_per_uid;
 	TAILQ_HEAD(, sock_conn)	 conns;
+	TAILQ_HEAD(, sock_user)	 users;
 	/*
 	 * WIRE_RECV_BUF bytes every message is received into: messages are
 	 * handled one at a time and nothing keeps pointers into one after
@@ -116,11 +159,93 @@ struct sock_server {
 
 static void	sock_chan_read(evutil_socket_t, short, void *);
 
+static struct sock_user *
+sock_user_get(struct sock_server *srv, uid_t uid)
+{
+	struct sock_user	*u;
+
+	TAILQ_FOREACH(u, &srv->users, entry) {
+		if (u->uid == uid)
+			return (u);
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return (NULL);
+	u->uid = uid;
+	TAILQ_INSERT_TAIL(&srv->users, u, entry);
+	return (u);
+}
+
+/* Forget a user with nothing left. */
+static void
+sock_user_put(struct sock_server *srv, struct sock_user *u)
+{
+	if (u->nconns == 0 && u->bulk == 0) {
+		TAILQ_REMOVE(&srv->users, u, entry);
+		free(u);
+	}
+}
+
+/* Set a channel's unread memfd reply bytes, and its owners' sums. */
+static void
+sock_chan_setbulk(struct sock_chan *ch, uint64_t bulk)
+{
+	struct sock_conn	*conn = ch->conn;
+
+	conn->bulk = conn->bulk - ch->bulk + bulk;
+	conn->user->bulk = conn->user->bulk - ch->bulk + bulk;
+	ch->bulk = bulk;
+}
+
+/* Has the client read every memfd reply sent on ch? */
+static int
+sock_chan_drained(struct sock_chan *ch)
+{
+	int	queued;
+
+	if (ch->bulk != 0 && ioctl(ch->fd, SIOCOUTQ, &queued) == 0 &&
+	    queued == 0)
+		sock_chan_setbulk(ch, 0);
+	return (ch->bulk == 0);
+}
+
+/*
+ * May a request on ch run, as far as unread memfd replies go (see the
+ * top of the file)? The sums are brought up to date only when they stand
+ * in the way, so the common case costs nothing.
+ */
+static int
+sock_bulk_room(struct sock_chan *ch)
+{
+	struct sock_conn	*conn = ch->conn, *c;
+	struct sock_chan	*o;
+
+	if (!sock_chan_drained(ch))
+		return (-ENOMEM);
+	if (conn->bulk >= SOCK_BULK_CONN_MAX) {
+		TAILQ_FOREACH(o, &conn->chans, entry)
+			(void)sock_chan_drained(o);
+		if (conn->bulk >= SOCK_BULK_CONN_MAX)
+			return (-ENOMEM);
+	}
+	if (conn->user->bulk >= SOCK_BULK_USER_MAX) {
+		TAILQ_FOREACH(c, &conn->srv->conns, entry) {
+			if (c->user != conn->user)
+				continue;
+			TAILQ_FOREACH(o, &c->chans, entry)
+				(void)sock_chan_drained(o);
+		}
+		if (conn->user->bulk >= SOCK_BULK_USER_MAX)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
 static void
 sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
+	sock_chan_setbulk(ch, 0);
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
 		conn->nchans--;
@@ -146,6 +271,9 @@ sock_conn_free(struct sock_conn *conn)
 		sock_chan_free(ch);
 	TAILQ_REMOVE(&conn->srv->conns, conn, entry);
 	conn->srv->nconns--;
+	conn->user->nconns--;
+	sock_user_put(conn->srv, conn->user);
+	event_free(conn->hello_ev);
 	ctx_free(conn->ctx);
 	log_debug("socket: context %" PRIu32 " closed", id);
 	free(conn);
@@ -308,7 +436,8 @@ sock_send(struct sock_chan *ch, uint16_t op, uint32_t seq,
 		log_debug("socket: context %" PRIu32 ": reply not taken: %s",
 		    ch->conn->ctx->id, strerror(-error));
 		sock_chan_close(ch);
-	}
+	} else if (len > WIRE_INLINE_MAX)
+		sock_chan_setbulk(ch, ch->bulk + len);
 	return (error);
 }
 
@@ -326,6 +455,7 @@ sock_hello(struct sock_chan *ch, struct wire_msg *m)
 	if (h.version != WIRE_VERSION)
 		return (-EPROTO);
 	ch->conn->hello = 1;
+	event_del(ch->conn->hello_ev);
 	if ((m->hdr.flags & WIRE_F_MEMFD) && m->nfds > 0) {
 		fd = m->fds[m->nfds - 1];
 		if (sock_adopt_mem(fd, m->pid, &ch->memfd_mem) == 0)
@@ -581,7 +711,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	    uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd)));
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
-	result = dispatch(&uc);
+	if ((result = sock_bulk_room(ch)) == 0)
+		result = dispatch(&uc);
 
 	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
 	    &ur, rq.io.arg, rq.inplace, &error))
@@ -656,13 +787,52 @@ sock_accept_retry(evutil_socket_t fd, short what, void *arg)
 	event_add(srv->ev, NULL);
 }
 
+/*
+ * Out of descriptors: take the connection waiting first with the spare
+ * one and close it at once (its client hears no now rather than hanging),
+ * then pause the listener for a second instead of being woken again and
+ * again for connections that cannot be taken.
+ */
+static void
+sock_accept_full(struct sock_server *srv)
+{
+	struct timeval	tv = { 1, 0 };
+	int		fd;
+
+	log_warn("socket: accept (paused for a second)");
+	if (srv->reserve != -1) {
+		close(srv->reserve);
+		if ((fd = accept4(srv->us.fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+			close(fd);
+		srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	event_del(srv->ev);
+	evtimer_add(srv->retry, &tv);
+}
+
+/* No HELLO in time: the connection is closed with all it holds. */
+static void
+sock_hello_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock_conn	*conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn->hello)
+		return;
+	log_debug("socket: context %" PRIu32 ": no HELLO in %d seconds, "
+	    "closing", conn->ctx->id, SOCK_HELLO_TIMEOUT);
+	sock_conn_free(conn);
+}
+
 static void
 sock_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct sock_server	*srv = arg;
 	struct sock_conn	*conn;
+	struct sock_user	*user;
 	struct ucred		 cr;
-	struct timeval		 tv = { 1, 0 };
+	struct timeval		 tv = { SOCK_HELLO_TIMEOUT, 0 };
 	socklen_t		 len = sizeof(cr);
 	int			 fd, one = 1, error;
 
@@ -670,41 +840,57 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* Out of descriptors: pause rather than spin. */
-			log_warn("socket: accept");
-			event_del(srv->ev);
-			evtimer_add(srv->retry, &tv);
-		}
+		    errno == ENOMEM)
+			sock_accept_full(srv);
 		return;
 	}
 	memset(&cr, 0, sizeof(cr));
-	(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len);
-	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-
-	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    (user = sock_user_get(srv, cr.uid)) == NULL) {
 		close(fd);
 		return;
 	}
+	if (user->nconns >= srv->max_per_uid) {
+		log_warnx("socket: uid %u has %u connections "
+		    "(socket-connections-per-uid); refusing more",
+		    (unsigned int)cr.uid, user->nconns);
+		sock_user_put(srv, user);
+		close(fd);
+		return;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		goto fail;
 	conn->srv = srv;
+	conn->user = user;
 	TAILQ_INIT(&conn->chans);
 	if ((error = ctx_new("socket", cr.pid, &conn->ctx)) != 0) {
 		log_warnx("socket: new context: %s", strerror(-error));
-		free(conn);
-		close(fd);
-		return;
+		goto fail;
 	}
 	conn->ctx->priv = conn;
-	if (sock_chan_add(conn, fd, 1) == NULL) {
-		ctx_free(conn->ctx);
-		free(conn);
-		close(fd);
-		return;
-	}
+	conn->hello_ev = evtimer_new(srv->base, sock_hello_timeout, conn);
+	if (conn->hello_ev == NULL || evtimer_add(conn->hello_ev, &tv) != 0 ||
+	    sock_chan_add(conn, fd, 1) == NULL)
+		goto fail;
 	TAILQ_INSERT_TAIL(&srv->conns, conn, entry);
 	srv->nconns++;
+	user->nconns++;
 	log_debug("socket: context %" PRIu32 " opened by pid %d",
 	    conn->ctx->id, (int)cr.pid);
+	return;
+
+fail:
+	if (conn != NULL) {
+		if (conn->hello_ev != NULL)
+			event_free(conn->hello_ev);
+		if (conn->ctx != NULL)
+			ctx_free(conn->ctx);
+		free(conn);
+	}
+	sock_user_put(srv, user);
+	close(fd);
 }
 
 int
@@ -718,7 +904,11 @@ sock_server_open(struct event_base *base, const char *path, mode_t mode,
 		return (-ENOMEM);
 	srv->base = base;
 	srv->us.fd = -1;
+	srv->max_per_uid = SOCK_DEFAULT_PER_UID;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->users);
+	/* Without it, running out of descriptors only pauses accepting. */
+	srv->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((srv->path = strdup(path)) == NULL ||
 	    (srv->rbuf = malloc(WIRE_RECV_BUF)) == NULL) {
 		error = -ENOMEM;
@@ -749,6 +939,8 @@ fail:
 		unixsock_unlink(path, &srv->us);
 		close(srv->us.fd);
 	}
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	free(srv->rbuf);
 	free(srv->path);
 	free(srv);
@@ -767,6 +959,8 @@ sock_server_close(struct sock_server *srv)
 	event_free(srv->ev);
 	event_free(srv->retry);
 	close(srv->us.fd);
+	if (srv->reserve != -1)
+		close(srv->reserve);
 	unixsock_unlink(srv->path, &srv->us);
 	free(srv->rbuf);
 	free(srv->path);
@@ -777,4 +971,11 @@ unsigned int
 sock_server_nconns(const struct sock_server *srv)
 {
 	return (srv->nconns);
+}
+
+void
+sock_server_set_per_uid(struct sock_server *srv, unsigned int max)
+{
+	if (srv != NULL)
+		srv->max_per_uid = max;
 }

@@ -33,4 +33,12 @@ void	sock_server_close(struct sock_server *);
 /* Connections (open contexts) being served, for status reports. */
 unsigned int	sock_server_nconns(const struct sock_server *);
 
+/*
+ * Connections one uid may have open at once (socket-connections-per-uid);
+ * those it has beyond a new, lower number stay. SOCK_DEFAULT_PER_UID
+ * until set.
+ */
+#define SOCK_DEFAULT_PER_UID	256
+void	sock_server_set_per_uid(struct sock_server *, unsigned int);
+
 #endif /* IOASIDD_TRANSPORT_SOCK_H */

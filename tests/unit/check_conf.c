@@ -95,6 +95,7 @@ START_TEST(conf_test_defaults)
 	ck_assert_int_eq(conf->node_required, 0);
 	ck_assert_int_eq(conf->node_mode, 0660);
 	ck_assert_int_eq(conf->node_gid, (gid_t)-1);
+	ck_assert_uint_eq(conf->socket_per_uid, 256);
 	ck_assert_uint_eq(conf->nerrors, 0);
 	conf_free(conf);
 
@@ -122,6 +123,7 @@ START_TEST(conf_test_good)
 	    "control-group = 4242\n"
 	    "node = /dev/iommu-emu\n"
 	    "node-mode = 666\n"
+	    "socket-connections-per-uid = 12\n"
 	    "\tnode-group = root\n", &conf), 0);
 	ck_assert_uint_eq(conf->nerrors, 0);
 	ck_assert_str_eq(conf->socket, "/tmp/x/iommu.sock");
@@ -133,6 +135,7 @@ START_TEST(conf_test_good)
 	ck_assert_str_eq(conf->node, "/dev/iommu-emu");
 	ck_assert_int_eq(conf->node_mode, 0666);
 	ck_assert_int_eq(conf->node_gid, 0);
+	ck_assert_uint_eq(conf->socket_per_uid, 12);
 	unload(conf);
 }
 END_TEST
@@ -156,6 +159,11 @@ static const struct {
 	{ "socket-group = no-such-group-here", "no such group" },
 	{ "socket-group = 12x", "not a group number" },
 	{ "log-level = loud", "must be one of warn, info, debug" },
+	{ "socket-connections-per-uid = 0", "a number from 1 to 1000000" },
+	{ "socket-connections-per-uid = 1000001", "a number from 1" },
+	{ "socket-connections-per-uid = -3", "a number from 1" },
+	{ "socket-connections-per-uid = 10k", "a number from 1" },
+	{ "socket-connections-per-uid =", "a number from 1" },
 	{ "node = iommu", "must be a node under /dev/" },
 	{ "node = /dev/", "must be a node under /dev/" },
 	{ "node = /dev/../etc/passwd", "must be a node under /dev/" },

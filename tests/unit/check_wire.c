@@ -8,6 +8,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "suites.h"
@@ -66,7 +68,7 @@ START_TEST(send_recv_bulk)
 
 	for (i = 0; i < len; i++)
 		data[i] = (uint8_t)(i * 7);
-	ck_assert_int_eq(wire_send(sv[0], WIRE_IOCTL, 0, 1, data, len, NULL,
+	ck_assert_int_eq(wire_send(sv[0], WIRE_REPLY, 0, 1, data, len, NULL,
 	    0, 0), 0);
 	ck_assert_int_eq(wire_recv(sv[1], &m, 0), 0);
 	ck_assert_uint_eq(m.len, len);
@@ -75,6 +77,113 @@ START_TEST(send_recv_bulk)
 	ck_assert_int_eq(memcmp(m.payload, data, len), 0);
 	wire_msg_clear(&m);
 	free(data);
+}
+END_TEST
+
+static size_t	mk(uint8_t *, uint16_t, const struct wire_region *, uint16_t,
+		    const struct wire_fd *, size_t);
+
+/*
+ * Send a bulk message by hand: the header says len, the memfd holds size
+ * bytes (sparse past the first len_written), starting with data.
+ */
+static void
+send_bulk_raw(uint16_t op, uint32_t len, const void *data, size_t dlen,
+    off_t size)
+{
+	struct wire_hdr	 h;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	int		 fd;
+
+	ck_assert_int_ge(fd = memfd_create("t", MFD_CLOEXEC), 0);
+	ck_assert_int_eq(ftruncate(fd, size), 0);
+	ck_assert_int_eq(pwrite(fd, data, dlen, 0), (ssize_t)dlen);
+	memset(&h, 0, sizeof(h));
+	h.magic = WIRE_MAGIC;
+	h.op = op;
+	h.flags = WIRE_F_BULK;
+	h.payload_len = len;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	iov.iov_base = &h;
+	iov.iov_len = sizeof(h);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ck_assert_int_eq(sendmsg(sv[0], &msg, 0), (ssize_t)sizeof(h));
+	close(fd);
+}
+
+/*
+ * Only IOCTL and REPLY may be bulk, and a bulk IOCTL is refused on its
+ * header and tables alone when they announce another length: a 1 GiB
+ * sparse memfd is never read (that would take seconds), and nothing is
+ * left open.
+ */
+START_TEST(recv_bulk_layout)
+{
+	struct wire_msg		m;
+	struct wire_region	r;
+	struct wire_fd		f;
+	struct timespec		t0, t1;
+	static uint8_t		buf[WIRE_INLINE_MAX + 4096];
+	uint32_t		big = 1u << 30;
+	size_t			len;
+	int			before, after;
+
+	/* The lowest free descriptor, which must be free again at the end. */
+	ck_assert_int_ge(before = open("/dev/null", O_RDONLY), 0);
+	close(before);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_bulk_raw(WIRE_PING, big, "x", 1, big);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+	send_bulk_raw(WIRE_HELLO, big, "x", 1, big);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+	send_bulk_raw(WIRE_CHANNEL, big, "x", 1, big);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+
+	/* An IOCTL whose one region is 16 bytes but that says 1 GiB. */
+	memset(&r, 0, sizeof(r));
+	memset(&f, 0, sizeof(f));
+	r.uaddr = 0x1000;
+	r.len = 16;
+	len = mk(buf, 1, &r, 0, &f, 16);
+	send_bulk_raw(WIRE_IOCTL, big, buf, len, big);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+	/* Tables past the limits. */
+	len = mk(buf, 0, &r, 0, &f, 0);
+	((struct wire_ioctl *)buf)->nregions = WIRE_MAX_REGIONS + 1;
+	send_bulk_raw(WIRE_IOCTL, big, buf, len, big);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), -EPROTO);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000, 500);
+
+	/* The same layout, told the truth, comes through. */
+	r.len = WIRE_INLINE_MAX + 8;
+	len = mk(buf, 1, &r, 0, &f, r.len);
+	send_bulk_raw(WIRE_IOCTL, len, buf, len, len);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), 0);
+	ck_assert_uint_eq(m.len, len);
+	ck_assert_int_eq(m.nfds, 0);
+	wire_msg_clear(&m);
+
+	after = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(after, before);
+	close(after);
 }
 END_TEST
 
@@ -262,6 +371,7 @@ wire_suite(void)
 	tcase_add_checked_fixture(tc, pair_setup, pair_teardown);
 	tcase_add_test(tc, send_recv_inline);
 	tcase_add_test(tc, send_recv_bulk);
+	tcase_add_test(tc, recv_bulk_layout);
 	tcase_add_test(tc, recv_eof_and_garbage);
 	suite_add_tcase(s, tc);
 
