@@ -42,7 +42,10 @@
  * policy refuses those calls (container runtimes' default profiles do,
  * short of CAP_SYS_PTRACE), pread and pwrite on our own /proc/self/mem do
  * the same, except that a write through /proc/self/mem also lands in
- * read-only memory, where the kernel's copy would fail with EFAULT.
+ * read-only memory, where the kernel's copy would fail with EFAULT. A
+ * reply that made an object and could not be applied is followed by
+ * WIRE_UNWRITTEN, so that the daemon aborts the object as the kernel
+ * would (proto/wire.h, New objects).
  *
  * Cost. An ioctl is one fstat (the descriptor may have been closed and its
  * number reused since the last call), the sendmsg and recvmsg of the
@@ -870,25 +873,36 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 }
 
 /*
- * Add caller memory [uaddr, uaddr + len) to the request: the part we can
- * read as one region, the rest as a fault region. Fails only when the
- * request is full.
+ * Add caller memory [uaddr, uaddr + len) to the request, cut at the end of
+ * the address space: the part we can read as one region, the rest as a
+ * fault region. More than the request may still carry goes as one region
+ * without data: not carried, or a fault if not even its first byte can be
+ * read. Fails only when the request is full.
  */
 static int
 chan_req_mem(struct chan_req *r, uint64_t uaddr, uint64_t len, pid_t me,
     uint8_t **copy)
 {
 	struct wire_region	*w;
-	uint8_t			*buf = NULL;
+	uint8_t			*buf = NULL, byte;
 	size_t			 got = 0;
 
 	if (copy != NULL)
 		*copy = NULL;
 	if (r->nregions + 2 > WIRE_MAX_REGIONS)
 		return (-E2BIG);
-	if (len != 0 && uaddr + (len - 1) < uaddr)
-		len = 0 - uaddr;
-	if (len <= WIRE_MAX_PAYLOAD - r->total && uaddr != 0 && len != 0) {
+	len = wire_region_cut(uaddr, len);
+	if (len != 0 && !wire_carries(r->total, len)) {
+		w = &r->regions[r->nregions];
+		memset(w, 0, sizeof(*w));
+		w->uaddr = uaddr;
+		w->len = len;
+		w->flags = uaddr != 0 && chan_peek(uaddr, &byte, 1, me) == 1 ?
+		    WIRE_R_NOTCARRIED : WIRE_R_FAULT;
+		r->data[r->nregions++] = NULL;
+		return (0);
+	}
+	if (uaddr != 0 && len != 0) {
 		if ((buf = malloc(len)) == NULL)
 			return (-ENOMEM);
 		got = chan_peek(uaddr, buf, len, me);
@@ -1021,7 +1035,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if (chan_peek(uaddr, &size, sizeof(size), me) !=
 		    sizeof(size)) {
 			r->regions[0].uaddr = uaddr;
-			r->regions[0].len = sizeof(size);
+			r->regions[0].len = wire_region_cut(uaddr,
+			    sizeof(size));
 			r->regions[0].flags = WIRE_R_FAULT;
 			r->data[0] = NULL;
 			r->nregions = 1;
@@ -1034,7 +1049,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if ((error = chan_req_mem(r, uaddr, size, me, &copy)) != 0)
 			return (error);
 	}
-	have = r->regions[0].flags & WIRE_R_FAULT ? 0 : r->regions[0].len;
+	have = r->regions[0].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED) ? 0 :
+	    r->regions[0].len;
 
 	/* The table wants the struct zero-filled to its full size. */
 	st = uc->st;
@@ -1106,9 +1122,12 @@ chan_poke_all(const struct wire_write *w, const void *const *bytes,
 	return (fault ? -EFAULT : 0);
 }
 
-/* Apply a reply: writes, then descriptor numbers. Returns the result. */
+/*
+ * Apply a reply: writes, then descriptor numbers. Returns the result;
+ * *confirm is set when the reply made an object (WIRE_RF_CONFIRM).
+ */
 static long
-chan_apply(struct wire_msg *m, pid_t me)
+chan_apply(struct wire_msg *m, pid_t me, int *confirm)
 {
 	struct wire_cur		c;
 	struct wire_reply	rp;
@@ -1120,9 +1139,11 @@ chan_apply(struct wire_msg *m, pid_t me)
 	long			 result;
 	int			 fault = 0, i, keep[WIRE_MAX_FDS] = { 0 };
 
+	*confirm = 0;
 	wire_cur_init(&c, m->payload, m->len);
 	if (wire_cur_get(&c, &rp, sizeof(rp)) != 0)
 		return (-EIO);
+	*confirm = (rp.flags & WIRE_RF_CONFIRM) != 0;
 	if (rp.flags & WIRE_RF_RETRY)
 		return (rp.nwrites == 0 && rp.nfdpatch == 0 && m->nfds == 0 ?
 		    CHAN_RETRY : -EIO);
@@ -1169,6 +1190,17 @@ chan_apply(struct wire_msg *m, pid_t me)
 }
 
 /*
+ * Tell the daemon that the reply to request seq could not be applied, so
+ * that an object it made is aborted (proto/wire.h, New objects). Sent
+ * before the ioctl returns: nothing the caller does next can overtake it.
+ */
+static void
+chan_unwritten(int sock, uint32_t seq)
+{
+	(void)wire_send(sock, WIRE_UNWRITTEN, 0, seq, NULL, 0, NULL, 0, 0);
+}
+
+/*
  * Receive an in-place reply (proto/wire.h) to request seq: its bytes go
  * straight into the caller's struct at arg, the kernel's copy being the
  * fault-safe write. A struct we cannot write fails the receive with
@@ -1189,8 +1221,15 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 	iov[0].iov_len = sizeof(rp);
 	iov[1].iov_base = arg;
 	iov[1].iov_len = cap;
-	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0)
+	if ((error = wire_recv_iov(sock, &m, 0, iov, 2)) != 0) {
+		/*
+		 * Bytes that did not land: had the reply made an object, it
+		 * must go. Its flags are lost with it, so we say it anyway.
+		 */
+		if (error == -EFAULT)
+			chan_unwritten(sock, seq);
 		return (error == -EFAULT ? -EFAULT : -EIO);
+	}
 	result = -EIO;
 	if (m.hdr.op != WIRE_REPLY || m.hdr.seq != seq ||
 	    m.len < sizeof(rp) || m.nfds != 0 || rp.nwrites != 0 ||
@@ -1202,9 +1241,11 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 			    CHAN_FOLLOWS;
 		goto out;
 	}
-	if ((rp.flags & ~WIRE_RF_INPLACE) == 0 && rp.result >= -4095 &&
-	    rp.result <= INT32_MAX)
+	if ((rp.flags & ~(WIRE_RF_INPLACE | WIRE_RF_CONFIRM)) == 0 &&
+	    rp.result >= -4095 && rp.result <= INT32_MAX)
 		result = rp.result;
+	if ((rp.flags & WIRE_RF_CONFIRM) && result < 0)
+		chan_unwritten(sock, seq);
 out:
 	wire_msg_clear(&m);
 	return (result);
@@ -1221,7 +1262,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	uint32_t		 seq;
 	unsigned int		 i;
 	long			 result;
-	int			 niov = 0, error, inplace;
+	int			 niov = 0, error, inplace, confirm;
 
 	*sent = 0;
 	/*
@@ -1245,7 +1286,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	iov[niov].iov_base = r->wfds;
 	iov[niov++].iov_len = sizeof(r->wfds[0]) * r->nwfds;
 	for (i = 0; i < r->nregions; i++) {
-		if (r->regions[i].flags & WIRE_R_FAULT)
+		if (r->regions[i].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED))
 			continue;
 		iov[niov].iov_base = r->data[i];
 		iov[niov++].iov_len = r->regions[i].len;
@@ -1285,8 +1326,11 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 		wire_msg_clear(&m);
 	}
 	c->clean = 1;
-	result = chan_apply(&m, me);
+	result = chan_apply(&m, me, &confirm);
 	wire_msg_clear(&m);
+	/* A new object is kept only if its answer is in place. */
+	if (confirm && result < 0)
+		chan_unwritten(sock, seq);
 	return (result);
 }
 

@@ -512,6 +512,8 @@ control_exec(const struct ctl_peer *peer, json_t *req)
 	if ((body = json_object()) == NULL)
 		return (NULL);
 	err[0] = '\0';
+	/* Objects whose answers have landed are shown as published. */
+	ctx_settle_all();
 	rc = cmd->exec(peer, req, body, err, sizeof err);
 	if (rc == 0)
 		reply = ctl_reply_ok(body);

@@ -211,6 +211,17 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	return (0);
 }
 
+void
+ctx_settle_all(void)
+{
+	struct ctx	*ctx;
+
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if (ctx->settle != NULL)
+			ctx->settle(ctx);
+	}
+}
+
 int
 obj_alloc(struct ctx *ctx, enum obj_type type, struct obj **objp)
 {

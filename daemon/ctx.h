@@ -119,12 +119,20 @@ struct ctx {
 	uint64_t		 nioctls;	/* calls served */
 	struct limit_acct	 lim;		/* what it holds (limit.h) */
 	void			*priv;		/* transport's */
+	/*
+	 * The transport's, or NULL: settle the objects whose answers are
+	 * still on their way (see ucmd_finalize()) before an outsider looks.
+	 */
+	void			(*settle)(struct ctx *);
 	TAILQ_ENTRY(ctx)	 entry;		/* ctx_list */
 };
 
 TAILQ_HEAD(ctx_list, ctx);
 /* Every open context, for status reports. */
 extern struct ctx_list	ctx_list;
+
+/* Call every context's settle hook (control commands look after it). */
+void		 ctx_settle_all(void);
 
 /* A new empty context: 0 or -ENOMEM. */
 int		 ctx_new(const char *transport, pid_t opener, struct ctx **);

@@ -105,7 +105,7 @@ ioas_ioctl_alloc(struct ucmd *ucmd)
 		obj_abort(obj);
 		return (rc);
 	}
-	obj_finalize(obj);
+	ucmd_finalize(ucmd, obj);
 	return (0);
 }
 

@@ -6,6 +6,10 @@
  * wrappers, the region-based uaccess that the socket and CUSE transports
  * use, and the self uaccess that the tests and benchmarks use.
  *
+ * New objects: a handler publishes one through ucmd_finalize(), which
+ * leaves it to the transport to settle when the answer reaches the caller
+ * after dispatch() returns.
+ *
  * Descriptor ownership: ucmd_getfd() returns a new descriptor that the
  * handler owns. ucmd_putfd() takes ownership of fd only when it succeeds;
  * on failure the handler still owns it and must close it.
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "ucmd.h"
 #include "util.h"
 
@@ -51,12 +56,48 @@ ucmd_respond(struct ucmd *ucmd, size_t len)
 	return (ucmd_write(ucmd, ucmd->arg, ucmd->cmd_buf, len));
 }
 
+void
+ucmd_finalize(struct ucmd *ucmd, struct obj *obj)
+{
+	if (ucmd->defer && ucmd->npending < UCMD_MAX_PENDING) {
+		ucmd->pending[ucmd->npending++] = obj;
+		return;
+	}
+	obj_finalize(obj);
+}
+
+void
+ucmd_settle(struct obj **pending, unsigned int n, int written)
+{
+	unsigned int	i;
+
+	for (i = 0; i < n; i++) {
+		if (written)
+			obj_finalize(pending[i]);
+		else
+			obj_abort(pending[i]);
+		pending[i] = NULL;
+	}
+}
+
+/*
+ * The kernel takes a command's descriptor with fget(), which does not
+ * see O_PATH descriptors: EBADF, as for a number that is not open.
+ */
 int
 ucmd_getfd(struct ucmd *ucmd, int cfd)
 {
+	int	fd, fl;
+
 	if (cfd < 0)
 		return (-EBADF);
-	return (ucmd->uops->getfd(ucmd->upriv, cfd));
+	if ((fd = ucmd->uops->getfd(ucmd->upriv, cfd)) < 0)
+		return (fd);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_PATH)) {
+		close(fd);
+		return (-EBADF);
+	}
+	return (fd);
 }
 
 int
@@ -75,6 +116,15 @@ uregion_covers(const struct uregion *r, uint64_t uaddr, uint64_t len)
 	    len <= r->len - (uaddr - r->uaddr));
 }
 
+/* True when [uaddr, uaddr + len) and region r share a byte. */
+static int
+uregion_overlaps(const struct uregion *r, uint64_t uaddr, uint64_t len)
+{
+	if (uaddr >= r->uaddr)
+		return (uaddr - r->uaddr < r->len);
+	return (r->uaddr - uaddr < len);
+}
+
 static int
 uregions_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 {
@@ -91,6 +141,15 @@ uregions_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 		memcpy(buf, (const uint8_t *)r->data + (uaddr - r->uaddr),
 		    len);
 		return (0);
+	}
+	/*
+	 * Bytes the client did not carry are there, but more than a request
+	 * may hold: the kernel's answer when it cannot allocate for a copy.
+	 */
+	for (i = 0; i < ur->nregions; i++) {
+		r = &ur->regions[i];
+		if (r->notcarried && uregion_overlaps(r, uaddr, len))
+			return (-ENOMEM);
 	}
 	return (-EFAULT);
 }

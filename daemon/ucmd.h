@@ -57,6 +57,9 @@ struct uaccess_ops {
 	int	(*putfd)(void *priv, int fd, uint64_t uaddr);
 };
 
+/* Objects one command may leave pending (see ucmd_finalize()). */
+#define UCMD_MAX_PENDING	4
+
 struct ucmd {
 	struct ctx			*ctx;
 	unsigned int			 cmd;		/* full ioctl number */
@@ -67,12 +70,30 @@ struct ucmd {
 	const struct ucaller		*caller;
 	const struct uaccess_ops	*uops;
 	void				*upriv;
+	/*
+	 * Set by a transport whose writes reach the caller only after
+	 * dispatch() returns (the socket; CUSE, whose kernel copies the
+	 * answer out): a new object then stays reserved, listed here, until
+	 * the transport knows whether the answer landed.
+	 */
+	int				 defer;
+	struct obj			*pending[UCMD_MAX_PENDING];
+	unsigned int			 npending;
 };
 
 int	ucmd_read(struct ucmd *, uint64_t uaddr, void *buf, size_t len);
 int	ucmd_write(struct ucmd *, uint64_t uaddr, const void *buf, size_t len);
 /* Write the first min(user_size, len) bytes of cmd_buf back to arg. */
 int	ucmd_respond(struct ucmd *, size_t len);
+/*
+ * A creating command's last step, once ucmd_respond() has succeeded: make
+ * obj visible. The kernel aborts an object whose answer cannot be
+ * written; where that is not known yet (defer), obj stays reserved in
+ * pending for the transport to settle with ucmd_settle().
+ */
+void	ucmd_finalize(struct ucmd *, struct obj *);
+/* Finalize the n pending objects if written, else abort them. */
+void	ucmd_settle(struct obj **pending, unsigned int n, int written);
 int	ucmd_getfd(struct ucmd *, int cfd);
 int	ucmd_putfd(struct ucmd *, int fd, uint64_t uaddr);
 /* Copy to (to_caller) or from another process's memory: 0 or -EFAULT. */
@@ -83,12 +104,15 @@ int	ucmd_vm_copy(pid_t, int to_caller, uint64_t uaddr, void *buf,
  * A uaccess that serves caller memory from a list of regions copied in
  * advance (socket requests, CUSE retry rounds) and records every write, so
  * that the transport can send the writes back. A read that is not wholly
- * inside one readable region fails with -EFAULT.
+ * inside one readable region fails with -EFAULT, or with -ENOMEM when it
+ * touches a region that was too large to be carried (proto/wire.h).
  */
 struct uregion {
 	uint64_t	 uaddr;
 	uint64_t	 len;
-	const void	*data;		/* NULL: the caller could not read it */
+	const void	*data;		/* NULL: the caller could not read it,
+					   or it was not carried */
+	int		 notcarried;
 };
 
 struct uwrite {

@@ -263,7 +263,7 @@ wire_bulk_check(int fd, uint16_t op, size_t len)
 	struct stat		st;
 	struct wire_ioctl	io;
 	struct wire_region	regs[WIRE_MAX_REGIONS];
-	uint64_t		need;
+	uint64_t		need, carried;
 	size_t			tables;
 	unsigned int		i;
 
@@ -283,13 +283,16 @@ wire_bulk_check(int fd, uint16_t op, size_t len)
 	if (tables != 0 && pread(fd, regs, tables, sizeof(io)) !=
 	    (ssize_t)tables)
 		return (-EPROTO);
-	need = sizeof(io) + tables + io.nfds * sizeof(struct wire_fd);
-	for (i = 0; i < io.nregions; i++) {
-		if (regs[i].len > WIRE_MAX_PAYLOAD)
+	/* The data is what the carried regions hold (wire_parse_ioctl()). */
+	for (i = 0, carried = 0; i < io.nregions; i++) {
+		if (regs[i].flags & (WIRE_R_FAULT | WIRE_R_NOTCARRIED))
+			continue;
+		if (!wire_carries(carried, regs[i].len))
 			return (-EPROTO);
-		if (!(regs[i].flags & WIRE_R_FAULT))
-			need += regs[i].len;
+		carried += regs[i].len;
 	}
+	need = sizeof(io) + tables + io.nfds * sizeof(struct wire_fd) +
+	    carried;
 	return (need == len ? 0 : -EPROTO);
 }
 
@@ -515,11 +518,26 @@ wire_cur_align(struct wire_cur *c, const void *base, size_t align)
 	return (0);
 }
 
+uint64_t
+wire_region_cut(uint64_t uaddr, uint64_t len)
+{
+	if (len != 0 && uaddr + (len - 1) < uaddr)
+		return (0 - uaddr);
+	return (len);
+}
+
+int
+wire_carries(uint64_t carried, uint64_t len)
+{
+	return (carried <= WIRE_MAX_CARRY && len <= WIRE_MAX_CARRY - carried);
+}
+
 int
 wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
     struct wire_ioctl_req *rq)
 {
 	const struct uapi_cmd	*uc;
+	const struct wire_region *r;
 	struct wire_cur		 c;
 	uint64_t		 need = 0;
 	uint32_t		 size, floor;
@@ -548,15 +566,21 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		if ((rq->regions[i].flags & WIRE_R_INPLACE) &&
 		    !(rq->regions[i].flags & WIRE_R_SIZED))
 			return (-EPROTO);
-		if ((rq->regions[i].flags & ~(WIRE_R_FAULT |
-		    WIRE_R_SIZED | WIRE_R_INPLACE)) != 0 ||
-		    rq->regions[i].len > WIRE_MAX_PAYLOAD ||
-		    (rq->regions[i].len != 0 &&
-		    rq->regions[i].uaddr + (rq->regions[i].len - 1) <
-		    rq->regions[i].uaddr))
+		r = &rq->regions[i];
+		if ((r->flags & ~(WIRE_R_FAULT | WIRE_R_SIZED |
+		    WIRE_R_INPLACE | WIRE_R_NOTCARRIED)) != 0 ||
+		    wire_region_cut(r->uaddr, r->len) != r->len)
 			return (-EPROTO);
-		if (!(rq->regions[i].flags & WIRE_R_FAULT))
-			need += rq->regions[i].len;
+		/* What is not carried is what no rest of the limit holds. */
+		if (r->flags & WIRE_R_NOTCARRIED) {
+			if (r->flags != WIRE_R_NOTCARRIED ||
+			    wire_carries(need, r->len))
+				return (-EPROTO);
+		} else if (!(r->flags & WIRE_R_FAULT)) {
+			if (!wire_carries(need, r->len))
+				return (-EPROTO);
+			need += r->len;
+		}
 	}
 	for (i = 0; i < rq->io.nfds; i++) {
 		if (wire_cur_get(&c, &rq->fds[i], sizeof(rq->fds[i])) != 0)
@@ -568,8 +592,9 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 	if (need != c.left)
 		return (-EPROTO);
 	for (i = 0; i < rq->io.nregions; i++) {
-		rq->data[i] = rq->regions[i].flags & WIRE_R_FAULT ? NULL :
-		    wire_cur_take(&c, rq->regions[i].len);
+		rq->data[i] = rq->regions[i].flags & (WIRE_R_FAULT |
+		    WIRE_R_NOTCARRIED) ? NULL : wire_cur_take(&c,
+		    rq->regions[i].len);
 	}
 	if (rq->io.nregions > 0 && (rq->regions[0].flags & WIRE_R_SIZED)) {
 		/*

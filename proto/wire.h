@@ -26,15 +26,37 @@
  * reads (its struct and the arrays the struct points to, as proto/uapi.h
  * describes them). A region the caller could not read is sent with
  * WIRE_R_FAULT and no data, so that the daemon answers EFAULT in the
- * kernel's order. Descriptors the command names (IOMMU_IOAS_MAP_FILE's fd)
- * travel with SCM_RIGHTS; wire_fd entries say which caller number each one
- * had.
+ * kernel's order. A region is never sent past the end of the address
+ * space: one that would wrap is cut there (wire_region_cut()). A request
+ * carries at most WIRE_MAX_CARRY bytes of caller memory; a region that
+ * does not fit in what is left (wire_carries()) is sent with
+ * WIRE_R_NOTCARRIED and no data, and a command that reads it gets ENOMEM,
+ * as from a kernel that cannot allocate for so large a copy. Both ends
+ * apply the same two functions, so every request a client builds is one
+ * the daemon accepts. Descriptors the command names (IOMMU_IOAS_MAP_FILE's
+ * fd) travel with SCM_RIGHTS; wire_fd entries say which caller number
+ * each one had.
  *
  * Replies. A WIRE_REPLY carries the ioctl's result (>= 0, or -errno) and the
  * caller memory the command wrote, as (address, length, bytes) records that
  * the client applies in order, whatever the result. New descriptors for the
  * caller (fault queues) travel with SCM_RIGHTS; a wire_fdpatch says where
  * the caller's number for each must be stored.
+ *
+ * New objects. The kernel publishes an object a command creates only once
+ * the answer is in the caller's memory, and aborts it otherwise. A reply
+ * to a command that created one (IOAS_ALLOC, HWPT_ALLOC, ...) says
+ * WIRE_RF_CONFIRM, and the daemon keeps the object reserved, visible to
+ * nobody. A client that cannot apply the reply sends WIRE_UNWRITTEN with
+ * the same seq before its ioctl returns, and the object is aborted; a
+ * client that could sends nothing, and the object is published as soon as
+ * anything could see it: before the next request on any channel of the
+ * context is run (a queued UNWRITTEN on the object's channel is taken
+ * first), or when the channel ends. So success costs no message. An
+ * in-place reply that the client could not receive (its struct not
+ * writable) is followed by an UNWRITTEN whatever it said, since its flags
+ * are lost with it; the daemon takes an UNWRITTEN for the last request it
+ * answered on the channel and ignores it when nothing waits.
  *
  * In-place replies. A request whose struct region also carries
  * WIRE_R_INPLACE is answered in another form, which the client receives
@@ -63,7 +85,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		3
+#define WIRE_VERSION		4
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -71,8 +93,26 @@
 #define WIRE_MAX_FDS		8
 /* Most regions one request carries. */
 #define WIRE_MAX_REGIONS	16
-/* Largest total a request or reply may carry, inline or bulk. */
-#define WIRE_MAX_PAYLOAD	(1ull << 30)
+/*
+ * Most bytes of caller memory one request carries. What a legitimate
+ * command reads beyond its struct is far less: HWPT_INVALIDATE entries are
+ * 16 to 32 bytes (64 MiB is two million or more of them), a dirty bitmap
+ * of 64 MiB covers 2 TiB of 4 KiB pages, and 64 MiB of ALLOW_IOVAS is 4M
+ * ranges. Anything larger is not carried (WIRE_R_NOTCARRIED), so no peer
+ * makes the daemon allocate or read more than this for one request.
+ */
+#define WIRE_MAX_CARRY		(64ull << 20)
+/* The largest IOCTL payload a client builds: its headers, then the data. */
+#define WIRE_MAX_REQUEST	(sizeof(struct wire_ioctl) +		\
+				 WIRE_MAX_REGIONS *			\
+				 sizeof(struct wire_region) +		\
+				 WIRE_MAX_FDS * sizeof(struct wire_fd) + \
+				 WIRE_MAX_CARRY)
+/*
+ * Largest total any message may carry, inline or bulk: a reply gives each
+ * write a 16-byte record, so twice the carry limit.
+ */
+#define WIRE_MAX_PAYLOAD	(2 * WIRE_MAX_CARRY)
 
 /* Default location of the socket, and the variables that override it. */
 #define WIRE_DEFAULT_SOCKET	"/run/ioasidd/iommu.sock"
@@ -87,6 +127,8 @@ enum wire_op {
 	WIRE_IOCTL,		/* client: one ioctl */
 	WIRE_REPLY,		/* daemon: its result */
 	WIRE_PING,		/* client: empty request, for measuring */
+	WIRE_UNWRITTEN,		/* client: the reply to seq could not be
+				   applied; no payload, no answer */
 };
 
 /* Header flags. */
@@ -115,7 +157,8 @@ struct wire_hello_reply {
 };
 
 /* IOCTL payload: this, then nregions wire_region, nfds wire_fd, then the
- * data of every region without WIRE_R_FAULT, in order. */
+ * data of every region without WIRE_R_FAULT or WIRE_R_NOTCARRIED, in
+ * order. */
 struct wire_ioctl {
 	uint64_t	cmd;
 	uint64_t	arg;
@@ -139,6 +182,11 @@ struct wire_ioctl {
  * most this region's length (as sent, before the cut to its size).
  */
 #define WIRE_R_INPLACE	0x4
+/*
+ * A region over what the request may still carry (see wire_carries()):
+ * described, without data. Never with the other flags.
+ */
+#define WIRE_R_NOTCARRIED 0x8
 
 struct wire_region {
 	uint64_t	uaddr;
@@ -171,6 +219,8 @@ struct wire_reply {
 #define WIRE_RF_INPLACE		0x4
 /* An in-place reply without bytes: an ordinary reply follows. */
 #define WIRE_RF_FOLLOWS		0x8
+/* A new object waits to be published (see New objects). */
+#define WIRE_RF_CONFIRM		0x10
 
 struct wire_write {
 	uint64_t	uaddr;
@@ -304,11 +354,22 @@ const void *wire_cur_take(struct wire_cur *, size_t len);
 /* Skip padding up to a multiple of align from the payload start. */
 int	wire_cur_align(struct wire_cur *, const void *base, size_t align);
 
+/*
+ * The rules on regions both ends apply. wire_region_cut(): the length of a
+ * region of len bytes at uaddr, cut at the end of the address space.
+ * wire_carries(): whether a region of len bytes is carried after carried
+ * bytes of the regions before it; if not, it goes with WIRE_R_NOTCARRIED
+ * (or WIRE_R_FAULT when the caller cannot read it at all).
+ */
+uint64_t	wire_region_cut(uint64_t uaddr, uint64_t len);
+int		wire_carries(uint64_t carried, uint64_t len);
+
 /* A parsed IOCTL request; pointers are into the message payload. */
 struct wire_ioctl_req {
 	struct wire_ioctl	 io;
 	struct wire_region	 regions[WIRE_MAX_REGIONS];
-	const uint8_t		*data[WIRE_MAX_REGIONS];	/* NULL: fault */
+	/* NULL for a fault region or one not carried. */
+	const uint8_t		*data[WIRE_MAX_REGIONS];
 	struct wire_fd		 fds[WIRE_MAX_FDS];
 	int			 retry;	/* answer WIRE_RF_RETRY, run nothing */
 	uint64_t		 inplace;	/* WIRE_R_INPLACE: the most bytes
@@ -317,8 +378,9 @@ struct wire_ioctl_req {
 };
 
 /*
- * Check and split an IOCTL payload: counts within limits, region lengths
- * that add up exactly to the data that follows, fd indexes that name a
+ * Check and split an IOCTL payload: counts within limits, regions that
+ * do not wrap and are carried or not as wire_carries() says, lengths that
+ * add up exactly to the data that follows, fd indexes that name a
  * descriptor the message carried (nfds_msg of them). -EPROTO otherwise.
  * A WIRE_R_SIZED region comes back cut to its struct's size, or with
  * retry set when that size is more than was sent; with WIRE_R_INPLACE,

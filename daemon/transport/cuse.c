@@ -55,6 +55,17 @@
  * visible in our pid namespace, the answer is ENOMEM (what the kernel
  * itself would have said), with a log line.
  *
+ * New objects. The kernel copies the answer out after we replied, and
+ * then only the caller learns whether that worked. So before a new object
+ * is published, every byte the answer writes must lie in memory the
+ * caller has mapped writable now (umem_check() on its maps); if not, the
+ * object is aborted and the answer is EFAULT alone, as from the real
+ * node. What remains inexact: a caller that changes its mappings between
+ * our check and the kernel's copy (another thread's mprotect() or
+ * munmap()) keeps an object the kernel would have aborted, and so does a
+ * caller whose memory we may not reach (no ptrace rights), which is not
+ * checked at all.
+ *
  * Descriptors. A reply cannot give the caller a new descriptor, so the
  * commands that return one (FAULT_QUEUE_ALLOC, VEVENTQ_ALLOC, the
  * selftest's CREATE_ACCESS, DMABUF_GET) get EOPNOTSUPP from the core; the
@@ -167,7 +178,7 @@ struct cuse_uaccess {
 };
 
 /* A write may fall nowhere: the outs of a round that has none. */
-static const struct uregion cuse_no_out = { 0, 0, NULL };
+static const struct uregion cuse_no_out = { 0, 0, NULL, 0 };
 
 static void	cuse_read(evutil_socket_t, short, void *);
 static void	cuse_log(enum fuse_log_level, const char *, va_list)
@@ -367,12 +378,32 @@ cuse_answer(fuse_req_t req, long result, const void *data, size_t len)
  * Run command num of req's caller on ctx, reaching its memory through ops
  * and cu (whose tid is set); say once why fd-returning commands fail here.
  */
+/*
+ * Will the kernel's copy of the answer land? Every write must fall in
+ * memory the caller has mapped writable now. 1 when we cannot tell.
+ */
+static int
+cuse_writable(const struct ucaller *c, const struct uregions *ur)
+{
+	unsigned int	i;
+
+	if (c->mem == NULL)
+		return (1);
+	for (i = 0; i < ur->nwrites; i++) {
+		if (umem_check(c->mem, ur->writes[i].uaddr,
+		    ur->writes[i].len, 1) != 0)
+			return (0);
+	}
+	return (1);
+}
+
 static long
 cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
     uint64_t arg, const struct uaccess_ops *ops, struct cuse_uaccess *cu)
 {
 	struct ucmd	uc;
 	long		result;
+	int		written;
 
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = co->ctx;
@@ -383,7 +414,18 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	cu->pid = uc.caller->pid;
 	uc.uops = ops;
 	uc.upriv = cu;
+	uc.defer = 1;
 	result = dispatch(&uc);
+	if (uc.npending != 0) {
+		written = ops != &cuse_region_ops ||
+		    cuse_writable(uc.caller, &cu->ur);
+		ucmd_settle(uc.pending, uc.npending, written);
+		if (!written) {
+			/* Nothing goes back: the answer is EFAULT alone. */
+			uregions_clear(&cu->ur);
+			result = -EFAULT;
+		}
+	}
 	if (result == -EOPNOTSUPP && !co->srv->told_putfd &&
 	    cuse_cmd_gives_fd(num)) {
 		co->srv->told_putfd = 1;
@@ -502,6 +544,8 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	long			 result;
 
 	memset(&cu, 0, sizeof(cu));
+	memset(regs, 0, sizeof(regs));
+	memset(outs, 0, sizeof(outs));
 	if (lay == NULL) {
 		regs[0].uaddr = arg;
 		regs[0].len = in_len;

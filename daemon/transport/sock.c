@@ -47,6 +47,13 @@
  * request in flight per channel (it waits for the reply under its lock);
  * under load the loop already serves every ready channel per wakeup.
  *
+ * New objects (proto/wire.h). The core leaves a new object reserved
+ * (ucmd.defer) and the channel keeps it: an UNWRITTEN from the client
+ * aborts it, the next request on any channel of the context publishes it
+ * first (a request on another channel takes an UNWRITTEN already queued on
+ * this one before), and so does the channel's end, unless the reply never
+ * left. One test of a counter per request is all it costs otherwise.
+ *
  * Callers. Every message carries the sender's pid, uid and gid
  * (SO_PASSCRED, set on the listener so that even a message sent before
  * accept() has them). Each channel caches the ucaller built from them,
@@ -115,6 +122,22 @@ struct sock_chan {
 	int			 have_caller;
 	struct ucaller		 caller;
 	uint64_t		 bulk;		/* memfd reply bytes unread */
+	/*
+	 * Objects of the last request (seq pending_seq), reserved until we
+	 * know whether the client applied the reply. unsent: the reply has
+	 * not left, and the channel's end aborts them. early: ids published
+	 * for a request on another channel before the client could say it
+	 * failed; its UNWRITTEN then destroys them, as the kernel would have
+	 * aborted them.
+	 */
+	struct obj		*pending[UCMD_MAX_PENDING];
+	unsigned int		 npending;
+	uint32_t		 pending_seq;
+	int			 unsent;
+	uint32_t		 early[UCMD_MAX_PENDING];
+	unsigned int		 nearly;
+	int			 replied;	/* an IOCTL was answered */
+	uint32_t		 last_seq;	/* the last one's seq */
 	TAILQ_ENTRY(sock_chan)	 entry;
 };
 
@@ -134,6 +157,8 @@ struct sock_conn {
 	uint64_t		 bulk;		/* sum over its channels */
 	int			 hello;		/* HELLO seen */
 	unsigned int		 nchans;	/* private ones */
+	unsigned int		 npending;	/* channels with objects
+						   pending */
 	TAILQ_HEAD(, sock_chan)	 chans;		/* main first */
 	TAILQ_ENTRY(sock_conn)	 entry;
 };
@@ -240,11 +265,69 @@ sock_bulk_room(struct sock_chan *ch)
 	return (0);
 }
 
+/* Publish (written) or abort the objects pending on ch. */
+static void
+sock_settle(struct sock_chan *ch, int written)
+{
+	if (ch->npending == 0)
+		return;
+	ucmd_settle(ch->pending, ch->npending, written);
+	ch->npending = 0;
+	ch->conn->npending--;
+}
+
+/*
+ * Before a request on ch runs (or anyone else looks: ch NULL), the objects
+ * pending on the context's other channels are published, unless an
+ * UNWRITTEN for them already waits. A client sends UNWRITTEN before its
+ * ioctl returns, so whatever it does after that return (another thread
+ * using the new id on its own channel, say) finds the object as the
+ * kernel would have left it.
+ */
+static void
+sock_settle_others(struct sock_conn *conn, struct sock_chan *ch)
+{
+	struct sock_chan	*o;
+	struct wire_hdr		 hdr;
+	struct wire_msg		 m;
+	unsigned int		 i;
+
+	TAILQ_FOREACH(o, &conn->chans, entry) {
+		if (o == ch || o->npending == 0)
+			continue;
+		if (recv(o->fd, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(hdr) && hdr.magic == WIRE_MAGIC &&
+		    hdr.op == WIRE_UNWRITTEN && hdr.seq == o->pending_seq &&
+		    hdr.payload_len == 0) {
+			if (wire_recv_iov(o->fd, &m, MSG_DONTWAIT, NULL, 0) ==
+			    0)
+				wire_msg_clear(&m);
+			sock_settle(o, 0);
+			continue;
+		}
+		for (i = 0; i < o->npending; i++)
+			o->early[i] = o->pending[i]->id;
+		o->nearly = o->npending;
+		sock_settle(o, 1);
+	}
+}
+
+/* The context's settle hook (ctx.h). */
+static void
+sock_ctx_settle(struct ctx *ctx)
+{
+	struct sock_conn	*conn = ctx->priv;
+
+	if (conn->npending != 0)
+		sock_settle_others(conn, NULL);
+}
+
 static void
 sock_chan_free(struct sock_chan *ch)
 {
 	struct sock_conn	*conn = ch->conn;
 
+	sock_settle(ch, !ch->unsent);
 	sock_chan_setbulk(ch, 0);
 	TAILQ_REMOVE(&conn->chans, ch, entry);
 	if (!ch->is_main)
@@ -537,7 +620,7 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
  */
 static int
 sock_reply(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur)
+    struct uregions *ur, uint32_t flags)
 {
 	struct wire_buf		b;
 	struct wire_reply	rp;
@@ -550,6 +633,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 
 	memset(&rp, 0, sizeof(rp));
 	rp.result = result;
+	rp.flags = flags;
 	nw = ur->nwrites;
 	if (nw > UINT16_MAX) {
 		rp.result = -ENOMEM;
@@ -586,6 +670,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 		wire_buf_free(&b);
 		memset(&rp, 0, sizeof(rp));
 		rp.result = -ENOMEM;
+		rp.flags = flags;
 		return (sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
 		    0));
 	}
@@ -602,7 +687,8 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
  */
 static int
 sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur, uint64_t arg, uint64_t cap, int *errorp)
+    struct uregions *ur, uint64_t arg, uint64_t cap, int confirm,
+    int *errorp)
 {
 	struct wire_reply	 rp;
 	struct iovec		 iov[2];
@@ -646,6 +732,8 @@ sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
 		    0);
 		return (*errorp == 0);
 	}
+	if (confirm)
+		rp.flags |= WIRE_RF_CONFIRM;
 	/* Later writes win, as when the client applies them in order. */
 	for (i = 0; i < ur->nwrites; i++) {
 		w = &ur->writes[i];
@@ -693,6 +781,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		regs[i].uaddr = rq.regions[i].uaddr;
 		regs[i].len = rq.regions[i].len;
 		regs[i].data = rq.data[i];
+		regs[i].notcarried = (rq.regions[i].flags &
+		    WIRE_R_NOTCARRIED) != 0;
 	}
 	uregions_init(&ur, regs, rq.io.nregions);
 	ur.can_putfd = 1;
@@ -703,6 +793,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		u->uaddr = 0;
 	}
 
+	if (ch->conn->npending != 0)
+		sock_settle_others(ch->conn, ch);
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
@@ -711,15 +803,51 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	    uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd)));
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
+	uc.defer = 1;
 	if ((result = sock_bulk_room(ch)) == 0)
 		result = dispatch(&uc);
 
+	/* Kept before replying: a reply not taken frees the channel. */
+	if (uc.npending != 0) {
+		memcpy(ch->pending, uc.pending,
+		    sizeof(uc.pending[0]) * uc.npending);
+		ch->npending = uc.npending;
+		ch->pending_seq = m->hdr.seq;
+		ch->unsent = 1;
+		ch->conn->npending++;
+	}
+	ch->replied = 1;
+	ch->last_seq = m->hdr.seq;
 	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
-	    &ur, rq.io.arg, rq.inplace, &error))
-		error = sock_reply(ch, m->hdr.seq, result, &ur);
+	    &ur, rq.io.arg, rq.inplace, uc.npending != 0, &error))
+		error = sock_reply(ch, m->hdr.seq, result, &ur,
+		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
-	return (error == 0 ? 0 : 1);
+	if (error != 0)
+		return (1);
+	ch->unsent = 0;
+	return (0);
+}
+
+/*
+ * UNWRITTEN: the client could not apply the reply to the last request
+ * (or, after an in-place reply it could not take, perhaps not).
+ */
+static int
+sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
+{
+	unsigned int	i;
+
+	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
+	    m->hdr.seq != ch->last_seq)
+		return (-EPROTO);
+	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
+		sock_settle(ch, 0);
+	for (i = 0; i < ch->nearly; i++)
+		(void)obj_destroy_id(ch->conn->ctx, ch->early[i]);
+	ch->nearly = 0;
+	return (0);
 }
 
 /*
@@ -748,9 +876,21 @@ sock_chan_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 
+	/*
+	 * The next request without an UNWRITTEN before it: the answer
+	 * landed. (A CHANNEL on the context socket may come from any
+	 * process holding it, at any time, so it says nothing.)
+	 */
+	if (m.hdr.op == WIRE_IOCTL || m.hdr.op == WIRE_PING) {
+		sock_settle(ch, 1);
+		ch->nearly = 0;
+	}
 	switch (m.hdr.op) {
 	case WIRE_HELLO:
 		error = sock_hello(ch, &m);
+		break;
+	case WIRE_UNWRITTEN:
+		error = sock_unwritten(ch, &m);
 		break;
 	case WIRE_CHANNEL:
 		error = sock_channel(ch, &m);
@@ -870,6 +1010,7 @@ sock_accept(evutil_socket_t lfd, short what, void *arg)
 		goto fail;
 	}
 	conn->ctx->priv = conn;
+	conn->ctx->settle = sock_ctx_settle;
 	conn->hello_ev = evtimer_new(srv->base, sock_hello_timeout, conn);
 	if (conn->hello_ev == NULL || evtimer_add(conn->hello_ev, &tv) != 0 ||
 	    sock_chan_add(conn, fd, 1) == NULL)

@@ -147,6 +147,11 @@ check "status names the cuse transport with the node" \
 # The IOAS commands and the errno cases, as an ordinary program.
 prog iommu_basic iommu_basic
 
+# Bad struct pointers and arrays past every limit, for every command,
+# through the real kernel's CUSE copies; read-only structs of creating
+# commands abort their objects.
+prog iommu_bounds iommu_bounds
+
 # The file side: mode, read, write, poll, O_NONBLOCK.
 prog iommu_node iommu_node 0640
 

@@ -108,6 +108,9 @@ run iommu_basic
 run iommu_fork
 run iommu_procs
 run iommu_signal
+# Bad struct pointers and arrays past every limit, for every command: an
+# errno each, never the end of the context.
+run iommu_bounds
 alive "after the programs"
 
 # Where seccomp refuses process_vm_readv/writev (a container runtime's

@@ -36,8 +36,8 @@ io(int fd, unsigned long cmd, void *arg)
 
 /*
  * A struct that can be read but not written: the answer cannot be stored,
- * so EFAULT, with the struct untouched, and the next call is answered as
- * if nothing had happened.
+ * so EFAULT, with the struct untouched, and the new IOAS is aborted: the
+ * next call is answered as if nothing had happened, with the same id.
  */
 static void
 test_alloc_readonly(int fd)
@@ -46,6 +46,7 @@ test_alloc_readonly(int fd)
 	struct iommu_destroy	 d = { .size = sizeof(d) };
 	long			 pg = sysconf(_SC_PAGESIZE);
 	void			*p;
+	uint32_t		 first = 0;
 	int			 i;
 
 	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
@@ -65,6 +66,11 @@ test_alloc_readonly(int fd)
 		mprotect(p, pg, PROT_READ | PROT_WRITE);
 		CHECK(io(fd, IOMMU_IOAS_ALLOC, a) == 0 && a->out_ioas_id != 0,
 		    "... and the next IOAS_ALLOC is answered");
+		if (i == 0)
+			first = a->out_ioas_id;
+		CHECK(a->out_ioas_id == first, "... with the id the failed "
+		    "one took and gave back (%u, first %u)", a->out_ioas_id,
+		    first);
 		d.id = a->out_ioas_id;
 		CHECK(io(fd, IOMMU_DESTROY, &d) == 0,
 		    "... with an id that DESTROY takes");
@@ -298,6 +304,7 @@ test_map_file(int fd)
 	struct iommu_ioas_unmap		u;
 	long				pg = sysconf(_SC_PAGESIZE);
 	uint32_t			id = ioas_alloc(fd);
+	char				path[64];
 	int				mfd, i, ok = 1;
 
 	mfd = memfd_create("iommu_basic", MFD_CLOEXEC);
@@ -321,6 +328,13 @@ test_map_file(int fd)
 	m.fd = -1;
 	CHECK(io(fd, IOMMU_IOAS_MAP_FILE, &m) == EBADF,
 	    "IOAS_MAP_FILE of fd -1: EBADF");
+	/* fget() does not see O_PATH descriptors. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	m.fd = open(path, O_PATH | O_CLOEXEC);
+	CHECK(m.fd >= 0 && io(fd, IOMMU_IOAS_MAP_FILE, &m) == EBADF,
+	    "IOAS_MAP_FILE of an O_PATH descriptor: EBADF");
+	if (m.fd >= 0)
+		close(m.fd);
 	if (mfd >= 0)
 		close(mfd);
 	ioas_destroy(fd, id);

@@ -243,6 +243,9 @@ ioas_alloc_msg(uint8_t **outp, uint32_t seq, size_t rlen, int fault)
 	return (sizeof(h) + plen);
 }
 
+/* The flags of the last reply reply_result() took. */
+static uint32_t	last_rflags;
+
 /* Receive a REPLY and return its result (or a large value if none). */
 static int64_t
 reply_result(int fd, uint32_t seq, uint32_t *id)
@@ -260,8 +263,10 @@ reply_result(int fd, uint32_t seq, uint32_t *id)
 	    (ssize_t)(sizeof(h) + sizeof(rp))) {
 		memcpy(&h, buf, sizeof(h));
 		memcpy(&rp, buf + sizeof(h), sizeof(rp));
-		if (h.op == WIRE_REPLY && h.seq == seq)
+		if (h.op == WIRE_REPLY && h.seq == seq) {
 			res = rp.result;
+			last_rflags = rp.flags;
+		}
 		if (id != NULL && rp.nwrites >= 1 && (size_t)n >= sizeof(h) +
 		    sizeof(rp) + sizeof(w) + 12) {
 			memcpy(&w, buf + sizeof(h) + sizeof(rp), sizeof(w));
@@ -509,6 +514,124 @@ test_channels(void)
 	close(sv[0]);
 }
 
+/* IOMMU_DESTROY of id as a message with seq, then its result. */
+static int64_t
+destroy(int fd, uint32_t seq, uint32_t id)
+{
+	struct iommu_destroy	d = { .size = sizeof(d), .id = id };
+	struct wire_ioctl	io;
+	struct wire_region	r;
+	uint8_t			payload[128], buf[256];
+	size_t			len;
+
+	memset(&io, 0, sizeof(io));
+	io.cmd = IOMMU_DESTROY;
+	io.arg = 0x10000;
+	io.nregions = 1;
+	memset(&r, 0, sizeof(r));
+	r.uaddr = io.arg;
+	r.len = sizeof(d);
+	memcpy(payload, &io, sizeof(io));
+	memcpy(payload + sizeof(io), &r, sizeof(r));
+	memcpy(payload + sizeof(io) + sizeof(r), &d, sizeof(d));
+	len = build(buf, WIRE_IOCTL, 0, seq, payload, sizeof(io) +
+	    sizeof(r) + sizeof(d));
+	if (sendraw(fd, buf, len, NULL, 0, 0) != 0)
+		return (INT64_MAX);
+	return (reply_result(fd, seq, NULL));
+}
+
+/* IOAS_ALLOC as a message with seq: its result, the new id in *id. */
+static int64_t
+alloc(int fd, uint32_t seq, uint32_t *id)
+{
+	uint8_t	*msg;
+	size_t	 len;
+	int64_t	 res = INT64_MAX;
+
+	*id = 0;
+	last_rflags = 0;
+	len = ioas_alloc_msg(&msg, seq, 12, 0);
+	if (sendraw(fd, msg, len, NULL, 0, 0) == 0)
+		res = reply_result(fd, seq, id);
+	free(msg);
+	return (res);
+}
+
+/* UNWRITTEN for seq. */
+static int
+unwritten(int fd, uint32_t seq)
+{
+	uint8_t	buf[64];
+	size_t	len;
+
+	len = build(buf, WIRE_UNWRITTEN, 0, seq, NULL, 0);
+	return (sendraw(fd, buf, len, NULL, 0, 0));
+}
+
+/*
+ * A new object waits, reserved, until it is known whether the client
+ * applied the reply (proto/wire.h, New objects): an UNWRITTEN aborts it
+ * (its id is free again), even one already queued when another channel's
+ * request runs; the next request on any channel publishes it first, and
+ * so does the channel's end; published early, an UNWRITTEN still undoes
+ * it. An UNWRITTEN that names no answered request ends the connection.
+ */
+static void
+test_confirm(void)
+{
+	struct wire_hello	 h = { .version = WIRE_VERSION };
+	uint8_t			 buf[256];
+	uint32_t		 id, id2;
+	size_t			 len;
+	int			 fd, sv[2], one = 1;
+
+	if ((fd = ready()) == -1) {
+		CHECK(0, "setup");
+		return;
+	}
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	len = build(buf, WIRE_CHANNEL, 0, 0, &h, sizeof(h));
+	sendraw(fd, buf, len, &sv[1], 1, 0);
+	close(sv[1]);
+
+	CHECK(alloc(fd, 20, &id) == 0 && id != 0 &&
+	    (last_rflags & WIRE_RF_CONFIRM), "IOAS_ALLOC says CONFIRM");
+	CHECK(unwritten(fd, 20) == 0 && destroy(sv[0], 21, id) == -ENOENT,
+	    "UNWRITTEN aborts it, before another channel's request");
+	CHECK(alloc(fd, 22, &id2) == 0 && id2 == id,
+	    "... and its id is free again");
+	CHECK(destroy(fd, 23, id) == 0,
+	    "the next request on the channel publishes it first");
+	CHECK(alloc(fd, 24, &id2) == 0 && id2 == id &&
+	    destroy(sv[0], 25, id) == 0,
+	    "... and so does a request on another channel");
+	CHECK(alloc(fd, 26, &id2) == 0 && id2 == id &&
+	    destroy(sv[0], 27, 999) == -ENOENT && unwritten(fd, 26) == 0 &&
+	    alloc(fd, 28, &id2) == 0 && id2 == id,
+	    "published early, an UNWRITTEN still undoes it");
+	CHECK(alloc(sv[0], 29, &id2) == 0 && id2 == id + 1,
+	    "an IOAS made on a channel");
+	close(sv[0]);
+	CHECK(destroy(fd, 30, id + 1) == 0,
+	    "... is published when the channel ends");
+	CHECK(destroy(fd, 31, id) == 0 && unwritten(fd, 31) == 0 &&
+	    ping(fd, 32) == 0,
+	    "UNWRITTEN for a request that made nothing: ignored");
+
+	CHECK(unwritten(fd, 99) == 0 && closed(fd),
+	    "UNWRITTEN for a request not answered last closes");
+	close(fd);
+	if ((fd = ready()) == -1) {
+		CHECK(0, "setup");
+		return;
+	}
+	CHECK(unwritten(fd, 0) == 0 && closed(fd),
+	    "UNWRITTEN before any request closes");
+	close(fd);
+}
+
 /*
  * An IOCTL whose struct (slen bytes of st, sent as rlen bytes with the
  * rest zero) is region 0 at arg with rflags.
@@ -557,34 +680,66 @@ test_inplace(void)
 	struct wire_hdr			 h;
 	struct wire_reply		 rp;
 	uint8_t				 buf[1024];
+	uint32_t			 id = 0;
 	size_t				 len;
 	ssize_t				 n;
-	int				 fd;
+	int				 fd, i;
 
+	/* A command that creates an object: in place, with CONFIRM. */
 	fd = ready();
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	len = sized_msg(buf, 21, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
-	    WIRE_R_INPLACE, &a, sizeof(a), 64);
-	CHECK(sendraw(fd, buf, len, NULL, 0, 0) == 0, "in-place ALLOC sent");
-	n = recv_msg(fd, buf, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		len = sized_msg(buf, 20 + i, IOMMU_IOAS_ALLOC, 0x10000,
+		    WIRE_R_SIZED | WIRE_R_INPLACE, &a, sizeof(a), 64);
+		n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
+		    recv_msg(fd, buf, sizeof(buf)) : -1;
+		memset(&rp, 0, sizeof(rp));
+		if (n >= (ssize_t)(sizeof(h) + sizeof(rp))) {
+			memcpy(&h, buf, sizeof(h));
+			memcpy(&rp, buf + sizeof(h), sizeof(rp));
+		}
+		if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)))
+			memcpy(&a, buf + sizeof(h) + sizeof(rp), sizeof(a));
+		CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)) &&
+		    h.seq == (uint32_t)(20 + i) && rp.result == 0 && rp.flags ==
+		    (WIRE_RF_INPLACE | WIRE_RF_CONFIRM) && rp.nwrites == 0 &&
+		    a.out_ioas_id != 0 && (i == 0 || a.out_ioas_id == id),
+		    i == 0 ? "in-place ALLOC: the struct, with CONFIRM" :
+		    "... a failed write aborted it: the same id again");
+		id = a.out_ioas_id;
+		/* The first time the struct could not be written. */
+		CHECK(i != 0 || unwritten(fd, 20) == 0, "UNWRITTEN sent");
+	}
+
+	/* A command that writes only its struct: the struct, nothing else. */
+	memset(&ir, 0, sizeof(ir));
+	ir.size = sizeof(ir);
+	ir.ioas_id = id;
+	len = sized_msg(buf, 22, IOMMU_IOAS_IOVA_RANGES, 0x10000,
+	    WIRE_R_SIZED | WIRE_R_INPLACE, &ir, sizeof(ir), 64);
+	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
+	    recv_msg(fd, buf, sizeof(buf)) : -1;
 	memset(&rp, 0, sizeof(rp));
 	if (n >= (ssize_t)(sizeof(h) + sizeof(rp))) {
 		memcpy(&h, buf, sizeof(h));
 		memcpy(&rp, buf + sizeof(h), sizeof(rp));
 	}
-	if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)))
-		memcpy(&a, buf + sizeof(h) + sizeof(rp), sizeof(a));
-	CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)) &&
-	    h.seq == 21 && rp.result == 0 && rp.flags == WIRE_RF_INPLACE &&
-	    rp.nwrites == 0 && a.size == sizeof(a) && a.out_ioas_id != 0,
+	if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(ir)))
+		memcpy(&ir, buf + sizeof(h) + sizeof(rp), sizeof(ir));
+	CHECK(n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(ir)) &&
+	    h.seq == 22 && rp.result == -EMSGSIZE &&
+	    rp.flags == WIRE_RF_INPLACE && rp.nwrites == 0 &&
+	    ir.size == sizeof(ir) && ir.num_iovas == 1,
 	    "in-place reply: the struct as written, nothing else");
+	CHECK(unwritten(fd, 22) == 0 && ping(fd, 29) == 0,
+	    "UNWRITTEN for the last request, nothing pending: ignored");
 
 	/* A failure writes nothing: the wire_reply alone. */
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.flags = 1;
-	len = sized_msg(buf, 22, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
+	len = sized_msg(buf, 23, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
 	    WIRE_R_INPLACE, &a, sizeof(a), sizeof(a));
 	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
 	    recv_msg(fd, buf, sizeof(buf)) : -1;
@@ -599,19 +754,9 @@ test_inplace(void)
 	 */
 	memset(&ir, 0, sizeof(ir));
 	ir.size = sizeof(ir);
-	ir.ioas_id = a.out_ioas_id;
+	ir.ioas_id = id;
 	ir.num_iovas = 4;
 	ir.allowed_iovas = 0x20000;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	len = sized_msg(buf, 23, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED |
-	    WIRE_R_INPLACE, &a, sizeof(a), sizeof(a));
-	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
-	    recv_msg(fd, buf, sizeof(buf)) : -1;
-	if (n == (ssize_t)(sizeof(h) + sizeof(rp) + sizeof(a)))
-		memcpy(&ir.ioas_id, buf + sizeof(h) + sizeof(rp) +
-		    offsetof(struct iommu_ioas_alloc, out_ioas_id),
-		    sizeof(ir.ioas_id));
 	len = sized_msg(buf, 24, IOMMU_IOAS_IOVA_RANGES, 0x10000,
 	    WIRE_R_SIZED | WIRE_R_INPLACE, &ir, sizeof(ir), sizeof(ir));
 	n = sendraw(fd, buf, len, NULL, 0, 0) == 0 ?
@@ -706,6 +851,7 @@ main(void)
 	test_ioctl_lies();
 	test_fds();
 	test_channels();
+	test_confirm();
 	test_inplace();
 	test_bulk();
 	test_flood();

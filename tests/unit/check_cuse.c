@@ -467,6 +467,12 @@ START_TEST(fd_commands)
 	mf.iova = 0;
 	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
 	    (uintptr_t)&mf, 0), -EBADF);
+	/* An O_PATH descriptor is not one fget() takes: EBADF. */
+	mf.fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	ck_assert_int_ge(mf.fd, 0);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_MAP_FILE,
+	    (uintptr_t)&mf, 0), -EBADF);
+	close(mf.fd);
 }
 END_TEST
 
@@ -529,6 +535,110 @@ START_TEST(large_direct)
 	    (uintptr_t)&a, 0), -ENOMEM);
 	fk.pid = getpid();
 	free(v);
+}
+END_TEST
+
+/* The IOAS answers under its id: the open's context is alive. */
+static int
+cuse_alive(uint32_t ioas)
+{
+	struct iommu_ioas_iova_ranges	r;
+	long				rc;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	rc = fk_ioctl(&fk, fh, IOMMU_IOAS_IOVA_RANGES, (uintptr_t)&r, 0);
+	return ((rc == 0 || rc == -EMSGSIZE) && r.num_iovas >= 1);
+}
+
+/*
+ * The calls that ended a context over the socket (issue 7, 2), through
+ * CUSE: each gets the kernel's answer, from the kernel's own copy (a
+ * wrapping span) or from the caller's memory read directly (an array past
+ * the retry limit), and the context goes on.
+ */
+START_TEST(issue_calls)
+{
+	struct iommu_ioas_allow_iovas	 a;
+	struct iommu_hwpt_alloc		 h;
+	struct iommu_hwpt_invalidate	 v;
+	uint32_t			 ioas = cuse_ioas();
+	uint8_t				*zeros;
+	size_t				 zlen = (1ull << 30) + 4096;
+
+	zeros = mmap(NULL, zlen, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_ne(zeros, MAP_FAILED);
+
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, UINT64_MAX, 0),
+	    -EFAULT);
+	ck_assert(cuse_alive(ioas));
+
+	/* An entry [0, 0] first: EINVAL, read where it lies. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ioas;
+	a.num_iovas = (1u << 26) + 1;
+	a.allowed_iovas = (uintptr_t)zeros;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -EINVAL);
+	ck_assert(cuse_alive(ioas));
+	/* Ranges that would wrap the address space: EFAULT. */
+	a.num_iovas = 2;
+	a.allowed_iovas = UINT64_MAX - 15;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOW_IOVAS,
+	    (uintptr_t)&a, 0), -EFAULT);
+	ck_assert(cuse_alive(ioas));
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.data_type = 0xdead;
+	h.data_len = 0x40000001;
+	h.data_uptr = (uintptr_t)zeros;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_HWPT_ALLOC, (uintptr_t)&h,
+	    0), -ENOENT);
+	ck_assert(cuse_alive(ioas));
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.hwpt_id = ioas;
+	v.data_uptr = (uintptr_t)zeros;
+	v.entry_len = 4096;
+	v.entry_num = 1u << 20;
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_HWPT_INVALIDATE,
+	    (uintptr_t)&v, 0), -EINVAL);
+	ck_assert_uint_eq(v.entry_num, 0);
+	ck_assert(cuse_alive(ioas));
+	munmap(zeros, zlen);
+}
+END_TEST
+
+/*
+ * A struct the caller cannot write: the kernel's copy of the answer would
+ * fail, so the new IOAS is aborted before the answer goes (EFAULT, the
+ * struct untouched) and its id is the next one handed out.
+ */
+START_TEST(readonly_alloc)
+{
+	struct iommu_ioas_alloc	*a;
+	long			 pg = sysconf(_SC_PAGESIZE);
+	uint32_t		 first = cuse_ioas(), next;
+	uint8_t			*p;
+
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	a = (struct iommu_ioas_alloc *)(p + pg - sizeof(*a));
+	a->size = sizeof(*a);
+	ck_assert_int_eq(mprotect(p, pg, PROT_READ), 0);
+	ck_assert_int_eq(fk_ioctl(&fk, fh, IOMMU_IOAS_ALLOC, (uintptr_t)a,
+	    0), -EFAULT);
+	ck_assert_uint_eq(a->out_ioas_id, 0);
+	next = cuse_ioas();
+	ck_assert_uint_eq(next, first + 1);
+	ck_assert(cuse_alive(first));
+	munmap(p, pg);
 }
 END_TEST
 
@@ -710,6 +820,8 @@ cuse_suite(void)
 	tcase_add_test(tc, memory_changes);
 	tcase_add_test(tc, fd_commands);
 	tcase_add_test(tc, large_direct);
+	tcase_add_test(tc, issue_calls);
+	tcase_add_test(tc, readonly_alloc);
 	tcase_add_test(tc, read_write_poll);
 	tcase_add_test(tc, two_opens);
 	tcase_add_test(tc, caller_execs);

@@ -71,6 +71,48 @@ START_TEST(cmd_length)
 }
 END_TEST
 
+/*
+ * Every command with a struct pointer it cannot read, through the core
+ * alone: NULL, (void *)-1, two bytes below the top, the last page, a
+ * PROT_NONE page, and a struct whose size is readable but whose rest is
+ * not. Each is EFAULT (spec 1.3, steps 3 and 5), and the context's first
+ * IOAS is still there afterwards.
+ */
+START_TEST(cmd_bad_pointers)
+{
+	const struct ioctl_op		*op = dispatch_op(_i);
+	struct iommu_ioas_alloc		 a = { .size = sizeof(a) };
+	long				 pg = sysconf(_SC_PAGESIZE);
+	uint64_t			 bad[5];
+	uint32_t			 size;
+	uint8_t				*two;
+	size_t				 k;
+
+	if (op == NULL)
+		return;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
+	two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(two, MAP_FAILED);
+	ck_assert_int_eq(mprotect(two + pg, pg, PROT_NONE), 0);
+	size = op->size;
+	memcpy(two + pg - sizeof(size), &size, sizeof(size));
+	bad[0] = 0;
+	bad[1] = UINT64_MAX;
+	bad[2] = UINT64_MAX - 1;
+	bad[3] = 0 - (uint64_t)pg;
+	bad[4] = (uintptr_t)(two + pg);
+	for (k = 0; k < nitems(bad); k++)
+		ck_assert_msg(test_ioctl_val(tctx, op->ioctl_num, bad[k]) ==
+		    -EFAULT, "%s at %#llx", op->name,
+		    (unsigned long long)bad[k]);
+	ck_assert_msg(test_ioctl(tctx, op->ioctl_num, two + pg -
+	    sizeof(size)) == -EFAULT, "%s straddling", op->name);
+	ck_assert_ptr_nonnull(obj_find(tctx, a.out_ioas_id, OBJ_IOAS));
+	munmap(two, 2 * pg);
+}
+END_TEST
+
 START_TEST(cmd_short_zero_filled)
 {
 	const struct ioctl_op	*op = dispatch_op(_i);
@@ -161,6 +203,139 @@ START_TEST(cmd_tail_fault)
 }
 END_TEST
 
+/* Run cmd on struct arg (len bytes) and one array region after it. */
+static long
+regions_call(unsigned int cmd, void *arg, size_t len, uint64_t uaddr,
+    uint64_t alen, int notcarried)
+{
+	struct uregion	regs[2];
+	struct uregions	ur;
+	struct ucmd	ucmd;
+	long		rc;
+
+	memset(regs, 0, sizeof(regs));
+	regs[0].uaddr = (uintptr_t)arg;
+	regs[0].len = len;
+	regs[0].data = arg;
+	regs[1].uaddr = uaddr;
+	regs[1].len = alen;
+	regs[1].notcarried = notcarried;
+	uregions_init(&ur, regs, 2);
+	memset(&ucmd, 0, sizeof(ucmd));
+	ucmd.ctx = tctx;
+	ucmd.cmd = cmd;
+	ucmd.arg = (uintptr_t)arg;
+	ucmd.caller = &tcaller;
+	ucmd.uops = &uregions_ops;
+	ucmd.upriv = &ur;
+	rc = dispatch(&ucmd);
+	uregions_clear(&ur);
+	return (rc);
+}
+
+/*
+ * An array the socket did not carry (proto/wire.h): a read of it is
+ * ENOMEM, a fault region stays EFAULT, and every check the kernel makes
+ * before reading still wins.
+ */
+START_TEST(cmd_not_carried)
+{
+	struct iommu_ioas_allow_iovas	a;
+	struct iommu_hwpt_invalidate	v;
+	struct iommu_hwpt_alloc		h;
+	struct iommu_ioas_alloc		ia;
+
+	memset(&ia, 0, sizeof(ia));
+	ia.size = sizeof(ia);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &ia), 0);
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.ioas_id = ia.out_ioas_id;
+	a.num_iovas = (1u << 26) + 1;
+	a.allowed_iovas = 0x100000;
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 1), -ENOMEM);
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 0), -EFAULT);
+	a.ioas_id = 0;
+	ck_assert_int_eq(regions_call(IOMMU_IOAS_ALLOW_IOVAS, &a, sizeof(a),
+	    a.allowed_iovas, (uint64_t)a.num_iovas * 16, 1), -ENOENT);
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.hwpt_id = ia.out_ioas_id;
+	v.data_uptr = 0x100000;
+	v.entry_len = 4096;
+	v.entry_num = 1u << 20;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_INVALIDATE, &v, sizeof(v),
+	    v.data_uptr, 1ull << 32, 1), -EINVAL);
+	v.hwpt_id = 0;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_INVALIDATE, &v, sizeof(v),
+	    v.data_uptr, 1ull << 32, 1), -ENOENT);
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.data_type = 0xdead;
+	h.data_len = 0x40000001;
+	h.data_uptr = 0x100000;
+	ck_assert_int_eq(regions_call(IOMMU_HWPT_ALLOC, &h, sizeof(h),
+	    h.data_uptr, h.data_len, 1), -ENOENT);
+}
+END_TEST
+
+/*
+ * A transport that delivers answers later (defer): the new IOAS stays
+ * reserved, invisible to lookups, until it is settled; aborted, its id is
+ * the next one handed out.
+ */
+START_TEST(cmd_deferred_create)
+{
+	struct iommu_ioas_alloc		a;
+	struct iommu_destroy		d;
+	struct uregion			reg;
+	struct uregions			ur;
+	struct ucmd			ucmd;
+	uint32_t			id = 0;
+	int				i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		memset(&reg, 0, sizeof(reg));
+		reg.uaddr = (uintptr_t)&a;
+		reg.len = sizeof(a);
+		reg.data = &a;
+		uregions_init(&ur, &reg, 1);
+		memset(&ucmd, 0, sizeof(ucmd));
+		ucmd.ctx = tctx;
+		ucmd.cmd = IOMMU_IOAS_ALLOC;
+		ucmd.arg = (uintptr_t)&a;
+		ucmd.caller = &tcaller;
+		ucmd.uops = &uregions_ops;
+		ucmd.upriv = &ur;
+		ucmd.defer = 1;
+		ck_assert_int_eq(dispatch(&ucmd), 0);
+		ck_assert_uint_eq(ucmd.npending, 1);
+		ck_assert_uint_eq(ur.nwrites, 1);
+		memcpy(&id, ur.writes[0].data +
+		    offsetof(struct iommu_ioas_alloc, out_ioas_id),
+		    sizeof(id));
+		uregions_clear(&ur);
+		ck_assert_ptr_null(obj_find(tctx, id, OBJ_ANY));
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.id = id;
+		ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), -ENOENT);
+		/* Aborted the first time, published the second. */
+		ucmd_settle(ucmd.pending, ucmd.npending, i == 1);
+		ck_assert_uint_eq(id, 1);
+	}
+	ck_assert_ptr_nonnull(obj_find(tctx, id, OBJ_IOAS));
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, &d), 0);
+}
+END_TEST
+
 /* The table and proto/uapi.c describe the same sizes. */
 START_TEST(table_matches_uapi)
 {
@@ -188,8 +363,11 @@ dispatch_suite(void)
 	tc = test_tcase(s, "size");
 	tcase_add_loop_test(tc, cmd_length, 0, DISPATCH_NOPS);
 	tcase_add_loop_test(tc, cmd_short_zero_filled, 0, DISPATCH_NOPS);
+	tcase_add_loop_test(tc, cmd_bad_pointers, 0, DISPATCH_NOPS);
 	tcase_add_test(tc, cmd_ex_fail);
 	tcase_add_test(tc, cmd_tail_fault);
+	tcase_add_test(tc, cmd_not_carried);
+	tcase_add_test(tc, cmd_deferred_create);
 
 	tc = test_tcase(s, "numbers");
 	tcase_add_test(tc, cmd_fail);

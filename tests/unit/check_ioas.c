@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -708,7 +710,8 @@ START_TEST(test_map_file)
 {
 	uint32_t	 id = ioas_new();
 	uint64_t	 iova = 0;
-	int		 fd = memfd(4 * PAGE), closed;
+	char		 path[64];
+	int		 fd = memfd(4 * PAGE), closed, opath;
 
 	ck_assert_int_eq(map_file(id, 1 << 3, fd, 0, PAGE, &iova),
 	    -EOPNOTSUPP);
@@ -720,6 +723,13 @@ START_TEST(test_map_file)
 	closed = dup(fd);
 	close(closed);
 	ck_assert_int_eq(map_file(id, RW, closed, 0, PAGE, &iova), -EBADF);
+	/* fget() does not take an O_PATH descriptor; not even length 0. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	opath = open(path, O_PATH | O_CLOEXEC);
+	ck_assert_int_ge(opath, 0);
+	ck_assert_int_eq(map_file(id, RW, opath, 0, 0, &iova), -EBADF);
+	ck_assert_int_eq(map_file(id, RW, opath, 0, PAGE, &iova), -EBADF);
+	close(opath);
 	ck_assert_int_eq(map_file(id, RW, fd, 0, 0, &iova), -EINVAL);
 	ck_assert_int_eq(map_file(id, RW, fd, PAGE, 4 * PAGE, &iova),
 	    -EINVAL);

@@ -344,6 +344,87 @@ START_TEST(parse_ioctl_sized)
 }
 END_TEST
 
+/*
+ * The rules both ends apply: a region is cut at the end of the address
+ * space, carried only while the request has room for it, and described
+ * without data otherwise; the parser takes every request built so, and
+ * nothing that breaks the rules.
+ */
+START_TEST(parse_ioctl_carry)
+{
+	struct wire_ioctl_req	rq;
+	struct wire_region	r[3];
+	struct wire_fd		f[1];
+	uint8_t			buf[1024];
+	size_t			len;
+
+	ck_assert_uint_eq(wire_region_cut(UINT64_MAX, 4), 1);
+	ck_assert_uint_eq(wire_region_cut(UINT64_MAX - 3, 4), 4);
+	ck_assert_uint_eq(wire_region_cut(0 - (uint64_t)4096, UINT64_MAX),
+	    4096);
+	ck_assert_uint_eq(wire_region_cut(0x1000, 0), 0);
+	ck_assert(wire_carries(0, WIRE_MAX_CARRY));
+	ck_assert(!wire_carries(0, WIRE_MAX_CARRY + 1));
+	ck_assert(wire_carries(12, WIRE_MAX_CARRY - 12));
+	ck_assert(!wire_carries(12, WIRE_MAX_CARRY - 11));
+	ck_assert(!wire_carries(WIRE_MAX_CARRY + 1, 0));
+	ck_assert(!wire_carries(0, UINT64_MAX));
+
+	memset(r, 0, sizeof(r));
+	memset(f, 0, sizeof(f));
+	/* A fault region at the very top, cut there: accepted. */
+	r[0].uaddr = UINT64_MAX;
+	r[0].len = 1;
+	r[0].flags = WIRE_R_FAULT;
+	len = mk(buf, 1, r, 0, f, 0);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_ptr_null(rq.data[0]);
+	/* The same region uncut wraps: no client sends that. */
+	r[0].len = 4;
+	len = mk(buf, 1, r, 0, f, 0);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+
+	/* A struct, then an array too large to carry after it. */
+	r[0].uaddr = 0x1000;
+	r[0].len = 24;
+	r[0].flags = 0;
+	r[1].uaddr = 0x10000;
+	r[1].len = WIRE_MAX_CARRY - 23;
+	r[1].flags = WIRE_R_NOTCARRIED;
+	r[2].uaddr = 0x20000;
+	r[2].len = (1ull << 32) * 16;
+	r[2].flags = WIRE_R_FAULT;
+	len = mk(buf, 3, r, 0, f, 24);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_ptr_nonnull(rq.data[0]);
+	ck_assert_ptr_null(rq.data[1]);
+	ck_assert_ptr_null(rq.data[2]);
+	/* Not carried although it would fit: refused. */
+	r[1].len = WIRE_MAX_CARRY - 24;
+	len = mk(buf, 3, r, 0, f, 24);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	/* Not carried, and a fault or sized too: refused. */
+	r[1].len = UINT32_MAX * 16ull;
+	r[1].flags = WIRE_R_NOTCARRIED | WIRE_R_FAULT;
+	len = mk(buf, 3, r, 0, f, 24);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	/* Not carried, wrapping: refused; cut at the top: accepted. */
+	r[1].flags = WIRE_R_NOTCARRIED;
+	r[1].uaddr = 0 - (uint64_t)WIRE_MAX_CARRY;
+	r[1].len = UINT64_MAX;
+	len = mk(buf, 3, r, 0, f, 24);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+	r[1].len = WIRE_MAX_CARRY;
+	len = mk(buf, 3, r, 0, f, 24);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	/* Carried data over the limit (as announced): refused unread. */
+	r[1].flags = 0;
+	r[1].len = WIRE_MAX_CARRY;
+	len = mk(buf, 2, r, 0, f, 0);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), -EPROTO);
+}
+END_TEST
+
 START_TEST(cursor)
 {
 	struct wire_cur	c;
@@ -378,6 +459,7 @@ wire_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, parse_ioctl);
 	tcase_add_test(tc, parse_ioctl_sized);
+	tcase_add_test(tc, parse_ioctl_carry);
 	tcase_add_test(tc, cursor);
 	suite_add_tcase(s, tc);
 	return (s);
