@@ -120,7 +120,7 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 	struct iopt_allowed_tree	 set;
 	struct ioas			*ioas;
 	uint64_t			 base = cmd->allowed_iovas;
-	uint32_t			 i, have = 0, nbuf = 0;
+	uint32_t			 i, have = 0, nbuf = 0, n = 0;
 	int				 rc;
 
 	if (cmd->__reserved != 0)
@@ -129,15 +129,11 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 		return (rc);
 
 	/*
-	 * The whole set is charged before anything is read or allocated,
-	 * so a list past the limits costs nothing (ENOMEM, as when the
-	 * kernel cannot allocate it).
-	 */
-	if ((rc = iopt_allowed_charge(&ioas->iopt, cmd->num_iovas)) != 0)
-		return (rc);
-	/*
 	 * Entries are checked one by one as they are read, so that a bad
-	 * entry is reported before a fault further on, as in the kernel.
+	 * entry is reported before a fault further on, as in the kernel;
+	 * each is charged as it is added, so a list past the limits stops
+	 * there with ENOMEM (the kernel's answer when it cannot allocate)
+	 * having read and held no more than the limit allows.
 	 */
 	iopt_allowed_init(&set);
 	for (i = 0; i < cmd->num_iovas; i++) {
@@ -155,13 +151,16 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 		}
 		rc = iopt_allowed_add(&set, buf[i - have].start,
 		    buf[i - have].last);
+		if (rc == 0)
+			rc = iopt_allowed_charge(&ioas->iopt, i + 1);
 		if (rc != 0)
 			goto out;
+		n = i + 1;
 	}
 	rc = iopt_set_allowed(&ioas->iopt, &set);
 out:
 	if (rc != 0)
-		iopt_allowed_uncharge(&ioas->iopt, cmd->num_iovas);
+		iopt_allowed_uncharge(&ioas->iopt, n);
 	iopt_allowed_clear(&set);
 	return (rc);
 }

@@ -753,31 +753,30 @@ iopt_allowed_init(struct iopt_allowed_tree *t)
 	RB_INIT(t);
 }
 
+/* What one allowed range costs. */
+#define IOPT_ALLOWED_COST	LIMIT_MALLOC(sizeof(struct iopt_allowed))
+
+/*
+ * A set being built is charged only for the ranges it has beyond the
+ * table's own set, which it is to replace: so the limit is checked for
+ * the set the call would leave.
+ */
 int
 iopt_allowed_charge(struct iopt *iopt, uint64_t n)
 {
-	const uint64_t	 sz = LIMIT_MALLOC(sizeof(struct iopt_allowed));
-
-	if (n > iopt->nallowed)
-		return (limit_charge(iopt->acct, LIMIT_ALLOWED,
-		    n - iopt->nallowed, (n - iopt->nallowed) * sz));
-	limit_uncharge(iopt->acct, LIMIT_ALLOWED, iopt->nallowed - n,
-	    (iopt->nallowed - n) * sz);
-	return (0);
+	if (n <= iopt->nallowed)
+		return (0);
+	return (limit_charge(iopt->acct, LIMIT_ALLOWED, 1,
+	    IOPT_ALLOWED_COST));
 }
 
 void
 iopt_allowed_uncharge(struct iopt *iopt, uint64_t n)
 {
-	const uint64_t	 sz = LIMIT_MALLOC(sizeof(struct iopt_allowed));
-
-	/* Back to the table's own set, which was charged before. */
-	if (n > iopt->nallowed)
-		limit_uncharge(iopt->acct, LIMIT_ALLOWED, n - iopt->nallowed,
-		    (n - iopt->nallowed) * sz);
-	else
-		limit_force(iopt->acct, LIMIT_ALLOWED, iopt->nallowed - n,
-		    (iopt->nallowed - n) * sz);
+	if (n <= iopt->nallowed)
+		return;
+	limit_uncharge(iopt->acct, LIMIT_ALLOWED, n - iopt->nallowed,
+	    (n - iopt->nallowed) * IOPT_ALLOWED_COST);
 }
 
 int
@@ -822,6 +821,10 @@ iopt_set_allowed(struct iopt *iopt, struct iopt_allowed_tree *set)
 		}
 		n++;
 	}
+	/* The set was charged beyond the old one; the old one's rest goes. */
+	if (n < iopt->nallowed)
+		limit_uncharge(iopt->acct, LIMIT_ALLOWED, iopt->nallowed - n,
+		    (iopt->nallowed - n) * IOPT_ALLOWED_COST);
 	iopt->nallowed = n;
 	old = iopt->allowed;
 	iopt->allowed = *set;
@@ -1237,8 +1240,8 @@ iopt_fini(struct iopt *iopt)
 		iopt_reserved_free(iopt, r);
 	}
 	iopt_allowed_clear(&iopt->allowed);
-	/* Charging an empty set in its place gives the ranges back. */
-	(void)iopt_allowed_charge(iopt, 0);
+	limit_uncharge(iopt->acct, LIMIT_ALLOWED, iopt->nallowed,
+	    iopt->nallowed * IOPT_ALLOWED_COST);
 	iopt->nallowed = 0;
 }
 

@@ -239,10 +239,11 @@ int	iopt_for_each_hole(struct iopt *, int (*fn)(void *, uint64_t start,
  */
 void	iopt_allowed_init(struct iopt_allowed_tree *);
 /*
- * Before building a set of n ranges to replace the table's: charge it as
- * if it had replaced it (0 or -ENOMEM, checked before anything is
- * allocated). iopt_set_allowed() keeps the charge; on any failure the
- * caller gives it back with iopt_allowed_uncharge().
+ * A set being built to replace the table's has just taken its nth range:
+ * charge it, as far as the set outgrows the table's (0 or -ENOMEM), so
+ * that the limit holds for the set the call would leave.
+ * iopt_set_allowed() settles the charge; when the set of n ranges is
+ * dropped instead, iopt_allowed_uncharge() gives its charge back.
  */
 int	iopt_allowed_charge(struct iopt *, uint64_t n);
 void	iopt_allowed_uncharge(struct iopt *, uint64_t n);
