@@ -223,6 +223,65 @@ print_context_table(json_t *a, const char *indent)
 	}
 }
 
+/* The limit kinds in the order status shows them. */
+static const char *const limit_kinds[] = { "objects", "areas", "allowed",
+    "reserved", "bytes" };
+
+/* The rest of a row: the counts in limit_kinds order. */
+static void
+print_limit_row(json_t *use)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(limit_kinds); i++)
+		printf(" %10lld", (long long)jint(use, limit_kinds[i]));
+	printf("\n");
+}
+
+static void
+print_limit_header(const char *indent, const char *first,
+    const char *second)
+{
+	size_t	i;
+
+	printf("%s%-8s %-8s", indent, first, second);
+	for (i = 0; i < nitems(limit_kinds); i++)
+		printf(" %10s", limit_kinds[i]);
+	printf("\n");
+}
+
+/* Limits, then what each uid and each context holds against them. */
+static void
+print_limits(json_t *r)
+{
+	json_t	*l, *a, *e;
+	size_t	 i;
+
+	if ((l = json_object_get(r, "limits")) == NULL)
+		return;
+	printf("limits (0: none):\n");
+	print_limit_header("  ", "", "");
+	printf("  %-8s %-8s", "max", "context");
+	print_limit_row(json_object_get(l, "context"));
+	printf("  %-8s %-8s", "max", "uid");
+	print_limit_row(json_object_get(l, "uid"));
+	a = json_object_get(r, "users");
+	json_array_foreach(a, i, e) {
+		printf("  uid %-4lld %-8s", (long long)jint(e, "uid"), "");
+		print_limit_row(json_object_get(e, "use"));
+	}
+	json_array_foreach(json_object_get(r, "contexts"), i, e) {
+		if (jint(e, "uid") == -1)
+			printf("  ctx %-4lld %-8s", (long long)jint(e, "id"),
+			    "uid -");
+		else
+			printf("  ctx %-4lld uid %-4lld",
+			    (long long)jint(e, "id"),
+			    (long long)jint(e, "uid"));
+		print_limit_row(json_object_get(e, "use"));
+	}
+}
+
 static void
 print_status(json_t *r)
 {
@@ -252,6 +311,8 @@ print_status(json_t *r)
 			printf(" %lld pages\n", (long long)jint(e, "pages"));
 		}
 	}
+
+	print_limits(r);
 
 	a = json_object_get(r, "contexts");
 	printf("contexts: %lld\n", (long long)jint(r, "ncontexts"));

@@ -16,14 +16,16 @@
  * the same rows' values run through the same parser, so a default can never
  * be something the file could not say.
  *
- * Sections are rows of conf_sections[]. Today there is only [daemon]; the
+ * Sections are rows of conf_sections[]: [daemon] and [limits] today; the
  * named sections of later work ([iommu NAME], [device NAME]) go there too,
  * and any section not in the table is an error, never silently skipped.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -40,6 +43,10 @@
 
 /* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
 #define CONF_SUN_PATH_MAX	107
+/* The largest number a key may take: far past any machine, never wraps. */
+#define CONF_NUMBER_MAX		(1L << 60)
+/* The largest configuration file read; the shipped one is a few KiB. */
+#define CONF_FILE_MAX		(1024 * 1024)
 
 struct conf_section {
 	const char	*name;
@@ -48,6 +55,7 @@ struct conf_section {
 
 static const struct conf_section conf_sections[] = {
 	{ .name = "daemon", .named = 0 },
+	{ .name = "limits", .named = 0 },
 	/*
 	 * Named sections of later work go here, for example
 	 *	{ .name = "iommu", .named = 1 },	[iommu NAME]
@@ -94,6 +102,37 @@ const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "socket-mode", .type = CONF_MODE,
 	  .offset = offsetof(struct conf, socket_mode), .min = 0, .max = 0777,
 	  .dflt = "0660" },
+	/* The limits' index in the arrays is enum limit_kind's (limit.h). */
+	{ .section = "limits", .name = "context-allowed-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[2]), .max = CONF_NUMBER_MAX,
+	  .dflt = "64K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-areas", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[1]), .max = CONF_NUMBER_MAX,
+	  .dflt = "2M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-bytes", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[4]), .max = CONF_NUMBER_MAX,
+	  .dflt = "512M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-objects", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[0]), .max = CONF_NUMBER_MAX,
+	  .dflt = "64K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "context-reserved-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_ctx[3]), .max = CONF_NUMBER_MAX,
+	  .dflt = "4K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-allowed-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[2]), .max = CONF_NUMBER_MAX,
+	  .dflt = "256K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-areas", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[1]), .max = CONF_NUMBER_MAX,
+	  .dflt = "4M", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-bytes", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[4]), .max = CONF_NUMBER_MAX,
+	  .dflt = "1G", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-objects", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[0]), .max = CONF_NUMBER_MAX,
+	  .dflt = "256K", .flags = CONF_F_RELOAD },
+	{ .section = "limits", .name = "uid-reserved-ranges", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, limit_uid[3]), .max = CONF_NUMBER_MAX,
+	  .dflt = "16K", .flags = CONF_F_RELOAD },
 };
 const size_t conf_nkeys = nitems(conf_keys);
 
@@ -198,6 +237,40 @@ conf_has_space(const char *s)
 }
 
 /*
+ * A CONF_NUMBER: digits, then at most one of K, M, G, T (powers of 1024,
+ * either case). 0 or -EINVAL with a message in err.
+ */
+static int
+conf_number_set(struct conf *conf, const struct conf_key *k,
+    const char *value, char *err, size_t errlen)
+{
+	static const char	 units[] = "kmgt";
+	const char		*u;
+	unsigned long long	 v;
+	char			*end;
+	int			 shift = 0;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (isdigit((unsigned char)value[0]) && errno == 0 && *end != '\0' &&
+	    end[1] == '\0' &&
+	    (u = strchr(units, tolower((unsigned char)*end))) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+	    v > ((unsigned long long)k->max >> shift) ||
+	    (v << shift) < (unsigned long long)k->min) {
+		snprintf(err, errlen, "must be a number from %ld to %ld, "
+		    "with K, M, G or T for 1024^1..4, not \"%s\"", k->min,
+		    k->max, value);
+		return (-EINVAL);
+	}
+	*(uint64_t *)conf_field(conf, k) = (uint64_t)v << shift;
+	return (0);
+}
+
+/*
  * Parse value for key into conf. Returns 0, -ENOMEM, or -EINVAL with a
  * message (without the key's name) in err.
  */
@@ -286,6 +359,8 @@ conf_key_set(struct conf *conf, const struct conf_key *k, const char *value,
 		}
 		*(gid_t *)conf_field(conf, k) = gr->gr_gid;
 		return (0);
+	case CONF_NUMBER:
+		return (conf_number_set(conf, k, value, err, errlen));
 	case CONF_CHOICE:
 		for (i = 0; k->choices[i] != NULL; i++) {
 			if (strcmp(k->choices[i], value) == 0) {
@@ -325,6 +400,7 @@ conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
 	const char	*s;
 	gid_t		 gid;
 	struct group	*gr;
+	uint64_t	 v;
 	int		 i;
 
 	switch (k->type) {
@@ -353,6 +429,14 @@ conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
 	case CONF_UINT:
 		snprintf(buf, len, "%u",
 		    *(const unsigned int *)conf_field(conf, k));
+		return;
+	case CONF_NUMBER:
+		v = *(const uint64_t *)conf_field(conf, k);
+		/* In the largest unit that says it exactly. */
+		for (i = 0; v != 0 && v % 1024 == 0 && i < 4; i++)
+			v /= 1024;
+		snprintf(buf, len, "%llu%.*s", (unsigned long long)v,
+		    i > 0, &"KMGT"[i > 0 ? i - 1 : 0]);
 		return;
 	}
 	snprintf(buf, len, "?");
@@ -558,11 +642,92 @@ conf_handler(void *arg, const char *section, const char *name,
 	return (1);
 }
 
+/*
+ * Read the whole file into *bufp (NUL-terminated, *lenp bytes): 0 or
+ * -errno with a message in err. The file is opened without blocking (a
+ * FIFO would stop the daemon until someone wrote to it) and must be a
+ * regular file of at most CONF_FILE_MAX bytes; no more than that is read
+ * even if it grows meanwhile.
+ */
+static int
+conf_read_file(const char *path, char **bufp, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc;
+
+	*bufp = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(-rc));
+		return (rc);
+	}
+	if (fstat(fd, &st) == -1) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "not a regular file (%s)",
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ?
+		    "a character device" : S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISSOCK(st.st_mode) ? "a socket" : S_ISBLK(st.st_mode) ?
+		    "a block device" : "not a file");
+		goto out;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "%lld bytes; a configuration file may "
+		    "have at most %d", (long long)st.st_size, CONF_FILE_MAX);
+		goto out;
+	}
+	/* One byte more than allowed, to see a file that grew past it. */
+	if ((buf = malloc(CONF_FILE_MAX + 2)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (len <= CONF_FILE_MAX) {
+		n = read(fd, buf + len, CONF_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = -errno;
+			snprintf(err, errlen, "read error: %s", strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CONF_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "grew past %d bytes while read",
+		    CONF_FILE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return (rc);
+}
+
 int
 conf_load(const char *path, struct conf **confp)
 {
 	struct conf_parse	 st;
 	struct conf		*conf;
+	char			*text, msg[256];
+	size_t			 len = 0;
 	int			 rc, saved_errno;
 
 	*confp = NULL;
@@ -575,21 +740,25 @@ conf_load(const char *path, struct conf **confp)
 
 	memset(&st, 0, sizeof st);
 	st.conf = conf;
-	if ((st.fp = fopen(path, "r")) == NULL) {
-		saved_errno = errno;
+	rc = conf_read_file(path, &text, &len, msg, sizeof msg);
+	if (rc == 0 && (st.fp = fmemopen(text, len, "r")) == NULL) {
+		rc = -errno;
+		snprintf(msg, sizeof msg, "%s", strerror(-rc));
+		free(text);
+	}
+	if (rc != 0) {
 		/*
 		 * The caller goes by conf->errors: an error that could not
 		 * be kept would leave the defaults looking like a good file.
 		 * And -ENOMEM promises *confp NULL, whichever step ran out.
 		 */
-		conf_error(conf, &st.oom, path, 0, "%s",
-		    strerror(saved_errno));
-		if (st.oom || saved_errno == ENOMEM) {
+		conf_error(conf, &st.oom, path, 0, "%s", msg);
+		if (st.oom || rc == -ENOMEM) {
 			conf_free(conf);
 			return (-ENOMEM);
 		}
 		*confp = conf;
-		return (-saved_errno);
+		return (rc);
 	}
 	/* Our reader already reported what libinih would count as errors. */
 	rc = ini_parse_stream(conf_read_line, &st, conf_handler, &st);
@@ -599,6 +768,7 @@ conf_load(const char *path, struct conf **confp)
 		    strerror(saved_errno));
 	}
 	fclose(st.fp);
+	free(text);
 	free(st.buf);
 	if (rc == -2)
 		st.oom = 1;
@@ -702,6 +872,10 @@ conf_take_reloadable(struct conf *dst, struct conf *src)
 		case CONF_UINT:
 			*(unsigned int *)conf_field(dst, k) =
 			    *(unsigned int *)conf_field(src, k);
+			break;
+		case CONF_NUMBER:
+			*(uint64_t *)conf_field(dst, k) =
+			    *(uint64_t *)conf_field(src, k);
 			break;
 		}
 	}

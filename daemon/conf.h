@@ -27,6 +27,7 @@ enum conf_type {
 	CONF_GROUP,		/* group name or number; "" is (gid_t)-1 */
 	CONF_CHOICE,		/* one word of choices[], stored as its index */
 	CONF_UINT,		/* decimal from min to max, an unsigned int */
+	CONF_NUMBER,		/* uint64_t, decimal, K/M/G/T: 1024^n */
 };
 
 #define CONF_F_RELOAD	0x1	/* a running daemon takes it on SIGHUP */
@@ -37,7 +38,8 @@ struct conf_key {
 	const char		*name;
 	enum conf_type		 type;
 	size_t			 offset;	/* in struct conf */
-	long			 min, max;	/* CONF_MODE: value; paths: len */
+	long			 min, max;	/* CONF_MODE, CONF_NUMBER: value;
+						   paths: len */
 	const char *const	*choices;	/* CONF_CHOICE, NULL-terminated */
 	const char		*dflt;		/* in file syntax */
 	int			 flags;		/* CONF_F_* */
@@ -58,6 +60,13 @@ struct conf {
 	gid_t		 node_gid;
 	int		 node_required;	/* no node: stop (1) or go on (0) */
 	unsigned int	 socket_per_uid;	/* connections one uid may open */
+
+	/*
+	 * [limits], in the order of enum limit_kind (limit.h): objects,
+	 * areas, allowed ranges, reserved ranges, bytes. 0: no limit.
+	 */
+	uint64_t	 limit_ctx[5];	/* per context */
+	uint64_t	 limit_uid[5];	/* per uid, over its contexts */
 
 	/*
 	 * Later: the [iommu NAME] and [device NAME] sections, each a list

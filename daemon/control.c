@@ -28,6 +28,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "ctx.h"
+#include "limit.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8
@@ -177,10 +178,29 @@ control_find_ctx(json_int_t id)
 	return (NULL);
 }
 
+/* Counts by limit kind, as {"objects": N, ...}. */
+static json_t *
+control_limits_json(const uint64_t *v)
+{
+	json_t	*o;
+	int	 k;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	for (k = 0; k < LIMIT_NKINDS; k++) {
+		if (control_set(o, limit_kind_name(k),
+		    json_integer((json_int_t)v[k])) != 0) {
+			json_decref(o);
+			return (NULL);
+		}
+	}
+	return (o);
+}
+
 static json_t *
 control_ctx_json(const struct ctx *ctx)
 {
-	json_t	*c, *kinds;
+	json_t	*c, *kinds, *use;
 	int	 t;
 
 	kinds = json_object();
@@ -195,13 +215,21 @@ control_ctx_json(const struct ctx *ctx)
 	}
 	if (kinds == NULL)
 		return (NULL);
-	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o}",
+	if ((use = control_limits_json(ctx->lim.use)) == NULL) {
+		json_decref(kinds);
+		return (NULL);
+	}
+	/* uid: the one it is charged to, -1 before its first call. */
+	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:I, s:o}",
 	    "id", (json_int_t)ctx->id,
 	    "transport", ctx->transport != NULL ? ctx->transport : "?",
 	    "opener", (json_int_t)ctx->opener,
 	    "ioctls", (json_int_t)ctx->nioctls,
 	    "nobjs", (json_int_t)ctx->nobjs,
-	    "objects", kinds);
+	    "objects", kinds,
+	    "uid", ctx->lim.user != NULL ?
+	    (json_int_t)limit_uid(&ctx->lim) : (json_int_t)-1,
+	    "use", use);
 	return (c);
 }
 
@@ -215,6 +243,40 @@ control_acct_one(void *arg, enum acct_mode mode, long id, uint64_t npages)
 	    (json_int_t)id, "pages", (json_int_t)npages);
 	if (t != NULL)
 		json_array_append_new(arr, t);
+}
+
+/* limit_foreach_user()'s callback: one uid's use into an array. */
+static void
+control_user_one(void *arg, uid_t uid, unsigned int nctx, const uint64_t *use)
+{
+	json_t	*arr = arg, *u, *o;
+
+	if ((o = control_limits_json(use)) == NULL)
+		return;
+	u = json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)uid,
+	    "contexts", (json_int_t)nctx, "use", o);
+	if (u != NULL)
+		json_array_append_new(arr, u);
+}
+
+/* "limits": the maxima per context and per uid; "users": each uid's use. */
+static int
+control_status_limits(json_t *body)
+{
+	struct limit_set	 c, u;
+	json_t			*l, *users;
+
+	limit_get(&c, &u);
+	if ((l = json_object()) == NULL || control_set(body, "limits", l) != 0)
+		return (-ENOMEM);
+	if (control_set(l, "context", control_limits_json(c.max)) != 0 ||
+	    control_set(l, "uid", control_limits_json(u.max)) != 0)
+		return (-ENOMEM);
+	if ((users = json_array()) == NULL ||
+	    control_set(body, "users", users) != 0)
+		return (-ENOMEM);
+	limit_foreach_user(control_user_one, users);
+	return (0);
 }
 
 static int
@@ -256,6 +318,8 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	if (control_set(body, "locked", tr) != 0)
 		return (-ENOMEM);
 	acct_foreach(control_acct_one, tr);
+	if (control_status_limits(body) != 0)
+		return (-ENOMEM);
 	if (control_set(body, "version", json_string(IOASIDD_VERSION)) != 0 ||
 	    control_set(body, "pid", json_integer(getpid())) != 0 ||
 	    control_set(body, "uptime", json_integer(now.tv_sec -
@@ -296,11 +360,36 @@ fail:
 }
 
 /*
+ * Who sees what. Whoever may use the control socket (root, the daemon's
+ * user, the control group) sees every context, its opener's pid and its
+ * objects; but the user-memory addresses a mapping points at are shown
+ * only to root and to the uid the context counts for. For anyone else
+ * each such "addr" of an object's "areas" reads "hidden".
+ */
+static int
+control_hide_addrs(json_t *o)
+{
+	json_t	*areas, *e;
+	size_t	 i;
+
+	areas = json_object_get(o, "areas");
+	json_array_foreach(areas, i, e) {
+		if (!json_is_string(json_object_get(e, "kind")) ||
+		    strcmp(json_string_value(json_object_get(e, "kind")),
+		    "user") != 0)
+			continue;
+		if (control_set(e, "addr", json_string("hidden")) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
+/*
  * With "ctx": the live objects of that context, each described by its
  * kind. Without: one summary per context, as status gives them.
  */
 static int
-control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
+control_ctl_objects(const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
 {
 	struct ctx	*ctx;
@@ -308,6 +397,7 @@ control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
 	json_t		*objs, *o;
 	const char	*cmd;
 	json_int_t	 id = -1;
+	int		 hide;
 
 	if (control_unpack(req, err, errlen, "{s:s, s?I}", "cmd", &cmd,
 	    "ctx", &id) != 0)
@@ -335,11 +425,14 @@ control_ctl_objects(__unused const struct ctl_peer *peer, json_t *req,
 	    ctx->transport : "?")) != 0 ||
 	    control_set(body, "opener", json_integer(ctx->opener)) != 0)
 		return (-ENOMEM);
+	hide = peer->uid != 0 && (ctx->lim.user == NULL ||
+	    peer->uid != limit_uid(&ctx->lim));
 	CTX_FOREACH_OBJ(obj, ctx) {
 		if (obj->state != OBJ_LIVE)
 			continue;
 		if ((o = control_obj_json(obj)) == NULL ||
-		    json_array_append_new(objs, o) != 0)
+		    json_array_append_new(objs, o) != 0 ||
+		    (hide && control_hide_addrs(o) != 0))
 			return (-ENOMEM);
 	}
 	return (0);

@@ -109,6 +109,13 @@ obj_size(enum obj_type type)
 	return (obj_ops[type].size);
 }
 
+static void
+ctx_range_free(struct ctx *ctx, struct id_range *r)
+{
+	limit_uncharge(&ctx->lim, LIMIT_BYTES, LIMIT_MALLOC(sizeof(*r)), 0);
+	free(r);
+}
+
 /* Take the lowest free id: 0 or -ENOSPC when all 2^31-1 are in use. */
 static int
 ctx_id_alloc(struct ctx *ctx, uint32_t *idp)
@@ -120,7 +127,7 @@ ctx_id_alloc(struct ctx *ctx, uint32_t *idp)
 	*idp = r->first;
 	if (r->first == r->last) {
 		RB_REMOVE(id_tree, &ctx->free_ids, r);
-		free(r);
+		ctx_range_free(ctx, r);
 	} else
 		r->first++;	/* still above its left neighbour: order kept */
 	return (0);
@@ -154,7 +161,7 @@ ctx_id_free(struct ctx *ctx, uint32_t id)
 		if (next != NULL && next->first == id + 1) {
 			prev->last = next->last;
 			RB_REMOVE(id_tree, &ctx->free_ids, next);
-			free(next);
+			ctx_range_free(ctx, next);
 		} else
 			prev->last = id;
 		return;
@@ -168,6 +175,8 @@ ctx_id_free(struct ctx *ctx, uint32_t id)
 		    __func__, ctx->id, id);
 		return;
 	}
+	/* Few: at most one more than the objects, which are limited. */
+	limit_force(&ctx->lim, LIMIT_BYTES, LIMIT_MALLOC(sizeof(*r)), 0);
 	r->first = r->last = id;
 	RB_INSERT(id_tree, &ctx->free_ids, r);
 }
@@ -189,6 +198,7 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	r->first = ID_FIRST;
 	r->last = ID_LAST;
 	RB_INSERT(id_tree, &ctx->free_ids, r);
+	limit_force(&ctx->lim, LIMIT_BYTES, LIMIT_MALLOC(sizeof(*r)), 0);
 
 	ctx->id = ctx_next_id++;
 	if (ctx_next_id == 0)
@@ -223,9 +233,15 @@ obj_alloc(struct ctx *ctx, enum obj_type type, struct obj **objp)
 	if (type <= OBJ_ANY || type >= OBJ_MAX ||
 	    (size = obj_size(type)) < sizeof(struct obj))
 		return (-EINVAL);
-	if ((obj = calloc(1, size)) == NULL)
+	if ((rc = limit_charge(&ctx->lim, LIMIT_OBJECTS, 1,
+	    LIMIT_MALLOC(size))) != 0)
+		return (rc);
+	if ((obj = calloc(1, size)) == NULL) {
+		limit_uncharge(&ctx->lim, LIMIT_OBJECTS, 1, LIMIT_MALLOC(size));
 		return (-ENOMEM);
+	}
 	if ((rc = ctx_id_alloc(ctx, &id)) != 0) {
+		limit_uncharge(&ctx->lim, LIMIT_OBJECTS, 1, LIMIT_MALLOC(size));
 		free(obj);
 		return (rc);
 	}
@@ -274,6 +290,8 @@ obj_remove(struct obj *obj, int keep_id)
 	ctx->nobjs--;
 	if (!keep_id)
 		ctx_id_free(ctx, obj->id);
+	limit_uncharge(&ctx->lim, LIMIT_OBJECTS, 1,
+	    LIMIT_MALLOC(obj_size(obj->type)));
 	free(obj);
 }
 
@@ -429,6 +447,8 @@ ctx_free_forced(struct ctx *ctx)
 	while ((obj = RB_MIN(obj_tree, &ctx->objs)) != NULL) {
 		RB_REMOVE(obj_tree, &ctx->objs, obj);
 		ctx->nobjs--;
+		limit_uncharge(&ctx->lim, LIMIT_OBJECTS, 1,
+		    LIMIT_MALLOC(obj_size(obj->type)));
 		free(obj);
 	}
 }
@@ -444,8 +464,11 @@ ctx_free(struct ctx *ctx)
 	}
 	while ((r = RB_MIN(id_tree, &ctx->free_ids)) != NULL) {
 		RB_REMOVE(id_tree, &ctx->free_ids, r);
-		free(r);
+		ctx_range_free(ctx, r);
 	}
+	if (limit_release(&ctx->lim) != 0)
+		log_warnx("%s: ctx %u: charges left at close", __func__,
+		    ctx->id);
 	TAILQ_REMOVE(&ctx_list, ctx, entry);
 	free(ctx);
 }

@@ -31,6 +31,8 @@
 #include <bsd/sys/tree.h>
 #include <bsd/sys/queue.h>
 
+#include "limit.h"
+
 struct json_t;			/* jansson's json_t */
 struct ucmd;
 
@@ -115,6 +117,7 @@ struct ctx {
 	pid_t			 opener;	/* pid that opened it */
 	const char		*transport;	/* "socket", "cuse", "test" */
 	uint64_t		 nioctls;	/* calls served */
+	struct limit_acct	 lim;		/* what it holds (limit.h) */
 	void			*priv;		/* transport's */
 	/*
 	 * The transport's, or NULL: settle the objects whose answers are

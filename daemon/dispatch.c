@@ -158,6 +158,10 @@ dispatch(struct ucmd *ucmd)
 	int			 rc;
 
 	ucmd->ctx->nioctls++;
+	/* A context is charged to the uid of its first caller (limit.h). */
+	if (ucmd->caller != NULL &&
+	    (rc = limit_bind(&ucmd->ctx->lim, ucmd->caller->uid)) != 0)
+		return (rc);
 
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= nitems(ioctl_ops))

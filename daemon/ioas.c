@@ -99,6 +99,7 @@ ioas_ioctl_alloc(struct ucmd *ucmd)
 		return (rc);
 	ioas = container_of(obj, struct ioas, obj);
 	iopt_init(&ioas->iopt);
+	ioas->iopt.acct = &ucmd->ctx->lim;
 	cmd->out_ioas_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
 		obj_abort(obj);
@@ -119,7 +120,7 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 	struct iopt_allowed_tree	 set;
 	struct ioas			*ioas;
 	uint64_t			 base = cmd->allowed_iovas;
-	uint32_t			 i, have = 0, nbuf = 0;
+	uint32_t			 i, have = 0, nbuf = 0, n = 0;
 	int				 rc;
 
 	if (cmd->__reserved != 0)
@@ -129,7 +130,10 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 
 	/*
 	 * Entries are checked one by one as they are read, so that a bad
-	 * entry is reported before a fault further on, as in the kernel.
+	 * entry is reported before a fault further on, as in the kernel;
+	 * each is charged as it is added, so a list past the limits stops
+	 * there with ENOMEM (the kernel's answer when it cannot allocate)
+	 * having read and held no more than the limit allows.
 	 */
 	iopt_allowed_init(&set);
 	for (i = 0; i < cmd->num_iovas; i++) {
@@ -147,11 +151,16 @@ ioas_ioctl_allow_iovas(struct ucmd *ucmd)
 		}
 		rc = iopt_allowed_add(&set, buf[i - have].start,
 		    buf[i - have].last);
+		if (rc == 0)
+			rc = iopt_allowed_charge(&ioas->iopt, i + 1);
 		if (rc != 0)
 			goto out;
+		n = i + 1;
 	}
 	rc = iopt_set_allowed(&ioas->iopt, &set);
 out:
+	if (rc != 0)
+		iopt_allowed_uncharge(&ioas->iopt, n);
 	iopt_allowed_clear(&set);
 	return (rc);
 }
@@ -305,6 +314,11 @@ ioas_map_new(struct ucmd *ucmd, struct ioas *ioas, int fd, uint64_t start,
 	acct_owner_put(owner);
 	if (rc != 0)
 		goto fail;
+	/* The object has the descriptor now: pages_put() closes it. */
+	if ((rc = pages_charge_limit(pages, &ucmd->ctx->lim)) != 0) {
+		pages_put(pages);
+		return (rc);
+	}
 	return (ioas_map_pages(ioas, pages, start, length, iova, flags));
 fail:
 	if (fd != -1)

@@ -46,6 +46,7 @@
 #include "conf.h"
 #include "control.h"
 #include "ctx.h"
+#include "limit.h"
 #include "log.h"
 #include "transport/ctl.h"
 #include "transport/cuse.h"
@@ -86,6 +87,22 @@ usage(FILE *fp, int status)
 "  -v            log more (repeat for more still)\n",
 	    IOASIDD_SYSCONFDIR);
 	exit(status);
+}
+
+/* The [limits] of the configuration, for new charges from now on. */
+static void
+ioasidd_limits(const struct conf *conf)
+{
+	struct limit_set	 c, u;
+	int			 k;
+
+	_Static_assert(nitems(conf->limit_ctx) == LIMIT_NKINDS &&
+	    nitems(conf->limit_uid) == LIMIT_NKINDS, "limit kinds");
+	for (k = 0; k < LIMIT_NKINDS; k++) {
+		c.max[k] = conf->limit_ctx[k];
+		u.max[k] = conf->limit_uid[k];
+	}
+	limit_configure(&c, &u);
 }
 
 /* The level the configuration and -v ask for. */
@@ -237,6 +254,7 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 	conf_free(conf);
 	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
 	log_setlevel(ioasidd_level(d.conf));
+	ioasidd_limits(d.conf);
 	ioasidd_notify("READY=1");
 	return (0);
 }
@@ -632,6 +650,7 @@ main(int argc, char **argv)
 		foreground = 1;
 	log_init(foreground, LOG_DAEMON);
 	log_setlevel(ioasidd_level(d.conf));
+	ioasidd_limits(d.conf);
 
 	ioasidd_start();
 	log_info("ioasidd %s started, pid %ld", IOASIDD_VERSION,

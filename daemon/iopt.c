@@ -35,6 +35,11 @@
  *
  * Each area holds one reference on its pages object, and, while the table
  * has pinners, one pin on it.
+ *
+ * Charges (limit.h): every node is charged its size while it exists,
+ * every area one area, every reserved and allowed range one range and
+ * what malloc takes for it. An insert charges its area and the nodes it
+ * may need before it allocates them, so it fails with nothing changed.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -42,6 +47,7 @@
 #include <string.h>
 
 #include "iopt.h"
+#include "limit.h"
 #include "pool.h"
 #include "util.h"
 
@@ -151,8 +157,10 @@ iopt_node_min(const struct iopt_node *nd)
 }
 
 static void
-iopt_node_free(struct iopt_node *nd)
+iopt_node_free(struct iopt *iopt, struct iopt_node *nd)
 {
+	limit_uncharge(iopt->acct, LIMIT_BYTES,
+	    nd->leaf ? IOPT_LEAF_SIZE : IOPT_NODE_SIZE, 0);
 	pool_put(nd->leaf ? &iopt_leaf_pool : &iopt_node_pool, nd);
 }
 
@@ -366,10 +374,15 @@ iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
 		struct iopt_child	 c;
 	}			 e;
 	unsigned int		 need, k, d, i, keep, max;
+	uint64_t		 bytes;
+	int			 rc;
 
 	need = iopt_insert_need(iopt, p);
 	if (need > IOPT_MAX_HEIGHT - iopt->height)
 		return (-ENOMEM);
+	bytes = need == 0 ? 0 : IOPT_LEAF_SIZE + (need - 1) * IOPT_NODE_SIZE;
+	if ((rc = limit_charge(iopt->acct, LIMIT_AREAS, 1, bytes)) != 0)
+		return (rc);
 	/*
 	 * Splits go from the leaf up, so the first spare, if any, replaces
 	 * a leaf (or is the first leaf) and the others are inner nodes.
@@ -382,6 +395,7 @@ iopt_insert(struct iopt *iopt, struct iopt_path *p, const struct iopt_area *a)
 				pool_put(k == 0 ? &iopt_leaf_pool :
 				    &iopt_node_pool, spare[k]);
 			}
+			limit_uncharge(iopt->acct, LIMIT_AREAS, 1, bytes);
 			return (-ENOMEM);
 		}
 	}
@@ -456,6 +470,7 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 	d = iopt->height - 1;
 	iopt_ent_delete(p->node[d], p->idx[d]);
 	iopt->nareas--;
+	limit_uncharge(iopt->acct, LIMIT_AREAS, 1, 0);
 	for (; d > 0; d--) {
 		nd = p->node[d];
 		if (nd->n >= iopt_node_min(nd))
@@ -472,7 +487,7 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 			iopt_ent_move(l, l->n, r, 0, r->n);
 			if (l->leaf)
 				l->next = r->next;
-			iopt_node_free(r);
+			iopt_node_free(iopt, r);
 			iopt_node_sum(l, &par->u.child[ls]);
 			iopt_ent_delete(par, ls + 1);
 			continue;
@@ -495,24 +510,24 @@ iopt_delete(struct iopt *iopt, struct iopt_path *p)
 	if (!nd->leaf && nd->n == 1) {
 		iopt->root = nd->u.child[0].node;
 		iopt->height--;
-		iopt_node_free(nd);
+		iopt_node_free(iopt, nd);
 	} else if (nd->leaf && nd->n == 0) {
 		iopt->root = NULL;
 		iopt->height = 0;
-		iopt_node_free(nd);
+		iopt_node_free(iopt, nd);
 	}
 }
 
 static void
-iopt_free_nodes(struct iopt_node *nd)
+iopt_free_nodes(struct iopt *iopt, struct iopt_node *nd)
 {
 	unsigned int	 i;
 
 	if (!nd->leaf) {
 		for (i = 0; i < nd->n; i++)
-			iopt_free_nodes(nd->u.child[i].node);
+			iopt_free_nodes(iopt, nd->u.child[i].node);
 	}
-	iopt_node_free(nd);
+	iopt_node_free(iopt, nd);
 }
 
 static struct iopt_node *
@@ -655,6 +670,7 @@ iopt_reserve(struct iopt *iopt, uint64_t start, uint64_t last,
     const void *owner)
 {
 	struct iopt_reserved	*r;
+	int			 rc;
 
 	if (start > last)
 		return (-EINVAL);
@@ -662,13 +678,27 @@ iopt_reserve(struct iopt *iopt, uint64_t start, uint64_t last,
 		return (-EADDRINUSE);
 	if (iopt_allowed_hit(&iopt->allowed, start, last) != NULL)
 		return (-EADDRINUSE);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((rc = limit_charge(iopt->acct, LIMIT_RESERVED, 1,
+	    LIMIT_MALLOC(sizeof(*r)))) != 0)
+		return (rc);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		limit_uncharge(iopt->acct, LIMIT_RESERVED, 1,
+		    LIMIT_MALLOC(sizeof(*r)));
 		return (-ENOMEM);
+	}
 	r->start = start;
 	r->last = last;
 	r->owner = owner;
 	RB_INSERT(iopt_reserved_tree, &iopt->reserved, r);
 	return (0);
+}
+
+static void
+iopt_reserved_free(struct iopt *iopt, struct iopt_reserved *r)
+{
+	limit_uncharge(iopt->acct, LIMIT_RESERVED, 1,
+	    LIMIT_MALLOC(sizeof(*r)));
+	free(r);
 }
 
 void
@@ -679,7 +709,7 @@ iopt_unreserve_owner(struct iopt *iopt, const void *owner)
 	RB_FOREACH_SAFE(r, iopt_reserved_tree, &iopt->reserved, tmp) {
 		if (r->owner == owner) {
 			RB_REMOVE(iopt_reserved_tree, &iopt->reserved, r);
-			free(r);
+			iopt_reserved_free(iopt, r);
 		}
 	}
 }
@@ -723,6 +753,32 @@ iopt_allowed_init(struct iopt_allowed_tree *t)
 	RB_INIT(t);
 }
 
+/* What one allowed range costs. */
+#define IOPT_ALLOWED_COST	LIMIT_MALLOC(sizeof(struct iopt_allowed))
+
+/*
+ * A set being built is charged only for the ranges it has beyond the
+ * table's own set, which it is to replace: so the limit is checked for
+ * the set the call would leave.
+ */
+int
+iopt_allowed_charge(struct iopt *iopt, uint64_t n)
+{
+	if (n <= iopt->nallowed)
+		return (0);
+	return (limit_charge(iopt->acct, LIMIT_ALLOWED, 1,
+	    IOPT_ALLOWED_COST));
+}
+
+void
+iopt_allowed_uncharge(struct iopt *iopt, uint64_t n)
+{
+	if (n <= iopt->nallowed)
+		return;
+	limit_uncharge(iopt->acct, LIMIT_ALLOWED, n - iopt->nallowed,
+	    (n - iopt->nallowed) * IOPT_ALLOWED_COST);
+}
+
 int
 iopt_allowed_add(struct iopt_allowed_tree *t, uint64_t start, uint64_t last)
 {
@@ -756,13 +812,20 @@ iopt_set_allowed(struct iopt *iopt, struct iopt_allowed_tree *set)
 {
 	struct iopt_allowed	*a;
 	struct iopt_allowed_tree old;
+	uint64_t		 n = 0;
 
 	RB_FOREACH(a, iopt_allowed_tree, set) {
 		if (iopt_reserved_hit(iopt, a->start, a->last) != NULL) {
 			iopt_allowed_clear(set);
 			return (-EADDRINUSE);
 		}
+		n++;
 	}
+	/* The set was charged beyond the old one; the old one's rest goes. */
+	if (n < iopt->nallowed)
+		limit_uncharge(iopt->acct, LIMIT_ALLOWED, iopt->nallowed - n,
+		    (iopt->nallowed - n) * IOPT_ALLOWED_COST);
+	iopt->nallowed = n;
 	old = iopt->allowed;
 	iopt->allowed = *set;
 	RB_INIT(set);
@@ -1113,6 +1176,7 @@ iopt_unmap_all(struct iopt *iopt, uint64_t *unmapped)
 	leaf = iopt_first_leaf(iopt);
 	iopt->root = NULL;
 	iopt->height = 0;
+	limit_uncharge(iopt->acct, LIMIT_AREAS, iopt->nareas, 0);
 	iopt->nareas = 0;
 	for (; leaf != NULL; leaf = leaf->next) {
 		for (i = 0; i < leaf->n; i++) {
@@ -1123,7 +1187,7 @@ iopt_unmap_all(struct iopt *iopt, uint64_t *unmapped)
 		}
 	}
 	if (root != NULL)
-		iopt_free_nodes(root);
+		iopt_free_nodes(iopt, root);
 	*unmapped = total;
 	return (0);
 }
@@ -1173,9 +1237,12 @@ iopt_fini(struct iopt *iopt)
 	iopt_unmap_all(iopt, &unmapped);
 	RB_FOREACH_SAFE(r, iopt_reserved_tree, &iopt->reserved, tmp) {
 		RB_REMOVE(iopt_reserved_tree, &iopt->reserved, r);
-		free(r);
+		iopt_reserved_free(iopt, r);
 	}
 	iopt_allowed_clear(&iopt->allowed);
+	limit_uncharge(iopt->acct, LIMIT_ALLOWED, iopt->nallowed,
+	    iopt->nallowed * IOPT_ALLOWED_COST);
+	iopt->nallowed = 0;
 }
 
 /* --- Alignment and pinners ---------------------------------------------- */

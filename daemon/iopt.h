@@ -127,6 +127,8 @@ struct iopt_pinner {
 	const struct iopt_pinner_ops	*ops;		/* or NULL */
 };
 
+struct limit_acct;
+
 struct iopt {
 	struct iopt_node		*root;		/* NULL when empty */
 	unsigned int			 height;	/* levels, leaves too */
@@ -138,6 +140,12 @@ struct iopt {
 	unsigned int			 ndomains;
 	uint64_t			 iova_alignment;
 	int				 disable_huge;	/* HUGE_PAGES = 0 */
+	/*
+	 * Where nodes, areas and ranges are charged (limit.h), or NULL;
+	 * set by the owner right after iopt_init().
+	 */
+	struct limit_acct		*acct;
+	uint64_t			 nallowed;
 };
 
 /* One piece of a mapping: bytes [off, off + length) of a pages object. */
@@ -230,6 +238,15 @@ int	iopt_for_each_hole(struct iopt *, int (*fn)(void *, uint64_t start,
  * one) and leaves the set empty either way.
  */
 void	iopt_allowed_init(struct iopt_allowed_tree *);
+/*
+ * A set being built to replace the table's has just taken its nth range:
+ * charge it, as far as the set outgrows the table's (0 or -ENOMEM), so
+ * that the limit holds for the set the call would leave.
+ * iopt_set_allowed() settles the charge; when the set of n ranges is
+ * dropped instead, iopt_allowed_uncharge() gives its charge back.
+ */
+int	iopt_allowed_charge(struct iopt *, uint64_t n);
+void	iopt_allowed_uncharge(struct iopt *, uint64_t n);
 int	iopt_allowed_add(struct iopt_allowed_tree *, uint64_t start,
 	    uint64_t last);
 void	iopt_allowed_clear(struct iopt_allowed_tree *);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "limit.h"
 #include "pages.h"
 #include "pool.h"
 #include "umem.h"
@@ -89,6 +90,17 @@ pages_new_file(int fd, uint64_t offset, uint64_t length, int writable,
 	return (0);
 }
 
+int
+pages_charge_limit(struct pages *p, struct limit_acct *lim)
+{
+	int	 rc;
+
+	if ((rc = limit_charge(lim, LIMIT_BYTES, sizeof(*p), 0)) != 0)
+		return (rc);
+	p->lim = lim;
+	return (0);
+}
+
 void
 pages_hold(struct pages *p)
 {
@@ -108,6 +120,7 @@ pages_put(struct pages *p)
 	else
 		close(p->src.fd);
 	acct_owner_put(p->owner);
+	limit_uncharge(p->lim, LIMIT_BYTES, sizeof(*p), 0);
 	pool_put(&pages_pool, p);
 }
 

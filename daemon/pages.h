@@ -37,6 +37,7 @@ enum pages_type {
 	PAGES_FILE,		/* file range */
 };
 
+struct limit_acct;
 struct umem;
 
 struct pages {
@@ -47,6 +48,7 @@ struct pages {
 		int		 fd;		/* PAGES_FILE, owned */
 	} src;
 	struct acct_owner	*owner;		/* held */
+	struct limit_acct	*lim;		/* charged for the object */
 	uint32_t		 refs;
 	uint32_t		 npin;
 	uint8_t			 type;		/* enum pages_type */
@@ -72,6 +74,11 @@ int	pages_new_user(struct umem *, uint64_t uva, uint64_t length,
 int	pages_new_file(int fd, uint64_t offset, uint64_t length,
 	    int writable, struct acct_owner *, enum acct_mode,
 	    struct pages **);
+/*
+ * Charge the object's own memory to a context (limit.h): 0 or -ENOMEM.
+ * It is given back when the object goes.
+ */
+int	pages_charge_limit(struct pages *, struct limit_acct *);
 void	pages_hold(struct pages *);
 void	pages_put(struct pages *);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,119 @@ START_TEST(conf_test_diff)
 }
 END_TEST
 
+START_TEST(conf_test_limits)
+{
+	struct conf		*conf, *dflt;
+	struct conf_change	 ch[4];
+	const struct conf_key	*k;
+
+	ck_assert_int_eq(load_text("[limits]\n"
+	    "context-areas = 3M\n"
+	    "context-bytes = 1g\n"
+	    "uid-objects = 0\n"
+	    "uid-bytes = 123\n", &conf), 0);
+	ck_assert_uint_eq(conf->limit_ctx[1], 3ULL << 20);
+	ck_assert_uint_eq(conf->limit_ctx[4], 1ULL << 30);
+	ck_assert_uint_eq(conf->limit_uid[0], 0);
+	ck_assert_uint_eq(conf->limit_uid[4], 123);
+	/* Shown in the largest unit that is exact; every limit reloads. */
+	ck_assert_int_eq(conf_defaults(&dflt), 0);
+	ck_assert_uint_eq(conf_diff(dflt, conf, ch, nitems(ch)), 4);
+	ck_assert_str_eq(ch[0].key->name, "context-areas");
+	ck_assert_str_eq(ch[0].new, "3M");
+	ck_assert_str_eq(ch[1].new, "1G");
+	ck_assert_str_eq(ch[3].key->name, "uid-objects");
+	ck_assert_str_eq(ch[3].new, "0");
+	k = conf_key_find("limits", "uid-bytes");
+	ck_assert_ptr_nonnull(k);
+	ck_assert(k->flags & CONF_F_RELOAD);
+	conf_take_reloadable(dflt, conf);
+	ck_assert_uint_eq(conf_diff(dflt, conf, NULL, 0), 0);
+	conf_free(dflt);
+	unload(conf);
+
+	ck_assert_int_eq(load_text("[limits]\n"
+	    "context-areas = 1MB\n"
+	    "context-bytes = -1\n"
+	    "uid-areas = 2000000T\n"
+	    "uid-bytes = 99999999999999999999\n"
+	    "uid-objects = K\n", &conf), -EINVAL);
+	ck_assert(has_error(conf, 2, "must be a number"));
+	ck_assert(has_error(conf, 3, "must be a number"));
+	ck_assert(has_error(conf, 4, "must be a number"));
+	ck_assert(has_error(conf, 5, "must be a number"));
+	ck_assert(has_error(conf, 6, "must be a number"));
+	ck_assert_uint_eq(conf->nerrors, 5);
+	unload(conf);
+}
+END_TEST
+
+/* Only a regular file is read, and opening never waits. */
+START_TEST(conf_test_not_regular)
+{
+	struct conf	*conf;
+	char		 path[64];
+
+	snprintf(path, sizeof path, "/tmp/check_conf.fifo.%d", (int)getpid());
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	/* No writer: an open that blocks would hang the test here. */
+	ck_assert_int_eq(conf_load(path, &conf), -EINVAL);
+	ck_assert_uint_eq(conf->nerrors, 1);
+	ck_assert(strstr(conf->errors[0], "not a regular file (a FIFO)") !=
+	    NULL);
+	conf_free(conf);
+	unlink(path);
+
+	ck_assert_int_eq(conf_load("/dev/zero", &conf), -EINVAL);
+	ck_assert(strstr(conf->errors[0], "a character device") != NULL);
+	conf_free(conf);
+	ck_assert_int_eq(conf_load("/tmp", &conf), -EINVAL);
+	ck_assert(strstr(conf->errors[0], "a directory") != NULL);
+	conf_free(conf);
+}
+END_TEST
+
+/* Past 1 MiB a file is refused unread; up to it, it is read. */
+START_TEST(conf_test_too_big)
+{
+	struct conf	*conf;
+	char		 path[64];
+	int		 fd;
+
+	snprintf(path, sizeof path, "/tmp/check_conf.big.%d", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 100 << 20), 0);
+	ck_assert_int_eq(conf_load(path, &conf), -EFBIG);
+	ck_assert_uint_eq(conf->nerrors, 1);
+	ck_assert(strstr(conf->errors[0], "104857600 bytes; a configuration "
+	    "file may have at most 1048576") != NULL);
+	conf_free(conf);
+
+	ck_assert_int_eq(ftruncate(fd, (1 << 20) + 1), 0);
+	ck_assert_int_eq(conf_load(path, &conf), -EFBIG);
+	conf_free(conf);
+
+	/* Exactly 1 MiB of comment lines is still a file. */
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	{
+		char	line[64];
+		size_t	i;
+
+		memset(line, ' ', sizeof line);
+		line[0] = '#';
+		line[sizeof line - 1] = '\n';
+		for (i = 0; i < (1 << 20) / sizeof line; i++)
+			ck_assert_int_eq(write(fd, line, sizeof line),
+			    (ssize_t)sizeof line);
+	}
+	ck_assert_int_eq(conf_load(path, &conf), 0);
+	conf_free(conf);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -337,6 +451,9 @@ conf_suite(void)
 	tcase_add_test(tc, conf_test_long_line);
 	tcase_add_test(tc, conf_test_missing_file);
 	tcase_add_test(tc, conf_test_shipped);
+	tcase_add_test(tc, conf_test_limits);
+	tcase_add_test(tc, conf_test_not_regular);
+	tcase_add_test(tc, conf_test_too_big);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload");

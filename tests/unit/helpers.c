@@ -7,12 +7,14 @@
 #include <sys/resource.h>
 
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <check.h>
 
 #include "ctx.h"
 #include "helpers.h"
+#include "limit.h"
 #include "objs.h"
 #include "ucmd.h"
 
@@ -39,6 +41,10 @@ test_ctx_new(void)
 void
 test_setup(void)
 {
+	struct limit_set	 none;
+
+	memset(&none, 0, sizeof(none));
+	limit_configure(&none, &none);
 	tctx = test_ctx_new();
 }
 
@@ -47,6 +53,8 @@ test_teardown(void)
 {
 	ctx_free(tctx);
 	tctx = NULL;
+	/* Whatever the test did, closing gave every charge back. */
+	ck_assert_uint_eq(limit_leaks, 0);
 }
 
 TCase *
