@@ -36,6 +36,12 @@
  * channels. A handler that longjmps out of an interrupted exchange leaves
  * that context's entry locked for good, as it would leave any lock.
  *
+ * Trust. Whoever listens at the socket gets our requests and, with the
+ * commands that map memory, a descriptor to our memory; so nothing is sent
+ * before SO_PEERCRED says the listener is root, our effective uid or a
+ * uid $IOASIDD_TRUST_UID names (chan_peer_trusted()), on a connection we
+ * open and on a context socket we inherited alike.
+ *
  * Caller memory is read and written with process_vm_readv/writev on our own
  * pid, so a bad pointer becomes EFAULT (a WIRE_R_FAULT region on the way
  * out, a failed write on the way back) and never a crash. Where a seccomp
@@ -55,12 +61,15 @@
  * place (proto/wire.h): the recvmsg puts the struct's new bytes straight
  * into caller memory, so the kernel's copy is the fault-safe write. A
  * command whose struct points to nothing it reads and names no descriptor
- * goes out as it lies in caller memory (WIRE_R_SIZED): the kernel's copy
- * in sendmsg is the fault-safe read, and only when it faults, or the
- * daemon finds the struct longer than what was sent, is it read the
- * careful way and sent again. Other commands read their struct and size
- * with one process_vm_readv. Small requests are built on the stack and
- * replies land in a buffer each table entry keeps.
+ * goes out as it lies in caller memory (WIRE_R_SIZED):
+ * the kernel's copy in sendmsg is the fault-safe read, and only when it
+ * faults, or the daemon finds the struct longer than what was sent, is it
+ * read the careful way and sent again. Other commands read their struct
+ * and size with one process_vm_readv. A mapping command also carries our
+ * /proc/self/mem, opened once per process and access mode (and its flags,
+ * which say which, are read first when it goes as it lies). Small requests
+ * are built on the stack and replies land in a buffer each table entry
+ * keeps.
  */
 
 #include <sys/types.h>
@@ -74,13 +83,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #include "chan.h"
 #include "uapi.h"
@@ -115,6 +129,8 @@ struct chan {
 	uint32_t	 seq;
 	int		 clean;		/* no reply is left unread: an
 					   in-place reply may be taken */
+	int		 refused;	/* its daemon is not one we trust
+					   (chan_peer_trusted() said so) */
 	unsigned long	 stamp;		/* last use, for recycling */
 	pthread_mutex_t	 lock;		/* the exchange */
 	uint8_t		*rbuf;		/* WIRE_RECV_BUF bytes for replies,
@@ -167,11 +183,13 @@ static __thread struct chan_thread chan_th
 static long	chan_pagesize;
 
 /*
- * Our /proc/self/mem, once process_vm_readv/writev have been refused
- * (chan_vm()): -1 until opened, reopened in every new process.
+ * Our /proc/self/mem, opened read-only ([0]) and read-write ([1]) on
+ * first use, reopened in every new process: the read-write one serves
+ * chan_vm() once process_vm_readv/writev have been refused, and each goes
+ * with a request that maps our memory (chan_gather()).
  */
 static int	chan_vm_refused;
-static int	chan_vm_fd = -1;
+static int	chan_vm_fd[2] = { -1, -1 };
 static ino_t	chan_vm_ino;
 
 static int	chan_ours(int, dev_t, ino_t);
@@ -265,14 +283,84 @@ chan_gone_eio(long result)
 	return (result);
 }
 
+/*
+ * Is uid one that $IOASIDD_TRUST_UID names? The variable holds user
+ * numbers or names separated by commas; it is not read in a set-id
+ * program (secure_getenv), whose invoker must not choose its daemon.
+ */
+static int
+chan_trust_named(uid_t uid)
+{
+	struct passwd	 pw, *pwp;
+	const char	*v, *p;
+	char		 tok[LOGIN_NAME_MAX + 1], pwbuf[1024], *end;
+	unsigned long	 n;
+	size_t		 len;
+
+	if ((v = secure_getenv(WIRE_ENV_TRUST)) == NULL)
+		return (0);
+	for (p = v; *p != '\0'; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(tok))
+			continue;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		errno = 0;
+		n = strtoul(tok, &end, 10);
+		if (*end == '\0' && errno == 0 && tok[0] >= '0' &&
+		    tok[0] <= '9') {
+			if (n == (unsigned long)uid)
+				return (1);
+			continue;
+		}
+		if (getpwnam_r(tok, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+		    pwp != NULL && pwp->pw_uid == uid)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * May we talk to the daemon behind fd, named name in the message? Its
+ * peer's uid (the listener's, as the kernel recorded it at listen()) must
+ * be root, our effective uid, or one $IOASIDD_TRUST_UID names: whoever
+ * listens is handed our requests and, with the mapping commands, a way
+ * into our memory. The effective uid and not the real one, since the
+ * process and its memory are the effective user's. Anyone else gets
+ * nothing sent, one line on stderr and -EACCES.
+ */
+static int
+chan_peer_trusted(int fd, const char *name)
+{
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+	char		line[PATH_MAX + 256];
+	uid_t		me = geteuid();
+	int		n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    len != sizeof(cr))
+		return (-EACCES);
+	if (cr.uid == 0 || cr.uid == me || chan_trust_named(cr.uid))
+		return (0);
+	n = snprintf(line, sizeof(line), "ioasid: not using %s: it is served "
+	    "by uid %u, not by root or uid %u; set %s=%u to trust that "
+	    "user\n", name, (unsigned int)cr.uid, (unsigned int)me,
+	    WIRE_ENV_TRUST, (unsigned int)cr.uid);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	return (-EACCES);
+}
+
 /* Open our own /proc/self/mem without going through any open() wrapper. */
 static int
-chan_memfd(void)
+chan_memfd(int rw)
 {
 	long	fd;
 
 	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/mem",
-	    O_RDWR | O_CLOEXEC);
+	    (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	return (fd < 0 ? -1 : (int)fd);
 }
 
@@ -328,13 +416,16 @@ chan_takeover(void)
 				close(c->chfd);
 			c->chfd = -1;
 			c->direct = 0;
+			c->refused = 0;
 		}
 		/* The parent's /proc/self/mem reads the parent. */
-		if (chan_vm_fd != -1) {
-			if (chan_ident(chan_vm_fd, &dev, &ino, NULL) == 0 &&
+		for (i = 0; i < 2; i++) {
+			if (chan_vm_fd[i] == -1)
+				continue;
+			if (chan_ident(chan_vm_fd[i], &dev, &ino, NULL) == 0 &&
 			    ino == chan_vm_ino)
-				close(chan_vm_fd);
-			__atomic_store_n(&chan_vm_fd, -1, __ATOMIC_RELEASE);
+				close(chan_vm_fd[i]);
+			__atomic_store_n(&chan_vm_fd[i], -1, __ATOMIC_RELEASE);
 		}
 		__atomic_store_n(&chan_owner, me, __ATOMIC_RELEASE);
 	}
@@ -506,6 +597,7 @@ chan_entry(dev_t dev, ino_t ino, int direct)
 	c->chfd = -1;
 	c->seq = 0;
 	c->clean = 0;
+	c->refused = 0;
 	c->stamp = ++chan_clock;
 	pthread_mutex_unlock(&chan_tlock);
 	return (c);
@@ -539,7 +631,7 @@ chan_open(const char *path, int oflags)
 	socklen_t		 len;
 	dev_t			 dev;
 	ino_t			 ino;
-	int			 fd, memfd, error;
+	int			 fd, error;
 
 	if (path == NULL)
 		path = chan_default_path();
@@ -563,14 +655,13 @@ chan_open(const char *path, int oflags)
 		error = -errno;
 		goto fail;
 	}
+	if ((error = chan_peer_trusted(fd, path)) != 0)
+		goto fail;
 
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
-	memfd = chan_memfd();
-	error = wire_send(fd, WIRE_HELLO, memfd != -1 ? WIRE_F_MEMFD : 0, 0,
-	    &hello, sizeof(hello), &memfd, memfd != -1 ? 1 : 0, 0);
-	if (memfd != -1)
-		close(memfd);
+	error = wire_send(fd, WIRE_HELLO, 0, 0, &hello, sizeof(hello), NULL,
+	    0, 0);
 	if (error != 0) {
 		error = -ECONNREFUSED;
 		goto fail;
@@ -635,24 +726,34 @@ fail:
 static int
 chan_channel(struct chan *c, int fd)
 {
+	struct sockaddr_un	sun;
 	struct wire_hello	hello;
+	socklen_t		len = sizeof(sun);
 	dev_t			dev;
-	int			sv[2], fds[2], nfds, one = 1, error;
+	char			name[sizeof(sun.sun_path) + 1];
+	int			sv[2], one = 1, error;
+
+	/* An inherited socket is checked as an opened one is. */
+	memset(&sun, 0, sizeof(sun));
+	snprintf(name, sizeof(name), "descriptor %d", fd);
+	if (getpeername(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    len > offsetof(struct sockaddr_un, sun_path) &&
+	    sun.sun_path[0] != '\0') {
+		len -= offsetof(struct sockaddr_un, sun_path);
+		memcpy(name, sun.sun_path, len);
+		name[len] = '\0';
+	}
+	if ((error = chan_peer_trusted(fd, name)) != 0)
+		return (error);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return (-errno);
 	(void)setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
-	fds[0] = sv[1];
-	nfds = 1;
-	if ((fds[1] = chan_memfd()) != -1)
-		nfds = 2;
-	error = wire_send(fd, WIRE_CHANNEL, nfds == 2 ? WIRE_F_MEMFD : 0, 0,
-	    &hello, sizeof(hello), fds, nfds, 0);
+	error = wire_send(fd, WIRE_CHANNEL, 0, 0, &hello, sizeof(hello),
+	    &sv[1], 1, 0);
 	close(sv[1]);
-	if (nfds == 2)
-		close(fds[1]);
 	if (error == 0)
 		error = chan_ident(sv[0], &dev, &c->chino, NULL);
 	if (error != 0) {
@@ -665,28 +766,42 @@ chan_channel(struct chan *c, int fd)
 	return (0);
 }
 
-/* Our /proc/self/mem for chan_vm(), opened on first use; -1 if it can't be. */
+/*
+ * Our /proc/self/mem, read-write or read-only, opened on first use; -1 if
+ * it can't be. The program may have closed the number since, and reused
+ * it for another file, which must not go to the daemon in its place: the
+ * identity is asked first (all opens of it share one inode).
+ */
 static int
-chan_vm_memfd(void)
+chan_vm_memfd(int rw)
 {
 	dev_t	dev;
 	ino_t	ino;
 	int	fd, none = -1;
 
-	if ((fd = __atomic_load_n(&chan_vm_fd, __ATOMIC_ACQUIRE)) != -1)
-		return (fd);
-	if ((fd = chan_memfd()) == -1 || chan_ident(fd, &dev, &ino, NULL) != 0) {
+	if ((fd = __atomic_load_n(&chan_vm_fd[rw], __ATOMIC_ACQUIRE)) != -1) {
+		if (chan_ident(fd, &dev, &ino, NULL) == 0 &&
+		    ino == __atomic_load_n(&chan_vm_ino, __ATOMIC_RELAXED))
+			return (fd);
+		/* No longer ours: forget the number, never close it. */
+		none = fd;
+		(void)__atomic_compare_exchange_n(&chan_vm_fd[rw], &none, -1,
+		    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		none = -1;
+	}
+	if ((fd = chan_memfd(rw)) == -1 ||
+	    chan_ident(fd, &dev, &ino, NULL) != 0) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	if (!__atomic_compare_exchange_n(&chan_vm_fd, &none, fd, 0,
+	__atomic_store_n(&chan_vm_ino, ino, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&chan_vm_fd[rw], &none, fd, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		/* Another thread was first. */
 		close(fd);
 		return (none);
 	}
-	chan_vm_ino = ino;
 	return (fd);
 }
 
@@ -713,7 +828,7 @@ chan_vm(pid_t me, int write, const struct iovec *local,
 			return (k);
 		__atomic_store_n(&chan_vm_refused, 1, __ATOMIC_RELAXED);
 	}
-	fd = chan_vm_memfd();
+	fd = chan_vm_memfd(1);
 	for (i = 0; i < n; i++) {
 		total += local[i].iov_len;
 		if (fd == -1 || local[i].iov_len == 0)
@@ -807,6 +922,8 @@ struct chan_req {
 	int			 borrowed;	/* data[0] is caller memory */
 	int			 inplace;	/* the reply may be received
 						   into data[0] */
+	int			 memfd;		/* fds[nfds - 1] is our
+						   /proc/self/mem (not owned) */
 	/* The struct when it is small; 8-aligned for uapi_get(). */
 	uint64_t		 small[CHAN_SMALL / sizeof(uint64_t)];
 };
@@ -825,6 +942,50 @@ chan_req_free(struct chan_req *r)
 }
 
 /*
+ * Does a command that maps our memory (uapi_cmd_maps_uva()) ask for the
+ * mapping to be writable? Its flags say; a command we do not know the
+ * flags of is taken to write.
+ */
+static int
+chan_map_writes(const struct uapi_cmd *uc, const uint8_t *sbuf, size_t have)
+{
+	const struct uapi_field	*f;
+	uint64_t		 flags, bit;
+
+	switch (uc->num) {
+	case IOMMU_IOAS_MAP:
+		bit = IOMMU_IOAS_MAP_WRITEABLE;
+		break;
+	case VFIO_IOMMU_MAP_DMA:
+		bit = VFIO_DMA_MAP_FLAG_WRITE;
+		break;
+	default:
+		return (1);
+	}
+	if ((f = uapi_field_byname(uc->st, "flags")) == NULL)
+		return (1);
+	flags = (size_t)f->off + f->width <= have ? uapi_get(f, sbuf) : 0;
+	return ((flags & bit) != 0);
+}
+
+/*
+ * Send our /proc/self/mem with a request that maps our memory: read-only
+ * unless the mapping is to be writable. The daemon keeps it only while a
+ * mapping made from it lives (proto/wire.h). Without it the daemon opens
+ * /proc/<pid>/mem itself if it may.
+ */
+static void
+chan_req_memfd(struct chan_req *r, int rw)
+{
+	int	fd;
+
+	if (r->nfds >= WIRE_MAX_FDS || (fd = chan_vm_memfd(rw != 0)) == -1)
+		return;
+	r->fds[r->nfds++] = fd;
+	r->memfd = 1;
+}
+
+/*
  * A command whose struct is sent as it lies (WIRE_R_SIZED): one layout,
  * no caller buffer it reads, no descriptor it names. Returns 1 with
  * region 0 made over caller memory: as much of the struct as our table
@@ -832,14 +993,16 @@ chan_req_free(struct chan_req *r)
  * reads anyway. The bytes are read by sendmsg itself.
  */
 static int
-chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
+chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg,
+    pid_t me)
 {
 	const struct uapi_struct	*st;
 	const struct uapi_field		*f;
 	uint64_t			 uaddr = (uintptr_t)arg;
 	uint64_t			 pg = (uint64_t)chan_page();
-	size_t				 len;
-	int				 i, inplace = 1;
+	uint64_t			 head[2];
+	size_t				 len, flen = 0;
+	int				 i, inplace = 1, uva = 0;
 
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || (st = uc->st) == NULL || st->sel >= 0 ||
@@ -851,6 +1014,8 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 			return (0);
 		if (f->kind == UK_UPTR && (f->buf_dir & UD_IN))
 			return (0);
+		if (f->kind == UK_UVA)
+			uva = 1;
 		/* Writes elsewhere, or a descriptor: an ordinary reply. */
 		if (f->kind == UK_UPTR || f->kind == UK_FD)
 			inplace = 0;
@@ -859,6 +1024,14 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	if (len > pg - (uaddr & (pg - 1)))
 		len = pg - (uaddr & (pg - 1));
 	if (len < sizeof(uint32_t))
+		return (0);
+	/*
+	 * A mapping command: its flags, read here (a fault sends it the
+	 * careful way, with nothing made yet), say which mem file goes.
+	 */
+	if (uva && ((f = uapi_field_byname(st, "flags")) == NULL ||
+	    (flen = (size_t)f->off + f->width) > sizeof(head) ||
+	    chan_peek(uaddr, head, flen, me) != flen))
 		return (0);
 	memset(&r->regions[0], 0, sizeof(r->regions[0]));
 	r->regions[0].uaddr = uaddr;
@@ -869,6 +1042,8 @@ chan_gather_sized(struct chan_req *r, const struct uapi_cmd *uc, void *arg)
 	r->total = len;
 	r->borrowed = 1;
 	r->inplace = inplace && len <= CHAN_SMALL;
+	if (uva)
+		chan_req_memfd(r, chan_map_writes(uc, (uint8_t *)head, flen));
 	return (1);
 }
 
@@ -1040,6 +1215,12 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 			r->regions[0].flags = WIRE_R_FAULT;
 			r->data[0] = NULL;
 			r->nregions = 1;
+			/*
+			 * It will be EFAULT; the mem file still goes, or the
+			 * daemon would open /proc/<pid>/mem itself, to keep.
+			 */
+			if (uapi_cmd_maps_uva(uc))
+				chan_req_memfd(r, 0);
 			return (0);
 		}
 		if (size < floor)
@@ -1080,6 +1261,8 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 			continue;
 		chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
 	}
+	if (error == 0 && uapi_cmd_maps_uva(uc))
+		chan_req_memfd(r, chan_map_writes(uc, sbuf, have));
 	if (sbuf != (uint8_t *)stack)
 		free(sbuf);
 	return (error);
@@ -1292,8 +1475,8 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 		iov[niov++].iov_len = r->regions[i].len;
 	}
 	seq = ++c->seq;
-	error = wire_sendv(sock, WIRE_IOCTL, 0, seq, iov, niov, r->fds,
-	    r->nfds, 0);
+	error = wire_sendv(sock, WIRE_IOCTL, r->memfd ? WIRE_F_MEMFD : 0, seq,
+	    iov, niov, r->fds, r->nfds, 0);
 	if (error != 0)
 		return (error == -EINVAL ? -ENOMEM : error);
 	*sent = 1;
@@ -1366,7 +1549,9 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	r.nregions = 0;
 	r.nwfds = 0;
 	r.nfds = 0;
-	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg) || !r.inplace)
+	r.memfd = 0;
+	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg,
+	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE)) || !r.inplace)
 		return (CHAN_SLOW);
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -1414,7 +1599,7 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
-	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg);
+	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg, me);
 	if (!sized && (result = chan_gather(&r, cmd, arg, me)) != 0)
 		goto out;
 
@@ -1436,9 +1621,16 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 		else {
 			if (c->chfd != -1 && !chan_chfd_ours(c))
 				c->chfd = -1;
-			if (c->chfd == -1 &&
-			    (result = chan_channel(c, fd)) != 0)
+			/* Said once on stderr; after that only the errno. */
+			if (c->refused) {
+				result = -EACCES;
 				break;
+			}
+			if (c->chfd == -1 &&
+			    (result = chan_channel(c, fd)) != 0) {
+				c->refused = result == -EACCES;
+				break;
+			}
 			sock = c->chfd;
 		}
 		result = chan_exchange(c, sock, &r, cmd, arg, me, &sent);

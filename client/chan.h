@@ -24,14 +24,17 @@ const char	*chan_default_path(void);
  * Connect to the daemon at path (NULL: chan_default_path()), introduce
  * this process and return the connected socket, which stands for one open
  * of /dev/iommu. O_CLOEXEC in oflags is honoured; other flags are ignored.
- * Fails with the errno of connect() (ENOENT when nothing listens there).
+ * Fails with the errno of connect() (ENOENT when nothing listens there),
+ * or EACCES, with one line on stderr and nothing sent, when the listener
+ * is not root, our effective uid or a uid $IOASIDD_TRUST_UID names.
  */
 int		 chan_open(const char *path, int oflags);
 
 /*
  * One ioctl on fd, a socket from chan_open() in this or any ancestor
  * process. Returns the command's result, or -1 with errno set as the
- * kernel would. EIO means the daemon went away.
+ * kernel would. EIO means the daemon went away; EACCES that the listener
+ * of an inherited socket is not one chan_open() would have trusted.
  */
 int		 chan_ioctl(int fd, unsigned long cmd, void *arg);
 

@@ -32,7 +32,9 @@ extern "C" {
 /*
  * Connect to the daemon listening at socket_path, or, when it is NULL, at
  * $IOASIDD_SOCKET or /run/ioasidd/iommu.sock. The descriptor is
- * close-on-exec. Returns it, or -errno (-ENOENT: no daemon there).
+ * close-on-exec. Returns it, or -errno (-ENOENT: no daemon there;
+ * -EACCES: the daemon there is run by a user other than root, our
+ * effective user or one $IOASIDD_TRUST_UID names, and nothing was sent).
  */
 int	ioasid_open(const char *socket_path);
 /* Close a descriptor from ioasid_open(): 0 or -errno. */

@@ -14,7 +14,9 @@
  * and nothing here can go stale.
  *
  * A node that cannot be reached (no daemon) fails to open with ENOENT, as
- * a missing /dev/iommu would, and nothing is printed.
+ * a missing /dev/iommu would, and nothing is printed. A daemon run by a
+ * user we do not trust (chan.c) fails it with EACCES, after one line on
+ * stderr.
  */
 
 #include <sys/types.h>

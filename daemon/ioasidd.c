@@ -51,6 +51,7 @@
 #include "transport/ctl.h"
 #include "transport/cuse.h"
 #include "transport/sock.h"
+#include "transport/unixsock.h"
 
 #ifndef IOASIDD_SYSCONFDIR
 #define IOASIDD_SYSCONFDIR	"/etc"
@@ -348,6 +349,26 @@ ioasidd_socket_fatal(const char *what, const char *key, const char *path,
 }
 
 /*
+ * Refuse to make a socket where another user could put theirs in its
+ * place (unixsock.c): a client would hand that user its requests.
+ */
+static void
+ioasidd_socket_safe(const char *what, const char *key, const char *path)
+{
+	char	bad[PATH_MAX];
+
+	if (unixsock_path_safe(path, bad, sizeof bad) != -EPERM)
+		return;
+	fatalx("cannot create the %s %s: users other than root and uid %u "
+	    "can replace entries in %s, so one could put its own socket in "
+	    "its place. Make the directory root's or uid %u's and writable "
+	    "by nobody else (chmod go-w), or sticky (chmod +t) with no entry "
+	    "of another user at that name, or set \"%s = ...\" in %s to "
+	    "another place", what, path, (unsigned int)geteuid(), bad,
+	    (unsigned int)geteuid(), key, d.conf_path);
+}
+
+/*
  * Why the CUSE node could not be made, and what would fix it, as one
  * sentence in buf.
  */
@@ -487,6 +508,7 @@ ioasidd_start(void)
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
 
+	ioasidd_socket_safe("socket", "socket", d.conf->socket);
 	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
 	    d.conf->socket_gid, &d.sock);
 	if (rc != 0)
@@ -497,6 +519,8 @@ ioasidd_start(void)
 	log_info("listening on %s", d.conf->socket);
 
 	if (d.conf->control_socket[0] != '\0') {
+		ioasidd_socket_safe("control socket", "control-socket",
+		    d.conf->control_socket);
 		ioasidd_mkdir_parent(d.conf->control_socket);
 		rc = ctl_server_open(d.base, d.conf->control_socket,
 		    d.conf->control_gid, &d.ctl);

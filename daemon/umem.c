@@ -5,9 +5,11 @@
  * Caller address spaces through /proc/<pid>/mem (see umem.h).
  *
  * Each umem keeps two descriptors: the mem file for data, and the maps
- * file for umem_check(). Both were opened while the process was alive and
- * stay tied to that process: once it exits they read as empty, so a pid
- * reused later can never be mistaken for it.
+ * file for umem_check(), opened when first needed (most mappings are
+ * never pinned) and kept only if the mem file still reads the process
+ * after it, so that both are of the same living process. Both stay tied
+ * to that process: once it exits they read as empty, so a pid reused
+ * later can never be mistaken for it.
  *
  * How umem_check() decides, and why: reads through the mem file use
  * FOLL_FORCE and so succeed on PROT_NONE pages and write through read-only
@@ -20,6 +22,14 @@
  * memory that is listed can always be faulted in, so it is not touched.
  * Without a maps file (an adopted descriptor whose process the daemon may
  * not inspect) every page is probed and writability cannot be verified.
+ * A mem file opened read-only never passes a check for writing.
+ *
+ * Sharing. umems are shared by process and by kind:
+ * the mem file the daemon opened itself, or one a client sent read-only,
+ * or read-write. A client sends its mem file with each request that maps
+ * its memory, so an adopted one that is already held (by the pages of an
+ * earlier mapping) takes the new descriptor's place, and the daemon holds
+ * one per process and kind for as long as any mapping made from it lives.
  */
 #include <sys/stat.h>
 
@@ -39,14 +49,24 @@
 
 #define UMEM_PAGE_SIZE	4096ULL
 
+enum umem_kind {
+	UMEM_OPENED,		/* umem_open() */
+	UMEM_SENT_RO,		/* umem_from_fd(), read-only */
+	UMEM_SENT_RW,		/* umem_from_fd(), read-write */
+};
+
 struct umem {
 	LIST_ENTRY(umem)	 entry;		/* umems, when shared */
 	unsigned int		 refs;
 	int			 shared;
+	enum umem_kind		 kind;
+	int			 rw;		/* mem_fd may be written */
 	pid_t			 pid;
 	unsigned long long	 start_time;
 	int			 mem_fd;
 	int			 maps_fd;	/* -1: not available */
+	int			 maps_tried;	/* maps_fd was opened, or
+						   could not be */
 };
 
 static LIST_HEAD(, umem) umems = LIST_HEAD_INITIALIZER(umems);
@@ -83,18 +103,14 @@ static struct umem *
 umem_alloc(pid_t pid, int mem_fd)
 {
 	struct umem	*um;
-	char		 path[64];
 
 	if ((um = calloc(1, sizeof(*um))) == NULL)
 		return (NULL);
 	um->refs = 1;
 	um->pid = pid;
 	um->mem_fd = mem_fd;
+	um->rw = (fcntl(mem_fd, F_GETFL) & O_ACCMODE) == O_RDWR;
 	um->maps_fd = -1;
-	if (pid > 0) {
-		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-		um->maps_fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
 	numems++;
 	return (um);
 }
@@ -122,6 +138,25 @@ umem_live(struct umem *um)
 	return (n != 0);
 }
 
+/* The maps file, opened on first use; -1 when it is not available. */
+static int
+umem_maps(struct umem *um)
+{
+	char	 path[64];
+
+	if (um->maps_tried || um->pid <= 0)
+		return (um->maps_fd);
+	um->maps_tried = 1;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)um->pid);
+	if ((um->maps_fd = open(path, O_RDONLY | O_CLOEXEC)) != -1 &&
+	    !umem_live(um)) {
+		/* Gone, or execed: the pid may be another's by now. */
+		close(um->maps_fd);
+		um->maps_fd = -1;
+	}
+	return (um->maps_fd);
+}
+
 int
 umem_open(pid_t pid, struct umem **ump)
 {
@@ -135,7 +170,8 @@ umem_open(pid_t pid, struct umem **ump)
 	if ((rc = umem_start_time(pid, &t)) != 0)
 		return (rc);
 	LIST_FOREACH(um, &umems, entry) {
-		if (um->pid == pid && um->start_time == t)
+		if (um->kind == UMEM_OPENED && um->pid == pid &&
+		    um->start_time == t)
 			break;
 	}
 	if (um != NULL) {
@@ -171,10 +207,9 @@ umem_open(pid_t pid, struct umem **ump)
 int
 umem_from_fd(int fd, struct umem **ump)
 {
-	struct umem	*um;
-	char		 path[64], link[128];
-	ssize_t		 n;
-	int		 pid = 0;
+	char	 path[64], link[128];
+	ssize_t	 n;
+	int	 pid = 0;
 
 	if (fd < 0)
 		return (-EBADF);
@@ -185,8 +220,52 @@ umem_from_fd(int fd, struct umem **ump)
 		if (sscanf(link, "/proc/%d/mem", &pid) != 1)
 			pid = 0;
 	}
+	return (umem_adopt(fd, pid, ump));
+}
+
+int
+umem_adopt(int fd, pid_t pid, struct umem **ump)
+{
+	struct umem		*um, *next;
+	enum umem_kind		 kind;
+	int			 fl;
+
+	/* Only a descriptor that can be read serves. */
+	if (fd < 0 || (fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_PATH) ||
+	    (fl & O_ACCMODE) == O_WRONLY)
+		return (-EBADF);
+	kind = (fl & O_ACCMODE) == O_RDWR ? UMEM_SENT_RW : UMEM_SENT_RO;
+	/*
+	 * The one already held for this process, if it still reads the
+	 * address space this descriptor does. A live mem file of the same pid
+	 * is of the same process and image: one of a process that is gone
+	 * (whose pid may be someone else's now), or from before an exec,
+	 * reads nothing.
+	 */
+	if (pid > 0) {
+		LIST_FOREACH_SAFE(um, &umems, entry, next) {
+			if (um->kind != kind || um->pid != pid)
+				continue;
+			if (umem_live(um))
+				break;
+			/* Its holders keep it; it is no longer shared. */
+			LIST_REMOVE(um, entry);
+			um->shared = 0;
+		}
+		if (um != NULL) {
+			close(fd);
+			um->refs++;
+			*ump = um;
+			return (0);
+		}
+	}
 	if ((um = umem_alloc(pid, fd)) == NULL)
 		return (-ENOMEM);
+	um->kind = kind;
+	if (pid > 0) {
+		um->shared = 1;
+		LIST_INSERT_HEAD(&umems, um, entry);
+	}
 	*ump = um;
 	return (0);
 }
@@ -322,12 +401,14 @@ umem_check(struct umem *um, uint64_t uaddr, uint64_t len, int writable)
 
 	if (len == 0)
 		return (0);
+	if (writable && !um->rw)
+		return (-EFAULT);
 	if (u64_range_overflows(uaddr, len) ||
 	    uaddr + (len - 1) > UINT64_MAX - UMEM_PAGE_SIZE)
 		return (-EFAULT);
 	cur = ALIGN_DOWN(uaddr, UMEM_PAGE_SIZE);
 	end = ALIGN_UP(uaddr + (len - 1) + 1, UMEM_PAGE_SIZE);
-	if (um->maps_fd == -1)
+	if (umem_maps(um) == -1)
 		return (umem_probe(um, cur, end));
 
 	/* Lines are in address order; read them in pieces. */

@@ -27,8 +27,14 @@ struct umem;
 
 /* 0, or -errno from opening /proc/<pid>/mem (-ESRCH if gone). */
 int	umem_open(pid_t, struct umem **);
-/* Adopt fd (an open /proc/<pid>/mem); on success the umem owns it. */
+/*
+ * Adopt fd (an open /proc/<pid>/mem); on success the umem owns it, or
+ * fd is closed and the umem of the same process and access mode that is
+ * already held is returned.
+ */
 int	umem_from_fd(int fd, struct umem **);
+/* The same for fd known to be /proc/<pid>/mem (pid 0: not known). */
+int	umem_adopt(int fd, pid_t pid, struct umem **);
 void	umem_hold(struct umem *);
 void	umem_put(struct umem *);
 /* The process behind it, or 0 when it is not known. */

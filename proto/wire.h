@@ -70,6 +70,24 @@
  * WIRE_RF_FOLLOWS and carries no bytes, and an ordinary reply with the
  * same seq follows it.
  *
+ * Caller memory. The daemon reaches a caller's memory for one thing
+ * only: the commands that map it (proto/uapi.h's UK_UVA fields:
+ * IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA) check at map time that the range
+ * is mapped as asked, and the pages object of the mapping reads it (and
+ * writes it, when the mapping is writable) for emulated DMA while the
+ * mapping lives. Everything else a command reads or writes travels in
+ * the request and the reply. So HELLO and CHANNEL carry no descriptor;
+ * a request of such a command carries WIRE_F_MEMFD and, after the
+ * descriptors its wire_fd entries index, the sender's /proc/self/mem:
+ * opened O_RDONLY, or O_RDWR only when the mapping is to be writable
+ * (IOMMU_IOAS_MAP_WRITEABLE, VFIO_DMA_MAP_FLAG_WRITE). The daemon uses it
+ * only if it is the mem file of the process the message's credentials
+ * name; the pages object of a mapping the request makes keeps it (one is
+ * kept per process and access mode, however many mappings share it), and
+ * it is closed once the last such mapping is unmapped, or right after
+ * the request when it made none. A request without one is served from
+ * /proc/<pid>/mem if the daemon may open that itself.
+ *
  * Bulk. A message whose payload would exceed WIRE_INLINE_MAX carries
  * WIRE_F_BULK: its payload (everything after the header) is in a memfd
  * passed as the first SCM_RIGHTS descriptor instead of inline. Only an
@@ -85,7 +103,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		4
+#define WIRE_VERSION		5
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -118,6 +136,8 @@
 #define WIRE_DEFAULT_SOCKET	"/run/ioasidd/iommu.sock"
 #define WIRE_ENV_SOCKET		"IOASIDD_SOCKET"
 #define WIRE_ENV_NODE		"IOASIDD_NODE"
+/* Users besides root and ourselves whose daemon the client talks to. */
+#define WIRE_ENV_TRUST		"IOASIDD_TRUST_UID"
 #define WIRE_DEFAULT_NODE	"/dev/iommu"
 
 enum wire_op {
@@ -133,8 +153,9 @@ enum wire_op {
 
 /* Header flags. */
 #define WIRE_F_BULK		0x1	/* payload is in the first fd */
-#define WIRE_F_MEMFD		0x2	/* HELLO/CHANNEL: an fd to the sender's
-					   /proc/self/mem follows the others */
+#define WIRE_F_MEMFD		0x2	/* IOCTL: an fd to the sender's
+					   /proc/self/mem follows the others
+					   (see Caller memory) */
 
 struct wire_hdr {
 	uint32_t	magic;		/* WIRE_MAGIC */

@@ -59,11 +59,13 @@
  * accept() has them). Each channel caches the ucaller built from them,
  * with capabilities from /proc/<pid>/status and RLIMIT_MEMLOCK, and builds
  * it again when a different process speaks on it, or when the one that
- * does has execed since. Caller memory (for mappings) comes from the
- * /proc/self/mem descriptor a client sends with HELLO or CHANNEL, or else
- * from /proc/<pid>/mem if we may open it. A client that execs keeping its
- * descriptor opens a private channel from the new image, with a new mem
- * descriptor: that channel is served from it, never from the old one.
+ * does has execed since. Caller memory is needed only by the commands
+ * that map it; it comes from the /proc/self/mem descriptor the client
+ * sends with each such request (read-only unless the mapping is to be
+ * writable), which the pages object of the new mapping keeps, and which
+ * is closed after the request otherwise (umem.c shares one per process
+ * and access mode). A request without one is served from /proc/<pid>/mem
+ * if we may open it, opened then and kept by the channel.
  */
 
 #include <sys/types.h>
@@ -117,7 +119,6 @@ struct sock_chan {
 	int			 fd;
 	struct event		*ev;
 	int			 is_main;	/* the connection's own socket */
-	struct umem		*memfd_mem;	/* from HELLO/CHANNEL, owned */
 	struct umem		*pid_mem;	/* umem_open(pid), owned */
 	int			 have_caller;
 	struct ucaller		 caller;
@@ -336,8 +337,6 @@ sock_chan_free(struct sock_chan *ch)
 		event_free(ch->ev);
 	if (ch->fd != -1)
 		close(ch->fd);
-	if (ch->memfd_mem != NULL)
-		umem_put(ch->memfd_mem);
 	if (ch->pid_mem != NULL)
 		umem_put(ch->pid_mem);
 	free(ch);
@@ -424,7 +423,7 @@ sock_adopt_mem(int fd, pid_t pid, struct umem **ump)
 	link[n] = '\0';
 	if (strcmp(link, want) != 0)
 		return (-EBADF);
-	return (umem_from_fd(fd, ump));
+	return (umem_adopt(fd, pid, ump));
 }
 
 /*
@@ -468,15 +467,8 @@ sock_caller(struct sock_chan *ch, const struct wire_msg *m, int maps_uva)
 	/*
 	 * A process that execed keeps its pid and its descriptors (a VMM
 	 * doing live update) but not its address space, and a mem file from
-	 * before reads nothing: drop it. The client's library, new in the
-	 * new image, sends its new /proc/self/mem with the private channel
-	 * it opens, and that channel's own memfd_mem serves it; here what is
-	 * left is /proc/<pid>/mem, opened again.
+	 * before reads nothing: drop it (sock_pid_mem() opens it again).
 	 */
-	if (ch->memfd_mem != NULL && !umem_live(ch->memfd_mem)) {
-		umem_put(ch->memfd_mem);
-		ch->memfd_mem = NULL;
-	}
 	if (ch->pid_mem != NULL && !umem_live(ch->pid_mem)) {
 		umem_put(ch->pid_mem);
 		ch->pid_mem = NULL;
@@ -490,20 +482,26 @@ sock_caller(struct sock_chan *ch, const struct wire_msg *m, int maps_uva)
 		c->caps = caller_caps(pid);
 		c->memlock_max = caller_memlock(pid);
 	}
-	if (ch->memfd_mem != NULL && umem_pid(ch->memfd_mem) == pid)
-		c->mem = ch->memfd_mem;
-	else {
-		if (ch->pid_mem != NULL && umem_pid(ch->pid_mem) != pid) {
-			umem_put(ch->pid_mem);
-			ch->pid_mem = NULL;
-		}
-		if (ch->pid_mem == NULL && pid > 0 &&
-		    umem_open(pid, &ch->pid_mem) != 0)
-			ch->pid_mem = NULL;
-		c->mem = ch->pid_mem;
+	if (ch->pid_mem != NULL && umem_pid(ch->pid_mem) != pid) {
+		umem_put(ch->pid_mem);
+		ch->pid_mem = NULL;
 	}
+	c->mem = ch->pid_mem;
 	ch->have_caller = 1;
 	return (c);
+}
+
+/* /proc/<pid>/mem of the caller on ch, opened on first need, or NULL. */
+static struct umem *
+sock_pid_mem(struct sock_chan *ch)
+{
+	struct ucaller	*c = &ch->caller;
+
+	if (ch->pid_mem == NULL && c->pid > 0 &&
+	    umem_open(c->pid, &ch->pid_mem) != 0)
+		ch->pid_mem = NULL;
+	c->mem = ch->pid_mem;
+	return (c->mem);
 }
 
 /* Send a reply; a client that cannot take it at once is dropped. */
@@ -524,13 +522,12 @@ sock_send(struct sock_chan *ch, uint16_t op, uint32_t seq,
 	return (error);
 }
 
-/* HELLO on a connection: remember its memory, say who we are. */
+/* HELLO on a connection: say who we are. */
 static int
 sock_hello(struct sock_chan *ch, struct wire_msg *m)
 {
 	struct wire_hello	 h;
 	struct wire_hello_reply	 hr;
-	int			 fd;
 
 	if (!ch->is_main || ch->conn->hello || m->len < sizeof(h))
 		return (-EPROTO);
@@ -539,11 +536,6 @@ sock_hello(struct sock_chan *ch, struct wire_msg *m)
 		return (-EPROTO);
 	ch->conn->hello = 1;
 	event_del(ch->conn->hello_ev);
-	if ((m->hdr.flags & WIRE_F_MEMFD) && m->nfds > 0) {
-		fd = m->fds[m->nfds - 1];
-		if (sock_adopt_mem(fd, m->pid, &ch->memfd_mem) == 0)
-			(void)wire_msg_takefd(m, m->nfds - 1);
-	}
 	memset(&hr, 0, sizeof(hr));
 	hr.version = WIRE_VERSION;
 	hr.ctx_id = ch->conn->ctx->id;
@@ -607,9 +599,6 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
 	if ((nc = sock_chan_add(ch->conn, fd, 0)) == NULL)
 		return (0);
 	(void)wire_msg_takefd(m, 0);
-	if ((m->hdr.flags & WIRE_F_MEMFD) && m->nfds > 1 &&
-	    sock_adopt_mem(m->fds[m->nfds - 1], m->pid, &nc->memfd_mem) == 0)
-		(void)wire_msg_takefd(m, m->nfds - 1);
 	return (0);
 }
 
@@ -762,14 +751,19 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	struct uregion		 regs[WIRE_MAX_REGIONS];
 	struct uregions		 ur;
 	struct ucmd		 uc;
+	struct ucaller		 caller;
+	struct umem		*sent = NULL;
 	struct ufd		*u;
 	unsigned int		 i;
 	long			 result;
-	int			 error;
+	int			 error, nfds = m->nfds, maps;
 
 	if (ch->is_main && !ch->conn->hello)
 		return (-EPROTO);
-	if (wire_parse_ioctl(m->payload, m->len, m->nfds, &rq) != 0)
+	/* The mem file comes last, after the descriptors the request names. */
+	if ((m->hdr.flags & WIRE_F_MEMFD) && nfds-- == 0)
+		return (-EPROTO);
+	if (wire_parse_ioctl(m->payload, m->len, nfds, &rq) != 0)
 		return (-EPROTO);
 	if (rq.retry) {
 		memset(&rp, 0, sizeof(rp));
@@ -793,19 +787,34 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		u->uaddr = 0;
 	}
 
+	/*
+	 * Caller memory for the commands that map it only, and only for
+	 * this request: a mapping it makes holds it, nothing else does.
+	 */
+	maps = uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd));
+	caller = *sock_caller(ch, m, maps);
+	caller.mem = NULL;
+	if (maps && nfds < m->nfds &&
+	    sock_adopt_mem(m->fds[nfds], m->pid, &sent) == 0) {
+		(void)wire_msg_takefd(m, nfds);
+		caller.mem = sent;
+	} else if (maps)
+		caller.mem = sock_pid_mem(ch);
+
 	if (ch->conn->npending != 0)
 		sock_settle_others(ch->conn, ch);
 	memset(&uc, 0, sizeof(uc));
 	uc.ctx = ch->conn->ctx;
 	uc.cmd = (uint32_t)rq.io.cmd;
 	uc.arg = rq.io.arg;
-	uc.caller = sock_caller(ch, m,
-	    uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd)));
+	uc.caller = &caller;
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
 	uc.defer = 1;
 	if ((result = sock_bulk_room(ch)) == 0)
 		result = dispatch(&uc);
+	if (sent != NULL)
+		umem_put(sent);
 
 	/* Kept before replying: a reply not taken frees the channel. */
 	if (uc.npending != 0) {
