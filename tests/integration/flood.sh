@@ -68,14 +68,6 @@ flood() {
 	sed -n 's/^figure: /    /p' "$T/$name.out"
 }
 
-alive() {
-	if kill -0 "$PID" 2>/dev/null; then
-		ok "daemon still running $*"
-	else
-		fail "daemon died $*"
-	fi
-}
-
 # cpu_ticks PID: user + system time so far, in clock ticks.
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"

@@ -37,6 +37,11 @@ check() {
 	if "$@"; then ok "$desc"; else fail "$desc"; fi
 }
 
+# alive TEXT: pass while the daemon ($PID) still runs.
+alive() {
+	check "daemon still running $*" kill -0 "$PID" 2>/dev/null
+}
+
 # summary: the closing line; the status is 1 when anything failed.
 summary() {
 	echo "$passes passed, $fails failed"

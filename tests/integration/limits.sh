@@ -158,10 +158,6 @@ status_has() {
 	    grep -q -- "$1" "$T/status"
 }
 
-alive() {
-	check "daemon still running $*" kill -0 "$PID"
-}
-
 # --- start -------------------------------------------------------------
 
 conf context-objects=16 context-areas=200 context-allowed-ranges=64 \

@@ -68,14 +68,6 @@ run() {
 	fi
 }
 
-alive() {
-	if kill -0 "$PID" 2>/dev/null; then
-		ok "daemon still running $*"
-	else
-		fail "daemon died $*"
-	fi
-}
-
 # Does the daemon hold a context opened by pid $1? Asked through the
 # control socket; without ioasidctl, the daemon's debug log says when a
 # context opens and closes.
