@@ -55,6 +55,7 @@
 #include <linux/sockios.h>
 
 #include "check.h"
+#include "rawwire.h"
 #include "iommufd_test.h"
 #include "wire.h"
 
@@ -79,19 +80,7 @@ now(void)
 static int
 conn(void)
 {
-	struct sockaddr_un	sun;
-	int			fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (rawwire_connect(sockpath));
 }
 
 /* Send one message, the payload inline or (bulk >= 0) as that memfd. */
@@ -101,12 +90,6 @@ send_msg(int fd, uint16_t op, uint32_t seq, const void *pl, size_t len,
 {
 	struct wire_hdr	 h;
 	struct iovec	 iov[2];
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	union {
-		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(2 * sizeof(int))];
-	} cbuf;
 	int		 fds[2], nfds = 0;
 
 	memset(&h, 0, sizeof(h));
@@ -115,28 +98,16 @@ send_msg(int fd, uint16_t op, uint32_t seq, const void *pl, size_t len,
 	h.seq = seq;
 	h.payload_len = bulk >= 0 ? bulklen : len;
 	h.flags = bulk >= 0 ? WIRE_F_BULK : 0;
-	memset(&msg, 0, sizeof(msg));
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)pl;
 	iov[1].iov_len = len;
-	msg.msg_iov = iov;
-	msg.msg_iovlen = bulk >= 0 || len == 0 ? 1 : 2;
 	if (bulk >= 0)
 		fds[nfds++] = bulk;
 	if (extra_fd >= 0)
 		fds[nfds++] = extra_fd;
-	if (nfds != 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
-	return (sendmsg(fd, &msg, MSG_NOSIGNAL | flags) == -1 ? -errno : 0);
+	return (rawwire_sendv(fd, iov, bulk >= 0 || len == 0 ? 1 : 2, fds,
+	    nfds, flags) == -1 ? -errno : 0);
 }
 
 struct reply {

@@ -29,6 +29,7 @@
 
 #include <linux/iommufd.h>
 
+#include "rawwire.h"
 #include "wire.h"
 
 static int	npass, nfail;
@@ -46,47 +47,21 @@ static char	sockpath[108];
 static int
 conn(void)
 {
-	struct sockaddr_un	sun;
-	int			fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (rawwire_connect(sockpath));
 }
 
 static int
 sendraw(int fd, const void *buf, size_t len, const int *fds, int nfds,
     int flags)
 {
-	struct iovec	 iov;
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	char		 cbuf[CMSG_SPACE(sizeof(int) * 64)];
+	struct iovec	iov;
 
-	memset(&msg, 0, sizeof(msg));
+	if (nfds > RAWWIRE_MAX_FDS)
+		return (-1);
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (nfds > 0) {
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	return (sendmsg(fd, &msg, MSG_NOSIGNAL | flags) == (ssize_t)len ? 0 :
-	    -1);
+	return (rawwire_sendv(fd, &iov, 1, fds, nfds, flags) == (ssize_t)len ?
+	    0 : -1);
 }
 
 /* A header and payload in one buffer. */
