@@ -95,7 +95,7 @@ const struct conf_key conf_keys[] = {
 	  .offset = offsetof(struct conf, socket),
 	  .max = CONF_SUN_PATH_MAX, .dflt = "/run/ioasidd/iommu.sock" },
 	{ .section = "daemon", .name = "socket-connections-per-uid",
-	  .type = CONF_UINT, .offset = offsetof(struct conf, socket_per_uid),
+	  .type = CONF_NUMBER, .offset = offsetof(struct conf, socket_per_uid),
 	  .min = 1, .max = 1000000, .dflt = "256", .flags = CONF_F_RELOAD },
 	{ .section = "daemon", .name = "socket-group", .type = CONF_GROUP,
 	  .offset = offsetof(struct conf, socket_gid), .dflt = "" },
@@ -376,18 +376,6 @@ conf_key_set(struct conf *conf, const struct conf_key *k, const char *value,
 		if (len < errlen)
 			snprintf(err + len, errlen - len, ", not \"%s\"", value);
 		return (-EINVAL);
-	case CONF_UINT:
-		errno = 0;
-		ul = strtoul(value, &end, 10);
-		if (len == 0 || *end != '\0' || errno != 0 ||
-		    !isdigit((unsigned char)value[0]) ||
-		    ul < (unsigned long)k->min || ul > (unsigned long)k->max) {
-			snprintf(err, errlen, "must be a number from %ld to "
-			    "%ld, not \"%s\"", k->min, k->max, value);
-			return (-EINVAL);
-		}
-		*(unsigned int *)conf_field(conf, k) = (unsigned int)ul;
-		return (0);
 	}
 	snprintf(err, errlen, "has an unknown type");
 	return (-EINVAL);
@@ -425,10 +413,6 @@ conf_key_format(const struct conf *conf, const struct conf_key *k, char *buf,
 	case CONF_CHOICE:
 		i = *(const int *)conf_field(conf, k);
 		snprintf(buf, len, "%s", k->choices[i]);
-		return;
-	case CONF_UINT:
-		snprintf(buf, len, "%u",
-		    *(const unsigned int *)conf_field(conf, k));
 		return;
 	case CONF_NUMBER:
 		v = *(const uint64_t *)conf_field(conf, k);
@@ -868,10 +852,6 @@ conf_take_reloadable(struct conf *dst, struct conf *src)
 		case CONF_CHOICE:
 			*(int *)conf_field(dst, k) =
 			    *(int *)conf_field(src, k);
-			break;
-		case CONF_UINT:
-			*(unsigned int *)conf_field(dst, k) =
-			    *(unsigned int *)conf_field(src, k);
 			break;
 		case CONF_NUMBER:
 			*(uint64_t *)conf_field(dst, k) =

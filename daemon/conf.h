@@ -26,7 +26,6 @@ enum conf_type {
 	CONF_MODE,		/* octal permission bits */
 	CONF_GROUP,		/* group name or number; "" is (gid_t)-1 */
 	CONF_CHOICE,		/* one word of choices[], stored as its index */
-	CONF_UINT,		/* decimal from min to max, an unsigned int */
 	CONF_NUMBER,		/* uint64_t, decimal, K/M/G/T: 1024^n */
 };
 
@@ -59,7 +58,7 @@ struct conf {
 	mode_t		 node_mode;
 	gid_t		 node_gid;
 	int		 node_required;	/* no node: stop (1) or go on (0) */
-	unsigned int	 socket_per_uid;	/* connections one uid may open */
+	uint64_t	 socket_per_uid;	/* connections one uid may open */
 
 	/*
 	 * [limits], in the order of enum limit_kind (limit.h): objects,

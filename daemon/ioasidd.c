@@ -252,7 +252,8 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		log_info("no changes");
 	conf_take_reloadable(d.conf, conf);
 	conf_free(conf);
-	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
+	sock_server_set_per_uid(d.sock,
+	    (unsigned int)d.conf->socket_per_uid);
 	log_setlevel(ioasidd_level(d.conf));
 	ioasidd_limits(d.conf);
 	ioasidd_notify("READY=1");
@@ -513,7 +514,8 @@ ioasidd_start(void)
 	    d.conf->socket_gid, &d.sock);
 	if (rc != 0)
 		ioasidd_socket_fatal("socket", "socket", d.conf->socket, rc);
-	sock_server_set_per_uid(d.sock, d.conf->socket_per_uid);
+	sock_server_set_per_uid(d.sock,
+	    (unsigned int)d.conf->socket_per_uid);
 	if (control_transport_add("socket", d.conf->socket) != 0)
 		fatalx("out of memory");
 	log_info("listening on %s", d.conf->socket);

@@ -162,7 +162,7 @@ static const struct {
 	{ "socket-connections-per-uid = 0", "a number from 1 to 1000000" },
 	{ "socket-connections-per-uid = 1000001", "a number from 1" },
 	{ "socket-connections-per-uid = -3", "a number from 1" },
-	{ "socket-connections-per-uid = 10k", "a number from 1" },
+	{ "socket-connections-per-uid = 1000k", "a number from 1" },
 	{ "socket-connections-per-uid =", "a number from 1" },
 	{ "node = iommu", "must be a node under /dev/" },
 	{ "node = /dev/", "must be a node under /dev/" },
