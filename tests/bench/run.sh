@@ -64,8 +64,9 @@ median() {
 # Each figure is the median of REPS runs taken in turn with the others, so
 # that a burst of load on the machine hits all of them alike.
 if [ -n "$QUICK" ]; then N=2000; REPS=1; else N=20000; REPS=3; fi
-printf '%-10s %12s %12s %12s %10s %10s\n' placement "ping-pong us" \
-    "shaped us" "ioctl us" "ioctl/pp" "shaped/pp"
+printf '%-10s %12s %12s %12s %10s %10s %10s %8s\n' placement \
+    "ping-pong us" "shaped us" "ioctl us" "ioctl/pp" "shaped/pp" "map us" \
+    "map/pp"
 for placement in "same CPU" "any CPU"; do
 	if [ "$placement" = "same CPU" ]; then
 		PIN="taskset -c 0"
@@ -73,22 +74,28 @@ for placement in "same CPU" "any CPU"; do
 		PIN=
 	fi
 	start_daemon "$PIN"
-	bs= ss= is=
+	bs= ss= is= ms=
 	for r in $(seq "$REPS"); do
 		bs="$bs $($PIN "$B/bench/pingpong" "$N")"
 		ss="$ss $($PIN "$B/bench/pingpong" -s "$N")"
 		is="$is $(env LD_PRELOAD="$B/libioasid-preload.so" \
 		    IOASIDD_SOCKET="$T/iommu.sock" $PIN "$B/bench/ioctl_rtt" \
 		    "$N")"
+		ms="$ms $(env LD_PRELOAD="$B/libioasid-preload.so" \
+		    IOASIDD_SOCKET="$T/iommu.sock" $PIN "$B/bench/ioctl_rtt" \
+		    -m "$N")"
 	done
 	stop_daemon
 	awk -v p="$placement" -v b="$(median $bs)" -v s="$(median $ss)" \
-	    -v i="$(median $is)" 'BEGIN { printf "%-10s %12s %12s %12s " \
-	    "%9.2fx %9.2fx\n", p, b, s, i, i / b, s / b }'
+	    -v i="$(median $is)" -v m="$(median $ms)" \
+	    'BEGIN { printf "%-10s %12s %12s %12s %9.2fx %9.2fx %10s " \
+	    "%7.2fx\n", p, b, s, i, i / b, s / b, m, m / b }'
 done
 echo "target: ioctl <= 1.3x the ping-pong. shaped: a bare exchange with the"
 echo "preload library's message shape (scatter-gather, credentials, control"
 echo "message room), the part of the cost that is the kernel's alone."
+echo "map: IOAS_MAP+UNMAP of one page; each map carries the caller's memory"
+echo "file, which the daemon checks and holds while the mapping lives."
 
 echo
 echo "== preload path under concurrency: N processes, each with its own open"
