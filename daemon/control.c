@@ -24,11 +24,11 @@
 
 #include <jansson.h>
 
-#include "acct.h"
 #include "control.h"
+#include "core/acct.h"
+#include "core/ctx.h"
+#include "core/limit.h"
 #include "ctl.h"
-#include "ctx.h"
-#include "limit.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8

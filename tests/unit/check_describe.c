@@ -23,14 +23,14 @@
 #include <jansson.h>
 
 #include "control.h"
-#include "ctx.h"
-#include "describe.h"
+#include "core/ctx.h"
+#include "core/util.h"
 #include "helpers.h"
-#include "ioas.h"
-#include "iopt.h"
-#include "objs.h"
+#include "iommufd/describe.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
 #include "suites.h"
-#include "util.h"
 
 #include <linux/iommufd.h>
 

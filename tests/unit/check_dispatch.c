@@ -19,8 +19,8 @@
 
 #include <linux/iommufd.h>
 
-#include "ctx.h"
-#include "dispatch.h"
+#include "core/ctx.h"
+#include "core/dispatch.h"
 #include "helpers.h"
 #include "suites.h"
 #include "uapi.h"

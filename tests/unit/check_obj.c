@@ -14,9 +14,9 @@
 
 #include <linux/iommufd.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
 #include "helpers.h"
-#include "objs.h"
+#include "iommufd/objs.h"
 #include "suites.h"
 
 /* A vIOMMU holding parent, as a real one holds its nesting parent. */

@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctx.h"
-#include "ioas.h"
-#include "ioctl.h"
-#include "iopt.h"
-#include "ucmd.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
 
 #include <linux/iommufd.h>
 

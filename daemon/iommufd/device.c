@@ -12,11 +12,11 @@
  */
 #include <errno.h>
 
-#include "ctx.h"
-#include "ioctl.h"
-#include "objs.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
 

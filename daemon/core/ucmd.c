@@ -23,9 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctx.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "core/util.h"
 
 int
 ucmd_read(struct ucmd *ucmd, uint64_t uaddr, void *buf, size_t len)

@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "ctx.h"
-#include "iopt.h"
+#include "core/ctx.h"
+#include "iommufd/iopt.h"
 
 struct ioas {
 	struct obj	 obj;

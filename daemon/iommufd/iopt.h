@@ -39,7 +39,7 @@
 #include <bsd/sys/queue.h>
 #include <bsd/sys/tree.h>
 
-#include "pages.h"
+#include "iommufd/pages.h"
 
 #define IOPT_PAGE_SIZE		4096ULL
 /* The largest alignment automatic allocation aims for (a PMD page). */

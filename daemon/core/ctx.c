@@ -22,13 +22,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ctx.h"
-#include "describe.h"
-#include "ioctl.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "iommufd/describe.h"
+#include "iommufd/objs.h"
 #include "log.h"
-#include "objs.h"
-#include "ucmd.h"
-#include "util.h"
 
 #include <linux/iommufd.h>
 

@@ -12,15 +12,15 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "acct.h"
-#include "ctx.h"
-#include "ioas.h"
-#include "ioctl.h"
-#include "iopt.h"
-#include "objs.h"
-#include "pages.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/acct.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
+#include "iommufd/pages.h"
 
 #include <linux/iommufd.h>
 

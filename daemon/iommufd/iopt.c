@@ -46,10 +46,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iopt.h"
-#include "limit.h"
-#include "pool.h"
-#include "util.h"
+#include "core/limit.h"
+#include "core/pool.h"
+#include "core/util.h"
+#include "iommufd/iopt.h"
 
 #define IOPT_NODE_SIZE		1024
 #define IOPT_ENT_SIZE		32

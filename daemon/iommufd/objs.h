@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "ctx.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/util.h"
 
 /* A device bound to the context (VFIO cdev bind, selftest mock domain). */
 struct device {

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caller.h"
-#include "ucmd.h"
+#include "core/caller.h"
+#include "core/ucmd.h"
 
 /* Linux capability numbers the uAPI cares about. */
 #define CALLER_LINUX_CAP_IPC_LOCK	14

@@ -31,7 +31,7 @@
 #include <bsd/sys/tree.h>
 #include <bsd/sys/queue.h>
 
-#include "limit.h"
+#include "core/limit.h"
 
 struct json_t;			/* jansson's json_t */
 struct ucmd;

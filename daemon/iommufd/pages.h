@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acct.h"
+#include "core/acct.h"
 
 #define PAGES_PAGE_SIZE		4096ULL
 

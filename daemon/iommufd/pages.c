@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "limit.h"
-#include "pages.h"
-#include "pool.h"
-#include "umem.h"
-#include "util.h"
+#include "core/limit.h"
+#include "core/pool.h"
+#include "core/umem.h"
+#include "core/util.h"
+#include "iommufd/pages.h"
 
 static struct pool pages_pool = POOL_INITIALIZER("pages", sizeof(struct pages));
 

@@ -19,13 +19,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ctx.h"
-#include "ioas.h"
-#include "ioctl.h"
-#include "iopt.h"
-#include "objs.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
 #include <linux/vfio.h>

@@ -19,13 +19,13 @@
 
 #include <jansson.h>
 
-#include "ctx.h"
-#include "describe.h"
-#include "ioas.h"
-#include "iopt.h"
-#include "objs.h"
-#include "pages.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/util.h"
+#include "iommufd/describe.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
+#include "iommufd/pages.h"
 
 /* A 64-bit address or length as "0x...". */
 static json_t *

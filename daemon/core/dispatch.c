@@ -25,15 +25,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ctx.h"
-#include "ioctl.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
 
-#include "dispatch.h"
+#include "core/dispatch.h"
 
 /* Every struct a command can carry, so one buffer fits them all. */
 union ucmd_buffer {

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
 
 struct acct_owner {
 	uid_t		 uid;

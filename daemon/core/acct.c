@@ -12,8 +12,8 @@
 
 #include <bsd/sys/tree.h>
 
-#include "acct.h"
-#include "util.h"
+#include "core/acct.h"
+#include "core/util.h"
 
 struct acct_total {
 	RB_ENTRY(acct_total)	 entry;

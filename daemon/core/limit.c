@@ -12,9 +12,9 @@
 
 #include <bsd/sys/tree.h>
 
-#include "limit.h"
+#include "core/limit.h"
+#include "core/util.h"
 #include "log.h"
-#include "util.h"
 
 struct limit_user {
 	RB_ENTRY(limit_user)	 entry;

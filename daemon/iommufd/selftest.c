@@ -14,12 +14,12 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "ctx.h"
-#include "ioctl.h"
-#include "iopt.h"
-#include "objs.h"
-#include "ucmd.h"
-#include "util.h"
+#include "core/ctx.h"
+#include "core/ioctl.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool.h"
+#include "core/pool.h"
 
 #define POOL_SLAB_SIZE		65536
 #define POOL_REGION_SIZE	(2UL << 20)

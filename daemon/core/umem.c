@@ -44,8 +44,8 @@
 
 #include <bsd/sys/queue.h>
 
-#include "umem.h"
-#include "util.h"
+#include "core/umem.h"
+#include "core/util.h"
 
 #define UMEM_PAGE_SIZE	4096ULL
 
