@@ -11,13 +11,17 @@
  *  2. a row whose full ioctl number differs (holes, direction or size
  *     bits set) is ENOTTY;
  *  3. the leading u32 size must be readable (EFAULT) and at least the
- *     row's min_size (EINVAL);
+ *     command's min_size (EINVAL);
  *  4. the struct is copied like copy_struct_from_user(): a short one is
  *     zero-filled, a long one must be zero past what we know (E2BIG).
  *
- * The size rules live only here, so a handler sees a full-size struct and
- * never checks a size itself. min_size is the size of the struct when the
- * command first appeared; fields added since then read as zero.
+ * The sizes are not here: a row names the command and its handler only,
+ * and the size and min_size come from the command's row in proto/'s field
+ * table (uapi_cmd_find()), the same numbers the transports and the client
+ * use to know how much of a struct to carry. min_size is the size of the
+ * struct when the command first appeared; fields added since then read as
+ * zero. The rules are applied only here, so a handler sees a full-size
+ * struct and never checks a size itself.
  */
 #include <sys/ioctl.h>
 
@@ -29,6 +33,7 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "uapi.h"
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
@@ -61,58 +66,37 @@ union ucmd_buffer {
 	struct iommu_test_cmd			test;
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+const size_t dispatch_buf_size = sizeof(union ucmd_buffer);
+
+#define IOCTL_OP(_ioctl, _fn)						\
 	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {			\
-		.name = #_ioctl,					\
-		.size = sizeof(_struct) +				\
-		    BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <	\
-		    sizeof(_struct)),					\
-		.min_size = offsetofend(_struct, _last),		\
 		.ioctl_num = _ioctl,					\
 		.execute = _fn,						\
 	}
 
 static const struct ioctl_op ioctl_ops[] = {
-	IOCTL_OP(IOMMU_DESTROY, obj_ioctl_destroy, struct iommu_destroy, id),
-	IOCTL_OP(IOMMU_IOAS_ALLOC, ioas_ioctl_alloc, struct iommu_ioas_alloc,
-	    out_ioas_id),
-	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, ioas_ioctl_allow_iovas,
-	    struct iommu_ioas_allow_iovas, allowed_iovas),
-	IOCTL_OP(IOMMU_IOAS_COPY, ioas_ioctl_copy, struct iommu_ioas_copy,
-	    src_iova),
-	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, ioas_ioctl_iova_ranges,
-	    struct iommu_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOMMU_IOAS_MAP, ioas_ioctl_map, struct iommu_ioas_map, iova),
-	IOCTL_OP(IOMMU_IOAS_UNMAP, ioas_ioctl_unmap, struct iommu_ioas_unmap,
-	    length),
-	IOCTL_OP(IOMMU_OPTION, option_ioctl, struct iommu_option, val64),
-	IOCTL_OP(IOMMU_VFIO_IOAS, vfio_ioctl_ioas, struct iommu_vfio_ioas,
-	    __reserved),
-	IOCTL_OP(IOMMU_HWPT_ALLOC, hwpt_ioctl_alloc, struct iommu_hwpt_alloc,
-	    __reserved),
-	IOCTL_OP(IOMMU_GET_HW_INFO, device_ioctl_get_hw_info,
-	    struct iommu_hw_info, __reserved),
-	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, hwpt_ioctl_set_dirty_tracking,
-	    struct iommu_hwpt_set_dirty_tracking, __reserved),
-	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_ioctl_get_dirty_bitmap,
-	    struct iommu_hwpt_get_dirty_bitmap, data),
-	IOCTL_OP(IOMMU_HWPT_INVALIDATE, hwpt_ioctl_invalidate,
-	    struct iommu_hwpt_invalidate, __reserved),
-	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, fault_ioctl_alloc,
-	    struct iommu_fault_alloc, out_fault_fd),
-	IOCTL_OP(IOMMU_IOAS_MAP_FILE, ioas_ioctl_map_file,
-	    struct iommu_ioas_map_file, iova),
-	IOCTL_OP(IOMMU_VIOMMU_ALLOC, viommu_ioctl_alloc,
-	    struct iommu_viommu_alloc, out_viommu_id),
-	IOCTL_OP(IOMMU_VDEVICE_ALLOC, vdevice_ioctl_alloc,
-	    struct iommu_vdevice_alloc, virt_id),
-	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_ioctl_change_process,
-	    struct iommu_ioas_change_process, __reserved),
-	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, veventq_ioctl_alloc,
-	    struct iommu_veventq_alloc, out_veventq_fd),
-	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_ioctl_alloc,
-	    struct iommu_hw_queue_alloc, length),
-	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl, struct iommu_test_cmd, last),
+	IOCTL_OP(IOMMU_DESTROY, obj_ioctl_destroy),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, ioas_ioctl_alloc),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, ioas_ioctl_allow_iovas),
+	IOCTL_OP(IOMMU_IOAS_COPY, ioas_ioctl_copy),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, ioas_ioctl_iova_ranges),
+	IOCTL_OP(IOMMU_IOAS_MAP, ioas_ioctl_map),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, ioas_ioctl_unmap),
+	IOCTL_OP(IOMMU_OPTION, option_ioctl),
+	IOCTL_OP(IOMMU_VFIO_IOAS, vfio_ioctl_ioas),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, hwpt_ioctl_alloc),
+	IOCTL_OP(IOMMU_GET_HW_INFO, device_ioctl_get_hw_info),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, hwpt_ioctl_set_dirty_tracking),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_ioctl_get_dirty_bitmap),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, hwpt_ioctl_invalidate),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, fault_ioctl_alloc),
+	IOCTL_OP(IOMMU_IOAS_MAP_FILE, ioas_ioctl_map_file),
+	IOCTL_OP(IOMMU_VIOMMU_ALLOC, viommu_ioctl_alloc),
+	IOCTL_OP(IOMMU_VDEVICE_ALLOC, vdevice_ioctl_alloc),
+	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_ioctl_change_process),
+	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, veventq_ioctl_alloc),
+	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_ioctl_alloc),
+	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");
 
@@ -153,6 +137,8 @@ dispatch(struct ucmd *ucmd)
 {
 	union ucmd_buffer	 buf;
 	const struct ioctl_op	*op;
+	const struct uapi_cmd	*uc;
+	const struct uapi_struct *st;
 	unsigned int		 nr = _IOC_NR(ucmd->cmd);
 	uint32_t		 size;
 	int			 rc;
@@ -169,23 +155,31 @@ dispatch(struct ucmd *ucmd)
 	op = &ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	if (op->ioctl_num != ucmd->cmd)
 		return (-ENOTTY);
+	/*
+	 * Every row has its command in proto's table, and the buffer holds
+	 * every struct there: check_dispatch proves both for each row, so
+	 * this only keeps a mistake from reaching memory.
+	 */
+	uc = uapi_cmd_find(op->ioctl_num);
+	if (uc == NULL || (st = uc->st) == NULL || st->size > sizeof(buf))
+		return (-ENOTTY);
 
 	if ((rc = ucmd_read(ucmd, ucmd->arg, &size, sizeof(size))) != 0)
 		return (rc);
-	if (size < op->min_size)
+	if (size < st->min_size)
 		return (-EINVAL);
-	if (size > op->size) {
-		rc = dispatch_check_zero(ucmd, op->size, size);
+	if (size > st->size) {
+		rc = dispatch_check_zero(ucmd, st->size, size);
 		if (rc != 0)
 			return (rc);
 	}
 	memset(&buf, 0, sizeof(buf));
-	if ((rc = ucmd_read(ucmd, ucmd->arg, &buf, MIN(size, op->size))) != 0)
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &buf, MIN(size, st->size))) != 0)
 		return (rc);
 
 	ucmd->user_size = size;
 	ucmd->cmd_buf = &buf;
-	ucmd->cmd_len = op->size;
+	ucmd->cmd_len = st->size;
 	rc = op->execute(ucmd);
 	ucmd->cmd_buf = NULL;
 	return (rc);
