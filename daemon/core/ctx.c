@@ -26,7 +26,6 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
-#include "iommufd/describe.h"
 #include "iommufd/objs.h"
 #include "log.h"
 
@@ -39,31 +38,21 @@ struct ctx_list ctx_list = TAILQ_HEAD_INITIALIZER(ctx_list);
 static uint32_t ctx_next_id = 1;
 
 /*
- * One row per kind. A row with size 0 is a kind that nothing creates; the
- * IOAS row takes its size from ioas_obj_size at run time because the
- * struct is private to the io page table code.
+ * The kind table: one row per kind, each defined in its kind's file. A
+ * kind without a row (OBJ_ANY) cannot be created.
  */
-static const struct obj_ops obj_ops[OBJ_MAX] = {
-	[OBJ_DEVICE] = { "device", sizeof(struct device), device_destroy,
-	    NULL },
-	[OBJ_HWPT_PAGING] = { "hwpt_paging", sizeof(struct hwpt_paging),
-	    hwpt_paging_destroy, describe_hwpt_paging },
-	[OBJ_HWPT_NESTED] = { "hwpt_nested", sizeof(struct hwpt_nested),
-	    hwpt_nested_destroy, describe_hwpt_nested },
-	[OBJ_IOAS] = { "ioas", 0, ioas_destroy, describe_ioas },
-	[OBJ_ACCESS] = { "access", sizeof(struct access), access_destroy,
-	    describe_access },
-	[OBJ_FAULT] = { "fault", sizeof(struct fault), fault_destroy, NULL },
-	[OBJ_VIOMMU] = { "viommu", sizeof(struct viommu), viommu_destroy,
-	    describe_viommu },
-	[OBJ_VDEVICE] = { "vdevice", sizeof(struct vdevice), vdevice_destroy,
-	    describe_vdevice },
-	[OBJ_VEVENTQ] = { "veventq", sizeof(struct veventq), veventq_destroy,
-	    describe_veventq },
-	[OBJ_HW_QUEUE] = { "hw_queue", sizeof(struct hw_queue),
-	    hw_queue_destroy, describe_hw_queue },
-	[OBJ_SELFTEST] = { "selftest", sizeof(struct selftest),
-	    selftest_destroy, NULL },
+static const struct obj_ops *const obj_ops[OBJ_MAX] = {
+	[OBJ_DEVICE] = &device_ops,
+	[OBJ_HWPT_PAGING] = &hwpt_paging_ops,
+	[OBJ_HWPT_NESTED] = &hwpt_nested_ops,
+	[OBJ_IOAS] = &ioas_ops,
+	[OBJ_ACCESS] = &access_ops,
+	[OBJ_FAULT] = &fault_ops,
+	[OBJ_VIOMMU] = &viommu_ops,
+	[OBJ_VDEVICE] = &vdevice_ops,
+	[OBJ_VEVENTQ] = &veventq_ops,
+	[OBJ_HW_QUEUE] = &hw_queue_ops,
+	[OBJ_SELFTEST] = &selftest_ops,
 };
 
 static int
@@ -85,28 +74,30 @@ obj_type_name(enum obj_type type)
 {
 	if (type == OBJ_ANY)
 		return ("any");
-	if ((unsigned int)type >= OBJ_MAX || obj_ops[type].name == NULL)
+	if ((unsigned int)type >= OBJ_MAX || obj_ops[type] == NULL)
 		return ("unknown");
-	return (obj_ops[type].name);
+	return (obj_ops[type]->name);
 }
 
 int
 obj_describe(struct obj *obj, struct json_t **descp)
 {
 	*descp = NULL;
-	if (obj->type >= OBJ_MAX || obj_ops[obj->type].describe == NULL)
+	if (obj->type >= OBJ_MAX || obj_ops[obj->type] == NULL ||
+	    obj_ops[obj->type]->describe == NULL)
 		return (0);
-	if ((*descp = obj_ops[obj->type].describe(obj)) == NULL)
+	if ((*descp = obj_ops[obj->type]->describe(obj)) == NULL)
 		return (-ENOMEM);
 	return (0);
 }
 
+/* The size of a kind's struct; 0 for a kind without a row. */
 static size_t
 obj_size(enum obj_type type)
 {
-	if (type == OBJ_IOAS)
-		return (ioas_obj_size);
-	return (obj_ops[type].size);
+	if (obj_ops[type] == NULL)
+		return (0);
+	return (obj_ops[type]->size);
 }
 
 static void
@@ -281,11 +272,8 @@ obj_remove(struct obj *obj, int keep_id)
 	if (obj->state == OBJ_LIVE)
 		ctx->nkind[obj->type]--;
 	obj->state = OBJ_TOMBSTONE;
-	if (obj_ops[obj->type].destroy != NULL)
-		obj_ops[obj->type].destroy(obj);
-	/* The compat setting is an id, not a hold: forget it here. */
-	if (obj->type == OBJ_IOAS)
-		vfio_compat_ioas_destroyed(ctx, obj->id);
+	if (obj_ops[obj->type]->destroy != NULL)
+		obj_ops[obj->type]->destroy(obj);
 	RB_REMOVE(obj_tree, &ctx->objs, obj);
 	ctx->nobjs--;
 	if (!keep_id)
@@ -441,8 +429,8 @@ ctx_free_forced(struct ctx *ctx)
 		obj->state = OBJ_TOMBSTONE;
 	}
 	RB_FOREACH(obj, obj_tree, &ctx->objs) {
-		if (obj_ops[obj->type].destroy != NULL)
-			obj_ops[obj->type].destroy(obj);
+		if (obj_ops[obj->type]->destroy != NULL)
+			obj_ops[obj->type]->destroy(obj);
 	}
 	while ((obj = RB_MIN(obj_tree, &ctx->objs)) != NULL) {
 		RB_REMOVE(obj_tree, &ctx->objs, obj);

@@ -5,9 +5,10 @@
  * Open contexts and the objects they hold.
  *
  * A context is one open of /dev/iommu. It owns a table of objects keyed by
- * id. Every object kind embeds struct obj as its first member and has one
- * row in obj_ops[] (ctx.c) saying how big it is, how to destroy it and
- * how to describe it to the control socket.
+ * id. Every object kind embeds struct obj as its first member and defines,
+ * in its own file, a struct obj_ops saying how big it is, how to destroy
+ * it and how to describe it to the control socket; the kind table
+ * obj_ops[] in ctx.c points to each by enum obj_type.
  *
  * Ids run from 1 to INT32_MAX and are shared by every kind; the lowest free
  * id is always the next one handed out, as the kernel's xarray does.

@@ -15,10 +15,10 @@
 
 struct ucmd;
 
-/* ctx.c */
+/* core/ctx.c */
 int	obj_ioctl_destroy(struct ucmd *);
 
-/* ioas.c, option.c */
+/* iommufd/ioas.c, iommufd/option.c */
 int	ioas_ioctl_alloc(struct ucmd *);
 int	ioas_ioctl_allow_iovas(struct ucmd *);
 int	ioas_ioctl_copy(struct ucmd *);
@@ -29,29 +29,29 @@ int	ioas_ioctl_map_file(struct ucmd *);
 int	ioas_ioctl_change_process(struct ucmd *);
 int	option_ioctl(struct ucmd *);
 
-/* vfio_compat.c: IOMMU_VFIO_IOAS, and the type1 commands below 0x80 */
+/* iommufd/vfio_compat.c: IOMMU_VFIO_IOAS, the type1 commands below 0x80 */
 int	vfio_ioctl_ioas(struct ucmd *);
 int	vfio_compat_ioctl(struct ucmd *);
 
-/* hwpt.c */
+/* iommufd/hwpt.c */
 int	hwpt_ioctl_alloc(struct ucmd *);
 int	hwpt_ioctl_set_dirty_tracking(struct ucmd *);
 int	hwpt_ioctl_get_dirty_bitmap(struct ucmd *);
 int	hwpt_ioctl_invalidate(struct ucmd *);
 
-/* device.c */
+/* iommufd/device.c */
 int	device_ioctl_get_hw_info(struct ucmd *);
 
-/* fault.c */
+/* iommufd/fault.c */
 int	fault_ioctl_alloc(struct ucmd *);
 
-/* viommu.c */
+/* iommufd/viommu.c, vdevice.c, veventq.c, hw_queue.c */
 int	viommu_ioctl_alloc(struct ucmd *);
 int	vdevice_ioctl_alloc(struct ucmd *);
 int	veventq_ioctl_alloc(struct ucmd *);
 int	hw_queue_ioctl_alloc(struct ucmd *);
 
-/* selftest.c: IOMMU_TEST_CMD */
+/* iommufd/selftest.c: IOMMU_TEST_CMD */
 int	selftest_ioctl(struct ucmd *);
 
 #endif /* IOASIDD_IOCTL_H */

@@ -24,10 +24,16 @@
  * A DEVICE is held by its binding for as long as it is bound (users >= 2),
  * so DESTROY of one is EBUSY; what it holds is released by unbinding.
  */
-void
+static void
 device_destroy(struct obj *obj __unused)
 {
 }
+
+const struct obj_ops device_ops = {
+	.name = "device",
+	.size = sizeof(struct device),
+	.destroy = device_destroy,
+};
 
 /* IOMMU_GET_HW_INFO (spec 5.1). */
 int

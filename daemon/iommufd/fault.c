@@ -18,10 +18,16 @@
 
 #include <linux/iommufd.h>
 
-void
+static void
 fault_destroy(struct obj *obj __unused)
 {
 }
+
+const struct obj_ops fault_ops = {
+	.name = "fault",
+	.size = sizeof(struct fault),
+	.destroy = fault_destroy,
+};
 
 /* IOMMU_FAULT_QUEUE_ALLOC (spec 6.1). */
 int

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: ISC
  *
  * HW page tables: the paging HWPT (a domain over an IOAS) and the nested
- * HWPT (a guest stage 1 over a paging parent or a vIOMMU), and their four
- * ioctls.
+ * HWPT (a guest stage 1 over a paging parent or a vIOMMU), their ops and
+ * their four ioctls. The two kinds share this file because they share
+ * every ioctl: HWPT_ALLOC makes either, and the others take either.
  *
  * A HWPT needs a device (HWPT_ALLOC names one, and the dirty and
  * invalidation commands act on domains that only attaching devices
@@ -17,10 +18,13 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "iommufd/describe.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -29,7 +33,7 @@
 	(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |	\
 	IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)
 
-void
+static void
 hwpt_paging_destroy(struct obj *obj)
 {
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
@@ -39,7 +43,7 @@ hwpt_paging_destroy(struct obj *obj)
 		obj_drop(hwpt->ioas);
 }
 
-void
+static void
 hwpt_nested_destroy(struct obj *obj)
 {
 	struct hwpt_nested	*hwpt = container_of(obj, struct hwpt_nested,
@@ -48,6 +52,64 @@ hwpt_nested_destroy(struct obj *obj)
 	if (hwpt->parent != NULL)
 		obj_drop(hwpt->parent);
 }
+
+/* "ioas", "flags" (an array of names), "enforce_cc", "pgsize_bitmap". */
+static json_t *
+hwpt_paging_describe(struct obj *obj)
+{
+	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
+				    obj);
+	static const struct {
+		unsigned int	 flag;
+		const char	*name;
+	} flags[] = {
+		{ HWPT_F_NEST_PARENT, "nest_parent" },
+		{ HWPT_F_DIRTY, "dirty_tracking" },
+		{ HWPT_F_AUTO, "auto" },
+	};
+	json_t			*o, *f;
+	size_t			 i;
+
+	if ((o = describe_holder(hwpt->ioas, "ioas", 0)) == NULL)
+		return (NULL);
+	if ((f = json_array()) == NULL || describe_set(o, "flags", f) != 0)
+		goto fail;
+	for (i = 0; i < nitems(flags); i++) {
+		if ((hwpt->flags & flags[i].flag) != 0 &&
+		    json_array_append_new(f, json_string(flags[i].name)) != 0)
+			goto fail;
+	}
+	if (describe_set(o, "enforce_cc", json_boolean(hwpt->enforce_cc)) ||
+	    describe_set(o, "pgsize_bitmap",
+	    describe_hex(hwpt->pgsize_bitmap)) != 0)
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
+/* "parent" and "parent_kind". */
+static json_t *
+hwpt_nested_describe(struct obj *obj)
+{
+	return (describe_holder(container_of(obj, struct hwpt_nested,
+	    obj)->parent, "parent", 1));
+}
+
+const struct obj_ops hwpt_paging_ops = {
+	.name = "hwpt_paging",
+	.size = sizeof(struct hwpt_paging),
+	.destroy = hwpt_paging_destroy,
+	.describe = hwpt_paging_describe,
+};
+
+const struct obj_ops hwpt_nested_ops = {
+	.name = "hwpt_nested",
+	.size = sizeof(struct hwpt_nested),
+	.destroy = hwpt_nested_destroy,
+	.describe = hwpt_nested_describe,
+};
 
 /* IOMMU_HWPT_ALLOC (spec 4.1). */
 int

@@ -2,21 +2,25 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * The IOAS ioctls: ALLOC, ALLOW_IOVAS, COPY, IOVA_RANGES, MAP, UNMAP,
- * MAP_FILE and CHANGE_PROCESS. Each checks its arguments in the kernel's
- * order (spec 1.4) and leaves the work to the io page table; the pages a
- * mapping refers to are charged to the caller that mapped them.
+ * The IOAS object kind: its ops (destroy, describe) and its ioctls, ALLOC,
+ * ALLOW_IOVAS, COPY, IOVA_RANGES, MAP, UNMAP, MAP_FILE and CHANGE_PROCESS.
+ * Each ioctl checks its arguments in the kernel's order (spec 1.4) and
+ * leaves the work to the io page table; the pages a mapping refers to are
+ * charged to the caller that mapped them.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/acct.h"
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "iommufd/describe.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
@@ -26,8 +30,6 @@
 
 #define IOAS_MAP_FLAGS	(IOMMU_IOAS_MAP_FIXED_IOVA | \
 			 IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
-
-const size_t ioas_obj_size = sizeof(struct ioas);
 
 /* A caller the transport did not describe: nobody, with no memory. */
 static const struct ucaller ioas_nobody = { .uid = (uid_t)-1 };
@@ -50,14 +52,190 @@ ioas_iopt(struct obj *obj)
 	return (&container_of(obj, struct ioas, obj)->iopt);
 }
 
-void
+static void
 ioas_destroy(struct obj *obj)
 {
 	struct ioas	*ioas = container_of(obj, struct ioas, obj);
 
+	/* The compat setting is an id, not a hold: forget it here. */
+	vfio_compat_ioas_destroyed(obj->ctx, obj->id);
 	/* A reserved, never initialised IOAS is all zero: still fine. */
 	iopt_fini(&ioas->iopt);
 }
+
+static const char *
+ioas_describe_prot(unsigned int prot)
+{
+	switch (prot & (IOPT_READ | IOPT_WRITE)) {
+	case IOPT_READ | IOPT_WRITE:
+		return ("rw");
+	case IOPT_READ:
+		return ("r");
+	case IOPT_WRITE:
+		return ("w");
+	}
+	return ("-");
+}
+
+static json_t *
+ioas_describe_area(const struct iopt_area *a)
+{
+	const struct pages	*p = iopt_area_pages(a);
+	json_t			*o;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if (describe_set(o, "iova", describe_hex(a->iova)) != 0 ||
+	    describe_set(o, "length", describe_hex(iopt_area_length(a))) != 0 ||
+	    describe_set(o, "prot",
+	    json_string(ioas_describe_prot(iopt_area_prot(a)))) != 0 ||
+	    describe_set(o, "kind", json_string(p->type == PAGES_FILE ?
+	    "file" : "user")) != 0 ||
+	    describe_set(o, "addr", describe_hex(pages_addr(p,
+	    a->pages_off))) != 0) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* Walking the holes of the reserved ranges to list the ranges themselves. */
+struct ioas_holes {
+	json_t		*arr;
+	uint64_t	 next;		/* first IOVA not yet accounted for */
+	int		 done;		/* next passed IOPT_IOVA_MAX */
+	int		 truncated;
+	int		 oom;
+};
+
+static int
+ioas_describe_reserved(struct ioas_holes *h, uint64_t start, uint64_t last)
+{
+	if (json_array_size(h->arr) == DESCRIBE_MAX_RANGES) {
+		h->truncated = 1;
+		return (1);
+	}
+	if (describe_range(h->arr, start, last) != 0) {
+		h->oom = 1;
+		return (1);
+	}
+	return (0);
+}
+
+static int
+ioas_describe_hole(void *arg, uint64_t start, uint64_t last)
+{
+	struct ioas_holes	*h = arg;
+	int			 rc;
+
+	if (start > h->next &&
+	    (rc = ioas_describe_reserved(h, h->next, start - 1)) != 0)
+		return (rc);
+	if (last == IOPT_IOVA_MAX)
+		h->done = 1;
+	else
+		h->next = last + 1;
+	return (0);
+}
+
+/*
+ * In-order walk of the allowed ranges, at most DESCRIBE_MAX_RANGES. The
+ * tree is balanced, so the recursion is no deeper than twice the log of
+ * its size.
+ */
+static int
+ioas_describe_allowed(struct iopt_allowed *n, json_t *arr, int *truncated)
+{
+	if (n == NULL)
+		return (0);
+	if (ioas_describe_allowed(RB_LEFT(n, entry), arr, truncated) != 0)
+		return (-1);
+	if (*truncated)
+		return (0);
+	if (json_array_size(arr) == DESCRIBE_MAX_RANGES) {
+		*truncated = 1;
+		return (0);
+	}
+	if (describe_range(arr, n->start, n->last) != 0)
+		return (-1);
+	return (ioas_describe_allowed(RB_RIGHT(n, entry), arr, truncated));
+}
+
+/*
+ * The describe op: "iova_alignment", "huge_pages", "pinners", "domains",
+ * "vfio_compat", "nareas" (all of them), "areas" (the first
+ * DESCRIBE_MAX_RANGES, each with "iova", "length", "prot" ("rw", "r",
+ * "w" or "-"), "kind" ("user" or "file") and "addr", the caller's virtual
+ * address or the file offset of its first byte), "reserved" and
+ * "allowed" (ranges with "start" and "last", inclusive) with
+ * "reserved_truncated" and "allowed_truncated" when the list stopped at
+ * the limit. Reserved ranges are shown merged, as IOVA_RANGES sees them:
+ * they are read through the holes iopt_for_each_hole() walks, and the
+ * allowed ranges by an in-order walk of their tree.
+ */
+static json_t *
+ioas_describe(struct obj *obj)
+{
+	struct ioas		*ioas = container_of(obj, struct ioas, obj);
+	struct iopt		*iopt = &ioas->iopt;
+	struct iopt_area	*a;
+	struct ioas_holes	 h = { 0 };
+	json_t			*o, *areas, *allowed;
+	int			 truncated = 0;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if (describe_set(o, "iova_alignment",
+	    json_integer((json_int_t)iopt->iova_alignment)) != 0 ||
+	    describe_set(o, "huge_pages", json_boolean(!iopt->disable_huge)) ||
+	    describe_set(o, "pinners", json_integer(iopt->npinners)) != 0 ||
+	    describe_set(o, "domains", json_integer(iopt->ndomains)) != 0 ||
+	    describe_set(o, "vfio_compat",
+	    json_boolean(obj->ctx->vfio_ioas_id == obj->id)) != 0 ||
+	    describe_set(o, "nareas", json_integer((json_int_t)iopt->nareas)))
+		goto fail;
+
+	if ((areas = json_array()) == NULL || describe_set(o, "areas", areas))
+		goto fail;
+	for (a = iopt_area_first(iopt, 0, IOPT_IOVA_MAX); a != NULL &&
+	    json_array_size(areas) < DESCRIBE_MAX_RANGES;
+	    a = iopt_area_next(iopt, a)) {
+		if (json_array_append_new(areas, ioas_describe_area(a)) != 0)
+			goto fail;
+	}
+
+	if ((h.arr = json_array()) == NULL ||
+	    describe_set(o, "reserved", h.arr) != 0)
+		goto fail;
+	(void)iopt_for_each_hole(iopt, ioas_describe_hole, &h);
+	if (!h.done && !h.truncated && !h.oom)
+		(void)ioas_describe_reserved(&h, h.next, IOPT_IOVA_MAX);
+	if (h.oom)
+		goto fail;
+	if (h.truncated && describe_set(o, "reserved_truncated",
+	    json_true()) != 0)
+		goto fail;
+
+	if ((allowed = json_array()) == NULL ||
+	    describe_set(o, "allowed", allowed) != 0)
+		goto fail;
+	if (ioas_describe_allowed(RB_ROOT(&iopt->allowed), allowed,
+	    &truncated) != 0)
+		goto fail;
+	if (truncated && describe_set(o, "allowed_truncated", json_true()))
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
+const struct obj_ops ioas_ops = {
+	.name = "ioas",
+	.size = sizeof(struct ioas),
+	.destroy = ioas_destroy,
+	.describe = ioas_describe,
+};
 
 static const struct ucaller *
 ioas_caller(struct ucmd *ucmd)

@@ -2,15 +2,19 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * The object kinds of a context, as ctx.c's obj_ops[] table needs them:
- * the embedding struct of every kind this part of the core defines, and
- * the destroy function of every kind.
+ * The object kinds of a context: the embedding struct of every kind, and
+ * the ops each kind's file defines for the kind table (core/ctx.c).
+ *
+ * Everything else of a kind (destroy, describe, its ioctls) is in its own
+ * file. The structs are here, together, because kinds hold one another
+ * (a HWPT holds its IOAS, a vIOMMU its parent HWPT) and look into what
+ * they hold, and because the unit tests build objects of every kind.
  *
  * Each struct embeds struct obj first, so a struct obj pointer of the right
  * type converts with container_of(). Only the fields the front halves of
  * the ioctls need today are here; the kinds grow with the later work that
- * gives them devices, page tables and event queues. The IOAS is defined by
- * the io page table code (ioas.h).
+ * gives them devices, page tables and event queues. The IOAS is defined
+ * with its io page table (ioas.h).
  */
 #ifndef IOASIDD_OBJS_H
 #define IOASIDD_OBJS_H
@@ -86,28 +90,27 @@ struct selftest {
 };
 
 /*
- * Destroy functions, one per kind (see struct obj_ops). The IOAS one is
- * the io page table code's; the rest drop the holds listed above.
+ * The ops of every kind, one in each kind's file (ioas.c, hwpt.c for both
+ * HWPT kinds, device.c, fault.c, viommu.c, vdevice.c, veventq.c,
+ * hw_queue.c, access.c, selftest.c), for the kind table in core/ctx.c.
  */
-void	ioas_destroy(struct obj *);
-void	device_destroy(struct obj *);
-void	hwpt_paging_destroy(struct obj *);
-void	hwpt_nested_destroy(struct obj *);
-void	fault_destroy(struct obj *);
-void	viommu_destroy(struct obj *);
-void	vdevice_destroy(struct obj *);
-void	veventq_destroy(struct obj *);
-void	hw_queue_destroy(struct obj *);
-void	access_destroy(struct obj *);
-void	selftest_destroy(struct obj *);
+extern const struct obj_ops	ioas_ops;
+extern const struct obj_ops	device_ops;
+extern const struct obj_ops	hwpt_paging_ops;
+extern const struct obj_ops	hwpt_nested_ops;
+extern const struct obj_ops	fault_ops;
+extern const struct obj_ops	viommu_ops;
+extern const struct obj_ops	vdevice_ops;
+extern const struct obj_ops	veventq_ops;
+extern const struct obj_ops	hw_queue_ops;
+extern const struct obj_ops	access_ops;
+extern const struct obj_ops	selftest_ops;
 
 /*
- * What the IOAS code (ioas.c, whose struct ioas is private) provides to
- * the rest of the core: its size, for obj_ops[], and its io page table,
- * for the selftest's ADD_RESERVED and the VFIO compat commands.
+ * The io page table of an IOAS object, for the selftest's ADD_RESERVED,
+ * the VFIO compat commands and the tests.
  */
 struct iopt;
-extern const size_t ioas_obj_size;
 struct iopt	*ioas_iopt(struct obj *);
 
 /*

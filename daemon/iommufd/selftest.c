@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: ISC
  *
  * IOMMU_TEST_CMD, the kernel selftest's back door (spec 8.1): mock devices
- * and domains, in-process DMA users ("accesses") and checks on internal
- * state, so that test suites written for the kernel's mock run here.
+ * and domains, in-process DMA users ("accesses", access.c) and checks on
+ * internal state, so that test suites written for the kernel's mock run
+ * here. The mock device ("stdev") is an object kind of its own, whose ops
+ * are here too.
  *
  * Mock devices, accesses and the mock hardware model are later work. The
  * ops that name a device, a mock device or a HWPT already look it up, so
@@ -28,19 +30,17 @@
 	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |	\
 	MOCK_FLAGS_DEVICE_PASID)
 
-void
+/* The mock device holds nothing yet. */
+static void
 selftest_destroy(struct obj *obj __unused)
 {
 }
 
-void
-access_destroy(struct obj *obj)
-{
-	struct access	*access = container_of(obj, struct access, obj);
-
-	if (access->ioas != NULL)
-		obj_drop(access->ioas);
-}
+const struct obj_ops selftest_ops = {
+	.name = "selftest",
+	.size = sizeof(struct selftest),
+	.destroy = selftest_destroy,
+};
 
 /* The owner of every range ADD_RESERVED makes. */
 static const char selftest_reserved_owner[] = "selftest";
