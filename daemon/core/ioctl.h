@@ -9,6 +9,21 @@
  * ucmd->user_size the size the caller gave. It returns 0 (or a positive
  * ioctl result) or -errno, and writes output with ucmd_respond() or
  * ucmd_write(). `grep _ioctl_` lists the whole API.
+ *
+ * Invariant: no handler changes state before its last read of caller
+ * memory. CUSE cannot read the caller's memory itself: it asks the kernel
+ * for it in retry rounds, and a round that lacks some bytes runs the
+ * command up to the first read that fails. So a handler may run several
+ * times for one call, each run but the last ending at a read with
+ * -EFAULT; anything it had changed before that read (an object, an id, a
+ * mapping, a charge, an option) would be done again by the next run. A
+ * handler therefore reads everything it needs (ucmd_read(), arrays
+ * included) before it creates, maps, charges or sets anything, or undoes
+ * what it did when a later read fails, so that a run ending in a failed
+ * read leaves the context exactly as it found it. Writes to the caller
+ * (ucmd_respond(), ucmd_write()) come after the change they report.
+ * check_probe runs every command with each of its reads failing in turn
+ * and compares the context before and after.
  */
 #ifndef IOASIDD_IOCTL_H
 #define IOASIDD_IOCTL_H
