@@ -53,9 +53,11 @@ endif
 ALL_CFLAGS  = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
 
-# The core: everything in daemon/ except main(), plus the shared proto code.
+# The core: everything in daemon/ and its folders except main(), plus the
+# shared proto code. Sources include daemon headers by their folder
+# ("core/ctx.h"), so -Idaemon is the only daemon include path.
 CORE_SRCS	:= $(filter-out daemon/ioasidd.c, \
-		   $(wildcard daemon/*.c daemon/hw/*.c daemon/transport/*.c)) \
+		   $(wildcard daemon/*.c daemon/*/*.c)) \
 		   proto/uapi.c proto/wire.c proto/ctl.c
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(B)/%.o)
 CLIENT_COMMON	:= client/chan.c proto/uapi.c proto/wire.c

@@ -27,8 +27,8 @@
 
 #include <jansson.h>
 
+#include "core/util.h"
 #include "ctl.h"
-#include "util.h"
 
 /* How long to wait for the daemon's answer. */
 #define CTL_TIMEOUT_MS	30000

@@ -38,8 +38,8 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "core/util.h"
 #include "log.h"
-#include "util.h"
 
 /* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
 #define CONF_SUN_PATH_MAX	107

@@ -4,7 +4,7 @@
  *
  * The commands of the control socket: status, objects, log-level, reload.
  * "objects" shows a context's object graph through the describe ops of
- * obj_ops[] (ctx.h, describe.c).
+ * obj_ops[] (core/ctx.h; each op is in its kind's file in iommufd/).
  *
  * A command is a row of ctl_cmds[]; control_exec() finds it by the
  * request's "cmd", runs it, and wraps its body or its error in a reply
@@ -24,11 +24,11 @@
 
 #include <jansson.h>
 
-#include "acct.h"
 #include "control.h"
+#include "core/acct.h"
+#include "core/ctx.h"
+#include "core/limit.h"
 #include "ctl.h"
-#include "ctx.h"
-#include "limit.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8

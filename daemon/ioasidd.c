@@ -45,8 +45,8 @@
 
 #include "conf.h"
 #include "control.h"
-#include "ctx.h"
-#include "limit.h"
+#include "core/ctx.h"
+#include "core/limit.h"
 #include "log.h"
 #include "transport/ctl.h"
 #include "transport/cuse.h"

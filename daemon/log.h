@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Levels, as counted by -v and the log-level setting. */
 #define LOG_LEVEL_WARN	0

@@ -101,14 +101,14 @@
 #include <cuse_lowlevel.h>
 #include <event2/event.h>
 
-#include "caller.h"
-#include "ctx.h"
+#include "core/caller.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "core/umem.h"
+#include "core/util.h"
 #include "log.h"
-#include "uapi.h"
-#include "ucmd.h"
-#include "umem.h"
-#include "util.h"
 #include "transport/cuse.h"
+#include "uapi.h"
 
 /* Requests taken per wakeup, so that the other descriptors get a turn. */
 #define CUSE_DRAIN	32

@@ -87,16 +87,16 @@
 #include <bsd/sys/queue.h>
 #include <event2/event.h>
 
-#include "caller.h"
-#include "ctx.h"
+#include "core/caller.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "core/umem.h"
+#include "core/util.h"
 #include "log.h"
-#include "ucmd.h"
-#include "uapi.h"
-#include "umem.h"
-#include "util.h"
-#include "wire.h"
 #include "transport/sock.h"
 #include "transport/unixsock.h"
+#include "uapi.h"
+#include "wire.h"
 
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC	0x9fa0

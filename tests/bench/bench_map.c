@@ -40,9 +40,9 @@
 
 #include <linux/iommufd.h>
 
-#include "ctx.h"
-#include "ucmd.h"
 #include "bench.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
 
 #define ROUNDS		9
 #define SLOT		0x2000ull	/* one mapping per slot... */

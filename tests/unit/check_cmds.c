@@ -21,11 +21,11 @@
 #include <linux/vfio.h>
 #include "iommufd_test.h"
 
-#include "ctx.h"
+#include "core/ctx.h"
+#include "core/util.h"
 #include "helpers.h"
-#include "objs.h"
+#include "iommufd/objs.h"
 #include "suites.h"
-#include "util.h"
 
 #define IOCTL(cmd, arg)		test_ioctl(tctx, (cmd), (arg))
 

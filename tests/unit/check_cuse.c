@@ -29,14 +29,14 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "ctx.h"
-#include "ioas.h"
-#include "pages.h"
-#include "umem.h"
-#include "util.h"
-#include "transport/cuse.h"
+#include "core/ctx.h"
+#include "core/umem.h"
+#include "core/util.h"
 #include "cuse_fake.h"
+#include "iommufd/ioas.h"
+#include "iommufd/pages.h"
 #include "suites.h"
+#include "transport/cuse.h"
 
 static struct fk	 fk;
 static uint64_t		 fh;

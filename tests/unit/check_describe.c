@@ -2,12 +2,12 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * The describe ops (describe.c) and the control command that shows them:
- * an IOAS described after real ioctls (mappings of memory and of a file,
- * reserved ranges merged as IOVA_RANGES sees them, allowed ranges, the
- * VFIO compat mark), every list held to DESCRIBE_MAX_RANGES with the true
- * count beside it, the holder kinds naming what they hold, and "objects"
- * through control_exec() with and without a context.
+ * The describe ops (each in its kind's file) and the control command that
+ * shows them: an IOAS described after real ioctls (mappings of memory and
+ * of a file, reserved ranges merged as IOVA_RANGES sees them, allowed
+ * ranges, the VFIO compat mark), every list held to DESCRIBE_MAX_RANGES
+ * with the true count beside it, the holder kinds naming what they hold,
+ * and "objects" through control_exec() with and without a context.
  */
 #include <sys/mman.h>
 
@@ -23,14 +23,14 @@
 #include <jansson.h>
 
 #include "control.h"
-#include "ctx.h"
-#include "describe.h"
+#include "core/ctx.h"
+#include "core/util.h"
 #include "helpers.h"
-#include "ioas.h"
-#include "iopt.h"
-#include "objs.h"
+#include "iommufd/describe.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
 #include "suites.h"
-#include "util.h"
 
 #include <linux/iommufd.h>
 

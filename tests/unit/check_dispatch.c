@@ -4,8 +4,9 @@
  *
  * The dispatcher's contract (spec 1.3): which numbers reach which handler,
  * the size rules for every command in the table, and the table's
- * agreement with the field descriptors in proto/uapi.c. Modelled on the
- * kernel selftest's cmd_length, cmd_fail and cmd_ex_fail.
+ * agreement with the field descriptors in proto/uapi.c, where its sizes
+ * come from, and of both with the header structs. Modelled on the kernel
+ * selftest's cmd_length, cmd_fail and cmd_ex_fail.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -18,9 +19,10 @@
 #include <check.h>
 
 #include <linux/iommufd.h>
+#include "iommufd_test.h"
 
-#include "ctx.h"
-#include "dispatch.h"
+#include "core/ctx.h"
+#include "core/dispatch.h"
 #include "helpers.h"
 #include "suites.h"
 #include "uapi.h"
@@ -36,13 +38,40 @@ arg_fill(uint32_t size, size_t used, uint8_t tail)
 	memset((uint8_t *)argbuf + used, tail, sizeof(argbuf) - used);
 }
 
+/* A row of the dispatcher's table with the sizes it applies. */
+struct row {
+	unsigned int	 ioctl_num;
+	const char	*name;
+	uint32_t	 size;
+	uint32_t	 min_size;
+};
+
+/* Row i with its sizes from proto's table, or NULL for a hole. */
+static const struct row *
+row_get(unsigned int i)
+{
+	static struct row	 r;
+	const struct ioctl_op	*op = dispatch_op(i);
+	const struct uapi_cmd	*uc;
+
+	if (op == NULL)
+		return (NULL);
+	uc = uapi_cmd_find(op->ioctl_num);
+	ck_assert_msg(uc != NULL && uc->st != NULL, "row %#x: no uapi row", i);
+	r.ioctl_num = op->ioctl_num;
+	r.name = uc->name;
+	r.size = uc->st->size;
+	r.min_size = uc->st->min_size;
+	return (&r);
+}
+
 /*
  * For row _i: min - 1 is EINVAL; one byte more than we know is E2BIG when
  * it is not zero, and the same answer as the exact size when it is.
  */
 START_TEST(cmd_length)
 {
-	const struct ioctl_op	*op = dispatch_op(_i);
+	const struct row	*op = row_get(_i);
 	long			 rc, rc_exact;
 
 	if (op == NULL)
@@ -80,7 +109,7 @@ END_TEST
  */
 START_TEST(cmd_bad_pointers)
 {
-	const struct ioctl_op		*op = dispatch_op(_i);
+	const struct row		*op = row_get(_i);
 	struct iommu_ioas_alloc		 a = { .size = sizeof(a) };
 	long				 pg = sysconf(_SC_PAGESIZE);
 	uint64_t			 bad[5];
@@ -115,7 +144,7 @@ END_TEST
 
 START_TEST(cmd_short_zero_filled)
 {
-	const struct ioctl_op	*op = dispatch_op(_i);
+	const struct row	*op = row_get(_i);
 	long			 rc, rc_exact;
 
 	if (op == NULL || op->min_size == op->size)
@@ -336,21 +365,104 @@ START_TEST(cmd_deferred_create)
 }
 END_TEST
 
-/* The table and proto/uapi.c describe the same sizes. */
-START_TEST(table_matches_uapi)
+/*
+ * Row _i's command is in proto's table as a sized command, and its struct
+ * fits the dispatcher's buffer.
+ */
+START_TEST(table_in_uapi)
 {
 	const struct ioctl_op	*op = dispatch_op(_i);
 	const struct uapi_cmd	*uc;
 
 	if (op == NULL)
 		return;
+	ck_assert_uint_eq(_IOC_NR(op->ioctl_num) - IOMMUFD_CMD_BASE, _i);
 	uc = uapi_cmd_find(op->ioctl_num);
-	ck_assert_msg(uc != NULL, "%s missing from uapi", op->name);
-	ck_assert_str_eq(uc->name, op->name);
+	ck_assert_msg(uc != NULL, "row %#x missing from uapi", _i);
 	ck_assert_int_eq(uc->argkind, UA_SIZED);
 	ck_assert_ptr_nonnull(uc->st);
-	ck_assert_uint_eq(uc->st->size, op->size);
-	ck_assert_uint_eq(uc->st->min_size, op->min_size);
+	ck_assert_msg(uc->st->size <= dispatch_buf_size, "%s: %u > %zu",
+	    uc->name, uc->st->size, dispatch_buf_size);
+	ck_assert_uint_le(uc->st->min_size, uc->st->size);
+}
+END_TEST
+
+/* Every iommufd command proto's table knows has a row, and no other. */
+START_TEST(uapi_in_table)
+{
+	const struct ioctl_op	*op;
+	const struct uapi_cmd	*uc;
+	size_t			 i, n = 0, nrows = 0;
+
+	for (i = 0; i < DISPATCH_NOPS; i++)
+		nrows += dispatch_op(i) != NULL;
+	for (i = 0; i < uapi_ncmds; i++) {
+		uc = &uapi_cmds[i];
+		if (_IOC_NR(uc->num) < IOMMUFD_CMD_BASE)
+			continue;
+		op = dispatch_op(_IOC_NR(uc->num) - IOMMUFD_CMD_BASE);
+		ck_assert_msg(op != NULL && op->ioctl_num == uc->num,
+		    "%s has no row", uc->name);
+		n++;
+	}
+	ck_assert_uint_eq(n, nrows);
+}
+END_TEST
+
+/*
+ * The sizes the dispatcher applies, from the header structs themselves:
+ * sizeof, and the end of the last field of the command's first version.
+ * Written out here apart from proto/uapi.c, so a wrong field there (or a
+ * header that grew without its table) shows.
+ */
+#define HDR(_ioctl, _st, _last)						\
+	{ _ioctl, #_ioctl, sizeof(struct _st), offsetofend(struct _st, _last) }
+
+static const struct row hdr_rows[] = {
+	HDR(IOMMU_DESTROY, iommu_destroy, id),
+	HDR(IOMMU_IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id),
+	HDR(IOMMU_IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas, allowed_iovas),
+	HDR(IOMMU_IOAS_COPY, iommu_ioas_copy, src_iova),
+	HDR(IOMMU_IOAS_IOVA_RANGES, iommu_ioas_iova_ranges,
+	    out_iova_alignment),
+	HDR(IOMMU_IOAS_MAP, iommu_ioas_map, iova),
+	HDR(IOMMU_IOAS_UNMAP, iommu_ioas_unmap, length),
+	HDR(IOMMU_OPTION, iommu_option, val64),
+	HDR(IOMMU_VFIO_IOAS, iommu_vfio_ioas, __reserved),
+	HDR(IOMMU_HWPT_ALLOC, iommu_hwpt_alloc, __reserved),
+	HDR(IOMMU_GET_HW_INFO, iommu_hw_info, __reserved),
+	HDR(IOMMU_HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking,
+	    __reserved),
+	HDR(IOMMU_HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap, data),
+	HDR(IOMMU_HWPT_INVALIDATE, iommu_hwpt_invalidate, __reserved),
+	HDR(IOMMU_FAULT_QUEUE_ALLOC, iommu_fault_alloc, out_fault_fd),
+	HDR(IOMMU_IOAS_MAP_FILE, iommu_ioas_map_file, iova),
+	HDR(IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc, out_viommu_id),
+	HDR(IOMMU_VDEVICE_ALLOC, iommu_vdevice_alloc, virt_id),
+	HDR(IOMMU_IOAS_CHANGE_PROCESS, iommu_ioas_change_process, __reserved),
+	HDR(IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc, out_veventq_fd),
+	HDR(IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc, length),
+	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
+};
+
+START_TEST(sizes_match_headers)
+{
+	const struct row	*op = row_get(_i);
+	const struct row	*h = NULL;
+	size_t			 k;
+
+	if (op == NULL)
+		return;
+	for (k = 0; k < nitems(hdr_rows); k++) {
+		if (hdr_rows[k].ioctl_num == op->ioctl_num)
+			h = &hdr_rows[k];
+	}
+	ck_assert_msg(h != NULL, "%s: no header row", op->name);
+	ck_assert_str_eq(op->name, h->name);
+	ck_assert_msg(op->size == h->size, "%s: size %u, header %u",
+	    op->name, op->size, h->size);
+	ck_assert_msg(op->min_size == h->min_size, "%s: min %u, header %u",
+	    op->name, op->min_size, h->min_size);
 }
 END_TEST
 
@@ -373,7 +485,9 @@ dispatch_suite(void)
 	tcase_add_test(tc, cmd_fail);
 
 	tc = tcase_create("uapi");
-	tcase_add_loop_test(tc, table_matches_uapi, 0, DISPATCH_NOPS);
+	tcase_add_loop_test(tc, table_in_uapi, 0, DISPATCH_NOPS);
+	tcase_add_test(tc, uapi_in_table);
+	tcase_add_loop_test(tc, sizes_match_headers, 0, DISPATCH_NOPS);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -45,18 +45,18 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
-#include "acct.h"
-#include "ctx.h"
+#include "core/acct.h"
+#include "core/ctx.h"
+#include "core/umem.h"
+#include "core/util.h"
 #include "helpers.h"
-#include "ioas.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
+#include "iommufd/pages.h"
 #include "iommufd_test.h"
-#include "iopt.h"
-#include "objs.h"
-#include "pages.h"
 #include "suites.h"
 #include "uapi.h"
-#include "umem.h"
-#include "util.h"
 
 #define FZ_PAGE		4096ULL
 #define FZ_POOL		(256 * 1024)	/* valid user buffers */

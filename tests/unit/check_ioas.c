@@ -24,16 +24,16 @@
 
 #include <check.h>
 
-#include "acct.h"
-#include "ctx.h"
+#include "core/acct.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "core/umem.h"
 #include "helpers.h"
-#include "ioas.h"
-#include "iopt.h"
-#include "objs.h"
-#include "pages.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
+#include "iommufd/objs.h"
+#include "iommufd/pages.h"
 #include "suites.h"
-#include "ucmd.h"
-#include "umem.h"
 
 #include <linux/iommufd.h>
 

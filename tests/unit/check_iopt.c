@@ -22,12 +22,12 @@
 
 #include <check.h>
 
-#include "acct.h"
-#include "iopt.h"
-#include "pages.h"
+#include "core/acct.h"
+#include "core/umem.h"
+#include "core/util.h"
+#include "iommufd/iopt.h"
+#include "iommufd/pages.h"
 #include "suites.h"
-#include "umem.h"
-#include "util.h"
 
 #define PAGE	4096ULL
 

@@ -23,11 +23,11 @@
 #include <jansson.h>
 
 #include "control.h"
-#include "ctx.h"
+#include "core/ctx.h"
+#include "core/limit.h"
 #include "helpers.h"
-#include "ioas.h"
-#include "iopt.h"
-#include "limit.h"
+#include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
 #include "suites.h"
 
 #include <linux/iommufd.h>

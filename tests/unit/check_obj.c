@@ -14,9 +14,9 @@
 
 #include <linux/iommufd.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
 #include "helpers.h"
-#include "objs.h"
+#include "iommufd/objs.h"
 #include "suites.h"
 
 /* A vIOMMU holding parent, as a real one holds its nesting parent. */
@@ -109,6 +109,26 @@ START_TEST(bad_kind)
 
 	ck_assert_int_eq(obj_alloc(tctx, OBJ_ANY, &obj), -EINVAL);
 	ck_assert_int_eq(obj_alloc(tctx, OBJ_MAX, &obj), -EINVAL);
+	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
+}
+END_TEST
+
+/*
+ * Every kind has its row in the kind table, from its own file: a name, and
+ * an object that can be made and aborted, leaving nothing behind.
+ */
+START_TEST(every_kind)
+{
+	struct obj	*obj;
+	enum obj_type	 t;
+
+	for (t = OBJ_ANY + 1; t < OBJ_MAX; t++) {
+		ck_assert_str_ne(obj_type_name(t), "unknown");
+		ck_assert_int_eq(obj_alloc(tctx, t, &obj), 0);
+		ck_assert_uint_eq(obj->type, t);
+		obj_abort(obj);
+	}
+	ck_assert_uint_eq(tctx->nobjs, 0);
 	ck_assert_uint_eq(test_obj_new(OBJ_FAULT)->id, 1);
 }
 END_TEST
@@ -257,6 +277,7 @@ obj_suite(void)
 	tcase_add_test(tc, reserved_invisible);
 	tcase_add_test(tc, abort_frees_id);
 	tcase_add_test(tc, bad_kind);
+	tcase_add_test(tc, every_kind);
 	tcase_add_test(tc, lookup_type);
 	tcase_add_test(tc, tombstone);
 

@@ -21,9 +21,9 @@
 #include <event2/event.h>
 #include <linux/fuse.h>
 
-#include "ucmd.h"
-#include "transport/cuse.h"
+#include "core/ucmd.h"
 #include "cuse_fake.h"
+#include "transport/cuse.h"
 
 /* The kernel's largest retry each way: 32 pages (fc->max_pages). */
 #define FK_MAX_PAGES_BYTES	(32 * 4096)

@@ -12,11 +12,11 @@
 
 #include <check.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
+#include "core/limit.h"
+#include "core/ucmd.h"
 #include "helpers.h"
-#include "limit.h"
-#include "objs.h"
-#include "ucmd.h"
+#include "iommufd/objs.h"
 
 struct ctx	*tctx;
 struct ucaller	 tcaller;

@@ -21,9 +21,9 @@
 
 #include <check.h>
 
-#include "ctx.h"
-#include "objs.h"
-#include "ucmd.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "iommufd/objs.h"
 
 /* The context of the running test (checked fixture), and its caller. */
 extern struct ctx	*tctx;

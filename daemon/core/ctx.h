@@ -1,0 +1,190 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Open contexts and the objects they hold.
+ *
+ * A context is one open of /dev/iommu. It owns a table of objects keyed by
+ * id. Every object kind embeds struct obj as its first member and defines,
+ * in its own file, a struct obj_ops saying how big it is, how to destroy
+ * it and how to describe it to the control socket; the kind table
+ * obj_ops[] in ctx.c points to each by enum obj_type.
+ *
+ * Ids run from 1 to INT32_MAX and are shared by every kind; the lowest free
+ * id is always the next one handed out, as the kernel's xarray does.
+ *
+ * Creation happens in two phases: obj_alloc() reserves an id that lookups
+ * do not see, the handler does everything that can fail, and then
+ * obj_finalize() publishes the object or obj_abort() undoes it. So a
+ * half-built object is never visible to anyone.
+ *
+ * users counts the holders of an object: 1 for the table itself, plus one
+ * for every object or attachment that depends on it. DESTROY only succeeds
+ * when users is 1. The daemon is single-threaded, so nothing here locks.
+ */
+#ifndef IOASIDD_CTX_H
+#define IOASIDD_CTX_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <bsd/sys/tree.h>
+#include <bsd/sys/queue.h>
+
+#include "core/limit.h"
+
+struct json_t;			/* jansson's json_t */
+struct ucmd;
+
+/* The kernel's enum iommufd_object_type, in its order. */
+enum obj_type {
+	OBJ_ANY = 0,
+	OBJ_DEVICE,
+	OBJ_HWPT_PAGING,
+	OBJ_HWPT_NESTED,
+	OBJ_IOAS,
+	OBJ_ACCESS,
+	OBJ_FAULT,
+	OBJ_VIOMMU,
+	OBJ_VDEVICE,
+	OBJ_VEVENTQ,
+	OBJ_HW_QUEUE,
+	OBJ_SELFTEST,
+	OBJ_MAX
+};
+
+enum obj_state {
+	OBJ_RESERVED = 0,	/* id taken, not yet visible */
+	OBJ_LIVE,		/* visible to lookups */
+	OBJ_TOMBSTONE,		/* destroyed for the user; id kept until close */
+};
+
+struct obj {
+	RB_ENTRY(obj)		 entry;
+	struct ctx		*ctx;
+	uint32_t		 id;
+	uint8_t			 type;		/* enum obj_type */
+	uint8_t			 state;		/* enum obj_state */
+	unsigned int		 users;
+};
+
+RB_HEAD(obj_tree, obj);
+/* For CTX_FOREACH_OBJ; the tree code is generated in ctx.c. */
+RB_PROTOTYPE(obj_tree, obj, entry, obj_cmp);
+
+struct obj_ops {
+	const char	*name;		/* "ioas" */
+	size_t		 size;		/* of the embedding struct */
+	/*
+	 * Release what the object holds (references on other objects,
+	 * memory it owns); the object itself is freed by the caller.
+	 * Called for live objects on DESTROY and close, and for reserved
+	 * ones on abort, so it must cope with a half-initialised object
+	 * (every field zero that the handler did not set).
+	 */
+	void		(*destroy)(struct obj *);
+	/*
+	 * What the object is set up with and what it refers to, for the
+	 * control command "objects": a new JSON object, or NULL when memory
+	 * ran out. Optional. It must stay small whatever the object holds
+	 * (list the first few thousand entries and give the count).
+	 */
+	struct json_t	*(*describe)(struct obj *);
+};
+
+/* A range of free ids, in the free-id tree. */
+struct id_range {
+	RB_ENTRY(id_range)	 entry;
+	uint32_t		 first;
+	uint32_t		 last;
+};
+RB_HEAD(id_tree, id_range);
+
+/* Locked-memory accounting mode (IOMMU_OPTION_RLIMIT_MODE). */
+enum acct_mode {
+	ACCT_USER = 0,		/* charge the user (RLIMIT_MEMLOCK) */
+	ACCT_MM = 1,		/* charge the process, VFIO style */
+};
+
+struct ctx {
+	struct obj_tree		 objs;
+	struct id_tree		 free_ids;
+	unsigned int		 nobjs;			/* reserved + live */
+	unsigned int		 nkind[OBJ_MAX];	/* live, per kind */
+	uint32_t		 id;		/* the daemon's number */
+	enum acct_mode		 acct_mode;
+	uint32_t		 vfio_ioas_id;	/* IOMMU_VFIO_IOAS, or 0 */
+	pid_t			 opener;	/* pid that opened it */
+	const char		*transport;	/* "socket", "cuse", "test" */
+	uint64_t		 nioctls;	/* calls served */
+	struct limit_acct	 lim;		/* what it holds (limit.h) */
+	void			*priv;		/* transport's */
+	/*
+	 * The transport's, or NULL: settle the objects whose answers are
+	 * still on their way (see ucmd_finalize()) before an outsider looks.
+	 */
+	void			(*settle)(struct ctx *);
+	TAILQ_ENTRY(ctx)	 entry;		/* ctx_list */
+};
+
+TAILQ_HEAD(ctx_list, ctx);
+/* Every open context, for status reports. */
+extern struct ctx_list	ctx_list;
+
+/* Call every context's settle hook (control commands look after it). */
+void		 ctx_settle_all(void);
+
+/* A new empty context: 0 or -ENOMEM. */
+int		 ctx_new(const char *transport, pid_t opener, struct ctx **);
+/*
+ * Destroy every object, leaves first, then free the context. This is what
+ * the last close does. Leaves nothing behind.
+ */
+void		 ctx_free(struct ctx *);
+
+/*
+ * Run one ioctl: look the command up, apply the size rules, copy the struct
+ * in, call the handler. Returns the ioctl's result: >= 0 or -errno.
+ */
+long		 dispatch(struct ucmd *);
+
+int		 obj_alloc(struct ctx *, enum obj_type, struct obj **);
+void		 obj_finalize(struct obj *);
+void		 obj_abort(struct obj *);
+
+/* A live object with this id and type (OBJ_ANY: any), or NULL. */
+struct obj	*obj_find(struct ctx *, uint32_t id, enum obj_type);
+/* The same, as 0 or -ENOENT. */
+int		 obj_get(struct ctx *, uint32_t id, enum obj_type,
+		    struct obj **);
+/* Long-term holds between objects. */
+void		 obj_hold(struct obj *);
+void		 obj_drop(struct obj *);
+
+/*
+ * Remove an object the way DESTROY does: -ENOENT unless live, -EBUSY
+ * unless users is 1.
+ */
+int		 obj_destroy_id(struct ctx *, uint32_t id);
+/*
+ * Remove an object held only by its creator's own reference (users 2)
+ * on the creator's behalf, e.g. an auto domain losing its last device.
+ * The caller gives up its reference.
+ */
+void		 obj_destroy_held(struct obj *);
+/* Destroy for the user but keep the id until close (vDEVICE). */
+void		 obj_tombstone(struct obj *);
+
+const char	*obj_type_name(enum obj_type);
+/*
+ * Run the kind's describe op: 0 with a new object in *descp, or with
+ * *descp NULL when the kind has none; -ENOMEM.
+ */
+int		 obj_describe(struct obj *, struct json_t **descp);
+
+/* Iterate the live objects of a context in id order. */
+#define CTX_FOREACH_OBJ(o, c)						\
+	RB_FOREACH((o), obj_tree, &(c)->objs)
+
+#endif /* IOASIDD_CTX_H */

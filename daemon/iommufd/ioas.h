@@ -1,0 +1,36 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The IOAS object: an I/O address space of a context, which is its io page
+ * table (iopt.h) plus the object header. Domains and accesses that attach
+ * to it hold it (obj_hold) and register as pinners of its iopt.
+ */
+#ifndef IOASIDD_IOAS_H
+#define IOASIDD_IOAS_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "iommufd/iopt.h"
+
+struct ioas {
+	struct obj	 obj;
+	struct iopt	 iopt;
+};
+
+struct ucmd;
+
+/* The live IOAS with this id: 0 or -ENOENT. */
+int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
+
+/*
+ * Map [uva, uva + length) of the caller's memory at *iova, charged to the
+ * caller in the context's accounting mode. flags are IOMMU_IOAS_MAP_*;
+ * neither READABLE nor WRITEABLE is allowed here (VFIO type1 maps so).
+ * The iopt_map() errors, and -EINVAL or -EOVERFLOW for a bad user range.
+ */
+int	ioas_map_user(struct ucmd *, struct ioas *, uint64_t uva,
+	    uint64_t length, uint64_t *iova, uint32_t flags);
+
+#endif /* IOASIDD_IOAS_H */
