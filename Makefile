@@ -185,9 +185,11 @@ check-guest: all $(PROGS) $(GUESTS)
 bench: all $(PROGS) $(BENCHES)
 	tests/bench/run.sh $(B)
 
-# Build the kernel's own iommufd selftest against our headers, unchanged.
+# Build the kernel's own iommufd selftest against our headers, unchanged:
+# Debian's 6.12 and 7.3 (the newest it carries).
 check-headers:
-	tests/selftest/build.sh $(B)/selftest
+	tests/selftest/build.sh $(B)/selftest/6.12
+	KVER=7.3 tests/selftest/build.sh $(B)/selftest/7.3
 
 deps:
 	scripts/deps.sh
