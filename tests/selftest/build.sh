@@ -26,7 +26,8 @@
 #
 # Environment: CC (default cc), KVER (default 6.12; 7.3 is the newest
 # kernel Debian carries, in trixie-backports), PKG (default
-# linux-source-$KVER).
+# linux-source-$KVER), STATIC (1: also OUTDIR/static/PROGRAM, linked
+# statically, to run on the real kernel in a guest).
 
 set -eu
 
@@ -143,6 +144,14 @@ for prog in iommufd iommufd_fail_nth; do
 	[ "$(readlink "$tree/drivers/iommu/iommufd/iommufd_test.h")" = \
 	    "$root/proto/iommufd_test.h" ] || fail "mock header is not ours"
 	built="$built $prog"
+	# A static copy for a guest that has no libc of ours.
+	if [ "${STATIC:-0}" = 1 ]; then
+		mkdir -p "$out/static"
+		(cd "$tree/$st/iommu" &&
+		    $CC $CFLAGS_ST -static -I"$root/proto" -I"$tree/$st" \
+		    -o "$out/static/$prog" "$prog.c" $LIBS_ST) >>"$log" 2>&1 ||
+		    fail "$prog did not link statically (see $log)"
+	fi
 done
 warned=$(grep -c 'warning:' "$log" || true)
 

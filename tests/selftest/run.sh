@@ -7,7 +7,7 @@
 # it from Debian's packages, through the preload library against ioasidd:
 # the kernel's judgement of how far the daemon is from the real iommufd.
 #
-#   tests/selftest/run.sh BUILD [SUITE...]
+#   tests/selftest/run.sh [--oracle] BUILD [SUITE...]
 #
 # A suite is a kernel version whose programs are in BUILD/selftest/SUITE/bin
 # (default: 6.12 and 7.3, those that are built). Each program (iommufd and
@@ -24,12 +24,26 @@
 # daemon did not survive it. A listed run that passes is pointed out, so
 # that the list and the floors follow the daemon as it grows.
 #
+# With --oracle, the same programs (linked statically) also run on the
+# real kernel of each suite, built with the selftest mock and booted under
+# QEMU by the oracle tools (see tests/oracle/run.sh), and the table gets a
+# second column: what the kernel passes. That takes minutes per suite (a
+# kernel build the first time, kept in ORACLE_DIR/SUITE) and judges
+# nothing; the floors hold for the daemon only.
+#
 # Environment: IOASIDD_SELFTEST_TIMEOUT, the seconds one program may take
-# (default 900; the harness itself stops a single test after 30 s).
+# (default 900; the harness itself stops a single test after 30 s);
+# ORACLE_DIR (default BUILD/selftest/oracle) and ORACLE_TOOLS (default
+# ../shared/tools beside the source tree) for --oracle.
 
 set -u
 
-B=${1:?usage: $0 BUILD [SUITE...]}
+oracle=0
+if [ "${1:-}" = --oracle ]; then
+	oracle=1
+	shift
+fi
+B=${1:?usage: $0 [--oracle] BUILD [SUITE...]}
 shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "$B" && pwd)
@@ -128,38 +142,99 @@ for s in "$@"; do
 	done
 done
 
-# The table: per suite, program and fixture.
+# The same programs on the real kernel of each suite, in one guest boot.
+if [ $oracle -eq 1 ]; then
+	TOOLS=${ORACLE_TOOLS:-$root/../shared/tools}
+	ODIR=${ORACLE_DIR:-$B/selftest/oracle}
+	cat > "$T/guest.sh" <<'GUEST'
+mount -t debugfs none /sys/kernel/debug
+cd /tmp
+for p in iommufd iommufd_fail_nth; do
+	echo "=== begin $p"
+	/t/$p
+	echo "=== end $p"
+done
+GUEST
+	for s in "$@"; do
+		k=$ODIR/$s/bzImage
+		if [ ! -e "$k" ]; then
+			say "building the $s oracle kernel in $ODIR/$s"
+			KVER=$s "$TOOLS/oracle-build-kernel.sh" "$ODIR/$s" \
+			    >/dev/null || { say "FAIL: no $s kernel"; bad=1;
+			    continue; }
+		fi
+		STATIC=1 KVER=$s "$root/tests/selftest/build.sh" \
+		    "$B/selftest/$s" >/dev/null ||
+		    { say "FAIL: no static $s programs"; bad=1; continue; }
+		say "$s: running the selftest on the real kernel"
+		"$TOOLS/oracle-run-guest.sh" "$k" "$T/guest.sh" \
+		    "$B/selftest/$s/static/iommufd" \
+		    "$B/selftest/$s/static/iommufd_fail_nth" 2>&1 |
+		    tr -d '\r' > "$B/selftest/$s/oracle.console"
+		for prog in iommufd iommufd_fail_nth; do
+			sed -n "/=== begin $prog\$/,/^=== end $prog\$/p" \
+			    "$B/selftest/$s/oracle.console" \
+			    > "$B/selftest/$s/oracle.$prog.tap"
+			results "$B/selftest/$s/oracle.$prog.tap" \
+			    > "$B/selftest/$s/oracle.$prog.results"
+		done
+	done
+fi
+
+# The table: per suite, program and fixture; with --oracle, the kernel's
+# counts beside the daemon's.
 echo
-printf '%-6s %-17s %-26s %5s %5s %5s %5s\n' suite program fixture runs \
+if [ $oracle -eq 1 ]; then
+	printf '%-6s %-17s %-26s %5s %17s %17s\n' "" "" "" "" \
+	    "---- ioasidd ----" "---- kernel -----"
+fi
+printf '%-6s %-17s %-26s %5s %5s %5s %5s' suite program fixture runs \
     pass skip fail
+[ $oracle -eq 1 ] && printf ' %5s %5s %5s' pass skip fail
+echo
 for s in "$@"; do
 	for prog in iommufd iommufd_fail_nth; do
 		res=$B/selftest/$s/$prog.results
 		[ -e "$res" ] || continue
-		awk -v s="$s" -v p="$prog" '
-		function row(f, n, a, k, x) {
-			printf "%-6s %-17s %-26s %5d %5d %5d %5d\n",
-			    s, p, f, n, a, k, x
+		ores=/dev/null
+		[ $oracle -eq 1 ] && ores=$B/selftest/$s/oracle.$prog.results
+		[ -e "$ores" ] || ores=/dev/null
+		awk -v s="$s" -v p="$prog" -v o="$oracle" '
+		function row(f, n) {
+			printf "%-6s %-17s %-26s %5d %5d %5d %5d", s, p, f,
+			    n, c[0, "pass", f], c[0, "skip", f],
+			    c[0, "fail", f]
+			if (o)
+				printf " %5d %5d %5d", c[1, "pass", f],
+				    c[1, "skip", f], c[1, "fail", f]
+			printf "\n"
 		}
-		$1 == "lost" { lost = $2; next }
+		FNR == 1 { src = (FILENAME == ARGV[1]) ? 0 : 1 }
+		$1 == "lost" {
+			c[src, "fail", "(never reported)"] += $2
+			c[src, "fail", "TOTAL"] += $2
+			if (src == 0)
+				lost = $2
+			next
+		}
 		{
 			split($2, part, ".")
 			f = part[1]
-			if (!(f in runs))
+			if (src == 0 && !(f in runs))
 				order[++nf] = f
-			runs[f]++
-			n[$1, f]++
-			tot[$1]++
+			if (src == 0)
+				runs[f]++
+			c[src, $1, f]++
+			c[src, $1, "TOTAL"]++
 		}
 		END {
 			for (i = 1; i <= nf; i++)
-				row(order[i], runs[order[i]], n["pass", order[i]],
-				    n["skip", order[i]], n["fail", order[i]])
+				row(order[i], runs[order[i]])
 			if (lost)
-				row("(never reported)", lost, 0, 0, lost)
-			row("TOTAL", tot["pass"] + tot["skip"] + tot["fail"] + lost,
-			    tot["pass"], tot["skip"], tot["fail"] + lost)
-		}' "$res"
+				row("(never reported)", lost)
+			n = c[0, "pass", "TOTAL"] + c[0, "skip", "TOTAL"]
+			row("TOTAL", n + c[0, "fail", "TOTAL"])
+		}' "$res" "$ores"
 	done
 done
 echo
