@@ -107,6 +107,7 @@ for s in "$@"; do
 		bin=$B/selftest/$s/bin/$prog
 		tap=$B/selftest/$s/$prog.tap
 		res=$B/selftest/$s/$prog.results
+		rm -f "$tap" "$res"
 		if [ ! -x "$bin" ]; then
 			say "FAIL: $bin is not built (make check-headers)"
 			bad=1
@@ -146,6 +147,10 @@ done
 if [ $oracle -eq 1 ]; then
 	TOOLS=${ORACLE_TOOLS:-$root/../shared/tools}
 	ODIR=${ORACLE_DIR:-$B/selftest/oracle}
+	if [ ! -x "$TOOLS/oracle-run-guest.sh" ]; then
+		say "FAIL: no oracle tools in $TOOLS (set ORACLE_TOOLS)"
+		exit 1
+	fi
 	cat > "$T/guest.sh" <<'GUEST'
 mount -t debugfs none /sys/kernel/debug
 cd /tmp
@@ -167,6 +172,7 @@ GUEST
 		    "$B/selftest/$s" >/dev/null ||
 		    { say "FAIL: no static $s programs"; bad=1; continue; }
 		say "$s: running the selftest on the real kernel"
+		rm -f "$B/selftest/$s"/oracle.*
 		"$TOOLS/oracle-run-guest.sh" "$k" "$T/guest.sh" \
 		    "$B/selftest/$s/static/iommufd" \
 		    "$B/selftest/$s/static/iommufd_fail_nth" 2>&1 |
