@@ -33,8 +33,9 @@
 #
 # Environment: IOASIDD_SELFTEST_TIMEOUT, the seconds one program may take
 # (default 900; the harness itself stops a single test after 30 s);
-# ORACLE_DIR (default BUILD/selftest/oracle) and ORACLE_TOOLS (default
-# ../shared/tools beside the source tree) for --oracle.
+# for --oracle, ORACLE_DIR (default /var/tmp/ioasidd-oracle/selftest,
+# outside the build tree, whose dependency files the Makefile reads) and
+# ORACLE_TOOLS (default ../shared/tools beside the source tree).
 
 set -u
 
@@ -146,7 +147,7 @@ done
 # The same programs on the real kernel of each suite, in one guest boot.
 if [ $oracle -eq 1 ]; then
 	TOOLS=${ORACLE_TOOLS:-$root/../shared/tools}
-	ODIR=${ORACLE_DIR:-$B/selftest/oracle}
+	ODIR=${ORACLE_DIR:-/var/tmp/ioasidd-oracle/selftest}
 	if [ ! -x "$TOOLS/oracle-run-guest.sh" ]; then
 		say "FAIL: no oracle tools in $TOOLS (set ORACLE_TOOLS)"
 		exit 1
