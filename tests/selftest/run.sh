@@ -13,9 +13,10 @@
 # (default: 6.12 and 7.3, those that are built). Each program (iommufd and
 # iommufd_fail_nth) runs against a fresh daemon of its own (BUILD/ioasidd,
 # a private socket, no CUSE node), within a time limit. Its TAP output is
-# kept in BUILD/selftest/SUITE/PROGRAM.tap; from it the runner prints a
-# table per fixture (runs that pass, are skipped by the harness, fail)
-# and the totals of each program. The harness counts its own skips as
+# kept in BUILD/selftest/SUITE/PROGRAM.tap (the daemon's log beside it,
+# PROGRAM.daemon.log); from it the runner prints a table per fixture
+# (runs that pass, are skipped by the harness, fail) and the totals of
+# each program. The harness counts its own skips as
 # passes, and so do the floors.
 #
 # The run fails when a program passes fewer runs than its floor in
@@ -139,6 +140,7 @@ for s in "$@"; do
 			say "FAIL: the daemon did not exit cleanly after $s $prog"
 			bad=1
 		fi
+		cp "$T/daemon.log" "$B/selftest/$s/$prog.daemon.log"
 		results "$tap" > "$res"
 		say "$s $prog: exit $prc after ${secs}s, output in $tap"
 	done
