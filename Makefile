@@ -187,9 +187,16 @@ check-guest: all $(PROGS) $(GUESTS)
 bench: all $(PROGS) $(BENCHES)
 	tests/bench/run.sh $(B)
 
-# Build the kernel's own iommufd selftest against our headers, unchanged.
+# Build the kernel's own iommufd selftest against our headers, unchanged:
+# Debian's 6.12 and 7.3 (the newest it carries).
 check-headers:
-	tests/selftest/build.sh $(B)/selftest
+	tests/selftest/build.sh $(B)/selftest/6.12
+	KVER=7.3 tests/selftest/build.sh $(B)/selftest/7.3
+
+# Run it through the preload library against the daemon: a table per
+# fixture, and a failure when a pass count drops below its floor.
+kselftest: all check-headers
+	tests/selftest/run.sh $(B)
 
 deps:
 	scripts/deps.sh
@@ -251,6 +258,7 @@ clean:
 
 FORCE:
 .PHONY: all check check-unit check-integration check-guest bench check-headers \
+	kselftest \
 	deps run install uninstall clean FORCE
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

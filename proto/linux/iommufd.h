@@ -6,7 +6,8 @@
  * number, struct, flag and type of the upstream interface at the v6.17
  * level, plus the later additions that only add enum values or vendor
  * structs (AMD hardware info and guest DTE, the negative ATS capability,
- * the SMMUv3 erratum flag).
+ * the SMMUv3 erratum flag), and 7.3's IOMMU_IOAS_NOIOMMU_GET_PA, declared
+ * only.
  *
  * A program written against the kernel's <linux/iommufd.h> must build
  * against this file unchanged and see the same bytes, so every name, type,
@@ -57,6 +58,7 @@ enum {
 	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
 	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
+	IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95,
 };
 
 /*
@@ -635,5 +637,25 @@ struct iommu_hw_queue_alloc {
 	__aligned_u64 length;
 };
 #define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
+
+/*
+ * IOMMU_IOAS_NOIOMMU_GET_PA (Linux 7.3, for noiommu devices only): the
+ * physical address that iova maps to in an IOAS. The start must be
+ * mapped and length non-zero; length comes back as the bytes physically
+ * contiguous from out_phys, never more than asked. flags and __reserved
+ * are 0. Declared for programs built against 7.3; the daemon does not
+ * serve it yet.
+ */
+struct iommu_ioas_noiommu_get_pa {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_phys;
+};
+#define IOMMU_IOAS_NOIOMMU_GET_PA \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA)
 
 #endif /* _UAPI_IOMMUFD_H */

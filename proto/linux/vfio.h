@@ -82,4 +82,26 @@ struct vfio_device_detach_iommufd_pt {
 #define VFIO_DEVICE_DETACH_PASID (1 << 0)
 #endif
 
+/*
+ * Linux 7.3: a VFIO_DEVICE_FEATURE_GET of this feature exports nr_ranges
+ * slices of a device region as one dma-buf and returns its fd, opened
+ * with open_flags; flags is 0. IOMMU_IOAS_MAP_FILE maps such a dma-buf.
+ */
+#ifndef VFIO_DEVICE_FEATURE_DMA_BUF
+#define VFIO_DEVICE_FEATURE_DMA_BUF 11
+
+struct vfio_region_dma_range {
+	__u64	offset;
+	__u64	length;
+};
+
+struct vfio_device_feature_dma_buf {
+	__u32	region_index;
+	__u32	open_flags;
+	__u32	flags;
+	__u32	nr_ranges;
+	struct vfio_region_dma_range dma_ranges[];
+};
+#endif
+
 #endif /* IOASIDD_PROTO_LINUX_VFIO_H */
