@@ -195,6 +195,7 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	if (ctx_next_id == 0)
 		ctx_next_id = 1;
 	ctx->acct_mode = ACCT_USER;
+	ctx->pin_batch = CTX_PIN_BATCH_DEFAULT;
 	ctx->opener = opener;
 	ctx->transport = transport;
 	TAILQ_INSERT_TAIL(&ctx_list, ctx, entry);

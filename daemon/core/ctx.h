@@ -107,6 +107,8 @@ enum acct_mode {
 	ACCT_MM = 1,		/* charge the process, VFIO style */
 };
 
+#define CTX_PIN_BATCH_DEFAULT	65536
+
 struct ctx {
 	struct obj_tree		 objs;
 	struct id_tree		 free_ids;
@@ -115,6 +117,13 @@ struct ctx {
 	uint32_t		 id;		/* the daemon's number */
 	enum acct_mode		 acct_mode;
 	uint32_t		 vfio_ioas_id;	/* IOMMU_VFIO_IOAS, or 0 */
+	/*
+	 * Pages the pinning code takes per batch, never 0 (the selftest's
+	 * SET_TEMP_MEMORY_LIMIT). The kernel keeps one for the whole
+	 * module; a daemon serves unrelated programs, so each context has
+	 * its own and one test cannot change another's pinning.
+	 */
+	uint32_t		 pin_batch;
 	pid_t			 opener;	/* pid that opened it */
 	const char		*transport;	/* "socket", "cuse", "test" */
 	uint64_t		 nioctls;	/* calls served */

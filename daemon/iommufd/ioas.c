@@ -618,6 +618,27 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 	}
 }
 
+unsigned int
+ioas_ctx_user_pins(struct ctx *ctx, const struct umem *um, uint64_t uva)
+{
+	struct obj		*o;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct pages		*p;
+	unsigned int		 n = 0;
+
+	/* Marks are clear between calls; count each object once. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (p->mark == 0 && pages_pins_user_page(p, um, uva)) {
+			p->mark = IOAS_MARK_SEEN;
+			n++;
+		}
+	}
+	ioas_change_unmark(ctx, NULL, 0);
+	return (n);
+}
+
 int
 ioas_ioctl_change_process(struct ucmd *ucmd)
 {

@@ -14,6 +14,8 @@
 #include "core/ctx.h"
 #include "iommufd/iopt.h"
 
+struct umem;
+
 struct ioas {
 	struct obj	 obj;
 	struct iopt	 iopt;
@@ -23,6 +25,13 @@ struct ucmd;
 
 /* The live IOAS with this id: 0 or -ENOENT. */
 int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
+/*
+ * How many times the page at uva of the caller's memory um is pinned by
+ * the context: once for every distinct pages object over it that is
+ * pinned (its areas sit in an io page table with pinners).
+ */
+unsigned int ioas_ctx_user_pins(struct ctx *, const struct umem *,
+	    uint64_t uva);
 
 /*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the

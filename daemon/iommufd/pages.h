@@ -107,6 +107,15 @@ void	pages_unpin(struct pages *);
 int	pages_rw(struct pages *, uint64_t off, void *buf, size_t len,
 	    int write);
 
+/* Whether p is pinned and holds the page at uva of the caller's memory. */
+static inline int
+pages_pins_user_page(const struct pages *p, const struct umem *um,
+    uint64_t uva)
+{
+	return (p->npin > 0 && p->type == PAGES_USER && p->src.umem == um &&
+	    uva >= p->start && uva - p->start < p->size);
+}
+
 /* Objects alive, for leak checks in the tests. */
 size_t	pages_count(void);
 

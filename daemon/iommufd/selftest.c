@@ -8,7 +8,8 @@
  * here. The mock device ("stdev") is an object kind of its own, whose ops
  * are here too.
  *
- * Mock devices, accesses and the mock hardware model are later work. The
+ * SET_TEMP_MEMORY_LIMIT and MD_CHECK_REFS are whole. Mock devices,
+ * accesses and the mock hardware model are later work. The
  * ops that name a device, a mock device or a HWPT already look it up, so
  * with none in the context the answer is the kernel's ENOENT; every op
  * that could get further answers EOPNOTSUPP, as an unknown op does.
@@ -20,7 +21,9 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
+#include "iommufd/pages.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -95,6 +98,45 @@ selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	return (-EOPNOTSUPP);
 }
 
+/*
+ * SET_TEMP_MEMORY_LIMIT: the pinning code's batch size, in pages; 0 asks
+ * for the default. The kernel refuses no value.
+ */
+static int
+selftest_memory_limit(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t	 limit = cmd->memory_limit.limit;
+
+	ucmd->ctx->pin_batch = limit != 0 ? limit : CTX_PIN_BATCH_DEFAULT;
+	return (0);
+}
+
+/*
+ * MD_CHECK_REFS: every page of [uptr, uptr + length) is pinned exactly
+ * refs times (EINVAL otherwise, as for a range not page aligned). The
+ * pins are those the pages objects of this context hold on the caller's
+ * memory; EFAULT when the daemon cannot reach that memory at all.
+ */
+static int
+selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t	 uptr = cmd->check_refs.uptr;
+	uint64_t	 length = cmd->check_refs.length;
+	uint64_t	 off;
+
+	if (length % PAGES_PAGE_SIZE != 0 || uptr % PAGES_PAGE_SIZE != 0)
+		return (-EINVAL);
+	if (uptr + length < uptr)
+		return (-EOVERFLOW);
+	if (length != 0 && ucmd->caller->mem == NULL)
+		return (-EFAULT);
+	for (off = 0; off < length; off += PAGES_PAGE_SIZE)
+		if (ioas_ctx_user_pins(ucmd->ctx, ucmd->caller->mem, uptr + off) !=
+		    cmd->check_refs.refs)
+			return (-EINVAL);
+	return (0);
+}
+
 /* Ops on an existing object: look it up, the rest is later work. */
 static int
 selftest_lookup(struct ucmd *ucmd, uint32_t id, enum obj_type type)
@@ -118,6 +160,10 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
 		return (selftest_mock_domain(ucmd, cmd));
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		return (selftest_memory_limit(ucmd, cmd));
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return (selftest_check_refs(ucmd, cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
@@ -136,8 +182,7 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_lookup(ucmd, cmd->id, OBJ_HWPT_NESTED));
 	default:
 		/*
-		 * Unknown ops, and for now the ops that need the IOAS
-		 * internals (SET_TEMP_MEMORY_LIMIT, CHECK_REFS),
+		 * Unknown ops, and for now the ops that need
 		 * accesses (CREATE_ACCESS and the access fd ops) or the mock
 		 * page tables (MD_CHECK_MAP, DIRTY, DMABUF_*): the mock
 		 * hardware model fills these in.

@@ -22,8 +22,10 @@
 #include "iommufd_test.h"
 
 #include "core/ctx.h"
+#include "core/umem.h"
 #include "core/util.h"
 #include "helpers.h"
+#include "iommufd/ioas.h"
 #include "iommufd/objs.h"
 #include "suites.h"
 
@@ -296,6 +298,105 @@ START_TEST(selftest_cmd)
 }
 END_TEST
 
+/* SET_TEMP_MEMORY_LIMIT: any value is taken; 0 is the default. */
+START_TEST(selftest_memory_limit)
+{
+	struct iommu_test_cmd	 c;
+
+	ck_assert_uint_eq(tctx->pin_batch, CTX_PIN_BATCH_DEFAULT);
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT;
+	c.memory_limit.limit = 16;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	ck_assert_uint_eq(tctx->pin_batch, 16);
+	c.memory_limit.limit = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	ck_assert_uint_eq(tctx->pin_batch, CTX_PIN_BATCH_DEFAULT);
+}
+END_TEST
+
+/*
+ * MD_CHECK_REFS: the errnos, and the count following the pins that the
+ * context's pages objects hold on the caller's memory.
+ */
+START_TEST(selftest_check_refs)
+{
+	static char		 buf[4 * 4096] __attribute__((aligned(4096)));
+	struct iommu_test_cmd	 c;
+	struct iommu_ioas_alloc	 a;
+	struct iommu_ioas_map	 m;
+	struct iopt_pinner	 pinner;
+	struct ioas		*ioas;
+	struct umem		*um;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_MD_CHECK_REFS;
+	c.check_refs.uptr = (uintptr_t)buf + 1;
+	c.check_refs.length = 4096;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+	c.check_refs.uptr = (uintptr_t)buf;
+	c.check_refs.length = 100;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+	c.check_refs.uptr = UINT64_MAX - 4095;
+	c.check_refs.length = 8192;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EOVERFLOW);
+	/* Without the caller's memory nothing can be checked. */
+	c.check_refs.uptr = (uintptr_t)buf;
+	c.check_refs.length = sizeof(buf);
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EFAULT);
+
+	ck_assert_int_eq(umem_open(getpid(), &um), 0);
+	tcaller.mem = um;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	c.check_refs.refs = 1;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+
+	/* Mapped but not pinned: still no pins. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_ALLOC, &a), 0);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	m.ioas_id = a.out_ioas_id;
+	m.user_va = (uintptr_t)buf + 4096;
+	m.length = 2 * 4096;
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_MAP, &m), 0);
+	c.check_refs.refs = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+
+	/* A pinner pins the mapped pages once, the others stay at 0. */
+	ck_assert_int_eq(ioas_get(tctx, a.out_ioas_id, &ioas), 0);
+	memset(&pinner, 0, sizeof(pinner));
+	pinner.alignment = 1;
+	pinner.flags = IOPT_PINNER_DOMAIN;
+	ck_assert_int_eq(iopt_add_pinner(&ioas->iopt, &pinner), 0);
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+	c.check_refs.refs = 1;
+	c.check_refs.uptr = (uintptr_t)buf + 4096;
+	c.check_refs.length = 2 * 4096;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	/* A second MAP of the same memory is a second pin. */
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_MAP, &m), 0);
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+	c.check_refs.refs = 2;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	c.check_refs.uptr = (uintptr_t)buf;
+	c.check_refs.length = 4096;
+	c.check_refs.refs = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+
+	iopt_remove_pinner(&ioas->iopt, &pinner);
+	c.check_refs.uptr = (uintptr_t)buf;
+	c.check_refs.length = sizeof(buf);
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	tcaller.mem = NULL;
+	umem_put(um);
+}
+END_TEST
+
 START_TEST(vfio_ioas)
 {
 	struct iommu_vfio_ioas	 c;
@@ -558,6 +659,8 @@ cmds_suite(void)
 
 	tc = test_tcase(s, "selftest");
 	tcase_add_test(tc, selftest_cmd);
+	tcase_add_test(tc, selftest_memory_limit);
+	tcase_add_test(tc, selftest_check_refs);
 	tcase_add_test(tc, selftest_add_reserved);
 
 	tc = test_tcase(s, "vfio");
