@@ -619,7 +619,7 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 }
 
 unsigned int
-ioas_ctx_user_pins(struct ctx *ctx, const struct umem *um, uint64_t uva)
+ioas_ctx_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva)
 {
 	struct obj		*o;
 	struct ioas		*ioas;
@@ -630,7 +630,7 @@ ioas_ctx_user_pins(struct ctx *ctx, const struct umem *um, uint64_t uva)
 	/* Marks are clear between calls; count each object once. */
 	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
 		p = iopt_area_pages(a);
-		if (p->mark == 0 && pages_pins_user_page(p, um, uva)) {
+		if (p->mark == 0 && pages_pins_user_page(p, pid, uva)) {
 			p->mark = IOAS_MARK_SEEN;
 			n++;
 		}

@@ -14,8 +14,6 @@
 #include "core/ctx.h"
 #include "iommufd/iopt.h"
 
-struct umem;
-
 struct ioas {
 	struct obj	 obj;
 	struct iopt	 iopt;
@@ -26,12 +24,11 @@ struct ucmd;
 /* The live IOAS with this id: 0 or -ENOENT. */
 int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
 /*
- * How many times the page at uva of the caller's memory um is pinned by
+ * How many times the page at uva of process pid's memory is pinned by
  * the context: once for every distinct pages object over it that is
  * pinned (its areas sit in an io page table with pinners).
  */
-unsigned int ioas_ctx_user_pins(struct ctx *, const struct umem *,
-	    uint64_t uva);
+unsigned int ioas_ctx_user_pins(struct ctx *, pid_t pid, uint64_t uva);
 
 /*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/acct.h"
+#include "core/umem.h"
 
 #define PAGES_PAGE_SIZE		4096ULL
 
@@ -107,13 +108,17 @@ void	pages_unpin(struct pages *);
 int	pages_rw(struct pages *, uint64_t off, void *buf, size_t len,
 	    int write);
 
-/* Whether p is pinned and holds the page at uva of the caller's memory. */
+/*
+ * Whether p is pinned and holds the page at uva of process pid's memory.
+ * The process is compared, not the umem: one process's memory may be
+ * held through several (a read-only and a read-write mem file).
+ */
 static inline int
-pages_pins_user_page(const struct pages *p, const struct umem *um,
-    uint64_t uva)
+pages_pins_user_page(const struct pages *p, pid_t pid, uint64_t uva)
 {
-	return (p->npin > 0 && p->type == PAGES_USER && p->src.umem == um &&
-	    uva >= p->start && uva - p->start < p->size);
+	return (p->npin > 0 && p->type == PAGES_USER &&
+	    umem_pid(p->src.umem) == pid && uva >= p->start &&
+	    uva - p->start < p->size);
 }
 
 /* Objects alive, for leak checks in the tests. */

@@ -20,6 +20,7 @@
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
+#include "core/umem.h"
 #include "core/util.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
@@ -131,7 +132,8 @@ selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	if (length != 0 && ucmd->caller->mem == NULL)
 		return (-EFAULT);
 	for (off = 0; off < length; off += PAGES_PAGE_SIZE)
-		if (ioas_ctx_user_pins(ucmd->ctx, ucmd->caller->mem, uptr + off) !=
+		if (ioas_ctx_user_pins(ucmd->ctx,
+		    umem_pid(ucmd->caller->mem), uptr + off) !=
 		    cmd->check_refs.refs)
 			return (-EINVAL);
 	return (0);
