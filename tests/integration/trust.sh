@@ -198,8 +198,8 @@ UPID=
 
 # --- the root daemon: what it holds of a client --------------------------
 
-mkdir -m 0700 "$T/root"
-SOCK=$T/root/iommu.sock
+mkdir -m 0700 "$T/rootdir"
+SOCK=$T/rootdir/iommu.sock
 cat >"$T/root.conf" <<EOF
 [daemon]
 socket = $SOCK
@@ -266,7 +266,7 @@ refused "a directory of another user" "$T/evil" -o socket="$T/evil/d.sock"
 mkdir "$T/ww3"
 chmod 0777 "$T/ww3"
 refused "a 0777 control socket directory" "$T/ww3" \
-    -o socket="$T/root/iommu.sock" -o control-socket="$T/ww3/control.sock"
+    -o socket="$T/rootdir/iommu.sock" -o control-socket="$T/ww3/control.sock"
 check "... naming the control socket" grep -q "control socket" "$T/dir.log"
 ln -s "$T/ww" "$T/link"
 refused "a symbolic link to a 0777 directory" "$T/link" \
