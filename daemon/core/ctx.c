@@ -191,6 +191,7 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	RB_INSERT(id_tree, &ctx->free_ids, r);
 	limit_force(&ctx->lim, LIMIT_BYTES, LIMIT_MALLOC(sizeof(*r)), 0);
 
+	ctx->refs = 1;
 	ctx->id = ctx_next_id++;
 	if (ctx_next_id == 0)
 		ctx_next_id = 1;
@@ -201,6 +202,27 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	TAILQ_INSERT_TAIL(&ctx_list, ctx, entry);
 	*ctxp = ctx;
 	return (0);
+}
+
+void
+ctx_hold(struct ctx *ctx)
+{
+	ctx->refs++;
+}
+
+void
+ctx_put(struct ctx *ctx)
+{
+	if (--ctx->refs == 0)
+		ctx_free(ctx);
+}
+
+void
+ctx_close(struct ctx *ctx)
+{
+	ctx->priv = NULL;
+	ctx->settle = NULL;
+	ctx_put(ctx);
 }
 
 void

@@ -115,6 +115,12 @@ struct ctx {
 	unsigned int		 nobjs;			/* reserved + live */
 	unsigned int		 nkind[OBJ_MAX];	/* live, per kind */
 	uint32_t		 id;		/* the daemon's number */
+	/*
+	 * The open file's reference (the transport's, until close) and one
+	 * for every descriptor or device node that refers to the context;
+	 * the last ctx_put() frees it.
+	 */
+	unsigned int		 refs;
 	enum acct_mode		 acct_mode;
 	uint32_t		 vfio_ioas_id;	/* IOMMU_VFIO_IOAS, or 0 */
 	/*
@@ -128,7 +134,7 @@ struct ctx {
 	const char		*transport;	/* "socket", "cuse", "test" */
 	uint64_t		 nioctls;	/* calls served */
 	struct limit_acct	 lim;		/* what it holds (limit.h) */
-	void			*priv;		/* transport's */
+	void			*priv;		/* transport's, NULL once closed */
 	/*
 	 * The transport's, or NULL: settle the objects whose answers are
 	 * still on their way (see ucmd_finalize()) before an outsider looks.
@@ -144,11 +150,22 @@ extern struct ctx_list	ctx_list;
 /* Call every context's settle hook (control commands look after it). */
 void		 ctx_settle_all(void);
 
-/* A new empty context: 0 or -ENOMEM. */
+/* A new empty context holding the opener's reference: 0 or -ENOMEM. */
 int		 ctx_new(const char *transport, pid_t opener, struct ctx **);
 /*
- * Destroy every object, leaves first, then free the context. This is what
- * the last close does. Leaves nothing behind.
+ * The transport's last close of the file: it lets go of the context
+ * (priv and settle are cleared) and drops the opener's reference. The
+ * objects stay while something else holds the context, as the kernel's
+ * file stays open while a descriptor it handed out refers to it.
+ */
+void		 ctx_close(struct ctx *);
+void		 ctx_hold(struct ctx *);
+/* Drop a reference; the last one frees the context (ctx_free()). */
+void		 ctx_put(struct ctx *);
+/*
+ * Destroy every object, leaves first, then free the context, whatever
+ * still refers to it: for ctx_put() and the daemon's exit. Leaves nothing
+ * behind.
  */
 void		 ctx_free(struct ctx *);
 

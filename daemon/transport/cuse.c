@@ -748,7 +748,7 @@ cuse_open_free(struct cuse_open *co)
 
 	TAILQ_REMOVE(&srv->opens, co, entry);
 	srv->nopens--;
-	ctx_free(co->ctx);
+	ctx_close(co->ctx);
 	if (co->caller.mem != NULL)
 		umem_put(co->caller.mem);
 	free(co);

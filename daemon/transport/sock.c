@@ -356,7 +356,7 @@ sock_conn_free(struct sock_conn *conn)
 	conn->user->nconns--;
 	sock_user_put(conn->srv, conn->user);
 	event_free(conn->hello_ev);
-	ctx_free(conn->ctx);
+	ctx_close(conn->ctx);
 	log_debug("socket: context %" PRIu32 " closed", id);
 	free(conn);
 }

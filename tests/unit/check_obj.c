@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -227,6 +228,29 @@ START_TEST(teardown_leaves_first)
 }
 END_TEST
 
+/*
+ * Closing the file does not end a context that something else holds (a
+ * descriptor it handed out): its objects stay until the last reference.
+ */
+START_TEST(close_while_held)
+{
+	struct ctx	*ctx;
+	struct obj	*f;
+
+	ck_assert_int_eq(ctx_new("test", getpid(), &ctx), 0);
+	ck_assert_int_eq(obj_alloc(ctx, OBJ_FAULT, &f), 0);
+	obj_finalize(f);
+	ctx_hold(ctx);
+	ctx->priv = ctx;
+	ctx_close(ctx);
+	ck_assert_ptr_null(ctx->priv);
+	ck_assert_ptr_eq(obj_find(ctx, f->id, OBJ_FAULT), f);
+	ck_assert_ptr_eq(TAILQ_NEXT(tctx, entry), ctx);
+	ctx_put(ctx);
+	ck_assert_ptr_null(TAILQ_NEXT(tctx, entry));
+}
+END_TEST
+
 /* A hold cycle is a bug, but close must still free everything. */
 START_TEST(teardown_cycle)
 {
@@ -285,6 +309,7 @@ obj_suite(void)
 	tcase_add_test(tc, destroy_rules);
 	tcase_add_test(tc, teardown_leaves_first);
 	tcase_add_test(tc, teardown_cycle);
+	tcase_add_test(tc, close_while_held);
 
 	tc = test_tcase(s, "scale");
 	tcase_set_timeout(tc, 60);
