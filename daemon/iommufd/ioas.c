@@ -618,25 +618,46 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 	}
 }
 
-unsigned int
-ioas_ctx_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva)
+/*
+ * Whether every byte of [uva, uva + len) of process pid's memory is held
+ * by exactly refs pinned pages objects of ctx. The count only changes
+ * where an object's range begins or ends, so it is taken once per piece
+ * between such edges: the time grows with the objects, never with len.
+ */
+int
+ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
+    uint64_t len, unsigned int refs)
 {
 	struct obj		*o;
 	struct ioas		*ioas;
 	struct iopt_area	*a;
 	struct pages		*p;
-	unsigned int		 n = 0;
+	uint64_t		 end = uva + len, next, last;
+	unsigned int		 n;
 
-	/* Marks are clear between calls; count each object once. */
-	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
-		p = iopt_area_pages(a);
-		if (p->mark == 0 && pages_pins_user_page(p, pid, uva)) {
+	while (uva < end) {
+		n = 0;
+		next = end;
+		/* Marks are clear between walks; count each object once. */
+		IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+			p = iopt_area_pages(a);
+			if (p->mark != 0 || !pages_pins_user(p, pid))
+				continue;
 			p->mark = IOAS_MARK_SEEN;
-			n++;
+			last = p->start + (p->size - 1);
+			if (uva >= p->start && uva <= last) {
+				n++;
+				if (last < next - 1)
+					next = last + 1;
+			} else if (p->start > uva && p->start < next)
+				next = p->start;
 		}
+		ioas_change_unmark(ctx, NULL, 0);
+		if (n != refs)
+			return (-EINVAL);
+		uva = next;
 	}
-	ioas_change_unmark(ctx, NULL, 0);
-	return (n);
+	return (0);
 }
 
 int

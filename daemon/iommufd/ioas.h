@@ -28,7 +28,8 @@ int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
  * the context: once for every distinct pages object over it that is
  * pinned (its areas sit in an io page table with pinners).
  */
-unsigned int ioas_ctx_user_pins(struct ctx *, pid_t pid, uint64_t uva);
+int	ioas_ctx_check_user_pins(struct ctx *, pid_t pid, uint64_t uva,
+	    uint64_t len, unsigned int refs);
 
 /*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the

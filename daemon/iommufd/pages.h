@@ -109,16 +109,16 @@ int	pages_rw(struct pages *, uint64_t off, void *buf, size_t len,
 	    int write);
 
 /*
- * Whether p is pinned and holds the page at uva of process pid's memory.
- * The process is compared, not the umem: one process's memory may be
- * held through several (a read-only and a read-write mem file).
+ * Whether p is pinned and holds pages of process pid's memory (from
+ * p->start, p->size bytes). The process is compared, not the umem: one
+ * process's memory may be held through several (a read-only and a
+ * read-write mem file).
  */
 static inline int
-pages_pins_user_page(const struct pages *p, pid_t pid, uint64_t uva)
+pages_pins_user(const struct pages *p, pid_t pid)
 {
 	return (p->npin > 0 && p->type == PAGES_USER &&
-	    umem_pid(p->src.umem) == pid && uva >= p->start &&
-	    uva - p->start < p->size);
+	    umem_pid(p->src.umem) == pid);
 }
 
 /* Objects alive, for leak checks in the tests. */

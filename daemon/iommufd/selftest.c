@@ -123,20 +123,17 @@ selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t	 uptr = cmd->check_refs.uptr;
 	uint64_t	 length = cmd->check_refs.length;
-	uint64_t	 off;
 
 	if (length % PAGES_PAGE_SIZE != 0 || uptr % PAGES_PAGE_SIZE != 0)
 		return (-EINVAL);
 	if (uptr + length < uptr)
 		return (-EOVERFLOW);
-	if (length != 0 && ucmd->caller->mem == NULL)
+	if (length == 0)
+		return (0);
+	if (ucmd->caller->mem == NULL)
 		return (-EFAULT);
-	for (off = 0; off < length; off += PAGES_PAGE_SIZE)
-		if (ioas_ctx_user_pins(ucmd->ctx,
-		    umem_pid(ucmd->caller->mem), uptr + off) !=
-		    cmd->check_refs.refs)
-			return (-EINVAL);
-	return (0);
+	return (ioas_ctx_check_user_pins(ucmd->ctx,
+	    umem_pid(ucmd->caller->mem), uptr, length, cmd->check_refs.refs));
 }
 
 /* Ops on an existing object: look it up, the rest is later work. */

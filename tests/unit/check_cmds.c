@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -388,7 +389,13 @@ START_TEST(selftest_check_refs)
 	c.check_refs.refs = 0;
 	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
 
+	/* A range of the whole address space costs no more than its pins. */
+	c.check_refs.uptr = 0;
+	c.check_refs.length = 1ULL << 47;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), -EINVAL);
+
 	iopt_remove_pinner(&ioas->iopt, &pinner);
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
 	c.check_refs.uptr = (uintptr_t)buf;
 	c.check_refs.length = sizeof(buf);
 	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
