@@ -44,6 +44,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "core/inject.h"
 #include "core/umem.h"
 #include "core/util.h"
 
@@ -104,7 +105,7 @@ umem_alloc(pid_t pid, int mem_fd)
 {
 	struct umem	*um;
 
-	if ((um = calloc(1, sizeof(*um))) == NULL)
+	if ((um = inject_calloc(1, sizeof(*um))) == NULL)
 		return (NULL);
 	um->refs = 1;
 	um->pid = pid;
