@@ -92,8 +92,7 @@ static const struct {
 	{ "ats", CONF_DEVCAP_ATS },
 	{ "pri", CONF_DEVCAP_PRI },
 };
-/* Longest device or IOMMU instance name. */
-#define CONF_NAME_MAX	32
+
 
 static const char *const conf_log_levels[] = { "warn", "info", "debug", NULL };
 static const char *const conf_yes_no[] = { "no", "yes", NULL };

@@ -52,6 +52,7 @@ struct conf_key {
  */
 #define CONF_DEVICE_MAX		64	/* [device] sections one file may have */
 #define CONF_PASID_WIDTH_MAX	20	/* the PCIe PASID is 20 bits wide */
+#define CONF_NAME_MAX		32	/* longest device or instance name */
 
 /* capabilities = a comma-separated list of these words. */
 #define CONF_DEVCAP_DIRTY	0x1	/* "dirty": dirty tracking */

@@ -47,6 +47,7 @@
 #include "control.h"
 #include "core/ctx.h"
 #include "core/limit.h"
+#include "dev/vfio_cdev.h"
 #include "log.h"
 #include "transport/ctl.h"
 #include "transport/cuse.h"
@@ -509,6 +510,12 @@ ioasidd_start(void)
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
 
+	if (vfio_cdev_configure(d.conf->devices, d.conf->ndevices) != 0)
+		fatalx("out of memory");
+	for (i = 0; i < vfio_cdev_count(); i++)
+		log_info("device %s is vfio%zu", vfio_cdev_name((unsigned int)i),
+		    i);
+
 	ioasidd_socket_safe("socket", "socket", d.conf->socket);
 	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
 	    d.conf->socket_gid, &d.sock);
@@ -571,6 +578,7 @@ ioasidd_stop(void)
 	/* Whatever the transports left (there should be nothing). */
 	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
 		ctx_free(ctx);
+	vfio_cdev_unconfigure();
 	control_transport_clear();
 	for (i = 0; i < nitems(d.ev_sig); i++) {
 		if (d.ev_sig[i] != NULL)

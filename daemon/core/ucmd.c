@@ -115,6 +115,9 @@ ucmd_getctx(struct ucmd *ucmd, int cfd, struct ctx **ctxp)
 	close(fd);
 	if (ctx == NULL)
 		return (-EBADFD);
+	/* Objects whose answers are on their way are settled first. */
+	if (ctx->settle != NULL)
+		ctx->settle(ctx);
 	ctx_hold(ctx);
 	*ctxp = ctx;
 	return (0);

@@ -47,6 +47,9 @@ socket-mode = 0600
 control-socket = $CTLSOCK
 node =
 log-level = debug
+
+[device nic0]
+rid = 00:01.0
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -103,6 +106,8 @@ run iommu_signal
 # Bad struct pointers and arrays past every limit, for every command: an
 # errno each, never the end of the context.
 run iommu_bounds
+# The emulated VFIO device node: bind by descriptor, errnos, unbinding.
+run vfio_cdev
 alive "after the programs"
 
 # Where seccomp refuses process_vm_readv/writev (a container runtime's
