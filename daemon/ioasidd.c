@@ -70,6 +70,9 @@ static struct {
 	struct sock_server	*sock;
 	struct cuse_server	*cuse;
 	int			 cuse_ready;
+	/* The VFIO device nodes over CUSE, one per [device], or NULL. */
+	struct cuse_server	*vfio_cuse[CONF_DEVICE_MAX];
+	char			 vfio_node[CONF_DEVICE_MAX][32];
 	struct ctl_server	*ctl;
 	struct event		*ev_sig[4];
 } d;
@@ -476,6 +479,63 @@ ioasidd_cuse_event(__unused void *arg, int error)
 	control_transport_remove("cuse");
 }
 
+/* A VFIO device node's news: it exists, or it is gone. */
+static void
+ioasidd_vfio_event(void *arg, int error)
+{
+	size_t	i = (size_t)(uintptr_t)arg;
+
+	if (error == 0)
+		log_info("serving %s (device %s)", d.vfio_node[i],
+		    vfio_cdev_name((unsigned int)i));
+	else
+		log_warnx("cuse: %s is gone (%s); the socket still serves "
+		    "device %s", d.vfio_node[i], strerror(-error),
+		    vfio_cdev_name((unsigned int)i));
+}
+
+/*
+ * One CUSE node per device beside the /dev/iommu node. A node that cannot
+ * be made is logged and left to the socket, whatever node-required says:
+ * that key is about /dev/iommu.
+ */
+static void
+ioasidd_vfio_nodes(void)
+{
+	struct cuse_config	cc;
+	unsigned int		i;
+	int			rc;
+
+	for (i = 0; i < vfio_cdev_count() && i < CONF_DEVICE_MAX; i++) {
+		snprintf(d.vfio_node[i], sizeof(d.vfio_node[i]),
+		    "/dev/vfio/devices/vfio%u", i);
+		memset(&cc, 0, sizeof cc);
+		cc.node = d.vfio_node[i];
+		cc.mode = d.conf->node_mode;
+		cc.gid = d.conf->node_gid;
+		cc.vfio = 1;
+		cc.vfio_index = i;
+		cc.cb = ioasidd_vfio_event;
+		cc.arg = (void *)(uintptr_t)i;
+		rc = cuse_server_open(d.base, &cc, &d.vfio_cuse[i]);
+		if (rc != 0)
+			log_warnx("cuse: cannot make %s for device %s: %s; "
+			    "the socket serves it", d.vfio_node[i],
+			    vfio_cdev_name(i), strerror(-rc));
+	}
+}
+
+static void
+ioasidd_vfio_nodes_close(void)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_DEVICE_MAX; i++) {
+		cuse_server_close(d.vfio_cuse[i]);
+		d.vfio_cuse[i] = NULL;
+	}
+}
+
 /*
  * Make the control socket's directory if it is missing, one level, as
  * systemd's RuntimeDirectory= would (the socket transport does its own).
@@ -552,6 +612,7 @@ ioasidd_start(void)
 		cc.cb = ioasidd_cuse_event;
 		if (control_transport_add("cuse", d.conf->node) != 0)
 			fatalx("out of memory");
+		ioasidd_vfio_nodes();
 		if ((rc = cuse_server_open(d.base, &cc, &d.cuse)) == 0) {
 			/* Ready once the kernel has taken the device. */
 			return;
@@ -572,6 +633,7 @@ ioasidd_stop(void)
 	/* Closing its descriptor removes the node. */
 	cuse_server_close(d.cuse);
 	d.cuse = NULL;
+	ioasidd_vfio_nodes_close();
 	if (d.sock != NULL)
 		sock_server_close(d.sock);
 	d.sock = NULL;

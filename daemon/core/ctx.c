@@ -35,6 +35,7 @@
 #define ID_LAST		((uint32_t)INT32_MAX)
 
 struct ctx_list ctx_list = TAILQ_HEAD_INITIALIZER(ctx_list);
+int		(*ctx_file_hook)(int, struct ctx **);
 static uint32_t ctx_next_id = 1;
 
 /*

@@ -176,6 +176,12 @@ void		 ctx_hold(struct ctx *);
 int		 ctx_set_file(struct ctx *, dev_t, ino_t);
 /* The open context whose caller descriptor has this inode, or NULL. */
 struct ctx	*ctx_find_file(dev_t, ino_t);
+/*
+ * A transport whose opens share one inode (CUSE) tells here which of its
+ * opens the daemon's descriptor fd is: 0 with the context (not held), or
+ * -EBADFD when fd is none of them. NULL while no such transport runs.
+ */
+extern int	(*ctx_file_hook)(int fd, struct ctx **);
 /* Drop a reference; the last one frees the context (ctx_free()). */
 void		 ctx_put(struct ctx *);
 /*

@@ -112,6 +112,9 @@ ucmd_getctx(struct ucmd *ucmd, int cfd, struct ctx **ctxp)
 		return (fd);
 	if (fstat(fd, &st) == 0)
 		ctx = ctx_find_file(st.st_dev, st.st_ino);
+	if (ctx == NULL && ctx_file_hook != NULL &&
+	    ctx_file_hook(fd, &ctx) != 0)
+		ctx = NULL;
 	close(fd);
 	if (ctx == NULL)
 		return (-EBADFD);
