@@ -350,6 +350,111 @@ START_TEST(vfio_test_pasid)
 }
 END_TEST
 
+/*
+ * The CUSE invariant (core/ioctl.h) for the node's commands: a run whose
+ * k-th read fails, and every one after it, changes nothing. Reads go to
+ * our own memory through uself_ops until then.
+ */
+struct vprobe {
+	unsigned int	n, fail_at;
+};
+
+static int
+vprobe_read(void *priv, uint64_t uaddr, void *buf, size_t len)
+{
+	struct vprobe	*p = priv;
+
+	if (p->n++ >= p->fail_at)
+		return (-EFAULT);
+	return (uself_ops.read(NULL, uaddr, buf, len));
+}
+
+static int
+vprobe_write(void *priv __unused, uint64_t uaddr, const void *buf,
+    size_t len)
+{
+	return (uself_ops.write(NULL, uaddr, buf, len));
+}
+
+static int
+vprobe_getfd(void *priv __unused, int cfd)
+{
+	return (uself_ops.getfd(NULL, cfd));
+}
+
+static const struct uaccess_ops vprobe_ops = {
+	.read = vprobe_read,
+	.write = vprobe_write,
+	.getfd = vprobe_getfd,
+};
+
+/* Run cmd with reads failing from each k on; the last run's result. */
+static long
+vprobe_all(struct vfio_cdev_file *f, unsigned int cmd, void *arg)
+{
+	struct vprobe	p;
+	struct ucmd	ucmd;
+	unsigned int	nobjs = tctx->nobjs, refs = tctx->refs;
+	uint32_t	devid = vfio_cdev_devid(f);
+	long		rc;
+
+	for (p.fail_at = 0;; p.fail_at++) {
+		p.n = 0;
+		memset(&ucmd, 0, sizeof(ucmd));
+		ucmd.cmd = cmd;
+		ucmd.arg = (uint64_t)(uintptr_t)arg;
+		ucmd.caller = &tcaller;
+		ucmd.uops = &vprobe_ops;
+		ucmd.upriv = &p;
+		rc = vfio_cdev_dispatch(f, &ucmd);
+		if (p.n <= p.fail_at)
+			return (rc);
+		ck_assert_int_eq(rc, -EFAULT);
+		ck_assert_uint_eq(tctx->nobjs, nobjs);
+		ck_assert_uint_eq(tctx->refs, refs);
+		ck_assert_uint_eq(vfio_cdev_devid(f), devid);
+	}
+}
+
+START_TEST(vfio_test_probe)
+{
+	struct vfio_cdev_file			*f;
+	struct vfio_device_bind_iommufd		 b;
+	struct vfio_device_attach_iommufd_pt	 at;
+	struct vfio_device_detach_iommufd_pt	 dt;
+	struct vfio_device_info			 info;
+	uint8_t					 token[16] = { 0 };
+
+	ck_assert_int_eq(vfio_cdev_open(1, &f), 0);
+	memset(&b, 0, sizeof(b));
+	b.argsz = sizeof(b) + 8;
+	b.iommufd = vpipe[0];
+	b.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+	b.token_uuid_ptr = (uintptr_t)token;
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_BIND_IOMMUFD, &b), -E2BIG);
+	b.argsz = sizeof(b);
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_BIND_IOMMUFD, &b), -EINVAL);
+	b.flags = 0;
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
+	ck_assert_uint_eq(vfio_cdev_devid(f), b.out_devid);
+	memset(&at, 0, sizeof(at));
+	at.argsz = sizeof(at);
+	at.flags = VFIO_DEVICE_ATTACH_PASID;
+	at.pt_id = b.out_devid;
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
+	    -EINVAL);
+	memset(&dt, 0, sizeof(dt));
+	dt.argsz = sizeof(dt);
+	dt.flags = VFIO_DEVICE_DETACH_PASID;
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), 0);
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	ck_assert_int_eq(vprobe_all(f, VFIO_DEVICE_GET_INFO, &info), 0);
+	ck_assert_uint_eq(info.num_irqs, VFIO_PCI_NUM_IRQS);
+	vfio_cdev_close(f);
+}
+END_TEST
+
 static Suite *
 vfio_cdev_suite(void)
 {
@@ -364,6 +469,7 @@ vfio_cdev_suite(void)
 	tcase_add_test(tc, vfio_test_lifetime);
 	tcase_add_test(tc, vfio_test_bound);
 	tcase_add_test(tc, vfio_test_pasid);
+	tcase_add_test(tc, vfio_test_probe);
 	suite_add_tcase(s, tc);
 	return (s);
 }
