@@ -20,7 +20,9 @@
  *    bound is EINVAL;
  *  - ATTACH and DETACH read their first fields (EFAULT), then check argsz
  *    (EINVAL) and flags (EINVAL), and with the PASID flag argsz again and
- *    the pasid field;
+ *    the pasid field; then the device layer (iommufd/device.h) attaches,
+ *    replaces what is attached, or detaches, with its errnos; DETACH of
+ *    what is not attached is 0;
  *  - GET_INFO reads 16 bytes (EFAULT), argsz below 16 is EINVAL, and
  *    writes min(argsz, struct) bytes: a PCI device that can reset, with
  *    the fixed PCI regions and interrupts and no capability chain;
@@ -40,6 +42,8 @@
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "dev/vfio_cdev.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
 #include "iommufd/objs.h"
 #include "log.h"
 
@@ -51,12 +55,9 @@
 #define VFIO_CDEV_DETACH_PASID	12	/* to pasid */
 #define VFIO_CDEV_INFO_MIN	16	/* to num_irqs */
 
-/* One configured device. */
+/* One configured device: the emulated device, and who has it bound. */
 struct vfio_cdev_dev {
-	char			 name[CONF_NAME_MAX + 1];
-	uint16_t		 rid;
-	unsigned int		 pasid_width;
-	unsigned int		 caps;		/* CONF_DEVCAP_* */
+	struct edev		 edev;
 	struct vfio_cdev_file	*bound;		/* the open bound, or NULL */
 	unsigned int		 nopen;
 };
@@ -66,7 +67,7 @@ struct vfio_cdev_file {
 	struct vfio_cdev_dev	*dev;
 	/* Bound: the context (a reference) and our DEVICE in it (held). */
 	struct ctx		*ctx;
-	struct obj		*idev;
+	struct device		*idev;
 };
 
 static struct vfio_cdev_dev	*vfio_cdev_devs;
@@ -75,17 +76,32 @@ static unsigned int		 vfio_cdev_ndevs;
 int
 vfio_cdev_configure(const struct conf_device *cd, size_t n)
 {
-	struct vfio_cdev_dev	*v = NULL;
-	size_t			 i;
+	struct vfio_cdev_dev		*v = NULL;
+	const struct hw_instance	*hw;
+	unsigned int			 flags;
+	size_t				 i;
 
 	vfio_cdev_unconfigure();
 	if (n != 0 && (v = calloc(n, sizeof(*v))) == NULL)
 		return (-ENOMEM);
 	for (i = 0; i < n; i++) {
-		snprintf(v[i].name, sizeof(v[i].name), "%s", cd[i].name);
-		v[i].rid = cd[i].rid;
-		v[i].pasid_width = cd[i].pasid_width;
-		v[i].caps = cd[i].caps;
+		/*
+		 * The [iommu NAME] instances are later work: a name we do
+		 * not know is an instance of its model with the defaults.
+		 */
+		if ((hw = hw_instance_find(cd[i].iommu)) == NULL)
+			hw = &hw_mock_instance;
+		flags = 0;
+		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))
+			flags |= HW_DEV_NO_DIRTY;
+		if (cd[i].caps & CONF_DEVCAP_HUGE_IOVA)
+			flags |= HW_DEV_HUGE_IOVA;
+		if (cd[i].caps & CONF_DEVCAP_PRI)
+			flags |= HW_DEV_IOPF;
+		if (cd[i].pasid_width != 0)
+			flags |= HW_DEV_PASID;
+		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
+		    cd[i].pasid_width, flags);
 	}
 	vfio_cdev_devs = v;
 	vfio_cdev_ndevs = (unsigned int)n;
@@ -100,7 +116,7 @@ vfio_cdev_unconfigure(void)
 	for (i = 0; i < vfio_cdev_ndevs; i++) {
 		if (vfio_cdev_devs[i].nopen != 0)
 			log_warnx("%s: device %s is still open", __func__,
-			    vfio_cdev_devs[i].name);
+			    vfio_cdev_devs[i].edev.name);
 	}
 	free(vfio_cdev_devs);
 	vfio_cdev_devs = NULL;
@@ -116,7 +132,7 @@ vfio_cdev_count(void)
 const char *
 vfio_cdev_name(unsigned int i)
 {
-	return (i < vfio_cdev_ndevs ? vfio_cdev_devs[i].name : NULL);
+	return (i < vfio_cdev_ndevs ? vfio_cdev_devs[i].edev.name : NULL);
 }
 
 int
@@ -143,7 +159,7 @@ vfio_cdev_unbind(struct vfio_cdev_file *f)
 {
 	if (f->ctx == NULL)
 		return;
-	obj_destroy_held(f->idev);
+	device_unbind(f->idev);
 	ctx_put(f->ctx);
 	f->ctx = NULL;
 	f->idev = NULL;
@@ -163,7 +179,7 @@ vfio_cdev_close(struct vfio_cdev_file *f)
 uint32_t
 vfio_cdev_devid(const struct vfio_cdev_file *f)
 {
-	return (f->idev != NULL ? f->idev->id : 0);
+	return (f->idev != NULL ? device_obj(f->idev)->id : 0);
 }
 
 /*
@@ -206,7 +222,7 @@ vfio_cdev_ioctl_bind(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {
 	struct vfio_device_bind_iommufd	 bind;
 	struct ctx			*ctx;
-	struct obj			*idev;
+	struct device			*idev;
 	uint8_t				 token[16];
 	int				 rc;
 
@@ -230,17 +246,15 @@ vfio_cdev_ioctl_bind(struct vfio_cdev_file *f, struct ucmd *ucmd)
 		ctx_put(ctx);
 		return (-EINVAL);
 	}
-	if ((rc = obj_alloc(ctx, OBJ_DEVICE, &idev)) != 0) {
-		ctx_put(ctx);
-		return (rc);
-	}
 	/* The binding's hold: DESTROY of the DEVICE is EBUSY while bound. */
-	obj_hold(idev);
-	obj_finalize(idev);
+	if ((rc = device_bind(ctx, &f->dev->edev, &idev,
+	    &bind.out_devid)) != 0) {
+		ctx_put(ctx);
+		return (rc == -EBUSY ? -EINVAL : rc);
+	}
 	f->ctx = ctx;
 	f->idev = idev;
 	f->dev->bound = f;
-	bind.out_devid = idev->id;
 	/*
 	 * The kernel unbinds when out_devid cannot be written; we cannot
 	 * know that before the reply lands, so a caller whose struct is
@@ -251,13 +265,17 @@ vfio_cdev_ioctl_bind(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	    &bind.out_devid, sizeof(bind.out_devid)));
 }
 
-/* VFIO_DEVICE_ATTACH_IOMMUFD_PT. */
+/*
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT: the RID, or with the PASID flag a PASID,
+ * to an IOAS or a HWPT; an attached one is replaced, as vfio-pci does.
+ * The HWPT actually used goes back in pt_id.
+ */
 static int
 vfio_cdev_ioctl_attach(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {
-	struct vfio_device_attach_iommufd_pt	 at;
-	struct obj				*pt;
-	int					 rc;
+	struct vfio_device_attach_iommufd_pt	at;
+	uint32_t				pasid = DEVICE_NO_PASID;
+	int					rc;
 
 	memset(&at, 0, sizeof(at));
 	if ((rc = ucmd_read(ucmd, ucmd->arg, &at, VFIO_CDEV_ATTACH_MIN)) != 0)
@@ -267,33 +285,37 @@ vfio_cdev_ioctl_attach(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	if (at.flags & ~VFIO_DEVICE_ATTACH_PASID)
 		return (-EINVAL);
 	if (at.flags & VFIO_DEVICE_ATTACH_PASID) {
-		if (f->dev->pasid_width == 0)
-			return (-EOPNOTSUPP);
 		if (at.argsz < VFIO_CDEV_ATTACH_PASID)
 			return (-EINVAL);
 		if ((rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_ATTACH_MIN,
 		    &at.pasid, sizeof(at.pasid))) != 0)
 			return (rc);
+		pasid = at.pasid;
 	}
+	if (device_attached_id(f->idev, pasid) != 0)
+		rc = device_replace(f->idev, pasid, &at.pt_id);
+	else
+		rc = device_attach(f->idev, pasid, &at.pt_id);
+	if (rc != 0)
+		return (rc);
 	/*
-	 * The page table: an IOAS, a paging or a nested HWPT of the bound
-	 * context. Attaching it is the device layer's (a device with a
-	 * hardware model behind it); until that serves this device, the
-	 * lookup's errnos are the kernel's and the attach is refused.
+	 * The kernel detaches again when pt_id cannot be written; like
+	 * BIND, we learn of that too late, and the attachment stays.
 	 */
-	if ((pt = obj_find(f->ctx, at.pt_id, OBJ_ANY)) == NULL)
-		return (-ENOENT);
-	if (pt->type != OBJ_IOAS && pt->type != OBJ_HWPT_PAGING &&
-	    pt->type != OBJ_HWPT_NESTED)
-		return (-EINVAL);
-	return (-EOPNOTSUPP);
+	return (ucmd_write(ucmd, ucmd->arg +
+	    offsetof(struct vfio_device_attach_iommufd_pt, pt_id), &at.pt_id,
+	    sizeof(at.pt_id)));
 }
 
-/* VFIO_DEVICE_DETACH_IOMMUFD_PT. */
+/*
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT: always 0 once its struct is read; what
+ * is not attached stays so.
+ */
 static int
 vfio_cdev_ioctl_detach(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {
 	struct vfio_device_detach_iommufd_pt	dt;
+	uint32_t				pasid = DEVICE_NO_PASID;
 	int					rc;
 
 	memset(&dt, 0, sizeof(dt));
@@ -304,15 +326,15 @@ vfio_cdev_ioctl_detach(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	if (dt.flags & ~VFIO_DEVICE_DETACH_PASID)
 		return (-EINVAL);
 	if (dt.flags & VFIO_DEVICE_DETACH_PASID) {
-		if (f->dev->pasid_width == 0)
-			return (-EOPNOTSUPP);
 		if (dt.argsz < VFIO_CDEV_DETACH_PASID)
 			return (-EINVAL);
 		if ((rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_DETACH_MIN,
 		    &dt.pasid, sizeof(dt.pasid))) != 0)
 			return (rc);
+		pasid = dt.pasid;
 	}
-	/* Nothing is attached until attach is served: detach is a no-op. */
+	if (device_attached_id(f->idev, pasid) != 0)
+		(void)device_detach(f->idev, pasid);
 	return (0);
 }
 

@@ -4,8 +4,8 @@
  *
  * An emulated VFIO device node next to /dev/iommu, as a VMM uses them:
  * open /dev/vfio/devices/vfio0 and /dev/iommu, bind the device to the
- * iommufd (named by descriptor number), look at it, map into an IOAS,
- * detach, close. The daemon must have one [device] whose PASID width is 0
+ * iommufd (named by descriptor number), look at it, attach it to an
+ * IOAS, map, detach, close. The daemon must have one [device] whose PASID width is 0
  * (vfio0) and no vfio7. Every errno below is the one Linux 7.3 gives for a
  * vfio-pci device opened through its cdev (drivers/vfio/device_cdev.c,
  * vfio_main.c, pci/vfio_pci_core.c).
@@ -46,17 +46,21 @@ bind_dev(int dfd, int iommufd, uint32_t *devid)
 	return (0);
 }
 
+/* Attach (PASID 1 with the PASID flag): 0 and *pt_id, or the errno. */
 static int
-attach_pt(int dfd, uint32_t flags, uint32_t pt_id, uint32_t argsz)
+attach_pt(int dfd, uint32_t flags, uint32_t *pt_id, uint32_t argsz)
 {
 	struct vfio_device_attach_iommufd_pt	a;
 
 	memset(&a, 0, sizeof(a));
 	a.argsz = argsz;
 	a.flags = flags;
-	a.pt_id = pt_id;
-	return (ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == 0 ? 0 :
-	    errno);
+	a.pt_id = *pt_id;
+	a.pasid = flags & VFIO_DEVICE_ATTACH_PASID ? 1 : 0;
+	if (ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) != 0)
+		return (errno);
+	*pt_id = a.pt_id;
+	return (0);
 }
 
 static int
@@ -67,6 +71,7 @@ detach_pt(int dfd, uint32_t flags, uint32_t argsz)
 	memset(&d, 0, sizeof(d));
 	d.argsz = argsz;
 	d.flags = flags;
+	d.pasid = flags & VFIO_DEVICE_DETACH_PASID ? 1 : 0;
 	return (ioctl(dfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) == 0 ? 0 :
 	    errno);
 }
@@ -129,10 +134,12 @@ static void
 test_unbound(int dfd)
 {
 	struct vfio_device_info	info;
+	uint32_t		pt = 1;
 
 	CHECK(get_info(dfd, sizeof(info), &info) == EINVAL,
 	    "GET_INFO before bind: EINVAL");
-	CHECK(attach_pt(dfd, 0, 1, 16) == EINVAL, "ATTACH before bind: EINVAL");
+	CHECK(attach_pt(dfd, 0, &pt, 16) == EINVAL,
+	    "ATTACH before bind: EINVAL");
 	CHECK(detach_pt(dfd, 0, 12) == EINVAL, "DETACH before bind: EINVAL");
 }
 
@@ -141,6 +148,7 @@ test_bound(int dfd, int iommufd, uint32_t devid, uint32_t ioas)
 {
 	struct vfio_device_info	info;
 	uint64_t		len = 1 << 20;
+	uint32_t		pt, hwpt;
 	void			*buf;
 
 	CHECK(get_info(dfd, 8, &info) == EINVAL, "GET_INFO argsz 8: EINVAL");
@@ -154,32 +162,55 @@ test_bound(int dfd, int iommufd, uint32_t devid, uint32_t ioas)
 	CHECK(get_info(dfd, sizeof(info), &info) == 0 &&
 	    info.cap_offset == 0, "GET_INFO: no capability chain");
 
-	CHECK(attach_pt(dfd, 0, 1, 11) == EINVAL, "ATTACH argsz 11: EINVAL");
-	CHECK(attach_pt(dfd, 2, ioas, 16) == EINVAL,
+	pt = ioas;
+	CHECK(attach_pt(dfd, 0, &pt, 11) == EINVAL, "ATTACH argsz 11: EINVAL");
+	CHECK(attach_pt(dfd, 2, &pt, 16) == EINVAL,
 	    "ATTACH unknown flag: EINVAL");
-	CHECK(attach_pt(dfd, VFIO_DEVICE_ATTACH_PASID, ioas, 16) ==
-	    EOPNOTSUPP, "ATTACH a PASID of a device without: EOPNOTSUPP");
-	CHECK(attach_pt(dfd, 0, 999, 16) == ENOENT, "ATTACH no such id: ENOENT");
-	CHECK(attach_pt(dfd, 0, devid, 16) == EINVAL,
+	CHECK(attach_pt(dfd, VFIO_DEVICE_ATTACH_PASID, &pt, 12) == EINVAL,
+	    "ATTACH a PASID with argsz 12: EINVAL");
+	CHECK(attach_pt(dfd, VFIO_DEVICE_ATTACH_PASID, &pt, 16) == EINVAL,
+	    "ATTACH a PASID of a device without: EINVAL");
+	pt = 999;
+	CHECK(attach_pt(dfd, 0, &pt, 16) == ENOENT, "ATTACH no such id: ENOENT");
+	pt = devid;
+	CHECK(attach_pt(dfd, 0, &pt, 16) == EINVAL,
 	    "ATTACH to a DEVICE: EINVAL");
 	CHECK(detach_pt(dfd, 0, 7) == EINVAL, "DETACH argsz 7: EINVAL");
 	CHECK(detach_pt(dfd, 2, 12) == EINVAL, "DETACH unknown flag: EINVAL");
-	CHECK(detach_pt(dfd, VFIO_DEVICE_DETACH_PASID, 12) == EOPNOTSUPP,
-	    "DETACH a PASID of a device without: EOPNOTSUPP");
+	CHECK(detach_pt(dfd, VFIO_DEVICE_DETACH_PASID, 12) == 0,
+	    "DETACH a PASID not attached: 0");
 	CHECK(ioctl(dfd, VFIO_DEVICE_RESET) == -1 && errno == ENOTTY,
 	    "a command the node does not serve: ENOTTY");
 
-	/* The IOAS of the bound context maps as ever. */
+	/* Attach to the IOAS: an auto domain, then map through it. */
+	pt = ioas;
+	CHECK(attach_pt(dfd, 0, &pt, 16) == 0 && pt != ioas && pt != 0,
+	    "ATTACH to the IOAS gives its auto domain (%u)", pt);
+	hwpt = pt;
+	CHECK(attach_pt(dfd, 0, &pt, 12) == 0 && pt == hwpt,
+	    "ATTACH again replaces, here by the same domain");
+	CHECK(ioas_destroy(iommufd, ioas) == EBUSY,
+	    "the IOAS is held by the attachment");
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(buf != MAP_FAILED, "mmap");
 	if (buf != MAP_FAILED) {
-		CHECK(ioas_map_unmap(iommufd, ioas, buf, len, 1ull << 32,
+		/* Inside the mock domain's aperture, which starts at 16M. */
+		CHECK(ioas_map_unmap(iommufd, ioas, buf, len, 1ull << 24,
 		    IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, 0) == 0,
-		    "map and unmap in the bound context");
+		    "map and unmap with the device attached");
+		CHECK(ioas_map_unmap(iommufd, ioas, buf, len, 1ull << 32,
+		    IOMMU_IOAS_MAP_READABLE, 0) == 2,
+		    "outside the aperture: reserved while attached");
 		munmap(buf, len);
 	}
 	CHECK(detach_pt(dfd, 0, 8) == 0, "DETACH");
+	CHECK(ioas_destroy(iommufd, hwpt) == ENOENT,
+	    "the auto domain went with its last device");
+	CHECK(detach_pt(dfd, 0, 8) == 0, "DETACH again: 0");
+	/* Attached when it closes: the close detaches. */
+	pt = ioas;
+	CHECK(attach_pt(dfd, 0, &pt, 16) == 0, "ATTACH before the close");
 	CHECK(bind_dev(dfd, iommufd, NULL) == EINVAL, "bind again: EINVAL");
 }
 
@@ -249,6 +280,8 @@ main(void)
 	/* Closing the device unbinds it; then the other open may bind. */
 	close(dfd);
 	CHECK(wait_gone(b, devid) == ENOENT, "closed: the DEVICE is gone");
+	CHECK(ioas_destroy(b, devid + 1) == ENOENT,
+	    "and the auto domain it was attached to");
 	CHECK(bind_retry(dfd2, a, &devid2) == 0 && devid2 == 1,
 	    "the other open binds to a (%u)", devid2);
 	/* A bound device keeps its context: a's descriptor goes. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "conf.h"
@@ -41,6 +42,9 @@ vfio_setup(void)
 	test_setup();
 	memset(devs, 0, sizeof(devs));
 	devs[0].name = (char *)"nic0";
+	devs[0].iommu = devs[1].iommu = (char *)"iommu0";
+	devs[0].model = devs[1].model = (char *)"mock";
+	devs[0].caps = CONF_DEVCAP_DIRTY;
 	devs[0].rid = 0x0008;
 	devs[1].name = (char *)"acc0";
 	devs[1].rid = 0x0010;
@@ -254,10 +258,11 @@ START_TEST(vfio_test_bound)
 	struct vfio_device_info			 info;
 	struct vfio_device_attach_iommufd_pt	 at;
 	struct vfio_device_detach_iommufd_pt	 dt;
-	struct obj				*ioas;
-	uint32_t				 devid = 0;
+	struct iommu_ioas_alloc			 ia = { .size = sizeof(ia) };
+	uint32_t				 devid = 0, ioas, hwpt;
 
-	ioas = test_obj_new(OBJ_IOAS);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &ia), 0);
+	ioas = ia.out_ioas_id;
 	ck_assert_int_eq(vfio_cdev_open(0, &f), 0);
 	ck_assert_int_eq(vbind(f, vpipe[0], &devid), 0);
 
@@ -287,16 +292,30 @@ START_TEST(vfio_test_bound)
 	at.flags = 2;
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EINVAL);
 	at.flags = VFIO_DEVICE_ATTACH_PASID;
-	at.pt_id = ioas->id;
-	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
-	    -EOPNOTSUPP);
+	at.pt_id = ioas;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EINVAL);
+	/* A PASID of a device without: the device layer's EINVAL. */
+	at.argsz = 16;
+	at.pasid = 1;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EINVAL);
 	at.flags = 0;
 	at.pt_id = 99;
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -ENOENT);
 	at.pt_id = devid;
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EINVAL);
+	/* The IOAS: an auto domain, whose id comes back. */
+	at.pt_id = ioas;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	hwpt = at.pt_id;
+	ck_assert_uint_ne(hwpt, ioas);
+	ck_assert_ptr_nonnull(obj_find(tctx, hwpt, OBJ_HWPT_PAGING));
+	/* Attached: attaching again replaces, here with the same domain. */
+	at.pt_id = hwpt;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	ck_assert_uint_eq(at.pt_id, hwpt);
+	ck_assert_int_eq(obj_destroy_id(tctx, ioas), -EBUSY);
 
-	/* DETACH: 8 bytes read first. */
+	/* DETACH: 8 bytes read first; what is not attached is 0. */
 	memset(&dt, 0, sizeof(dt));
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, NULL), -EFAULT);
 	dt.argsz = 7;
@@ -305,9 +324,15 @@ START_TEST(vfio_test_bound)
 	dt.flags = 2;
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), -EINVAL);
 	dt.flags = VFIO_DEVICE_DETACH_PASID;
-	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt),
-	    -EOPNOTSUPP);
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), -EINVAL);
+	dt.argsz = 12;
+	dt.pasid = 1;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), 0);
+	dt.argsz = 8;
 	dt.flags = 0;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), 0);
+	/* The auto domain went with its last device. */
+	ck_assert_ptr_null(obj_find(tctx, hwpt, OBJ_ANY));
 	ck_assert_int_eq(vio(f, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), 0);
 
 	/* The driver's default for what the node does not serve. */
