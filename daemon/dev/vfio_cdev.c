@@ -136,6 +136,21 @@ vfio_cdev_name(unsigned int i)
 }
 
 int
+vfio_cdev_state(unsigned int i, unsigned int *nopen, uint32_t *ctx_id,
+    uint32_t *devid)
+{
+	const struct vfio_cdev_file	*b;
+
+	if (i >= vfio_cdev_ndevs)
+		return (-ENODEV);
+	b = vfio_cdev_devs[i].bound;
+	*nopen = vfio_cdev_devs[i].nopen;
+	*ctx_id = b != NULL ? b->ctx->id : 0;
+	*devid = b != NULL ? vfio_cdev_devid(b) : 0;
+	return (0);
+}
+
+int
 vfio_cdev_open(unsigned int index, struct vfio_cdev_file **fp)
 {
 	struct vfio_cdev_file	*f;

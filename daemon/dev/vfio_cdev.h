@@ -40,6 +40,13 @@ void		 vfio_cdev_unconfigure(void);
 unsigned int	 vfio_cdev_count(void);
 const char	*vfio_cdev_name(unsigned int);
 
+/*
+ * Device i's opens, and the context id and DEVICE id of its binding (0
+ * and 0 when unbound), for the status report: 0, or -ENODEV.
+ */
+int		 vfio_cdev_state(unsigned int i, unsigned int *nopen,
+		    uint32_t *ctx_id, uint32_t *devid);
+
 /* Open device index: 0, or -ENODEV when there is no such device. */
 int		 vfio_cdev_open(unsigned int index, struct vfio_cdev_file **);
 /* The last close of an open: unbind it if bound, and free it. */
