@@ -5,8 +5,8 @@
  * An emulated VFIO device node next to /dev/iommu, as a VMM uses them:
  * open /dev/vfio/devices/vfio0 and /dev/iommu, bind the device to the
  * iommufd (named by descriptor number), look at it, attach it to an
- * IOAS, map, detach, close. The daemon must have one [device] whose PASID width is 0
- * (vfio0) and no vfio7. Every errno below is the one Linux 7.3 gives for a
+ * IOAS, map, detach, close. The daemon must have one [device] whose PASID
+ * width is 0 (vfio0) and no vfio7. Every errno below is the one Linux 7.3 gives for a
  * vfio-pci device opened through its cdev (drivers/vfio/device_cdev.c,
  * vfio_main.c, pci/vfio_pci_core.c).
  *
