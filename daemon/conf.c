@@ -542,6 +542,26 @@ conf_device_find(const struct conf *conf, const char *name)
 	return (NULL);
 }
 
+int
+conf_devices_equal(const struct conf *a, const struct conf *b)
+{
+	const struct conf_device	*x, *y;
+	size_t				 i;
+
+	if (a->ndevices != b->ndevices)
+		return (0);
+	for (i = 0; i < a->ndevices; i++) {
+		x = &a->devices[i];
+		y = &b->devices[i];
+		if (strcmp(x->name, y->name) != 0 || x->rid != y->rid ||
+		    strcmp(x->iommu, y->iommu) != 0 ||
+		    strcmp(x->model, y->model) != 0 ||
+		    x->pasid_width != y->pasid_width || x->caps != y->caps)
+			return (0);
+	}
+	return (1);
+}
+
 static void
 conf_device_clear(struct conf_device *d)
 {

@@ -107,6 +107,12 @@ struct conf {
 	size_t		 nerrors;
 };
 
+/*
+ * Whether two configurations declare the same devices, in the same order
+ * with the same keys (the [device] sections are not reloadable).
+ */
+int	conf_devices_equal(const struct conf *, const struct conf *);
+
 /* The [device NAME] section called name, or NULL. */
 const struct conf_device *conf_device_find(const struct conf *,
 	    const char *name);

@@ -252,6 +252,17 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		if (c != NULL)
 			json_array_append_new(reload ? applied : restart, c);
 	}
+	if (!conf_devices_equal(d.conf, conf)) {
+		log_warnx("the [device] sections changed; restart ioasidd to "
+		    "apply them");
+		n++;
+		c = json_pack("{s:s, s:s, s:s}", "key", "[device]", "old",
+		    "", "new", "");
+		if (c != NULL && restart != NULL)
+			json_array_append_new(restart, c);
+		else
+			json_decref(c);
+	}
 	if (n == 0)
 		log_info("no changes");
 	conf_take_reloadable(d.conf, conf);

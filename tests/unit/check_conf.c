@@ -194,7 +194,7 @@ END_TEST
 
 START_TEST(conf_test_devices)
 {
-	struct conf			*conf;
+	struct conf			*conf, *other;
 	const struct conf_device	*d;
 
 	ck_assert_int_eq(load_text(
@@ -231,6 +231,10 @@ START_TEST(conf_test_devices)
 	    CONF_DEVCAP_HUGE_IOVA);
 	ck_assert_uint_eq(conf_device_find(conf, "quiet")->caps, 0);
 	ck_assert_ptr_null(conf_device_find(conf, "nosuch"));
+	ck_assert(conf_devices_equal(conf, conf));
+	ck_assert_int_eq(conf_defaults(&other), 0);
+	ck_assert(!conf_devices_equal(conf, other));
+	conf_free(other);
 	unload(conf);
 }
 END_TEST
