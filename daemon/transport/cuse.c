@@ -988,8 +988,11 @@ cuse_ask_thread(void *arg)
 	return (NULL);
 }
 
-/* Take one request off srv's session: run a WHOAMI, keep the rest. */
-static void
+/*
+ * Take one request off srv's session: run a WHOAMI, keep the rest.
+ * Returns -1 when the session has ended (cuse_read() will see it too).
+ */
+static int
 cuse_pump(struct cuse_server *srv)
 {
 	const struct fuse_in_header	*ih;
@@ -998,26 +1001,29 @@ cuse_pump(struct cuse_server *srv)
 	int				 n;
 
 	n = fuse_session_receive_buf(srv->se, &srv->buf);
-	if (n <= 0)
-		return;
+	if (n == -EAGAIN || n == -EINTR || n == -ENOENT)
+		return (0);
+	if (n <= 0 || fuse_session_exited(srv->se))
+		return (-1);
 	ih = srv->buf.mem;
 	io = (const void *)(ih + 1);
 	if (!(srv->buf.flags & FUSE_BUF_IS_FD) &&
 	    (size_t)n >= sizeof(*ih) + sizeof(*io) &&
 	    ih->opcode == FUSE_IOCTL && io->cmd == CUSE_WHOAMI) {
 		fuse_session_process_buf(srv->se, &srv->buf);
-		return;
+		return (0);
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    (h->buf.mem = malloc((size_t)n)) == NULL) {
 		/* Out of memory: run it here rather than lose it. */
 		free(h);
 		fuse_session_process_buf(srv->se, &srv->buf);
-		return;
+		return (0);
 	}
 	memcpy(h->buf.mem, srv->buf.mem, (size_t)n);
 	h->buf.size = (size_t)n;
 	TAILQ_INSERT_TAIL(&srv->held, h, entry);
+	return (0);
 }
 
 static int
@@ -1085,8 +1091,9 @@ cuse_file_ctx(int fd, struct ctx **ctxp)
 			id = __atomic_load_n(&a->result, __ATOMIC_ACQUIRE);
 			break;
 		}
-		if (pfd[1].revents & POLLIN)
-			cuse_pump(srv);
+		if ((pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    cuse_pump(srv) != 0)
+			break;
 	}
 	if (!TAILQ_EMPTY(&srv->held))
 		event_active(srv->ev, EV_READ, 0);
