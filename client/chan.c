@@ -622,6 +622,13 @@ found:
 int
 chan_open(const char *path, int oflags)
 {
+	return (chan_open_node(path, oflags, WIRE_NODE_IOMMU, 0));
+}
+
+int
+chan_open_node(const char *path, int oflags, unsigned int node,
+    unsigned int index)
+{
 	struct sockaddr_un	 sun;
 	struct chan_guard	 g;
 	struct wire_hello	 hello;
@@ -658,10 +665,13 @@ chan_open(const char *path, int oflags)
 	if ((error = chan_peer_trusted(fd, path)) != 0)
 		goto fail;
 
+	/* Our own end goes along: it is how the daemon knows us later. */
 	memset(&hello, 0, sizeof(hello));
 	hello.version = WIRE_VERSION;
-	error = wire_send(fd, WIRE_HELLO, 0, 0, &hello, sizeof(hello), NULL,
-	    0, 0);
+	hello.node = (uint16_t)node;
+	hello.index = index;
+	error = wire_send(fd, WIRE_HELLO, 0, 0, &hello, sizeof(hello), &fd,
+	    1, 0);
 	if (error != 0) {
 		error = -ECONNREFUSED;
 		goto fail;
@@ -670,15 +680,24 @@ chan_open(const char *path, int oflags)
 		error = -ECONNREFUSED;
 		goto fail;
 	}
-	if (m.hdr.op != WIRE_HELLO_REPLY || m.len < sizeof(hr)) {
+	memset(&hr, 0, sizeof(hr));
+	if (m.hdr.op == WIRE_HELLO_REPLY && m.len >= sizeof(hr.version))
+		memcpy(&hr, m.payload,
+		    m.len < sizeof(hr) ? m.len : sizeof(hr));
+	if (m.hdr.op != WIRE_HELLO_REPLY || hr.version != WIRE_VERSION ||
+	    m.len < sizeof(hr)) {
+		if (m.hdr.op == WIRE_HELLO_REPLY && hr.version != WIRE_VERSION)
+			fprintf(stderr, "ioasid: the daemon at %s speaks "
+			    "protocol version %u, this library %u; use the "
+			    "library that came with the daemon\n", path,
+			    hr.version, WIRE_VERSION);
 		wire_msg_clear(&m);
 		error = -EPROTO;
 		goto fail;
 	}
-	memcpy(&hr, m.payload, sizeof(hr));
 	wire_msg_clear(&m);
-	if (hr.version != WIRE_VERSION) {
-		error = -EPROTO;
+	if (hr.error < 0) {
+		error = hr.error;
 		goto fail;
 	}
 

@@ -31,6 +31,14 @@ const char	*chan_default_path(void);
 int		 chan_open(const char *path, int oflags);
 
 /*
+ * The same for another node the daemon serves (enum wire_node): index
+ * says which VFIO device (vfio<index>). ENODEV when the daemon has no
+ * such node.
+ */
+int		 chan_open_node(const char *path, int oflags, unsigned int node,
+		    unsigned int index);
+
+/*
  * One ioctl on fd, a socket from chan_open() in this or any ancestor
  * process. Returns the command's result, or -1 with errno set as the
  * kernel would. EIO means the daemon went away; EACCES that the listener

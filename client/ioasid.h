@@ -37,6 +37,14 @@ extern "C" {
  * effective user or one $IOASIDD_TRUST_UID names, and nothing was sent).
  */
 int	ioasid_open(const char *socket_path);
+/*
+ * The same for the daemon's emulated VFIO device index (the node
+ * /dev/vfio/devices/vfio<index>): a descriptor on which the VFIO cdev
+ * commands (VFIO_DEVICE_BIND_IOMMUFD with an iommufd from ioasid_open(),
+ * ATTACH, DETACH, GET_INFO) work through ioasid_ioctl(). -ENODEV when the
+ * daemon has no such device.
+ */
+int	ioasid_open_device(const char *socket_path, unsigned int index);
 /* Close a descriptor from ioasid_open(): 0 or -errno. */
 int	ioasid_close(int fd);
 /*

@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "ioasid.h"
+#include "wire.h"
 
 #define IOASID_EXPORT	__attribute__((__visibility__("default")))
 
@@ -26,6 +27,18 @@ ioasid_open(const char *socket_path)
 	int	fd;
 
 	if ((fd = chan_open(socket_path, O_CLOEXEC)) == -1)
+		return (-errno);
+	return (fd);
+}
+
+IOASID_EXPORT int
+ioasid_open_device(const char *socket_path, unsigned int index)
+{
+	int	fd;
+
+	fd = chan_open_node(socket_path, O_CLOEXEC, WIRE_NODE_VFIO_DEVICE,
+	    index);
+	if (fd == -1)
 		return (-errno);
 	return (fd);
 }

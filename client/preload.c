@@ -7,9 +7,13 @@
  *
  * Opening the node ($IOASIDD_NODE, default /dev/iommu) returns a socket
  * connected to the daemon (chan.c), and an ioctl on such a socket becomes
- * one request to it. Everything else goes to the next definition of the
- * same function (libc's) untouched, with errno left as that function set
- * it. Because the descriptor the program holds is the socket itself, dup,
+ * one request to it. So does opening an emulated VFIO device node,
+ * vfio<N> in $IOASIDD_VFIO_DIR (default /dev/vfio/devices): its HELLO
+ * names device N, and the daemon refuses a device it does not have
+ * (ENOENT here, as for a missing node). Every other file in that
+ * directory, and the directory itself, is left to the real call.
+ * Everything else goes to the next definition of the same function
+ * (libc's) untouched, with errno left as that function set it. Because the descriptor the program holds is the socket itself, dup,
  * fork, exec, close, poll and descriptor passing need no wrapping at all,
  * and nothing here can go stale.
  *
@@ -130,23 +134,60 @@ preload_base(const char *path)
 }
 
 /*
- * Does (dirfd, path) name the node? Only absolute paths and paths relative
- * to the working directory are recognised; a path relative to another
- * directory descriptor is left to the real call.
+ * What (dirfd, path) names: PRELOAD_NONE, PRELOAD_IOMMU for the node, or
+ * PRELOAD_VFIO + N for vfio<N> in the VFIO directory. Only absolute paths
+ * and paths relative to the working directory are recognised; a path
+ * relative to another directory descriptor is left to the real call.
  */
-static int
+#define PRELOAD_NONE	0
+#define PRELOAD_IOMMU	1
+#define PRELOAD_VFIO	2
+/* vfio<N> numbers we recognise, as the kernel's minor numbers go. */
+#define PRELOAD_VFIO_MAX	(1u << 20)
+
+static unsigned long
+preload_vfio_index(const char *base)
+{
+	unsigned long	 n;
+	char		*end;
+
+	if (strncmp(base, "vfio", 4) != 0 || base[4] < '0' || base[4] > '9' ||
+	    (base[4] == '0' && base[5] != '\0'))
+		return (ULONG_MAX);
+	n = strtoul(base + 4, &end, 10);
+	if (*end != '\0' || n >= PRELOAD_VFIO_MAX)
+		return (ULONG_MAX);
+	return (n);
+}
+
+static const char *
+preload_vfio_dir(void)
+{
+	const char	*dir;
+
+	dir = getenv(WIRE_ENV_VFIO_DIR);
+	if (dir == NULL || *dir != '/')
+		dir = WIRE_DEFAULT_VFIO_DIR;
+	return (dir);
+}
+
+static unsigned long
 preload_is_node(int dirfd, const char *path)
 {
-	const char	*node;
+	const char	*node, *base, *dir;
 	char		 want[PATH_MAX], got[PATH_MAX], full[PATH_MAX];
-	int		 saved = errno, match = 0;
+	unsigned long	 vfio, match = PRELOAD_NONE;
+	size_t		 len;
+	int		 saved = errno;
 
 	if (path == NULL || *path == '\0')
-		return (0);
+		return (PRELOAD_NONE);
 	node = preload_node();
-	/* The cheap test first: most opens are of something else. */
-	if (strcmp(preload_base(path), preload_base(node)) != 0)
-		return (0);
+	base = preload_base(path);
+	/* The cheap tests first: most opens are of something else. */
+	vfio = preload_vfio_index(base);
+	if (vfio == ULONG_MAX && strcmp(base, preload_base(node)) != 0)
+		return (PRELOAD_NONE);
 	if (*path != '/') {
 		if (dirfd != AT_FDCWD || getcwd(full, sizeof(full)) == NULL)
 			goto out;
@@ -156,9 +197,25 @@ preload_is_node(int dirfd, const char *path)
 		strcat(full, path);
 		path = full;
 	}
-	if (preload_normalize(path, got, sizeof(got)) == 0 &&
-	    preload_normalize(node, want, sizeof(want)) == 0)
-		match = strcmp(got, want) == 0;
+	if (preload_normalize(path, got, sizeof(got)) != 0)
+		goto out;
+	if (strcmp(base, preload_base(node)) == 0 &&
+	    preload_normalize(node, want, sizeof(want)) == 0 &&
+	    strcmp(got, want) == 0) {
+		match = PRELOAD_IOMMU;
+		goto out;
+	}
+	dir = preload_vfio_dir();
+	if (vfio != ULONG_MAX &&
+	    preload_normalize(dir, want, sizeof(want)) == 0) {
+		/* got is want, "/", then the base name. */
+		len = strlen(want);
+		if (strcmp(want, "/") == 0)
+			len = 0;
+		if (strncmp(got, want, len) == 0 && got[len] == '/' &&
+		    strcmp(got + len + 1, base) == 0)
+			match = PRELOAD_VFIO + vfio;
+	}
 out:
 	errno = saved;
 	return (match);
@@ -166,11 +223,15 @@ out:
 
 /* Open the node: the daemon's socket, or the errno a missing node gives. */
 static int
-preload_open_node(int flags)
+preload_open_node(unsigned long what, int flags)
 {
 	int	fd;
 
-	fd = chan_open(NULL, flags);
+	if (what >= PRELOAD_VFIO)
+		fd = chan_open_node(NULL, flags, WIRE_NODE_VFIO_DEVICE,
+		    (unsigned int)(what - PRELOAD_VFIO));
+	else
+		fd = chan_open(NULL, flags);
 	if (fd == -1 && errno != EACCES && errno != EPERM &&
 	    errno != EMFILE && errno != ENFILE && errno != ENOMEM)
 		errno = ENOENT;
@@ -200,11 +261,12 @@ preload_needs_mode(int flags)
 PRELOAD_EXPORT int
 open(const char *path, int flags, ...)
 {
-	mode_t	mode = 0;
+	unsigned long	what;
+	mode_t		mode = 0;
 
 	PRELOAD_MODE(flags, mode);
-	if (preload_is_node(AT_FDCWD, path))
-		return (preload_open_node(flags));
+	if ((what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_open, "open");
 	return (real_open(path, flags, mode));
 }
@@ -212,11 +274,12 @@ open(const char *path, int flags, ...)
 PRELOAD_EXPORT int
 open64(const char *path, int flags, ...)
 {
-	mode_t	mode = 0;
+	unsigned long	what;
+	mode_t		mode = 0;
 
 	PRELOAD_MODE(flags, mode);
-	if (preload_is_node(AT_FDCWD, path))
-		return (preload_open_node(flags));
+	if ((what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_open64, "open64");
 	return (real_open64(path, flags, mode));
 }
@@ -224,11 +287,12 @@ open64(const char *path, int flags, ...)
 PRELOAD_EXPORT int
 openat(int dirfd, const char *path, int flags, ...)
 {
-	mode_t	mode = 0;
+	unsigned long	what;
+	mode_t		mode = 0;
 
 	PRELOAD_MODE(flags, mode);
-	if (preload_is_node(dirfd, path))
-		return (preload_open_node(flags));
+	if ((what = preload_is_node(dirfd, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_openat, "openat");
 	return (real_openat(dirfd, path, flags, mode));
 }
@@ -236,11 +300,12 @@ openat(int dirfd, const char *path, int flags, ...)
 PRELOAD_EXPORT int
 openat64(int dirfd, const char *path, int flags, ...)
 {
-	mode_t	mode = 0;
+	unsigned long	what;
+	mode_t		mode = 0;
 
 	PRELOAD_MODE(flags, mode);
-	if (preload_is_node(dirfd, path))
-		return (preload_open_node(flags));
+	if ((what = preload_is_node(dirfd, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_openat64, "openat64");
 	return (real_openat64(dirfd, path, flags, mode));
 }
@@ -248,8 +313,9 @@ openat64(int dirfd, const char *path, int flags, ...)
 PRELOAD_EXPORT int
 __open_2(const char *path, int flags)
 {
-	if (preload_is_node(AT_FDCWD, path))
-		return (preload_open_node(flags));
+	unsigned long	what;
+	if ((what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_open_2, "__open_2");
 	return (real_open_2(path, flags));
 }
@@ -257,8 +323,9 @@ __open_2(const char *path, int flags)
 PRELOAD_EXPORT int
 __open64_2(const char *path, int flags)
 {
-	if (preload_is_node(AT_FDCWD, path))
-		return (preload_open_node(flags));
+	unsigned long	what;
+	if ((what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_open64_2, "__open64_2");
 	return (real_open64_2(path, flags));
 }
@@ -266,8 +333,9 @@ __open64_2(const char *path, int flags)
 PRELOAD_EXPORT int
 __openat_2(int dirfd, const char *path, int flags)
 {
-	if (preload_is_node(dirfd, path))
-		return (preload_open_node(flags));
+	unsigned long	what;
+	if ((what = preload_is_node(dirfd, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_openat_2, "__openat_2");
 	return (real_openat_2(dirfd, path, flags));
 }
@@ -275,20 +343,22 @@ __openat_2(int dirfd, const char *path, int flags)
 PRELOAD_EXPORT int
 __openat64_2(int dirfd, const char *path, int flags)
 {
-	if (preload_is_node(dirfd, path))
-		return (preload_open_node(flags));
+	unsigned long	what;
+	if ((what = preload_is_node(dirfd, path)) != PRELOAD_NONE)
+		return (preload_open_node(what, flags));
 	PRELOAD_REAL(real_openat64_2, "__openat64_2");
 	return (real_openat64_2(dirfd, path, flags));
 }
 
 /* The node through stdio: only the "e" (close-on-exec) letter matters. */
 static FILE *
-preload_fopen_node(const char *mode)
+preload_fopen_node(unsigned long what, const char *mode)
 {
 	FILE	*f;
 	int	 fd, saved;
 
-	fd = preload_open_node(strchr(mode, 'e') != NULL ? O_CLOEXEC : 0);
+	fd = preload_open_node(what, strchr(mode, 'e') != NULL ? O_CLOEXEC :
+	    0);
 	if (fd == -1)
 		return (NULL);
 	if ((f = fdopen(fd, mode)) == NULL) {
@@ -302,8 +372,11 @@ preload_fopen_node(const char *mode)
 PRELOAD_EXPORT FILE *
 fopen(const char *path, const char *mode)
 {
-	if (mode != NULL && preload_is_node(AT_FDCWD, path))
-		return (preload_fopen_node(mode));
+	unsigned long	what;
+
+	if (mode != NULL &&
+	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_fopen_node(what, mode));
 	PRELOAD_REAL(real_fopen, "fopen");
 	return (real_fopen(path, mode));
 }
@@ -311,8 +384,11 @@ fopen(const char *path, const char *mode)
 PRELOAD_EXPORT FILE *
 fopen64(const char *path, const char *mode)
 {
-	if (mode != NULL && preload_is_node(AT_FDCWD, path))
-		return (preload_fopen_node(mode));
+	unsigned long	what;
+
+	if (mode != NULL &&
+	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+		return (preload_fopen_node(what, mode));
 	PRELOAD_REAL(real_fopen64, "fopen64");
 	return (real_fopen64(path, mode));
 }

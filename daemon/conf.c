@@ -16,9 +16,10 @@
  * the same rows' values run through the same parser, so a default can never
  * be something the file could not say.
  *
- * Sections are rows of conf_sections[]: [daemon] and [limits] today; the
- * named sections of later work ([iommu NAME], [device NAME]) go there too,
- * and any section not in the table is an error, never silently skipped.
+ * Sections are rows of conf_sections[]: [daemon], [limits] and the named
+ * [device NAME] (an entry of conf->devices each, with its own keys);
+ * [iommu NAME] of later work goes there too, and any section not in the
+ * table is an error, never silently skipped.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -56,14 +57,42 @@ struct conf_section {
 static const struct conf_section conf_sections[] = {
 	{ .name = "daemon", .named = 0 },
 	{ .name = "limits", .named = 0 },
-	/*
-	 * Named sections of later work go here, for example
-	 *	{ .name = "iommu", .named = 1 },	[iommu NAME]
-	 *	{ .name = "device", .named = 1 },	[device NAME]
-	 * with a hook that allocates the instance when its header is read
-	 * and returns the base that its keys' offsets are relative to.
-	 */
+	/* Its keys are conf_device_keys[], read by conf_device_key(). */
+	{ .name = "device", .named = 1 },
+	/* Later: { .name = "iommu", .named = 1 }, [iommu NAME]. */
 };
+
+/*
+ * The keys of a [device NAME] section, in the order of conf_device.seen[].
+ * A device is a list entry rather than fields of struct conf, so these
+ * are not rows of conf_keys[] (which -o and the reload diff walk).
+ */
+enum conf_device_key {
+	CONF_DK_RID,
+	CONF_DK_IOMMU,
+	CONF_DK_MODEL,
+	CONF_DK_PASID_WIDTH,
+	CONF_DK_CAPS,
+};
+static const char *const conf_device_keys[] = {
+	[CONF_DK_RID] = "rid",
+	[CONF_DK_IOMMU] = "iommu",
+	[CONF_DK_MODEL] = "model",
+	[CONF_DK_PASID_WIDTH] = "pasid-width",
+	[CONF_DK_CAPS] = "capabilities",
+};
+/* The hardware models daemon/hw/ provides. */
+static const char *const conf_models[] = { "mock", NULL };
+static const struct {
+	const char	*word;
+	unsigned int	 bit;
+} conf_devcaps[] = {
+	{ "dirty", CONF_DEVCAP_DIRTY },
+	{ "huge-iova", CONF_DEVCAP_HUGE_IOVA },
+	{ "ats", CONF_DEVCAP_ATS },
+	{ "pri", CONF_DEVCAP_PRI },
+};
+
 
 static const char *const conf_log_levels[] = { "warn", "info", "debug", NULL };
 static const char *const conf_yes_no[] = { "no", "yes", NULL };
@@ -144,10 +173,12 @@ struct conf_parse {
 	size_t		 bufsize;
 	int		 lineno;
 	int		 skip;		/* in a bad section: ignore its keys */
+	struct conf_device *dev;	/* in this [device NAME], or NULL */
 	int		 oom;
 	int		 seen[nitems(conf_keys)];	/* line of each key */
 };
 
+static void	conf_device_clear(struct conf_device *);
 static void	conf_error(struct conf *, int *, const char *, int,
 		    const char *, ...) printflike(5, 6);
 
@@ -447,6 +478,9 @@ conf_free(struct conf *conf)
 		return;
 	for (i = 0; i < conf_nkeys; i++)
 		conf_key_clear(conf, &conf_keys[i]);
+	for (i = 0; i < conf->ndevices; i++)
+		conf_device_clear(&conf->devices[i]);
+	free(conf->devices);
 	for (i = 0; i < conf->nerrors && conf->errors != NULL; i++)
 		free(conf->errors[i]);
 	free(conf->errors);
@@ -482,6 +516,272 @@ conf_defaults(struct conf **confp)
 	return (0);
 }
 
+/* A device or instance name: letters, digits, "-", "_", ".". */
+static int
+conf_name_ok(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.')
+			return (0);
+	}
+	return (n > 0 && n <= CONF_NAME_MAX);
+}
+
+const struct conf_device *
+conf_device_find(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->ndevices; i++) {
+		if (strcmp(conf->devices[i].name, name) == 0)
+			return (&conf->devices[i]);
+	}
+	return (NULL);
+}
+
+int
+conf_devices_equal(const struct conf *a, const struct conf *b)
+{
+	const struct conf_device	*x, *y;
+	size_t				 i;
+
+	if (a->ndevices != b->ndevices)
+		return (0);
+	for (i = 0; i < a->ndevices; i++) {
+		x = &a->devices[i];
+		y = &b->devices[i];
+		if (strcmp(x->name, y->name) != 0 || x->rid != y->rid ||
+		    strcmp(x->iommu, y->iommu) != 0 ||
+		    strcmp(x->model, y->model) != 0 ||
+		    x->pasid_width != y->pasid_width || x->caps != y->caps)
+			return (0);
+	}
+	return (1);
+}
+
+static void
+conf_device_clear(struct conf_device *d)
+{
+	free(d->name);
+	free(d->iommu);
+	free(d->model);
+}
+
+/*
+ * A [device NAME] header: a new entry with the defaults, which the keys
+ * that follow fill in. 0, or -1 when the section is to be skipped.
+ */
+static int
+conf_device_new(struct conf_parse *st, const char *name)
+{
+	struct conf		*conf = st->conf;
+	struct conf_device	*v, *d;
+
+	if (!conf_name_ok(name)) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "device name \"%s\": use at most %d letters, digits, "
+		    "\"-\", \"_\" or \".\"", name, CONF_NAME_MAX);
+		return (-1);
+	}
+	if ((d = (struct conf_device *)conf_device_find(conf, name)) != NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "[device %s] is already on line %d", name, d->line);
+		return (-1);
+	}
+	if (conf->ndevices == CONF_DEVICE_MAX) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "more than %d [device] sections", CONF_DEVICE_MAX);
+		return (-1);
+	}
+	v = reallocarray(conf->devices, conf->ndevices + 1, sizeof(*v));
+	if (v == NULL) {
+		st->oom = 1;
+		return (-1);
+	}
+	conf->devices = v;
+	d = &v[conf->ndevices];
+	memset(d, 0, sizeof(*d));
+	d->line = st->lineno;
+	d->caps = CONF_DEVCAP_DIRTY;
+	d->name = strdup(name);
+	d->iommu = strdup("iommu0");
+	d->model = strdup(conf_models[0]);
+	if (d->name == NULL || d->iommu == NULL || d->model == NULL) {
+		conf_device_clear(d);
+		st->oom = 1;
+		return (-1);
+	}
+	conf->ndevices++;
+	st->dev = d;
+	return (0);
+}
+
+/*
+ * A PCI requester id written as bus:device.function ("00:01.0") or with
+ * the segment before it ("0000:00:01.0", segment 0 only): 0 or -1.
+ */
+static int
+conf_rid_parse(const char *s, uint16_t *rid)
+{
+	unsigned int	seg = 0, bus, dev, fn;
+	int		n = -1;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &seg, &bus, &dev, &fn, &n) != 4 ||
+	    s[n] != '\0') {
+		n = -1;
+		seg = 0;
+		if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) != 3 ||
+		    s[n] != '\0')
+			return (-1);
+	}
+	if (seg != 0 || bus > 0xff || dev > 0x1f || fn > 7 ||
+	    !isxdigit((unsigned char)s[0]))
+		return (-1);
+	*rid = (uint16_t)(bus << 8 | dev << 3 | fn);
+	return (0);
+}
+
+/* capabilities: comma-separated words of conf_devcaps[], or "" (none). */
+static int
+conf_caps_parse(const char *s, unsigned int *caps, char *err, size_t errlen)
+{
+	const char	*e;
+	size_t		 n, i;
+
+	*caps = 0;
+	while (*s != '\0') {
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		n = (size_t)(e - s);
+		for (i = 0; i < nitems(conf_devcaps); i++) {
+			if (strlen(conf_devcaps[i].word) == n &&
+			    strncmp(conf_devcaps[i].word, s, n) == 0)
+				break;
+		}
+		if (i == nitems(conf_devcaps)) {
+			snprintf(err, errlen, "has \"%.*s\"; known are dirty, "
+			    "huge-iova, ats, pri", (int)n, s);
+			return (-EINVAL);
+		}
+		*caps |= conf_devcaps[i].bit;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return (0);
+}
+
+/* One key of the current [device NAME] section. */
+static void
+conf_device_key(struct conf_parse *st, const char *name, const char *value)
+{
+	struct conf		*conf = st->conf;
+	struct conf_device	*d = st->dev;
+	char			 err[256], *s, **sp = NULL, *end;
+	unsigned long		 ul;
+	size_t			 k, i;
+
+	for (k = 0; k < nitems(conf_device_keys); k++) {
+		if (strcmp(conf_device_keys[k], name) == 0)
+			break;
+	}
+	if (k == nitems(conf_device_keys)) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "unknown key \"%s\" in [device %s]", name, d->name);
+		return;
+	}
+	if (d->seen[k] != 0) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "\"%s\" is already set on line %d", name, d->seen[k]);
+		return;
+	}
+	d->seen[k] = st->lineno;
+	err[0] = '\0';
+	switch ((enum conf_device_key)k) {
+	case CONF_DK_RID:
+		if (conf_rid_parse(value, &d->rid) != 0)
+			snprintf(err, sizeof(err), "must be a PCI address "
+			    "like 00:01.0, not \"%s\"", value);
+		else
+			d->has_rid = 1;
+		break;
+	case CONF_DK_IOMMU:
+		if (!conf_name_ok(value))
+			snprintf(err, sizeof(err), "must be a name of at "
+			    "most %d letters, digits, \"-\", \"_\" or \".\"",
+			    CONF_NAME_MAX);
+		else
+			sp = &d->iommu;
+		break;
+	case CONF_DK_MODEL:
+		for (i = 0; conf_models[i] != NULL; i++) {
+			if (strcmp(conf_models[i], value) == 0)
+				break;
+		}
+		if (conf_models[i] == NULL)
+			snprintf(err, sizeof(err), "\"%s\" is not a hardware "
+			    "model; known is mock", value);
+		else
+			sp = &d->model;
+		break;
+	case CONF_DK_PASID_WIDTH:
+		errno = 0;
+		ul = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)value[0]) || *end != '\0' ||
+		    errno != 0 || ul > CONF_PASID_WIDTH_MAX)
+			snprintf(err, sizeof(err), "must be a number from 0 "
+			    "to %d, not \"%s\"", CONF_PASID_WIDTH_MAX, value);
+		else
+			d->pasid_width = (unsigned int)ul;
+		break;
+	case CONF_DK_CAPS:
+		(void)conf_caps_parse(value, &d->caps, err, sizeof(err));
+		break;
+	}
+	if (err[0] != '\0') {
+		conf_error(conf, &st->oom, conf->path, st->lineno, "%s %s",
+		    name, err);
+		return;
+	}
+	if (sp != NULL) {
+		if ((s = strdup(value)) == NULL) {
+			st->oom = 1;
+			return;
+		}
+		free(*sp);
+		*sp = s;
+	}
+}
+
+/* After the file: what one section alone cannot say. */
+static void
+conf_devices_check(struct conf_parse *st)
+{
+	struct conf		*conf = st->conf;
+	struct conf_device	*d, *e;
+	size_t			 i, j;
+
+	for (i = 0; i < conf->ndevices; i++) {
+		d = &conf->devices[i];
+		if (!d->has_rid) {
+			conf_error(conf, &st->oom, conf->path, d->line,
+			    "[device %s] needs a rid (its PCI address)",
+			    d->name);
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			e = &conf->devices[j];
+			if (e->has_rid && e->rid == d->rid &&
+			    strcmp(e->iommu, d->iommu) == 0)
+				conf_error(conf, &st->oom, conf->path, d->line,
+				    "[device %s] has the rid of [device %s] "
+				    "behind the same iommu %s", d->name,
+				    e->name, d->iommu);
+		}
+	}
+}
+
 /* The part of a section header between "[" and "]", checked. */
 static void
 conf_read_section(struct conf_parse *st, char *p)
@@ -491,6 +791,7 @@ conf_read_section(struct conf_parse *st, char *p)
 	char			*close, *name, *inst, *rest;
 
 	st->skip = 1;
+	st->dev = NULL;
 	if ((close = strchr(p, ']')) == NULL) {
 		conf_error(conf, &st->oom, conf->path, st->lineno,
 		    "section header without \"]\"");
@@ -538,6 +839,8 @@ conf_read_section(struct conf_parse *st, char *p)
 		    "section [%s] needs a name: [%s NAME]", name, name);
 		return;
 	}
+	if (strcmp(name, "device") == 0 && conf_device_new(st, inst) != 0)
+		return;
 	st->skip = 0;
 }
 
@@ -602,6 +905,10 @@ conf_handler(void *arg, const char *section, const char *name,
 		conf_error(conf, &st->oom, conf->path, st->lineno,
 		    "\"%s\" is outside any section; put it under [daemon]",
 		    name);
+		return (1);
+	}
+	if (st->dev != NULL) {
+		conf_device_key(st, name, value);
 		return (1);
 	}
 	if ((k = conf_key_find(section, name)) == NULL) {
@@ -756,6 +1063,7 @@ conf_load(const char *path, struct conf **confp)
 	free(st.buf);
 	if (rc == -2)
 		st.oom = 1;
+	conf_devices_check(&st);
 	if (st.oom) {
 		conf_free(conf);
 		return (-ENOMEM);

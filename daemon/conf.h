@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum conf_type {
 	CONF_PATH,		/* absolute path; "" allowed with CONF_F_EMPTY */
@@ -42,6 +43,33 @@ struct conf_key {
 	const char *const	*choices;	/* CONF_CHOICE, NULL-terminated */
 	const char		*dflt;		/* in file syntax */
 	int			 flags;		/* CONF_F_* */
+};
+
+/*
+ * An emulated device: one [device NAME] section. The IOMMU instance is a
+ * label that devices behind the same IOMMU share; the model answers every
+ * hardware question about it (daemon/hw/).
+ */
+#define CONF_DEVICE_MAX		64	/* [device] sections one file may have */
+#define CONF_PASID_WIDTH_MAX	20	/* the PCIe PASID is 20 bits wide */
+#define CONF_NAME_MAX		32	/* longest device or instance name */
+
+/* capabilities = a comma-separated list of these words. */
+#define CONF_DEVCAP_DIRTY	0x1	/* "dirty": dirty tracking */
+#define CONF_DEVCAP_HUGE_IOVA	0x2	/* "huge-iova": the large aperture */
+#define CONF_DEVCAP_ATS		0x4	/* "ats": a device TLB */
+#define CONF_DEVCAP_PRI		0x8	/* "pri": page requests (faults) */
+
+struct conf_device {
+	char		*name;		/* the device label, [device NAME] */
+	int		 line;		/* of its header, for messages */
+	int		 has_rid;
+	uint16_t	 rid;		/* PCI requester id: bus, dev, fn */
+	char		*iommu;		/* IOMMU instance; default "iommu0" */
+	char		*model;		/* hardware model; default "mock" */
+	unsigned int	 pasid_width;	/* 0: no PASID */
+	unsigned int	 caps;		/* CONF_DEVCAP_* */
+	int		 seen[5];	/* line of each key, for repeats */
 };
 
 struct conf {
@@ -68,14 +96,26 @@ struct conf {
 	uint64_t	 limit_uid[5];	/* per uid, over its contexts */
 
 	/*
-	 * Later: the [iommu NAME] and [device NAME] sections, each a list
-	 * of its own structs (see conf_sections[] in conf.c).
+	 * The [device NAME] sections, in file order: the i-th is served as
+	 * the VFIO cdev node vfio<i>. Later: [iommu NAME] the same way.
 	 */
+	struct conf_device	*devices;
+	size_t			 ndevices;
 
 	/* "file:line: message", in file order. */
 	char		**errors;
 	size_t		 nerrors;
 };
+
+/*
+ * Whether two configurations declare the same devices, in the same order
+ * with the same keys (the [device] sections are not reloadable).
+ */
+int	conf_devices_equal(const struct conf *, const struct conf *);
+
+/* The [device NAME] section called name, or NULL. */
+const struct conf_device *conf_device_find(const struct conf *,
+	    const char *name);
 
 /* One key whose value differs between two configurations. */
 struct conf_change {

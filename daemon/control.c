@@ -29,6 +29,7 @@
 #include "core/ctx.h"
 #include "core/limit.h"
 #include "ctl.h"
+#include "dev/vfio_cdev.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8
@@ -288,6 +289,8 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	json_t		*tr, *ctxs, *c;
 	const char	*cmd;
 	size_t		 i, n = 0;
+	unsigned int	 nopen;
+	uint32_t	 bctx, devid;
 
 	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
 		return (-EINVAL);
@@ -312,6 +315,20 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 		    json_array_append_new(ctxs, c) != 0)
 			return (-ENOMEM);
 		n++;
+	}
+	/* The emulated devices: vfio<i>, its opens and its binding. */
+	if ((tr = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "devices", tr) != 0)
+		return (-ENOMEM);
+	for (i = 0; vfio_cdev_state((unsigned int)i, &nopen, &bctx,
+	    &devid) == 0; i++) {
+		if (json_array_append_new(tr, json_pack("{s:s, s:I, s:I, "
+		    "s:I, s:I}", "name", vfio_cdev_name((unsigned int)i),
+		    "index", (json_int_t)i, "opens", (json_int_t)nopen,
+		    "context", (json_int_t)bctx,
+		    "dev_id", (json_int_t)devid)) != 0)
+			return (-ENOMEM);
 	}
 	if ((tr = json_array()) == NULL)
 		return (-ENOMEM);

@@ -47,6 +47,7 @@
 #include "control.h"
 #include "core/ctx.h"
 #include "core/limit.h"
+#include "dev/vfio_cdev.h"
 #include "log.h"
 #include "transport/ctl.h"
 #include "transport/cuse.h"
@@ -69,6 +70,9 @@ static struct {
 	struct sock_server	*sock;
 	struct cuse_server	*cuse;
 	int			 cuse_ready;
+	/* The VFIO device nodes over CUSE, one per [device], or NULL. */
+	struct cuse_server	*vfio_cuse[CONF_DEVICE_MAX];
+	char			 vfio_node[CONF_DEVICE_MAX][32];
 	struct ctl_server	*ctl;
 	struct event		*ev_sig[4];
 } d;
@@ -247,6 +251,17 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		    "old", ch[i].old, "new", ch[i].new);
 		if (c != NULL)
 			json_array_append_new(reload ? applied : restart, c);
+	}
+	if (!conf_devices_equal(d.conf, conf)) {
+		log_warnx("the [device] sections changed; restart ioasidd to "
+		    "apply them");
+		n++;
+		c = json_pack("{s:s, s:s, s:s}", "key", "[device]", "old",
+		    "", "new", "");
+		if (c != NULL && restart != NULL)
+			json_array_append_new(restart, c);
+		else
+			json_decref(c);
 	}
 	if (n == 0)
 		log_info("no changes");
@@ -475,6 +490,63 @@ ioasidd_cuse_event(__unused void *arg, int error)
 	control_transport_remove("cuse");
 }
 
+/* A VFIO device node's news: it exists, or it is gone. */
+static void
+ioasidd_vfio_event(void *arg, int error)
+{
+	size_t	i = (size_t)(uintptr_t)arg;
+
+	if (error == 0)
+		log_info("serving %s (device %s)", d.vfio_node[i],
+		    vfio_cdev_name((unsigned int)i));
+	else
+		log_warnx("cuse: %s is gone (%s); the socket still serves "
+		    "device %s", d.vfio_node[i], strerror(-error),
+		    vfio_cdev_name((unsigned int)i));
+}
+
+/*
+ * One CUSE node per device beside the /dev/iommu node. A node that cannot
+ * be made is logged and left to the socket, whatever node-required says:
+ * that key is about /dev/iommu.
+ */
+static void
+ioasidd_vfio_nodes(void)
+{
+	struct cuse_config	cc;
+	unsigned int		i;
+	int			rc;
+
+	for (i = 0; i < vfio_cdev_count() && i < CONF_DEVICE_MAX; i++) {
+		snprintf(d.vfio_node[i], sizeof(d.vfio_node[i]),
+		    "/dev/vfio/devices/vfio%u", i);
+		memset(&cc, 0, sizeof cc);
+		cc.node = d.vfio_node[i];
+		cc.mode = d.conf->node_mode;
+		cc.gid = d.conf->node_gid;
+		cc.vfio = 1;
+		cc.vfio_index = i;
+		cc.cb = ioasidd_vfio_event;
+		cc.arg = (void *)(uintptr_t)i;
+		rc = cuse_server_open(d.base, &cc, &d.vfio_cuse[i]);
+		if (rc != 0)
+			log_warnx("cuse: cannot make %s for device %s: %s; "
+			    "the socket serves it", d.vfio_node[i],
+			    vfio_cdev_name(i), strerror(-rc));
+	}
+}
+
+static void
+ioasidd_vfio_nodes_close(void)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_DEVICE_MAX; i++) {
+		cuse_server_close(d.vfio_cuse[i]);
+		d.vfio_cuse[i] = NULL;
+	}
+}
+
 /*
  * Make the control socket's directory if it is missing, one level, as
  * systemd's RuntimeDirectory= would (the socket transport does its own).
@@ -508,6 +580,12 @@ ioasidd_start(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
+
+	if (vfio_cdev_configure(d.conf->devices, d.conf->ndevices) != 0)
+		fatalx("out of memory");
+	for (i = 0; i < vfio_cdev_count(); i++)
+		log_info("device %s is vfio%zu", vfio_cdev_name((unsigned int)i),
+		    i);
 
 	ioasidd_socket_safe("socket", "socket", d.conf->socket);
 	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
@@ -545,6 +623,7 @@ ioasidd_start(void)
 		cc.cb = ioasidd_cuse_event;
 		if (control_transport_add("cuse", d.conf->node) != 0)
 			fatalx("out of memory");
+		ioasidd_vfio_nodes();
 		if ((rc = cuse_server_open(d.base, &cc, &d.cuse)) == 0) {
 			/* Ready once the kernel has taken the device. */
 			return;
@@ -565,12 +644,14 @@ ioasidd_stop(void)
 	/* Closing its descriptor removes the node. */
 	cuse_server_close(d.cuse);
 	d.cuse = NULL;
+	ioasidd_vfio_nodes_close();
 	if (d.sock != NULL)
 		sock_server_close(d.sock);
 	d.sock = NULL;
 	/* Whatever the transports left (there should be nothing). */
 	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
 		ctx_free(ctx);
+	vfio_cdev_unconfigure();
 	control_transport_clear();
 	for (i = 0; i < nitems(d.ev_sig); i++) {
 		if (d.ev_sig[i] != NULL)

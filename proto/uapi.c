@@ -744,6 +744,15 @@ static const struct uapi_field f_vfio_detach[] = {
 	F(vfio_device_detach_iommufd_pt, pasid, UK_VALUE, UD_IN),
 };
 
+/* GET_INFO writes the struct up to argsz; no capability chain. */
+static const struct uapi_field f_vfio_dev_info[] = {
+	F(vfio_device_info, argsz, UK_SIZE, UD_INOUT),
+	F(vfio_device_info, flags, UK_FLAGS, UD_OUT),
+	F(vfio_device_info, num_regions, UK_VALUE, UD_OUT),
+	F(vfio_device_info, num_irqs, UK_VALUE, UD_OUT),
+	F(vfio_device_info, cap_offset, UK_VALUE, UD_OUT),
+};
+
 /*
  * VFIO type1 compatibility commands on /dev/iommu.
  */
@@ -824,6 +833,7 @@ static const struct uapi_struct st_iommu_test_cmd =
 CMD_ST(vfio_device_bind_iommufd, f_vfio_bind, out_devid);
 CMD_ST(vfio_device_attach_iommufd_pt, f_vfio_attach, pt_id);
 CMD_ST(vfio_device_detach_iommufd_pt, f_vfio_detach, flags);
+CMD_ST(vfio_device_info, f_vfio_dev_info, num_irqs);
 CMD_ST(vfio_iommu_type1_info, f_vfio_info, iova_pgsizes);
 CMD_ST(vfio_iommu_type1_dma_map, f_vfio_map, size);
 CMD_ST(vfio_iommu_type1_dma_unmap, f_vfio_unmap, size);
@@ -864,6 +874,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	    &st_vfio_device_attach_iommufd_pt),
 	C(VFIO_DEVICE_DETACH_IOMMUFD_PT, UA_ARGSZ,
 	    &st_vfio_device_detach_iommufd_pt),
+	C(VFIO_DEVICE_GET_INFO, UA_ARGSZ, &st_vfio_device_info),
 	C(VFIO_GET_API_VERSION, UA_NONE, NULL),
 	C(VFIO_CHECK_EXTENSION, UA_VALUE, NULL),
 	C(VFIO_SET_IOMMU, UA_VALUE, NULL),
@@ -1154,6 +1165,7 @@ _Static_assert(IOMMU_TEST_CMD == 0x3ba0, "IOMMU_TEST_CMD");
 _Static_assert(VFIO_DEVICE_BIND_IOMMUFD == 0x3b76, "VFIO_DEVICE_BIND");
 _Static_assert(VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77, "VFIO_DEVICE_ATTACH");
 _Static_assert(VFIO_DEVICE_DETACH_IOMMUFD_PT == 0x3b78, "VFIO_DEVICE_DETACH");
+_Static_assert(VFIO_DEVICE_GET_INFO == 0x3b6b, "VFIO_DEVICE_GET_INFO");
 _Static_assert(VFIO_GET_API_VERSION == 0x3b64, "VFIO_GET_API_VERSION");
 _Static_assert(VFIO_CHECK_EXTENSION == 0x3b65, "VFIO_CHECK_EXTENSION");
 _Static_assert(VFIO_SET_IOMMU == 0x3b66, "VFIO_SET_IOMMU");

@@ -9,6 +9,25 @@
  * own, and the daemon sets SO_PASSCRED on it, so every message carries the
  * sender's pid, uid and gid as the kernel saw them.
  *
+ * Nodes. A connection is one open of one node the daemon serves, named in
+ * its HELLO: /dev/iommu (WIRE_NODE_IOMMU), or the emulated VFIO cdev
+ * /dev/vfio/devices/vfio<index> (WIRE_NODE_VFIO_DEVICE), the index-th
+ * [device] of the daemon's configuration. A node that does not exist is
+ * refused with a HELLO_REPLY whose error says why (-ENODEV) and the
+ * connection is closed. A peer of another WIRE_VERSION gets a HELLO_REPLY
+ * with ours (so that it can say what is wrong), a log line, and the
+ * connection closed.
+ *
+ * Identity. HELLO carries, as its one SCM_RIGHTS descriptor, the client's
+ * own end of the connection; the daemon keeps its inode (and closes it)
+ * so that it can tell later which of its connections a descriptor the
+ * client sends is. That is how VFIO_DEVICE_BIND_IOMMUFD, which names the
+ * iommufd by the caller's descriptor number, finds the context: the
+ * client sends that descriptor like any other the command names, and the
+ * daemon looks its inode up. The daemon takes the descriptor only if its
+ * peer is a socket of the daemon's own process and no other connection
+ * has claimed that inode, so a client can only name connections it holds.
+ *
  * Contexts and channels. Each connection to the listening socket is one open
  * context, exactly like one open() of /dev/iommu: the connected socket is
  * the descriptor the program holds, and dup(), fork() and close() act on it
@@ -103,7 +122,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		5
+#define WIRE_VERSION		6
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -139,6 +158,9 @@
 /* Users besides root and ourselves whose daemon the client talks to. */
 #define WIRE_ENV_TRUST		"IOASIDD_TRUST_UID"
 #define WIRE_DEFAULT_NODE	"/dev/iommu"
+/* Where the VFIO cdev nodes are, and the variable that overrides it. */
+#define WIRE_ENV_VFIO_DIR	"IOASIDD_VFIO_DIR"
+#define WIRE_DEFAULT_VFIO_DIR	"/dev/vfio/devices"
 
 enum wire_op {
 	WIRE_HELLO = 1,		/* client: first message on a context socket */
@@ -165,16 +187,30 @@ struct wire_hdr {
 	uint32_t	payload_len;	/* bytes after the header */
 };
 
-/* HELLO and CHANNEL payload. */
+/* The nodes a HELLO may open. */
+enum wire_node {
+	WIRE_NODE_IOMMU = 0,		/* /dev/iommu */
+	WIRE_NODE_VFIO_DEVICE = 1,	/* /dev/vfio/devices/vfio<index> */
+};
+
+/*
+ * HELLO and CHANNEL payload (a CHANNEL's node and index are zero). The
+ * version comes first in every version of it.
+ */
 struct wire_hello {
 	uint32_t	version;	/* WIRE_VERSION */
-	uint32_t	__reserved;
+	uint16_t	node;		/* enum wire_node */
+	uint16_t	__reserved;
+	uint32_t	index;		/* WIRE_NODE_VFIO_DEVICE: which */
+	uint32_t	__reserved2;
 };
 
 /* HELLO_REPLY payload. */
 struct wire_hello_reply {
 	uint32_t	version;
-	uint32_t	ctx_id;		/* the daemon's number for the context */
+	uint32_t	ctx_id;		/* the daemon's number for the open */
+	int32_t		error;		/* 0, or -errno: the open failed */
+	uint32_t	__reserved;
 };
 
 /* IOCTL payload: this, then nregions wire_region, nfds wire_fd, then the

@@ -36,6 +36,7 @@
 #define ID_LAST		((uint32_t)INT32_MAX)
 
 struct ctx_list ctx_list = TAILQ_HEAD_INITIALIZER(ctx_list);
+int		(*ctx_file_hook)(int, struct ctx **);
 static uint32_t ctx_next_id = 1;
 
 /*
@@ -223,7 +224,42 @@ ctx_close(struct ctx *ctx)
 {
 	ctx->priv = NULL;
 	ctx->settle = NULL;
+	/* Closed: no descriptor names it, and the inode may be reused. */
+	ctx->file_dev = 0;
+	ctx->file_ino = 0;
 	ctx_put(ctx);
+}
+
+/*
+ * A walk of every context: binds are rare and contexts are bounded by
+ * the per-uid connection limit, so no index is kept.
+ */
+struct ctx *
+ctx_find_file(dev_t dev, ino_t ino)
+{
+	struct ctx	*ctx;
+
+	if (ino == 0)
+		return (NULL);
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if (ctx->file_ino == ino && ctx->file_dev == dev)
+			return (ctx);
+	}
+	return (NULL);
+}
+
+int
+ctx_set_file(struct ctx *ctx, dev_t dev, ino_t ino)
+{
+	struct ctx	*other;
+
+	if (ino == 0)
+		return (-EINVAL);
+	if ((other = ctx_find_file(dev, ino)) != NULL && other != ctx)
+		return (-EEXIST);
+	ctx->file_dev = dev;
+	ctx->file_ino = ino;
+	return (0);
 }
 
 void

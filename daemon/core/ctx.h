@@ -141,6 +141,14 @@ struct ctx {
 	 */
 	void			(*settle)(struct ctx *);
 	TAILQ_ENTRY(ctx)	 entry;		/* ctx_list */
+	/*
+	 * The inode the caller's descriptor for this open has, as the
+	 * transport learnt it (ctx_set_file()), so that a descriptor number
+	 * the caller names (VFIO_DEVICE_BIND_IOMMUFD) leads here; zero
+	 * when unknown, and from the last close on.
+	 */
+	dev_t			 file_dev;
+	ino_t			 file_ino;
 };
 
 TAILQ_HEAD(ctx_list, ctx);
@@ -160,6 +168,20 @@ int		 ctx_new(const char *transport, pid_t opener, struct ctx **);
  */
 void		 ctx_close(struct ctx *);
 void		 ctx_hold(struct ctx *);
+/*
+ * Say which inode the caller's descriptor for this open has: 0, or
+ * -EEXIST when another open context already has it (ino 0 is refused
+ * with -EINVAL).
+ */
+int		 ctx_set_file(struct ctx *, dev_t, ino_t);
+/* The open context whose caller descriptor has this inode, or NULL. */
+struct ctx	*ctx_find_file(dev_t, ino_t);
+/*
+ * A transport whose opens share one inode (CUSE) tells here which of its
+ * opens the daemon's descriptor fd is: 0 with the context (not held), or
+ * -EBADFD when fd is none of them. NULL while no such transport runs.
+ */
+extern int	(*ctx_file_hook)(int fd, struct ctx **);
 /* Drop a reference; the last one frees the context (ctx_free()). */
 void		 ctx_put(struct ctx *);
 /*

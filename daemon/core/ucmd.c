@@ -15,6 +15,7 @@
  * on failure the handler still owns it and must close it.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -99,6 +100,31 @@ ucmd_getfd(struct ucmd *ucmd, int cfd)
 		return (-EBADF);
 	}
 	return (fd);
+}
+
+int
+ucmd_getctx(struct ucmd *ucmd, int cfd, struct ctx **ctxp)
+{
+	struct stat	 st;
+	struct ctx	*ctx = NULL;
+	int		 fd;
+
+	if ((fd = ucmd_getfd(ucmd, cfd)) < 0)
+		return (fd);
+	if (fstat(fd, &st) == 0)
+		ctx = ctx_find_file(st.st_dev, st.st_ino);
+	if (ctx == NULL && ctx_file_hook != NULL &&
+	    ctx_file_hook(fd, &ctx) != 0)
+		ctx = NULL;
+	close(fd);
+	if (ctx == NULL)
+		return (-EBADFD);
+	/* Objects whose answers are on their way are settled first. */
+	if (ctx->settle != NULL)
+		ctx->settle(ctx);
+	ctx_hold(ctx);
+	*ctxp = ctx;
+	return (0);
 }
 
 int

@@ -95,6 +95,13 @@ void	ucmd_finalize(struct ucmd *, struct obj *);
 /* Finalize the n pending objects if written, else abort them. */
 void	ucmd_settle(struct obj **pending, unsigned int n, int written);
 int	ucmd_getfd(struct ucmd *, int cfd);
+/*
+ * The context behind caller descriptor cfd, held (ctx_put() it): -EBADF
+ * when cfd is not an open descriptor of the caller, -EBADFD when it is
+ * not one of our /dev/iommu opens whose inode the transport told the
+ * core (ctx_set_file()), as the kernel's iommufd_ctx_from_fd() answers.
+ */
+int	ucmd_getctx(struct ucmd *, int cfd, struct ctx **);
 int	ucmd_putfd(struct ucmd *, int fd, uint64_t uaddr);
 /* Copy to (to_caller) or from another process's memory: 0 or -EFAULT. */
 int	ucmd_vm_copy(pid_t, int to_caller, uint64_t uaddr, void *buf,

@@ -7,16 +7,17 @@
  * their four ioctls. The two kinds share this file because they share
  * every ioctl: HWPT_ALLOC makes either, and the others take either.
  *
- * A HWPT needs a device (HWPT_ALLOC names one, and the dirty and
- * invalidation commands act on domains that only attaching devices
- * creates). Until devices exist every handler here performs the kernel's
- * checks in the kernel's order up to and including the object lookups, so
- * a context without devices already answers exactly like the kernel; the
- * domain work after the lookups is left to the device and hardware model
- * code and answers EOPNOTSUPP meanwhile.
+ * A paging HWPT owns a domain (domain.h) over its IOAS from its creation
+ * to its destruction; the hardware model of the device named at
+ * allocation decides the domain's page sizes, aperture and flags, and
+ * later whether other devices may attach (hwpt.h). A nested HWPT keeps
+ * the model's state for its stage 1 (hw_nested). Devices hold the HWPT
+ * they are attached to (device.c); an auto domain goes with its last
+ * device.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -24,7 +25,11 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "hw/hw.h"
 #include "iommufd/describe.h"
+#include "iommufd/domain.h"
+#include "iommufd/hwpt.h"
+#include "iommufd/ioas.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -39,6 +44,9 @@ hwpt_paging_destroy(struct obj *obj)
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
 
+	if (hwpt->auto_entry.le_prev != NULL)
+		LIST_REMOVE(hwpt, auto_entry);
+	domain_remove(&hwpt->domain);
 	if (hwpt->ioas != NULL)
 		obj_drop(hwpt->ioas);
 }
@@ -111,12 +119,162 @@ const struct obj_ops hwpt_nested_ops = {
 	.describe = hwpt_nested_describe,
 };
 
+static unsigned int
+hwpt_hw_flags(uint32_t flags)
+{
+	unsigned int	 hw = 0;
+
+	if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)
+		hw |= HW_DOMAIN_NEST_PARENT;
+	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		hw |= HW_DOMAIN_DIRTY;
+	if (flags & IOMMU_HWPT_ALLOC_PASID)
+		hw |= HW_DOMAIN_PASID;
+	return (hw);
+}
+
+int
+hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
+    struct ioas *ioas, unsigned int flags, const struct hw_data *data,
+    int auto_domain, struct hwpt_paging **hwptp)
+{
+	struct hwpt_paging	*hwpt;
+	struct hw_domain	 dom;
+	struct obj		*obj;
+	int			 rc;
+
+	if (dev->hw->ops->domain_alloc_paging == NULL)
+		return (-EOPNOTSUPP);
+	if ((rc = dev->hw->ops->domain_alloc_paging(dev, flags, data,
+	    &dom)) != 0)
+		return (rc);
+	if ((rc = obj_alloc(ctx, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	hwpt->domain.hw = dev->hw;
+	hwpt->domain.hw_dom = dom;
+	if ((rc = domain_add(&hwpt->domain, ioas)) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	obj_hold(&ioas->obj);
+	hwpt->ioas = &ioas->obj;
+	hwpt->pgsize_bitmap = dom.pgsize_bitmap;
+	hwpt->enforce_cc = dom.enforce_cc;
+	if (flags & HW_DOMAIN_NEST_PARENT)
+		hwpt->flags |= HWPT_F_NEST_PARENT;
+	if (flags & HW_DOMAIN_DIRTY)
+		hwpt->flags |= HWPT_F_DIRTY;
+	if (auto_domain) {
+		hwpt->flags |= HWPT_F_AUTO;
+		LIST_INSERT_HEAD(&ioas->auto_hwpts, hwpt, auto_entry);
+	}
+	*hwptp = hwpt;
+	return (0);
+}
+
+int
+hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
+{
+	struct hwpt_paging	*p;
+	struct hwpt_nested	*n;
+
+	switch (obj->type) {
+	case OBJ_HWPT_PAGING:
+		p = container_of(obj, struct hwpt_paging, obj);
+		if (p->domain.hw != dev->hw)
+			return (-EINVAL);
+		if (dev->hw->ops->attach_check != NULL)
+			return (dev->hw->ops->attach_check(dev,
+			    &p->domain.hw_dom));
+		return (0);
+	case OBJ_HWPT_NESTED:
+		n = container_of(obj, struct hwpt_nested, obj);
+		if (n->hw != dev->hw)
+			return (-EINVAL);
+		/* A vIOMMU's nested HWPT needs a vDEVICE: not yet made. */
+		if (n->parent == NULL || n->parent->type != OBJ_HWPT_PAGING)
+			return (-ENOENT);
+		return (0);
+	default:
+		return (-EINVAL);
+	}
+}
+
+int
+hwpt_pasid_compat(struct obj *obj)
+{
+	switch (obj->type) {
+	case OBJ_HWPT_PAGING:
+		return ((container_of(obj, struct hwpt_paging,
+		    obj)->domain.hw_dom.flags & HW_DOMAIN_PASID) != 0);
+	case OBJ_HWPT_NESTED:
+		return ((container_of(obj, struct hwpt_nested,
+		    obj)->flags & HW_DOMAIN_PASID) != 0);
+	default:
+		return (0);
+	}
+}
+
+int
+hwpt_is_auto_of(struct obj *obj, struct ioas *ioas)
+{
+	struct hwpt_paging	*p;
+
+	if (obj->type != OBJ_HWPT_PAGING)
+		return (0);
+	p = container_of(obj, struct hwpt_paging, obj);
+	return ((p->flags & HWPT_F_AUTO) != 0 && p->ioas == &ioas->obj);
+}
+
+static unsigned int *
+hwpt_ndevs(struct obj *obj)
+{
+	if (obj->type == OBJ_HWPT_PAGING)
+		return (&container_of(obj, struct hwpt_paging, obj)->ndevs);
+	return (&container_of(obj, struct hwpt_nested, obj)->ndevs);
+}
+
+void
+hwpt_attach_hold(struct obj *obj)
+{
+	obj_hold(obj);
+	(*hwpt_ndevs(obj))++;
+}
+
+/*
+ * An auto domain is held by its attachments alone; the last one leaving
+ * destroys it (users 2: the table's and this attachment's). Anything else
+ * holding it keeps it alive.
+ */
+void
+hwpt_attach_drop(struct obj *obj)
+{
+	(*hwpt_ndevs(obj))--;
+	if (obj->type == OBJ_HWPT_PAGING && obj->state == OBJ_LIVE &&
+	    (container_of(obj, struct hwpt_paging, obj)->flags &
+	    HWPT_F_AUTO) != 0 && *hwpt_ndevs(obj) == 0 && obj->users == 2)
+		obj_destroy_held(obj);
+	else
+		obj_drop(obj);
+}
+
+/* The largest driver data any model reads. */
+#define HWPT_DATA_MAX	64
+
 /* IOMMU_HWPT_ALLOC (spec 4.1). */
 int
 hwpt_ioctl_alloc(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc	*cmd = ucmd->cmd_buf;
-	struct obj		*dev, *pt;
+	struct obj		*dev, *pt, *fault;
+	struct device		*d;
+	struct hwpt_paging	*hwpt;
+	struct hwpt_nested	*nested;
+	struct obj		*obj;
+	struct hw_data		 data;
+	uint8_t			 buf[HWPT_DATA_MAX];
+	const struct hw_dev_desc *desc;
 	int			 rc;
 
 	if (cmd->__reserved != 0)
@@ -137,10 +295,75 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	default:
 		return (-EINVAL);
 	}
+	if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0)
+		return (rc);
 	if (cmd->flags & ~HWPT_ALLOC_FLAGS)
 		return (-EOPNOTSUPP);
-	/* Domain allocation comes with the device and hardware models. */
-	return (-EOPNOTSUPP);
+	d = container_of(dev, struct device, obj);
+	if (d->edev == NULL)
+		return (-ENOENT);
+	desc = &d->edev->desc;
+
+	/* The driver data is read before anything changes. */
+	memset(buf, 0, sizeof(buf));
+	data.type = cmd->data_type;
+	data.buf = buf;
+	data.len = cmd->data_len;
+	if (data.len > sizeof(buf))
+		return (-EINVAL);
+	if (data.len != 0 &&
+	    (rc = ucmd_read(ucmd, cmd->data_uptr, buf, data.len)) != 0)
+		return (rc);
+
+	if (pt->type == OBJ_IOAS) {
+		if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+		    (cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
+			return (-EOPNOTSUPP);
+		if ((rc = hwpt_paging_new(ucmd->ctx, desc, container_of(pt,
+		    struct ioas, obj), hwpt_hw_flags(cmd->flags), &data, 0,
+		    &hwpt)) != 0)
+			return (rc);
+		obj = &hwpt->obj;
+	} else if (pt->type == OBJ_HWPT_PAGING) {
+		struct hwpt_paging *parent = container_of(pt,
+		    struct hwpt_paging, obj);
+		struct hw_nested hn;
+
+		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+		    IOMMU_HWPT_ALLOC_PASID))
+			return (-EOPNOTSUPP);
+		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
+			return (-EINVAL);
+		if ((parent->flags & HWPT_F_AUTO) ||
+		    !(parent->flags & HWPT_F_NEST_PARENT) ||
+		    parent->domain.hw != desc->hw)
+			return (-EINVAL);
+		if (desc->hw->ops->domain_alloc_nested == NULL)
+			return (-EOPNOTSUPP);
+		if ((rc = desc->hw->ops->domain_alloc_nested(desc,
+		    &parent->domain.hw_dom, hwpt_hw_flags(cmd->flags) &
+		    HW_DOMAIN_PASID, &data, &hn)) != 0)
+			return (rc);
+		if ((rc = obj_alloc(ucmd->ctx, OBJ_HWPT_NESTED, &obj)) != 0)
+			return (rc);
+		nested = container_of(obj, struct hwpt_nested, obj);
+		obj_hold(pt);
+		nested->parent = pt;
+		nested->hw = desc->hw;
+		nested->nested = hn;
+		nested->flags = hn.flags;
+	} else {
+		/* Nested HWPTs on a vIOMMU come with the vIOMMU. */
+		return (-EOPNOTSUPP);
+	}
+	cmd->out_hwpt_id = obj->id;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	ucmd_finalize(ucmd, obj);
+	return (0);
 }
 
 /*

@@ -21,12 +21,30 @@
 
 #include <stdint.h>
 
+#include <bsd/sys/queue.h>
+#include <bsd/sys/tree.h>
+
 #include "core/ctx.h"
 #include "core/util.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
+#include "iommufd/domain.h"
 
-/* A device bound to the context (VFIO cdev bind, selftest mock domain). */
+/* A PASID of a device attached to a HWPT (device.c). */
+struct device_pasid;
+RB_HEAD(device_pasid_tree, device_pasid);
+
+/*
+ * A device bound to the context (VFIO cdev bind, selftest mock domain):
+ * its emulated device, and the HWPTs its RID and PASIDs are attached to,
+ * each held (users reference) while attached.
+ */
 struct device {
-	struct obj	 obj;
+	struct obj			 obj;
+	struct edev			*edev;		/* NULL once unbound */
+	struct obj			*hwpt;		/* RID's, or NULL */
+	struct device_pasid_tree	 pasids;
+	unsigned int			 npasids;
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */
@@ -34,19 +52,30 @@ struct device {
 #define HWPT_F_DIRTY		0x2
 #define HWPT_F_AUTO		0x4	/* made by an attach to an IOAS */
 
-/* A paging HWPT: holds its IOAS (users reference). */
+/*
+ * A paging HWPT: holds its IOAS (users reference) and is a pinner of its
+ * io page table through its domain. Auto domains are on their IOAS's
+ * list (struct ioas.auto_hwpts) for attach to find.
+ */
 struct hwpt_paging {
-	struct obj	 obj;
-	struct obj	*ioas;
-	unsigned int	 flags;			/* HWPT_F_* */
-	int		 enforce_cc;		/* DMA is cache coherent */
-	uint64_t	 pgsize_bitmap;		/* the domain's page sizes */
+	struct obj			 obj;
+	struct obj			*ioas;
+	unsigned int			 flags;		/* HWPT_F_* */
+	int				 enforce_cc;	/* DMA is coherent */
+	uint64_t			 pgsize_bitmap;	/* domain's pages */
+	struct domain			 domain;
+	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
+	unsigned int			 ndevs;		/* attachments */
 };
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
 struct hwpt_nested {
-	struct obj	 obj;
-	struct obj	*parent;
+	struct obj			 obj;
+	struct obj			*parent;
+	const struct hw_instance	*hw;
+	unsigned int			 flags;		/* HW_DOMAIN_PASID */
+	struct hw_nested		 nested;
+	unsigned int			 ndevs;
 };
 
 /* A fault queue: an fd of page requests, held while the fd is open. */
@@ -84,9 +113,13 @@ struct access {
 	struct obj	*ioas;
 };
 
-/* The selftest's mock device ("stdev"), owner of its DEVICE. */
+/*
+ * The selftest's mock device ("stdev"): an emulated device of its own,
+ * bound to the context for as long as the object exists.
+ */
 struct selftest {
 	struct obj	 obj;
+	struct edev	 edev;
 };
 
 /*

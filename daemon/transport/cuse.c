@@ -84,6 +84,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -91,14 +92,18 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/sys/queue.h>
 #include <cuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <event2/event.h>
 
 #include "core/caller.h"
@@ -106,9 +111,20 @@
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "dev/vfio_cdev.h"
 #include "log.h"
 #include "transport/cuse.h"
 #include "uapi.h"
+
+/*
+ * The daemon's private question to an open of its /dev/iommu: which
+ * context it is (cuse_file_ctx()). A number in VFIO's ';' type that
+ * neither VFIO nor iommufd uses; asked by anyone else, it is answered as
+ * the core answers an unknown command.
+ */
+#define CUSE_WHOAMI	_IO(';', 0xfd)
+/* How long a bind waits for that answer, in milliseconds. */
+#define CUSE_WHOAMI_MS	2000
 
 /* Requests taken per wakeup, so that the other descriptors get a turn. */
 #define CUSE_DRAIN	32
@@ -121,7 +137,12 @@ struct cuse_server;
 
 struct cuse_open {
 	struct cuse_server	*srv;
+	/*
+	 * The context; on a VFIO device node, only the record the logs and
+	 * the status name the open by, and vf is the open's state.
+	 */
 	struct ctx		*ctx;
+	struct vfio_cdev_file	*vf;
 	int			 have_caller;
 	pid_t			 caller_tid;	/* whom caller describes */
 	struct ucaller		 caller;	/* caller.mem held */
@@ -135,6 +156,8 @@ struct cuse_server {
 	struct fuse_buf		 buf;
 	char			*node;
 	char			*devinfo;	/* "DEVNAME=iommu" */
+	int			 vfio;		/* cuse_config's */
+	unsigned int		 vfio_index;
 	mode_t			 mode;
 	gid_t			 gid;
 	int			 real;		/* on /dev/cuse: fix the node */
@@ -147,7 +170,24 @@ struct cuse_server {
 	void			*cb_arg;
 	unsigned int		 nopens;
 	TAILQ_HEAD(, cuse_open)	 opens;
+	dev_t			 rdev;		/* the node's, once served */
+	/*
+	 * Requests taken off the session while a BIND waited for a WHOAMI
+	 * answer (cuse_file_ctx()), to be run in order by cuse_read().
+	 */
+	TAILQ_HEAD(, cuse_held)	 held;
+	TAILQ_ENTRY(cuse_server) entry;		/* cuse_servers */
 };
+
+/* A request put aside, with its bytes. */
+struct cuse_held {
+	struct fuse_buf		 buf;
+	TAILQ_ENTRY(cuse_held)	 entry;
+};
+
+/* Every server, for cuse_file_ctx(). */
+static TAILQ_HEAD(, cuse_server) cuse_servers =
+    TAILQ_HEAD_INITIALIZER(cuse_servers);
 
 /* A span of caller memory. */
 struct cuse_span {
@@ -181,6 +221,7 @@ struct cuse_uaccess {
 static const struct uregion cuse_no_out = { 0, 0, NULL, 0 };
 
 static void	cuse_read(evutil_socket_t, short, void *);
+static int	cuse_file_ctx(int, struct ctx **);
 static void	cuse_log(enum fuse_log_level, const char *, va_list)
 		    printflike(2, 0);
 
@@ -415,7 +456,12 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	uc.uops = ops;
 	uc.upriv = cu;
 	uc.defer = 1;
-	result = dispatch(&uc);
+	if (co->vf != NULL) {
+		/* A device node's table; its context comes from its bind. */
+		uc.ctx = NULL;
+		result = vfio_cdev_dispatch(co->vf, &uc);
+	} else
+		result = dispatch(&uc);
 	if (uc.npending != 0) {
 		written = ops != &cuse_region_ops ||
 		    cuse_writable(uc.caller, &cu->ur);
@@ -475,9 +521,11 @@ cuse_layout(const struct uapi_cmd *uc, uint64_t arg, const uint8_t *b,
 
 	/*
 	 * iommufd: the whole struct in (a tail past ours must be checked
-	 * for zeros), as much as we know of it out. VFIO: argsz bytes, or
-	 * only our struct unless the command writes up to argsz (GET_INFO's
-	 * capability chain: a UK_SIZE field whose length is itself).
+	 * for zeros), as much as we know of it out. VFIO: argsz bytes out,
+	 * or only our struct unless the command writes up to argsz
+	 * (GET_INFO's capability chain: a UK_SIZE field whose length is
+	 * itself); in, argsz bytes too, up to what one round carries, for
+	 * the commands that check a tail (BIND_IOMMUFD's E2BIG).
 	 */
 	if (uc->argkind == UA_SIZED) {
 		sin = size;
@@ -490,7 +538,7 @@ cuse_layout(const struct uapi_cmd *uc, uint64_t arg, const uint8_t *b,
 				selfsized = 1;
 		}
 		sout = selfsized ? size : MIN(size, st->size);
-		sin = sout;
+		sin = MAX(sout, MIN(size, (uint64_t)CUSE_IOCTL_MAX));
 	}
 	lay->in[0].uaddr = lay->out[0].uaddr = arg;
 	lay->in[0].len = sin;
@@ -712,6 +760,12 @@ cuse_ll_ioctl(fuse_req_t req, int cmd, void *argp, struct fuse_file_info *fi,
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
+	/* Only the daemon itself is told; anyone else gets the core's. */
+	if (num == CUSE_WHOAMI && co->vf == NULL &&
+	    caller_tgid(fuse_req_ctx(req)->pid) == getpid()) {
+		fuse_reply_ioctl(req, (int)co->ctx->id, NULL, 0);
+		return;
+	}
 	uc = uapi_cmd_find(num);
 	if (in_len == 0 && out_len == 0) {
 		if (cuse_ioctl_bare(req, co, num, arg))
@@ -748,6 +802,7 @@ cuse_open_free(struct cuse_open *co)
 
 	TAILQ_REMOVE(&srv->opens, co, entry);
 	srv->nopens--;
+	vfio_cdev_close(co->vf);
 	ctx_close(co->ctx);
 	if (co->caller.mem != NULL)
 		umem_put(co->caller.mem);
@@ -767,7 +822,15 @@ cuse_ll_open(fuse_req_t req, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if ((error = ctx_new("cuse", pid, &co->ctx)) != 0) {
+	if ((error = ctx_new(srv->vfio ? "cuse-vfio" : "cuse", pid,
+	    &co->ctx)) != 0) {
+		free(co);
+		fuse_reply_err(req, -error);
+		return;
+	}
+	if (srv->vfio &&
+	    (error = vfio_cdev_open(srv->vfio_index, &co->vf)) != 0) {
+		ctx_close(co->ctx);
 		free(co);
 		fuse_reply_err(req, -error);
 		return;
@@ -870,12 +933,183 @@ cuse_ll_init_done(void *userdata)
 {
 	struct cuse_server	*srv = userdata;
 
+	struct stat		 st;
+
 	if (srv->real)
 		cuse_node_fixup(srv);
+	if (srv->real && stat(srv->node, &st) == 0 && S_ISCHR(st.st_mode))
+		srv->rdev = st.st_rdev;
 	srv->ready = 1;
 	log_debug("cuse: %s is served", srv->node);
 	if (srv->cb != NULL)
 		srv->cb(srv->cb_arg, 0);
+}
+
+/*
+ * Which context is the daemon's descriptor fd, a duplicate of a caller's
+ * descriptor (pidfd_getfd())? Over CUSE every open has the node's inode,
+ * so the inode cannot say (ctx_find_file()); the open itself must. We ask
+ * it CUSE_WHOAMI, whose answer is its context's id: an ioctl on our own
+ * node, which this thread serves, so the ioctl is made by a short-lived
+ * thread while this one serves that node's session until the answer is
+ * in. Requests of other opens that arrive meanwhile are put aside and run,
+ * in order, by cuse_read() afterwards: nothing runs inside the command
+ * that asked. The wait is bounded (CUSE_WHOAMI_MS); a descriptor that is
+ * not an open of a /dev/iommu node of ours is -EBADFD at once.
+ */
+struct cuse_ask {
+	int		fd;		/* the thread's; it closes it */
+	int		pipe[2];	/* the thread says it is done */
+	long		result;		/* the id, or -errno */
+	int		refs;		/* the thread's and the asker's */
+};
+
+static void
+cuse_ask_put(struct cuse_ask *a)
+{
+	if (__atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	close(a->pipe[0]);
+	close(a->pipe[1]);
+	free(a);
+}
+
+static void *
+cuse_ask_thread(void *arg)
+{
+	struct cuse_ask	*a = arg;
+	long		 r;
+
+	r = ioctl(a->fd, CUSE_WHOAMI, 0);
+	a->result = r < 0 ? -errno : r;
+	close(a->fd);
+	(void)!write(a->pipe[1], "", 1);
+	cuse_ask_put(a);
+	return (NULL);
+}
+
+/*
+ * Take one request off srv's session: run a WHOAMI, keep the rest.
+ * Returns -1 when the session has ended (cuse_read() will see it too).
+ */
+static int
+cuse_pump(struct cuse_server *srv)
+{
+	const struct fuse_in_header	*ih;
+	const struct fuse_ioctl_in	*io;
+	struct cuse_held		*h;
+	int				 n;
+
+	n = fuse_session_receive_buf(srv->se, &srv->buf);
+	if (n == -EAGAIN || n == -EINTR || n == -ENOENT)
+		return (0);
+	if (n <= 0 || fuse_session_exited(srv->se))
+		return (-1);
+	ih = srv->buf.mem;
+	io = (const void *)(ih + 1);
+	if (!(srv->buf.flags & FUSE_BUF_IS_FD) &&
+	    (size_t)n >= sizeof(*ih) + sizeof(*io) &&
+	    ih->opcode == FUSE_IOCTL && io->cmd == CUSE_WHOAMI) {
+		fuse_session_process_buf(srv->se, &srv->buf);
+		return (0);
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->buf.mem = malloc((size_t)n)) == NULL) {
+		/* Out of memory: run it here rather than lose it. */
+		free(h);
+		fuse_session_process_buf(srv->se, &srv->buf);
+		return (0);
+	}
+	memcpy(h->buf.mem, srv->buf.mem, (size_t)n);
+	h->buf.size = (size_t)n;
+	TAILQ_INSERT_TAIL(&srv->held, h, entry);
+	return (0);
+}
+
+static int
+cuse_file_ctx(int fd, struct ctx **ctxp)
+{
+	struct cuse_server	*srv;
+	struct cuse_open	*co;
+	struct cuse_ask		*a;
+	struct pollfd		 pfd[2];
+	struct stat		 st;
+	struct timespec		 t0, t1;
+	sigset_t		 all, old;
+	pthread_t		 t;
+	long			 ms, id = -1;
+	char			 c;
+
+	if (fstat(fd, &st) == -1 || !S_ISCHR(st.st_mode))
+		return (-EBADFD);
+	TAILQ_FOREACH(srv, &cuse_servers, entry) {
+		if (srv->ready && !srv->ended && !srv->vfio &&
+		    srv->rdev != 0 && srv->rdev == st.st_rdev)
+			break;
+	}
+	if (srv == NULL)
+		return (-EBADFD);
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	a->refs = 2;
+	if (pipe2(a->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		free(a);
+		return (-ENOMEM);
+	}
+	if ((a->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		a->refs = 1;
+		cuse_ask_put(a);
+		return (-EBADFD);
+	}
+	/* The thread takes no signal: they are the event loop's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, NULL, cuse_ask_thread, a) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		close(a->fd);
+		a->refs = 1;
+		cuse_ask_put(a);
+		return (-ENOMEM);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_detach(t);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = CUSE_WHOAMI_MS - ((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0)
+			break;
+		pfd[0].fd = a->pipe[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = fuse_session_fd(srv->se);
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, (int)ms) == -1 && errno != EINTR)
+			break;
+		if (read(a->pipe[0], &c, 1) == 1) {
+			id = __atomic_load_n(&a->result, __ATOMIC_ACQUIRE);
+			break;
+		}
+		if ((pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    cuse_pump(srv) != 0)
+			break;
+	}
+	if (!TAILQ_EMPTY(&srv->held))
+		event_active(srv->ev, EV_READ, 0);
+	cuse_ask_put(a);
+	if (id <= 0) {
+		log_debug("cuse: %s did not say which open it is: %s",
+		    srv->node, id < 0 ? strerror((int)-id) : "no answer");
+		return (-EBADFD);
+	}
+	TAILQ_FOREACH(co, &srv->opens, entry) {
+		if (co->ctx->id == (uint32_t)id) {
+			*ctxp = co->ctx;
+			return (0);
+		}
+	}
+	return (-EBADFD);
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {
@@ -906,9 +1140,17 @@ static void
 cuse_read(evutil_socket_t fd __unused, short what __unused, void *arg)
 {
 	struct cuse_server	*srv = arg;
+	struct cuse_held	*h;
 	int			 i, n;
 
 	for (i = 0; i < CUSE_DRAIN && !srv->ended; i++) {
+		if ((h = TAILQ_FIRST(&srv->held)) != NULL) {
+			TAILQ_REMOVE(&srv->held, h, entry);
+			fuse_session_process_buf(srv->se, &h->buf);
+			free(h->buf.mem);
+			free(h);
+			continue;
+		}
 		n = fuse_session_receive_buf(srv->se, &srv->buf);
 		if (n == -EAGAIN)
 			return;
@@ -920,6 +1162,8 @@ cuse_read(evutil_socket_t fd __unused, short what __unused, void *arg)
 		}
 		fuse_session_process_buf(srv->se, &srv->buf);
 	}
+	if (!srv->ended && !TAILQ_EMPTY(&srv->held))
+		event_active(srv->ev, EV_READ, 0);
 }
 
 static int
@@ -946,7 +1190,12 @@ cuse_start(struct event_base *base, int fd, const struct cuse_config *cfg,
 	srv->real = real;
 	srv->cb = cfg->cb;
 	srv->cb_arg = cfg->arg;
+	srv->vfio = cfg->vfio;
+	srv->vfio_index = cfg->vfio_index;
 	TAILQ_INIT(&srv->opens);
+	TAILQ_INIT(&srv->held);
+	TAILQ_INSERT_TAIL(&cuse_servers, srv, entry);
+	ctx_file_hook = cuse_file_ctx;
 	if ((srv->node = strdup(cfg->node)) == NULL ||
 	    asprintf(&srv->devinfo, "DEVNAME=%s", cfg->node + 5) == -1) {
 		srv->devinfo = NULL;
@@ -1023,9 +1272,18 @@ void
 cuse_server_close(struct cuse_server *srv)
 {
 	struct cuse_open	*co;
+	struct cuse_held	*h;
 
 	if (srv == NULL)
 		return;
+	TAILQ_REMOVE(&cuse_servers, srv, entry);
+	if (TAILQ_EMPTY(&cuse_servers))
+		ctx_file_hook = NULL;
+	while ((h = TAILQ_FIRST(&srv->held)) != NULL) {
+		TAILQ_REMOVE(&srv->held, h, entry);
+		free(h->buf.mem);
+		free(h);
+	}
 	if (srv->ev != NULL)
 		event_free(srv->ev);
 	while ((co = TAILQ_FIRST(&srv->opens)) != NULL)

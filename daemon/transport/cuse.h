@@ -27,6 +27,12 @@ typedef void	(*cuse_event_cb)(void *arg, int error);
 
 struct cuse_config {
 	const char	*node;		/* "/dev/iommu" */
+	/*
+	 * What an open of the node is: /dev/iommu (a context) when vfio is
+	 * 0, else the VFIO device node of device vfio_index (vfio_cdev.h).
+	 */
+	int		 vfio;
+	unsigned int	 vfio_index;
 	mode_t		 mode;		/* given to the node */
 	gid_t		 gid;		/* (gid_t)-1: leave as created */
 	cuse_event_cb	 cb;

@@ -71,6 +71,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
 
@@ -92,6 +93,7 @@
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "dev/vfio_cdev.h"
 #include "log.h"
 #include "transport/sock.h"
 #include "transport/unixsock.h"
@@ -155,6 +157,13 @@ struct sock_conn {
 	struct ctx		*ctx;
 	struct sock_user	*user;
 	struct event		*hello_ev;	/* SOCK_HELLO_TIMEOUT */
+	/*
+	 * The open of a VFIO device node its HELLO named, or NULL for
+	 * /dev/iommu. A device's connection keeps its context as the
+	 * record the logs and the status name it by; it stays empty and no
+	 * descriptor can name it (ctx_set_file() is never called for it).
+	 */
+	struct vfio_cdev_file	*vf;
 	uint64_t		 bulk;		/* sum over its channels */
 	int			 hello;		/* HELLO seen */
 	unsigned int		 nchans;	/* private ones */
@@ -356,6 +365,7 @@ sock_conn_free(struct sock_conn *conn)
 	conn->user->nconns--;
 	sock_user_put(conn->srv, conn->user);
 	event_free(conn->hello_ev);
+	vfio_cdev_close(conn->vf);
 	ctx_close(conn->ctx);
 	log_debug("socket: context %" PRIu32 " closed", id);
 	free(conn);
@@ -522,23 +532,88 @@ sock_send(struct sock_chan *ch, uint16_t op, uint32_t seq,
 	return (error);
 }
 
-/* HELLO on a connection: say who we are. */
+/*
+ * The client's own end of the connection, sent with HELLO: keep its inode
+ * for ucmd_getctx(). Only a socket whose peer is ours, and an inode no
+ * other open context has, is taken (see proto/wire.h, Identity); anything
+ * else is ignored, and the context can then not be named by descriptor.
+ */
+static void
+sock_hello_ident(struct sock_conn *conn, int fd)
+{
+	struct stat	st;
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    cr.pid != getpid())
+		return;
+	if (ctx_set_file(conn->ctx, st.st_dev, st.st_ino) != 0)
+		log_debug("socket: context %" PRIu32 ": its socket is "
+		    "another context's; it cannot be named by descriptor",
+		    conn->ctx->id);
+}
+
+/* HELLO on a connection: open the node it names and say who we are. */
 static int
 sock_hello(struct sock_chan *ch, struct wire_msg *m)
 {
+	struct sock_conn	*conn = ch->conn;
 	struct wire_hello	 h;
 	struct wire_hello_reply	 hr;
+	int			 error = 0;
 
-	if (!ch->is_main || ch->conn->hello || m->len < sizeof(h))
+	if (!ch->is_main || conn->hello || m->len < sizeof(h.version))
 		return (-EPROTO);
-	memcpy(&h, m->payload, sizeof(h));
-	if (h.version != WIRE_VERSION)
-		return (-EPROTO);
-	ch->conn->hello = 1;
-	event_del(ch->conn->hello_ev);
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, m->payload, MIN(m->len, sizeof(h)));
 	memset(&hr, 0, sizeof(hr));
 	hr.version = WIRE_VERSION;
-	hr.ctx_id = ch->conn->ctx->id;
+	hr.ctx_id = conn->ctx->id;
+	if (h.version != WIRE_VERSION) {
+		/* Our version goes back, so that the client can say so. */
+		log_warnx("socket: pid %d speaks protocol version %u, we "
+		    "speak %u: refused (use the client library of this "
+		    "ioasidd)", (int)conn->ctx->opener, h.version,
+		    WIRE_VERSION);
+		hr.error = -EPROTO;
+		if (sock_send(ch, WIRE_HELLO_REPLY, m->hdr.seq, &hr,
+		    sizeof(hr), NULL, 0) == 0)
+			sock_chan_close(ch);
+		return (1);
+	}
+	if (m->len < sizeof(h))
+		return (-EPROTO);
+	switch (h.node) {
+	case WIRE_NODE_IOMMU:
+		if (h.index != 0)
+			error = -ENODEV;
+		else if (m->nfds >= 1)
+			sock_hello_ident(conn, m->fds[0]);
+		break;
+	case WIRE_NODE_VFIO_DEVICE:
+		error = vfio_cdev_open(h.index, &conn->vf);
+		if (error == 0)
+			conn->ctx->transport = "socket-vfio";
+		break;
+	default:
+		error = -ENODEV;
+		break;
+	}
+	hr.error = error;
+	if (error != 0) {
+		/* Refused: the answer, then the end of the connection. */
+		log_debug("socket: context %" PRIu32 ": node %u/%u: %s",
+		    conn->ctx->id, h.node, h.index, strerror(-error));
+		if (sock_send(ch, WIRE_HELLO_REPLY, m->hdr.seq, &hr,
+		    sizeof(hr), NULL, 0) == 0)
+			sock_chan_close(ch);
+		return (1);
+	}
+	conn->hello = 1;
+	event_del(conn->hello_ev);
 	return (sock_send(ch, WIRE_HELLO_REPLY, m->hdr.seq, &hr, sizeof(hr),
 	    NULL, 0) == 0 ? 0 : 1);
 }
@@ -811,7 +886,12 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	uc.uops = &uregions_ops;
 	uc.upriv = &ur;
 	uc.defer = 1;
-	if ((result = sock_bulk_room(ch)) == 0)
+	/* A device node's table; its context comes from its bind. */
+	if (ch->conn->vf != NULL)
+		uc.ctx = NULL;
+	if ((result = sock_bulk_room(ch)) == 0 && ch->conn->vf != NULL)
+		result = vfio_cdev_dispatch(ch->conn->vf, &uc);
+	else if (result == 0)
 		result = dispatch(&uc);
 	if (sent != NULL)
 		umem_put(sent);

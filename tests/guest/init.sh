@@ -126,6 +126,9 @@ node = /dev/iommu
 node-mode = 0640
 node-group = 5
 log-level = info
+
+[device nic0]
+rid = 00:01.0
 EOF
 DAEMON=ioasidd
 if start_daemon /tmp/ioasidd.conf /tmp/ioasidd.log /dev/iommu &&
@@ -151,6 +154,13 @@ prog iommu_basic iommu_basic
 # through the real kernel's CUSE copies; read-only structs of creating
 # commands abort their objects.
 prog iommu_bounds iommu_bounds
+
+# The emulated VFIO device node over CUSE: BIND names the /dev/iommu
+# descriptor, which the daemon takes with pidfd_getfd() and asks which
+# open it is.
+check "/dev/vfio/devices/vfio0 is a character device" \
+    [ -c /dev/vfio/devices/vfio0 ]
+prog vfio_cdev vfio_cdev
 
 # The file side: mode, read, write, poll, O_NONBLOCK.
 prog iommu_node iommu_node 0640

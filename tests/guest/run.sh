@@ -44,7 +44,7 @@ if [ ! -x $BUSYBOX ] || ldd $BUSYBOX >/dev/null 2>&1; then
 fi
 
 BINS="$B/ioasidd $B/ioasidctl $B/tests/iommu_basic $B/tests/iommu_fork
-$B/tests/iommu_bounds
+$B/tests/iommu_bounds $B/tests/vfio_cdev
 $B/guest/iommu_pair $B/guest/iommu_storm $B/guest/iommu_node
 $B/guest/iommu_compat32 $B/guest/cuse_probe"
 for f in $BINS; do

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/vfio.h>
+
 #include "ioasid.h"
 
 static int	npass, nfail;
@@ -39,8 +41,9 @@ main(int argc, char **argv)
 	uint64_t		 iova, dst, align, n64;
 	uint32_t		 a, b, num = 0;
 	void			*buf;
+	struct vfio_device_bind_iommufd	 bind;
 	pid_t			 pid;
-	int			 fd, status, rc;
+	int			 fd, dev, status, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 2)
@@ -96,6 +99,19 @@ main(int argc, char **argv)
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0, "a forked child uses the descriptor");
 	CHECK(ioasid_destroy(fd, b) == -ENOENT, "the child's destroy is seen");
+	/* The emulated device vfio0, bound to this context. */
+	CHECK(ioasid_open_device(argv[1], 4096) == -ENODEV,
+	    "no such device: -ENODEV");
+	dev = ioasid_open_device(argv[1], 0);
+	CHECK(dev >= 0, "ioasid_open_device");
+	memset(&bind, 0, sizeof(bind));
+	bind.argsz = sizeof(bind);
+	bind.iommufd = fd;
+	CHECK(dev >= 0 && ioasid_ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD,
+	    &bind) == 0 && bind.out_devid != 0, "bind the device");
+	CHECK(ioasid_destroy(fd, bind.out_devid) == -EBUSY,
+	    "its DEVICE is in this context, held");
+	CHECK(dev >= 0 && ioasid_close(dev) == 0, "close the device");
 	CHECK(ioasid_close(fd) == 0, "ioasid_close");
 	free(r);
 	printf("%d passed, %d failed\n", npass, nfail);

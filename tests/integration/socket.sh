@@ -47,6 +47,9 @@ socket-mode = 0600
 control-socket = $CTLSOCK
 node =
 log-level = debug
+
+[device nic0]
+rid = 00:01.0
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -103,6 +106,24 @@ run iommu_signal
 # Bad struct pointers and arrays past every limit, for every command: an
 # errno each, never the end of the context.
 run iommu_bounds
+# The emulated VFIO device node: bind by descriptor, errnos, unbinding.
+run vfio_cdev
+# Every open of it closed, its holders killed or gone: nobody has it.
+if [ -x "$CTL" ]; then
+	i=0
+	while [ $i -lt 30 ] && ! "$CTL" -s "$CTLSOCK" --json status |
+	    grep -q '"name":"nic0","index":0,"opens":0,"context":0,"dev_id":0'
+	do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $i -lt 30 ]; then
+		ok "status: device nic0 is closed and unbound"
+	else
+		fail "status: device nic0 is still open or bound"
+		"$CTL" -s "$CTLSOCK" --json status | sed 's/^/    /'
+	fi
+fi
 alive "after the programs"
 
 # Where seccomp refuses process_vm_readv/writev (a container runtime's

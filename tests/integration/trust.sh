@@ -145,17 +145,23 @@ else
 	sed 's/^/    /' "$T/listen.out"
 fi
 
-# Trusted by name, the listener gets HELLO, and HELLO carries no
-# descriptor. It answers nothing and stops after 3 s: the open then fails.
+# Trusted by name, the listener gets HELLO, and HELLO carries one
+# descriptor only: the client's own end of that connection (proto/wire.h,
+# Identity), which gives the listener nothing it does not have, and never
+# a file or memory. It answers nothing and stops after 3 s: the open then
+# fails.
 EVIL2=$T/evil/short.sock
 $AS_USER "$LISTEN" "$EVIL2" 3 >"$T/listen2.out" 2>&1 &
 LPIDS="$LPIDS $!"
 wait_grep listening "$T/listen2.out"
 client named "$EVIL2" IOASIDD_TRUST_UID="$TUSER" -- open $ENOENT
 passed named $?
-if grep -q '^msg 24 fds 0$' "$T/listen2.out" && [ ! -s "$T/named.err" ]
+if grep -q '^msg 32 fds 1$' "$T/listen2.out" &&
+    [ "$(grep -c '^fd ' "$T/listen2.out")" -eq 1 ] &&
+    grep -q '^fd socket:\[[0-9]*\] rw$' "$T/listen2.out" &&
+    [ ! -s "$T/named.err" ]
 then
-	ok "IOASIDD_TRUST_UID=$TUSER: HELLO is sent, with no descriptor"
+	ok "IOASIDD_TRUST_UID=$TUSER: HELLO is sent, with its own socket only"
 else
 	fail "IOASIDD_TRUST_UID=$TUSER: not the HELLO expected"
 	sed 's/^/    /' "$T/listen2.out" "$T/named.err"

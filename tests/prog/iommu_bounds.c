@@ -95,7 +95,8 @@ bad_ptr_errno(const struct uapi_cmd *uc)
 	/* Device commands are not /dev/iommu's: the compat table has none. */
 	if (uc->num == VFIO_DEVICE_BIND_IOMMUFD ||
 	    uc->num == VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
-	    uc->num == VFIO_DEVICE_DETACH_IOMMUFD_PT)
+	    uc->num == VFIO_DEVICE_DETACH_IOMMUFD_PT ||
+	    uc->num == VFIO_DEVICE_GET_INFO)
 		return (ENOTTY);
 	return (EFAULT);
 }

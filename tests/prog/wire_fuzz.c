@@ -314,6 +314,67 @@ test_headers(void)
 	expect_closed("a REPLY from the client", 1, buf, len, NULL, 0);
 }
 
+/*
+ * HELLO refused: the answer says why (our version for an old client, the
+ * error for a node we do not serve), then the connection ends.
+ */
+static void
+hello_refused(const char *name, const void *payload, size_t plen,
+    uint32_t want_version, int32_t want_error)
+{
+	struct wire_hello_reply	 hr;
+	struct wire_hdr		 rh;
+	uint8_t			 buf[256];
+	size_t			 len;
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = conn()) == -1) {
+		CHECK(0, name);
+		return;
+	}
+	len = build(buf, WIRE_HELLO, 0, 1, payload, plen);
+	CHECK(sendraw(fd, buf, len, NULL, 0, 0) == 0, name);
+	n = recv(fd, buf, sizeof(buf), 0);
+	memset(&hr, 0, sizeof(hr));
+	if (n >= (ssize_t)(sizeof(rh) + sizeof(hr))) {
+		memcpy(&rh, buf, sizeof(rh));
+		memcpy(&hr, buf + sizeof(rh), sizeof(hr));
+	}
+	CHECK(n >= (ssize_t)(sizeof(rh) + sizeof(hr)) &&
+	    rh.op == WIRE_HELLO_REPLY && hr.version == want_version &&
+	    hr.error == want_error, name);
+	CHECK(closed(fd), name);
+	close(fd);
+}
+
+static void
+test_hello_nodes(void)
+{
+	struct {
+		uint32_t	version;
+		uint32_t	reserved;
+	} old = { WIRE_VERSION - 1, 0 };
+	struct wire_hello	h;
+
+	hello_refused("a HELLO of version 5", &old, sizeof(old),
+	    WIRE_VERSION, -EPROTO);
+	memset(&h, 0, sizeof(h));
+	h.version = WIRE_VERSION;
+	h.node = WIRE_NODE_VFIO_DEVICE;
+	h.index = 4096;
+	hello_refused("a device the daemon has not", &h, sizeof(h),
+	    WIRE_VERSION, -ENODEV);
+	h.node = 7;
+	h.index = 0;
+	hello_refused("an unknown node kind", &h, sizeof(h), WIRE_VERSION,
+	    -ENODEV);
+	h.node = WIRE_NODE_IOMMU;
+	h.index = 1;
+	hello_refused("/dev/iommu with an index", &h, sizeof(h),
+	    WIRE_VERSION, -ENODEV);
+}
+
 static void
 test_ioctl_lies(void)
 {
@@ -823,6 +884,7 @@ main(void)
 		before = count_fds(daemon);
 
 	test_headers();
+	test_hello_nodes();
 	test_ioctl_lies();
 	test_fds();
 	test_channels();

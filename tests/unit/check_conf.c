@@ -192,6 +192,125 @@ START_TEST(conf_test_each_error)
 }
 END_TEST
 
+START_TEST(conf_test_devices)
+{
+	struct conf			*conf, *other;
+	const struct conf_device	*d;
+
+	ck_assert_int_eq(load_text(
+	    "[device nic0]\n"
+	    "rid = 00:01.0\n"
+	    "[daemon]\n"
+	    "log-level = debug\n"
+	    "[device gpu.1]\n"
+	    "rid = 0000:3a:1f.7\n"
+	    "iommu = smmu-2\n"
+	    "model = mock\n"
+	    "pasid-width = 20\n"
+	    "capabilities = ats,pri,huge-iova\n"
+	    "[device quiet]\n"
+	    "rid = 00:01.0\n"
+	    "iommu = other\n"
+	    "capabilities =\n", &conf), 0);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	ck_assert_uint_eq(conf->ndevices, 3);
+	ck_assert_int_eq(conf->log_level, LOG_LEVEL_DEBUG);
+	d = conf_device_find(conf, "nic0");
+	ck_assert_ptr_eq(d, &conf->devices[0]);
+	ck_assert_uint_eq(d->rid, 0x0008);
+	ck_assert_str_eq(d->iommu, "iommu0");
+	ck_assert_str_eq(d->model, "mock");
+	ck_assert_uint_eq(d->pasid_width, 0);
+	ck_assert_uint_eq(d->caps, CONF_DEVCAP_DIRTY);
+	d = conf_device_find(conf, "gpu.1");
+	ck_assert_ptr_eq(d, &conf->devices[1]);
+	ck_assert_uint_eq(d->rid, 0x3a << 8 | 0x1f << 3 | 7);
+	ck_assert_str_eq(d->iommu, "smmu-2");
+	ck_assert_uint_eq(d->pasid_width, 20);
+	ck_assert_uint_eq(d->caps, CONF_DEVCAP_ATS | CONF_DEVCAP_PRI |
+	    CONF_DEVCAP_HUGE_IOVA);
+	ck_assert_uint_eq(conf_device_find(conf, "quiet")->caps, 0);
+	ck_assert_ptr_null(conf_device_find(conf, "nosuch"));
+	ck_assert(conf_devices_equal(conf, conf));
+	ck_assert_int_eq(conf_defaults(&other), 0);
+	ck_assert(!conf_devices_equal(conf, other));
+	conf_free(other);
+	unload(conf);
+}
+END_TEST
+
+/* A bad line inside a [device] section, and its message. */
+static const struct {
+	const char	*line;
+	const char	*msg;
+} conf_bad_dev[] = {
+	{ "rid = 1:2:3", "rid must be a PCI address" },
+	{ "rid = 00:20.0", "rid must be a PCI address" },
+	{ "rid = 00:01.8", "rid must be a PCI address" },
+	{ "rid = 0001:00:01.0", "rid must be a PCI address" },
+	{ "rid = 00:01.0x", "rid must be a PCI address" },
+	{ "iommu = a/b", "iommu must be a name" },
+	{ "model = vtd", "\"vtd\" is not a hardware model" },
+	{ "pasid-width = 21", "a number from 0 to 20" },
+	{ "pasid-width = -1", "a number from 0 to 20" },
+	{ "capabilities = dirty,,ats", "has \"\"" },
+	{ "capabilities = fast", "has \"fast\"" },
+	{ "socket = /tmp/x", "unknown key \"socket\" in [device d]" },
+};
+
+START_TEST(conf_test_device_errors)
+{
+	struct conf	*conf;
+	char		 text[512];
+
+	int		 rid;
+
+	/* A bad rid leaves the section without one: a second error. */
+	rid = strncmp(conf_bad_dev[_i].line, "rid", 3) == 0;
+	snprintf(text, sizeof text, "# line 1\n[device d]\n; comment\n"
+	    "%s\n%s", conf_bad_dev[_i].line, rid ? "" : "rid = 00:00.1\n");
+	ck_assert_int_eq(load_text(text, &conf), -EINVAL);
+	ck_assert_msg(has_error(conf, 4, conf_bad_dev[_i].msg),
+	    "\"%s\": wanted \"%s\" on line 4, got \"%s\"",
+	    conf_bad_dev[_i].line, conf_bad_dev[_i].msg,
+	    conf->nerrors > 0 ? conf->errors[0] : "");
+	if (rid)
+		ck_assert(has_error(conf, 2, "[device d] needs a rid"));
+	ck_assert_uint_eq(conf->nerrors, 1 + rid);
+	unload(conf);
+}
+END_TEST
+
+/* What only the whole file shows, each error at its section's line. */
+START_TEST(conf_test_device_whole)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(load_text(
+	    "[device a]\n"			/* 1: no rid */
+	    "iommu = x\n"
+	    "[device b]\n"			/* 3 */
+	    "rid = 00:03.0\n"
+	    "[device c]\n"			/* 5: b's rid, same iommu */
+	    "rid = 00:03.0\n"
+	    "[device b]\n"			/* 7: again */
+	    "rid = 00:04.0\n"
+	    "[device no/slash]\n"		/* 9 */
+	    "[device d]\n"			/* 10: another iommu: fine */
+	    "rid = 00:03.0\n"
+	    "iommu = other\n"
+	    "iommu = again\n", &conf), -EINVAL);	/* 13 */
+	ck_assert(has_error(conf, 1, "[device a] needs a rid"));
+	ck_assert(has_error(conf, 5, "has the rid of [device b]"));
+	ck_assert(has_error(conf, 7, "[device b] is already on line 3"));
+	ck_assert(has_error(conf, 9, "device name \"no/slash\""));
+	ck_assert(has_error(conf, 13, "\"iommu\" is already set on line 12"));
+	ck_assert_uint_eq(conf->nerrors, 5);
+	ck_assert_uint_eq(conf->ndevices, 4);
+	unload(conf);
+}
+END_TEST
+
 START_TEST(conf_test_many_errors)
 {
 	struct conf	*conf;
@@ -448,6 +567,10 @@ conf_suite(void)
 	tcase_add_test(tc, conf_test_good);
 	tcase_add_loop_test(tc, conf_test_each_error, 0, nitems(conf_bad));
 	tcase_add_test(tc, conf_test_many_errors);
+	tcase_add_test(tc, conf_test_devices);
+	tcase_add_loop_test(tc, conf_test_device_errors, 0,
+	    nitems(conf_bad_dev));
+	tcase_add_test(tc, conf_test_device_whole);
 	tcase_add_test(tc, conf_test_long_line);
 	tcase_add_test(tc, conf_test_missing_file);
 	tcase_add_test(tc, conf_test_shipped);

@@ -466,6 +466,7 @@ probe_every_command(void)
 	memset(&any, 0, sizeof(any));
 	any.detach.argsz = sizeof(any.detach);
 	(void)probe_ptr(VFIO_DEVICE_DETACH_IOMMUFD_PT, &any);
+	(void)probe_ptr(VFIO_DEVICE_GET_INFO, &any);
 
 	/* Last, what takes state away. */
 	(void)probe_ptr(IOMMU_IOAS_CHANGE_PROCESS, &chp);

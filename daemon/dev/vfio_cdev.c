@@ -1,0 +1,400 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The emulated VFIO cdev nodes (see vfio_cdev.h): the configured devices,
+ * each open of one, and the ioctls of the node.
+ *
+ * The answers are those of a PCI device bound to vfio-pci and opened
+ * through its cdev (Linux 7.3, drivers/vfio/device_cdev.c and
+ * vfio_main.c), in the kernel's order:
+ *
+ *  - every command but BIND_IOMMUFD is EINVAL until the open is bound;
+ *  - BIND_IOMMUFD: argsz below 16 is EINVAL, bytes past the struct must
+ *    be zero (E2BIG); a negative iommufd (no-iommu mode, which we do not
+ *    have) or an unknown flag is EINVAL; an open already bound is EINVAL;
+ *    the VF token is read (EFAULT) and refused with EINVAL, as the kernel
+ *    refuses a token for a device that is neither a VF nor an SR-IOV PF;
+ *    then the descriptor: EBADF when the caller has no such descriptor,
+ *    EBADFD when it is not a /dev/iommu of ours; a device another open has
+ *    bound is EINVAL;
+ *  - ATTACH and DETACH read their first fields (EFAULT), then check argsz
+ *    (EINVAL) and flags (EINVAL), and with the PASID flag argsz again and
+ *    the pasid field; then the device layer (iommufd/device.h) attaches,
+ *    replaces what is attached, or detaches, with its errnos; DETACH of
+ *    what is not attached is 0;
+ *  - GET_INFO reads 16 bytes (EFAULT), argsz below 16 is EINVAL, and
+ *    writes min(argsz, struct) bytes: a PCI device that can reset, with
+ *    the fixed PCI regions and interrupts and no capability chain;
+ *  - any other command on a bound open is ENOTTY (the driver's default).
+ *
+ * Every read of caller memory comes before any change (core/ioctl.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "conf.h"
+#include "core/ctx.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "dev/vfio_cdev.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
+#include "iommufd/objs.h"
+#include "log.h"
+
+/* The first size of each struct the kernel accepts. */
+#define VFIO_CDEV_BIND_MIN	16	/* to out_devid */
+#define VFIO_CDEV_ATTACH_MIN	12	/* to pt_id */
+#define VFIO_CDEV_ATTACH_PASID	16	/* to pasid */
+#define VFIO_CDEV_DETACH_MIN	8	/* to flags */
+#define VFIO_CDEV_DETACH_PASID	12	/* to pasid */
+#define VFIO_CDEV_INFO_MIN	16	/* to num_irqs */
+
+/* One configured device: the emulated device, and who has it bound. */
+struct vfio_cdev_dev {
+	struct edev		 edev;
+	struct vfio_cdev_file	*bound;		/* the open bound, or NULL */
+	unsigned int		 nopen;
+};
+
+/* One open of a device node. */
+struct vfio_cdev_file {
+	struct vfio_cdev_dev	*dev;
+	/* Bound: the context (a reference) and our DEVICE in it (held). */
+	struct ctx		*ctx;
+	struct device		*idev;
+};
+
+static struct vfio_cdev_dev	*vfio_cdev_devs;
+static unsigned int		 vfio_cdev_ndevs;
+
+int
+vfio_cdev_configure(const struct conf_device *cd, size_t n)
+{
+	struct vfio_cdev_dev		*v = NULL;
+	const struct hw_instance	*hw;
+	unsigned int			 flags;
+	size_t				 i;
+
+	vfio_cdev_unconfigure();
+	if (n != 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < n; i++) {
+		/*
+		 * The [iommu NAME] instances are later work: a name we do
+		 * not know is an instance of its model with the defaults.
+		 */
+		if ((hw = hw_instance_find(cd[i].iommu)) == NULL)
+			hw = &hw_mock_instance;
+		flags = 0;
+		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))
+			flags |= HW_DEV_NO_DIRTY;
+		if (cd[i].caps & CONF_DEVCAP_HUGE_IOVA)
+			flags |= HW_DEV_HUGE_IOVA;
+		if (cd[i].caps & CONF_DEVCAP_PRI)
+			flags |= HW_DEV_IOPF;
+		if (cd[i].pasid_width != 0)
+			flags |= HW_DEV_PASID;
+		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
+		    cd[i].pasid_width, flags);
+	}
+	vfio_cdev_devs = v;
+	vfio_cdev_ndevs = (unsigned int)n;
+	return (0);
+}
+
+void
+vfio_cdev_unconfigure(void)
+{
+	unsigned int	i;
+
+	for (i = 0; i < vfio_cdev_ndevs; i++) {
+		if (vfio_cdev_devs[i].nopen != 0)
+			log_warnx("%s: device %s is still open", __func__,
+			    vfio_cdev_devs[i].edev.name);
+	}
+	free(vfio_cdev_devs);
+	vfio_cdev_devs = NULL;
+	vfio_cdev_ndevs = 0;
+}
+
+unsigned int
+vfio_cdev_count(void)
+{
+	return (vfio_cdev_ndevs);
+}
+
+const char *
+vfio_cdev_name(unsigned int i)
+{
+	return (i < vfio_cdev_ndevs ? vfio_cdev_devs[i].edev.name : NULL);
+}
+
+int
+vfio_cdev_state(unsigned int i, unsigned int *nopen, uint32_t *ctx_id,
+    uint32_t *devid)
+{
+	const struct vfio_cdev_file	*b;
+
+	if (i >= vfio_cdev_ndevs)
+		return (-ENODEV);
+	b = vfio_cdev_devs[i].bound;
+	*nopen = vfio_cdev_devs[i].nopen;
+	*ctx_id = b != NULL ? b->ctx->id : 0;
+	*devid = b != NULL ? vfio_cdev_devid(b) : 0;
+	return (0);
+}
+
+int
+vfio_cdev_open(unsigned int index, struct vfio_cdev_file **fp)
+{
+	struct vfio_cdev_file	*f;
+
+	if (index >= vfio_cdev_ndevs)
+		return (-ENODEV);
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return (-ENOMEM);
+	f->dev = &vfio_cdev_devs[index];
+	f->dev->nopen++;
+	*fp = f;
+	return (0);
+}
+
+/*
+ * Undo a bind: the DEVICE goes from its context and the reference on the
+ * context is dropped (the context goes too when its file is closed).
+ */
+static void
+vfio_cdev_unbind(struct vfio_cdev_file *f)
+{
+	if (f->ctx == NULL)
+		return;
+	device_unbind(f->idev);
+	ctx_put(f->ctx);
+	f->ctx = NULL;
+	f->idev = NULL;
+	f->dev->bound = NULL;
+}
+
+void
+vfio_cdev_close(struct vfio_cdev_file *f)
+{
+	if (f == NULL)
+		return;
+	vfio_cdev_unbind(f);
+	f->dev->nopen--;
+	free(f);
+}
+
+uint32_t
+vfio_cdev_devid(const struct vfio_cdev_file *f)
+{
+	return (f->idev != NULL ? device_obj(f->idev)->id : 0);
+}
+
+/*
+ * Read a VFIO struct the kernel's way: its argsz and the struct up to
+ * what the caller gave, zero-filled, with bytes past the struct that we
+ * do not know required to be zero (copy_struct_from_user()).
+ */
+static int
+vfio_cdev_read_struct(struct ucmd *ucmd, void *buf, size_t size,
+    size_t min)
+{
+	uint8_t		tail[64];
+	uint64_t	at;
+	uint32_t	argsz;
+	size_t		n, i;
+	int		rc;
+
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &argsz, sizeof(argsz))) != 0)
+		return (rc);
+	if (argsz < min)
+		return (-EINVAL);
+	memset(buf, 0, size);
+	if ((rc = ucmd_read(ucmd, ucmd->arg, buf, MIN(argsz, size))) != 0)
+		return (rc);
+	for (at = size; at < argsz; at += n) {
+		n = MIN(sizeof(tail), argsz - at);
+		if ((rc = ucmd_read(ucmd, ucmd->arg + at, tail, n)) != 0)
+			return (rc);
+		for (i = 0; i < n; i++) {
+			if (tail[i] != 0)
+				return (-E2BIG);
+		}
+	}
+	return (0);
+}
+
+/* VFIO_DEVICE_BIND_IOMMUFD. */
+static int
+vfio_cdev_ioctl_bind(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_device_bind_iommufd	 bind;
+	struct ctx			*ctx;
+	struct device			*idev;
+	uint8_t				 token[16];
+	int				 rc;
+
+	rc = vfio_cdev_read_struct(ucmd, &bind, sizeof(bind),
+	    VFIO_CDEV_BIND_MIN);
+	if (rc != 0)
+		return (rc);
+	if (bind.iommufd < 0 || (bind.flags & ~VFIO_DEVICE_BIND_FLAG_TOKEN))
+		return (-EINVAL);
+	if (f->ctx != NULL)
+		return (-EINVAL);
+	if (bind.flags & VFIO_DEVICE_BIND_FLAG_TOKEN) {
+		rc = ucmd_read(ucmd, bind.token_uuid_ptr, token,
+		    sizeof(token));
+		return (rc != 0 ? rc : -EINVAL);
+	}
+	if ((rc = ucmd_getctx(ucmd, bind.iommufd, &ctx)) != 0)
+		return (rc);
+	/* The kernel's device open: one cdev open at a time. */
+	if (f->dev->bound != NULL) {
+		ctx_put(ctx);
+		return (-EINVAL);
+	}
+	/* The binding's hold: DESTROY of the DEVICE is EBUSY while bound. */
+	if ((rc = device_bind(ctx, &f->dev->edev, &idev,
+	    &bind.out_devid)) != 0) {
+		ctx_put(ctx);
+		return (rc == -EBUSY ? -EINVAL : rc);
+	}
+	f->ctx = ctx;
+	f->idev = idev;
+	f->dev->bound = f;
+	/*
+	 * The kernel unbinds when out_devid cannot be written; we cannot
+	 * know that before the reply lands, so a caller whose struct is
+	 * not writable stays bound until it closes the node.
+	 */
+	return (ucmd_write(ucmd, ucmd->arg +
+	    offsetof(struct vfio_device_bind_iommufd, out_devid),
+	    &bind.out_devid, sizeof(bind.out_devid)));
+}
+
+/*
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT: the RID, or with the PASID flag a PASID,
+ * to an IOAS or a HWPT; an attached one is replaced, as vfio-pci does.
+ * The HWPT actually used goes back in pt_id.
+ */
+static int
+vfio_cdev_ioctl_attach(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_device_attach_iommufd_pt	at;
+	uint32_t				pasid = DEVICE_NO_PASID;
+	int					rc;
+
+	memset(&at, 0, sizeof(at));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &at, VFIO_CDEV_ATTACH_MIN)) != 0)
+		return (rc);
+	if (at.argsz < VFIO_CDEV_ATTACH_MIN)
+		return (-EINVAL);
+	if (at.flags & ~VFIO_DEVICE_ATTACH_PASID)
+		return (-EINVAL);
+	if (at.flags & VFIO_DEVICE_ATTACH_PASID) {
+		if (at.argsz < VFIO_CDEV_ATTACH_PASID)
+			return (-EINVAL);
+		if ((rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_ATTACH_MIN,
+		    &at.pasid, sizeof(at.pasid))) != 0)
+			return (rc);
+		pasid = at.pasid;
+	}
+	if (device_attached_id(f->idev, pasid) != 0)
+		rc = device_replace(f->idev, pasid, &at.pt_id);
+	else
+		rc = device_attach(f->idev, pasid, &at.pt_id);
+	if (rc != 0)
+		return (rc);
+	/*
+	 * The kernel detaches again when pt_id cannot be written; like
+	 * BIND, we learn of that too late, and the attachment stays.
+	 */
+	return (ucmd_write(ucmd, ucmd->arg +
+	    offsetof(struct vfio_device_attach_iommufd_pt, pt_id), &at.pt_id,
+	    sizeof(at.pt_id)));
+}
+
+/*
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT: always 0 once its struct is read; what
+ * is not attached stays so.
+ */
+static int
+vfio_cdev_ioctl_detach(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_device_detach_iommufd_pt	dt;
+	uint32_t				pasid = DEVICE_NO_PASID;
+	int					rc;
+
+	memset(&dt, 0, sizeof(dt));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &dt, VFIO_CDEV_DETACH_MIN)) != 0)
+		return (rc);
+	if (dt.argsz < VFIO_CDEV_DETACH_MIN)
+		return (-EINVAL);
+	if (dt.flags & ~VFIO_DEVICE_DETACH_PASID)
+		return (-EINVAL);
+	if (dt.flags & VFIO_DEVICE_DETACH_PASID) {
+		if (dt.argsz < VFIO_CDEV_DETACH_PASID)
+			return (-EINVAL);
+		if ((rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_DETACH_MIN,
+		    &dt.pasid, sizeof(dt.pasid))) != 0)
+			return (rc);
+		pasid = dt.pasid;
+	}
+	if (device_attached_id(f->idev, pasid) != 0)
+		(void)device_detach(f->idev, pasid);
+	return (0);
+}
+
+/* VFIO_DEVICE_GET_INFO. */
+static int
+vfio_cdev_ioctl_get_info(struct vfio_cdev_file *f __unused,
+    struct ucmd *ucmd)
+{
+	struct vfio_device_info	info;
+	int			rc;
+
+	memset(&info, 0, sizeof(info));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &info, VFIO_CDEV_INFO_MIN)) != 0)
+		return (rc);
+	if (info.argsz < VFIO_CDEV_INFO_MIN)
+		return (-EINVAL);
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	info.cap_offset = 0;
+	return (ucmd_write(ucmd, ucmd->arg, &info,
+	    MIN(info.argsz, sizeof(info))));
+}
+
+/* The node's ioctl table: number to handler. */
+static const struct {
+	unsigned int	  cmd;
+	int		(*fn)(struct vfio_cdev_file *, struct ucmd *);
+} vfio_cdev_ops[] = {
+	{ VFIO_DEVICE_BIND_IOMMUFD, vfio_cdev_ioctl_bind },
+	{ VFIO_DEVICE_ATTACH_IOMMUFD_PT, vfio_cdev_ioctl_attach },
+	{ VFIO_DEVICE_DETACH_IOMMUFD_PT, vfio_cdev_ioctl_detach },
+	{ VFIO_DEVICE_GET_INFO, vfio_cdev_ioctl_get_info },
+};
+
+long
+vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	size_t	i;
+
+	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD && f->ctx == NULL)
+		return (-EINVAL);
+	for (i = 0; i < nitems(vfio_cdev_ops); i++) {
+		if (vfio_cdev_ops[i].cmd == ucmd->cmd)
+			return (vfio_cdev_ops[i].fn(f, ucmd));
+	}
+	return (-ENOTTY);
+}

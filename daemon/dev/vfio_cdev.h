@@ -1,0 +1,64 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The emulated VFIO cdev nodes (/dev/vfio/devices/vfioN): the second node
+ * kind the transports serve, beside /dev/iommu.
+ *
+ * A node kind is its own per-open state and its own ioctl table. For
+ * /dev/iommu that is a context (core/ctx.h) and dispatch(); for a VFIO
+ * device node it is a struct vfio_cdev_file and vfio_cdev_dispatch(). The
+ * devices are the [device NAME] sections of the configuration, numbered
+ * in file order: device i is node vfio<i>.
+ *
+ * Binding. VFIO_DEVICE_BIND_IOMMUFD names a /dev/iommu descriptor of the
+ * caller; the transport resolves it to a context (ucmd_getctx()). The
+ * bound open holds a reference on that context and a DEVICE object in
+ * it, so the context outlives its own file while the device is bound, as
+ * the kernel's device file holds the iommufd file. One open at a time
+ * may have the device bound; closing that open unbinds it, whatever the
+ * caller did or did not do first (a killed client included).
+ */
+#ifndef IOASIDD_DEV_VFIO_CDEV_H
+#define IOASIDD_DEV_VFIO_CDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf_device;
+struct ucmd;
+struct vfio_cdev_file;
+
+/*
+ * Serve these devices (copied). Only while no node is open: at startup.
+ * 0 or -ENOMEM (then no device is served).
+ */
+int		 vfio_cdev_configure(const struct conf_device *, size_t n);
+/* Forget the devices (every open must be closed). */
+void		 vfio_cdev_unconfigure(void);
+/* How many devices there are, and device i's label. */
+unsigned int	 vfio_cdev_count(void);
+const char	*vfio_cdev_name(unsigned int);
+
+/*
+ * Device i's opens, and the context id and DEVICE id of its binding (0
+ * and 0 when unbound), for the status report: 0, or -ENODEV.
+ */
+int		 vfio_cdev_state(unsigned int i, unsigned int *nopen,
+		    uint32_t *ctx_id, uint32_t *devid);
+
+/* Open device index: 0, or -ENODEV when there is no such device. */
+int		 vfio_cdev_open(unsigned int index, struct vfio_cdev_file **);
+/* The last close of an open: unbind it if bound, and free it. */
+void		 vfio_cdev_close(struct vfio_cdev_file *);
+/* Whether it is bound, and the DEVICE id it has then (else 0). */
+uint32_t	 vfio_cdev_devid(const struct vfio_cdev_file *);
+
+/*
+ * One ioctl on the open, with ucmd->ctx NULL (the context comes from the
+ * bind): the command's result, >= 0 or -errno, the kernel's for a VFIO
+ * PCI device bound through its cdev.
+ */
+long		 vfio_cdev_dispatch(struct vfio_cdev_file *, struct ucmd *);
+
+#endif /* IOASIDD_DEV_VFIO_CDEV_H */
