@@ -46,6 +46,7 @@
 #include "conf.h"
 #include "control.h"
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/limit.h"
 #include "log.h"
 #include "transport/ctl.h"
@@ -489,6 +490,46 @@ ioasidd_mkdir_parent(const char *path)
 		log_info("created %s", dir);
 }
 
+/*
+ * The loop's side of handed-out descriptors (core/hfd.h): one persistent
+ * read event per daemon end, which hands the descriptor back to the core.
+ */
+static void
+ioasidd_hfd_cb(__unused evutil_socket_t fd, __unused short what, void *arg)
+{
+	hfd_ready(arg);
+}
+
+static int
+ioasidd_hfd_watch(struct hfd *hfd)
+{
+	struct event	*ev;
+
+	ev = event_new(d.base, hfd->fd, EV_READ | EV_PERSIST, ioasidd_hfd_cb,
+	    hfd);
+	if (ev == NULL)
+		return (-ENOMEM);
+	if (event_add(ev, NULL) != 0) {
+		event_free(ev);
+		return (-ENOMEM);
+	}
+	hfd->watch = ev;
+	return (0);
+}
+
+static void
+ioasidd_hfd_unwatch(struct hfd *hfd)
+{
+	if (hfd->watch != NULL)
+		event_free(hfd->watch);
+	hfd->watch = NULL;
+}
+
+static const struct hfd_loop ioasidd_hfd_loop = {
+	.watch = ioasidd_hfd_watch,
+	.unwatch = ioasidd_hfd_unwatch,
+};
+
 static void
 ioasidd_start(void)
 {
@@ -508,6 +549,7 @@ ioasidd_start(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
+	hfd_set_loop(&ioasidd_hfd_loop);
 
 	ioasidd_socket_safe("socket", "socket", d.conf->socket);
 	rc = sock_server_open(d.base, d.conf->socket, d.conf->socket_mode,
@@ -571,6 +613,7 @@ ioasidd_stop(void)
 	/* Whatever the transports left (there should be nothing). */
 	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
 		ctx_free(ctx);
+	hfd_set_loop(NULL);
 	control_transport_clear();
 	for (i = 0; i < nitems(d.ev_sig); i++) {
 		if (d.ev_sig[i] != NULL)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -469,6 +470,7 @@ ctx_free(struct ctx *ctx)
 {
 	struct id_range	*r;
 
+	hfd_ctx_free(ctx);
 	while (!RB_EMPTY(&ctx->objs)) {
 		if (ctx_free_leaves(ctx) == 0)
 			ctx_free_forced(ctx);

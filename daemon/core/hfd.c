@@ -1,0 +1,236 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Handed-out descriptors (see hfd.h): making the socket pair, the holds
+ * on the object and the context, finding an hfd again from a copy of the
+ * caller's end, and noticing that the caller closed it.
+ *
+ * A hangup is served once: the kind's hangup op gives the hfd up, so an
+ * hfd found readable with its peer gone never stays on the list. The
+ * context is held across every op call, so an op that frees the hfd (and
+ * with it the hfd's reference) cannot free the context under the caller.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/ctx.h"
+#include "core/hfd.h"
+#include "log.h"
+
+static const struct hfd_loop	*hfd_loop;
+static unsigned int		 hfd_open;
+
+void
+hfd_set_loop(const struct hfd_loop *loop)
+{
+	hfd_loop = loop;
+}
+
+unsigned int
+hfd_count(void)
+{
+	return (hfd_open);
+}
+
+int
+hfd_new(struct obj *obj, int type, const struct hfd_ops *ops, int *peerp,
+    struct hfd **hfdp)
+{
+	struct hfd	*hfd;
+	struct stat	 st;
+	int		 sv[2], rc;
+
+	if ((hfd = calloc(1, sizeof(*hfd))) == NULL)
+		return (-ENOMEM);
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) == -1) {
+		rc = -errno;
+		free(hfd);
+		return (rc);
+	}
+	/* Only the daemon's end is non-blocking: the caller's is its own. */
+	if (fstat(sv[1], &st) == -1 ||
+	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
+		rc = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		free(hfd);
+		return (rc);
+	}
+	hfd->fd = sv[0];
+	hfd->peer_dev = st.st_dev;
+	hfd->peer_ino = st.st_ino;
+	hfd->ops = ops;
+	hfd->obj = obj;
+	hfd->ctx = obj->ctx;
+	if (hfd_loop != NULL && (rc = hfd_loop->watch(hfd)) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		free(hfd);
+		return (rc);
+	}
+	obj_hold(obj);
+	ctx_hold(hfd->ctx);
+	LIST_INSERT_HEAD(&hfd->ctx->hfds, hfd, entry);
+	hfd_open++;
+	*peerp = sv[1];
+	*hfdp = hfd;
+	return (0);
+}
+
+void
+hfd_free(struct hfd *hfd, int drop_obj)
+{
+	struct ctx	*ctx = hfd->ctx;
+	int		 detached = hfd->detached;
+
+	if (hfd_loop != NULL && !detached)
+		hfd_loop->unwatch(hfd);
+	close(hfd->fd);
+	LIST_REMOVE(hfd, entry);
+	hfd_open--;
+	if (drop_obj && !detached)
+		obj_drop(hfd->obj);
+	free(hfd);
+	/* Last: this may free the context (ctx_put()). */
+	if (!detached)
+		ctx_put(ctx);
+}
+
+int
+hfd_find(struct ctx *ctx, int fd, int type, struct hfd **hfdp)
+{
+	struct hfd	*hfd;
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return (-EBADF);
+	LIST_FOREACH(hfd, &ctx->hfds, entry) {
+		if (hfd->peer_ino != st.st_ino || hfd->peer_dev != st.st_dev)
+			continue;
+		if (type != OBJ_ANY && hfd->obj->type != type)
+			return (-EBADF);
+		*hfdp = hfd;
+		return (0);
+	}
+	return (-EBADF);
+}
+
+/*
+ * Read and drop what the caller wrote where no one listens; bounded by
+ * what the socket buffers hold.
+ */
+static void
+hfd_drain(struct hfd *hfd)
+{
+	char	buf[256];
+
+	while (recv(hfd->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/* Has the caller's end gone (every copy closed)? */
+static int
+hfd_peer_gone(struct hfd *hfd)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = hfd->fd;
+	pfd.events = POLLIN | POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) <= 0)
+		return (0);
+	return ((pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0);
+}
+
+void
+hfd_ready(struct hfd *hfd)
+{
+	struct ctx	*ctx = hfd->ctx;
+
+	if (hfd->detached)
+		return;
+	ctx_hold(ctx);
+	/* Whatever the caller wrote before it closed is served first. */
+	if (hfd->ops->input != NULL)
+		hfd->ops->input(hfd);
+	else
+		hfd_drain(hfd);
+	if (hfd_peer_gone(hfd))
+		hfd->ops->hangup(hfd);
+	ctx_put(ctx);
+}
+
+/*
+ * One poll() per batch of hfds, so the cost per ioctl is a system call
+ * for every HFD_REAP_BATCH descriptors the context has handed out, and
+ * nothing for a context with none.
+ */
+#define HFD_REAP_BATCH	64
+
+void
+hfd_reap(struct ctx *ctx)
+{
+	struct pollfd	 pfd[HFD_REAP_BATCH];
+	struct hfd	*batch[HFD_REAP_BATCH], *hfd;
+	unsigned int	 n, i, gone, left = 0;
+
+	if (LIST_EMPTY(&ctx->hfds))
+		return;
+	ctx_hold(ctx);
+	LIST_FOREACH(hfd, &ctx->hfds, entry)
+		left++;
+	hfd = LIST_FIRST(&ctx->hfds);
+	while (hfd != NULL) {
+		for (n = 0; hfd != NULL && n < HFD_REAP_BATCH;
+		    hfd = LIST_NEXT(hfd, entry), n++) {
+			batch[n] = hfd;
+			pfd[n].fd = hfd->fd;
+			pfd[n].events = POLLRDHUP;
+			pfd[n].revents = 0;
+		}
+		if (poll(pfd, n, 0) <= 0)
+			continue;
+		/*
+		 * A hangup frees only its own hfd, but the list may then be
+		 * walked from a freed entry: start again from the head once
+		 * something went, skipping nothing that is still there.
+		 */
+		gone = 0;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & (POLLHUP | POLLRDHUP | POLLERR)) {
+				hfd_ready(batch[i]);
+				gone++;
+			}
+		}
+		/* Each restart follows at least one hangup: bounded. */
+		if (gone != 0 && gone <= left) {
+			left -= gone;
+			hfd = LIST_FIRST(&ctx->hfds);
+		}
+	}
+	ctx_put(ctx);
+}
+
+void
+hfd_ctx_free(struct ctx *ctx)
+{
+	struct hfd	*hfd;
+
+	LIST_FOREACH(hfd, &ctx->hfds, entry) {
+		if (hfd->detached)
+			continue;
+		if (hfd_loop != NULL)
+			hfd_loop->unwatch(hfd);
+		obj_drop(hfd->obj);
+		hfd->detached = 1;
+		/* Its context reference is the one being freed with it. */
+	}
+}
