@@ -23,6 +23,7 @@
 
 #include "core/ctx.h"
 #include "core/util.h"
+#include "iommufd/iopt.h"
 
 /* A device bound to the context (VFIO cdev bind, selftest mock domain). */
 struct device {
@@ -78,10 +79,22 @@ struct hw_queue {
 	struct obj	*viommu;
 };
 
-/* An in-process DMA user of an IOAS (selftest CREATE_ACCESS). */
+/*
+ * An in-process DMA user of an IOAS (selftest CREATE_ACCESS): holds its
+ * IOAS and is on its pinner list; its descriptor (hfd) holds it, and
+ * closing the descriptor destroys it. items are its ACCESS_PAGES pins
+ * (access.c).
+ */
+struct access_item;
+struct hfd;
 struct access {
-	struct obj	 obj;
-	struct obj	*ioas;
+	struct obj			 obj;
+	struct obj			*ioas;
+	struct iopt_pinner		 pinner;
+	struct hfd			*hfd;
+	unsigned int			 flags;	/* create_access.flags */
+	uint32_t			 next_item;
+	LIST_HEAD(, access_item)	 items;
 };
 
 /* The selftest's mock device ("stdev"), owner of its DEVICE. */

@@ -8,8 +8,8 @@
  * here. The mock device ("stdev") is an object kind of its own, whose ops
  * are here too.
  *
- * SET_TEMP_MEMORY_LIMIT and MD_CHECK_REFS are whole. Mock devices,
- * accesses and the mock hardware model are later work. The
+ * SET_TEMP_MEMORY_LIMIT, MD_CHECK_REFS and the access ops (access.c) are
+ * whole. Mock devices and the mock hardware model are later work. The
  * ops that name a device, a mock device or a HWPT already look it up, so
  * with none in the context the answer is the kernel's ENOENT; every op
  * that could get further answers EOPNOTSUPP, as an unknown op does.
@@ -22,6 +22,7 @@
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "iommufd/access.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/pages.h"
@@ -163,6 +164,16 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_memory_limit(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return (selftest_check_refs(ucmd, cmd));
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return (access_test_create(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return (access_test_pages(ucmd, cmd));
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return (access_test_destroy_pages(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return (access_test_rw(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return (access_test_replace_ioas(ucmd, cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
@@ -181,10 +192,9 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_lookup(ucmd, cmd->id, OBJ_HWPT_NESTED));
 	default:
 		/*
-		 * Unknown ops, and for now the ops that need
-		 * accesses (CREATE_ACCESS and the access fd ops) or the mock
-		 * page tables (MD_CHECK_MAP, DIRTY, DMABUF_*): the mock
-		 * hardware model fills these in.
+		 * Unknown ops, and for now the ops that need the mock page
+		 * tables (MD_CHECK_MAP, DIRTY, DMABUF_*): the mock hardware
+		 * model fills these in.
 		 */
 		return (-EOPNOTSUPP);
 	}
