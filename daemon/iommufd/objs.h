@@ -50,9 +50,21 @@ struct hwpt_nested {
 	struct obj	*parent;
 };
 
-/* A fault queue: an fd of page requests, held while the fd is open. */
+/*
+ * A fault queue: page request groups on their way to the caller's
+ * descriptor (hfd), which holds the object while it is open. The groups
+ * and their rules are fault.c's.
+ */
+struct fault_group;
 struct fault {
-	struct obj	 obj;
+	struct obj			 obj;
+	struct hfd			*hfd;
+	int				 queues;	/* the heads are set */
+	TAILQ_HEAD(, fault_group)	 pending;	/* not yet sent */
+	TAILQ_HEAD(, fault_group)	 sent;		/* awaiting answers */
+	unsigned int			 npending;
+	unsigned int			 nsent;
+	uint32_t			 next_cookie;
 };
 
 /* A vIOMMU: holds its nesting parent HWPT_PAGING. */
