@@ -103,6 +103,8 @@ run iommu_signal
 # Bad struct pointers and arrays past every limit, for every command: an
 # errno each, never the end of the context.
 run iommu_bounds
+# Descriptors that commands hand out: accesses and fault queues.
+run iommu_fds
 alive "after the programs"
 
 # Where seccomp refuses process_vm_readv/writev (a container runtime's
