@@ -79,10 +79,21 @@ struct vdevice {
 	struct obj	*viommu;
 };
 
-/* A vIOMMU event queue: holds its vIOMMU. */
+/*
+ * A vIOMMU event queue: holds its vIOMMU. The events and their rules
+ * (depth, sequence numbers, the lost-events marker) are veventq.c's.
+ */
+struct vevent;
 struct veventq {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	int				 queues;	/* the head is set */
+	TAILQ_HEAD(, vevent)		 events;
+	uint32_t			 depth;
+	uint32_t			 nevents;	/* in events */
+	uint32_t			 sequence;	/* the next one */
+	int				 lost;		/* marker at the tail */
+	uint32_t			 lost_seq;
 };
 
 /* A guest-owned hardware queue: holds its vIOMMU. */
