@@ -403,6 +403,28 @@ out:
 	return (rc);
 }
 
+void
+access_ctx_foreach_pages(struct ctx *ctx, void (*fn)(void *, struct pages *),
+    void *arg)
+{
+	struct obj		*o;
+	struct access		*access;
+	struct access_item	*item;
+	size_t			 i;
+
+	if (ctx->nkind[OBJ_ACCESS] == 0)
+		return;
+	CTX_FOREACH_OBJ(o, ctx) {
+		if (o->type != OBJ_ACCESS || o->state != OBJ_LIVE)
+			continue;
+		access = container_of(o, struct access, obj);
+		LIST_FOREACH(item, &access->items, entry) {
+			for (i = 0; i < item->npages; i++)
+				fn(arg, item->pages[i]);
+		}
+	}
+}
+
 /* ACCESS_REPLACE_IOAS: move the access to another IOAS; its pins stay. */
 int
 access_test_replace_ioas(struct ucmd *ucmd, struct iommu_test_cmd *cmd)

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+struct ctx;
+struct pages;
 struct ucmd;
 struct iommu_test_cmd;
 
@@ -19,5 +21,12 @@ int	access_test_pages(struct ucmd *, struct iommu_test_cmd *);
 int	access_test_destroy_pages(struct ucmd *, struct iommu_test_cmd *);
 int	access_test_rw(struct ucmd *, struct iommu_test_cmd *);
 int	access_test_replace_ioas(struct ucmd *, struct iommu_test_cmd *);
+
+/*
+ * Call fn for every pages object an access of ctx pins (once per pin):
+ * bounded by the pins, whatever their length.
+ */
+void	access_ctx_foreach_pages(struct ctx *,
+	    void (*fn)(void *, struct pages *), void *);
 
 #endif /* IOASIDD_ACCESS_H */

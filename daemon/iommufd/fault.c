@@ -303,11 +303,21 @@ fault_ioctl_alloc(struct ucmd *ucmd)
 		obj_abort(obj);
 		return (rc);
 	}
-	cmd->out_fault_id = obj->id;
-	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0 ||
-	    (rc = ucmd_putfd(ucmd, peer, ucmd->arg +
+	/*
+	 * The descriptor first, as the kernel reserves its number first: a
+	 * transport that cannot give one answers so whatever the struct.
+	 * Once given, the descriptor is the transport's to close.
+	 */
+	if ((rc = ucmd_putfd(ucmd, peer, ucmd->arg +
 	    offsetof(struct iommu_fault_alloc, out_fault_fd))) != 0) {
 		close(peer);
+		obj_abort(obj);
+		return (rc);
+	}
+	/* Up to the id: the number is the transport's to write. */
+	cmd->out_fault_id = obj->id;
+	if ((rc = ucmd_respond(ucmd, offsetof(struct iommu_fault_alloc,
+	    out_fault_fd))) != 0) {
 		obj_abort(obj);
 		return (rc);
 	}

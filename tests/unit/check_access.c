@@ -415,6 +415,36 @@ START_TEST(access_replace)
 END_TEST
 
 /*
+ * Pins move with the access: after a replace and the old IOAS's end,
+ * MD_CHECK_REFS still counts them, until the access goes.
+ */
+START_TEST(access_replace_pins)
+{
+	uint32_t	a = ioas_new(), b = ioas_new(), id;
+	struct iommu_test_cmd c;
+	int		fd;
+
+	map_at(a, buf, 2 * PAGE, 1 << 24, RW);
+	ck_assert_int_eq(create_access(a,
+	    MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &fd), 0);
+	ck_assert_int_eq(access_pages(fd, 1 << 24, PAGE, buf, 0, &id), 0);
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS;
+	c.id = (uint32_t)fd;
+	c.access_replace_ioas.ioas_id = b;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &c), 0);
+	ck_assert_int_eq(destroy(a), 0);
+	ck_assert_int_eq(check_refs(buf, 2 * PAGE, 1), 0);
+	ck_assert_int_eq(destroy_pages(fd, id), 0);
+	ck_assert_int_eq(check_refs(buf, 2 * PAGE, 0), 0);
+	ck_assert_int_eq(access_pages(fd, 1 << 24, PAGE, buf, 0, &id),
+	    -ENOENT);
+	close(fd);
+}
+END_TEST
+
+/*
  * Lifetimes: the descriptor keeps the context after its file closes; the
  * context goes when the descriptor does, with nothing left behind. And a
  * daemon that exits with descriptors out frees them all.
@@ -513,6 +543,7 @@ access_suite(void)
 	tcase_add_test(tc, access_rw_readonly);
 	tcase_add_test(tc, access_pin);
 	tcase_add_test(tc, access_replace);
+	tcase_add_test(tc, access_replace_pins);
 	tcase_add_test(tc, access_outlives_ctx);
 	tcase_add_test(tc, access_no_putfd);
 	return (s);
