@@ -518,16 +518,49 @@ ioasidd_hfd_watch(struct hfd *hfd)
 }
 
 static void
+ioasidd_hfd_out_cb(__unused evutil_socket_t fd, __unused short what,
+    void *arg)
+{
+	hfd_output(arg);
+}
+
+/* A write event only while a queue has something waiting. */
+static int
+ioasidd_hfd_watch_output(struct hfd *hfd, int on)
+{
+	struct event	*ev;
+
+	if (!on) {
+		if (hfd->watch_out != NULL)
+			event_free(hfd->watch_out);
+		hfd->watch_out = NULL;
+		return (0);
+	}
+	ev = event_new(d.base, hfd->fd, EV_WRITE | EV_PERSIST,
+	    ioasidd_hfd_out_cb, hfd);
+	if (ev == NULL)
+		return (-ENOMEM);
+	if (event_add(ev, NULL) != 0) {
+		event_free(ev);
+		return (-ENOMEM);
+	}
+	hfd->watch_out = ev;
+	return (0);
+}
+
+static void
 ioasidd_hfd_unwatch(struct hfd *hfd)
 {
 	if (hfd->watch != NULL)
 		event_free(hfd->watch);
 	hfd->watch = NULL;
+	(void)ioasidd_hfd_watch_output(hfd, 0);
 }
 
 static const struct hfd_loop ioasidd_hfd_loop = {
 	.watch = ioasidd_hfd_watch,
 	.unwatch = ioasidd_hfd_unwatch,
+	.watch_output = ioasidd_hfd_watch_output,
 };
 
 static void

@@ -151,6 +151,33 @@ hfd_peer_gone(struct hfd *hfd)
 }
 
 void
+hfd_want_output(struct hfd *hfd, int on)
+{
+	if (hfd_loop == NULL || hfd_loop->watch_output == NULL ||
+	    hfd->detached || (on != 0) == (hfd->watch_out != NULL))
+		return;
+	if (hfd_loop->watch_output(hfd, on) != 0)
+		log_warnx("%s: cannot watch a handed-out descriptor",
+		    __func__);
+}
+
+void
+hfd_output(struct hfd *hfd)
+{
+	struct ctx	*ctx = hfd->ctx;
+
+	if (hfd->detached)
+		return;
+	if (hfd->ops->output == NULL) {
+		hfd_want_output(hfd, 0);
+		return;
+	}
+	ctx_hold(ctx);
+	hfd->ops->output(hfd);
+	ctx_put(ctx);
+}
+
+void
 hfd_ready(struct hfd *hfd)
 {
 	struct ctx	*ctx = hfd->ctx;

@@ -60,6 +60,11 @@ struct hfd_ops {
 	 * valid for the whole call.
 	 */
 	void	(*hangup)(struct hfd *);
+	/*
+	 * The daemon's end takes more again, after hfd_want_output(hfd, 1):
+	 * send what waits. Optional.
+	 */
+	void	(*output)(struct hfd *);
 };
 
 struct hfd {
@@ -71,6 +76,7 @@ struct hfd {
 	dev_t			 peer_dev;	/* the caller's end */
 	ino_t			 peer_ino;
 	void			*watch;		/* the loop's */
+	void			*watch_out;	/* the loop's, or NULL */
 	void			*priv;		/* the kind's */
 	int			 detached;	/* the context is being freed */
 };
@@ -85,6 +91,11 @@ struct hfd {
 struct hfd_loop {
 	int	(*watch)(struct hfd *);
 	void	(*unwatch)(struct hfd *);
+	/*
+	 * Call hfd_output(hfd) whenever hfd->fd is writable (on), or stop
+	 * (off): 0 or -errno. unwatch() stops this too.
+	 */
+	int	(*watch_output)(struct hfd *, int on);
 };
 
 void	hfd_set_loop(const struct hfd_loop *);
@@ -109,6 +120,14 @@ void	hfd_free(struct hfd *, int drop_obj);
  * obj_type, or OBJ_ANY): 0 or -EBADF.
  */
 int	hfd_find(struct ctx *, int fd, int type, struct hfd **);
+/*
+ * Ask to be told (ops->output) when the daemon's end takes more, or stop
+ * asking. Without a loop nothing is told; the kinds send again on their
+ * next report.
+ */
+void	hfd_want_output(struct hfd *, int on);
+/* The daemon's end is writable again (the loop's call). */
+void	hfd_output(struct hfd *);
 /* The daemon's end is readable: serve input, then a hangup. */
 void	hfd_ready(struct hfd *);
 /* Serve the hangups already waiting in this context; see above. */

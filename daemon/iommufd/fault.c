@@ -21,7 +21,7 @@
  * A group gets its cookie when it is sent, which is when the kernel's read
  * would give it one: the lowest number from 1 not held by a group
  * awaiting its answer. Groups wait in the daemon while the socket's
- * buffer is full, and go on the next report or response.
+ * buffer is full, and go when the event loop says it takes more.
  *
  * Lifetime: while the descriptor is open it holds the object (DESTROY
  * answers EBUSY). When the caller closes it, every group still waiting is
@@ -141,7 +141,9 @@ fault_send(struct fault *fault)
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == -1) {
 			g->cookie = 0;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				hfd_want_output(fault->hfd, 1);
+			else
 				log_debug("fault %u: send: %s", fault->obj.id,
 				    strerror(errno));
 			return;
@@ -151,6 +153,14 @@ fault_send(struct fault *fault)
 		TAILQ_INSERT_TAIL(&fault->sent, g, entry);
 		fault->nsent++;
 	}
+	hfd_want_output(fault->hfd, 0);
+}
+
+/* The caller's socket takes more again. */
+static void
+fault_output(struct hfd *hfd)
+{
+	fault_send(container_of(hfd->obj, struct fault, obj));
 }
 
 int
@@ -263,6 +273,7 @@ fault_hangup(struct hfd *hfd)
 static const struct hfd_ops fault_hfd_ops = {
 	.input = fault_input,
 	.hangup = fault_hangup,
+	.output = fault_output,
 };
 
 static void
