@@ -67,10 +67,14 @@ struct fault {
 	uint32_t			 next_cookie;
 };
 
-/* A vIOMMU: holds its nesting parent HWPT_PAGING. */
+/*
+ * A vIOMMU: holds its nesting parent HWPT_PAGING. veventqs lists its event
+ * queues (each holds the vIOMMU).
+ */
 struct viommu {
 	struct obj	 obj;
 	struct obj	*parent;
+	LIST_HEAD(, veventq) veventqs;
 };
 
 /* A vDEVICE: holds its vIOMMU. */
@@ -80,17 +84,25 @@ struct vdevice {
 };
 
 /*
- * A vIOMMU event queue: holds its vIOMMU. The events and their rules
- * (depth, sequence numbers, the lost-events marker) are veventq.c's.
+ * A vIOMMU event queue: holds its vIOMMU, is on its vIOMMU's list, and
+ * has a descriptor (hfd) that holds it while open. The events and their
+ * rules (depth, sequence numbers, the lost-events marker) are veventq.c's.
  */
 struct vevent;
 struct veventq {
 	struct obj			 obj;
 	struct obj			*viommu;
-	int				 queues;	/* the head is set */
-	TAILQ_HEAD(, vevent)		 events;
+	struct hfd			*hfd;
+	LIST_ENTRY(veventq)		 viommu_entry;	/* if on_viommu */
+	int				 on_viommu;
+	uint32_t			 type;
+	int				 queues;	/* the heads are set */
+	TAILQ_HEAD(, vevent)		 events;	/* not yet sent */
+	TAILQ_HEAD(vevent_list, vevent)	 sent;		/* maybe unread */
 	uint32_t			 depth;
-	uint32_t			 nevents;	/* in events */
+	uint32_t			 nevents;	/* events in events */
+	uint32_t			 nsent;		/* events in sent */
+	uint64_t			 sent_bytes;	/* their skbs */
 	uint32_t			 sequence;	/* the next one */
 	int				 lost;		/* marker at the tail */
 	uint32_t			 lost_seq;

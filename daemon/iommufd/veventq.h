@@ -30,10 +30,14 @@ int	veventq_report(struct veventq *, const void *data, size_t len);
 /*
  * Take whole records into buf while they fit in count bytes, oldest
  * first, as a read() of the kernel's descriptor does: the bytes taken,
- * 0 when nothing is queued or the first record does not fit.
+ * 0 when nothing is queued or the first record does not fit. Only what
+ * has not gone to the caller's descriptor (all of it, without one).
  */
 size_t	veventq_read(struct veventq *, void *buf, size_t count);
 /* Drop every event (the queue's end). */
 void	veventq_clear(struct veventq *);
+/* The queue of this type on a vIOMMU object, or NULL. */
+struct obj;
+struct veventq *veventq_find(struct obj *viommu, uint32_t type);
 
 #endif /* IOASIDD_VEVENTQ_H */
