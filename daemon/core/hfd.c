@@ -123,20 +123,42 @@ hfd_find(struct ctx *ctx, int fd, int type, struct hfd **hfdp)
 	return (-EBADF);
 }
 
+/* Is hfd still one of ctx's? Bounded by the context's hfds. */
+static int
+hfd_listed(struct ctx *ctx, struct hfd *hfd)
+{
+	struct hfd	*h;
+
+	LIST_FOREACH(h, &ctx->hfds, entry) {
+		if (h == hfd)
+			return (1);
+	}
+	return (0);
+}
+
 /*
- * Read and drop what the caller wrote where no one listens; bounded by
- * what the socket buffers hold.
+ * Read and drop what the caller wrote where no one listens, a bounded
+ * amount per call: the loop calls again while more is there.
  */
+#define HFD_DRAIN_MAX	64
+
 static void
 hfd_drain(struct hfd *hfd)
 {
-	char	buf[256];
+	char		buf[256];
+	unsigned int	i;
 
-	while (recv(hfd->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
+	for (i = 0; i < HFD_DRAIN_MAX; i++) {
+		if (recv(hfd->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+	}
 }
 
-/* Has the caller's end gone (every copy closed)? */
+/*
+ * Has the caller's end gone (every copy closed)? A caller that shuts down
+ * its writing side counts as gone too: the daemon's end would otherwise
+ * read end-of-file for ever.
+ */
 static int
 hfd_peer_gone(struct hfd *hfd)
 {
@@ -185,12 +207,25 @@ hfd_ready(struct hfd *hfd)
 	if (hfd->detached)
 		return;
 	ctx_hold(ctx);
+	/*
+	 * An object whose answer is still on its way (ucmd_finalize()) is
+	 * settled first: the caller may have closed the descriptor right
+	 * after its ioctl returned. Settling may abort the object, and its
+	 * destroy op free this hfd, so look for it again after.
+	 */
+	if (hfd->obj->state == OBJ_RESERVED && ctx->settle != NULL) {
+		ctx->settle(ctx);
+		if (!hfd_listed(ctx, hfd)) {
+			ctx_put(ctx);
+			return;
+		}
+	}
 	/* Whatever the caller wrote before it closed is served first. */
 	if (hfd->ops->input != NULL)
 		hfd->ops->input(hfd);
 	else
 		hfd_drain(hfd);
-	if (hfd_peer_gone(hfd))
+	if (hfd->obj->state == OBJ_LIVE && hfd_peer_gone(hfd))
 		hfd->ops->hangup(hfd);
 	ctx_put(ctx);
 }
@@ -198,7 +233,9 @@ hfd_ready(struct hfd *hfd)
 /*
  * One poll() per batch of hfds, so the cost per ioctl is a system call
  * for every HFD_REAP_BATCH descriptors the context has handed out, and
- * nothing for a context with none.
+ * nothing for a context with none. Serving a hangup can free other hfds
+ * (settling aborts objects), so after each one the walk starts again
+ * from the head; it serves at most as many as there were.
  */
 #define HFD_REAP_BATCH	64
 
@@ -207,7 +244,7 @@ hfd_reap(struct ctx *ctx)
 {
 	struct pollfd	 pfd[HFD_REAP_BATCH];
 	struct hfd	*batch[HFD_REAP_BATCH], *hfd;
-	unsigned int	 n, i, gone, left = 0;
+	unsigned int	 n, i, left = 0;
 
 	if (LIST_EMPTY(&ctx->hfds))
 		return;
@@ -215,7 +252,7 @@ hfd_reap(struct ctx *ctx)
 	LIST_FOREACH(hfd, &ctx->hfds, entry)
 		left++;
 	hfd = LIST_FIRST(&ctx->hfds);
-	while (hfd != NULL) {
+	while (hfd != NULL && left > 0) {
 		for (n = 0; hfd != NULL && n < HFD_REAP_BATCH;
 		    hfd = LIST_NEXT(hfd, entry), n++) {
 			batch[n] = hfd;
@@ -225,23 +262,15 @@ hfd_reap(struct ctx *ctx)
 		}
 		if (poll(pfd, n, 0) <= 0)
 			continue;
-		/*
-		 * A hangup frees only its own hfd, but the list may then be
-		 * walked from a freed entry: start again from the head once
-		 * something went, skipping nothing that is still there.
-		 */
-		gone = 0;
 		for (i = 0; i < n; i++) {
-			if (pfd[i].revents & (POLLHUP | POLLRDHUP | POLLERR)) {
-				hfd_ready(batch[i]);
-				gone++;
-			}
+			if (pfd[i].revents & (POLLHUP | POLLRDHUP | POLLERR))
+				break;
 		}
-		/* Each restart follows at least one hangup: bounded. */
-		if (gone != 0 && gone <= left) {
-			left -= gone;
-			hfd = LIST_FIRST(&ctx->hfds);
-		}
+		if (i == n)
+			continue;
+		hfd_ready(batch[i]);
+		left--;
+		hfd = LIST_FIRST(&ctx->hfds);
 	}
 	ctx_put(ctx);
 }

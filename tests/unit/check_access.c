@@ -528,6 +528,63 @@ START_TEST(access_no_putfd)
 }
 END_TEST
 
+/*
+ * A close seen while the access's answer is still on its way (a deferring
+ * transport): the loop settles the context first. Unwritten, the access
+ * is aborted and its hfd freed under the call; written, it is published
+ * and then destroyed by the close.
+ */
+static struct ucmd	*settle_ucmd;
+static int		 settle_written, settle_calls;
+
+static void
+settle_hook(struct ctx *ctx __unused)
+{
+	settle_calls++;
+	ucmd_settle(settle_ucmd->pending, settle_ucmd->npending,
+	    settle_written);
+	settle_ucmd->npending = 0;
+}
+
+START_TEST(access_close_pending)
+{
+	struct iommu_test_cmd	 c;
+	struct ucmd		 u;
+	uint32_t		 ioas = ioas_new();
+	int			 written;
+
+	for (written = 0; written < 2; written++) {
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.op = IOMMU_TEST_OP_CREATE_ACCESS;
+		c.id = ioas;
+		memset(&u, 0, sizeof(u));
+		u.ctx = tctx;
+		u.cmd = IOMMU_TEST_CMD;
+		u.arg = (uintptr_t)&c;
+		u.caller = &tcaller;
+		u.uops = &uself_ops;
+		u.defer = 1;
+		ck_assert_int_eq(dispatch(&u), 0);
+		ck_assert_uint_eq(u.npending, 1);
+		ck_assert_uint_eq(tctx->nkind[OBJ_ACCESS], 0);
+		settle_ucmd = &u;
+		settle_written = written;
+		settle_calls = 0;
+		tctx->settle = settle_hook;
+		close((int)c.create_access.out_access_fd);
+		hfd_ready(LIST_FIRST(&tctx->hfds));
+		tctx->settle = NULL;
+		ck_assert_int_eq(settle_calls, 1);
+		ck_assert_uint_eq(hfd_count(), 0);
+		ck_assert_uint_eq(tctx->nkind[OBJ_ACCESS], 0);
+		ck_assert_uint_eq(tctx->nobjs, 1);
+		ck_assert_uint_eq(tctx->refs, 1);
+	}
+	ck_assert_int_eq(destroy(ioas), 0);
+}
+END_TEST
+
 static Suite *
 access_suite(void)
 {
@@ -546,6 +603,7 @@ access_suite(void)
 	tcase_add_test(tc, access_replace_pins);
 	tcase_add_test(tc, access_outlives_ctx);
 	tcase_add_test(tc, access_no_putfd);
+	tcase_add_test(tc, access_close_pending);
 	return (s);
 }
 SUITE(access_suite)
