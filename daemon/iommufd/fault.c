@@ -35,11 +35,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/ctx.h"
 #include "core/hfd.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "iommufd/describe.h"
 #include "iommufd/fault.h"
 #include "iommufd/objs.h"
 #include "log.h"
@@ -288,10 +291,29 @@ fault_destroy(struct obj *obj)
 	fault->hfd = NULL;
 }
 
+/* "open" (the descriptor), "waiting" (not yet read), "unanswered". */
+static json_t *
+fault_describe(struct obj *obj)
+{
+	struct fault	*fault = container_of(obj, struct fault, obj);
+	json_t		*o;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if (describe_set(o, "open", json_boolean(fault->hfd != NULL)) != 0 ||
+	    describe_set(o, "waiting", json_integer(fault->npending)) != 0 ||
+	    describe_set(o, "unanswered", json_integer(fault->nsent)) != 0) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
 const struct obj_ops fault_ops = {
 	.name = "fault",
 	.size = sizeof(struct fault),
 	.destroy = fault_destroy,
+	.describe = fault_describe,
 };
 
 /* IOMMU_FAULT_QUEUE_ALLOC (spec 6.1). */

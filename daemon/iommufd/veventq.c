@@ -347,12 +347,25 @@ veventq_destroy(struct obj *obj)
 	veventq->hfd = NULL;
 }
 
-/* "viommu". */
+/* "viommu", "type", "depth", "open" and "queued" (events not yet read). */
 static json_t *
 veventq_describe(struct obj *obj)
 {
-	return (describe_holder(container_of(obj, struct veventq,
-	    obj)->viommu, "viommu", 0));
+	struct veventq	*q = container_of(obj, struct veventq, obj);
+	json_t		*o;
+
+	if ((o = describe_holder(q->viommu, "viommu", 0)) == NULL)
+		return (NULL);
+	veventq_prune(q);
+	if (describe_set(o, "type", json_integer(q->type)) != 0 ||
+	    describe_set(o, "depth", json_integer(q->depth)) != 0 ||
+	    describe_set(o, "open", json_boolean(q->hfd != NULL)) != 0 ||
+	    describe_set(o, "queued", json_integer(q->nevents +
+	    q->nsent)) != 0) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }
 
 const struct obj_ops veventq_ops = {

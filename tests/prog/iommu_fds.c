@@ -144,6 +144,8 @@ fault_queue(int fd)
 static void
 outlive(uint8_t *buf, long pg)
 {
+	struct iommu_fault_alloc fa;
+	struct pollfd	pfd;
 	uint8_t	tmp[8];
 	int	fd, afd, st;
 	pid_t	pid;
@@ -157,8 +159,17 @@ outlive(uint8_t *buf, long pg)
 			_exit(4);
 		if (access_rw(fd, afd, 1 << 24, tmp, 8, 0) != 0)
 			_exit(5);
+		memset(&fa, 0, sizeof(fa));
+		fa.size = sizeof(fa);
+		if (ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa) != 0)
+			_exit(6);
 		close(fd);
-		/* The access outlives the file; exit closes it. */
+		/* The queue outlives the file: it still polls as one. */
+		pfd.fd = (int)fa.out_fault_fd;
+		pfd.events = POLLIN | POLLOUT;
+		if (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
+			_exit(7);
+		/* The access too; exit closes both. */
 		_exit(0);
 	}
 	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&

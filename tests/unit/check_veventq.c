@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "core/ctx.h"
 #include "core/hfd.h"
@@ -184,6 +185,7 @@ START_TEST(veventq_fd)
 	struct veventq		*q;
 	struct obj		*obj;
 	struct rec		 r[4];
+	json_t			*desc;
 	uint32_t		 id, id2, v;
 	int			 fd, fd2;
 
@@ -228,7 +230,16 @@ START_TEST(veventq_fd)
 	/* The depth frees as the caller reads. */
 	report(q, 1);
 	report(q, 2);
+	ck_assert_int_eq(obj_describe(&q->obj, &desc), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(desc, "queued")),
+	    2);
+	ck_assert(json_is_true(json_object_get(desc, "open")));
+	json_decref(desc);
 	ck_assert_int_eq(read(fd, r, sizeof(r[0])), sizeof(r[0]));
+	ck_assert_int_eq(obj_describe(&q->obj, &desc), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(desc, "queued")),
+	    1);
+	json_decref(desc);
 	ck_assert_uint_eq(r[0].virt_id, 1);
 	report(q, 3);
 	ck_assert_int_eq(read(fd, r, sizeof(r)), 2 * sizeof(r[0]));
