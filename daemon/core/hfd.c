@@ -46,8 +46,13 @@ hfd_new(struct obj *obj, int type, const struct hfd_ops *ops, int *peerp,
 {
 	struct hfd	*hfd;
 	struct stat	 st;
+	unsigned int	 n = 0;
 	int		 sv[2], rc;
 
+	LIST_FOREACH(hfd, &obj->ctx->hfds, entry) {
+		if (++n >= HFD_MAX_PER_CTX)
+			return (-EMFILE);
+	}
 	if ((hfd = calloc(1, sizeof(*hfd))) == NULL)
 		return (-ENOMEM);
 	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) == -1) {

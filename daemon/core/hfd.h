@@ -101,10 +101,17 @@ struct hfd_loop {
 void	hfd_set_loop(const struct hfd_loop *);
 
 /*
+ * At most this many open per context, as a process's descriptor table
+ * holds 1024 by default: each costs the daemon a descriptor, and the
+ * daemon's are shared by every caller.
+ */
+#define HFD_MAX_PER_CTX	1024
+
+/*
  * A new hfd for obj, of socket type (SOCK_SEQPACKET, SOCK_STREAM): 0 with
  * the caller's end in *peerp (close-on-exec; the caller of hfd_new() owns
- * it until ucmd_putfd() takes it), or -errno (-EMFILE, -ENFILE, -ENOMEM)
- * with nothing held.
+ * it until ucmd_putfd() takes it), or -errno (-EMFILE, also past
+ * HFD_MAX_PER_CTX; -ENFILE, -ENOMEM) with nothing held.
  */
 int	hfd_new(struct obj *, int type, const struct hfd_ops *, int *peerp,
 	    struct hfd **);

@@ -7,6 +7,8 @@
  * descriptor, a write watch only while a queue holds records back, and
  * every watch gone when the descriptor or its context goes.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -169,6 +171,37 @@ START_TEST(hfd_ctx_free_unwatches)
 }
 END_TEST
 
+/* A context holds at most HFD_MAX_PER_CTX; then EMFILE, nothing made. */
+START_TEST(hfd_per_ctx_cap)
+{
+	static int			 fds[HFD_MAX_PER_CTX];
+	struct iommu_fault_alloc	 c;
+	struct rlimit			 rl;
+	unsigned int			 i, nobjs;
+
+	/* The test process holds both ends (Linux's hard limit: 4096). */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 2 * HFD_MAX_PER_CTX + 64) {
+		rl.rlim_cur = 2 * HFD_MAX_PER_CTX + 64;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	for (i = 0; i < HFD_MAX_PER_CTX; i++)
+		(void)fault_new(&fds[i]);
+	nobjs = tctx->nobjs;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_FAULT_QUEUE_ALLOC, &c),
+	    -EMFILE);
+	ck_assert_uint_eq(tctx->nobjs, nobjs);
+	ck_assert_uint_eq(hfd_count(), HFD_MAX_PER_CTX);
+	close(fds[0]);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_FAULT_QUEUE_ALLOC, &c), 0);
+	close((int)c.out_fault_fd);
+	for (i = 1; i < HFD_MAX_PER_CTX; i++)
+		close(fds[i]);
+}
+END_TEST
+
 static Suite *
 hfd_suite(void)
 {
@@ -182,6 +215,7 @@ hfd_suite(void)
 	tcase_add_test(tc, hfd_watch_fails);
 	tcase_add_test(tc, hfd_write_watch);
 	tcase_add_test(tc, hfd_ctx_free_unwatches);
+	tcase_add_test(tc, hfd_per_ctx_cap);
 	return (s);
 }
 SUITE(hfd_suite)
