@@ -40,6 +40,17 @@ hfd_count(void)
 	return (hfd_open);
 }
 
+unsigned int
+hfd_ctx_count(const struct ctx *ctx)
+{
+	struct hfd	*hfd;
+	unsigned int	 n = 0;
+
+	LIST_FOREACH(hfd, &ctx->hfds, entry)
+		n++;
+	return (n);
+}
+
 int
 hfd_new(struct obj *obj, int type, const struct hfd_ops *ops, int *peerp,
     struct hfd **hfdp)

@@ -147,5 +147,7 @@ void	hfd_reap(struct ctx *);
 void	hfd_ctx_free(struct ctx *);
 /* How many hfds are open in the whole daemon (tests, status). */
 unsigned int hfd_count(void);
+/* How many a context has open. */
+unsigned int hfd_ctx_count(const struct ctx *);
 
 #endif /* IOASIDD_HFD_H */

@@ -466,6 +466,7 @@ START_TEST(access_outlives_ctx)
 	ck_assert_uint_eq(ctx->nkind[OBJ_ACCESS], 1);
 	hfd = LIST_FIRST(&ctx->hfds);
 	ck_assert_ptr_nonnull(hfd);
+	ck_assert_uint_eq(hfd_ctx_count(ctx), 1);
 	/* Nothing to serve while the caller holds it. */
 	hfd_ready(hfd);
 	ck_assert_uint_eq(hfd_count(), 1);
