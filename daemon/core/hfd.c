@@ -52,8 +52,8 @@ hfd_ctx_count(const struct ctx *ctx)
 }
 
 int
-hfd_new(struct obj *obj, int type, const struct hfd_ops *ops, int *peerp,
-    struct hfd **hfdp)
+hfd_new(struct obj *obj, int type, int flags, const struct hfd_ops *ops,
+    int *peerp, struct hfd **hfdp)
 {
 	struct hfd	*hfd;
 	struct stat	 st;
@@ -71,9 +71,11 @@ hfd_new(struct obj *obj, int type, const struct hfd_ops *ops, int *peerp,
 		free(hfd);
 		return (rc);
 	}
-	/* Only the daemon's end is non-blocking: the caller's is its own. */
+	/* The daemon's end never waits; the caller's as flags say. */
 	if (fstat(sv[1], &st) == -1 ||
-	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
+	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1 ||
+	    ((flags & HFD_NONBLOCK) && fcntl(sv[1], F_SETFL,
+	    fcntl(sv[1], F_GETFL) | O_NONBLOCK) == -1)) {
 		rc = -errno;
 		close(sv[0]);
 		close(sv[1]);

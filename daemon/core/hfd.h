@@ -108,13 +108,17 @@ void	hfd_set_loop(const struct hfd_loop *);
 #define HFD_MAX_PER_CTX	1024
 
 /*
- * A new hfd for obj, of socket type (SOCK_SEQPACKET, SOCK_STREAM): 0 with
- * the caller's end in *peerp (close-on-exec; the caller of hfd_new() owns
- * it until ucmd_putfd() takes it), or -errno (-EMFILE, also past
- * HFD_MAX_PER_CTX; -ENFILE, -ENOMEM) with nothing held.
+ * A new hfd for obj, of socket type (SOCK_SEQPACKET, SOCK_STREAM), with
+ * HFD_NONBLOCK when the caller's reads must never wait (the kernel's
+ * queues return 0 when empty; a socket that cannot wait answers EAGAIN,
+ * which is nearer than waiting for ever): 0 with the caller's end in
+ * *peerp (close-on-exec; the caller of hfd_new() owns it until
+ * ucmd_putfd() takes it), or -errno (-EMFILE, also past HFD_MAX_PER_CTX;
+ * -ENFILE, -ENOMEM) with nothing held.
  */
-int	hfd_new(struct obj *, int type, const struct hfd_ops *, int *peerp,
-	    struct hfd **);
+#define HFD_NONBLOCK	0x1
+int	hfd_new(struct obj *, int type, int flags, const struct hfd_ops *,
+	    int *peerp, struct hfd **);
 /*
  * Close the daemon's end and let go of the context; drop_obj says whether
  * the hold on the object is dropped too (0 when the object is being

@@ -189,7 +189,7 @@ access_test_create(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	}
 	access->ioas = &ioas->obj;
 	obj_hold(access->ioas);
-	if ((rc = hfd_new(obj, SOCK_SEQPACKET, &access_hfd_ops, &peer,
+	if ((rc = hfd_new(obj, SOCK_SEQPACKET, 0, &access_hfd_ops, &peer,
 	    &access->hfd)) != 0) {
 		obj_abort(obj);
 		return (rc);

@@ -12,11 +12,13 @@
  * each packet the caller writes is a run of iommu_hwpt_page_response
  * records, taken in order. Where the kernel's file and a socket differ,
  * the caller sees the socket: a read returns one group, not as many as fit;
- * an empty queue blocks unless the descriptor is non-blocking; a read too
- * small for the group truncates it where the kernel answers ESPIPE; a bad
- * response cannot fail the write that carried it, so the queue stops at it
- * and drops the rest of that packet, as the kernel stops at the first bad
- * record. poll() is real: POLLIN while a group waits, POLLOUT always.
+ * a read of an empty queue fails with EAGAIN (the descriptor is
+ * non-blocking, so that it never waits, as the kernel's never does); a
+ * read too small for the group truncates it where the kernel answers
+ * ESPIPE; a bad response cannot fail the write that carried it, so the
+ * queue stops at it and drops the rest of that packet, as the kernel
+ * stops at the first bad record. poll() is real: POLLIN while a group
+ * waits, POLLOUT always.
  *
  * A group gets its cookie when it is sent, which is when the kernel's read
  * would give it one: the lowest number from 1 not held by a group
@@ -331,7 +333,8 @@ fault_ioctl_alloc(struct ucmd *ucmd)
 		return (rc);
 	fault = container_of(obj, struct fault, obj);
 	fault_queues_init(fault);
-	if ((rc = hfd_new(obj, SOCK_SEQPACKET, &fault_hfd_ops, &peer,
+	if ((rc = hfd_new(obj, SOCK_SEQPACKET, HFD_NONBLOCK,
+	    &fault_hfd_ops, &peer,
 	    &fault->hfd)) != 0) {
 		obj_abort(obj);
 		return (rc);

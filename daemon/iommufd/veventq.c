@@ -402,7 +402,8 @@ veventq_ioctl_alloc(struct ucmd *ucmd)
 	q->type = cmd->type;
 	q->viommu = viommu;
 	obj_hold(viommu);
-	if ((rc = hfd_new(obj, SOCK_STREAM, &veventq_hfd_ops, &peer,
+	if ((rc = hfd_new(obj, SOCK_STREAM, HFD_NONBLOCK,
+	    &veventq_hfd_ops, &peer,
 	    &q->hfd)) != 0) {
 		obj_abort(obj);
 		return (rc);

@@ -205,6 +205,9 @@ START_TEST(veventq_fd)
 	ck_assert_ptr_eq(veventq_find(viommu, IOMMU_VEVENTQ_TYPE_SELFTEST), q);
 
 	ck_assert(!readable(fd));
+	/* An empty queue never makes the reader wait. */
+	ck_assert_int_eq(read(fd, r, sizeof(r)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
 	report(q, 0x99);
 	ck_assert(readable(fd));
 	ck_assert_int_eq(read(fd, r, sizeof(r)), sizeof(r[0]));
