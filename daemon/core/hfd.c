@@ -12,6 +12,7 @@
  * with it the hfd's reference) cannot free the context under the caller.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -27,6 +28,7 @@
 
 static const struct hfd_loop	*hfd_loop;
 static unsigned int		 hfd_open;
+static int			 hfd_ep = -1;	/* see hfd_reap() */
 
 void
 hfd_set_loop(const struct hfd_loop *loop)
@@ -38,6 +40,16 @@ unsigned int
 hfd_count(void)
 {
 	return (hfd_open);
+}
+
+/* The epoll instance lives while something is handed out. */
+static void
+hfd_ep_release(void)
+{
+	if (hfd_open == 0 && hfd_ep != -1) {
+		close(hfd_ep);
+		hfd_ep = -1;
+	}
 }
 
 unsigned int
@@ -55,10 +67,11 @@ int
 hfd_new(struct obj *obj, int type, int flags, const struct hfd_ops *ops,
     int *peerp, struct hfd **hfdp)
 {
-	struct hfd	*hfd;
-	struct stat	 st;
-	unsigned int	 n = 0;
-	int		 sv[2], rc;
+	struct hfd		*hfd;
+	struct stat		 st;
+	struct epoll_event	 ev;
+	unsigned int		 n = 0;
+	int			 sv[2], rc;
 
 	LIST_FOREACH(hfd, &obj->ctx->hfds, entry) {
 		if (++n >= HFD_MAX_PER_CTX)
@@ -83,6 +96,17 @@ hfd_new(struct obj *obj, int type, int flags, const struct hfd_ops *ops,
 		return (rc);
 	}
 	hfd->fd = sv[0];
+	ev.events = EPOLLRDHUP;
+	ev.data.ptr = hfd;
+	if ((hfd_ep == -1 && (hfd_ep = epoll_create1(EPOLL_CLOEXEC)) == -1) ||
+	    epoll_ctl(hfd_ep, EPOLL_CTL_ADD, sv[0], &ev) == -1) {
+		rc = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		free(hfd);
+		hfd_ep_release();
+		return (rc);
+	}
 	hfd->peer_dev = st.st_dev;
 	hfd->peer_ino = st.st_ino;
 	hfd->ops = ops;
@@ -92,6 +116,7 @@ hfd_new(struct obj *obj, int type, int flags, const struct hfd_ops *ops,
 		close(sv[0]);
 		close(sv[1]);
 		free(hfd);
+		hfd_ep_release();
 		return (rc);
 	}
 	obj_hold(obj);
@@ -114,6 +139,7 @@ hfd_free(struct hfd *hfd, int drop_obj)
 	close(hfd->fd);
 	LIST_REMOVE(hfd, entry);
 	hfd_open--;
+	hfd_ep_release();
 	if (drop_obj && !detached)
 		obj_drop(hfd->obj);
 	free(hfd);
@@ -249,47 +275,24 @@ hfd_ready(struct hfd *hfd)
 }
 
 /*
- * One poll() per batch of hfds, so the cost per ioctl is a system call
- * for every HFD_REAP_BATCH descriptors the context has handed out, and
- * nothing for a context with none. Serving a hangup can free other hfds
- * (settling aborts objects), so after each one the walk starts again
- * from the head; it serves at most as many as there were.
+ * One epoll instance holds every daemon end, waiting for the caller's end
+ * to go (EPOLLRDHUP), so that finding the closes before an ioctl costs one
+ * system call however many descriptors are out. A daemon end leaves it
+ * when it is closed. Serving a hangup can free other hfds (settling aborts
+ * objects), so each epoll_wait() takes one, and the walk stops after as
+ * many as there are hfds.
  */
-#define HFD_REAP_BATCH	64
-
 void
 hfd_reap(struct ctx *ctx)
 {
-	struct pollfd	 pfd[HFD_REAP_BATCH];
-	struct hfd	*batch[HFD_REAP_BATCH], *hfd;
-	unsigned int	 n, i, left = 0;
+	struct epoll_event	 ev;
+	unsigned int		 left = hfd_open;
 
-	if (LIST_EMPTY(&ctx->hfds))
+	if (hfd_ep == -1 || LIST_EMPTY(&ctx->hfds))
 		return;
 	ctx_hold(ctx);
-	LIST_FOREACH(hfd, &ctx->hfds, entry)
-		left++;
-	hfd = LIST_FIRST(&ctx->hfds);
-	while (hfd != NULL && left > 0) {
-		for (n = 0; hfd != NULL && n < HFD_REAP_BATCH;
-		    hfd = LIST_NEXT(hfd, entry), n++) {
-			batch[n] = hfd;
-			pfd[n].fd = hfd->fd;
-			pfd[n].events = POLLRDHUP;
-			pfd[n].revents = 0;
-		}
-		if (poll(pfd, n, 0) <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents & (POLLHUP | POLLRDHUP | POLLERR))
-				break;
-		}
-		if (i == n)
-			continue;
-		hfd_ready(batch[i]);
-		left--;
-		hfd = LIST_FIRST(&ctx->hfds);
-	}
+	while (left-- > 0 && epoll_wait(hfd_ep, &ev, 1, 0) == 1)
+		hfd_ready(ev.data.ptr);
 	ctx_put(ctx);
 }
 
