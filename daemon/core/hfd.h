@@ -24,9 +24,10 @@
  * Noticing a close: the daemon's event loop watches the daemon's end
  * through the hook below (the loop lives outside core/, which does not
  * know it). Because the loop may see a close only after the caller's next
- * ioctl, dispatch() first reaps the hfds of the context whose caller's end
- * is gone (hfd_reap()), so a close() followed by an ioctl is seen in that
- * order, as with the kernel's synchronous release.
+ * ioctl, dispatch() first serves every hangup already waiting (hfd_reap(),
+ * one epoll_wait() whatever the number of descriptors out), so a close()
+ * followed by an ioctl is seen in that order, as with the kernel's
+ * synchronous release.
  *
  * Recognising a descriptor the caller sends back: the caller's end has a
  * socket inode of its own, and any copy of it that reaches the daemon
@@ -141,7 +142,10 @@ void	hfd_want_output(struct hfd *, int on);
 void	hfd_output(struct hfd *);
 /* The daemon's end is readable: serve input, then a hangup. */
 void	hfd_ready(struct hfd *);
-/* Serve the hangups already waiting in this context; see above. */
+/*
+ * Serve the hangups already waiting, when ctx has handed out descriptors
+ * (those of other contexts may be served too); see above.
+ */
 void	hfd_reap(struct ctx *);
 /*
  * The context is being freed whatever holds it (ctx_free()): every hfd
