@@ -77,10 +77,11 @@ access_item_free(struct access_item *item)
 static void
 access_unmap(struct iopt_pinner *p, uint64_t iova, uint64_t length)
 {
-	struct access		*access = container_of(p, struct access, pinner);
+	struct access		*access;
 	struct access_item	*item, *tmp;
 	uint64_t		 last = iova + (length - 1);
 
+	access = container_of(p, struct access, pinner);
 	LIST_FOREACH_SAFE(item, &access->items, entry, tmp) {
 		if (item->iova > last ||
 		    iova > item->iova + (item->length - 1))
