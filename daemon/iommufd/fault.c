@@ -73,6 +73,48 @@ fault_queues_init(struct fault *fault)
 	fault->queues = 1;
 }
 
+/*
+ * The lowest cookie from 1 that no sent group holds, from a bitmap: at
+ * most FAULT_MAX_GROUPS are held, so one of the first FAULT_MAX_GROUPS + 1
+ * is free, and a word at a time finds it.
+ */
+_Static_assert(FAULT_COOKIE_WORDS * 64 > FAULT_MAX_GROUPS + 1,
+    "a bit for every cookie a full queue can hold");
+
+static uint32_t
+fault_cookie(struct fault *fault)
+{
+	unsigned int	w;
+	uint64_t	free_bits;
+
+	fault->cookies[0] |= 1;		/* 0 is never a cookie */
+	for (w = 0; w < FAULT_COOKIE_WORDS; w++) {
+		if ((free_bits = ~fault->cookies[w]) != 0)
+			return (w * 64 + (uint32_t)__builtin_ctzll(free_bits));
+	}
+	return (0);	/* not reached: see the assertion */
+}
+
+static void
+fault_cookie_set(struct fault *fault, uint32_t c, int held)
+{
+	if (c / 64 >= FAULT_COOKIE_WORDS)
+		return;
+	if (held)
+		fault->cookies[c / 64] |= 1ULL << (c % 64);
+	else
+		fault->cookies[c / 64] &= ~(1ULL << (c % 64));
+}
+
+/* A sent group leaves its list: its cookie is free again. */
+static void
+fault_sent_remove(struct fault *fault, struct fault_group *g)
+{
+	TAILQ_REMOVE(&fault->sent, g, entry);
+	fault->nsent--;
+	fault_cookie_set(fault, g->cookie, 0);
+}
+
 /* Answer a group that has left its list, and free it. */
 static void
 fault_group_answer(struct fault_group *g, uint32_t code)
@@ -91,8 +133,7 @@ fault_answer_all(struct fault *fault)
 	if (!fault->queues)
 		return;
 	while ((g = TAILQ_FIRST(&fault->sent)) != NULL) {
-		TAILQ_REMOVE(&fault->sent, g, entry);
-		fault->nsent--;
+		fault_sent_remove(fault, g);
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
 	while ((g = TAILQ_FIRST(&fault->pending)) != NULL) {
@@ -107,25 +148,15 @@ fault_sent_find(struct fault *fault, uint32_t cookie)
 {
 	struct fault_group	*g;
 
+	/* Most refused cookies are not held at all. */
+	if (cookie == 0 || cookie / 64 >= FAULT_COOKIE_WORDS ||
+	    !(fault->cookies[cookie / 64] & (1ULL << (cookie % 64))))
+		return (NULL);
 	TAILQ_FOREACH(g, &fault->sent, entry) {
 		if (g->cookie == cookie)
 			return (g);
 	}
 	return (NULL);
-}
-
-/*
- * The lowest cookie from 1 that no sent group holds. Groups are at most
- * FAULT_MAX_GROUPS, so one of the first FAULT_MAX_GROUPS + 1 is free.
- */
-static uint32_t
-fault_cookie(struct fault *fault)
-{
-	uint32_t	c;
-
-	for (c = 1; fault_sent_find(fault, c) != NULL; c++)
-		;
-	return (c);
 }
 
 /* Send the waiting groups while the caller's socket takes them. */
@@ -157,6 +188,7 @@ fault_send(struct fault *fault)
 		fault->npending--;
 		TAILQ_INSERT_TAIL(&fault->sent, g, entry);
 		fault->nsent++;
+		fault_cookie_set(fault, g->cookie, 1);
 	}
 	hfd_want_output(fault->hfd, 0);
 }
@@ -205,8 +237,7 @@ fault_cancel_dev(struct fault *fault, uint32_t dev_id)
 	TAILQ_FOREACH_SAFE(g, &fault->sent, entry, tmp) {
 		if (g->recs[0].dev_id != dev_id)
 			continue;
-		TAILQ_REMOVE(&fault->sent, g, entry);
-		fault->nsent--;
+		fault_sent_remove(fault, g);
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
 	TAILQ_FOREACH_SAFE(g, &fault->pending, entry, tmp) {
@@ -236,8 +267,7 @@ fault_responses(struct fault *fault, const uint8_t *p, size_t len)
 			break;
 		if ((g = fault_sent_find(fault, r.cookie)) == NULL)
 			break;
-		TAILQ_REMOVE(&fault->sent, g, entry);
-		fault->nsent--;
+		fault_sent_remove(fault, g);
 		fault_group_answer(g, r.code);
 	}
 	if (len != 0)

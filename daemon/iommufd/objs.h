@@ -56,6 +56,7 @@ struct hwpt_nested {
  * and their rules are fault.c's.
  */
 struct fault_group;
+#define FAULT_COOKIE_WORDS	65	/* a bit per cookie 0..4159 */
 struct fault {
 	struct obj			 obj;
 	struct hfd			*hfd;
@@ -64,7 +65,7 @@ struct fault {
 	TAILQ_HEAD(, fault_group)	 sent;		/* awaiting answers */
 	unsigned int			 npending;
 	unsigned int			 nsent;
-	uint32_t			 next_cookie;
+	uint64_t			 cookies[FAULT_COOKIE_WORDS]; /* held */
 };
 
 /*
