@@ -27,6 +27,7 @@
 #include "control.h"
 #include "core/acct.h"
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/limit.h"
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
@@ -221,7 +222,11 @@ control_ctx_json(const struct ctx *ctx)
 		return (NULL);
 	}
 	/* uid: the one it is charged to, -1 before its first call. */
-	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:I, s:o}",
+	/*
+	 * file_open: false once the caller closed the file while
+	 * descriptors it handed out (descriptors) keep the context.
+	 */
+	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:b, s:I}",
 	    "id", (json_int_t)ctx->id,
 	    "transport", ctx->transport != NULL ? ctx->transport : "?",
 	    "opener", (json_int_t)ctx->opener,
@@ -230,7 +235,9 @@ control_ctx_json(const struct ctx *ctx)
 	    "objects", kinds,
 	    "uid", ctx->lim.user != NULL ?
 	    (json_int_t)limit_uid(&ctx->lim) : (json_int_t)-1,
-	    "use", use);
+	    "use", use,
+	    "file_open", ctx->priv != NULL,
+	    "descriptors", (json_int_t)hfd_ctx_count(ctx));
 	return (c);
 }
 

@@ -46,6 +46,7 @@
 #include "conf.h"
 #include "control.h"
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/limit.h"
 #include "dev/vfio_cdev.h"
 #include "log.h"
@@ -561,6 +562,79 @@ ioasidd_mkdir_parent(const char *path)
 		log_info("created %s", dir);
 }
 
+/*
+ * The loop's side of handed-out descriptors (core/hfd.h): one persistent
+ * read event per daemon end, which hands the descriptor back to the core.
+ */
+static void
+ioasidd_hfd_cb(__unused evutil_socket_t fd, __unused short what, void *arg)
+{
+	hfd_ready(arg);
+}
+
+static int
+ioasidd_hfd_watch(struct hfd *hfd)
+{
+	struct event	*ev;
+
+	ev = event_new(d.base, hfd->fd, EV_READ | EV_PERSIST, ioasidd_hfd_cb,
+	    hfd);
+	if (ev == NULL)
+		return (-ENOMEM);
+	if (event_add(ev, NULL) != 0) {
+		event_free(ev);
+		return (-ENOMEM);
+	}
+	hfd->watch = ev;
+	return (0);
+}
+
+static void
+ioasidd_hfd_out_cb(__unused evutil_socket_t fd, __unused short what,
+    void *arg)
+{
+	hfd_output(arg);
+}
+
+/* A write event only while a queue has something waiting. */
+static int
+ioasidd_hfd_watch_output(struct hfd *hfd, int on)
+{
+	struct event	*ev;
+
+	if (!on) {
+		if (hfd->watch_out != NULL)
+			event_free(hfd->watch_out);
+		hfd->watch_out = NULL;
+		return (0);
+	}
+	ev = event_new(d.base, hfd->fd, EV_WRITE | EV_PERSIST,
+	    ioasidd_hfd_out_cb, hfd);
+	if (ev == NULL)
+		return (-ENOMEM);
+	if (event_add(ev, NULL) != 0) {
+		event_free(ev);
+		return (-ENOMEM);
+	}
+	hfd->watch_out = ev;
+	return (0);
+}
+
+static void
+ioasidd_hfd_unwatch(struct hfd *hfd)
+{
+	if (hfd->watch != NULL)
+		event_free(hfd->watch);
+	hfd->watch = NULL;
+	(void)ioasidd_hfd_watch_output(hfd, 0);
+}
+
+static const struct hfd_loop ioasidd_hfd_loop = {
+	.watch = ioasidd_hfd_watch,
+	.unwatch = ioasidd_hfd_unwatch,
+	.watch_output = ioasidd_hfd_watch_output,
+};
+
 static void
 ioasidd_start(void)
 {
@@ -580,6 +654,7 @@ ioasidd_start(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	control_init(&hooks);
+	hfd_set_loop(&ioasidd_hfd_loop);
 
 	if (vfio_cdev_configure(d.conf->devices, d.conf->ndevices) != 0)
 		fatalx("out of memory");
@@ -652,6 +727,7 @@ ioasidd_stop(void)
 	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
 		ctx_free(ctx);
 	vfio_cdev_unconfigure();
+	hfd_set_loop(NULL);
 	control_transport_clear();
 	for (i = 0; i < nitems(d.ev_sig); i++) {
 		if (d.ev_sig[i] != NULL)

@@ -24,6 +24,7 @@
 
 #include "core/ctx.h"
 #include "core/inject.h"
+#include "core/hfd.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -506,6 +507,7 @@ ctx_free(struct ctx *ctx)
 {
 	struct id_range	*r;
 
+	hfd_ctx_free(ctx);
 	while (!RB_EMPTY(&ctx->objs)) {
 		if (ctx_free_leaves(ctx) == 0)
 			ctx_free_forced(ctx);

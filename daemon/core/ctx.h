@@ -109,6 +109,10 @@ enum acct_mode {
 
 #define CTX_PIN_BATCH_DEFAULT	65536
 
+/* The descriptors a context has handed out (core/hfd.h). */
+struct hfd;
+LIST_HEAD(hfd_list, hfd);
+
 struct ctx {
 	struct obj_tree		 objs;
 	struct id_tree		 free_ids;
@@ -149,6 +153,7 @@ struct ctx {
 	 */
 	dev_t			 file_dev;
 	ino_t			 file_ino;
+	struct hfd_list		 hfds;		/* handed out, each refs */
 };
 
 TAILQ_HEAD(ctx_list, ctx);

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -144,6 +145,8 @@ dispatch(struct ucmd *ucmd)
 	int			 rc;
 
 	ucmd->ctx->nioctls++;
+	/* Closes the caller made before this call come first (hfd.h). */
+	hfd_reap(ucmd->ctx);
 	/* A context is charged to the uid of its first caller (limit.h). */
 	if (ucmd->caller != NULL &&
 	    (rc = limit_bind(&ucmd->ctx->lim, ucmd->caller->uid)) != 0)

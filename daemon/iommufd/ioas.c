@@ -20,6 +20,7 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "iommufd/access.h"
 #include "iommufd/describe.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
@@ -618,44 +619,71 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 	}
 }
 
+/* One walk of ioas_ctx_check_user_pins() at uva. */
+struct ioas_pins_walk {
+	pid_t		 pid;
+	uint64_t	 uva;
+	uint64_t	 next;
+	unsigned int	 n;
+};
+
+/* Count p once per walk if it pins uva; bring next to p's nearest edge. */
+static void
+ioas_pins_visit(void *arg, struct pages *p)
+{
+	struct ioas_pins_walk	*w = arg;
+	uint64_t		 last;
+
+	if (p->mark != 0 || !pages_pins_user(p, w->pid))
+		return;
+	p->mark = IOAS_MARK_SEEN;
+	last = p->start + (p->size - 1);
+	if (w->uva >= p->start && w->uva <= last) {
+		w->n++;
+		if (last < w->next - 1)
+			w->next = last + 1;
+	} else if (p->start > w->uva && p->start < w->next)
+		w->next = p->start;
+}
+
+static void
+ioas_pins_unmark(void *arg __unused, struct pages *p)
+{
+	p->mark = 0;
+}
+
 /*
  * Whether every byte of [uva, uva + len) of process pid's memory is held
- * by exactly refs pinned pages objects of ctx. The count only changes
- * where an object's range begins or ends, so it is taken once per piece
- * between such edges: the time grows with the objects, never with len.
+ * by exactly refs pinned pages objects of ctx: those the areas map, and
+ * those accesses pin (an access keeps its pins when it moves to another
+ * IOAS and the old one goes). The count only changes where an object's
+ * range begins or ends, so it is taken once per piece between such
+ * edges: the time grows with the objects, never with len.
  */
 int
 ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
     uint64_t len, unsigned int refs)
 {
+	struct ioas_pins_walk	 w;
 	struct obj		*o;
 	struct ioas		*ioas;
 	struct iopt_area	*a;
-	struct pages		*p;
-	uint64_t		 end = uva + len, next, last;
-	unsigned int		 n;
+	uint64_t		 end = uva + len;
 
+	w.pid = pid;
 	while (uva < end) {
-		n = 0;
-		next = end;
+		w.uva = uva;
+		w.n = 0;
+		w.next = end;
 		/* Marks are clear between walks; count each object once. */
-		IOAS_FOREACH_AREA(ctx, o, ioas, a) {
-			p = iopt_area_pages(a);
-			if (p->mark != 0 || !pages_pins_user(p, pid))
-				continue;
-			p->mark = IOAS_MARK_SEEN;
-			last = p->start + (p->size - 1);
-			if (uva >= p->start && uva <= last) {
-				n++;
-				if (last < next - 1)
-					next = last + 1;
-			} else if (p->start > uva && p->start < next)
-				next = p->start;
-		}
+		IOAS_FOREACH_AREA(ctx, o, ioas, a)
+			ioas_pins_visit(&w, iopt_area_pages(a));
+		access_ctx_foreach_pages(ctx, ioas_pins_visit, &w);
 		ioas_change_unmark(ctx, NULL, 0);
-		if (n != refs)
+		access_ctx_foreach_pages(ctx, ioas_pins_unmark, NULL);
+		if (w.n != refs)
 			return (-EINVAL);
-		uva = next;
+		uva = w.next;
 	}
 	return (0);
 }

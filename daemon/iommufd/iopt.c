@@ -1306,7 +1306,7 @@ iopt_add_pinner(struct iopt *iopt, struct iopt_pinner *p)
 	if (align != iopt->iova_alignment &&
 	    (rc = iopt_check_alignment(iopt, align)) != 0)
 		return (rc);
-	if (iopt->npinners == 0) {
+	if (iopt->npinners == 0 && !(p->flags & IOPT_PINNER_LAZY)) {
 		IOPT_FOREACH_AREA(iopt, a) {
 			if ((rc = pages_pin(iopt_area_pages(a))) != 0) {
 				iopt_unpin_all(iopt, a);
@@ -1315,7 +1315,10 @@ iopt_add_pinner(struct iopt *iopt, struct iopt_pinner *p)
 		}
 	}
 	LIST_INSERT_HEAD(&iopt->pinners, p, entry);
-	iopt->npinners++;
+	if (p->flags & IOPT_PINNER_LAZY)
+		iopt->nlazy++;
+	else
+		iopt->npinners++;
 	if (p->flags & IOPT_PINNER_DOMAIN)
 		iopt->ndomains++;
 	iopt->iova_alignment = align;
@@ -1326,11 +1329,12 @@ void
 iopt_remove_pinner(struct iopt *iopt, struct iopt_pinner *p)
 {
 	LIST_REMOVE(p, entry);
-	iopt->npinners--;
+	if (p->flags & IOPT_PINNER_LAZY)
+		iopt->nlazy--;
+	else if (--iopt->npinners == 0)
+		iopt_unpin_all(iopt, NULL);
 	if (p->flags & IOPT_PINNER_DOMAIN)
 		iopt->ndomains--;
-	if (iopt->npinners == 0)
-		iopt_unpin_all(iopt, NULL);
 	iopt->iova_alignment = iopt_calc_alignment(iopt);
 }
 

@@ -119,6 +119,12 @@ struct iopt_pinner_ops {
 };
 
 #define IOPT_PINNER_DOMAIN	0x1	/* a domain (not an access) */
+/*
+ * An access: it pins only what it asks for, on its own, so it joins the
+ * list (alignment, unmap callbacks) without making every area pinned;
+ * npinners does not count it.
+ */
+#define IOPT_PINNER_LAZY	0x2
 
 struct iopt_pinner {
 	LIST_ENTRY(iopt_pinner)		 entry;
@@ -136,7 +142,8 @@ struct iopt {
 	struct iopt_allowed_tree	 allowed;
 	LIST_HEAD(, iopt_pinner)	 pinners;
 	uint64_t			 nareas;
-	unsigned int			 npinners;
+	unsigned int			 npinners;	/* not the lazy ones */
+	unsigned int			 nlazy;
 	unsigned int			 ndomains;
 	uint64_t			 iova_alignment;
 	int				 disable_huge;	/* HUGE_PAGES = 0 */

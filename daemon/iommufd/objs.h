@@ -29,6 +29,7 @@
 #include "hw/hw.h"
 #include "iommufd/device.h"
 #include "iommufd/domain.h"
+#include "iommufd/iopt.h"
 
 /* A PASID of a device attached to a HWPT (device.c). */
 struct device_pasid;
@@ -78,15 +79,32 @@ struct hwpt_nested {
 	unsigned int			 ndevs;
 };
 
-/* A fault queue: an fd of page requests, held while the fd is open. */
+/*
+ * A fault queue: page request groups on their way to the caller's
+ * descriptor (hfd), which holds the object while it is open. The groups
+ * and their rules are fault.c's.
+ */
+struct fault_group;
+#define FAULT_COOKIE_WORDS	65	/* a bit per cookie 0..4159 */
 struct fault {
-	struct obj	 obj;
+	struct obj			 obj;
+	struct hfd			*hfd;
+	int				 queues;	/* the heads are set */
+	TAILQ_HEAD(, fault_group)	 pending;	/* not yet sent */
+	TAILQ_HEAD(, fault_group)	 sent;		/* awaiting answers */
+	unsigned int			 npending;
+	unsigned int			 nsent;
+	uint64_t			 cookies[FAULT_COOKIE_WORDS]; /* held */
 };
 
-/* A vIOMMU: holds its nesting parent HWPT_PAGING. */
+/*
+ * A vIOMMU: holds its nesting parent HWPT_PAGING. veventqs lists its event
+ * queues (each holds the vIOMMU).
+ */
 struct viommu {
 	struct obj	 obj;
 	struct obj	*parent;
+	LIST_HEAD(, veventq) veventqs;
 };
 
 /* A vDEVICE: holds its vIOMMU. */
@@ -95,10 +113,29 @@ struct vdevice {
 	struct obj	*viommu;
 };
 
-/* A vIOMMU event queue: holds its vIOMMU. */
+/*
+ * A vIOMMU event queue: holds its vIOMMU, is on its vIOMMU's list, and
+ * has a descriptor (hfd) that holds it while open. The events and their
+ * rules (depth, sequence numbers, the lost-events marker) are veventq.c's.
+ */
+struct vevent;
 struct veventq {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	struct hfd			*hfd;
+	LIST_ENTRY(veventq)		 viommu_entry;	/* if on_viommu */
+	int				 on_viommu;
+	uint32_t			 type;
+	int				 queues;	/* the heads are set */
+	TAILQ_HEAD(, vevent)		 events;	/* not yet sent */
+	TAILQ_HEAD(vevent_list, vevent)	 sent;		/* maybe unread */
+	uint32_t			 depth;
+	uint32_t			 nevents;	/* events in events */
+	uint32_t			 nsent;		/* events in sent */
+	uint64_t			 sent_bytes;	/* their skbs */
+	uint32_t			 sequence;	/* the next one */
+	int				 lost;		/* marker at the tail */
+	uint32_t			 lost_seq;
 };
 
 /* A guest-owned hardware queue: holds its vIOMMU. */
@@ -107,10 +144,22 @@ struct hw_queue {
 	struct obj	*viommu;
 };
 
-/* An in-process DMA user of an IOAS (selftest CREATE_ACCESS). */
+/*
+ * An in-process DMA user of an IOAS (selftest CREATE_ACCESS): holds its
+ * IOAS and is on its pinner list; its descriptor (hfd) holds it, and
+ * closing the descriptor destroys it. items are its ACCESS_PAGES pins
+ * (access.c).
+ */
+struct access_item;
+struct hfd;
 struct access {
-	struct obj	 obj;
-	struct obj	*ioas;
+	struct obj			 obj;
+	struct obj			*ioas;
+	struct iopt_pinner		 pinner;
+	struct hfd			*hfd;
+	unsigned int			 flags;	/* create_access.flags */
+	uint32_t			 next_item;
+	LIST_HEAD(, access_item)	 items;
 };
 
 /*

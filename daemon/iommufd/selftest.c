@@ -10,10 +10,9 @@
  *
  * Mock devices are emulated devices of the "mock" hardware model
  * (hw/mock.c), each owned by its stdev object and bound through the same
- * device API as the VFIO nodes (device.h). Accesses are later work: the
- * ops that need them look up what they name, so with none in the context
- * the answer is the kernel's ENOENT, and otherwise EOPNOTSUPP, as an
- * unknown op gives.
+ * device API as the VFIO nodes (device.h). The access ops are access.c's.
+ * The ops still to come (DIRTY, DMABUF_*) answer EOPNOTSUPP, as an
+ * unknown op does.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,6 +23,7 @@
 #include "core/umem.h"
 #include "core/util.h"
 #include "hw/hw.h"
+#include "iommufd/access.h"
 #include "iommufd/device.h"
 #include "iommufd/domain.h"
 #include "iommufd/ioas.h"
@@ -320,6 +320,16 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_memory_limit(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return (selftest_check_refs(ucmd, cmd));
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return (access_test_create(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return (access_test_pages(ucmd, cmd));
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return (access_test_destroy_pages(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return (access_test_rw(ucmd, cmd));
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return (access_test_replace_ioas(ucmd, cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
 		return (selftest_mock_replace(ucmd, cmd));
 	case IOMMU_TEST_OP_PASID_ATTACH:
@@ -341,8 +351,7 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_check_iotlb(ucmd, cmd));
 	default:
 		/*
-		 * Unknown ops, and for now the ops that need
-		 * accesses (CREATE_ACCESS and the access fd ops), dirty
+		 * Unknown ops, and for now the ops that need dirty
 		 * tracking (DIRTY) or dma-bufs (DMABUF_*).
 		 */
 		return (-EOPNOTSUPP);

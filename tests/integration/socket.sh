@@ -124,6 +124,8 @@ if [ -x "$CTL" ]; then
 		"$CTL" -s "$CTLSOCK" --json status | sed 's/^/    /'
 	fi
 fi
+# Descriptors that commands hand out: accesses and fault queues.
+run iommu_fds
 alive "after the programs"
 
 # Where seccomp refuses process_vm_readv/writev (a container runtime's

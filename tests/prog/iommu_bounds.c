@@ -313,6 +313,22 @@ creates(const struct uapi_struct *st)
 }
 
 /*
+ * Close the descriptors a command handed out in its struct (a fault
+ * queue's, an access's), so that the objects they hold can go.
+ */
+static void
+close_out_fds(const struct uapi_struct *st, const void *buf)
+{
+	int	k;
+
+	for (k = 0; k < st->nfields; k++) {
+		if (st->fields[k].kind == UK_FD &&
+		    st->fields[k].dir == UD_OUT)
+			close((int)uapi_get(&st->fields[k], buf));
+	}
+}
+
+/*
  * Every creating command with its struct in read-only memory: what the
  * same struct gets where it can be written, except that a success becomes
  * EFAULT and the object is aborted (spec 1.3, step 6): the id it took is
@@ -359,6 +375,7 @@ test_readonly_create(void)
 			ew = io(uc->num, page);
 			if (ew == 0) {
 				/* Made one: take it away again. */
+				close_out_fds(st, page);
 				next = ioas_alloc(fd);
 				d.id = next - 1;
 				io(IOMMU_DESTROY, &d);

@@ -6,7 +6,9 @@
  * [CHILD...]" on stdout and sleep until killed. The integration test kills
  * it with SIGKILL and checks that the daemon kept nothing of it. With an
  * argument N it also forks N children that hold the same descriptor (so
- * the context must survive until the last of them is gone).
+ * the context must survive until the last of them is gone). It also holds
+ * an access descriptor and a fault queue descriptor, which the killed
+ * processes must not leave behind either.
  */
 
 #include <sys/ioctl.h>
@@ -21,12 +23,15 @@
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include "iommufd_test.h"
 
 int
 main(int argc, char **argv)
 {
 	struct iommu_ioas_alloc	a;
 	struct iommu_ioas_map	m;
+	struct iommu_test_cmd	t;
+	struct iommu_fault_alloc f;
 	long			pg = sysconf(_SC_PAGESIZE);
 	void			*buf;
 	pid_t			pid;
@@ -55,6 +60,21 @@ main(int argc, char **argv)
 			printf("IOAS_MAP: %s\n", strerror(errno));
 			return (1);
 		}
+	}
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.op = IOMMU_TEST_OP_CREATE_ACCESS;
+	t.id = a.out_ioas_id;
+	t.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+	if (ioctl(fd, IOMMU_TEST_CMD, &t) != 0) {
+		printf("CREATE_ACCESS: %s\n", strerror(errno));
+		return (1);
+	}
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	if (ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f) != 0) {
+		printf("FAULT_QUEUE_ALLOC: %s\n", strerror(errno));
+		return (1);
 	}
 	printf("ready %d", (int)getpid());
 	for (i = 0; i < nchild; i++) {

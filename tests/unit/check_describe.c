@@ -275,7 +275,7 @@ START_TEST(describe_reserved_bounded)
 }
 END_TEST
 
-/* The holder kinds name the ids they hold; a kind without an op gives NULL. */
+/* The holder kinds name the ids they hold; a fault queue what waits in it. */
 START_TEST(describe_holders)
 {
 	struct hwpt_paging	 hwpt;
@@ -320,8 +320,12 @@ START_TEST(describe_holders)
 
 	memset(&fault, 0, sizeof fault);
 	fault.obj.type = OBJ_FAULT;
+	fault.npending = 2;
 	ck_assert_int_eq(obj_describe(&fault.obj, &d), 0);
-	ck_assert_ptr_null(d);
+	ck_assert(json_is_false(json_object_get(d, "open")));
+	ck_assert_int_eq(num(d, "waiting"), 2);
+	ck_assert_int_eq(num(d, "unanswered"), 0);
+	json_decref(d);
 }
 END_TEST
 

@@ -47,6 +47,7 @@
 
 #include "core/acct.h"
 #include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/umem.h"
 #include "core/util.h"
 #include "helpers.h"
@@ -521,7 +522,7 @@ static const struct {
 	{ "IOMMU_VEVENTQ_ALLOC", { EOPNOTSUPP, ENOENT, EEXIST, ENOMEM } },
 	{ "IOMMU_HW_QUEUE_ALLOC", { EOPNOTSUPP, ENOENT, EBUSY, EOVERFLOW } },
 	{ "IOMMU_TEST_CMD", { EOPNOTSUPP, ENOENT, EADDRINUSE, ENOMEM, EOVERFLOW,
-	    EBUSY, ENODEV } },
+	    EBUSY, ENODEV, EBADFD, EPERM, EMFILE } },
 	/* On /dev/iommu the device-node commands are unknown. */
 	{ "VFIO_DEVICE_BIND_IOMMUFD", { ENOTTY } },
 	{ "VFIO_DEVICE_ATTACH_IOMMUFD_PT", { ENOTTY } },
@@ -920,13 +921,38 @@ fz_fds_open(unsigned char *open_fds)
 		open_fds[fd] = fcntl(fd, F_GETFD) != -1;
 }
 
+/*
+ * The daemon's own descriptors live in this process too: the ends of the
+ * handed-out descriptors it keeps (the context's hfds) and the epoll
+ * instance that watches them. Only the caller's ends are closed.
+ */
+static int
+fz_fd_is_daemons(int fd)
+{
+	struct hfd	*hfd;
+	char		 path[64], link[64];
+	ssize_t		 n;
+
+	LIST_FOREACH(hfd, &tctx->hfds, entry) {
+		if (hfd->fd == fd)
+			return (1);
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return (0);
+	link[n] = '\0';
+	return (strcmp(link, "anon_inode:[eventpoll]") == 0);
+}
+
 static void
 fz_fds_close_new(const unsigned char *open_fds)
 {
 	int	 fd;
 
 	for (fd = 0; fd < FZ_MAX_FD; fd++) {
-		if (!open_fds[fd] && fcntl(fd, F_GETFD) != -1)
+		if (!open_fds[fd] && fcntl(fd, F_GETFD) != -1 &&
+		    !fz_fd_is_daemons(fd))
 			close(fd);
 	}
 }
@@ -955,6 +981,8 @@ START_TEST(fuzz_every_command)
 			fz_malformed(tctx, c, op);
 		}
 		fz_fds_close_new(open_fds);
+		/* Serve those closes now, not inside the next call checked. */
+		hfd_reap(tctx);
 	}
 	/*
 	 * The run did reach the handlers: the IOAS commands succeeded

@@ -1,0 +1,199 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * Descriptors that commands hand out, as an ordinary program sees them:
+ * the selftest's access descriptor (CREATE_ACCESS, then ACCESS_RW naming
+ * it by its number, two at once), a fault queue descriptor (poll, EBUSY
+ * while open), closing either before the next ioctl, and descriptors
+ * that outlive the /dev/iommu descriptor.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#include "check.h"
+
+static int
+create_access(int fd, uint32_t ioas, uint32_t flags)
+{
+	struct iommu_test_cmd	c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_CREATE_ACCESS;
+	c.id = ioas;
+	c.create_access.flags = flags;
+	if (ioctl(fd, IOMMU_TEST_CMD, &c) != 0)
+		return (-1);
+	return ((int)c.create_access.out_access_fd);
+}
+
+static int
+access_rw(int fd, int afd, uint64_t iova, void *p, uint64_t len,
+    uint32_t flags)
+{
+	struct iommu_test_cmd	c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_ACCESS_RW;
+	c.id = (uint32_t)afd;
+	c.access_rw.iova = iova;
+	c.access_rw.length = len;
+	c.access_rw.uptr = (uintptr_t)p;
+	c.access_rw.flags = flags;
+	return (ioctl(fd, IOMMU_TEST_CMD, &c) == 0 ? 0 : errno);
+}
+
+static int
+map_fixed(int fd, uint32_t ioas, void *va, uint64_t len, uint64_t iova)
+{
+	struct iommu_ioas_map	m;
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.ioas_id = ioas;
+	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+	    IOMMU_IOAS_MAP_WRITEABLE;
+	m.user_va = (uintptr_t)va;
+	m.length = len;
+	m.iova = iova;
+	return (ioctl(fd, IOMMU_IOAS_MAP, &m) == 0 ? 0 : errno);
+}
+
+static void
+accesses(int fd, uint8_t *buf, long pg)
+{
+	uint32_t	a = ioas_alloc(fd), b = ioas_alloc(fd);
+	uint8_t		tmp[64];
+	int		fa, fb, e;
+
+	CHECK(a != 0 && b != 0, "IOAS_ALLOC");
+	memset(buf, 0x11, pg);
+	memset(buf + pg, 0x22, pg);
+	CHECK(map_fixed(fd, a, buf, pg, 1 << 24) == 0, "map a");
+	CHECK(map_fixed(fd, b, buf + pg, pg, 1 << 24) == 0, "map b");
+	fa = create_access(fd, a, 0);
+	fb = create_access(fd, b, 0);
+	CHECK(fa >= 0 && fb >= 0 && fa != fb, "CREATE_ACCESS %d %d", fa, fb);
+	CHECK(fcntl(fa, F_GETFD) != -1, "the access descriptor is open");
+
+	/* The same IOVA through each access: each finds its own IOAS. */
+	CHECK(access_rw(fd, fa, (1 << 24) + 5, tmp, 40, 0) == 0 &&
+	    tmp[0] == 0x11 && tmp[39] == 0x11, "ACCESS_RW through a");
+	CHECK(access_rw(fd, fb, (1 << 24) + 5, tmp, 40, 0) == 0 &&
+	    tmp[0] == 0x22 && tmp[39] == 0x22, "ACCESS_RW through b");
+	memset(tmp, 0x33, sizeof(tmp));
+	CHECK(access_rw(fd, fb, (1 << 24) + pg - 3, tmp, 3,
+	    MOCK_ACCESS_RW_WRITE) == 0 && buf[2 * pg - 1] == 0x33 &&
+	    buf[2 * pg - 4] == 0x22, "ACCESS_RW write lands in memory");
+	e = access_rw(fd, fb, (1 << 24) + pg - 3, tmp, 4, 0);
+	CHECK(e == ENOENT, "ACCESS_RW past the area: %d", e);
+	e = access_rw(fd, 0, 1 << 24, tmp, 4, 0);
+	CHECK(e == EBADFD, "ACCESS_RW on stdin: %d", e);
+	e = access_rw(fd, fd, 1 << 24, tmp, 4, 0);
+	CHECK(e == EBADFD, "ACCESS_RW on the iommufd: %d", e);
+
+	/* Held IOAS; a close is seen before the next ioctl. */
+	CHECK(ioas_destroy(fd, a) == EBUSY, "IOAS held by its access");
+	CHECK(close(fa) == 0, "close a");
+	CHECK(ioas_destroy(fd, a) == 0, "IOAS free after close");
+	e = access_rw(fd, fa, 1 << 24, tmp, 4, 0);
+	CHECK(e == EBADFD, "ACCESS_RW on a closed access: %d", e);
+	CHECK(close(fb) == 0, "close b");
+	CHECK(ioas_destroy(fd, b) == 0, "IOAS b free after close");
+}
+
+static void
+fault_queue(int fd)
+{
+	struct iommu_fault_alloc	c;
+	struct pollfd			pfd;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	CHECK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &c) == 0,
+	    "FAULT_QUEUE_ALLOC");
+	CHECK(c.out_fault_id != 0 && fcntl((int)c.out_fault_fd, F_GETFD) !=
+	    -1, "fault id %u fd %d", c.out_fault_id, (int)c.out_fault_fd);
+	pfd.fd = (int)c.out_fault_fd;
+	pfd.events = POLLIN | POLLOUT;
+	pfd.revents = 0;
+	CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT,
+	    "an empty queue polls writable only (%#x)", pfd.revents);
+	CHECK(ioas_destroy(fd, c.out_fault_id) == EBUSY,
+	    "DESTROY of an open queue");
+	CHECK(close((int)c.out_fault_fd) == 0, "close the queue");
+	CHECK(ioas_destroy(fd, c.out_fault_id) == 0, "DESTROY after close");
+}
+
+/* Descriptors outliving the iommufd, in a child so the parent can wait. */
+static void
+outlive(uint8_t *buf, long pg)
+{
+	struct iommu_fault_alloc fa;
+	struct pollfd	pfd;
+	uint8_t	tmp[8];
+	int	fd, afd, st;
+	pid_t	pid;
+
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/iommu", O_RDWR)) == -1)
+			_exit(2);
+		if (map_fixed(fd, ioas_alloc(fd), buf, pg, 1 << 24) != 0)
+			_exit(3);
+		if ((afd = create_access(fd, 1, 0)) < 0)
+			_exit(4);
+		if (access_rw(fd, afd, 1 << 24, tmp, 8, 0) != 0)
+			_exit(5);
+		memset(&fa, 0, sizeof(fa));
+		fa.size = sizeof(fa);
+		if (ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa) != 0)
+			_exit(6);
+		close(fd);
+		/* The queue outlives the file: it still polls as one. */
+		pfd.fd = (int)fa.out_fault_fd;
+		pfd.events = POLLIN | POLLOUT;
+		if (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
+			_exit(7);
+		/* The access too; exit closes both. */
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "a child with an access open: status %#x",
+	    st);
+}
+
+int
+main(void)
+{
+	long	 pg = sysconf(_SC_PAGESIZE);
+	uint8_t	*buf;
+	int	 fd;
+
+	if ((fd = open("/dev/iommu", O_RDWR)) == -1) {
+		printf("open: %s\n", strerror(errno));
+		return (1);
+	}
+	buf = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(buf != MAP_FAILED, "mmap");
+	accesses(fd, buf, pg);
+	fault_queue(fd);
+	outlive(buf, pg);
+	close(fd);
+	return (check_report());
+}
