@@ -13,7 +13,10 @@
  * checks in the kernel's order up to and including the object lookups, so
  * a context without devices already answers exactly like the kernel; the
  * domain work after the lookups is left to the device and hardware model
- * code and answers EOPNOTSUPP meanwhile.
+ * code and answers EOPNOTSUPP meanwhile. The dirty-tracking commands are
+ * whole: they work on the domain's dirty store (dirty.h), which the code
+ * that makes a dirty-tracking domain allocates and the domain's writes
+ * and unmaps keep.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -25,6 +28,8 @@
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "iommufd/describe.h"
+#include "iommufd/dirty.h"
+#include "iommufd/iopt.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -41,6 +46,7 @@ hwpt_paging_destroy(struct obj *obj)
 
 	if (hwpt->ioas != NULL)
 		obj_drop(hwpt->ioas);
+	dirty_free(hwpt->dirty);
 }
 
 static void
@@ -144,57 +150,116 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 }
 
 /*
- * The paging HWPT id names, for the dirty-tracking commands: one made
- * without IOMMU_HWPT_ALLOC_DIRTY_TRACKING gives -EOPNOTSUPP.
+ * The dirty store of a paging HWPT made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ * (the kernel's "dirty ops"), or NULL.
  */
-static int
-hwpt_get_dirty(struct ucmd *ucmd, uint32_t id, struct hwpt_paging **hwptp)
+static struct dirty *
+hwpt_dirty(struct hwpt_paging *hwpt)
 {
-	struct hwpt_paging	*hwpt;
-	struct obj		*obj;
-	int			 rc;
-
-	if ((rc = obj_get(ucmd->ctx, id, OBJ_HWPT_PAGING, &obj)) != 0)
-		return (rc);
-	hwpt = container_of(obj, struct hwpt_paging, obj);
-	if (!(hwpt->flags & HWPT_F_DIRTY))
-		return (-EOPNOTSUPP);
-	*hwptp = hwpt;
-	return (0);
+	return ((hwpt->flags & HWPT_F_DIRTY) ? hwpt->dirty : NULL);
 }
 
-/* IOMMU_HWPT_SET_DIRTY_TRACKING (spec 4.4). */
+/*
+ * IOMMU_HWPT_SET_DIRTY_TRACKING (spec 4.4). Enabling first clears the
+ * bits left from before, so that the first read after it sees only new
+ * writes; it does so each time, as the kernel does, even when tracking
+ * was already on. Disabling keeps the bits.
+ */
 int
 hwpt_ioctl_set_dirty_tracking(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_set_dirty_tracking	*cmd = ucmd->cmd_buf;
-	struct hwpt_paging			*hwpt;
+	struct obj				*obj;
+	struct dirty				*d;
 	int					 rc;
 
 	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) ||
 	    cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if ((rc = hwpt_get_dirty(ucmd, cmd->hwpt_id, &hwpt)) != 0)
+	if ((rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_PAGING, &obj)) != 0)
 		return (rc);
-	/* Dirty state lives in the domain: hardware model work. */
-	return (-EOPNOTSUPP);
+	if ((d = hwpt_dirty(container_of(obj, struct hwpt_paging, obj))) ==
+	    NULL)
+		return (-EOPNOTSUPP);
+	if (cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE) {
+		dirty_fini(d);
+		d->tracking = 1;
+	} else
+		d->tracking = 0;
+	return (0);
 }
 
-/* IOMMU_HWPT_GET_DIRTY_BITMAP (spec 4.4). */
+/*
+ * Whether the areas of iopt cover [iova, last] without a hole: O(areas in
+ * the range), and those are bounded by what is mapped, whatever the span.
+ */
+static int
+hwpt_range_mapped(struct iopt *iopt, uint64_t iova, uint64_t last)
+{
+	struct iopt_area	*a;
+	uint64_t		 next = iova;
+
+	for (a = iopt_area_first(iopt, iova, last); a != NULL;
+	    a = iopt_area_next(iopt, a)) {
+		if (a->iova > next)
+			return (0);
+		if (a->last >= last)
+			return (1);
+		next = a->last + 1;
+	}
+	return (0);
+}
+
+/*
+ * IOMMU_HWPT_GET_DIRTY_BITMAP (spec 4.4), the checks in the kernel's
+ * order: flags, the HWPT, the range against the IOAS alignment and
+ * page_size, the dirty ops, then the areas. A page_size that is not a
+ * power of two passes the kernel's mask checks and then counts as its
+ * lowest set bit, which is what the kernel's bitmap walk makes of it.
+ * The bits are cleared only once the caller's bitmap has been read and
+ * written, so a failed read leaves them (see core/ioctl.h).
+ */
 int
 hwpt_ioctl_get_dirty_bitmap(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_get_dirty_bitmap	*cmd = ucmd->cmd_buf;
 	struct hwpt_paging			*hwpt;
+	struct obj				*obj;
+	struct dirty				*d;
+	struct iopt				*iopt;
+	uint64_t				 align, last, ps;
 	int					 rc;
 
 	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
 	    cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if ((rc = hwpt_get_dirty(ucmd, cmd->hwpt_id, &hwpt)) != 0)
+	if ((rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_PAGING, &obj)) != 0)
 		return (rc);
-	/* Reading the domain's dirty bits: hardware model work. */
-	return (-EOPNOTSUPP);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	iopt = ioas_iopt(hwpt->ioas);
+	align = iopt->iova_alignment;
+	ps = cmd->page_size;
+	if (cmd->length == 0)
+		return (-EINVAL);
+	if (u64_range_overflows(cmd->iova, cmd->length))
+		return (-EOVERFLOW);
+	last = cmd->iova + (cmd->length - 1);
+	if ((cmd->iova & (align - 1)) || ((last + 1) & (align - 1)))
+		return (-EINVAL);
+	if (ps == 0 || (cmd->iova & (ps - 1)) || ((last + 1) & (ps - 1)))
+		return (-EINVAL);
+	if ((d = hwpt_dirty(hwpt)) == NULL)
+		return (-EOPNOTSUPP);
+	if (!hwpt_range_mapped(iopt, cmd->iova, last))
+		return (-EINVAL);
+	if (!d->tracking)
+		return (-EINVAL);
+	if ((rc = dirty_read(d, ucmd, cmd->iova, cmd->length, ps & -ps,
+	    cmd->data)) != 0)
+		return (rc);
+	if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR))
+		dirty_clear(d, cmd->iova, cmd->length);
+	return (0);
 }
 
 /*

@@ -41,6 +41,7 @@ struct hwpt_paging {
 	unsigned int	 flags;			/* HWPT_F_* */
 	int		 enforce_cc;		/* DMA is cache coherent */
 	uint64_t	 pgsize_bitmap;		/* the domain's page sizes */
+	struct dirty	*dirty;			/* HWPT_F_DIRTY: owned */
 };
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */

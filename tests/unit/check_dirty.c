@@ -256,6 +256,266 @@ START_TEST(read_huge_empty)
 }
 END_TEST
 
+/* The commands: an IOAS mapping buf at BASE and a dirty-tracking HWPT. */
+static struct iopt_pinner	 pinner = { .alignment = GRAN };
+static uint8_t			*buf;
+static struct hwpt_paging	*hwpt;
+static struct obj		*ioas;
+
+static void
+cmd_setup(void)
+{
+	struct iommu_ioas_map	 m;
+
+	test_setup();
+	ck_assert_int_eq(umem_open(getpid(), &tcaller.mem), 0);
+	ioas = test_obj_new(OBJ_IOAS);
+	ck_assert_int_eq(iopt_add_pinner(ioas_iopt(ioas), &pinner), 0);
+	buf = mmap(NULL, BUFLEN, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(buf, MAP_FAILED);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+	    IOMMU_IOAS_MAP_WRITEABLE;
+	m.ioas_id = ioas->id;
+	m.user_va = (uintptr_t)buf;
+	m.length = BUFLEN;
+	m.iova = BASE;
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_MAP, &m), 0);
+	hwpt = container_of(test_obj_new(OBJ_HWPT_PAGING), struct hwpt_paging,
+	    obj);
+	hwpt->ioas = ioas;
+	obj_hold(ioas);
+	hwpt->flags = HWPT_F_DIRTY;
+	ck_assert_int_eq(dirty_new(GRAN, &hwpt->dirty), 0);
+}
+
+static void
+cmd_teardown(void)
+{
+	struct iommu_destroy	 c = { .size = sizeof(c) };
+
+	c.id = hwpt->obj.id;
+	ck_assert_int_eq(IOCTL(IOMMU_DESTROY, &c), 0);
+	iopt_remove_pinner(ioas_iopt(ioas), &pinner);
+	test_teardown();
+	umem_put(tcaller.mem);
+	tcaller.mem = NULL;
+	munmap(buf, BUFLEN);
+}
+
+static long
+set_tracking(uint32_t id, int on)
+{
+	struct iommu_hwpt_set_dirty_tracking	 s;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.hwpt_id = id;
+	s.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0;
+	return (IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING, &s));
+}
+
+static void
+get_init(struct iommu_hwpt_get_dirty_bitmap *g, void *bm)
+{
+	memset(g, 0, sizeof(*g));
+	g->size = sizeof(*g);
+	g->hwpt_id = hwpt->obj.id;
+	g->iova = BASE;
+	g->length = BUFLEN;
+	g->page_size = GRAN;
+	g->data = (uintptr_t)bm;
+}
+
+START_TEST(set_tracking_errnos)
+{
+	struct iommu_hwpt_set_dirty_tracking	 s;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.hwpt_id = hwpt->obj.id;
+	s.flags = 2;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING, &s),
+	    -EOPNOTSUPP);
+	s.flags = 0;
+	s.__reserved = 1;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING, &s),
+	    -EOPNOTSUPP);
+	ck_assert_int_eq(set_tracking(ioas->id, 1), -ENOENT);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id + 100, 1), -ENOENT);
+	/* Repeating a state is fine. */
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(hwpt->dirty->tracking, 1);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 0), 0);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 0), 0);
+	ck_assert_int_eq(hwpt->dirty->tracking, 0);
+	/* A HWPT made without DIRTY_TRACKING has no dirty ops. */
+	hwpt->flags = 0;
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), -EOPNOTSUPP);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 0), -EOPNOTSUPP);
+	hwpt->flags = HWPT_F_DIRTY;
+}
+END_TEST
+
+START_TEST(enable_clears)
+{
+	uint8_t					 bm[NBITS / 8];
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 4 * GRAN), 0);
+	/* Disabling keeps the bits... */
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 0), 0);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 4);
+	/* ...enabling, even again, starts from clean. */
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 4 * GRAN), 0);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 0);
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, bm);
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0);
+}
+END_TEST
+
+START_TEST(get_errnos)
+{
+	uint8_t					 bm[NBITS / 8];
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, bm);
+	g.flags = 2;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EOPNOTSUPP);
+	g.flags = 0;
+	g.__reserved = 1;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EOPNOTSUPP);
+	g.__reserved = 0;
+	g.hwpt_id = ioas->id;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -ENOENT);
+	g.hwpt_id = hwpt->obj.id;
+
+	g.length = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.length = UINT64_MAX - BASE + 2;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EOVERFLOW);
+	/* The IOAS alignment (2048) before page_size. */
+	g.length = BUFLEN;
+	g.iova = BASE + 1024;
+	g.page_size = 1024;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.iova = BASE;
+	g.length = BUFLEN - 1024;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.length = BUFLEN;
+	g.page_size = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	/* iova and the end must be multiples of page_size. */
+	g.page_size = 1ULL << 20;
+	g.iova = BASE + GRAN;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.iova = BASE;
+	g.length = BUFLEN / 2;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.length = BUFLEN;
+	g.page_size = GRAN;
+
+	/* No dirty ops: EOPNOTSUPP, but only after the range checks. */
+	hwpt->flags = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EOPNOTSUPP);
+	g.page_size = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.page_size = GRAN;
+	hwpt->flags = HWPT_F_DIRTY;
+
+	/* Tracking off: EINVAL (the mock's answer). */
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+
+	/* Holes: past the mapping, before it, and a huge span. */
+	g.length = BUFLEN + GRAN;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.iova = BASE - GRAN;
+	g.length = 2 * GRAN;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+	g.iova = 0;
+	g.length = 1ULL << 63;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+}
+END_TEST
+
+START_TEST(get_clear_and_no_clear)
+{
+	uint8_t					 bm[NBITS / 8];
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE + 2 * GRAN, 2 * GRAN), 0);
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, bm);
+	g.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0x0c);
+	memset(bm, 0, sizeof(bm));
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0x0c);
+	/* Without NO_CLEAR: read once, then clean. */
+	g.flags = 0;
+	memset(bm, 0, sizeof(bm));
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0x0c);
+	memset(bm, 0, sizeof(bm));
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0);
+	ck_assert_uint_eq(hwpt->dirty->nchunks, 0);
+
+	/* A subrange clears only itself. */
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 8 * GRAN), 0);
+	g.iova = BASE + 4 * GRAN;
+	g.length = 2 * GRAN;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0x03);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 6);
+
+	/* A 4 KiB page_size not a power of two counts as its lowest bit. */
+	memset(bm, 0, sizeof(bm));
+	g.iova = BASE;
+	g.length = 3 * 4096 * 4;
+	g.page_size = 3 * 4096;
+	g.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	ck_assert_uint_eq(bm[0], 0x0b);
+	ck_assert_uint_eq(bm[1], 0);
+}
+END_TEST
+
+/* A bitmap that cannot be read: EFAULT and the bits stay. */
+START_TEST(get_efault_keeps)
+{
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+	void					*ro;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 4 * GRAN), 0);
+	get_init(&g, (void *)8);
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EFAULT);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 4);
+	/* Readable but not writable: EFAULT too, still nothing cleared. */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(ro, MAP_FAILED);
+	g.data = (uintptr_t)ro;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EFAULT);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 4);
+	munmap(ro, 4096);
+}
+END_TEST
+
 static Suite *
 dirty_suite(void)
 {
@@ -269,6 +529,15 @@ dirty_suite(void)
 	tcase_add_test(tc, read_or_unaligned);
 	tcase_add_test(tc, read_window);
 	tcase_add_test(tc, read_huge_empty);
+
+	tc = tcase_create("commands");
+	tcase_add_checked_fixture(tc, cmd_setup, cmd_teardown);
+	suite_add_tcase(s, tc);
+	tcase_add_test(tc, set_tracking_errnos);
+	tcase_add_test(tc, enable_clears);
+	tcase_add_test(tc, get_errnos);
+	tcase_add_test(tc, get_clear_and_no_clear);
+	tcase_add_test(tc, get_efault_keeps);
 	return (s);
 }
 
