@@ -8,7 +8,7 @@
  * here. The mock device ("stdev") is an object kind of its own, whose ops
  * are here too.
  *
- * SET_TEMP_MEMORY_LIMIT and MD_CHECK_REFS are whole. Mock devices,
+ * SET_TEMP_MEMORY_LIMIT, MD_CHECK_REFS and DIRTY are whole. Mock devices,
  * accesses and the mock hardware model are later work. The
  * ops that name a device, a mock device or a HWPT already look it up, so
  * with none in the context the answer is the kernel's ENOENT; every op
@@ -16,12 +16,14 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "iommufd/dirty.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/pages.h"
@@ -136,6 +138,108 @@ selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	    umem_pid(ucmd->caller->mem), uptr, length, cmd->check_refs.refs));
 }
 
+/* The most bits one DIRTY op takes, as the kernel bounds it: 16 MiB. */
+#define SELFTEST_DIRTY_MAX_BITS		(16ULL * 1024 * 1024 * 8)
+
+/*
+ * The IOPTE of the domain holding iova, as dirty.h asks it of the domain;
+ * a domain that does not say is taken to map in granules whatever its IOAS
+ * maps. 0, or -ENOENT where nothing is mapped.
+ */
+static int
+selftest_dirty_iopte(struct dirty *d, struct iopt *iopt, uint64_t iova,
+    uint64_t *start, uint64_t *len)
+{
+	if (d->iopte != NULL)
+		return (d->iopte(d->iopte_arg, iova, start, len));
+	if (iopt_area_find(iopt, iova) == NULL)
+		return (-ENOENT);
+	*len = 1ULL << d->shift;
+	*start = ALIGN_DOWN(iova, *len);
+	return (0);
+}
+
+/*
+ * Walk the set bits of the DIRTY op's bitmap: mark (or, with mark 0, make
+ * room to mark) the IOPTE under each bit that is mapped. Returns the bits
+ * seen in *nbits, as the kernel counts them, mapped or not.
+ */
+static int
+selftest_dirty_walk(struct dirty *d, struct iopt *iopt, const uint64_t *bm,
+    uint64_t nbits, uint64_t iova, uint64_t ps, int mark, uint64_t *nset)
+{
+	uint64_t	 w, bits, i, start, len;
+	int		 rc;
+
+	*nset = 0;
+	for (w = 0; w < DIV_ROUND_UP(nbits, 64); w++) {
+		bits = bm[w];
+		if (w == nbits / 64)
+			bits &= (1ULL << (nbits % 64)) - 1;
+		for (; bits != 0; bits &= bits - 1) {
+			i = w * 64 + __builtin_ctzll(bits);
+			(*nset)++;
+			if (selftest_dirty_iopte(d, iopt, iova + i * ps, &start,
+			    &len) != 0)
+				continue;
+			if (!mark && (rc = dirty_prepare(d, start, len)) != 0)
+				return (rc);
+			if (mark)
+				(void)dirty_set(d, start, len);
+		}
+	}
+	return (0);
+}
+
+/*
+ * DIRTY: for every bit set in the caller's bitmap, one per page_size from
+ * iova, mark the IOPTE under it dirty, as a device's write would; answer
+ * how many bits were set (7.3 counts them whether mapped or not). The
+ * kernel's checks: the arguments (EINVAL), at most 16 MiB of bitmap
+ * (EOVERFLOW), a paging HWPT (ENOENT) with dirty tracking on (EINVAL),
+ * the bitmap readable (EFAULT). The bitmap is read whole before anything
+ * is marked, and room for every mark is made before the first.
+ */
+static int
+selftest_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t	 ps = cmd->dirty.page_size, iova = cmd->dirty.iova;
+	uint64_t	 len = cmd->dirty.length, nbits, nset;
+	struct hwpt_paging *hwpt;
+	struct obj	*obj;
+	struct dirty	*d;
+	uint64_t	*bm;
+	int		 rc;
+
+	if (ps == 0 || len == 0 || iova % ps != 0 || len % ps != 0 ||
+	    cmd->dirty.uptr == 0)
+		return (-EINVAL);
+	nbits = len / ps;
+	if (nbits > SELFTEST_DIRTY_MAX_BITS)
+		return (-EOVERFLOW);
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	d = (hwpt->flags & HWPT_F_DIRTY) ? hwpt->dirty : NULL;
+	if (d == NULL || !d->tracking)
+		return (-EINVAL);
+	if ((bm = calloc(DIV_ROUND_UP(nbits, 64), sizeof(*bm))) == NULL)
+		return (-ENOMEM);
+	if ((rc = ucmd_read(ucmd, cmd->dirty.uptr, bm,
+	    DIV_ROUND_UP(nbits, 8))) != 0)
+		goto out;
+	if ((rc = selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits,
+	    iova, ps, 0, &nset)) != 0)
+		goto out;
+	(void)selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits, iova,
+	    ps, 1, &nset);
+	cmd->dirty.out_nr_dirty = nset;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	free(bm);
+	return (rc);
+}
+
 /* Ops on an existing object: look it up, the rest is later work. */
 static int
 selftest_lookup(struct ucmd *ucmd, uint32_t id, enum obj_type type)
@@ -177,13 +281,15 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
 		return (selftest_lookup(ucmd, cmd->trigger_vevent.dev_id,
 		    OBJ_DEVICE));
+	case IOMMU_TEST_OP_DIRTY:
+		return (selftest_dirty(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return (selftest_lookup(ucmd, cmd->id, OBJ_HWPT_NESTED));
 	default:
 		/*
 		 * Unknown ops, and for now the ops that need
 		 * accesses (CREATE_ACCESS and the access fd ops) or the mock
-		 * page tables (MD_CHECK_MAP, DIRTY, DMABUF_*): the mock
+		 * page tables (MD_CHECK_MAP, DMABUF_*): the mock
 		 * hardware model fills these in.
 		 */
 		return (-EOPNOTSUPP);

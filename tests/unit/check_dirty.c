@@ -516,6 +516,114 @@ START_TEST(get_efault_keeps)
 }
 END_TEST
 
+static long
+test_dirty(uint32_t id, uint64_t iova, uint64_t len, uint64_t ps,
+    const void *bm, uint64_t *out)
+{
+	struct iommu_test_cmd	 c;
+	long			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DIRTY;
+	c.id = id;
+	c.dirty.iova = iova;
+	c.dirty.length = len;
+	c.dirty.page_size = ps;
+	c.dirty.uptr = (uintptr_t)bm;
+	c.dirty.out_nr_dirty = 12345;
+	rc = IOCTL(IOMMU_TEST_CMD, &c);
+	if (out != NULL)
+		*out = c.dirty.out_nr_dirty;
+	return (rc);
+}
+
+START_TEST(selftest_dirty_errnos)
+{
+	uint64_t	 bm[NBITS / 64], n;
+
+	memset(bm, 0, sizeof(bm));
+	bm[0] = 1;
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, 0, bm, NULL),
+	    -EINVAL);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, 0, GRAN, bm, NULL),
+	    -EINVAL);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE + 1, BUFLEN, GRAN, bm,
+	    NULL), -EINVAL);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN + 1, GRAN, bm,
+	    NULL), -EINVAL);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN, NULL,
+	    NULL), -EINVAL);
+	/* More than 16 MiB of bitmap, before the lookup. */
+	ck_assert_int_eq(test_dirty(999, 0, (16ULL << 23) * GRAN + GRAN, GRAN,
+	    bm, NULL), -EOVERFLOW);
+	ck_assert_int_eq(test_dirty(999, BASE, BUFLEN, GRAN, bm, NULL),
+	    -ENOENT);
+	ck_assert_int_eq(test_dirty(ioas->id, BASE, BUFLEN, GRAN, bm, NULL),
+	    -ENOENT);
+	/* Tracking off, or no dirty ops: EINVAL. */
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN, bm,
+	    NULL), -EINVAL);
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	hwpt->flags = 0;
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN, bm,
+	    NULL), -EINVAL);
+	hwpt->flags = HWPT_F_DIRTY;
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN,
+	    (void *)8, NULL), -EFAULT);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 0);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN, bm, &n),
+	    0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 1);
+}
+END_TEST
+
+/* The selftest's own check: every other IOPTE, at two IOPTE sizes. */
+static int
+iopte_4k(void *arg __unused, uint64_t iova, uint64_t *start, uint64_t *len)
+{
+	if (iova < BASE || iova >= BASE + BUFLEN)
+		return (-ENOENT);
+	*start = iova & ~4095ULL;
+	*len = 4096;
+	return (0);
+}
+
+START_TEST(selftest_dirty_roundtrip)
+{
+	uint64_t				 bm[NBITS / 64], i, n;
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+	uint8_t					*b = (uint8_t *)bm;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	hwpt->dirty->iopte = iopte_4k;
+	/* One bit in every 4 (every other 4 KiB IOPTE). */
+	memset(bm, 0, sizeof(bm));
+	for (i = 0; i < NBITS; i += 4)
+		b[i / 8] |= 1u << (i % 8);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE, BUFLEN, GRAN, bm, &n),
+	    0);
+	ck_assert_uint_eq(n, NBITS / 4);
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, b);
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	for (i = 0; i < NBITS; i++)
+		ck_assert_int_eq(test_bit(b, i), (i % 4) < 2);
+	memset(bm, 0, sizeof(bm));
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	for (i = 0; i < NBITS / 64; i++)
+		ck_assert_uint_eq(bm[i], 0);
+	/* Bits over unmapped IOVA count but mark nothing. */
+	bm[0] = UINT64_MAX;
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, BASE - 32 * GRAN, 64 * GRAN,
+	    GRAN, bm, &n), 0);
+	ck_assert_uint_eq(n, 64);
+	ck_assert_uint_eq(dirty_count(hwpt->dirty, 0, UINT64_MAX), 32);
+	hwpt->dirty->iopte = NULL;
+}
+END_TEST
+
 static Suite *
 dirty_suite(void)
 {
@@ -538,6 +646,8 @@ dirty_suite(void)
 	tcase_add_test(tc, get_errnos);
 	tcase_add_test(tc, get_clear_and_no_clear);
 	tcase_add_test(tc, get_efault_keeps);
+	tcase_add_test(tc, selftest_dirty_errnos);
+	tcase_add_test(tc, selftest_dirty_roundtrip);
 	return (s);
 }
 
