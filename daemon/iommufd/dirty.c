@@ -17,7 +17,7 @@
 #include "iommufd/dirty.h"
 
 #define CHUNK_SHIFT	12	/* log2(DIRTY_CHUNK_GRANULES) */
-#define DIRTY_WINDOW	65536	/* bitmap bytes gathered per read/write */
+#define DIRTY_WINDOW	16384	/* bitmap bytes gathered per read/write */
 
 static int
 dirty_chunk_cmp(const struct dirty_chunk *a, const struct dirty_chunk *b)
@@ -199,7 +199,10 @@ dirty_clear(struct dirty *d, uint64_t iova, uint64_t len)
 		end = base + DIRTY_CHUNK_GRANULES;
 		if (end == 0 || end > g1)
 			end = g1;
-		if (c->nset != 0)
+		/* A chunk wholly inside goes without looking at its bits. */
+		if (g0 <= base && end == base + DIRTY_CHUNK_GRANULES)
+			c->nset = 0;
+		else if (c->nset != 0)
 			dirty_chunk_change(c, MAX(g0, base), end, 0);
 		if (c->nset == 0) {
 			RB_REMOVE(dirty_tree, &d->chunks, c);
@@ -245,20 +248,28 @@ dirty_count(struct dirty *d, uint64_t iova, uint64_t len)
  * which stands for bytes [base, base + DIRTY_WINDOW) of the bitmap; the
  * bytes touched, [lo, hi) relative to base, are merged into the caller's
  * on flush (read, OR, write). Bits arrive in increasing order, so each
- * byte of the bitmap is flushed at most once.
+ * byte of the bitmap is flushed at most once. The buffers are allocated
+ * at the first dirty bit: a clean range costs no allocation.
+ *
+ * The bitmap's bit i is bit i % 8 of byte i / 8, the kernel's layout on
+ * the little-endian hosts the daemon serves (the kernel sets bits in
+ * native longs).
  */
 struct dirty_win {
 	struct ucmd	*ucmd;
 	uint64_t	 data;		/* the caller's bitmap */
 	uint64_t	 base;		/* byte offset of acc[0] */
 	size_t		 lo, hi;	/* touched bytes of acc */
-	uint8_t		*acc;
-	uint8_t		*tmp;
+	uint8_t		*acc;		/* DIRTY_WINDOW + 16 bytes: whole
+					   words are ORed in past the last
+					   byte a bit lands in (zeros) */
+	uint8_t		*tmp;		/* DIRTY_WINDOW bytes */
 };
 
 static int
 dirty_win_flush(struct dirty_win *w)
 {
+	uint64_t x, y;
 	size_t	 i, n = w->hi - w->lo;
 	int	 rc;
 
@@ -267,7 +278,14 @@ dirty_win_flush(struct dirty_win *w)
 	if ((rc = ucmd_read(w->ucmd, w->data + w->base + w->lo, w->tmp,
 	    n)) != 0)
 		return (rc);
-	for (i = 0; i < n; i++)
+	/* OR is bytewise, so whole words do, whatever the byte order. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, w->tmp + i, 8);
+		memcpy(&y, w->acc + w->lo + i, 8);
+		x |= y;
+		memcpy(w->tmp + i, &x, 8);
+	}
+	for (; i < n; i++)
 		w->tmp[i] |= w->acc[w->lo + i];
 	if ((rc = ucmd_write(w->ucmd, w->data + w->base + w->lo, w->tmp,
 	    n)) != 0)
@@ -277,28 +295,46 @@ dirty_win_flush(struct dirty_win *w)
 	return (0);
 }
 
+/*
+ * Make the window hold bitmap bytes [first, first + n), n <= 9, flushing
+ * and moving it if they are not all inside: 0, -EFAULT, -ENOMEM.
+ */
+static int
+dirty_win_reach(struct dirty_win *w, uint64_t first, size_t n)
+{
+	int	 rc;
+
+	if (w->acc == NULL) {
+		if ((w->acc = calloc(1, 2 * DIRTY_WINDOW + 16)) == NULL)
+			return (-ENOMEM);
+		w->tmp = w->acc + DIRTY_WINDOW + 16;
+		w->base = first;
+	} else if (first < w->base || first + n > w->base + DIRTY_WINDOW) {
+		if ((rc = dirty_win_flush(w)) != 0)
+			return (rc);
+		w->base = first;
+	}
+	if (w->hi == 0)
+		w->lo = first - w->base;
+	w->hi = MAX(w->hi, first - w->base + n);
+	return (0);
+}
+
 /* Set bits [b0, b1) of the caller's bitmap, b0 < b1. */
 static int
 dirty_win_set(struct dirty_win *w, uint64_t b0, uint64_t b1)
 {
-	uint64_t	 first, lastb;
+	uint64_t	 lastb;
 	size_t		 s, e;
 	int		 rc;
 
 	while (b0 < b1) {
-		first = b0 / 8;
-		if (first < w->base || first >= w->base + DIRTY_WINDOW ||
-		    (w->hi != 0 && first - w->base < w->lo)) {
-			if ((rc = dirty_win_flush(w)) != 0)
-				return (rc);
-			w->base = first;
-		}
+		if ((rc = dirty_win_reach(w, b0 / 8, 1)) != 0)
+			return (rc);
 		/* The bits of this call that fall in the window. */
 		lastb = MIN(b1, (w->base + DIRTY_WINDOW) * 8);
 		s = b0 - w->base * 8;
 		e = lastb - w->base * 8;
-		if (w->hi == 0)
-			w->lo = s / 8;
 		w->hi = MAX(w->hi, (e + 7) / 8);
 		/* Head byte, whole bytes, tail byte. */
 		while (s < e && (s % 8) != 0)
@@ -314,6 +350,76 @@ dirty_win_set(struct dirty_win *w, uint64_t b0, uint64_t b1)
 	return (0);
 }
 
+/* OR v << sh into the 8 bytes at p, and what shifts out into p[8]. */
+static inline void
+dirty_or64(uint8_t *p, uint64_t v, unsigned int sh)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	 x;
+
+	memcpy(&x, p, 8);
+	x |= v << sh;
+	memcpy(p, &x, 8);
+#else
+	unsigned int	 i;
+
+	for (i = 0; i < 8; i++)
+		p[i] |= (uint8_t)(v << sh >> (8 * i));
+#endif
+	if (sh != 0)
+		p[8] |= (uint8_t)(v >> (64 - sh));
+}
+
+/*
+ * The words of chunk c inside granules [g0, g1) when page_size is the
+ * granule: bit j of word i is granule base + 64 i + j, bitmap bit
+ * base + 64 i + j - g0, so every word lands whole at one byte and shift
+ * and the chunk's 512 bytes are reached in the window once.
+ */
+static int
+dirty_read_chunk(struct dirty_win *w, const struct dirty_chunk *c,
+    uint64_t g0, uint64_t g1)
+{
+	uint64_t	 base = c->index << CHUNK_SHIFT, g, bits, b, e;
+	unsigned int	 i, i1;
+	uint8_t		*p;
+	int		 rc;
+
+	i = base < g0 ? (g0 - base) / 64 : 0;
+	i1 = MIN(DIRTY_CHUNK_WORDS, DIV_ROUND_UP(g1 - base, 64));
+	/* A first word that starts before g0: its bits from g0 on. */
+	if (base + i * 64 < g0) {
+		g = base + i * 64;
+		bits = c->bits[i] >> (g0 - g);
+		if (g1 - g < 64)
+			bits &= (1ULL << (g1 - g0)) - 1;
+		if (bits != 0) {
+			/* Bitmap bits [0, 64 - (g0 - g)): the window's start. */
+			if ((rc = dirty_win_reach(w, 0,
+			    (MIN(g1 - g0, 64 - (g0 - g)) + 7) / 8)) != 0)
+				return (rc);
+			dirty_or64(w->acc, bits, 0);
+		}
+		if (++i >= i1)
+			return (0);
+	}
+	/* Bitmap bits [b, e): the window must hold their bytes, no more. */
+	b = base + i * 64 - g0;
+	e = MIN(g1, base + (uint64_t)i1 * 64) - g0;
+	if ((rc = dirty_win_reach(w, b / 8, (e - 1) / 8 - b / 8 + 1)) != 0)
+		return (rc);
+	p = w->acc + (b / 8 - w->base);
+	for (; i < i1; i++, p += 8) {
+		bits = c->bits[i];
+		g = base + i * 64;
+		if (g1 - g < 64)
+			bits &= (1ULL << (g1 - g)) - 1;
+		if (bits != 0)
+			dirty_or64(p, bits, b % 8);
+	}
+	return (0);
+}
+
 int
 dirty_read(struct dirty *d, struct ucmd *ucmd, uint64_t iova,
     uint64_t length, uint64_t page_size, uint64_t data)
@@ -323,16 +429,16 @@ dirty_read(struct dirty *d, struct ucmd *ucmd, uint64_t iova,
 	uint64_t		 g0, g1, base, bits, a0, a1, b0, b1;
 	uint64_t		 run0 = 0, run1 = 0, last = iova + (length - 1);
 	unsigned int		 i, s, e;
-	int			 rc = 0;
+	int			 rc = 0, same;
 
 	if (!dirty_granules(d, iova, length, 0, &g0, &g1))
 		return (0);
+	/* Granule-sized pages over whole granules: words go as they are. */
+	same = page_size == (1ULL << d->shift) &&
+	    (iova & (page_size - 1)) == 0;
 	memset(&w, 0, sizeof(w));
 	w.ucmd = ucmd;
 	w.data = data;
-	if ((w.acc = calloc(2, DIRTY_WINDOW)) == NULL)
-		return (-ENOMEM);
-	w.tmp = w.acc + DIRTY_WINDOW;
 	for (c = dirty_chunk_from(d, g0 >> CHUNK_SHIFT); c != NULL;
 	    c = RB_NEXT(dirty_tree, &d->chunks, c)) {
 		base = c->index << CHUNK_SHIFT;
@@ -340,6 +446,11 @@ dirty_read(struct dirty *d, struct ucmd *ucmd, uint64_t iova,
 			break;
 		if (c->nset == 0)
 			continue;
+		if (same) {
+			if ((rc = dirty_read_chunk(&w, c, g0, g1)) != 0)
+				goto out;
+			continue;
+		}
 		for (i = 0; i < DIRTY_CHUNK_WORDS; i++) {
 			bits = c->bits[i];
 			while (bits != 0) {

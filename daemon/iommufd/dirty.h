@@ -88,8 +88,10 @@ uint64_t dirty_count(struct dirty *, uint64_t iova, uint64_t len);
  * OR into the caller's bitmap at data one bit per page_size of
  * [iova, iova + length) whose bytes hold a dirty granule: bit i is byte
  * i / 8, bit i % 8 of data, any alignment. Bits are never cleared in the
- * caller's bitmap and bytes holding no dirty bit are not touched. The
- * store is not changed (the caller clears after success). The range and
+ * caller's bitmap. Its bytes are read and written back (ORed) only
+ * between the first and the last dirty bit of a window, never outside
+ * the bitmap, so a clean range touches no caller memory. The store is
+ * not changed (the caller clears after success). The range and
  * page_size are the caller's to check: length != 0, page_size a power of
  * two, iova and length multiples of it, no wrap. 0, -EFAULT, -ENOMEM;
  * on failure some bytes may have been written, as the kernel may.
