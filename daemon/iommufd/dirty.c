@@ -243,6 +243,17 @@ dirty_count(struct dirty *d, uint64_t iova, uint64_t len)
 	return (n);
 }
 
+uint64_t
+dirty_total(struct dirty *d)
+{
+	struct dirty_chunk	*c;
+	uint64_t		 n = 0;
+
+	RB_FOREACH(c, dirty_tree, &d->chunks)
+		n += c->nset;
+	return (n);
+}
+
 /*
  * The caller's bitmap seen through a window: bits are ORed into acc,
  * which stands for bytes [base, base + DIRTY_WINDOW) of the bitmap; the

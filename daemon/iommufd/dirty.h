@@ -7,6 +7,10 @@
  * through since the bits were last cleared, and the reading of them into
  * a caller's bitmap (IOMMU_HWPT_GET_DIRTY_BITMAP, spec 4.4).
  *
+ * The domain marks what its device writes (dirty_set(), only over mapped
+ * IOPTEs) and clears the range of every IOPTE it unmaps (dirty_clear()):
+ * an unmapped IOPTE has no dirty bit, as in a hardware page table.
+ *
  * Bits are kept per granule, the domain's smallest page size; an IOPTE
  * larger than a granule is marked as all of its granules, so that a read
  * at any page_size reports the whole IOPTE dirty, as hardware that keeps
@@ -81,8 +85,9 @@ int	dirty_prepare(struct dirty *, uint64_t iova, uint64_t len);
 int	dirty_set(struct dirty *, uint64_t iova, uint64_t len);
 /* Clear the granules inside [iova, iova + len) and free emptied chunks. */
 void	dirty_clear(struct dirty *, uint64_t iova, uint64_t len);
-/* Dirty granules inside [iova, iova + len) (tests, describe). */
+/* Dirty granules inside [iova, iova + len), and in all (tests, describe). */
 uint64_t dirty_count(struct dirty *, uint64_t iova, uint64_t len);
+uint64_t dirty_total(struct dirty *);
 
 /*
  * OR into the caller's bitmap at data one bit per page_size of

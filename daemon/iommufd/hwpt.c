@@ -59,7 +59,11 @@ hwpt_nested_destroy(struct obj *obj)
 		obj_drop(hwpt->parent);
 }
 
-/* "ioas", "flags" (an array of names), "enforce_cc", "pgsize_bitmap". */
+/*
+ * "ioas", "flags" (an array of names), "enforce_cc", "pgsize_bitmap", and
+ * with a dirty store "dirty_tracking" (on or off) and "dirty_granules"
+ * (how many are dirty).
+ */
 static json_t *
 hwpt_paging_describe(struct obj *obj)
 {
@@ -88,6 +92,11 @@ hwpt_paging_describe(struct obj *obj)
 	if (describe_set(o, "enforce_cc", json_boolean(hwpt->enforce_cc)) ||
 	    describe_set(o, "pgsize_bitmap",
 	    describe_hex(hwpt->pgsize_bitmap)) != 0)
+		goto fail;
+	if (hwpt->dirty != NULL && (describe_set(o, "dirty_tracking",
+	    json_boolean(hwpt->dirty->tracking)) != 0 ||
+	    describe_set(o, "dirty_granules", json_integer((json_int_t)
+	    dirty_total(hwpt->dirty))) != 0))
 		goto fail;
 	return (o);
 fail:

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "core/ctx.h"
 #include "core/ucmd.h"
@@ -98,6 +99,7 @@ START_TEST(store_sparse)
 	ck_assert_uint_eq(d.nchunks, 2);
 	ck_assert_uint_eq(dirty_count(&d, 0, UINT64_MAX), 1);
 	ck_assert_uint_eq(dirty_count(&d, top, GRAN), 1);
+	ck_assert_uint_eq(dirty_total(&d), 2);
 	ck_assert_uint_eq(dirty_count(&d, GRAN, top - GRAN), 0);
 	/* A range wrapping past 2^64 is taken up to the top. */
 	ck_assert_int_eq(dirty_set(&d, top - GRAN, 4 * GRAN), 0);
@@ -586,6 +588,117 @@ START_TEST(get_efault_keeps)
 }
 END_TEST
 
+/*
+ * The CUSE invariant (core/ioctl.h): a run that ends at a failed read
+ * leaves the store as it was. Reads fail from the nth on.
+ */
+static int	 probe_reads;
+
+static int
+probe_read(void *priv, uint64_t uaddr, void *b, size_t len)
+{
+	if (probe_reads-- <= 0)
+		return (-EFAULT);
+	return (uself_ops.read(priv, uaddr, b, len));
+}
+
+static int
+probe_write(void *priv, uint64_t uaddr, const void *b, size_t len)
+{
+	return (uself_ops.write(priv, uaddr, b, len));
+}
+
+static const struct uaccess_ops probe_ops = {
+	.read = probe_read,
+	.write = probe_write,
+};
+
+static long
+probe_ioctl(unsigned int cmd, void *arg, int nreads)
+{
+	struct ucmd	 u;
+
+	memset(&u, 0, sizeof(u));
+	u.ctx = tctx;
+	u.cmd = cmd;
+	u.arg = (uintptr_t)arg;
+	u.caller = &tcaller;
+	u.uops = &probe_ops;
+	probe_reads = nreads;
+	return (dispatch(&u));
+}
+
+START_TEST(get_probe_rounds)
+{
+	uint8_t					 bm[NBITS / 8];
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+	int					 n;
+	long					 rc;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, BUFLEN), 0);
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, bm);
+	for (n = 0; ; n++) {
+		rc = probe_ioctl(IOMMU_HWPT_GET_DIRTY_BITMAP, &g, n);
+		if (rc == 0)
+			break;
+		ck_assert_int_eq(rc, -EFAULT);
+		ck_assert_uint_eq(dirty_total(hwpt->dirty), NBITS);
+		ck_assert_int_lt(n, 16);
+	}
+	ck_assert_int_ge(n, 2);		/* the struct, then the bitmap */
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), 0);
+	ck_assert_uint_eq(bm[0], 0xff);
+	ck_assert_uint_eq(bm[NBITS / 8 - 1], 0xff);
+}
+END_TEST
+
+START_TEST(selftest_dirty_probe_rounds)
+{
+	struct iommu_test_cmd	 c;
+	uint64_t		 bm[NBITS / 64];
+	int			 n;
+	long			 rc;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	memset(bm, 0xff, sizeof(bm));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DIRTY;
+	c.id = hwpt->obj.id;
+	c.dirty.iova = BASE;
+	c.dirty.length = BUFLEN;
+	c.dirty.page_size = GRAN;
+	c.dirty.uptr = (uintptr_t)bm;
+	for (n = 0; ; n++) {
+		rc = probe_ioctl(IOMMU_TEST_CMD, &c, n);
+		if (rc == 0)
+			break;
+		ck_assert_int_eq(rc, -EFAULT);
+		ck_assert_uint_eq(dirty_total(hwpt->dirty), 0);
+		ck_assert_int_lt(n, 16);
+	}
+	ck_assert_int_ge(n, 2);
+	ck_assert_uint_eq(c.dirty.out_nr_dirty, NBITS);
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), NBITS);
+}
+END_TEST
+
+START_TEST(describe_dirty)
+{
+	json_t	*o;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 3 * GRAN), 0);
+	ck_assert_int_eq(obj_describe(&hwpt->obj, &o), 0);
+	ck_assert(json_is_true(json_object_get(o, "dirty_tracking")));
+	ck_assert_int_eq(json_integer_value(json_object_get(o,
+	    "dirty_granules")), 3);
+	json_decref(o);
+}
+END_TEST
+
 static long
 test_dirty(uint32_t id, uint64_t iova, uint64_t len, uint64_t ps,
     const void *bm, uint64_t *out)
@@ -717,8 +830,11 @@ dirty_suite(void)
 	tcase_add_test(tc, get_errnos);
 	tcase_add_test(tc, get_clear_and_no_clear);
 	tcase_add_test(tc, get_efault_keeps);
+	tcase_add_test(tc, get_probe_rounds);
+	tcase_add_test(tc, describe_dirty);
 	tcase_add_test(tc, selftest_dirty_errnos);
 	tcase_add_test(tc, selftest_dirty_roundtrip);
+	tcase_add_test(tc, selftest_dirty_probe_rounds);
 	return (s);
 }
 
