@@ -160,33 +160,57 @@ selftest_dirty_iopte(struct dirty *d, struct iopt *iopt, uint64_t iova,
 }
 
 /*
- * Walk the set bits of the DIRTY op's bitmap: mark (or, with mark 0, make
- * room to mark) the IOPTE under each bit that is mapped. Returns the bits
- * seen in *nbits, as the kernel counts them, mapped or not.
+ * Walk the set bits of the DIRTY op's bitmap (nbits of them, one per ps
+ * from iova): mark (or, with mark 0, make room to mark) the IOPTE under
+ * each bit that is mapped. The walk jumps over clean words, over holes
+ * between the IOAS's areas and over the rest of an IOPTE once it is
+ * marked, so it costs the words plus the areas and IOPTEs it meets, not
+ * a step per bit. Bits past the top of the IOVA space mark nothing.
  */
 static int
 selftest_dirty_walk(struct dirty *d, struct iopt *iopt, const uint64_t *bm,
-    uint64_t nbits, uint64_t iova, uint64_t ps, int mark, uint64_t *nset)
+    uint64_t nbits, uint64_t iova, uint64_t ps, int mark)
 {
-	uint64_t	 w, bits, i, start, len;
-	int		 rc;
+	struct iopt_area	*a = NULL;
+	uint64_t		 i = 0, bits, cur, start, len;
+	int			 rc;
 
-	*nset = 0;
-	for (w = 0; w < DIV_ROUND_UP(nbits, 64); w++) {
-		bits = bm[w];
-		if (w == nbits / 64)
+	while (i < nbits) {
+		bits = bm[i / 64] & (~0ULL << (i % 64));
+		if (i / 64 == nbits / 64)
 			bits &= (1ULL << (nbits % 64)) - 1;
-		for (; bits != 0; bits &= bits - 1) {
-			i = w * 64 + __builtin_ctzll(bits);
-			(*nset)++;
-			if (selftest_dirty_iopte(d, iopt, iova + i * ps, &start,
-			    &len) != 0)
-				continue;
-			if (!mark && (rc = dirty_prepare(d, start, len)) != 0)
-				return (rc);
-			if (mark)
-				(void)dirty_set(d, start, len);
+		if (bits == 0) {
+			i = (i / 64 + 1) * 64;
+			continue;
 		}
+		i = i / 64 * 64 + __builtin_ctzll(bits);
+		if (i * ps > UINT64_MAX - iova)
+			break;
+		cur = iova + i * ps;
+		if (a == NULL || cur < a->iova || cur > a->last) {
+			/* The next area from cur; bits before it are holes. */
+			if ((a = iopt_area_first(iopt, cur, UINT64_MAX)) ==
+			    NULL)
+				break;
+			if (a->iova > cur) {
+				i = (a->iova - iova) / ps +
+				    ((a->iova - iova) % ps != 0);
+				continue;
+			}
+		}
+		if (selftest_dirty_iopte(d, iopt, cur, &start, &len) != 0) {
+			i++;
+			continue;
+		}
+		if (!mark && (rc = dirty_prepare(d, start, len)) != 0)
+			return (rc);
+		if (mark)
+			(void)dirty_set(d, start, len);
+		/* On past the IOPTE (the last one ends at 2^64: stop). */
+		if (start + len <= cur)
+			break;
+		i = (start + len - iova) / ps +
+		    ((start + len - iova) % ps != 0);
 	}
 	return (0);
 }
@@ -204,7 +228,7 @@ static int
 selftest_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t	 ps = cmd->dirty.page_size, iova = cmd->dirty.iova;
-	uint64_t	 len = cmd->dirty.length, nbits, nset;
+	uint64_t	 len = cmd->dirty.length, nbits, nset, i;
 	struct hwpt_paging *hwpt;
 	struct obj	*obj;
 	struct dirty	*d;
@@ -229,10 +253,14 @@ selftest_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	    DIV_ROUND_UP(nbits, 8))) != 0)
 		goto out;
 	if ((rc = selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits,
-	    iova, ps, 0, &nset)) != 0)
+	    iova, ps, 0)) != 0)
 		goto out;
 	(void)selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits, iova,
-	    ps, 1, &nset);
+	    ps, 1);
+	/* 7.3 counts the set bits, whether mapped or not. */
+	for (nset = 0, i = 0; i < DIV_ROUND_UP(nbits, 64); i++)
+		nset += __builtin_popcountll(i == nbits / 64 ?
+		    bm[i] & ((1ULL << (nbits % 64)) - 1) : bm[i]);
 	cmd->dirty.out_nr_dirty = nset;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 out:

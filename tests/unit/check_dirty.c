@@ -773,6 +773,16 @@ iopte_4k(void *arg __unused, uint64_t iova, uint64_t *start, uint64_t *len)
 	return (0);
 }
 
+static int
+iopte_1m(void *arg __unused, uint64_t iova, uint64_t *start, uint64_t *len)
+{
+	if (iova < BASE || iova >= BASE + BUFLEN)
+		return (-ENOENT);
+	*start = BASE;
+	*len = BUFLEN;
+	return (0);
+}
+
 START_TEST(selftest_dirty_roundtrip)
 {
 	uint64_t				 bm[NBITS / 64], i, n;
@@ -807,6 +817,40 @@ START_TEST(selftest_dirty_roundtrip)
 }
 END_TEST
 
+/*
+ * 16 MiB of bitmap, every bit set, over 256 GiB of which 1 MiB is
+ * mapped: every bit counts, only the mapped IOPTEs are marked, and the
+ * walk jumps the holes instead of stepping through 2^27 bits.
+ */
+START_TEST(selftest_dirty_sparse_walk)
+{
+	uint64_t	*bm, nbits = 16ULL << 23, n;
+	size_t		 sz = nbits / 8;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	bm = malloc(sz);
+	memset(bm, 0xff, sz);
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, 0, nbits * GRAN, GRAN, bm,
+	    &n), 0);
+	ck_assert_uint_eq(n, nbits);
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), NBITS);
+	/* One bit too many: EOVERFLOW. */
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, 0, (nbits + 1) * GRAN, GRAN,
+	    bm, &n), -EOVERFLOW);
+	/* With 1 MiB IOPTEs, one bit marks all of one. */
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	hwpt->dirty->iopte = iopte_1m;
+	memset(bm, 0, sz);
+	bm[(BASE + BUFLEN / 2) / GRAN / 64] = 1;
+	ck_assert_int_eq(test_dirty(hwpt->obj.id, 0, nbits * GRAN, GRAN, bm,
+	    &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), NBITS);
+	hwpt->dirty->iopte = NULL;
+	free(bm);
+}
+END_TEST
+
 static Suite *
 dirty_suite(void)
 {
@@ -835,6 +879,7 @@ dirty_suite(void)
 	tcase_add_test(tc, selftest_dirty_errnos);
 	tcase_add_test(tc, selftest_dirty_roundtrip);
 	tcase_add_test(tc, selftest_dirty_probe_rounds);
+	tcase_add_test(tc, selftest_dirty_sparse_walk);
 	return (s);
 }
 
