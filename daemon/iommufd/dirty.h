@@ -80,7 +80,9 @@ int	dirty_prepare(struct dirty *, uint64_t iova, uint64_t len);
 /*
  * Mark every granule that [iova, iova + len) touches dirty: 0, or -ENOMEM
  * (with the store as a reader sees it unchanged) unless the range was
- * prepared. len 0 marks nothing.
+ * prepared. len 0 marks nothing. The cost and the chunks made follow
+ * len: callers pass an IOPTE, or a range the domain maps, never a length
+ * taken from a caller.
  */
 int	dirty_set(struct dirty *, uint64_t iova, uint64_t len);
 /* Clear the granules inside [iova, iova + len) and free emptied chunks. */
