@@ -13,6 +13,7 @@
 #include <bsd/sys/tree.h>
 
 #include "core/acct.h"
+#include "core/inject.h"
 #include "core/util.h"
 
 struct acct_total {
@@ -71,7 +72,7 @@ acct_owner_get(uid_t uid, pid_t pid, uint64_t memlock_bytes, int nolimit)
 		n->o.refs++;
 		return (&n->o);
 	}
-	if ((n = calloc(1, sizeof(*n))) == NULL)
+	if ((n = inject_calloc(1, sizeof(*n))) == NULL)
 		return (NULL);
 	n->o = key.o;
 	n->o.refs = 1;
@@ -121,7 +122,7 @@ acct_charge(struct acct_owner *o, enum acct_mode mode, uint64_t npages)
 	if (npages > o->limit || (t != NULL && t->npages > o->limit - npages))
 		return (-ENOMEM);
 	if (t == NULL) {
-		if ((t = calloc(1, sizeof(*t))) == NULL)
+		if ((t = inject_calloc(1, sizeof(*t))) == NULL)
 			return (-ENOMEM);
 		t->mode = mode;
 		t->id = id;

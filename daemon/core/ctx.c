@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -250,7 +251,7 @@ obj_alloc(struct ctx *ctx, enum obj_type type, struct obj **objp)
 	if ((rc = limit_charge(&ctx->lim, LIMIT_OBJECTS, 1,
 	    LIMIT_MALLOC(size))) != 0)
 		return (rc);
-	if ((obj = calloc(1, size)) == NULL) {
+	if ((obj = inject_calloc(1, size)) == NULL) {
 		limit_uncharge(&ctx->lim, LIMIT_OBJECTS, 1, LIMIT_MALLOC(size));
 		return (-ENOMEM);
 	}

@@ -12,6 +12,7 @@
 
 #include <bsd/sys/tree.h>
 
+#include "core/inject.h"
 #include "core/limit.h"
 #include "core/util.h"
 #include "log.h"
@@ -155,7 +156,7 @@ limit_bind(struct limit_acct *acct, uid_t uid)
 		return (0);
 	key.uid = uid;
 	if ((u = RB_FIND(limit_users, &limit_users, &key)) == NULL) {
-		if ((u = calloc(1, sizeof(*u))) == NULL)
+		if ((u = inject_calloc(1, sizeof(*u))) == NULL)
 			return (-ENOMEM);
 		u->uid = uid;
 		RB_INSERT(limit_users, &limit_users, u);

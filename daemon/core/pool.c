@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/inject.h"
 #include "core/pool.h"
 
 #define POOL_SLAB_SIZE		65536
@@ -68,6 +69,8 @@ pool_get(struct pool *pool)
 {
 	void	*p;
 
+	if (inject_fail())
+		return (NULL);
 	if (POOL_ALIGNED(pool->size))
 		p = aligned_alloc(pool->size, pool->size);
 	else
@@ -212,6 +215,8 @@ pool_get(struct pool *pool)
 	struct pool_slab	*slab;
 	void			*p;
 
+	if (inject_fail())
+		return (NULL);
 	if ((slab = LIST_FIRST(&pool->partial)) == NULL &&
 	    (slab = pool_slab_new(pool)) == NULL)
 		return (NULL);

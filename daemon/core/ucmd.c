@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 
@@ -177,11 +178,13 @@ uregions_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
 	if (ur->nwrites == ur->writes_cap) {
 		cap = ur->writes_cap * 2;
 		if (ur->writes == ur->inline_writes) {
-			if ((w = reallocarray(NULL, cap, sizeof(*w))) != NULL)
+			if ((w = inject_reallocarray(NULL, cap,
+			    sizeof(*w))) != NULL)
 				memcpy(w, ur->writes,
 				    ur->nwrites * sizeof(*w));
 		} else
-			w = reallocarray(ur->writes, cap, sizeof(*w));
+			w = inject_reallocarray(ur->writes, cap,
+			    sizeof(*w));
 		if (w == NULL)
 			return (-ENOMEM);
 		ur->writes = w;
@@ -193,7 +196,7 @@ uregions_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
 		/* The next one starts 8-aligned. */
 		ur->inline_used += MIN(sizeof(ur->inline_bytes) -
 		    ur->inline_used, (len + 7) & ~(size_t)7);
-	} else if ((w->data = malloc(len)) == NULL)
+	} else if ((w->data = inject_malloc(len)) == NULL)
 		return (-ENOMEM);
 	memcpy(w->data, buf, len);
 	w->uaddr = uaddr;

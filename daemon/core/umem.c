@@ -18,8 +18,10 @@
  * of a read-only private page. So the permissions come from the maps file
  * (every page covered, 'r', and 'w' when writable), and pages of
  * file-backed mappings are also probed with a one-byte read, because a
- * page past the end of its file is listed but cannot be pinned. Anonymous
- * memory that is listed can always be faulted in, so it is not touched.
+ * page past the end of its file is listed but cannot be pinned (the last
+ * page of the range in each such mapping answers for all of its pages:
+ * see umem_probe_file()). Anonymous memory that is listed can always be
+ * faulted in, so it is not touched.
  * Without a maps file (an adopted descriptor whose process the daemon may
  * not inspect) every page is probed and writability cannot be verified.
  * A mem file opened read-only never passes a check for writing.
@@ -44,6 +46,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "core/inject.h"
 #include "core/umem.h"
 #include "core/util.h"
 
@@ -104,7 +107,7 @@ umem_alloc(pid_t pid, int mem_fd)
 {
 	struct umem	*um;
 
-	if ((um = calloc(1, sizeof(*um))) == NULL)
+	if ((um = inject_calloc(1, sizeof(*um))) == NULL)
 		return (NULL);
 	um->refs = 1;
 	um->pid = pid;
@@ -364,6 +367,20 @@ umem_probe(struct umem *um, uint64_t start, uint64_t end)
 }
 
 /*
+ * Whether the pages of one file-backed mapping up to end are inside its
+ * file. A mapping's pages follow the file's offsets upwards, and the
+ * only pages that cannot be read are those past the end of the file, a
+ * tail of the mapping; so when the last page reads, all before it do,
+ * and one read answers for a range of any length. (Probing page by page
+ * let a terabyte mapping of a sparse file hold the daemon for hours.)
+ */
+static int
+umem_probe_file(struct umem *um, uint64_t end)
+{
+	return (umem_probe(um, end - UMEM_PAGE_SIZE, end));
+}
+
+/*
  * Walk the maps file over [*cur, end): each line that covers *cur moves
  * it on. A hole, a missing permission or a failed probe stops with
  * -EFAULT; returns 1 when the whole range is covered.
@@ -383,7 +400,7 @@ umem_check_line(struct umem *um, const char *line, uint64_t *cur,
 	if (vs > *cur || perms[0] != 'r' || (writable && perms[1] != 'w'))
 		return (-EFAULT);
 	to = MIN(ve, end);
-	if (inode != 0 && umem_probe(um, *cur, to) != 0)
+	if (inode != 0 && umem_probe_file(um, to) != 0)
 		return (-EFAULT);
 	*cur = to;
 	return (*cur >= end);

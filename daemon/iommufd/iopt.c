@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/inject.h"
 #include "core/limit.h"
 #include "core/pool.h"
 #include "core/util.h"
@@ -681,7 +682,7 @@ iopt_reserve(struct iopt *iopt, uint64_t start, uint64_t last,
 	if ((rc = limit_charge(iopt->acct, LIMIT_RESERVED, 1,
 	    LIMIT_MALLOC(sizeof(*r)))) != 0)
 		return (rc);
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = inject_calloc(1, sizeof(*r))) == NULL) {
 		limit_uncharge(iopt->acct, LIMIT_RESERVED, 1,
 		    LIMIT_MALLOC(sizeof(*r)));
 		return (-ENOMEM);
@@ -788,7 +789,7 @@ iopt_allowed_add(struct iopt_allowed_tree *t, uint64_t start, uint64_t last)
 		return (-EINVAL);
 	if (iopt_allowed_hit(t, start, last) != NULL)
 		return (-EINVAL);
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	if ((a = inject_calloc(1, sizeof(*a))) == NULL)
 		return (-ENOMEM);
 	a->start = start;
 	a->last = last;
@@ -1075,7 +1076,7 @@ iopt_get_pieces(struct iopt *iopt, uint64_t iova, uint64_t length,
 		if (next == NULL || next->iova != a->last + 1)
 			return (-ENOENT);
 	}
-	if ((pieces = calloc(n, sizeof(*pieces))) == NULL)
+	if ((pieces = inject_calloc(n, sizeof(*pieces))) == NULL)
 		return (-ENOMEM);
 	cur = iova;
 	for (a = first, i = 0; i < n; i++, a = iopt_area_next(iopt, a)) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "core/inject.h"
 #include "core/limit.h"
 #include "core/pool.h"
 #include "core/umem.h"
@@ -137,7 +138,10 @@ pages_pin(struct pages *p)
 
 	if (p->npin++ != 0)
 		return (0);
-	if (p->type == PAGES_USER) {
+	/* Where the kernel's pinning would allocate. */
+	if (inject_fail())
+		rc = -ENOMEM;
+	else if (p->type == PAGES_USER) {
 		if (p->src.umem == NULL)
 			rc = -EFAULT;
 		else

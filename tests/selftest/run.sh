@@ -34,6 +34,8 @@
 #
 # Environment: IOASIDD_SELFTEST_TIMEOUT, the seconds one program may take
 # (default 900; the harness itself stops a single test after 30 s);
+# IOASIDD_SELFTEST_HUGEPAGES, the 2 MiB huge pages to reserve for the run
+# when fewer are (default 96; the old count is put back after);
 # for --oracle, ORACLE_DIR (default /var/tmp/ioasidd-oracle/selftest,
 # outside the build tree, whose dependency files the Makefile reads) and
 # ORACLE_TOOLS (default ../shared/tools beside the source tree).
@@ -59,9 +61,12 @@ PID=
 . "$root/tests/integration/lib.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/selftest.XXXXXX")
+NRHUGE=/proc/sys/vm/nr_hugepages
+HUGE_OLD=
 cleanup() {
 	stop_daemon KILL 2>/dev/null
 	rm -rf "$T"
+	[ -z "$HUGE_OLD" ] || echo "$HUGE_OLD" > "$NRHUGE" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -79,6 +84,19 @@ if [ $# -eq 0 ]; then
 	done
 fi
 [ $# -ne 0 ] || { say "FAIL: nothing built in $B/selftest"; exit 1; }
+
+# The suites map huge pages (MAP_HUGETLB) in a quarter of their runs, up
+# to 128 MiB at once. Where the pool is smaller and may be raised (root,
+# a writable /proc/sys), raise it for the run and put it back after.
+want=${IOASIDD_SELFTEST_HUGEPAGES:-96}
+have=$(cat "$NRHUGE" 2>/dev/null || echo 0)
+if [ "$have" -lt "$want" ] && { echo "$want" > "$NRHUGE"; } 2>/dev/null
+then
+	HUGE_OLD=$have
+	say "huge pages: $(cat "$NRHUGE") of 2 MiB reserved for the run (was $have)"
+else
+	say "huge pages: $have reserved; runs that map huge pages need $want (vm.nr_hugepages)"
+fi
 
 cat > "$T/ioasidd.conf" <<EOF
 [daemon]

@@ -439,6 +439,23 @@ START_TEST(test_umem)
 	umem_put(um);
 	munmap(p, 2 * PAGE);
 
+	/*
+	 * A terabyte of a sparse file is checked at once: the time does not
+	 * grow with the length. Its last page past the end is still seen.
+	 */
+	ck_assert_int_eq(ftruncate(fd, 1ULL << 40), 0);
+	p = mmap(NULL, 1ULL << 40, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd,
+	    0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_int_eq(umem_open(getpid(), &um), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 1ULL << 40, 0), 0);
+	ck_assert_int_eq(ftruncate(fd, (1ULL << 40) - PAGE), 0);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, 1ULL << 40, 0), -EFAULT);
+	ck_assert_int_eq(umem_check(um, (uintptr_t)p, (1ULL << 40) - PAGE, 0),
+	    0);
+	umem_put(um);
+	munmap(p, 1ULL << 40);
+
 	/* An adopted /proc/self/mem descriptor. */
 	ck_assert_int_eq(umem_from_fd(open("/proc/self/mem", O_RDWR), &um), 0);
 	ck_assert_int_eq(umem_pid(um), getpid());

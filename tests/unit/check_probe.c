@@ -20,11 +20,19 @@
  * mappings of memory and of a file, a copy, a reserved range, options,
  * the VFIO compat role and type1 mappings, and the commands that need a
  * device find real objects to look up.
+ *
+ * The same commands run again with the daemon's allocation-failure
+ * injection (core/inject.h) in place of the failing reads: the n-th
+ * allocation point fails, for n = 1, 2, ... until a run reaches no more
+ * points than that. Each failed run must answer an errno and leave the
+ * same state, charges included: every out-of-memory path undoes what it
+ * did, as the kernel's iommufd_fail_nth demands of the kernel.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +48,12 @@
 
 #include "core/acct.h"
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
 #include "helpers.h"
+#include "iommufd/pages.h"
 #include "suites.h"
 #include "uapi.h"
 
@@ -99,6 +109,13 @@ static const struct uaccess_ops probe_ops = {
 	.putfd = probe_putfd,
 };
 
+/* What a sweep fails: the k-th read, or the n-th allocation point. */
+enum probe_mode {
+	PROBE_READS,
+	PROBE_ALLOCS,
+};
+
+static enum probe_mode	 mode;
 static uint8_t		*mem;		/* NPAGES of ours to map */
 static int		 memfd = -1;	/* NPAGES of a file to map */
 static unsigned int	 nprobes;	/* failed runs compared */
@@ -123,6 +140,8 @@ probe_state(struct ctx *ctx)
 	for (i = 0; i < LIMIT_NKINDS; i++)
 		fprintf(f, "use[%zu] %llu\n", i,
 		    (unsigned long long)ctx->lim.use[i]);
+	fprintf(f, "live pages %zu umem %u\n", pages_count(),
+	    umem_count());
 	fprintf(f, "pages user %llu mm %llu\n",
 	    (unsigned long long)acct_user_pages(getuid()),
 	    (unsigned long long)acct_mm_pages(getpid()));
@@ -143,45 +162,68 @@ probe_state(struct ctx *ctx)
 	return (buf);
 }
 
+/* One run of cmd, with the k-th read failing if k is not UINT_MAX. */
+static long
+probe_run(unsigned int cmd, uint64_t arg, struct probe *p, unsigned int k)
+{
+	struct ucmd	 ucmd;
+
+	memset(&ucmd, 0, sizeof(ucmd));
+	ucmd.ctx = tctx;
+	ucmd.cmd = cmd;
+	ucmd.arg = arg;
+	ucmd.caller = &tcaller;
+	ucmd.uops = &probe_ops;
+	ucmd.upriv = p;
+	p->n = 0;
+	p->k = k;
+	p->hit = 0;
+	return (dispatch(&ucmd));
+}
+
 /*
- * Run cmd with its k-th read failing, for every k it reaches, comparing
- * the state around each failed run; then the run with no failure, whose
- * result is returned.
+ * Run cmd with one failure of the sweep's kind at every place it reaches
+ * (its k-th read, or its n-th allocation point), comparing the state
+ * around each failed run; then the run with no failure, whose result is
+ * returned.
  */
 static long
 probe(unsigned int cmd, uint64_t arg)
 {
 	const struct uapi_cmd	*uc = uapi_cmd_find(cmd);
 	struct probe		 p;
-	struct ucmd		 ucmd;
 	char			*before, *after;
+	unsigned int		 i;
 	long			 rc;
+	int			 failed;
 
 	ck_assert_msg(uc != NULL, "%#x is not a command", cmd);
 	seen[uc - uapi_cmds] = 1;
-	for (p.k = 0;; p.k++) {
-		ck_assert_msg(p.k < 256, "%s: no end to its reads", uc->name);
-		memset(&ucmd, 0, sizeof(ucmd));
-		ucmd.ctx = tctx;
-		ucmd.cmd = cmd;
-		ucmd.arg = arg;
-		ucmd.caller = &tcaller;
-		ucmd.uops = &probe_ops;
-		ucmd.upriv = &p;
-		p.n = 0;
-		p.hit = 0;
+	for (i = 0;; i++) {
+		ck_assert_msg(i < 256, "%s: no end to its %s", uc->name,
+		    mode == PROBE_READS ? "reads" : "allocations");
 		before = probe_state(tctx);
-		rc = dispatch(&ucmd);
-		if (!p.hit) {
+		if (mode == PROBE_READS) {
+			rc = probe_run(cmd, arg, &p, i);
+			failed = p.hit;
+		} else {
+			inject_arm(i + 1);
+			rc = probe_run(cmd, arg, &p, UINT_MAX);
+			failed = inject_left == 0;
+			inject_arm(0);
+		}
+		if (!failed) {
 			free(before);
 			return (rc);
 		}
 		after = probe_state(tctx);
-		ck_assert_msg(rc < 0, "%s: read %u failed, result %ld",
-		    uc->name, p.k, rc);
+		ck_assert_msg(rc < 0, "%s: %s %u failed, result %ld",
+		    uc->name, mode == PROBE_READS ? "read" : "allocation",
+		    i, rc);
 		ck_assert_msg(strcmp(before, after) == 0,
-		    "%s: read %u failed (%ld) after a change:\n%s---\n%s",
-		    uc->name, p.k, rc, before, after);
+		    "%s: %s %u failed (%ld) after a change:\n%s---\n%s",
+		    uc->name, mode == PROBE_READS ? "read" : "allocation",
+		    i, rc, before, after);
 		free(before);
 		free(after);
 		nprobes++;
@@ -236,7 +278,8 @@ union probe_any {
 	struct vfio_device_detach_iommufd_pt	detach;
 };
 
-START_TEST(every_command)
+static void
+probe_every_command(void)
 {
 	struct iommu_ioas_alloc		 alloc = { .size = sizeof(alloc) };
 	struct iommu_iova_range		 ranges[4];
@@ -443,7 +486,23 @@ START_TEST(every_command)
 		ck_assert_msg(seen[i], "%s not probed", uapi_cmds[i].name);
 		n += uapi_cmds[i].st != NULL ? 2 : 0;
 	}
-	ck_assert_uint_ge(nprobes, n);
+	if (mode == PROBE_READS)
+		ck_assert_uint_ge(nprobes, n);
+	else
+		ck_assert_uint_gt(nprobes, 0);
+}
+
+START_TEST(every_command_reads)
+{
+	mode = PROBE_READS;
+	probe_every_command();
+}
+END_TEST
+
+START_TEST(every_command_allocs)
+{
+	mode = PROBE_ALLOCS;
+	probe_every_command();
 }
 END_TEST
 
@@ -456,7 +515,12 @@ probe_suite(void)
 	tc = tcase_create("reads");
 	tcase_add_checked_fixture(tc, probe_setup, probe_teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, every_command);
+	tcase_add_test(tc, every_command_reads);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("allocations");
+	tcase_add_checked_fixture(tc, probe_setup, probe_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, every_command_allocs);
 	suite_add_tcase(s, tc);
 	return (s);
 }
