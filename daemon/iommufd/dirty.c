@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/inject.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "iommufd/dirty.h"
@@ -50,7 +51,7 @@ dirty_fini(struct dirty *d)
 int
 dirty_new(uint64_t granule, struct dirty **dp)
 {
-	if ((*dp = malloc(sizeof(**dp))) == NULL)
+	if ((*dp = inject_malloc(sizeof(**dp))) == NULL)
 		return (-ENOMEM);
 	dirty_init(*dp, granule);
 	return (0);
@@ -119,7 +120,7 @@ dirty_prepare(struct dirty *d, uint64_t iova, uint64_t len)
 	for (i = g0 >> CHUNK_SHIFT; i <= (g1 - 1) >> CHUNK_SHIFT; i++) {
 		if (dirty_chunk_find(d, i) != NULL)
 			continue;
-		if ((c = calloc(1, sizeof(*c))) == NULL)
+		if ((c = inject_calloc(1, sizeof(*c))) == NULL)
 			return (-ENOMEM);
 		c->index = i;
 		RB_INSERT(dirty_tree, &d->chunks, c);
@@ -316,7 +317,8 @@ dirty_win_reach(struct dirty_win *w, uint64_t first, size_t n)
 	int	 rc;
 
 	if (w->acc == NULL) {
-		if ((w->acc = calloc(1, 2 * DIRTY_WINDOW + 16)) == NULL)
+		w->acc = inject_calloc(1, 2 * DIRTY_WINDOW + 16);
+		if (w->acc == NULL)
 			return (-ENOMEM);
 		w->tmp = w->acc + DIRTY_WINDOW + 16;
 		w->base = first;

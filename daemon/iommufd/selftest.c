@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
@@ -247,7 +248,8 @@ selftest_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	d = (hwpt->flags & HWPT_F_DIRTY) ? hwpt->dirty : NULL;
 	if (d == NULL || !d->tracking)
 		return (-EINVAL);
-	if ((bm = calloc(DIV_ROUND_UP(nbits, 64), sizeof(*bm))) == NULL)
+	bm = inject_calloc(DIV_ROUND_UP(nbits, 64), sizeof(*bm));
+	if (bm == NULL)
 		return (-ENOMEM);
 	if ((rc = ucmd_read(ucmd, cmd->dirty.uptr, bm,
 	    DIV_ROUND_UP(nbits, 8))) != 0)

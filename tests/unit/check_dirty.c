@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
@@ -699,6 +700,64 @@ START_TEST(describe_dirty)
 }
 END_TEST
 
+/*
+ * Allocation failures (core/inject.h): each allocation point of a read
+ * and of the DIRTY op fails in turn, answering ENOMEM with the store
+ * unchanged, until a run reaches no more points.
+ */
+START_TEST(inject_sweep)
+{
+	uint8_t					 bm[NBITS / 8];
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+	struct iommu_test_cmd			 c;
+	unsigned int				 n;
+	long					 rc;
+
+	ck_assert_int_eq(set_tracking(hwpt->obj.id, 1), 0);
+	ck_assert_int_eq(dirty_set(hwpt->dirty, BASE, 4 * GRAN), 0);
+	memset(bm, 0, sizeof(bm));
+	get_init(&g, bm);
+	for (n = 1; ; n++) {
+		inject_arm(n);
+		rc = IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
+		if (inject_left != 0) {
+			inject_arm(0);
+			break;
+		}
+		ck_assert_int_eq(rc, -ENOMEM);
+		ck_assert_uint_eq(dirty_total(hwpt->dirty), 4);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_ge(n, 2);
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), 0);
+	ck_assert_uint_eq(bm[0], 0x0f);
+
+	/* DIRTY over granules in chunks that do not exist yet. */
+	memset(bm, 0xff, sizeof(bm));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DIRTY;
+	c.id = hwpt->obj.id;
+	c.dirty.iova = BASE;
+	c.dirty.length = BUFLEN;
+	c.dirty.page_size = GRAN;
+	c.dirty.uptr = (uintptr_t)bm;
+	for (n = 1; ; n++) {
+		inject_arm(n);
+		rc = IOCTL(IOMMU_TEST_CMD, &c);
+		if (inject_left != 0) {
+			inject_arm(0);
+			break;
+		}
+		ck_assert_int_eq(rc, -ENOMEM);
+		ck_assert_uint_eq(dirty_total(hwpt->dirty), 0);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_ge(n, 2);
+	ck_assert_uint_eq(dirty_total(hwpt->dirty), NBITS);
+}
+END_TEST
+
 static long
 test_dirty(uint32_t id, uint64_t iova, uint64_t len, uint64_t ps,
     const void *bm, uint64_t *out)
@@ -880,6 +939,7 @@ dirty_suite(void)
 	tcase_add_test(tc, selftest_dirty_roundtrip);
 	tcase_add_test(tc, selftest_dirty_probe_rounds);
 	tcase_add_test(tc, selftest_dirty_sparse_walk);
+	tcase_add_test(tc, inject_sweep);
 	return (s);
 }
 
