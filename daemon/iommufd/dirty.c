@@ -244,6 +244,32 @@ dirty_count(struct dirty *d, uint64_t iova, uint64_t len)
 	return (n);
 }
 
+void
+dirty_iopte_fit(uint64_t pgsizes, uint64_t limit, uint64_t first,
+    uint64_t last, uint64_t delta, uint64_t iova, uint64_t *start,
+    uint64_t *len)
+{
+	uint64_t	 sz, s;
+	int		 b;
+
+	for (b = 63; b >= 0; b--) {
+		sz = 1ULL << b;
+		if ((pgsizes & sz) == 0 || sz > limit || (delta & (sz - 1)))
+			continue;
+		s = ALIGN_DOWN(iova, sz);
+		if (s < first || s + (sz - 1) > last || s + (sz - 1) < s)
+			continue;
+		*start = s;
+		*len = sz;
+		return;
+	}
+	sz = pgsizes & -pgsizes;
+	if (sz == 0)
+		sz = 1;
+	*start = ALIGN_DOWN(iova, sz);
+	*len = sz;
+}
+
 uint64_t
 dirty_total(struct dirty *d)
 {

@@ -92,6 +92,17 @@ uint64_t dirty_count(struct dirty *, uint64_t iova, uint64_t len);
 uint64_t dirty_total(struct dirty *);
 
 /*
+ * The IOPTE holding iova when a domain maps the run [first, last] of IOVA
+ * onto memory at IOVA + delta, contiguous as far as limit allows, the way
+ * the kernel splits a run into pages: the largest page size of pgsizes,
+ * at most limit, whose aligned block around iova lies in the run with its
+ * memory as aligned. Without one, the block of the smallest size.
+ */
+void	dirty_iopte_fit(uint64_t pgsizes, uint64_t limit, uint64_t first,
+	    uint64_t last, uint64_t delta, uint64_t iova, uint64_t *start,
+	    uint64_t *len);
+
+/*
  * OR into the caller's bitmap at data one bit per page_size of
  * [iova, iova + length) whose bytes hold a dirty granule: bit i is byte
  * i / 8, bit i % 8 of data, any alignment. Bits are never cleared in the

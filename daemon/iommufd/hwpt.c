@@ -31,6 +31,7 @@
 #include "iommufd/dirty.h"
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
+#include "iommufd/pages.h"
 
 #include <linux/iommufd.h>
 
@@ -166,6 +167,44 @@ static struct dirty *
 hwpt_dirty(struct hwpt_paging *hwpt)
 {
 	return ((hwpt->flags & HWPT_F_DIRTY) ? hwpt->dirty : NULL);
+}
+
+/*
+ * The IOPTE under iova of a domain that maps its IOAS's areas, as the
+ * dirty store asks (dirty.h): each area is one run, its memory as
+ * contiguous as the IOAS allows (one CPU page with huge pages off).
+ */
+static int
+hwpt_dirty_iopte(void *arg, uint64_t iova, uint64_t *start, uint64_t *len)
+{
+	struct hwpt_paging	*hwpt = arg;
+	struct iopt		*iopt = ioas_iopt(hwpt->ioas);
+	struct iopt_area	*a;
+	uint64_t		 va;
+
+	if ((a = iopt_area_find(iopt, iova)) == NULL)
+		return (-ENOENT);
+	va = iopt_area_pages(a)->start + a->pages_off;
+	dirty_iopte_fit(hwpt->pgsize_bitmap, iopt->disable_huge ?
+	    IOPT_PAGE_SIZE : UINT64_MAX, a->iova, a->last, va - a->iova, iova,
+	    start, len);
+	return (0);
+}
+
+int
+hwpt_paging_dirty_init(struct hwpt_paging *hwpt)
+{
+	int	 rc;
+
+	if (hwpt->pgsize_bitmap == 0)
+		return (-EINVAL);
+	if ((rc = dirty_new(hwpt->pgsize_bitmap & -hwpt->pgsize_bitmap,
+	    &hwpt->dirty)) != 0)
+		return (rc);
+	hwpt->dirty->iopte = hwpt_dirty_iopte;
+	hwpt->dirty->iopte_arg = hwpt;
+	hwpt->flags |= HWPT_F_DIRTY;
+	return (0);
 }
 
 /*

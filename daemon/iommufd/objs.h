@@ -44,6 +44,14 @@ struct hwpt_paging {
 	struct dirty	*dirty;			/* HWPT_F_DIRTY: owned */
 };
 
+/*
+ * Give a paging HWPT whose ioas and pgsize_bitmap are set a dirty store
+ * (and HWPT_F_DIRTY), its IOPTEs read from the IOAS's areas: 0, -EINVAL
+ * without page sizes, -ENOMEM. The HWPT's destroy frees it; the domain
+ * clears a range of it as the range is unmapped.
+ */
+int	hwpt_paging_dirty_init(struct hwpt_paging *);
+
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
 struct hwpt_nested {
 	struct obj	 obj;

@@ -118,6 +118,47 @@ START_TEST(store_sparse)
 }
 END_TEST
 
+/* Which IOPTE a run's page holds, as the kernel splits a run. */
+START_TEST(iopte_fit)
+{
+	uint64_t	 ps = GRAN | 4096 | (1ULL << 20), s, l, m = 1ULL << 20;
+
+	/* Aligned memory: the 1 MiB page. */
+	dirty_iopte_fit(ps, UINT64_MAX, BASE, BASE + 2 * m - 1, 0,
+	    BASE + 5000, &s, &l);
+	ck_assert_uint_eq(s, BASE);
+	ck_assert_uint_eq(l, m);
+	/* Memory only 4 KiB aligned to the IOVA, or a 4 KiB limit. */
+	dirty_iopte_fit(ps, UINT64_MAX, BASE, BASE + 2 * m - 1, 4096,
+	    BASE + 5000, &s, &l);
+	ck_assert_uint_eq(s, BASE + 4096);
+	ck_assert_uint_eq(l, 4096);
+	dirty_iopte_fit(ps, 4096, BASE, BASE + 2 * m - 1, 0, BASE + 5000, &s,
+	    &l);
+	ck_assert_uint_eq(l, 4096);
+	/* A run starting mid-page: its head is in small pages. */
+	dirty_iopte_fit(ps, UINT64_MAX, BASE + GRAN, BASE + m - 1, 0,
+	    BASE + GRAN + 10, &s, &l);
+	ck_assert_uint_eq(s, BASE + GRAN);
+	ck_assert_uint_eq(l, GRAN);
+	/* Its tail too. */
+	dirty_iopte_fit(ps, UINT64_MAX, BASE, BASE + m + 4096 - 1, 0,
+	    BASE + m + 100, &s, &l);
+	ck_assert_uint_eq(s, BASE + m);
+	ck_assert_uint_eq(l, 4096);
+	/* At the top of the IOVA space. */
+	dirty_iopte_fit(ps, UINT64_MAX, UINT64_MAX - m + 1, UINT64_MAX, 0,
+	    UINT64_MAX - 5, &s, &l);
+	ck_assert_uint_eq(s, UINT64_MAX - m + 1);
+	ck_assert_uint_eq(l, m);
+	/* Nothing fits: the smallest page's block. */
+	dirty_iopte_fit(4096, UINT64_MAX, BASE + GRAN, BASE + 3 * GRAN - 1, 0,
+	    BASE + GRAN, &s, &l);
+	ck_assert_uint_eq(s, BASE);
+	ck_assert_uint_eq(l, 4096);
+}
+END_TEST
+
 /* A store with 4096-byte IOPTEs dirty every other one over NBITS granules. */
 static void
 store_pairs(struct dirty *d)
@@ -910,6 +951,36 @@ START_TEST(selftest_dirty_sparse_walk)
 }
 END_TEST
 
+/*
+ * A HWPT given its store by hwpt_paging_dirty_init(): IOPTEs come from
+ * the IOAS's areas and page sizes, here 4 KiB ones (huge pages off).
+ */
+START_TEST(hwpt_dirty_init)
+{
+	struct hwpt_paging	*h;
+	uint64_t		 bm[NBITS / 64], n;
+
+	h = container_of(test_obj_new(OBJ_HWPT_PAGING), struct hwpt_paging,
+	    obj);
+	h->ioas = ioas;
+	obj_hold(ioas);
+	ck_assert_int_eq(hwpt_paging_dirty_init(h), -EINVAL);
+	ck_assert_ptr_null(h->dirty);
+	h->pgsize_bitmap = GRAN | 4096 | (1ULL << 20);
+	ck_assert_int_eq(hwpt_paging_dirty_init(h), 0);
+	ck_assert(h->flags & HWPT_F_DIRTY);
+	ck_assert_int_eq(set_tracking(h->obj.id, 1), 0);
+	ioas_iopt(ioas)->disable_huge = 1;
+	memset(bm, 0, sizeof(bm));
+	bm[0] = 1ULL << 5;
+	ck_assert_int_eq(test_dirty(h->obj.id, BASE, BUFLEN, GRAN, bm, &n), 0);
+	ioas_iopt(ioas)->disable_huge = 0;
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(dirty_total(h->dirty), 2);
+	ck_assert_uint_eq(dirty_count(h->dirty, BASE + 4 * GRAN, 2 * GRAN), 2);
+}
+END_TEST
+
 static Suite *
 dirty_suite(void)
 {
@@ -918,6 +989,7 @@ dirty_suite(void)
 
 	tc = test_tcase(s, "store");
 	tcase_add_test(tc, store_set_clear);
+	tcase_add_test(tc, iopte_fit);
 	tcase_add_test(tc, store_sparse);
 	tcase_add_test(tc, read_page_sizes);
 	tcase_add_test(tc, read_or_unaligned);
@@ -940,6 +1012,7 @@ dirty_suite(void)
 	tcase_add_test(tc, selftest_dirty_probe_rounds);
 	tcase_add_test(tc, selftest_dirty_sparse_walk);
 	tcase_add_test(tc, inject_sweep);
+	tcase_add_test(tc, hwpt_dirty_init);
 	return (s);
 }
 
