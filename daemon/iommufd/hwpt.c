@@ -295,9 +295,6 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	default:
 		return (-EINVAL);
 	}
-	if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
-	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0)
-		return (rc);
 	if (cmd->flags & ~HWPT_ALLOC_FLAGS)
 		return (-EOPNOTSUPP);
 	d = container_of(dev, struct device, obj);
@@ -356,6 +353,12 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	} else {
 		/* Nested HWPTs on a vIOMMU come with the vIOMMU. */
 		return (-EOPNOTSUPP);
+	}
+	/* As the kernel, the fault queue is looked up once the HWPT exists. */
+	if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0) {
+		obj_abort(obj);
+		return (rc);
 	}
 	cmd->out_hwpt_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
