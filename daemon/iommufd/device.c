@@ -64,6 +64,16 @@ device_destroy(struct obj *obj)
 	struct device		*dev = container_of(obj, struct device, obj);
 	struct device_pasid	*p;
 
+	/* A live vDEVICE of the device becomes a tombstone. */
+	if (dev->vdevice != NULL) {
+		if (dev->vdevice->state == OBJ_LIVE &&
+		    dev->vdevice->users == 1)
+			obj_tombstone(dev->vdevice);
+		else
+			container_of(dev->vdevice, struct vdevice,
+			    obj)->dev = NULL;
+		dev->vdevice = NULL;
+	}
 	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
 		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 		hwpt_attach_drop(p->hwpt);
@@ -134,6 +144,23 @@ device_unbind(struct device *dev)
 }
 
 /*
+ * A nested HWPT on a vIOMMU takes only devices that have a vDEVICE on
+ * that vIOMMU (ENOENT otherwise, as the mock driver answers).
+ */
+static int
+device_viommu_check(struct device *dev, struct obj *hwpt)
+{
+	struct obj	*viommu = hwpt_viommu(hwpt);
+
+	if (viommu == NULL)
+		return (0);
+	if (dev->vdevice == NULL || container_of(dev->vdevice,
+	    struct vdevice, obj)->viommu != viommu)
+		return (-ENOENT);
+	return (0);
+}
+
+/*
  * The HWPT a RID attach to obj would use: obj itself, or for an IOAS an
  * auto domain that takes the device (EINVAL from the check means
  * "incompatible, try the next"), or a new one. *made says the HWPT was
@@ -180,7 +207,8 @@ device_resolve(struct device *dev, struct obj *obj, struct obj **hwptp,
 		return (0);
 	case OBJ_HWPT_PAGING:
 	case OBJ_HWPT_NESTED:
-		if ((rc = hwpt_attach_check(obj, desc)) != 0)
+		if ((rc = device_viommu_check(dev, obj)) != 0 ||
+		    (rc = hwpt_attach_check(obj, desc)) != 0)
 			return (rc);
 		*hwptp = obj;
 		return (0);
@@ -208,7 +236,8 @@ device_pasid_target(struct device *dev, struct obj *obj)
 
 	if (obj->type != OBJ_HWPT_PAGING && obj->type != OBJ_HWPT_NESTED)
 		return (-EINVAL);
-	if ((rc = hwpt_attach_check(obj, &dev->edev->desc)) != 0)
+	if ((rc = device_viommu_check(dev, obj)) != 0 ||
+	    (rc = hwpt_attach_check(obj, &dev->edev->desc)) != 0)
 		return (rc);
 	if (!hwpt_pasid_compat(obj))
 		return (-EINVAL);

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -192,9 +193,6 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 		n = container_of(obj, struct hwpt_nested, obj);
 		if (n->hw != dev->hw)
 			return (-EINVAL);
-		/* A vIOMMU's nested HWPT needs a vDEVICE: not yet made. */
-		if (n->parent == NULL || n->parent->type != OBJ_HWPT_PAGING)
-			return (-ENOENT);
 		return (0);
 	default:
 		return (-EINVAL);
@@ -214,6 +212,19 @@ hwpt_pasid_compat(struct obj *obj)
 	default:
 		return (0);
 	}
+}
+
+struct obj *
+hwpt_viommu(struct obj *obj)
+{
+	struct hwpt_nested	*n;
+
+	if (obj->type != OBJ_HWPT_NESTED)
+		return (NULL);
+	n = container_of(obj, struct hwpt_nested, obj);
+	if (n->parent == NULL || n->parent->type != OBJ_VIOMMU)
+		return (NULL);
+	return (n->parent);
 }
 
 int
@@ -351,8 +362,30 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 		nested->nested = hn;
 		nested->flags = hn.flags;
 	} else {
-		/* Nested HWPTs on a vIOMMU come with the vIOMMU. */
-		return (-EOPNOTSUPP);
+		struct viommu *viommu = container_of(pt, struct viommu, obj);
+		struct hw_nested hn;
+
+		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+		    IOMMU_HWPT_ALLOC_PASID))
+			return (-EOPNOTSUPP);
+		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
+			return (-EINVAL);
+		if (viommu->hw != desc->hw)
+			return (-EINVAL);
+		if (desc->hw->ops->domain_alloc_nested == NULL)
+			return (-EOPNOTSUPP);
+		if ((rc = desc->hw->ops->domain_alloc_nested(desc, NULL,
+		    hwpt_hw_flags(cmd->flags) & HW_DOMAIN_PASID, &data,
+		    &hn)) != 0)
+			return (rc);
+		if ((rc = obj_alloc(ucmd->ctx, OBJ_HWPT_NESTED, &obj)) != 0)
+			return (rc);
+		nested = container_of(obj, struct hwpt_nested, obj);
+		obj_hold(pt);
+		nested->parent = pt;
+		nested->hw = desc->hw;
+		nested->nested = hn;
+		nested->flags = hn.flags;
 	}
 	/* As the kernel, the fault queue is looked up once the HWPT exists. */
 	if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
@@ -423,31 +456,148 @@ hwpt_ioctl_get_dirty_bitmap(struct ucmd *ucmd)
 	return (-EOPNOTSUPP);
 }
 
+/* The 7.3 bounds on an invalidation array. */
+#define HWPT_INVALIDATE_LEN_MAX		4096
+#define HWPT_INVALIDATE_NUM_MAX		(1U << 19)
+
 /*
- * IOMMU_HWPT_INVALIDATE (spec 4.3). Past the __reserved check the struct
- * always goes back to the caller with entry_num set to the entries
- * handled, and a failure to write it back wins over the result.
+ * Device caches being invalidated through a vIOMMU, changed in copies so
+ * that a call changes nothing before its last read of caller memory;
+ * the copies are written back at the end.
+ */
+struct hwpt_inv_shadow {
+	struct viommu		*viommu;
+	struct edev		**edevs;
+	struct hw_dev_cache	*caches;
+	unsigned int		 n;
+};
+
+static int
+hwpt_inv_lookup(void *arg, uint64_t virt_id, struct hw_dev_cache **cp)
+{
+	struct hwpt_inv_shadow	*sh = arg;
+	struct vdevice		*vdev;
+	unsigned int		 i;
+
+	if ((vdev = vdevice_find(sh->viommu, virt_id)) == NULL ||
+	    vdev->dev == NULL || vdev->dev->edev == NULL)
+		return (-EINVAL);
+	for (i = 0; i < sh->n; i++) {
+		if (sh->edevs[i] == vdev->dev->edev) {
+			*cp = &sh->caches[i];
+			return (0);
+		}
+	}
+	return (-EINVAL);
+}
+
+static int
+hwpt_inv_shadow_init(struct hwpt_inv_shadow *sh, struct viommu *viommu)
+{
+	struct vdevice	*vdev;
+	unsigned int	 n = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->viommu = viommu;
+	LIST_FOREACH(vdev, &viommu->vdevices, entry)
+		n++;
+	if (n == 0)
+		return (0);
+	if ((sh->edevs = calloc(n, sizeof(*sh->edevs))) == NULL ||
+	    (sh->caches = calloc(n, sizeof(*sh->caches))) == NULL) {
+		free(sh->edevs);
+		return (-ENOMEM);
+	}
+	LIST_FOREACH(vdev, &viommu->vdevices, entry) {
+		if (vdev->dev == NULL || vdev->dev->edev == NULL)
+			continue;
+		sh->edevs[sh->n] = vdev->dev->edev;
+		sh->caches[sh->n] = vdev->dev->edev->cache;
+		sh->n++;
+	}
+	return (0);
+}
+
+static void
+hwpt_inv_shadow_fini(struct hwpt_inv_shadow *sh, int commit)
+{
+	unsigned int	 i;
+
+	for (i = 0; commit && i < sh->n; i++)
+		sh->edevs[i]->cache = sh->caches[i];
+	free(sh->edevs);
+	free(sh->caches);
+}
+
+/*
+ * IOMMU_HWPT_INVALIDATE (spec 4.3, with 7.3's bounds): entries one at a
+ * time, stopping at the first failure; entry_num goes back as the number
+ * done, also on failure. The entries act on copies of the state they
+ * change, written back once every entry has been read.
  */
 int
 hwpt_ioctl_invalidate(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_invalidate	*cmd = ucmd->cmd_buf;
+	const struct hw_model_ops	*ops = NULL;
+	struct hwpt_inv_shadow		 sh;
+	struct hwpt_nested		*n = NULL;
+	struct hw_nested		 nested;
+	struct hw_data			 data;
 	struct obj			*obj;
-	uint32_t			 done = 0;
-	int				 rc;
+	uint8_t				 buf[HW_INVALIDATE_READ];
+	uint32_t			 done = 0, i;
+	int				 rc, shadow = 0;
 
 	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 || cmd->entry_len == 0))
+	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 ||
+	    cmd->entry_len == 0 || cmd->entry_len > HWPT_INVALIDATE_LEN_MAX ||
+	    cmd->entry_num > HWPT_INVALIDATE_NUM_MAX))
 		rc = -EINVAL;
 	else if ((rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_ANY, &obj)) != 0)
 		;
-	else if (obj->type != OBJ_HWPT_NESTED && obj->type != OBJ_VIOMMU)
+	else if (obj->type == OBJ_HWPT_NESTED) {
+		n = container_of(obj, struct hwpt_nested, obj);
+		ops = n->hw->ops;
+		rc = ops->nested_invalidate == NULL ? -EOPNOTSUPP : 0;
+		nested = n->nested;
+	} else if (obj->type == OBJ_VIOMMU) {
+		ops = container_of(obj, struct viommu, obj)->hw->ops;
+		if (ops->viommu_invalidate == NULL)
+			rc = -EOPNOTSUPP;
+		else if ((rc = hwpt_inv_shadow_init(&sh,
+		    container_of(obj, struct viommu, obj))) == 0)
+			shadow = 1;
+	} else
 		rc = -EINVAL;
-	else {
-		/* The cache invalidation itself is hardware model work. */
-		rc = -EOPNOTSUPP;
+	if (rc == 0) {
+		data.type = cmd->data_type;
+		data.buf = buf;
+		data.len = 0;
+		/* entry_num 0 asks only whether the type is known. */
+		if (cmd->entry_num == 0)
+			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
+			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+		data.len = cmd->entry_len;
+		for (i = 0; rc == 0 && i < cmd->entry_num; i++) {
+			memset(buf, 0, sizeof(buf));
+			if ((rc = ucmd_read(ucmd, cmd->data_uptr +
+			    (uint64_t)i * cmd->entry_len, buf,
+			    cmd->entry_len < sizeof(buf) ? cmd->entry_len :
+			    sizeof(buf))) != 0)
+				break;
+			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
+			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+			if (rc == 0)
+				done++;
+		}
 	}
+	/* Entries done take effect, as the kernel's. */
+	if (n != NULL && done != 0)
+		n->nested = nested;
+	if (shadow)
+		hwpt_inv_shadow_fini(&sh, done != 0);
 	cmd->entry_num = done;
 	if (ucmd_respond(ucmd, sizeof(*cmd)) != 0)
 		return (-EFAULT);

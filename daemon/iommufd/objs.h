@@ -45,6 +45,7 @@ struct device {
 	struct obj			*hwpt;		/* RID's, or NULL */
 	struct device_pasid_tree	 pasids;
 	unsigned int			 npasids;
+	struct obj			*vdevice;	/* or NULL; no hold */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */
@@ -83,16 +84,30 @@ struct fault {
 	struct obj	 obj;
 };
 
-/* A vIOMMU: holds its nesting parent HWPT_PAGING. */
+struct vdevice;
+
+/*
+ * A vIOMMU: holds its nesting parent HWPT_PAGING; lists its vDEVICEs
+ * (which hold it) for virt_id lookups.
+ */
 struct viommu {
-	struct obj	 obj;
-	struct obj	*parent;
+	struct obj			 obj;
+	struct obj			*parent;
+	const struct hw_instance	*hw;
+	uint32_t			 type;
+	LIST_HEAD(, vdevice)		 vdevices;
 };
 
-/* A vDEVICE: holds its vIOMMU. */
+/*
+ * A vDEVICE: holds its vIOMMU; names a bound device (no hold: the
+ * device's unbind turns the vDEVICE into a tombstone first).
+ */
 struct vdevice {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	struct device			*dev;
+	uint64_t			 virt_id;
+	LIST_ENTRY(vdevice)		 entry;
 };
 
 /* A vIOMMU event queue: holds its vIOMMU. */
@@ -138,6 +153,12 @@ extern const struct obj_ops	veventq_ops;
 extern const struct obj_ops	hw_queue_ops;
 extern const struct obj_ops	access_ops;
 extern const struct obj_ops	selftest_ops;
+
+/*
+ * The vDEVICE of a vIOMMU with this virt_id, or NULL (vdevice.c). A
+ * vIOMMU has few; the list is walked.
+ */
+struct vdevice	*vdevice_find(struct viommu *, uint64_t virt_id);
 
 /*
  * The io page table of an IOAS object, for the selftest's ADD_RESERVED,
