@@ -2,31 +2,92 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * Devices bound to a context, and IOMMU_GET_HW_INFO, which reports what the
- * IOMMU behind a device can do.
+ * Devices bound to a context (device.h): binding, attach, replace and
+ * detach of the RID and of PASIDs; and IOMMU_GET_HW_INFO, which reports
+ * what the IOMMU behind a device can do, from its hardware model.
  *
- * Binding (VFIO cdev, selftest mock domain) and the hardware models that
- * answer GET_HW_INFO are later work. The handler already makes every check
- * the kernel makes before it reaches the device, in the same order, so
- * with no device bound the answers are the kernel's.
+ * A bound device object holds every HWPT it is attached to (one
+ * hwpt_attach_hold() per attachment) and points at its emulated device,
+ * whose bound pointer points back; destroying the object, however it
+ * happens, detaches everything and clears both pointers.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/string.h>
+#include <bsd/sys/tree.h>
 
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
+#include "iommufd/hwpt.h"
+#include "iommufd/ioas.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
 
+/* One attached PASID (never DEVICE_NO_PASID: that is device.hwpt). */
+struct device_pasid {
+	RB_ENTRY(device_pasid)	 entry;
+	uint32_t		 pasid;
+	struct obj		*hwpt;		/* held */
+};
+
+static int
+device_pasid_cmp(struct device_pasid *a, struct device_pasid *b)
+{
+	return (a->pasid < b->pasid ? -1 : a->pasid > b->pasid);
+}
+
+RB_GENERATE_STATIC(device_pasid_tree, device_pasid, entry, device_pasid_cmp)
+
+static struct device_pasid *
+device_pasid_find(struct device *dev, uint32_t pasid)
+{
+	struct device_pasid	 key;
+
+	key.pasid = pasid;
+	return (RB_FIND(device_pasid_tree, &dev->pasids, &key));
+}
+
 /*
- * A DEVICE is held by its binding for as long as it is bound (users >= 2),
- * so DESTROY of one is EBUSY; what it holds is released by unbinding.
+ * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
+ * DESTROY EBUSY) and at the context's teardown.
  */
 static void
-device_destroy(struct obj *obj __unused)
+device_destroy(struct obj *obj)
 {
+	struct device		*dev = container_of(obj, struct device, obj);
+	struct device_pasid	*p;
+
+	/* A live vDEVICE of the device becomes a tombstone. */
+	if (dev->vdevice != NULL) {
+		if (dev->vdevice->state == OBJ_LIVE &&
+		    dev->vdevice->users == 1)
+			obj_tombstone(dev->vdevice);
+		else
+			container_of(dev->vdevice, struct vdevice,
+			    obj)->dev = NULL;
+		dev->vdevice = NULL;
+	}
+	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
+		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
+		hwpt_attach_drop(p->hwpt);
+		free(p);
+	}
+	dev->npasids = 0;
+	if (dev->hwpt != NULL) {
+		hwpt_attach_drop(dev->hwpt);
+		dev->hwpt = NULL;
+	}
+	if (dev->edev != NULL) {
+		dev->edev->bound = NULL;
+		dev->edev = NULL;
+	}
 }
 
 const struct obj_ops device_ops = {
@@ -35,21 +96,328 @@ const struct obj_ops device_ops = {
 	.destroy = device_destroy,
 };
 
+void
+device_edev_init(struct edev *edev, const char *name,
+    const struct hw_instance *hw, uint32_t rid, unsigned int pasid_width,
+    unsigned int flags)
+{
+	memset(edev, 0, sizeof(*edev));
+	strlcpy(edev->name, name, sizeof(edev->name));
+	edev->desc.hw = hw;
+	edev->desc.rid = rid;
+	edev->desc.pasid_width = pasid_width;
+	edev->desc.flags = flags;
+	if (hw->ops->dev_cache_init != NULL)
+		hw->ops->dev_cache_init(&edev->desc, &edev->cache);
+}
+
+int
+device_bind(struct ctx *ctx, struct edev *edev, struct device **devp,
+    uint32_t *out_dev_id)
+{
+	struct device	*dev;
+	struct obj	*obj;
+	int		 rc;
+
+	if (edev->bound != NULL)
+		return (-EBUSY);
+	if ((rc = obj_alloc(ctx, OBJ_DEVICE, &obj)) != 0)
+		return (rc);
+	dev = container_of(obj, struct device, obj);
+	RB_INIT(&dev->pasids);
+	dev->edev = edev;
+	edev->bound = dev;
+	if (edev->desc.hw->ops->dev_cache_init != NULL)
+		edev->desc.hw->ops->dev_cache_init(&edev->desc, &edev->cache);
+	obj_finalize(obj);
+	obj_hold(obj);
+	*devp = dev;
+	if (out_dev_id != NULL)
+		*out_dev_id = obj->id;
+	return (0);
+}
+
+void
+device_unbind(struct device *dev)
+{
+	obj_destroy_held(&dev->obj);
+}
+
+/*
+ * A nested HWPT on a vIOMMU takes only devices that have a vDEVICE on
+ * that vIOMMU (ENOENT otherwise, as the mock driver answers).
+ */
+static int
+device_viommu_check(struct device *dev, struct obj *hwpt)
+{
+	struct obj	*viommu = hwpt_viommu(hwpt);
+
+	if (viommu == NULL)
+		return (0);
+	if (dev->vdevice == NULL || container_of(dev->vdevice,
+	    struct vdevice, obj)->viommu != viommu)
+		return (-ENOENT);
+	return (0);
+}
+
+/*
+ * The HWPT a RID attach to obj would use: obj itself, or for an IOAS an
+ * auto domain that takes the device (EINVAL from the check means
+ * "incompatible, try the next"), or a new one. *made says the HWPT was
+ * made here and is still reserved.
+ */
+static int
+device_resolve(struct device *dev, struct obj *obj, struct obj **hwptp,
+    int *made)
+{
+	const struct hw_dev_desc	*desc = &dev->edev->desc;
+	struct ioas			*ioas;
+	struct hwpt_paging		*h;
+	int				 rc;
+
+	*made = 0;
+	switch (obj->type) {
+	case OBJ_IOAS:
+		ioas = container_of(obj, struct ioas, obj);
+		/* The current auto domain of this IOAS, if any, first. */
+		if (dev->hwpt != NULL && hwpt_is_auto_of(dev->hwpt, ioas)) {
+			*hwptp = dev->hwpt;
+			return (0);
+		}
+		LIST_FOREACH(h, &ioas->auto_hwpts, auto_entry) {
+			if (h->obj.state != OBJ_LIVE)
+				continue;
+			rc = hwpt_attach_check(&h->obj, desc);
+			if (rc == 0) {
+				*hwptp = &h->obj;
+				return (0);
+			}
+			if (rc != -EINVAL)
+				return (rc);
+		}
+		if ((rc = hwpt_paging_new(obj->ctx, desc, ioas, 0, NULL, 1,
+		    &h)) != 0)
+			return (rc);
+		if ((rc = hwpt_attach_check(&h->obj, desc)) != 0) {
+			obj_abort(&h->obj);
+			return (rc);
+		}
+		*hwptp = &h->obj;
+		*made = 1;
+		return (0);
+	case OBJ_HWPT_PAGING:
+	case OBJ_HWPT_NESTED:
+		if ((rc = device_viommu_check(dev, obj)) != 0 ||
+		    (rc = hwpt_attach_check(obj, desc)) != 0)
+			return (rc);
+		*hwptp = obj;
+		return (0);
+	default:
+		return (-EINVAL);
+	}
+}
+
+/* The PASID rules that do not depend on the target (spec 4.2). */
+static int
+device_pasid_ok(struct device *dev, uint32_t pasid)
+{
+	unsigned int	 width = dev->edev->desc.pasid_width;
+
+	if (width == 0 || (width < 32 && pasid >= (1U << width)))
+		return (-EINVAL);
+	return (0);
+}
+
+/* The RID's attachment with the PASIDs it carries, or a PASID's target. */
+static int
+device_pasid_target(struct device *dev, struct obj *obj)
+{
+	int	 rc;
+
+	if (obj->type != OBJ_HWPT_PAGING && obj->type != OBJ_HWPT_NESTED)
+		return (-EINVAL);
+	if ((rc = device_viommu_check(dev, obj)) != 0 ||
+	    (rc = hwpt_attach_check(obj, &dev->edev->desc)) != 0)
+		return (rc);
+	if (!hwpt_pasid_compat(obj))
+		return (-EINVAL);
+	if (dev->hwpt != NULL && !hwpt_pasid_compat(dev->hwpt))
+		return (-EINVAL);
+	return (0);
+}
+
+static int
+device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
+    int replace)
+{
+	struct device_pasid	*p = NULL;
+	struct obj		*obj, *hwpt, **slot;
+	int			 made, rc;
+
+	if (dev->edev == NULL)
+		return (-ENODEV);
+	if (pasid != DEVICE_NO_PASID && (rc = device_pasid_ok(dev, pasid)) != 0)
+		return (rc);
+	if ((obj = obj_find(dev->obj.ctx, *pt_id, OBJ_ANY)) == NULL)
+		return (-ENOENT);
+	if (pasid == DEVICE_NO_PASID) {
+		slot = &dev->hwpt;
+		if (replace != (dev->hwpt != NULL))
+			return (-EINVAL);
+		if ((rc = device_resolve(dev, obj, &hwpt, &made)) != 0)
+			return (rc);
+		/* With PASIDs attached, the RID must stay PASID capable. */
+		if (dev->npasids != 0 && !hwpt_pasid_compat(hwpt)) {
+			if (made)
+				obj_abort(hwpt);
+			return (-EINVAL);
+		}
+		if (made)
+			obj_finalize(hwpt);
+	} else {
+		p = device_pasid_find(dev, pasid);
+		if (!replace && p != NULL)
+			return (-EBUSY);
+		if (replace && p == NULL)
+			return (-EINVAL);
+		if ((rc = device_pasid_target(dev, obj)) != 0)
+			return (rc);
+		hwpt = obj;
+		if (p == NULL) {
+			if ((p = calloc(1, sizeof(*p))) == NULL)
+				return (-ENOMEM);
+			p->pasid = pasid;
+			RB_INSERT(device_pasid_tree, &dev->pasids, p);
+			dev->npasids++;
+		}
+		slot = &p->hwpt;
+	}
+	if (*slot != hwpt) {
+		hwpt_attach_hold(hwpt);
+		if (*slot != NULL)
+			hwpt_attach_drop(*slot);
+		*slot = hwpt;
+	}
+	*pt_id = hwpt->id;
+	return (0);
+}
+
+int
+device_attach(struct device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	return (device_change(dev, pasid, pt_id, 0));
+}
+
+int
+device_replace(struct device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	return (device_change(dev, pasid, pt_id, 1));
+}
+
+int
+device_detach(struct device *dev, uint32_t pasid)
+{
+	struct device_pasid	*p;
+	struct obj		*hwpt;
+
+	if (pasid == DEVICE_NO_PASID) {
+		if ((hwpt = dev->hwpt) == NULL)
+			return (-EINVAL);
+		dev->hwpt = NULL;
+		hwpt_attach_drop(hwpt);
+		return (0);
+	}
+	if ((p = device_pasid_find(dev, pasid)) == NULL)
+		return (0);
+	RB_REMOVE(device_pasid_tree, &dev->pasids, p);
+	dev->npasids--;
+	hwpt_attach_drop(p->hwpt);
+	free(p);
+	return (0);
+}
+
+uint32_t
+device_attached_id(struct device *dev, uint32_t pasid)
+{
+	struct device_pasid	*p;
+
+	if (pasid == DEVICE_NO_PASID)
+		return (dev->hwpt != NULL ? dev->hwpt->id : 0);
+	p = device_pasid_find(dev, pasid);
+	return (p != NULL ? p->hwpt->id : 0);
+}
+
+struct edev *
+device_edev(struct device *dev)
+{
+	return (dev->edev);
+}
+
+struct obj *
+device_obj(struct device *dev)
+{
+	return (&dev->obj);
+}
+
 /* IOMMU_GET_HW_INFO (spec 5.1). */
 int
 device_ioctl_get_hw_info(struct ucmd *ucmd)
 {
-	struct iommu_hw_info	*cmd = ucmd->cmd_buf;
-	struct obj		*dev;
-	int			 rc;
+	struct iommu_hw_info		*cmd = ucmd->cmd_buf;
+	const struct hw_dev_desc	*desc;
+	struct device			*dev;
+	struct obj			*obj;
+	uint8_t				 buf[HW_INFO_MAX];
+	uint32_t			 in_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+	uint32_t			 out_type = IOMMU_HW_INFO_TYPE_NONE;
+	size_t				 len = 0, n;
+	int				 rc;
 
 	if (cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 		return (-EOPNOTSUPP);
 	if (cmd->__reserved[0] != 0 || cmd->__reserved[1] != 0 ||
 	    cmd->__reserved[2] != 0)
 		return (-EOPNOTSUPP);
-	if ((rc = obj_get(ucmd->ctx, cmd->dev_id, OBJ_DEVICE, &dev)) != 0)
+	if ((rc = obj_get(ucmd->ctx, cmd->dev_id, OBJ_DEVICE, &obj)) != 0)
 		return (rc);
-	/* The report comes from the device's hardware model. */
-	return (-EOPNOTSUPP);
+	dev = container_of(obj, struct device, obj);
+	if (dev->edev == NULL)
+		return (-ENOENT);
+	desc = &dev->edev->desc;
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		in_type = cmd->in_data_type;
+	memset(buf, 0, sizeof(buf));
+	if (desc->hw->ops->hw_info != NULL) {
+		if ((rc = desc->hw->ops->hw_info(desc, in_type, &out_type, buf,
+		    &len)) != 0)
+			return (rc);
+	} else if (in_type != IOMMU_HW_INFO_TYPE_DEFAULT)
+		return (-EOPNOTSUPP);
+	/*
+	 * min(data_len, len) bytes of the report, then zeros up to the
+	 * caller's data_len; a zero length or pointer asks for none.
+	 */
+	if (cmd->data_len != 0 && cmd->data_uptr != 0) {
+		n = cmd->data_len < len ? cmd->data_len : len;
+		if (n != 0 && (rc = ucmd_write(ucmd, cmd->data_uptr, buf,
+		    n)) != 0)
+			return (rc);
+		while (n < cmd->data_len) {
+			size_t	 chunk = cmd->data_len - n;
+			static const uint8_t zeros[65536];
+
+			if (chunk > sizeof(zeros))
+				chunk = sizeof(zeros);
+			if ((rc = ucmd_write(ucmd, cmd->data_uptr + n, zeros,
+			    chunk)) != 0)
+				return (rc);
+			n += chunk;
+		}
+	}
+	cmd->data_len = len;
+	cmd->out_data_type = out_type;
+	cmd->out_capabilities = desc->hw->ops->capabilities != NULL ?
+	    desc->hw->ops->capabilities(desc) : 0;
+	cmd->out_max_pasid_log2 = desc->pasid_width;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
 }

@@ -7,19 +7,20 @@
  * their four ioctls. The two kinds share this file because they share
  * every ioctl: HWPT_ALLOC makes either, and the others take either.
  *
- * A HWPT needs a device (HWPT_ALLOC names one, and the dirty and
- * invalidation commands act on domains that only attaching devices
- * creates). Until devices exist every handler here performs the kernel's
- * checks in the kernel's order up to and including the object lookups, so
- * a context without devices already answers exactly like the kernel; the
- * domain work after the lookups is left to the device and hardware model
- * code and answers EOPNOTSUPP meanwhile. The dirty-tracking commands are
- * whole: they work on the domain's dirty store (dirty.h), which the code
- * that makes a dirty-tracking domain allocates and the domain's writes
- * and unmaps keep.
+ * A paging HWPT owns a domain (domain.h) over its IOAS from its creation
+ * to its destruction; the hardware model of the device named at
+ * allocation decides the domain's page sizes, aperture and flags, and
+ * later whether other devices may attach (hwpt.h). A nested HWPT keeps
+ * the model's state for its stage 1 (hw_nested). Devices hold the HWPT
+ * they are attached to (device.c); an auto domain goes with its last
+ * device. A domain allocated with DIRTY_TRACKING has a dirty store
+ * (dirty.h), which the dirty-tracking commands read and set, and from
+ * which the domain's unmaps clear their range.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -27,8 +28,12 @@
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "hw/hw.h"
 #include "iommufd/describe.h"
 #include "iommufd/dirty.h"
+#include "iommufd/domain.h"
+#include "iommufd/hwpt.h"
+#include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
@@ -45,6 +50,9 @@ hwpt_paging_destroy(struct obj *obj)
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
 
+	if (hwpt->auto_entry.le_prev != NULL)
+		LIST_REMOVE(hwpt, auto_entry);
+	domain_remove(&hwpt->domain);
 	if (hwpt->ioas != NULL)
 		obj_drop(hwpt->ioas);
 	dirty_free(hwpt->dirty);
@@ -127,12 +135,175 @@ const struct obj_ops hwpt_nested_ops = {
 	.describe = hwpt_nested_describe,
 };
 
+static unsigned int
+hwpt_hw_flags(uint32_t flags)
+{
+	unsigned int	 hw = 0;
+
+	if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)
+		hw |= HW_DOMAIN_NEST_PARENT;
+	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		hw |= HW_DOMAIN_DIRTY;
+	if (flags & IOMMU_HWPT_ALLOC_PASID)
+		hw |= HW_DOMAIN_PASID;
+	return (hw);
+}
+
+int
+hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
+    struct ioas *ioas, unsigned int flags, const struct hw_data *data,
+    int auto_domain, struct hwpt_paging **hwptp)
+{
+	struct hwpt_paging	*hwpt;
+	struct hw_domain	 dom;
+	struct obj		*obj;
+	int			 rc;
+
+	if (dev->hw->ops->domain_alloc_paging == NULL)
+		return (-EOPNOTSUPP);
+	if ((rc = dev->hw->ops->domain_alloc_paging(dev, flags, data,
+	    &dom)) != 0)
+		return (rc);
+	if ((rc = obj_alloc(ctx, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	hwpt->domain.hw = dev->hw;
+	hwpt->domain.hw_dom = dom;
+	if ((rc = domain_add(&hwpt->domain, ioas)) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	obj_hold(&ioas->obj);
+	hwpt->ioas = &ioas->obj;
+	hwpt->pgsize_bitmap = dom.pgsize_bitmap;
+	hwpt->enforce_cc = dom.enforce_cc;
+	if (flags & HW_DOMAIN_NEST_PARENT)
+		hwpt->flags |= HWPT_F_NEST_PARENT;
+	if ((flags & HW_DOMAIN_DIRTY) &&
+	    (rc = hwpt_paging_dirty_init(hwpt)) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	if (auto_domain) {
+		hwpt->flags |= HWPT_F_AUTO;
+		LIST_INSERT_HEAD(&ioas->auto_hwpts, hwpt, auto_entry);
+	}
+	*hwptp = hwpt;
+	return (0);
+}
+
+int
+hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
+{
+	struct hwpt_paging	*p;
+	struct hwpt_nested	*n;
+
+	switch (obj->type) {
+	case OBJ_HWPT_PAGING:
+		p = container_of(obj, struct hwpt_paging, obj);
+		if (p->domain.hw != dev->hw)
+			return (-EINVAL);
+		if (dev->hw->ops->attach_check != NULL)
+			return (dev->hw->ops->attach_check(dev,
+			    &p->domain.hw_dom));
+		return (0);
+	case OBJ_HWPT_NESTED:
+		n = container_of(obj, struct hwpt_nested, obj);
+		if (n->hw != dev->hw)
+			return (-EINVAL);
+		return (0);
+	default:
+		return (-EINVAL);
+	}
+}
+
+int
+hwpt_pasid_compat(struct obj *obj)
+{
+	switch (obj->type) {
+	case OBJ_HWPT_PAGING:
+		return ((container_of(obj, struct hwpt_paging,
+		    obj)->domain.hw_dom.flags & HW_DOMAIN_PASID) != 0);
+	case OBJ_HWPT_NESTED:
+		return ((container_of(obj, struct hwpt_nested,
+		    obj)->flags & HW_DOMAIN_PASID) != 0);
+	default:
+		return (0);
+	}
+}
+
+struct obj *
+hwpt_viommu(struct obj *obj)
+{
+	struct hwpt_nested	*n;
+
+	if (obj->type != OBJ_HWPT_NESTED)
+		return (NULL);
+	n = container_of(obj, struct hwpt_nested, obj);
+	if (n->parent == NULL || n->parent->type != OBJ_VIOMMU)
+		return (NULL);
+	return (n->parent);
+}
+
+int
+hwpt_is_auto_of(struct obj *obj, struct ioas *ioas)
+{
+	struct hwpt_paging	*p;
+
+	if (obj->type != OBJ_HWPT_PAGING)
+		return (0);
+	p = container_of(obj, struct hwpt_paging, obj);
+	return ((p->flags & HWPT_F_AUTO) != 0 && p->ioas == &ioas->obj);
+}
+
+static unsigned int *
+hwpt_ndevs(struct obj *obj)
+{
+	if (obj->type == OBJ_HWPT_PAGING)
+		return (&container_of(obj, struct hwpt_paging, obj)->ndevs);
+	return (&container_of(obj, struct hwpt_nested, obj)->ndevs);
+}
+
+void
+hwpt_attach_hold(struct obj *obj)
+{
+	obj_hold(obj);
+	(*hwpt_ndevs(obj))++;
+}
+
+/*
+ * An auto domain is held by its attachments alone; the last one leaving
+ * destroys it (users 2: the table's and this attachment's). Anything else
+ * holding it keeps it alive.
+ */
+void
+hwpt_attach_drop(struct obj *obj)
+{
+	(*hwpt_ndevs(obj))--;
+	if (obj->type == OBJ_HWPT_PAGING && obj->state == OBJ_LIVE &&
+	    (container_of(obj, struct hwpt_paging, obj)->flags &
+	    HWPT_F_AUTO) != 0 && *hwpt_ndevs(obj) == 0 && obj->users == 2)
+		obj_destroy_held(obj);
+	else
+		obj_drop(obj);
+}
+
+/* The largest driver data any model reads. */
+#define HWPT_DATA_MAX	64
+
 /* IOMMU_HWPT_ALLOC (spec 4.1). */
 int
 hwpt_ioctl_alloc(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc	*cmd = ucmd->cmd_buf;
-	struct obj		*dev, *pt;
+	struct obj		*dev, *pt, *fault;
+	struct device		*d;
+	struct hwpt_paging	*hwpt;
+	struct hwpt_nested	*nested;
+	struct obj		*obj;
+	struct hw_data		 data;
+	uint8_t			 buf[HWPT_DATA_MAX];
+	const struct hw_dev_desc *desc;
 	int			 rc;
 
 	if (cmd->__reserved != 0)
@@ -155,8 +326,98 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	}
 	if (cmd->flags & ~HWPT_ALLOC_FLAGS)
 		return (-EOPNOTSUPP);
-	/* Domain allocation comes with the device and hardware models. */
-	return (-EOPNOTSUPP);
+	d = container_of(dev, struct device, obj);
+	if (d->edev == NULL)
+		return (-ENOENT);
+	desc = &d->edev->desc;
+
+	/* The driver data is read before anything changes. */
+	memset(buf, 0, sizeof(buf));
+	data.type = cmd->data_type;
+	data.buf = buf;
+	data.len = cmd->data_len;
+	if (data.len > sizeof(buf))
+		return (-EINVAL);
+	if (data.len != 0 &&
+	    (rc = ucmd_read(ucmd, cmd->data_uptr, buf, data.len)) != 0)
+		return (rc);
+
+	if (pt->type == OBJ_IOAS) {
+		if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+		    (cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
+			return (-EOPNOTSUPP);
+		if ((rc = hwpt_paging_new(ucmd->ctx, desc, container_of(pt,
+		    struct ioas, obj), hwpt_hw_flags(cmd->flags), &data, 0,
+		    &hwpt)) != 0)
+			return (rc);
+		obj = &hwpt->obj;
+	} else if (pt->type == OBJ_HWPT_PAGING) {
+		struct hwpt_paging *parent = container_of(pt,
+		    struct hwpt_paging, obj);
+		struct hw_nested hn;
+
+		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+		    IOMMU_HWPT_ALLOC_PASID))
+			return (-EOPNOTSUPP);
+		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
+			return (-EINVAL);
+		if ((parent->flags & HWPT_F_AUTO) ||
+		    !(parent->flags & HWPT_F_NEST_PARENT) ||
+		    parent->domain.hw != desc->hw)
+			return (-EINVAL);
+		if (desc->hw->ops->domain_alloc_nested == NULL)
+			return (-EOPNOTSUPP);
+		if ((rc = desc->hw->ops->domain_alloc_nested(desc,
+		    &parent->domain.hw_dom, hwpt_hw_flags(cmd->flags) &
+		    HW_DOMAIN_PASID, &data, &hn)) != 0)
+			return (rc);
+		if ((rc = obj_alloc(ucmd->ctx, OBJ_HWPT_NESTED, &obj)) != 0)
+			return (rc);
+		nested = container_of(obj, struct hwpt_nested, obj);
+		obj_hold(pt);
+		nested->parent = pt;
+		nested->hw = desc->hw;
+		nested->nested = hn;
+		nested->flags = hn.flags;
+	} else {
+		struct viommu *viommu = container_of(pt, struct viommu, obj);
+		struct hw_nested hn;
+
+		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
+		    IOMMU_HWPT_ALLOC_PASID))
+			return (-EOPNOTSUPP);
+		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
+			return (-EINVAL);
+		if (viommu->hw != desc->hw)
+			return (-EINVAL);
+		if (desc->hw->ops->domain_alloc_nested == NULL)
+			return (-EOPNOTSUPP);
+		if ((rc = desc->hw->ops->domain_alloc_nested(desc, NULL,
+		    hwpt_hw_flags(cmd->flags) & HW_DOMAIN_PASID, &data,
+		    &hn)) != 0)
+			return (rc);
+		if ((rc = obj_alloc(ucmd->ctx, OBJ_HWPT_NESTED, &obj)) != 0)
+			return (rc);
+		nested = container_of(obj, struct hwpt_nested, obj);
+		obj_hold(pt);
+		nested->parent = pt;
+		nested->hw = desc->hw;
+		nested->nested = hn;
+		nested->flags = hn.flags;
+	}
+	/* As the kernel, the fault queue is looked up once the HWPT exists. */
+	if ((cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	cmd->out_hwpt_id = obj->id;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	ucmd_finalize(ucmd, obj);
+	return (0);
 }
 
 /*
@@ -191,6 +452,20 @@ hwpt_dirty_iopte(void *arg, uint64_t iova, uint64_t *start, uint64_t *len)
 	return (0);
 }
 
+/* An unmapped IOPTE loses its dirty bit with it. */
+static void
+hwpt_dirty_unmap(struct domain *dom __unused, void *arg, uint64_t iova,
+    uint64_t length)
+{
+	struct hwpt_paging	*hwpt = arg;
+
+	dirty_clear(hwpt->dirty, iova, length);
+}
+
+static const struct domain_hooks hwpt_dirty_hooks = {
+	.unmap = hwpt_dirty_unmap,
+};
+
 int
 hwpt_paging_dirty_init(struct hwpt_paging *hwpt)
 {
@@ -203,6 +478,8 @@ hwpt_paging_dirty_init(struct hwpt_paging *hwpt)
 		return (rc);
 	hwpt->dirty->iopte = hwpt_dirty_iopte;
 	hwpt->dirty->iopte_arg = hwpt;
+	hwpt->domain.hooks = &hwpt_dirty_hooks;
+	hwpt->domain.hooks_arg = hwpt;
 	hwpt->flags |= HWPT_F_DIRTY;
 	return (0);
 }
@@ -310,31 +587,148 @@ hwpt_ioctl_get_dirty_bitmap(struct ucmd *ucmd)
 	return (0);
 }
 
+/* The 7.3 bounds on an invalidation array. */
+#define HWPT_INVALIDATE_LEN_MAX		4096
+#define HWPT_INVALIDATE_NUM_MAX		(1U << 19)
+
 /*
- * IOMMU_HWPT_INVALIDATE (spec 4.3). Past the __reserved check the struct
- * always goes back to the caller with entry_num set to the entries
- * handled, and a failure to write it back wins over the result.
+ * Device caches being invalidated through a vIOMMU, changed in copies so
+ * that a call changes nothing before its last read of caller memory;
+ * the copies are written back at the end.
+ */
+struct hwpt_inv_shadow {
+	struct viommu		*viommu;
+	struct edev		**edevs;
+	struct hw_dev_cache	*caches;
+	unsigned int		 n;
+};
+
+static int
+hwpt_inv_lookup(void *arg, uint64_t virt_id, struct hw_dev_cache **cp)
+{
+	struct hwpt_inv_shadow	*sh = arg;
+	struct vdevice		*vdev;
+	unsigned int		 i;
+
+	if ((vdev = vdevice_find(sh->viommu, virt_id)) == NULL ||
+	    vdev->dev == NULL || vdev->dev->edev == NULL)
+		return (-EINVAL);
+	for (i = 0; i < sh->n; i++) {
+		if (sh->edevs[i] == vdev->dev->edev) {
+			*cp = &sh->caches[i];
+			return (0);
+		}
+	}
+	return (-EINVAL);
+}
+
+static int
+hwpt_inv_shadow_init(struct hwpt_inv_shadow *sh, struct viommu *viommu)
+{
+	struct vdevice	*vdev;
+	unsigned int	 n = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->viommu = viommu;
+	LIST_FOREACH(vdev, &viommu->vdevices, entry)
+		n++;
+	if (n == 0)
+		return (0);
+	if ((sh->edevs = calloc(n, sizeof(*sh->edevs))) == NULL ||
+	    (sh->caches = calloc(n, sizeof(*sh->caches))) == NULL) {
+		free(sh->edevs);
+		return (-ENOMEM);
+	}
+	LIST_FOREACH(vdev, &viommu->vdevices, entry) {
+		if (vdev->dev == NULL || vdev->dev->edev == NULL)
+			continue;
+		sh->edevs[sh->n] = vdev->dev->edev;
+		sh->caches[sh->n] = vdev->dev->edev->cache;
+		sh->n++;
+	}
+	return (0);
+}
+
+static void
+hwpt_inv_shadow_fini(struct hwpt_inv_shadow *sh, int commit)
+{
+	unsigned int	 i;
+
+	for (i = 0; commit && i < sh->n; i++)
+		sh->edevs[i]->cache = sh->caches[i];
+	free(sh->edevs);
+	free(sh->caches);
+}
+
+/*
+ * IOMMU_HWPT_INVALIDATE (spec 4.3, with 7.3's bounds): entries one at a
+ * time, stopping at the first failure; entry_num goes back as the number
+ * done, also on failure. The entries act on copies of the state they
+ * change, written back once every entry has been read.
  */
 int
 hwpt_ioctl_invalidate(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_invalidate	*cmd = ucmd->cmd_buf;
+	const struct hw_model_ops	*ops = NULL;
+	struct hwpt_inv_shadow		 sh;
+	struct hwpt_nested		*n = NULL;
+	struct hw_nested		 nested;
+	struct hw_data			 data;
 	struct obj			*obj;
-	uint32_t			 done = 0;
-	int				 rc;
+	uint8_t				 buf[HW_INVALIDATE_READ];
+	uint32_t			 done = 0, i;
+	int				 rc, shadow = 0;
 
 	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 || cmd->entry_len == 0))
+	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 ||
+	    cmd->entry_len == 0 || cmd->entry_len > HWPT_INVALIDATE_LEN_MAX ||
+	    cmd->entry_num > HWPT_INVALIDATE_NUM_MAX))
 		rc = -EINVAL;
 	else if ((rc = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_ANY, &obj)) != 0)
 		;
-	else if (obj->type != OBJ_HWPT_NESTED && obj->type != OBJ_VIOMMU)
+	else if (obj->type == OBJ_HWPT_NESTED) {
+		n = container_of(obj, struct hwpt_nested, obj);
+		ops = n->hw->ops;
+		rc = ops->nested_invalidate == NULL ? -EOPNOTSUPP : 0;
+		nested = n->nested;
+	} else if (obj->type == OBJ_VIOMMU) {
+		ops = container_of(obj, struct viommu, obj)->hw->ops;
+		if (ops->viommu_invalidate == NULL)
+			rc = -EOPNOTSUPP;
+		else if ((rc = hwpt_inv_shadow_init(&sh,
+		    container_of(obj, struct viommu, obj))) == 0)
+			shadow = 1;
+	} else
 		rc = -EINVAL;
-	else {
-		/* The cache invalidation itself is hardware model work. */
-		rc = -EOPNOTSUPP;
+	if (rc == 0) {
+		data.type = cmd->data_type;
+		data.buf = buf;
+		data.len = 0;
+		/* entry_num 0 asks only whether the type is known. */
+		if (cmd->entry_num == 0)
+			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
+			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+		data.len = cmd->entry_len;
+		for (i = 0; rc == 0 && i < cmd->entry_num; i++) {
+			memset(buf, 0, sizeof(buf));
+			if ((rc = ucmd_read(ucmd, cmd->data_uptr +
+			    (uint64_t)i * cmd->entry_len, buf,
+			    cmd->entry_len < sizeof(buf) ? cmd->entry_len :
+			    sizeof(buf))) != 0)
+				break;
+			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
+			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+			if (rc == 0)
+				done++;
+		}
 	}
+	/* Entries done take effect, as the kernel's. */
+	if (n != NULL && done != 0)
+		n->nested = nested;
+	if (shadow)
+		hwpt_inv_shadow_fini(&sh, done != 0);
 	cmd->entry_num = done;
 	if (ucmd_respond(ucmd, sizeof(*cmd)) != 0)
 		return (-EFAULT);

@@ -14,9 +14,13 @@
 #include "core/ctx.h"
 #include "iommufd/iopt.h"
 
+struct hwpt_paging;
+
 struct ioas {
-	struct obj	 obj;
-	struct iopt	 iopt;
+	struct obj			 obj;
+	struct iopt			 iopt;
+	/* Its auto domains, in creation order (hwpt.c). */
+	LIST_HEAD(, hwpt_paging)	 auto_hwpts;
 };
 
 struct ucmd;

@@ -21,12 +21,31 @@
 
 #include <stdint.h>
 
+#include <bsd/sys/queue.h>
+#include <bsd/sys/tree.h>
+
 #include "core/ctx.h"
 #include "core/util.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
+#include "iommufd/domain.h"
 
-/* A device bound to the context (VFIO cdev bind, selftest mock domain). */
+/* A PASID of a device attached to a HWPT (device.c). */
+struct device_pasid;
+RB_HEAD(device_pasid_tree, device_pasid);
+
+/*
+ * A device bound to the context (VFIO cdev bind, selftest mock domain):
+ * its emulated device, and the HWPTs its RID and PASIDs are attached to,
+ * each held (users reference) while attached.
+ */
 struct device {
-	struct obj	 obj;
+	struct obj			 obj;
+	struct edev			*edev;		/* NULL once unbound */
+	struct obj			*hwpt;		/* RID's, or NULL */
+	struct device_pasid_tree	 pasids;
+	unsigned int			 npasids;
+	struct obj			*vdevice;	/* or NULL; no hold */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */
@@ -34,14 +53,21 @@ struct device {
 #define HWPT_F_DIRTY		0x2
 #define HWPT_F_AUTO		0x4	/* made by an attach to an IOAS */
 
-/* A paging HWPT: holds its IOAS (users reference). */
+/*
+ * A paging HWPT: holds its IOAS (users reference) and is a pinner of its
+ * io page table through its domain. Auto domains are on their IOAS's
+ * list (struct ioas.auto_hwpts) for attach to find.
+ */
 struct hwpt_paging {
-	struct obj	 obj;
-	struct obj	*ioas;
-	unsigned int	 flags;			/* HWPT_F_* */
-	int		 enforce_cc;		/* DMA is cache coherent */
-	uint64_t	 pgsize_bitmap;		/* the domain's page sizes */
-	struct dirty	*dirty;			/* HWPT_F_DIRTY: owned */
+	struct obj			 obj;
+	struct obj			*ioas;
+	unsigned int			 flags;		/* HWPT_F_* */
+	int				 enforce_cc;	/* DMA is coherent */
+	uint64_t			 pgsize_bitmap;	/* domain's pages */
+	struct domain			 domain;
+	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
+	unsigned int			 ndevs;		/* attachments */
+	struct dirty			*dirty;		/* HWPT_F_DIRTY: owned */
 };
 
 /*
@@ -54,8 +80,12 @@ int	hwpt_paging_dirty_init(struct hwpt_paging *);
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
 struct hwpt_nested {
-	struct obj	 obj;
-	struct obj	*parent;
+	struct obj			 obj;
+	struct obj			*parent;
+	const struct hw_instance	*hw;
+	unsigned int			 flags;		/* HW_DOMAIN_PASID */
+	struct hw_nested		 nested;
+	unsigned int			 ndevs;
 };
 
 /* A fault queue: an fd of page requests, held while the fd is open. */
@@ -63,16 +93,30 @@ struct fault {
 	struct obj	 obj;
 };
 
-/* A vIOMMU: holds its nesting parent HWPT_PAGING. */
+struct vdevice;
+
+/*
+ * A vIOMMU: holds its nesting parent HWPT_PAGING; lists its vDEVICEs
+ * (which hold it) for virt_id lookups.
+ */
 struct viommu {
-	struct obj	 obj;
-	struct obj	*parent;
+	struct obj			 obj;
+	struct obj			*parent;
+	const struct hw_instance	*hw;
+	uint32_t			 type;
+	LIST_HEAD(, vdevice)		 vdevices;
 };
 
-/* A vDEVICE: holds its vIOMMU. */
+/*
+ * A vDEVICE: holds its vIOMMU; names a bound device (no hold: the
+ * device's unbind turns the vDEVICE into a tombstone first).
+ */
 struct vdevice {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	struct device			*dev;
+	uint64_t			 virt_id;
+	LIST_ENTRY(vdevice)		 entry;
 };
 
 /* A vIOMMU event queue: holds its vIOMMU. */
@@ -93,9 +137,13 @@ struct access {
 	struct obj	*ioas;
 };
 
-/* The selftest's mock device ("stdev"), owner of its DEVICE. */
+/*
+ * The selftest's mock device ("stdev"): an emulated device of its own,
+ * bound to the context for as long as the object exists.
+ */
 struct selftest {
 	struct obj	 obj;
+	struct edev	 edev;
 };
 
 /*
@@ -114,6 +162,12 @@ extern const struct obj_ops	veventq_ops;
 extern const struct obj_ops	hw_queue_ops;
 extern const struct obj_ops	access_ops;
 extern const struct obj_ops	selftest_ops;
+
+/*
+ * The vDEVICE of a vIOMMU with this virt_id, or NULL (vdevice.c). A
+ * vIOMMU has few; the list is walked.
+ */
+struct vdevice	*vdevice_find(struct viommu *, uint64_t virt_id);
 
 /*
  * The io page table of an IOAS object, for the selftest's ADD_RESERVED,

@@ -8,11 +8,13 @@
  * here. The mock device ("stdev") is an object kind of its own, whose ops
  * are here too.
  *
- * SET_TEMP_MEMORY_LIMIT, MD_CHECK_REFS and DIRTY are whole. Mock devices,
- * accesses and the mock hardware model are later work. The
- * ops that name a device, a mock device or a HWPT already look it up, so
- * with none in the context the answer is the kernel's ENOENT; every op
- * that could get further answers EOPNOTSUPP, as an unknown op does.
+ * Mock devices are emulated devices of the "mock" hardware model
+ * (hw/mock.c), each owned by its stdev object and bound through the same
+ * device API as the VFIO nodes (device.h). DIRTY marks a dirty-tracking
+ * domain's store (dirty.h) as a device's writes would. Accesses are later
+ * work: the ops that need them look up what they name, so with none in
+ * the context the answer is the kernel's ENOENT, and otherwise
+ * EOPNOTSUPP, as an unknown op gives.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,7 +26,10 @@
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
 #include "iommufd/dirty.h"
+#include "iommufd/domain.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/pages.h"
@@ -37,10 +42,14 @@
 	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |	\
 	MOCK_FLAGS_DEVICE_PASID)
 
-/* The mock device holds nothing yet. */
+/* The mock device's binding goes with it (device.h). */
 static void
-selftest_destroy(struct obj *obj __unused)
+selftest_destroy(struct obj *obj)
 {
+	struct selftest	*st = container_of(obj, struct selftest, obj);
+
+	if (st->edev.bound != NULL)
+		device_unbind(st->edev.bound);
 }
 
 const struct obj_ops selftest_ops = {
@@ -76,30 +85,179 @@ selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 }
 
 /*
- * MOCK_DOMAIN and MOCK_DOMAIN_FLAGS: the kernel creates the mock device
- * (EINVAL for unknown device flags) and binds it before it looks at pt_id
- * (ENOENT when missing, EINVAL when neither an IOAS nor a HWPT).
+ * MOCK_DOMAIN and MOCK_DOMAIN_FLAGS: a new mock device ("stdev", with its
+ * own emulated device), bound to the context and attached to pt_id, as
+ * the kernel does it: unknown device flags are EINVAL, then the device is
+ * made and bound, then the attach answers ENOENT (no pt_id), EINVAL (not
+ * an IOAS or HWPT, or incompatible) or a pinning error, and everything
+ * made so far goes again.
  */
 static int
 selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct obj	*pt;
+	struct selftest	*st;
+	struct device	*dev;
+	struct obj	*obj;
+	uint32_t	 dev_flags = 0, flags = HW_DEV_IOPF, width = 0;
+	uint32_t	 dev_id, pt_id = cmd->id;
+	int		 rc;
 
-	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS &&
-	    (cmd->mock_domain_flags.dev_flags & ~SELFTEST_DEV_FLAGS))
-		return (-EINVAL);
-	if ((pt = obj_find(ucmd->ctx, cmd->id, OBJ_ANY)) == NULL)
-		return (-ENOENT);
-	switch (pt->type) {
-	case OBJ_IOAS:
-	case OBJ_HWPT_PAGING:
-	case OBJ_HWPT_NESTED:
-		break;
-	default:
-		return (-EINVAL);
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) {
+		dev_flags = cmd->mock_domain_flags.dev_flags;
+		if (dev_flags & ~SELFTEST_DEV_FLAGS)
+			return (-EINVAL);
 	}
-	/* Creating, binding and attaching the mock device: later work. */
-	return (-EOPNOTSUPP);
+	if (dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY)
+		flags |= HW_DEV_NO_DIRTY;
+	if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		flags |= HW_DEV_HUGE_IOVA;
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID) {
+		flags |= HW_DEV_PASID;
+		width = MOCK_PASID_WIDTH;
+	}
+	if ((rc = obj_alloc(ucmd->ctx, OBJ_SELFTEST, &obj)) != 0)
+		return (rc);
+	st = container_of(obj, struct selftest, obj);
+	device_edev_init(&st->edev, "mock", &hw_mock_instance, obj->id, width,
+	    flags);
+	if ((rc = device_bind(ucmd->ctx, &st->edev, &dev, &dev_id)) != 0 ||
+	    (rc = device_attach(dev, DEVICE_NO_PASID, &pt_id)) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	cmd->mock_domain.out_stdev_id = obj->id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = dev_id;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
+		obj_abort(obj);
+		return (rc);
+	}
+	ucmd_finalize(ucmd, obj);
+	return (0);
+}
+
+/* The bound device of mock device id: 0, -ENOENT. */
+static int
+selftest_get_dev(struct ucmd *ucmd, uint32_t id, struct device **devp)
+{
+	struct obj	*obj;
+	int		 rc;
+
+	if ((rc = obj_get(ucmd->ctx, id, OBJ_SELFTEST, &obj)) != 0)
+		return (rc);
+	if ((*devp = container_of(obj, struct selftest, obj)->edev.bound) ==
+	    NULL)
+		return (-ENOENT);
+	return (0);
+}
+
+/* MOCK_DOMAIN_REPLACE: the RID moves to pt_id; the HWPT used goes back. */
+static int
+selftest_mock_replace(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device	*dev;
+	uint32_t	 pt_id = cmd->mock_domain_replace.pt_id;
+	int		 rc;
+
+	if ((rc = selftest_get_dev(ucmd, cmd->id, &dev)) != 0)
+		return (rc);
+	if ((rc = device_replace(dev, DEVICE_NO_PASID, &pt_id)) != 0)
+		return (rc);
+	cmd->mock_domain_replace.pt_id = pt_id;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
+}
+
+/*
+ * The PASID ops of a mock device. A replace to IOMMU_TEST_PASID_RESERVED
+ * is made to fail with ENOMEM once it would reach the mock driver, so the
+ * tests can see a failed replace leave the old attachment.
+ */
+static int
+selftest_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device	*dev;
+	struct obj	*obj;
+	uint32_t	 pasid = cmd->pasid_attach.pasid;
+	uint32_t	 pt_id = cmd->pasid_attach.pt_id;
+	int		 rc;
+
+	if ((rc = selftest_get_dev(ucmd, cmd->id, &dev)) != 0)
+		return (rc);
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		return (device_attach(dev, pasid, &pt_id));
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		if (pasid == IOMMU_TEST_PASID_RESERVED &&
+		    device_attached_id(dev, pasid) != 0 &&
+		    obj_find(ucmd->ctx, pt_id, OBJ_ANY) != NULL)
+			return (-ENOMEM);
+		return (device_replace(dev, pasid, &pt_id));
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return (device_detach(dev, pasid));
+	default:
+		/* PASID_CHECK_HWPT: hwpt_id 0 asks for "nothing attached". */
+		pt_id = cmd->pasid_check.hwpt_id;
+		if (pt_id != 0 && (rc = obj_get(ucmd->ctx, pt_id, OBJ_ANY,
+		    &obj)) != 0)
+			return (rc);
+		if (device_attached_id(dev, pasid) != pt_id)
+			return (-EINVAL);
+		return (0);
+	}
+}
+
+/* MD_CHECK_MAP: a paging HWPT maps [iova, iova + length) to uptr. */
+static int
+selftest_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct obj	*obj;
+	int		 rc;
+
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	if (ucmd->caller->mem == NULL)
+		return (-EFAULT);
+	return (domain_check_map(&container_of(obj, struct hwpt_paging,
+	    obj)->domain, cmd->check_map.iova, cmd->check_map.length,
+	    umem_pid(ucmd->caller->mem), cmd->check_map.uptr));
+}
+
+/* MD_CHECK_IOTLB: slot id of a nested HWPT holds iotlb. */
+static int
+selftest_check_iotlb(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct hwpt_nested	*n;
+	struct obj		*obj;
+	int			 rc;
+
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_NESTED, &obj)) != 0)
+		return (rc);
+	n = container_of(obj, struct hwpt_nested, obj);
+	if (cmd->check_iotlb.id >= n->nested.niotlb ||
+	    n->nested.iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
+		return (-EINVAL);
+	return (0);
+}
+
+/* DEV_CHECK_CACHE: cache slot id of device id holds cache. */
+static int
+selftest_check_cache(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device	*dev;
+	struct obj	*obj;
+	struct edev	*edev;
+	int		 rc;
+
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_DEVICE, &obj)) != 0)
+		return (rc);
+	dev = container_of(obj, struct device, obj);
+	if ((edev = device_edev(dev)) == NULL)
+		return (-ENOENT);
+	if (cmd->check_dev_cache.id >= edev->cache.ncache ||
+	    edev->cache.cache[cmd->check_dev_cache.id] !=
+	    cmd->check_dev_cache.cache)
+		return (-EINVAL);
+	return (0);
 }
 
 /*
@@ -298,13 +456,16 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return (selftest_check_refs(ucmd, cmd));
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return (selftest_mock_replace(ucmd, cmd));
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
 	case IOMMU_TEST_OP_PASID_DETACH:
 	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
-		return (selftest_lookup(ucmd, cmd->id, OBJ_SELFTEST));
+		return (selftest_pasid(ucmd, cmd));
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return (selftest_check_map(ucmd, cmd));
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
-		return (selftest_lookup(ucmd, cmd->id, OBJ_DEVICE));
+		return (selftest_check_cache(ucmd, cmd));
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
 		return (selftest_lookup(ucmd, cmd->trigger_iopf.dev_id,
 		    OBJ_DEVICE));
@@ -314,13 +475,12 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_DIRTY:
 		return (selftest_dirty(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
-		return (selftest_lookup(ucmd, cmd->id, OBJ_HWPT_NESTED));
+		return (selftest_check_iotlb(ucmd, cmd));
 	default:
 		/*
 		 * Unknown ops, and for now the ops that need
-		 * accesses (CREATE_ACCESS and the access fd ops) or the mock
-		 * page tables (MD_CHECK_MAP, DMABUF_*): the mock
-		 * hardware model fills these in.
+		 * accesses (CREATE_ACCESS and the access fd ops) or
+		 * dma-bufs (DMABUF_*).
 		 */
 		return (-EOPNOTSUPP);
 	}

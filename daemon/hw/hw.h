@@ -1,0 +1,188 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The hardware-model interface: one versioned table of functions that the
+ * object code asks for every answer real IOMMU hardware would decide.
+ *
+ * A model (struct hw_model_ops) is code: "mock" is the kernel selftest's
+ * mock IOMMU; vendor models come later as one file and one row each. An
+ * instance (struct hw_instance) is a model plus its parameters, one per
+ * IOMMU the daemon emulates, looked up by name. Devices (iommufd/device.h)
+ * point at the instance behind them.
+ *
+ * Every op returns 0 or -errno and changes nothing it does not own. An op
+ * left NULL means the hardware cannot do it; the callers then answer what
+ * the kernel answers for a driver without that op (mostly EOPNOTSUPP).
+ * The object code includes this header only, never a model's file.
+ */
+#ifndef IOASIDD_HW_H
+#define IOASIDD_HW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The interface version a model is written against. */
+#define HW_MODEL_VERSION	1
+
+/* The largest GET_HW_INFO blob any model fills. */
+#define HW_INFO_MAX		256
+
+/* Device flags (struct hw_dev_desc.flags). */
+#define HW_DEV_NO_DIRTY		0x1	/* cannot track dirty pages */
+#define HW_DEV_PASID		0x2	/* PASID capable */
+#define HW_DEV_IOPF		0x4	/* can raise I/O page faults */
+#define HW_DEV_HUGE_IOVA	0x8	/* domains use huge pages */
+
+/* Domain flags (struct hw_domain.flags). */
+#define HW_DOMAIN_NEST_PARENT	0x1
+#define HW_DOMAIN_DIRTY		0x2	/* allocated with DIRTY_TRACKING */
+#define HW_DOMAIN_PASID		0x4	/* allocated with ALLOC_PASID */
+
+struct hw_instance;
+
+/* What a model is told about one device behind one of its instances. */
+struct hw_dev_desc {
+	const struct hw_instance	*hw;
+	uint32_t			 rid;		/* PCI requester id */
+	unsigned int			 pasid_width;	/* 0: no PASID */
+	unsigned int			 flags;		/* HW_DEV_* */
+};
+
+/*
+ * A paging domain as the model decides it at allocation: the page sizes
+ * (the smallest one is the IOVA alignment it imposes), the aperture
+ * (everything outside is reserved in the IOAS while the domain is there),
+ * coherency, and the flags it was allocated with.
+ */
+struct hw_domain {
+	uint64_t	 pgsize_bitmap;
+	uint64_t	 aperture_start;
+	uint64_t	 aperture_last;		/* inclusive */
+	unsigned int	 flags;			/* HW_DOMAIN_* */
+	int		 enforce_cc;
+	uint32_t	 pagetable_type;	/* model's format choice */
+};
+
+/* Bytes of one invalidation entry that a model may look at. */
+#define HW_INVALIDATE_READ	64
+
+/* A caller's data for a domain, vIOMMU or invalidation: type and bytes. */
+struct hw_data {
+	uint32_t	 type;
+	const void	*buf;		/* already copied in */
+	size_t		 len;
+};
+
+/* A nested domain's model state (the IOTLB of the mock, a vendor STE). */
+#define HW_NESTED_IOTLB_MAX	4
+struct hw_nested {
+	uint32_t	 iotlb[HW_NESTED_IOTLB_MAX];
+	unsigned int	 niotlb;
+	unsigned int	 flags;		/* HW_DOMAIN_PASID */
+};
+
+/* A device's cache, as the model sees it (the mock's cache slots). */
+#define HW_DEV_CACHE_MAX	4
+struct hw_dev_cache {
+	uint32_t	 cache[HW_DEV_CACHE_MAX];
+	unsigned int	 ncache;
+};
+
+struct hw_model_ops {
+	unsigned int	 version;		/* HW_MODEL_VERSION */
+	const char	*name;			/* "mock" */
+
+	/*
+	 * GET_HW_INFO: fill buf (HW_INFO_MAX bytes, zeroed) with the
+	 * report of type in_type (0: the native one), set *out_type and
+	 * *len. -EOPNOTSUPP for a type the hardware cannot report.
+	 */
+	int	(*hw_info)(const struct hw_dev_desc *, uint32_t in_type,
+		    uint32_t *out_type, void *buf, size_t *len);
+	/* IOMMU_HW_CAP_* bits of the device. */
+	uint64_t (*capabilities)(const struct hw_dev_desc *);
+	/*
+	 * A device's reserved IOVA regions (MSI windows...): call fn for
+	 * each, stop at its first non-zero return. Optional.
+	 */
+	int	(*reserved_regions)(const struct hw_dev_desc *,
+		    int (*fn)(void *, uint64_t start, uint64_t last), void *);
+
+	/*
+	 * A paging domain for the device: flags HW_DOMAIN_*, data the
+	 * caller's (type 0 for none). -EOPNOTSUPP for flags or a data type
+	 * the hardware lacks, -EINVAL for bad data. Fills *dom.
+	 */
+	int	(*domain_alloc_paging)(const struct hw_dev_desc *,
+		    unsigned int flags, const struct hw_data *,
+		    struct hw_domain *dom);
+	/*
+	 * Whether the device may attach to the domain: 0, or -EINVAL for
+	 * "incompatible" (the auto-domain search moves on at -EINVAL).
+	 */
+	int	(*attach_check)(const struct hw_dev_desc *,
+		    const struct hw_domain *);
+	/* Make the domain enforce cache coherency: 0 or -EINVAL. Optional. */
+	int	(*enforce_cache_coherency)(struct hw_domain *);
+
+	/*
+	 * A nested domain on a NEST_PARENT domain (parent) or a vIOMMU
+	 * (parent NULL): validate data and fill *nested. Optional.
+	 */
+	int	(*domain_alloc_nested)(const struct hw_dev_desc *,
+		    const struct hw_domain *parent, unsigned int flags,
+		    const struct hw_data *, struct hw_nested *nested);
+	/*
+	 * HWPT_INVALIDATE on a nested domain: one entry of entry_len bytes
+	 * (data.len; the first HW_INVALIDATE_READ of them in data.buf),
+	 * applied to *nested, which is unchanged on failure. len 0 only
+	 * checks the type. Optional.
+	 */
+	int	(*nested_invalidate)(struct hw_nested *, const struct hw_data *);
+	/* The device's cache slots after binding. Optional. */
+	void	(*dev_cache_init)(const struct hw_dev_desc *,
+		    struct hw_dev_cache *);
+
+	/*
+	 * VIOMMU_ALLOC of type for the device: -EOPNOTSUPP for a type the
+	 * hardware lacks. The caller's data (len 0 when none) is in buf,
+	 * which the model may change: its first len bytes go back to the
+	 * caller. Optional.
+	 */
+	int	(*viommu_alloc)(const struct hw_dev_desc *, uint32_t type,
+		    void *buf, size_t len);
+	/*
+	 * HWPT_INVALIDATE on a vIOMMU: one entry. lookup finds the cache
+	 * of the device a vDEVICE virt_id names (-EINVAL when none).
+	 * Optional.
+	 */
+	int	(*viommu_invalidate)(const struct hw_data *,
+		    int (*lookup)(void *, uint64_t virt_id,
+		    struct hw_dev_cache **), void *);
+};
+
+/* A model with its parameters: one emulated IOMMU. */
+struct hw_instance {
+	const char			*name;		/* "mock0" */
+	const struct hw_model_ops	*ops;
+	uint64_t			 param;		/* model's own */
+};
+
+/* The built-in models, by name, or NULL. */
+const struct hw_model_ops	*hw_model_find(const char *name);
+/* The built-in and configured instances, by name, or NULL. */
+const struct hw_instance	*hw_instance_find(const char *name);
+
+/* The selftest mock model (hw/mock.c) and its default instance. */
+extern const struct hw_model_ops	hw_mock_ops;
+extern const struct hw_instance		hw_mock_instance;
+
+/* The smallest page size of a domain (its IOVA alignment), or 0. */
+static inline uint64_t
+hw_domain_min_page(const struct hw_domain *dom)
+{
+	return (dom->pgsize_bitmap & -dom->pgsize_bitmap);
+}
+
+#endif /* IOASIDD_HW_H */

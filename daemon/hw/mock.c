@@ -1,0 +1,250 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The "mock" hardware model: the IOMMU the kernel's iommufd selftest
+ * drives (proto/iommufd_test.h). Its domains have 2048-byte pages (or the
+ * huge format: 1 MiB and the CPU page) and the aperture [16 MiB, 2 GiB);
+ * GET_HW_INFO gives the SELFTEST blob; dirty tracking is there unless the
+ * device says NO_DIRTY; PASID-capable devices have a 20-bit PASID space;
+ * nested domains carry four IOTLB slots and devices four cache slots,
+ * with the selftest's default values.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "hw/hw.h"
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#define MOCK_CPU_PAGE_SIZE	4096ULL
+
+static int
+mock_hw_info(const struct hw_dev_desc *dev __unused,
+    uint32_t in_type, uint32_t *out_type, void *buf, size_t *len)
+{
+	struct iommu_test_hw_info	 info;
+
+	if (in_type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    in_type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return (-EOPNOTSUPP);
+	memset(&info, 0, sizeof(info));
+	info.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	memcpy(buf, &info, sizeof(info));
+	*len = sizeof(info);
+	*out_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return (0);
+}
+
+static uint64_t
+mock_capabilities(const struct hw_dev_desc *dev)
+{
+	uint64_t	 caps = 0;
+
+	if ((dev->flags & HW_DEV_NO_DIRTY) == 0)
+		caps |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	return (caps);
+}
+
+static int
+mock_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
+    const struct hw_data *data, struct hw_domain *dom)
+{
+	struct iommu_hwpt_selftest	 sel;
+	uint32_t			 pt = MOCK_IOMMUPT_DEFAULT;
+
+	if (flags & ~(HW_DOMAIN_NEST_PARENT | HW_DOMAIN_DIRTY |
+	    HW_DOMAIN_PASID))
+		return (-EOPNOTSUPP);
+	if ((flags & HW_DOMAIN_DIRTY) && (dev->flags & HW_DEV_NO_DIRTY))
+		return (-EOPNOTSUPP);
+	if (data != NULL && data->type != 0) {
+		if (data->type != IOMMU_HWPT_DATA_SELFTEST)
+			return (-EOPNOTSUPP);
+		memset(&sel, 0, sizeof(sel));
+		memcpy(&sel, data->buf, data->len < sizeof(sel) ?
+		    data->len : sizeof(sel));
+		pt = sel.pagetable_type;
+		if (pt != MOCK_IOMMUPT_DEFAULT && pt != MOCK_IOMMUPT_HUGE)
+			return (-EOPNOTSUPP);
+	}
+	memset(dom, 0, sizeof(*dom));
+	dom->pgsize_bitmap = MOCK_PAGE_SIZE;
+	if (pt == MOCK_IOMMUPT_HUGE)
+		dom->pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | MOCK_CPU_PAGE_SIZE;
+	else if (dev->flags & HW_DEV_HUGE_IOVA)
+		dom->pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | MOCK_PAGE_SIZE;
+	dom->aperture_start = MOCK_APERTURE_START;
+	dom->aperture_last = MOCK_APERTURE_LAST;
+	dom->flags = flags;
+	dom->pagetable_type = pt;
+	return (0);
+}
+
+/*
+ * The mock refuses a NO_DIRTY device on a dirty-tracking domain; a
+ * non-PASID device fits any domain.
+ */
+static int
+mock_attach_check(const struct hw_dev_desc *dev, const struct hw_domain *dom)
+{
+	if ((dom->flags & HW_DOMAIN_DIRTY) && (dev->flags & HW_DEV_NO_DIRTY))
+		return (-EINVAL);
+	return (0);
+}
+
+static int
+mock_enforce_cache_coherency(struct hw_domain *dom)
+{
+	dom->enforce_cc = 1;
+	return (0);
+}
+
+static int
+mock_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
+    const struct hw_domain *parent __unused, unsigned int flags,
+    const struct hw_data *data, struct hw_nested *nested)
+{
+	struct iommu_hwpt_selftest	 sel;
+	unsigned int			 i;
+
+	if (flags & ~HW_DOMAIN_PASID)
+		return (-EOPNOTSUPP);
+	if (data->type != IOMMU_HWPT_DATA_SELFTEST)
+		return (-EOPNOTSUPP);
+	if (data->len < sizeof(sel.iotlb))
+		return (-EINVAL);
+	memset(&sel, 0, sizeof(sel));
+	memcpy(&sel, data->buf, data->len < sizeof(sel) ? data->len :
+	    sizeof(sel));
+	memset(nested, 0, sizeof(*nested));
+	nested->niotlb = MOCK_NESTED_DOMAIN_IOTLB_NUM;
+	for (i = 0; i < nested->niotlb; i++)
+		nested->iotlb[i] = sel.iotlb;
+	nested->flags = flags;
+	return (0);
+}
+
+/*
+ * One selftest invalidation entry: one IOTLB slot, or all of them. An
+ * entry must have the struct's exact size; len 0 only checks the type.
+ */
+static int
+mock_nested_invalidate(struct hw_nested *nested, const struct hw_data *data)
+{
+	struct iommu_hwpt_invalidate_selftest	 inv;
+	unsigned int				 i;
+
+	if (data->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
+		return (-EINVAL);
+	if (data->len == 0)
+		return (0);
+	if (data->len != sizeof(inv))
+		return (-EINVAL);
+	memcpy(&inv, data->buf, sizeof(inv));
+	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
+		return (-EOPNOTSUPP);
+	if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
+		return (-EINVAL);
+	if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+		for (i = 0; i < nested->niotlb; i++)
+			nested->iotlb[i] = 0;
+	} else
+		nested->iotlb[inv.iotlb_id] = 0;
+	return (0);
+}
+
+static void
+mock_dev_cache_init(const struct hw_dev_desc *dev __unused,
+    struct hw_dev_cache *c)
+{
+	unsigned int	 i;
+
+	c->ncache = MOCK_DEV_CACHE_NUM;
+	for (i = 0; i < c->ncache; i++)
+		c->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+}
+
+/*
+ * The selftest vIOMMU: its data, when given, echoes in_data. The mmap
+ * region the kernel's mock offers on the iommufd is not there: out_mmap
+ * stays zero.
+ */
+static int
+mock_viommu_alloc(const struct hw_dev_desc *dev __unused, uint32_t type,
+    void *buf, size_t len)
+{
+	struct iommu_viommu_selftest	 sel;
+	size_t				 n = len < sizeof(sel) ? len : sizeof(sel);
+
+	if (type != IOMMU_VIOMMU_TYPE_SELFTEST)
+		return (-EOPNOTSUPP);
+	if (len == 0)
+		return (0);
+	if (len < offsetof(struct iommu_viommu_selftest, out_data) +
+	    sizeof(sel.out_data))
+		return (-EINVAL);
+	memset(&sel, 0, sizeof(sel));
+	memcpy(&sel, buf, n);
+	sel.out_data = sel.in_data;
+	sel.out_mmap_offset = 0;
+	sel.out_mmap_length = 0;
+	memcpy(buf, &sel, n);
+	return (0);
+}
+
+/* One selftest vIOMMU invalidation entry: a cache slot, or all. */
+/* As for the nested one, the exact size, and len 0 checks the type. */
+static int
+mock_viommu_invalidate(const struct hw_data *data,
+    int (*lookup)(void *, uint64_t, struct hw_dev_cache **), void *arg)
+{
+	struct iommu_viommu_invalidate_selftest	 inv;
+	struct hw_dev_cache			*c;
+	unsigned int				 i;
+	int					 rc;
+
+	if (data->type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
+		return (-EINVAL);
+	if (data->len == 0)
+		return (0);
+	if (data->len != sizeof(inv))
+		return (-EINVAL);
+	memcpy(&inv, data->buf, sizeof(inv));
+	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
+		return (-EOPNOTSUPP);
+	if (inv.cache_id > MOCK_DEV_CACHE_ID_MAX)
+		return (-EINVAL);
+	if ((rc = lookup(arg, inv.vdev_id, &c)) != 0)
+		return (rc);
+	if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+		for (i = 0; i < c->ncache; i++)
+			c->cache[i] = 0;
+	} else
+		c->cache[inv.cache_id] = 0;
+	return (0);
+}
+
+const struct hw_model_ops hw_mock_ops = {
+	.version = HW_MODEL_VERSION,
+	.name = "mock",
+	.hw_info = mock_hw_info,
+	.capabilities = mock_capabilities,
+	.domain_alloc_paging = mock_domain_alloc_paging,
+	.attach_check = mock_attach_check,
+	.enforce_cache_coherency = mock_enforce_cache_coherency,
+	.domain_alloc_nested = mock_domain_alloc_nested,
+	.nested_invalidate = mock_nested_invalidate,
+	.dev_cache_init = mock_dev_cache_init,
+	.viommu_alloc = mock_viommu_alloc,
+	.viommu_invalidate = mock_viommu_invalidate,
+};
+
+const struct hw_instance hw_mock_instance = {
+	.name = "mock",
+	.ops = &hw_mock_ops,
+};
