@@ -22,6 +22,7 @@
 #include "iommufd_test.h"
 
 #define MOCK_CPU_PAGE_SIZE	4096ULL
+#define MOCK_IOMMUPT_VASZ	56	/* the 7.3 mock's address bits */
 
 static int
 mock_hw_info(const struct hw_dev_desc *dev __unused,
@@ -74,6 +75,15 @@ mock_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
 	}
 	memset(dom, 0, sizeof(*dom));
 	dom->pgsize_bitmap = MOCK_PAGE_SIZE;
+	/*
+	 * 7.3's generic page table (asked for with SELFTEST data) is AMD
+	 * v1 with a 2 KiB base: every power of two from there is a page
+	 * size, so a 4 KiB mapping is one IOPTE and dirties as one. The
+	 * older mock, asked for without data, has 2 KiB pages only.
+	 */
+	if (data != NULL && data->type != 0 && pt == MOCK_IOMMUPT_DEFAULT)
+		dom->pgsize_bitmap = ~((uint64_t)MOCK_PAGE_SIZE - 1) &
+		    ((1ULL << MOCK_IOMMUPT_VASZ) - 1);
 	if (pt == MOCK_IOMMUPT_HUGE)
 		dom->pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | MOCK_CPU_PAGE_SIZE;
 	else if (dev->flags & HW_DEV_HUGE_IOVA)
