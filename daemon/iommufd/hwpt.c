@@ -680,6 +680,8 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 	uint32_t			 done = 0, i;
 	int				 rc, shadow = 0;
 
+	/* Used only with n set; cleared for the compilers that cannot see. */
+	memset(&nested, 0, sizeof(nested));
 	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
 	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 ||
