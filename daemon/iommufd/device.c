@@ -20,6 +20,7 @@
 
 #include "core/ctx.h"
 #include "core/ioctl.h"
+#include "core/limit.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "hw/hw.h"
@@ -44,6 +45,19 @@ device_pasid_cmp(struct device_pasid *a, struct device_pasid *b)
 }
 
 RB_GENERATE_STATIC(device_pasid_tree, device_pasid, entry, device_pasid_cmp)
+
+/*
+ * A device may attach up to 2^width PASIDs; each entry is charged to the
+ * context (limit.h) so that no caller grows the daemon without bound.
+ */
+#define DEVICE_PASID_BYTES	LIMIT_MALLOC(sizeof(struct device_pasid))
+
+static void
+device_pasid_free(struct device *dev, struct device_pasid *p)
+{
+	limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES, 0, DEVICE_PASID_BYTES);
+	free(p);
+}
 
 static struct device_pasid *
 device_pasid_find(struct device *dev, uint32_t pasid)
@@ -77,7 +91,7 @@ device_destroy(struct obj *obj)
 	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
 		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 		hwpt_attach_drop(p->hwpt);
-		free(p);
+		device_pasid_free(dev, p);
 	}
 	dev->npasids = 0;
 	if (dev->hwpt != NULL) {
@@ -284,8 +298,14 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 			return (rc);
 		hwpt = obj;
 		if (p == NULL) {
-			if ((p = calloc(1, sizeof(*p))) == NULL)
+			if ((rc = limit_charge(&dev->obj.ctx->lim, LIMIT_BYTES,
+			    0, DEVICE_PASID_BYTES)) != 0)
+				return (rc);
+			if ((p = calloc(1, sizeof(*p))) == NULL) {
+				limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES,
+				    0, DEVICE_PASID_BYTES);
 				return (-ENOMEM);
+			}
 			p->pasid = pasid;
 			RB_INSERT(device_pasid_tree, &dev->pasids, p);
 			dev->npasids++;
@@ -332,7 +352,7 @@ device_detach(struct device *dev, uint32_t pasid)
 	RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 	dev->npasids--;
 	hwpt_attach_drop(p->hwpt);
-	free(p);
+	device_pasid_free(dev, p);
 	return (0);
 }
 
