@@ -981,6 +981,88 @@ START_TEST(hwpt_dirty_init)
 }
 END_TEST
 
+/*
+ * The whole path on a mock device: HWPT_ALLOC with DIRTY_TRACKING (7.3's
+ * SELFTEST data, default page table, huge pages off) gives 4 KiB IOPTEs,
+ * DIRTY marks them, GET_DIRTY_BITMAP reads them, and an IOAS unmap takes
+ * the bits of what it unmaps.
+ */
+START_TEST(mock_device_path)
+{
+	struct iommu_test_cmd			 t;
+	struct iommu_hwpt_alloc			 h;
+	struct iommu_hwpt_selftest		 sel;
+	struct iommu_hwpt_get_dirty_bitmap	 g;
+	struct iommu_ioas_unmap			 un;
+	struct iommu_option			 o;
+	struct hwpt_paging			*p;
+	uint64_t				 bm[NBITS / 64], n;
+	uint8_t					*b = (uint8_t *)bm;
+
+	/* Huge pages off, before a domain is there. */
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.option_id = IOMMU_OPTION_HUGE_PAGES;
+	o.op = IOMMU_OPTION_OP_SET;
+	o.object_id = ioas->id;
+	o.val64 = 0;
+	ck_assert_int_eq(IOCTL(IOMMU_OPTION, &o), 0);
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.op = IOMMU_TEST_OP_MOCK_DOMAIN;
+	t.id = ioas->id;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &t), 0);
+	memset(&sel, 0, sizeof(sel));
+	sel.pagetable_type = MOCK_IOMMUPT_DEFAULT;
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	h.dev_id = t.mock_domain.out_idev_id;
+	h.pt_id = ioas->id;
+	h.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	h.data_len = sizeof(sel);
+	h.data_uptr = (uintptr_t)&sel;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_ALLOC, &h), 0);
+	p = container_of(obj_find(tctx, h.out_hwpt_id, OBJ_HWPT_PAGING),
+	    struct hwpt_paging, obj);
+	ck_assert_ptr_nonnull(p->dirty);
+	/* The auto domain of MOCK_DOMAIN was made without DIRTY_TRACKING. */
+	ck_assert_int_eq(set_tracking(t.mock_domain.out_hwpt_id, 1),
+	    -EOPNOTSUPP);
+	ck_assert_int_eq(set_tracking(h.out_hwpt_id, 1), 0);
+
+	/* Bit 0 of every 4 KiB IOPTE pair: both halves come back. */
+	memset(bm, 0, sizeof(bm));
+	for (n = 0; n < NBITS; n += 4)
+		b[n / 8] |= 1u << (n % 8);
+	ck_assert_int_eq(test_dirty(h.out_hwpt_id, BASE, BUFLEN, GRAN, bm, &n),
+	    0);
+	ck_assert_uint_eq(n, NBITS / 4);
+	memset(bm, 0, sizeof(bm));
+	memset(&g, 0, sizeof(g));
+	g.size = sizeof(g);
+	g.hwpt_id = h.out_hwpt_id;
+	g.iova = BASE;
+	g.length = BUFLEN;
+	g.page_size = GRAN;
+	g.data = (uintptr_t)bm;
+	g.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), 0);
+	for (n = 0; n < NBITS; n++)
+		ck_assert_int_eq(test_bit(b, n), (n % 4) < 2);
+
+	/* Unmapping the area takes its bits; the range is then a hole. */
+	memset(&un, 0, sizeof(un));
+	un.size = sizeof(un);
+	un.ioas_id = ioas->id;
+	un.iova = BASE;
+	un.length = BUFLEN;
+	ck_assert_int_eq(IOCTL(IOMMU_IOAS_UNMAP, &un), 0);
+	ck_assert_uint_eq(dirty_total(p->dirty), 0);
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_GET_DIRTY_BITMAP, &g), -EINVAL);
+}
+END_TEST
+
 static Suite *
 dirty_suite(void)
 {
@@ -1013,6 +1095,7 @@ dirty_suite(void)
 	tcase_add_test(tc, selftest_dirty_sparse_walk);
 	tcase_add_test(tc, inject_sweep);
 	tcase_add_test(tc, hwpt_dirty_init);
+	tcase_add_test(tc, mock_device_path);
 	return (s);
 }
 
