@@ -334,8 +334,9 @@ dirty_win_flush(struct dirty_win *w)
 }
 
 /*
- * Make the window hold bitmap bytes [first, first + n), n <= 9, flushing
- * and moving it if they are not all inside: 0, -EFAULT, -ENOMEM.
+ * Make the window hold bitmap bytes [first, first + n), n <= DIRTY_WINDOW,
+ * flushing and moving it if they are not all inside, and count them as
+ * touched: 0, -EFAULT, -ENOMEM. first never goes below an earlier one.
  */
 static int
 dirty_win_reach(struct dirty_win *w, uint64_t first, size_t n)
