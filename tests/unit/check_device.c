@@ -8,6 +8,8 @@
  * MD_CHECK_MAP, vIOMMU and vDEVICE, and HWPT_INVALIDATE's partial
  * failures (spec 4, 5, 7, 8).
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -516,6 +518,64 @@ START_TEST(check_map)
 }
 END_TEST
 
+/*
+ * A memfd mapped into the domain with MAP_FILE: MD_CHECK_MAP and
+ * MD_CHECK_REFS follow it to where the caller maps the same file.
+ */
+START_TEST(check_file)
+{
+	struct iommu_ioas_map_file	 m;
+	struct iommu_test_cmd		 c;
+	uint32_t			 ioas = ioas_new(), hwpt;
+	uint8_t				*fbuf;
+	int				 fd = memfd_create("check_device",
+					    MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 8 * PAGE), 0);
+	fbuf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	ck_assert_ptr_ne(fbuf, MAP_FAILED);
+	ck_assert_int_eq(mock_dev(ioas, 0, NULL, &hwpt, NULL), 0);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = ioas;
+	m.fd = fd;
+	m.start = 2 * PAGE;
+	m.length = 4 * PAGE;
+	m.iova = MOCK_APERTURE_START;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP_FILE, &m), 0);
+	memset(&c, 0, sizeof(c));
+	c.check_map.iova = MOCK_APERTURE_START;
+	c.check_map.length = 4 * PAGE;
+	c.check_map.uptr = (uintptr_t)fbuf + 2 * PAGE;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
+	c.check_map.uptr = (uintptr_t)fbuf;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	    -EINVAL);
+	/* Anonymous memory is not the file. */
+	c.check_map.uptr = (uintptr_t)buf;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	    -EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.check_refs.uptr = (uintptr_t)fbuf + 2 * PAGE;
+	c.check_refs.length = 4 * PAGE;
+	c.check_refs.refs = 1;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	/* The pages around the mapped range are not pinned. */
+	c.check_refs.uptr = (uintptr_t)fbuf;
+	c.check_refs.length = 8 * PAGE;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0),
+	    -EINVAL);
+	c.check_refs.length = 2 * PAGE;
+	c.check_refs.refs = 0;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	munmap(fbuf, 8 * PAGE);
+	close(fd);
+}
+END_TEST
+
 START_TEST(viommu_vdevice)
 {
 	struct iommu_hwpt_selftest		sel = { .iotlb = 1 };
@@ -614,6 +674,7 @@ device_suite(void)
 	tcase_add_test(tc, pasid_rules);
 	tcase_add_test(tc, hw_info);
 	tcase_add_test(tc, check_map);
+	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
 	suite_add_tcase(s, tc);
 	return (s);
