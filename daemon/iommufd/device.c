@@ -18,12 +18,15 @@
 #include <bsd/string.h>
 #include <bsd/sys/tree.h>
 
+#include <jansson.h>
+
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/limit.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "hw/hw.h"
+#include "iommufd/describe.h"
 #include "iommufd/device.h"
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
@@ -104,10 +107,37 @@ device_destroy(struct obj *obj)
 	}
 }
 
+/*
+ * "hwpt" (the RID's), "name", "rid", "model" (the instance) and
+ * "pasids" (how many are attached).
+ */
+static json_t *
+device_describe(struct obj *obj)
+{
+	struct device	*dev = container_of(obj, struct device, obj);
+	json_t		*o;
+
+	if ((o = describe_holder(dev->hwpt, "hwpt", 0)) == NULL)
+		return (NULL);
+	if (dev->edev != NULL &&
+	    (describe_set(o, "name", json_string(dev->edev->name)) != 0 ||
+	    describe_set(o, "rid", json_integer(dev->edev->desc.rid)) != 0 ||
+	    describe_set(o, "model",
+	    json_string(dev->edev->desc.hw->name)) != 0))
+		goto fail;
+	if (describe_set(o, "pasids", json_integer(dev->npasids)) != 0)
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
 const struct obj_ops device_ops = {
 	.name = "device",
 	.size = sizeof(struct device),
 	.destroy = device_destroy,
+	.describe = device_describe,
 };
 
 void

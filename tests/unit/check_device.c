@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "core/umem.h"
 #include "helpers.h"
@@ -136,6 +137,7 @@ START_TEST(mock_domain_auto)
 	struct iommu_iova_range		range;
 	uint32_t			ioas = ioas_new(), stdev, hwpt, idev;
 	uint32_t			stdev2, hwpt2;
+	json_t				*d;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev, &hwpt, &idev), 0);
 	ck_assert_uint_ne(hwpt, 0);
@@ -149,6 +151,15 @@ START_TEST(mock_domain_auto)
 	ck_assert_uint_eq(range.start, MOCK_APERTURE_START);
 	ck_assert_uint_eq(range.last, MOCK_APERTURE_LAST);
 	ck_assert_uint_eq(r.out_iova_alignment, MOCK_PAGE_SIZE);
+
+	/* The control command's view of the device. */
+	ck_assert_int_eq(obj_describe(obj_find(tctx, idev, OBJ_DEVICE), &d),
+	    0);
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "hwpt")), hwpt);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "model")),
+	    "mock");
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "pasids")), 0);
+	json_decref(d);
 
 	/* A second device shares the auto domain. */
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev2, &hwpt2, NULL), 0);
