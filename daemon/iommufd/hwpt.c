@@ -214,6 +214,31 @@ hwpt_pasid_compat(struct obj *obj)
 	}
 }
 
+struct ioas *
+hwpt_ioas(struct obj *obj)
+{
+	struct hwpt_nested	*n;
+	struct hwpt_paging	*p;
+	struct obj		*parent;
+
+	if (obj->type == OBJ_HWPT_NESTED) {
+		n = container_of(obj, struct hwpt_nested, obj);
+		if ((parent = n->parent) == NULL)
+			return (NULL);
+		if (parent->type == OBJ_VIOMMU)
+			parent = container_of(parent, struct viommu,
+			    obj)->parent;
+		if (parent == NULL || parent->type != OBJ_HWPT_PAGING)
+			return (NULL);
+		obj = parent;
+	}
+	if (obj->type != OBJ_HWPT_PAGING)
+		return (NULL);
+	p = container_of(obj, struct hwpt_paging, obj);
+	return (p->ioas != NULL ? container_of(p->ioas, struct ioas, obj) :
+	    NULL);
+}
+
 struct obj *
 hwpt_viommu(struct obj *obj)
 {

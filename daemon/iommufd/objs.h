@@ -32,6 +32,7 @@
 
 /* A PASID of a device attached to a HWPT (device.c). */
 struct device_pasid;
+struct ioas;
 RB_HEAD(device_pasid_tree, device_pasid);
 
 /*
@@ -46,6 +47,7 @@ struct device {
 	struct device_pasid_tree	 pasids;
 	unsigned int			 npasids;
 	struct obj			*vdevice;	/* or NULL; no hold */
+	struct ioas			*resv_ioas;	/* device.c scratch */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */

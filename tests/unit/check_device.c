@@ -20,6 +20,8 @@
 #include <jansson.h>
 
 #include "core/umem.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -671,6 +673,76 @@ START_TEST(viommu_vdevice)
 }
 END_TEST
 
+/* The mock, with an MSI-like window that devices reserve. */
+#define RESV_START	(MOCK_APERTURE_START + 0x100000)
+#define RESV_LAST	(RESV_START + 0xfffff)
+
+static int
+resv_regions(const struct hw_dev_desc *d __attribute__((unused)),
+    int (*fn)(void *, uint64_t, uint64_t), void *arg)
+{
+	return (fn(arg, RESV_START, RESV_LAST));
+}
+
+static struct hw_model_ops	resv_ops;
+static struct hw_instance	resv_hw = { .name = "resv", .ops = &resv_ops };
+
+static uint32_t
+nranges(uint32_t ioas)
+{
+	struct iommu_ioas_iova_ranges	r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_IOVA_RANGES, &r),
+	    -EMSGSIZE);
+	return (r.num_iovas);
+}
+
+START_TEST(reserved_regions)
+{
+	struct iommu_ioas_map	m;
+	struct edev		e;
+	struct device		*dev;
+	uint32_t		ioas = ioas_new(), ioas2 = ioas_new(), id, pt;
+
+	resv_ops = hw_mock_ops;
+	resv_ops.reserved_regions = resv_regions;
+	device_edev_init(&e, "resv", &resv_hw, 0x10, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), -EBUSY);
+	pt = ioas;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	/* The aperture, with the window cut out of it. */
+	ck_assert_uint_eq(nranges(ioas), 2);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)buf;
+	m.length = 4 * PAGE;
+	m.iova = RESV_START;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP, &m), -EINVAL);
+	/* Moving to another IOAS moves the window with it. */
+	pt = ioas2;
+	ck_assert_int_eq(device_replace(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(nranges(ioas), 1);
+	ck_assert_uint_eq(nranges(ioas2), 2);
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), 0);
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), -EINVAL);
+	ck_assert_uint_eq(nranges(ioas2), 1);
+	/* A mapping in the window refuses the attach, which leaves nothing. */
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP, &m), 0);
+	pt = ioas;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), -EADDRINUSE);
+	ck_assert_uint_eq(tctx->nkind[OBJ_HWPT_PAGING], 0);
+	ck_assert_uint_eq(device_attached_id(dev, DEVICE_NO_PASID), 0);
+	device_unbind(dev);
+	ck_assert_ptr_null(e.bound);
+}
+END_TEST
+
 static Suite *
 device_suite(void)
 {
@@ -687,6 +759,7 @@ device_suite(void)
 	tcase_add_test(tc, check_map);
 	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
+	tcase_add_test(tc, reserved_regions);
 	suite_add_tcase(s, tc);
 	return (s);
 }
