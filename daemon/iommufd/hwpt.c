@@ -45,6 +45,8 @@ hwpt_paging_destroy(struct obj *obj)
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
 
+	if (hwpt->fault != NULL)
+		obj_drop(hwpt->fault);
 	if (hwpt->auto_entry.le_prev != NULL)
 		LIST_REMOVE(hwpt, auto_entry);
 	domain_remove(&hwpt->domain);
@@ -58,6 +60,8 @@ hwpt_nested_destroy(struct obj *obj)
 	struct hwpt_nested	*hwpt = container_of(obj, struct hwpt_nested,
 				    obj);
 
+	if (hwpt->fault != NULL)
+		obj_drop(hwpt->fault);
 	if (hwpt->parent != NULL)
 		obj_drop(hwpt->parent);
 }
@@ -185,6 +189,9 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 		p = container_of(obj, struct hwpt_paging, obj);
 		if (p->domain.hw != dev->hw)
 			return (-EINVAL);
+		/* Page requests need a device that can raise them. */
+		if (p->fault != NULL && !(dev->flags & HW_DEV_IOPF))
+			return (-EINVAL);
 		if (dev->hw->ops->attach_check != NULL)
 			return (dev->hw->ops->attach_check(dev,
 			    &p->domain.hw_dom));
@@ -192,6 +199,8 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 	case OBJ_HWPT_NESTED:
 		n = container_of(obj, struct hwpt_nested, obj);
 		if (n->hw != dev->hw)
+			return (-EINVAL);
+		if (n->fault != NULL && !(dev->flags & HW_DEV_IOPF))
 			return (-EINVAL);
 		return (0);
 	default:
@@ -417,6 +426,15 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0) {
 		obj_abort(obj);
 		return (rc);
+	}
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		obj_hold(fault);
+		if (obj->type == OBJ_HWPT_PAGING)
+			container_of(obj, struct hwpt_paging, obj)->fault =
+			    fault;
+		else
+			container_of(obj, struct hwpt_nested, obj)->fault =
+			    fault;
 	}
 	cmd->out_hwpt_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {

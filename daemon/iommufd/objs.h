@@ -69,6 +69,7 @@ struct hwpt_paging {
 	struct domain			 domain;
 	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
 	unsigned int			 ndevs;		/* attachments */
+	struct obj			*fault;		/* held, or NULL */
 };
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
@@ -79,6 +80,7 @@ struct hwpt_nested {
 	unsigned int			 flags;		/* HW_DOMAIN_PASID */
 	struct hw_nested		 nested;
 	unsigned int			 ndevs;
+	struct obj			*fault;		/* held, or NULL */
 };
 
 /* A fault queue: an fd of page requests, held while the fd is open. */

@@ -743,6 +743,45 @@ START_TEST(reserved_regions)
 }
 END_TEST
 
+/* A HWPT with a fault queue holds it and takes only IOPF devices. */
+START_TEST(hwpt_fault)
+{
+	struct obj	*fault = test_obj_new(OBJ_FAULT);
+	struct edev	 e;
+	struct device	*dev;
+	uint32_t	 ioas = ioas_new(), stdev, idev, hwpt, pt, id;
+
+	ck_assert_int_eq(mock_dev(ioas, 0, &stdev, NULL, &idev), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_FAULT_ID_VALID, 0,
+	    NULL, 0, NULL), -ENOENT);
+	{
+		struct iommu_hwpt_alloc	h;
+
+		memset(&h, 0, sizeof(h));
+		h.size = sizeof(h);
+		h.flags = IOMMU_HWPT_FAULT_ID_VALID;
+		h.dev_id = idev;
+		h.pt_id = ioas;
+		h.fault_id = fault->id;
+		ck_assert_int_eq(test_ioctl(tctx, IOMMU_HWPT_ALLOC, &h), 0);
+		hwpt = h.out_hwpt_id;
+	}
+	ck_assert_int_eq(destroy(fault->id), -EBUSY);
+	/* A device that raises no page requests cannot attach. */
+	device_edev_init(&e, "noiopf", &hw_mock_instance, 0x20, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	pt = hwpt;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), -EINVAL);
+	pt = hwpt;
+	ck_assert_int_eq(replace(stdev, &pt), 0);
+	pt = ioas;
+	ck_assert_int_eq(replace(stdev, &pt), 0);
+	ck_assert_int_eq(destroy(hwpt), 0);
+	ck_assert_int_eq(destroy(fault->id), 0);
+	device_unbind(dev);
+}
+END_TEST
+
 static Suite *
 device_suite(void)
 {
@@ -760,6 +799,7 @@ device_suite(void)
 	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
 	tcase_add_test(tc, reserved_regions);
+	tcase_add_test(tc, hwpt_fault);
 	suite_add_tcase(s, tc);
 	return (s);
 }
