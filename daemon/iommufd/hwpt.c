@@ -312,7 +312,7 @@ int
 hwpt_ioctl_alloc(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc	*cmd = ucmd->cmd_buf;
-	struct obj		*dev, *pt, *fault;
+	struct obj		*dev, *pt, *fault = NULL;
 	struct device		*d;
 	struct hwpt_paging	*hwpt;
 	struct hwpt_nested	*nested;
@@ -594,6 +594,8 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 
 	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
+	memset(&nested, 0, sizeof(nested));
+	memset(&sh, 0, sizeof(sh));
 	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 ||
 	    cmd->entry_len == 0 || cmd->entry_len > HWPT_INVALIDATE_LEN_MAX ||
 	    cmd->entry_num > HWPT_INVALIDATE_NUM_MAX))
