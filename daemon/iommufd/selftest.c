@@ -96,6 +96,7 @@ selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 static int
 selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
+	const struct hw_instance *hw;
 	struct selftest	*st;
 	struct device	*dev;
 	struct obj	*obj;
@@ -116,11 +117,13 @@ selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		flags |= HW_DEV_PASID;
 		width = MOCK_PASID_WIDTH;
 	}
+	/* The mock model is built in; it is found by name like any other. */
+	if ((hw = hw_instance_find("mock")) == NULL)
+		return (-ENODEV);
 	if ((rc = obj_alloc(ucmd->ctx, OBJ_SELFTEST, &obj)) != 0)
 		return (rc);
 	st = container_of(obj, struct selftest, obj);
-	device_edev_init(&st->edev, "mock", &hw_mock_instance, obj->id, width,
-	    flags);
+	device_edev_init(&st->edev, "mock", hw, obj->id, width, flags);
 	if ((rc = device_bind(ucmd->ctx, &st->edev, &dev, &dev_id)) != 0 ||
 	    (rc = device_attach(dev, DEVICE_NO_PASID, &pt_id)) != 0) {
 		obj_abort(obj);

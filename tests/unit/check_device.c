@@ -782,6 +782,19 @@ START_TEST(hwpt_fault)
 }
 END_TEST
 
+/* Models and instances are found by name, at the interface's version. */
+START_TEST(hw_lookup)
+{
+	const struct hw_instance	*hw = hw_instance_find("mock");
+
+	ck_assert_ptr_nonnull(hw);
+	ck_assert_ptr_eq(hw->ops, hw_model_find("mock"));
+	ck_assert_uint_eq(hw->ops->version, HW_MODEL_VERSION);
+	ck_assert_ptr_null(hw_instance_find("vtd9"));
+	ck_assert_ptr_null(hw_model_find(""));
+}
+END_TEST
+
 static Suite *
 device_suite(void)
 {
@@ -800,6 +813,7 @@ device_suite(void)
 	tcase_add_test(tc, viommu_vdevice);
 	tcase_add_test(tc, reserved_regions);
 	tcase_add_test(tc, hwpt_fault);
+	tcase_add_test(tc, hw_lookup);
 	suite_add_tcase(s, tc);
 	return (s);
 }
