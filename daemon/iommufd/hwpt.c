@@ -153,6 +153,13 @@ hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
 	if ((rc = dev->hw->ops->domain_alloc_paging(dev, flags, data,
 	    &dom)) != 0)
 		return (rc);
+	/*
+	 * Hardware that can keep every DMA cache coherent does so for each
+	 * domain it makes (what VFIO_DMA_CC_IOMMU reports).
+	 */
+	if (dev->hw->ops->enforce_cache_coherency != NULL &&
+	    (rc = dev->hw->ops->enforce_cache_coherency(&dom)) != 0)
+		return (rc);
 	if ((rc = obj_alloc(ctx, OBJ_HWPT_PAGING, &obj)) != 0)
 		return (rc);
 	hwpt = container_of(obj, struct hwpt_paging, obj);

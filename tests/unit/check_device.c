@@ -163,6 +163,9 @@ START_TEST(mock_domain_auto)
 	ck_assert_int_eq(json_integer_value(json_object_get(d, "pasids")), 0);
 	json_decref(d);
 
+	ck_assert(container_of(obj_find(tctx, hwpt, OBJ_HWPT_PAGING),
+	    struct hwpt_paging, obj)->enforce_cc);
+
 	/* A second device shares the auto domain. */
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev2, &hwpt2, NULL), 0);
 	ck_assert_uint_eq(hwpt2, hwpt);
