@@ -18,15 +18,19 @@
 #include <bsd/string.h>
 #include <bsd/sys/tree.h>
 
+#include <jansson.h>
+
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/limit.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "hw/hw.h"
+#include "iommufd/describe.h"
 #include "iommufd/device.h"
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -69,6 +73,42 @@ device_pasid_find(struct device *dev, uint32_t pasid)
 }
 
 /*
+ * The reserved regions of a device's hardware (MSI windows...) are
+ * reserved in the IOAS its RID is attached through, owned by the device
+ * object, for as long as it is attached there.
+ */
+static int
+device_reserve_one(void *arg, uint64_t start, uint64_t last)
+{
+	struct device	*dev = arg;
+
+	return (iopt_reserve(&dev->resv_ioas->iopt, start, last, dev));
+}
+
+static int
+device_reserve(struct device *dev, struct ioas *ioas)
+{
+	const struct hw_dev_desc	*desc = &dev->edev->desc;
+	int				 rc;
+
+	if (ioas == NULL || desc->hw->ops->reserved_regions == NULL)
+		return (0);
+	dev->resv_ioas = ioas;
+	if ((rc = desc->hw->ops->reserved_regions(desc, device_reserve_one,
+	    dev)) != 0)
+		iopt_unreserve_owner(&ioas->iopt, dev);
+	dev->resv_ioas = NULL;
+	return (rc);
+}
+
+static void
+device_unreserve(struct device *dev, struct ioas *ioas)
+{
+	if (ioas != NULL)
+		iopt_unreserve_owner(&ioas->iopt, dev);
+}
+
+/*
  * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
  * DESTROY EBUSY) and at the context's teardown.
  */
@@ -95,6 +135,7 @@ device_destroy(struct obj *obj)
 	}
 	dev->npasids = 0;
 	if (dev->hwpt != NULL) {
+		device_unreserve(dev, hwpt_ioas(dev->hwpt));
 		hwpt_attach_drop(dev->hwpt);
 		dev->hwpt = NULL;
 	}
@@ -104,10 +145,37 @@ device_destroy(struct obj *obj)
 	}
 }
 
+/*
+ * "hwpt" (the RID's), "name", "rid", "model" (the instance) and
+ * "pasids" (how many are attached).
+ */
+static json_t *
+device_describe(struct obj *obj)
+{
+	struct device	*dev = container_of(obj, struct device, obj);
+	json_t		*o;
+
+	if ((o = describe_holder(dev->hwpt, "hwpt", 0)) == NULL)
+		return (NULL);
+	if (dev->edev != NULL &&
+	    (describe_set(o, "name", json_string(dev->edev->name)) != 0 ||
+	    describe_set(o, "rid", json_integer(dev->edev->desc.rid)) != 0 ||
+	    describe_set(o, "model",
+	    json_string(dev->edev->desc.hw->name)) != 0))
+		goto fail;
+	if (describe_set(o, "pasids", json_integer(dev->npasids)) != 0)
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
 const struct obj_ops device_ops = {
 	.name = "device",
 	.size = sizeof(struct device),
 	.destroy = device_destroy,
+	.describe = device_describe,
 };
 
 void
@@ -286,8 +354,19 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 				obj_abort(hwpt);
 			return (-EINVAL);
 		}
+		/* The device's own reserved regions go into the new IOAS. */
+		if (hwpt_ioas(hwpt) != (dev->hwpt != NULL ?
+		    hwpt_ioas(dev->hwpt) : NULL) &&
+		    (rc = device_reserve(dev, hwpt_ioas(hwpt))) != 0) {
+			if (made)
+				obj_abort(hwpt);
+			return (rc);
+		}
 		if (made)
 			obj_finalize(hwpt);
+		if (dev->hwpt != NULL && dev->hwpt != hwpt &&
+		    hwpt_ioas(dev->hwpt) != hwpt_ioas(hwpt))
+			device_unreserve(dev, hwpt_ioas(dev->hwpt));
 	} else {
 		p = device_pasid_find(dev, pasid);
 		if (!replace && p != NULL)
@@ -344,6 +423,7 @@ device_detach(struct device *dev, uint32_t pasid)
 		if ((hwpt = dev->hwpt) == NULL)
 			return (-EINVAL);
 		dev->hwpt = NULL;
+		device_unreserve(dev, hwpt_ioas(hwpt));
 		hwpt_attach_drop(hwpt);
 		return (0);
 	}

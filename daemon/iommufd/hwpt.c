@@ -50,6 +50,8 @@ hwpt_paging_destroy(struct obj *obj)
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
 
+	if (hwpt->fault != NULL)
+		obj_drop(hwpt->fault);
 	if (hwpt->auto_entry.le_prev != NULL)
 		LIST_REMOVE(hwpt, auto_entry);
 	domain_remove(&hwpt->domain);
@@ -64,6 +66,8 @@ hwpt_nested_destroy(struct obj *obj)
 	struct hwpt_nested	*hwpt = container_of(obj, struct hwpt_nested,
 				    obj);
 
+	if (hwpt->fault != NULL)
+		obj_drop(hwpt->fault);
 	if (hwpt->parent != NULL)
 		obj_drop(hwpt->parent);
 }
@@ -164,6 +168,13 @@ hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
 	if ((rc = dev->hw->ops->domain_alloc_paging(dev, flags, data,
 	    &dom)) != 0)
 		return (rc);
+	/*
+	 * Hardware that can keep every DMA cache coherent does so for each
+	 * domain it makes (what VFIO_DMA_CC_IOMMU reports).
+	 */
+	if (dev->hw->ops->enforce_cache_coherency != NULL &&
+	    (rc = dev->hw->ops->enforce_cache_coherency(&dom)) != 0)
+		return (rc);
 	if ((rc = obj_alloc(ctx, OBJ_HWPT_PAGING, &obj)) != 0)
 		return (rc);
 	hwpt = container_of(obj, struct hwpt_paging, obj);
@@ -203,6 +214,9 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 		p = container_of(obj, struct hwpt_paging, obj);
 		if (p->domain.hw != dev->hw)
 			return (-EINVAL);
+		/* Page requests need a device that can raise them. */
+		if (p->fault != NULL && !(dev->flags & HW_DEV_IOPF))
+			return (-EINVAL);
 		if (dev->hw->ops->attach_check != NULL)
 			return (dev->hw->ops->attach_check(dev,
 			    &p->domain.hw_dom));
@@ -210,6 +224,8 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 	case OBJ_HWPT_NESTED:
 		n = container_of(obj, struct hwpt_nested, obj);
 		if (n->hw != dev->hw)
+			return (-EINVAL);
+		if (n->fault != NULL && !(dev->flags & HW_DEV_IOPF))
 			return (-EINVAL);
 		return (0);
 	default:
@@ -230,6 +246,31 @@ hwpt_pasid_compat(struct obj *obj)
 	default:
 		return (0);
 	}
+}
+
+struct ioas *
+hwpt_ioas(struct obj *obj)
+{
+	struct hwpt_nested	*n;
+	struct hwpt_paging	*p;
+	struct obj		*parent;
+
+	if (obj->type == OBJ_HWPT_NESTED) {
+		n = container_of(obj, struct hwpt_nested, obj);
+		if ((parent = n->parent) == NULL)
+			return (NULL);
+		if (parent->type == OBJ_VIOMMU)
+			parent = container_of(parent, struct viommu,
+			    obj)->parent;
+		if (parent == NULL || parent->type != OBJ_HWPT_PAGING)
+			return (NULL);
+		obj = parent;
+	}
+	if (obj->type != OBJ_HWPT_PAGING)
+		return (NULL);
+	p = container_of(obj, struct hwpt_paging, obj);
+	return (p->ioas != NULL ? container_of(p->ioas, struct ioas, obj) :
+	    NULL);
 }
 
 struct obj *
@@ -296,7 +337,7 @@ int
 hwpt_ioctl_alloc(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc	*cmd = ucmd->cmd_buf;
-	struct obj		*dev, *pt, *fault;
+	struct obj		*dev, *pt, *fault = NULL;
 	struct device		*d;
 	struct hwpt_paging	*hwpt;
 	struct hwpt_nested	*nested;
@@ -410,6 +451,15 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 	    (rc = obj_get(ucmd->ctx, cmd->fault_id, OBJ_FAULT, &fault)) != 0) {
 		obj_abort(obj);
 		return (rc);
+	}
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		obj_hold(fault);
+		if (obj->type == OBJ_HWPT_PAGING)
+			container_of(obj, struct hwpt_paging, obj)->fault =
+			    fault;
+		else
+			container_of(obj, struct hwpt_nested, obj)->fault =
+			    fault;
 	}
 	cmd->out_hwpt_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {
@@ -680,10 +730,10 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 	uint32_t			 done = 0, i;
 	int				 rc, shadow = 0;
 
-	/* Used only with n set; cleared for the compilers that cannot see. */
-	memset(&nested, 0, sizeof(nested));
 	if (cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
+	memset(&nested, 0, sizeof(nested));
+	memset(&sh, 0, sizeof(sh));
 	if (cmd->entry_num != 0 && (cmd->data_uptr == 0 ||
 	    cmd->entry_len == 0 || cmd->entry_len > HWPT_INVALIDATE_LEN_MAX ||
 	    cmd->entry_num > HWPT_INVALIDATE_NUM_MAX))

@@ -8,6 +8,8 @@
  * leaves the work to the io page table; the pages a mapping refers to are
  * charged to the caller that mapped them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -619,20 +621,56 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 }
 
 /*
+ * The range of pages object p in the caller's addresses, if it counts:
+ * pinned memory of process pid, or with fv a pinned range of the file
+ * the caller maps at uva (fv->foff is the file offset of fv->uva). 0 if
+ * it does not count.
+ */
+static int
+ioas_pins_range(struct pages *p, pid_t pid, const struct ioas_file_view *fv,
+    uint64_t *startp, uint64_t *lastp)
+{
+	struct stat	 st;
+	uint64_t	 s, l;
+
+	if (pages_pins_user(p, pid)) {
+		*startp = p->start;
+		*lastp = p->start + (p->size - 1);
+		return (1);
+	}
+	if (fv == NULL || p->npin == 0 || p->type != PAGES_FILE)
+		return (0);
+	if (fstat(p->src.fd, &st) == -1 || st.st_dev != fv->dev ||
+	    st.st_ino != fv->ino)
+		return (0);
+	/* Clip to the file range the caller maps, then move it there. */
+	s = p->start > fv->foff ? p->start : fv->foff;
+	l = p->start + (p->size - 1);
+	if (l > fv->foff + (fv->len - 1))
+		l = fv->foff + (fv->len - 1);
+	if (s > l)
+		return (0);
+	*startp = fv->uva + (s - fv->foff);
+	*lastp = fv->uva + (l - fv->foff);
+	return (1);
+}
+
+/*
  * Whether every byte of [uva, uva + len) of process pid's memory is held
  * by exactly refs pinned pages objects of ctx. The count only changes
  * where an object's range begins or ends, so it is taken once per piece
  * between such edges: the time grows with the objects, never with len.
  */
 int
-ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
-    uint64_t len, unsigned int refs)
+ioas_ctx_check_pins(struct ctx *ctx, pid_t pid,
+    const struct ioas_file_view *fv, uint64_t uva, uint64_t len,
+    unsigned int refs)
 {
 	struct obj		*o;
 	struct ioas		*ioas;
 	struct iopt_area	*a;
 	struct pages		*p;
-	uint64_t		 end = uva + len, next, last;
+	uint64_t		 end = uva + len, next, first, last;
 	unsigned int		 n;
 
 	while (uva < end) {
@@ -641,16 +679,16 @@ ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
 		/* Marks are clear between walks; count each object once. */
 		IOAS_FOREACH_AREA(ctx, o, ioas, a) {
 			p = iopt_area_pages(a);
-			if (p->mark != 0 || !pages_pins_user(p, pid))
+			if (p->mark != 0 ||
+			    !ioas_pins_range(p, pid, fv, &first, &last))
 				continue;
 			p->mark = IOAS_MARK_SEEN;
-			last = p->start + (p->size - 1);
-			if (uva >= p->start && uva <= last) {
+			if (uva >= first && uva <= last) {
 				n++;
 				if (last < next - 1)
 					next = last + 1;
-			} else if (p->start > uva && p->start < next)
-				next = p->start;
+			} else if (first > uva && first < next)
+				next = first;
 		}
 		ioas_change_unmark(ctx, NULL, 0);
 		if (n != refs)
@@ -658,6 +696,13 @@ ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
 		uva = next;
 	}
 	return (0);
+}
+
+int
+ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
+    uint64_t len, unsigned int refs)
+{
+	return (ioas_ctx_check_pins(ctx, pid, NULL, uva, len, refs));
 }
 
 int

@@ -9,6 +9,8 @@
 #ifndef IOASIDD_IOAS_H
 #define IOASIDD_IOAS_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "core/ctx.h"
@@ -34,6 +36,23 @@ int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
  */
 int	ioas_ctx_check_user_pins(struct ctx *, pid_t pid, uint64_t uva,
 	    uint64_t len, unsigned int refs);
+
+/* A file the caller maps: [uva, uva + len) shows it from offset foff. */
+struct ioas_file_view {
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 uva;
+	uint64_t	 len;
+	uint64_t	 foff;
+};
+
+/*
+ * The same, also counting pinned ranges of the file fv (or NULL) where
+ * the caller maps them.
+ */
+int	ioas_ctx_check_pins(struct ctx *, pid_t pid,
+	    const struct ioas_file_view *fv, uint64_t uva, uint64_t len,
+	    unsigned int refs);
 
 /*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the

@@ -32,6 +32,7 @@
 
 /* A PASID of a device attached to a HWPT (device.c). */
 struct device_pasid;
+struct ioas;
 RB_HEAD(device_pasid_tree, device_pasid);
 
 /*
@@ -46,6 +47,7 @@ struct device {
 	struct device_pasid_tree	 pasids;
 	unsigned int			 npasids;
 	struct obj			*vdevice;	/* or NULL; no hold */
+	struct ioas			*resv_ioas;	/* device.c scratch */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */
@@ -67,6 +69,7 @@ struct hwpt_paging {
 	struct domain			 domain;
 	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
 	unsigned int			 ndevs;		/* attachments */
+	struct obj			*fault;		/* held, or NULL */
 	struct dirty			*dirty;		/* HWPT_F_DIRTY: owned */
 };
 
@@ -86,6 +89,7 @@ struct hwpt_nested {
 	unsigned int			 flags;		/* HW_DOMAIN_PASID */
 	struct hw_nested		 nested;
 	unsigned int			 ndevs;
+	struct obj			*fault;		/* held, or NULL */
 };
 
 /* A fault queue: an fd of page requests, held while the fd is open. */

@@ -16,8 +16,13 @@
  * the context the answer is the kernel's ENOENT, and otherwise
  * EOPNOTSUPP, as an unknown op gives.
  */
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/ctx.h"
@@ -95,6 +100,7 @@ selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 static int
 selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
+	const struct hw_instance *hw;
 	struct selftest	*st;
 	struct device	*dev;
 	struct obj	*obj;
@@ -115,11 +121,13 @@ selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		flags |= HW_DEV_PASID;
 		width = MOCK_PASID_WIDTH;
 	}
+	/* The mock model is built in; it is found by name like any other. */
+	if ((hw = hw_instance_find("mock")) == NULL)
+		return (-ENODEV);
 	if ((rc = obj_alloc(ucmd->ctx, OBJ_SELFTEST, &obj)) != 0)
 		return (rc);
 	st = container_of(obj, struct selftest, obj);
-	device_edev_init(&st->edev, "mock", &hw_mock_instance, obj->id, width,
-	    flags);
+	device_edev_init(&st->edev, "mock", hw, obj->id, width, flags);
 	if ((rc = device_bind(ucmd->ctx, &st->edev, &dev, &dev_id)) != 0 ||
 	    (rc = device_attach(dev, DEVICE_NO_PASID, &pt_id)) != 0) {
 		obj_abort(obj);
@@ -274,16 +282,58 @@ selftest_memory_limit(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 }
 
 /*
+ * The file process pid maps over all of [uva, uva + len), from
+ * /proc/<pid>/maps: 0, or -ENOENT when the range is not one file mapping
+ * (anonymous memory, several files, a hole).
+ */
+static int
+selftest_file_view(pid_t pid, uint64_t uva, uint64_t len,
+    struct ioas_file_view *fv)
+{
+	char		 path[64], line[512];
+	FILE		*f;
+	uint64_t	 start, end, off, ino;
+	unsigned int	 maj, min;
+	int		 rc = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-ENOENT);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64
+		    " %x:%x %" SCNu64, &start, &end, &off, &maj, &min,
+		    &ino) != 6)
+			continue;
+		if (uva < start || uva >= end)
+			continue;
+		if (ino != 0 && uva + len <= end) {
+			fv->dev = makedev(maj, min);
+			fv->ino = ino;
+			fv->uva = uva;
+			fv->len = len;
+			fv->foff = off + (uva - start);
+			rc = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return (rc);
+}
+
+/*
  * MD_CHECK_REFS: every page of [uptr, uptr + length) is pinned exactly
  * refs times (EINVAL otherwise, as for a range not page aligned). The
  * pins are those the pages objects of this context hold on the caller's
- * memory; EFAULT when the daemon cannot reach that memory at all.
+ * memory, or on the file the caller maps there; EFAULT when the daemon
+ * cannot reach that memory at all.
  */
 static int
 selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	uint64_t	 uptr = cmd->check_refs.uptr;
-	uint64_t	 length = cmd->check_refs.length;
+	struct ioas_file_view	 fv;
+	uint64_t		 uptr = cmd->check_refs.uptr;
+	uint64_t		 length = cmd->check_refs.length;
+	pid_t			 pid;
 
 	if (length % PAGES_PAGE_SIZE != 0 || uptr % PAGES_PAGE_SIZE != 0)
 		return (-EINVAL);
@@ -293,8 +343,10 @@ selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		return (0);
 	if (ucmd->caller->mem == NULL)
 		return (-EFAULT);
-	return (ioas_ctx_check_user_pins(ucmd->ctx,
-	    umem_pid(ucmd->caller->mem), uptr, length, cmd->check_refs.refs));
+	pid = umem_pid(ucmd->caller->mem);
+	return (ioas_ctx_check_pins(ucmd->ctx, pid, selftest_file_view(pid,
+	    uptr, length, &fv) == 0 ? &fv : NULL, uptr, length,
+	    cmd->check_refs.refs));
 }
 
 /* The most bits one DIRTY op takes, as the kernel bounds it: 16 MiB. */

@@ -8,6 +8,8 @@
  * MD_CHECK_MAP, vIOMMU and vDEVICE, and HWPT_INVALIDATE's partial
  * failures (spec 4, 5, 7, 8).
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +17,11 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "core/umem.h"
+#include "hw/hw.h"
+#include "iommufd/device.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -134,6 +139,7 @@ START_TEST(mock_domain_auto)
 	struct iommu_iova_range		range;
 	uint32_t			ioas = ioas_new(), stdev, hwpt, idev;
 	uint32_t			stdev2, hwpt2;
+	json_t				*d;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev, &hwpt, &idev), 0);
 	ck_assert_uint_ne(hwpt, 0);
@@ -147,6 +153,18 @@ START_TEST(mock_domain_auto)
 	ck_assert_uint_eq(range.start, MOCK_APERTURE_START);
 	ck_assert_uint_eq(range.last, MOCK_APERTURE_LAST);
 	ck_assert_uint_eq(r.out_iova_alignment, MOCK_PAGE_SIZE);
+
+	/* The control command's view of the device. */
+	ck_assert_int_eq(obj_describe(obj_find(tctx, idev, OBJ_DEVICE), &d),
+	    0);
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "hwpt")), hwpt);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "model")),
+	    "mock");
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "pasids")), 0);
+	json_decref(d);
+
+	ck_assert(container_of(obj_find(tctx, hwpt, OBJ_HWPT_PAGING),
+	    struct hwpt_paging, obj)->enforce_cc);
 
 	/* A second device shares the auto domain. */
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev2, &hwpt2, NULL), 0);
@@ -516,6 +534,64 @@ START_TEST(check_map)
 }
 END_TEST
 
+/*
+ * A memfd mapped into the domain with MAP_FILE: MD_CHECK_MAP and
+ * MD_CHECK_REFS follow it to where the caller maps the same file.
+ */
+START_TEST(check_file)
+{
+	struct iommu_ioas_map_file	 m;
+	struct iommu_test_cmd		 c;
+	uint32_t			 ioas = ioas_new(), hwpt;
+	uint8_t				*fbuf;
+	int				 fd = memfd_create("check_device",
+					    MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 8 * PAGE), 0);
+	fbuf = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	ck_assert_ptr_ne(fbuf, MAP_FAILED);
+	ck_assert_int_eq(mock_dev(ioas, 0, NULL, &hwpt, NULL), 0);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = ioas;
+	m.fd = fd;
+	m.start = 2 * PAGE;
+	m.length = 4 * PAGE;
+	m.iova = MOCK_APERTURE_START;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP_FILE, &m), 0);
+	memset(&c, 0, sizeof(c));
+	c.check_map.iova = MOCK_APERTURE_START;
+	c.check_map.length = 4 * PAGE;
+	c.check_map.uptr = (uintptr_t)fbuf + 2 * PAGE;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
+	c.check_map.uptr = (uintptr_t)fbuf;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	    -EINVAL);
+	/* Anonymous memory is not the file. */
+	c.check_map.uptr = (uintptr_t)buf;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	    -EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.check_refs.uptr = (uintptr_t)fbuf + 2 * PAGE;
+	c.check_refs.length = 4 * PAGE;
+	c.check_refs.refs = 1;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	/* The pages around the mapped range are not pinned. */
+	c.check_refs.uptr = (uintptr_t)fbuf;
+	c.check_refs.length = 8 * PAGE;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0),
+	    -EINVAL);
+	c.check_refs.length = 2 * PAGE;
+	c.check_refs.refs = 0;
+	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	munmap(fbuf, 8 * PAGE);
+	close(fd);
+}
+END_TEST
+
 START_TEST(viommu_vdevice)
 {
 	struct iommu_hwpt_selftest		sel = { .iotlb = 1 };
@@ -600,6 +676,128 @@ START_TEST(viommu_vdevice)
 }
 END_TEST
 
+/* The mock, with an MSI-like window that devices reserve. */
+#define RESV_START	(MOCK_APERTURE_START + 0x100000)
+#define RESV_LAST	(RESV_START + 0xfffff)
+
+static int
+resv_regions(const struct hw_dev_desc *d __attribute__((unused)),
+    int (*fn)(void *, uint64_t, uint64_t), void *arg)
+{
+	return (fn(arg, RESV_START, RESV_LAST));
+}
+
+static struct hw_model_ops	resv_ops;
+static struct hw_instance	resv_hw = { .name = "resv", .ops = &resv_ops };
+
+static uint32_t
+nranges(uint32_t ioas)
+{
+	struct iommu_ioas_iova_ranges	r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.ioas_id = ioas;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_IOVA_RANGES, &r),
+	    -EMSGSIZE);
+	return (r.num_iovas);
+}
+
+START_TEST(reserved_regions)
+{
+	struct iommu_ioas_map	m;
+	struct edev		e;
+	struct device		*dev;
+	uint32_t		ioas = ioas_new(), ioas2 = ioas_new(), id, pt;
+
+	resv_ops = hw_mock_ops;
+	resv_ops.reserved_regions = resv_regions;
+	device_edev_init(&e, "resv", &resv_hw, 0x10, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), -EBUSY);
+	pt = ioas;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	/* The aperture, with the window cut out of it. */
+	ck_assert_uint_eq(nranges(ioas), 2);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA;
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)buf;
+	m.length = 4 * PAGE;
+	m.iova = RESV_START;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP, &m), -EINVAL);
+	/* Moving to another IOAS moves the window with it. */
+	pt = ioas2;
+	ck_assert_int_eq(device_replace(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(nranges(ioas), 1);
+	ck_assert_uint_eq(nranges(ioas2), 2);
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), 0);
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), -EINVAL);
+	ck_assert_uint_eq(nranges(ioas2), 1);
+	/* A mapping in the window refuses the attach, which leaves nothing. */
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP, &m), 0);
+	pt = ioas;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), -EADDRINUSE);
+	ck_assert_uint_eq(tctx->nkind[OBJ_HWPT_PAGING], 0);
+	ck_assert_uint_eq(device_attached_id(dev, DEVICE_NO_PASID), 0);
+	device_unbind(dev);
+	ck_assert_ptr_null(e.bound);
+}
+END_TEST
+
+/* A HWPT with a fault queue holds it and takes only IOPF devices. */
+START_TEST(hwpt_fault)
+{
+	struct obj	*fault = test_obj_new(OBJ_FAULT);
+	struct edev	 e;
+	struct device	*dev;
+	uint32_t	 ioas = ioas_new(), stdev, idev, hwpt, pt, id;
+
+	ck_assert_int_eq(mock_dev(ioas, 0, &stdev, NULL, &idev), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_FAULT_ID_VALID, 0,
+	    NULL, 0, NULL), -ENOENT);
+	{
+		struct iommu_hwpt_alloc	h;
+
+		memset(&h, 0, sizeof(h));
+		h.size = sizeof(h);
+		h.flags = IOMMU_HWPT_FAULT_ID_VALID;
+		h.dev_id = idev;
+		h.pt_id = ioas;
+		h.fault_id = fault->id;
+		ck_assert_int_eq(test_ioctl(tctx, IOMMU_HWPT_ALLOC, &h), 0);
+		hwpt = h.out_hwpt_id;
+	}
+	ck_assert_int_eq(destroy(fault->id), -EBUSY);
+	/* A device that raises no page requests cannot attach. */
+	device_edev_init(&e, "noiopf", &hw_mock_instance, 0x20, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	pt = hwpt;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), -EINVAL);
+	pt = hwpt;
+	ck_assert_int_eq(replace(stdev, &pt), 0);
+	pt = ioas;
+	ck_assert_int_eq(replace(stdev, &pt), 0);
+	ck_assert_int_eq(destroy(hwpt), 0);
+	ck_assert_int_eq(destroy(fault->id), 0);
+	device_unbind(dev);
+}
+END_TEST
+
+/* Models and instances are found by name, at the interface's version. */
+START_TEST(hw_lookup)
+{
+	const struct hw_instance	*hw = hw_instance_find("mock");
+
+	ck_assert_ptr_nonnull(hw);
+	ck_assert_ptr_eq(hw->ops, hw_model_find("mock"));
+	ck_assert_uint_eq(hw->ops->version, HW_MODEL_VERSION);
+	ck_assert_ptr_null(hw_instance_find("vtd9"));
+	ck_assert_ptr_null(hw_model_find(""));
+}
+END_TEST
+
 static Suite *
 device_suite(void)
 {
@@ -614,7 +812,11 @@ device_suite(void)
 	tcase_add_test(tc, pasid_rules);
 	tcase_add_test(tc, hw_info);
 	tcase_add_test(tc, check_map);
+	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
+	tcase_add_test(tc, reserved_regions);
+	tcase_add_test(tc, hwpt_fault);
+	tcase_add_test(tc, hw_lookup);
 	suite_add_tcase(s, tc);
 	return (s);
 }
