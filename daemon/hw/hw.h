@@ -64,6 +64,9 @@ struct hw_domain {
 	uint32_t	 pagetable_type;	/* model's format choice */
 };
 
+/* Bytes of one invalidation entry that a model may look at. */
+#define HW_INVALIDATE_READ	64
+
 /* A caller's data for a domain, vIOMMU or invalidation: type and bytes. */
 struct hw_data {
 	uint32_t	 type;
@@ -132,12 +135,31 @@ struct hw_model_ops {
 		    const struct hw_data *, struct hw_nested *nested);
 	/*
 	 * HWPT_INVALIDATE on a nested domain: one entry of entry_len bytes
-	 * (data.len), applied to *nested. Optional.
+	 * (data.len; the first HW_INVALIDATE_READ of them in data.buf),
+	 * applied to *nested, which is unchanged on failure. len 0 only
+	 * checks the type. Optional.
 	 */
 	int	(*nested_invalidate)(struct hw_nested *, const struct hw_data *);
 	/* The device's cache slots after binding. Optional. */
 	void	(*dev_cache_init)(const struct hw_dev_desc *,
 		    struct hw_dev_cache *);
+
+	/*
+	 * VIOMMU_ALLOC of type for the device: -EOPNOTSUPP for a type the
+	 * hardware lacks. The caller's data (len 0 when none) is in buf,
+	 * which the model may change: its first len bytes go back to the
+	 * caller. Optional.
+	 */
+	int	(*viommu_alloc)(const struct hw_dev_desc *, uint32_t type,
+		    void *buf, size_t len);
+	/*
+	 * HWPT_INVALIDATE on a vIOMMU: one entry. lookup finds the cache
+	 * of the device a vDEVICE virt_id names (-EINVAL when none).
+	 * Optional.
+	 */
+	int	(*viommu_invalidate)(const struct hw_data *,
+		    int (*lookup)(void *, uint64_t virt_id,
+		    struct hw_dev_cache **), void *);
 };
 
 /* A model with its parameters: one emulated IOMMU. */

@@ -11,6 +11,7 @@
  * with the selftest's default values.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "iommufd_test.h"
 
 #define MOCK_CPU_PAGE_SIZE	4096ULL
+#define MOCK_IOMMUPT_VASZ	56	/* the 7.3 mock's address bits */
 
 static int
 mock_hw_info(const struct hw_dev_desc *dev __unused,
@@ -73,6 +75,15 @@ mock_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
 	}
 	memset(dom, 0, sizeof(*dom));
 	dom->pgsize_bitmap = MOCK_PAGE_SIZE;
+	/*
+	 * 7.3's generic page table (asked for with SELFTEST data) is AMD
+	 * v1 with a 2 KiB base: every power of two from there is a page
+	 * size, so a 4 KiB mapping is one IOPTE and dirties as one. The
+	 * older mock, asked for without data, has 2 KiB pages only.
+	 */
+	if (data != NULL && data->type != 0 && pt == MOCK_IOMMUPT_DEFAULT)
+		dom->pgsize_bitmap = ~((uint64_t)MOCK_PAGE_SIZE - 1) &
+		    ((1ULL << MOCK_IOMMUPT_VASZ) - 1);
 	if (pt == MOCK_IOMMUPT_HUGE)
 		dom->pgsize_bitmap = MOCK_HUGE_PAGE_SIZE | MOCK_CPU_PAGE_SIZE;
 	else if (dev->flags & HW_DEV_HUGE_IOVA)
@@ -128,7 +139,10 @@ mock_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
 	return (0);
 }
 
-/* One selftest invalidation entry: one IOTLB slot, or all of them. */
+/*
+ * One selftest invalidation entry: one IOTLB slot, or all of them. An
+ * entry must have the struct's exact size; len 0 only checks the type.
+ */
 static int
 mock_nested_invalidate(struct hw_nested *nested, const struct hw_data *data)
 {
@@ -137,9 +151,11 @@ mock_nested_invalidate(struct hw_nested *nested, const struct hw_data *data)
 
 	if (data->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
 		return (-EINVAL);
-	memset(&inv, 0, sizeof(inv));
-	memcpy(&inv, data->buf, data->len < sizeof(inv) ? data->len :
-	    sizeof(inv));
+	if (data->len == 0)
+		return (0);
+	if (data->len != sizeof(inv))
+		return (-EINVAL);
+	memcpy(&inv, data->buf, sizeof(inv));
 	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
 		return (-EOPNOTSUPP);
 	if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
@@ -163,6 +179,66 @@ mock_dev_cache_init(const struct hw_dev_desc *dev __unused,
 		c->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 }
 
+/*
+ * The selftest vIOMMU: its data, when given, echoes in_data. The mmap
+ * region the kernel's mock offers on the iommufd is not there: out_mmap
+ * stays zero.
+ */
+static int
+mock_viommu_alloc(const struct hw_dev_desc *dev __unused, uint32_t type,
+    void *buf, size_t len)
+{
+	struct iommu_viommu_selftest	 sel;
+	size_t				 n = len < sizeof(sel) ? len : sizeof(sel);
+
+	if (type != IOMMU_VIOMMU_TYPE_SELFTEST)
+		return (-EOPNOTSUPP);
+	if (len == 0)
+		return (0);
+	if (len < offsetof(struct iommu_viommu_selftest, out_data) +
+	    sizeof(sel.out_data))
+		return (-EINVAL);
+	memset(&sel, 0, sizeof(sel));
+	memcpy(&sel, buf, n);
+	sel.out_data = sel.in_data;
+	sel.out_mmap_offset = 0;
+	sel.out_mmap_length = 0;
+	memcpy(buf, &sel, n);
+	return (0);
+}
+
+/* One selftest vIOMMU invalidation entry: a cache slot, or all. */
+/* As for the nested one, the exact size, and len 0 checks the type. */
+static int
+mock_viommu_invalidate(const struct hw_data *data,
+    int (*lookup)(void *, uint64_t, struct hw_dev_cache **), void *arg)
+{
+	struct iommu_viommu_invalidate_selftest	 inv;
+	struct hw_dev_cache			*c;
+	unsigned int				 i;
+	int					 rc;
+
+	if (data->type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
+		return (-EINVAL);
+	if (data->len == 0)
+		return (0);
+	if (data->len != sizeof(inv))
+		return (-EINVAL);
+	memcpy(&inv, data->buf, sizeof(inv));
+	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
+		return (-EOPNOTSUPP);
+	if (inv.cache_id > MOCK_DEV_CACHE_ID_MAX)
+		return (-EINVAL);
+	if ((rc = lookup(arg, inv.vdev_id, &c)) != 0)
+		return (rc);
+	if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+		for (i = 0; i < c->ncache; i++)
+			c->cache[i] = 0;
+	} else
+		c->cache[inv.cache_id] = 0;
+	return (0);
+}
+
 const struct hw_model_ops hw_mock_ops = {
 	.version = HW_MODEL_VERSION,
 	.name = "mock",
@@ -174,6 +250,8 @@ const struct hw_model_ops hw_mock_ops = {
 	.domain_alloc_nested = mock_domain_alloc_nested,
 	.nested_invalidate = mock_nested_invalidate,
 	.dev_cache_init = mock_dev_cache_init,
+	.viommu_alloc = mock_viommu_alloc,
+	.viommu_invalidate = mock_viommu_invalidate,
 };
 
 const struct hw_instance hw_mock_instance = {

@@ -18,14 +18,19 @@
 #include <bsd/string.h>
 #include <bsd/sys/tree.h>
 
+#include <jansson.h>
+
 #include "core/ctx.h"
 #include "core/ioctl.h"
+#include "core/limit.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "hw/hw.h"
+#include "iommufd/describe.h"
 #include "iommufd/device.h"
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
+#include "iommufd/iopt.h"
 #include "iommufd/objs.h"
 
 #include <linux/iommufd.h>
@@ -45,6 +50,19 @@ device_pasid_cmp(struct device_pasid *a, struct device_pasid *b)
 
 RB_GENERATE_STATIC(device_pasid_tree, device_pasid, entry, device_pasid_cmp)
 
+/*
+ * A device may attach up to 2^width PASIDs; each entry is charged to the
+ * context (limit.h) so that no caller grows the daemon without bound.
+ */
+#define DEVICE_PASID_BYTES	LIMIT_MALLOC(sizeof(struct device_pasid))
+
+static void
+device_pasid_free(struct device *dev, struct device_pasid *p)
+{
+	limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES, 0, DEVICE_PASID_BYTES);
+	free(p);
+}
+
 static struct device_pasid *
 device_pasid_find(struct device *dev, uint32_t pasid)
 {
@@ -52,6 +70,42 @@ device_pasid_find(struct device *dev, uint32_t pasid)
 
 	key.pasid = pasid;
 	return (RB_FIND(device_pasid_tree, &dev->pasids, &key));
+}
+
+/*
+ * The reserved regions of a device's hardware (MSI windows...) are
+ * reserved in the IOAS its RID is attached through, owned by the device
+ * object, for as long as it is attached there.
+ */
+static int
+device_reserve_one(void *arg, uint64_t start, uint64_t last)
+{
+	struct device	*dev = arg;
+
+	return (iopt_reserve(&dev->resv_ioas->iopt, start, last, dev));
+}
+
+static int
+device_reserve(struct device *dev, struct ioas *ioas)
+{
+	const struct hw_dev_desc	*desc = &dev->edev->desc;
+	int				 rc;
+
+	if (ioas == NULL || desc->hw->ops->reserved_regions == NULL)
+		return (0);
+	dev->resv_ioas = ioas;
+	if ((rc = desc->hw->ops->reserved_regions(desc, device_reserve_one,
+	    dev)) != 0)
+		iopt_unreserve_owner(&ioas->iopt, dev);
+	dev->resv_ioas = NULL;
+	return (rc);
+}
+
+static void
+device_unreserve(struct device *dev, struct ioas *ioas)
+{
+	if (ioas != NULL)
+		iopt_unreserve_owner(&ioas->iopt, dev);
 }
 
 /*
@@ -64,13 +118,24 @@ device_destroy(struct obj *obj)
 	struct device		*dev = container_of(obj, struct device, obj);
 	struct device_pasid	*p;
 
+	/* A live vDEVICE of the device becomes a tombstone. */
+	if (dev->vdevice != NULL) {
+		if (dev->vdevice->state == OBJ_LIVE &&
+		    dev->vdevice->users == 1)
+			obj_tombstone(dev->vdevice);
+		else
+			container_of(dev->vdevice, struct vdevice,
+			    obj)->dev = NULL;
+		dev->vdevice = NULL;
+	}
 	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
 		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 		hwpt_attach_drop(p->hwpt);
-		free(p);
+		device_pasid_free(dev, p);
 	}
 	dev->npasids = 0;
 	if (dev->hwpt != NULL) {
+		device_unreserve(dev, hwpt_ioas(dev->hwpt));
 		hwpt_attach_drop(dev->hwpt);
 		dev->hwpt = NULL;
 	}
@@ -80,10 +145,37 @@ device_destroy(struct obj *obj)
 	}
 }
 
+/*
+ * "hwpt" (the RID's), "name", "rid", "model" (the instance) and
+ * "pasids" (how many are attached).
+ */
+static json_t *
+device_describe(struct obj *obj)
+{
+	struct device	*dev = container_of(obj, struct device, obj);
+	json_t		*o;
+
+	if ((o = describe_holder(dev->hwpt, "hwpt", 0)) == NULL)
+		return (NULL);
+	if (dev->edev != NULL &&
+	    (describe_set(o, "name", json_string(dev->edev->name)) != 0 ||
+	    describe_set(o, "rid", json_integer(dev->edev->desc.rid)) != 0 ||
+	    describe_set(o, "model",
+	    json_string(dev->edev->desc.hw->name)) != 0))
+		goto fail;
+	if (describe_set(o, "pasids", json_integer(dev->npasids)) != 0)
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
 const struct obj_ops device_ops = {
 	.name = "device",
 	.size = sizeof(struct device),
 	.destroy = device_destroy,
+	.describe = device_describe,
 };
 
 void
@@ -134,6 +226,23 @@ device_unbind(struct device *dev)
 }
 
 /*
+ * A nested HWPT on a vIOMMU takes only devices that have a vDEVICE on
+ * that vIOMMU (ENOENT otherwise, as the mock driver answers).
+ */
+static int
+device_viommu_check(struct device *dev, struct obj *hwpt)
+{
+	struct obj	*viommu = hwpt_viommu(hwpt);
+
+	if (viommu == NULL)
+		return (0);
+	if (dev->vdevice == NULL || container_of(dev->vdevice,
+	    struct vdevice, obj)->viommu != viommu)
+		return (-ENOENT);
+	return (0);
+}
+
+/*
  * The HWPT a RID attach to obj would use: obj itself, or for an IOAS an
  * auto domain that takes the device (EINVAL from the check means
  * "incompatible, try the next"), or a new one. *made says the HWPT was
@@ -180,7 +289,8 @@ device_resolve(struct device *dev, struct obj *obj, struct obj **hwptp,
 		return (0);
 	case OBJ_HWPT_PAGING:
 	case OBJ_HWPT_NESTED:
-		if ((rc = hwpt_attach_check(obj, desc)) != 0)
+		if ((rc = device_viommu_check(dev, obj)) != 0 ||
+		    (rc = hwpt_attach_check(obj, desc)) != 0)
 			return (rc);
 		*hwptp = obj;
 		return (0);
@@ -208,7 +318,8 @@ device_pasid_target(struct device *dev, struct obj *obj)
 
 	if (obj->type != OBJ_HWPT_PAGING && obj->type != OBJ_HWPT_NESTED)
 		return (-EINVAL);
-	if ((rc = hwpt_attach_check(obj, &dev->edev->desc)) != 0)
+	if ((rc = device_viommu_check(dev, obj)) != 0 ||
+	    (rc = hwpt_attach_check(obj, &dev->edev->desc)) != 0)
 		return (rc);
 	if (!hwpt_pasid_compat(obj))
 		return (-EINVAL);
@@ -243,8 +354,19 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 				obj_abort(hwpt);
 			return (-EINVAL);
 		}
+		/* The device's own reserved regions go into the new IOAS. */
+		if (hwpt_ioas(hwpt) != (dev->hwpt != NULL ?
+		    hwpt_ioas(dev->hwpt) : NULL) &&
+		    (rc = device_reserve(dev, hwpt_ioas(hwpt))) != 0) {
+			if (made)
+				obj_abort(hwpt);
+			return (rc);
+		}
 		if (made)
 			obj_finalize(hwpt);
+		if (dev->hwpt != NULL && dev->hwpt != hwpt &&
+		    hwpt_ioas(dev->hwpt) != hwpt_ioas(hwpt))
+			device_unreserve(dev, hwpt_ioas(dev->hwpt));
 	} else {
 		p = device_pasid_find(dev, pasid);
 		if (!replace && p != NULL)
@@ -255,8 +377,14 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 			return (rc);
 		hwpt = obj;
 		if (p == NULL) {
-			if ((p = calloc(1, sizeof(*p))) == NULL)
+			if ((rc = limit_charge(&dev->obj.ctx->lim, LIMIT_BYTES,
+			    0, DEVICE_PASID_BYTES)) != 0)
+				return (rc);
+			if ((p = calloc(1, sizeof(*p))) == NULL) {
+				limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES,
+				    0, DEVICE_PASID_BYTES);
 				return (-ENOMEM);
+			}
 			p->pasid = pasid;
 			RB_INSERT(device_pasid_tree, &dev->pasids, p);
 			dev->npasids++;
@@ -295,6 +423,7 @@ device_detach(struct device *dev, uint32_t pasid)
 		if ((hwpt = dev->hwpt) == NULL)
 			return (-EINVAL);
 		dev->hwpt = NULL;
+		device_unreserve(dev, hwpt_ioas(hwpt));
 		hwpt_attach_drop(hwpt);
 		return (0);
 	}
@@ -303,7 +432,7 @@ device_detach(struct device *dev, uint32_t pasid)
 	RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 	dev->npasids--;
 	hwpt_attach_drop(p->hwpt);
-	free(p);
+	device_pasid_free(dev, p);
 	return (0);
 }
 

@@ -7,8 +7,13 @@
  * reserved ranges outside its aperture (tagged with the domain itself as
  * owner) and its pinner link; the HWPT that embeds it owns the domain.
  */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/util.h"
 #include "iommufd/domain.h"
@@ -108,26 +113,78 @@ struct domain_check {
 	pid_t		 pid;
 };
 
+/*
+ * Whether process pid maps [uva, uva + len) from file fd at offset foff:
+ * the memory the kernel would find behind those addresses is the file's
+ * pages there. Read from /proc/<pid>/maps: 0, or -EINVAL.
+ */
+static int
+domain_file_mapped(pid_t pid, uint64_t uva, uint64_t len, int fd,
+    uint64_t foff)
+{
+	char		 path[64], line[512];
+	struct stat	 st;
+	FILE		*f;
+	uint64_t	 start, end, off, ino, covered = 0, last = uva + len;
+	unsigned int	 maj, min;
+	int		 rc = -EINVAL;
+
+	if (fstat(fd, &st) == -1)
+		return (-EINVAL);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-EINVAL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64
+		    " %x:%x %" SCNu64, &start, &end, &off, &maj, &min,
+		    &ino) != 6)
+			continue;
+		if (end <= uva || start >= last)
+			continue;
+		if (ino != st.st_ino || makedev(maj, min) != st.st_dev ||
+		    off - start != foff - uva)
+			break;
+		covered += (end < last ? end : last) - (start > uva ?
+		    start : uva);
+	}
+	if (covered == len)
+		rc = 0;
+	fclose(f);
+	return (rc);
+}
+
 static int
 domain_check_run(void *arg, const struct domain_run *run)
 {
 	struct domain_check	*c = arg;
+	uint64_t		 uva = c->uptr + (run->iova - c->iova);
 
 	if (run->iova != c->next)
 		return (-EINVAL);
-	if (run->pages->type != PAGES_USER || run->pages->src.umem == NULL ||
-	    umem_pid(run->pages->src.umem) != c->pid)
+	switch (run->pages->type) {
+	case PAGES_USER:
+		if (run->pages->src.umem == NULL ||
+		    umem_pid(run->pages->src.umem) != c->pid ||
+		    pages_addr(run->pages, run->off) != uva)
+			return (-EINVAL);
+		break;
+	case PAGES_FILE:
+		if (domain_file_mapped(c->pid, uva, run->length,
+		    run->pages->src.fd, pages_addr(run->pages, run->off)) != 0)
+			return (-EINVAL);
+		break;
+	default:
 		return (-EINVAL);
-	if (pages_addr(run->pages, run->off) != c->uptr + (run->iova - c->iova))
-		return (-EINVAL);
+	}
 	c->next = run->iova + run->length;
 	return (0);
 }
 
 /*
  * A user mapping translates to the same process's memory, so comparing
- * the source addresses compares the pages; a whole run is checked at
- * once because an area maps contiguous memory.
+ * the source addresses compares the pages; a file mapping must be what
+ * the caller has mapped at uptr. A whole run is checked at once because
+ * an area maps contiguous memory.
  */
 int
 domain_check_map(struct domain *dom, uint64_t iova, uint64_t length,

@@ -33,6 +33,13 @@ int	hwpt_paging_new(struct ctx *, const struct hw_dev_desc *,
 int	hwpt_attach_check(struct obj *, const struct hw_dev_desc *);
 /* Whether the HWPT was allocated for PASID use. */
 int	hwpt_pasid_compat(struct obj *);
+/*
+ * The IOAS whose memory the HWPT translates to: a paging HWPT's, or its
+ * stage 2's for a nested one (through the vIOMMU); NULL if none.
+ */
+struct ioas *hwpt_ioas(struct obj *);
+/* The vIOMMU a nested HWPT was made on, or NULL. */
+struct obj *hwpt_viommu(struct obj *);
 /* Whether the HWPT is an auto domain of this IOAS. */
 int	hwpt_is_auto_of(struct obj *, struct ioas *);
 /*

@@ -8,6 +8,8 @@
  * leaves the work to the io page table; the pages a mapping refers to are
  * charged to the caller that mapped them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -619,12 +621,48 @@ ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)
 	}
 }
 
-/* One walk of ioas_ctx_check_user_pins() at uva. */
+/*
+ * The range of pages object p in the caller's addresses, if it counts:
+ * pinned memory of process pid, or with fv a pinned range of the file
+ * the caller maps at uva (fv->foff is the file offset of fv->uva). 0 if
+ * it does not count.
+ */
+static int
+ioas_pins_range(struct pages *p, pid_t pid, const struct ioas_file_view *fv,
+    uint64_t *startp, uint64_t *lastp)
+{
+	struct stat	 st;
+	uint64_t	 s, l;
+
+	if (pages_pins_user(p, pid)) {
+		*startp = p->start;
+		*lastp = p->start + (p->size - 1);
+		return (1);
+	}
+	if (fv == NULL || p->npin == 0 || p->type != PAGES_FILE)
+		return (0);
+	if (fstat(p->src.fd, &st) == -1 || st.st_dev != fv->dev ||
+	    st.st_ino != fv->ino)
+		return (0);
+	/* Clip to the file range the caller maps, then move it there. */
+	s = p->start > fv->foff ? p->start : fv->foff;
+	l = p->start + (p->size - 1);
+	if (l > fv->foff + (fv->len - 1))
+		l = fv->foff + (fv->len - 1);
+	if (s > l)
+		return (0);
+	*startp = fv->uva + (s - fv->foff);
+	*lastp = fv->uva + (l - fv->foff);
+	return (1);
+}
+
+/* One walk of ioas_ctx_check_pins() at uva. */
 struct ioas_pins_walk {
-	pid_t		 pid;
-	uint64_t	 uva;
-	uint64_t	 next;
-	unsigned int	 n;
+	pid_t				 pid;
+	const struct ioas_file_view	*fv;
+	uint64_t			 uva;
+	uint64_t			 next;
+	unsigned int			 n;
 };
 
 /* Count p once per walk if it pins uva; bring next to p's nearest edge. */
@@ -632,18 +670,17 @@ static void
 ioas_pins_visit(void *arg, struct pages *p)
 {
 	struct ioas_pins_walk	*w = arg;
-	uint64_t		 last;
+	uint64_t		 first, last;
 
-	if (p->mark != 0 || !pages_pins_user(p, w->pid))
+	if (p->mark != 0 || !ioas_pins_range(p, w->pid, w->fv, &first, &last))
 		return;
 	p->mark = IOAS_MARK_SEEN;
-	last = p->start + (p->size - 1);
-	if (w->uva >= p->start && w->uva <= last) {
+	if (w->uva >= first && w->uva <= last) {
 		w->n++;
 		if (last < w->next - 1)
 			w->next = last + 1;
-	} else if (p->start > w->uva && p->start < w->next)
-		w->next = p->start;
+	} else if (first > w->uva && first < w->next)
+		w->next = first;
 }
 
 static void
@@ -661,8 +698,9 @@ ioas_pins_unmark(void *arg __unused, struct pages *p)
  * edges: the time grows with the objects, never with len.
  */
 int
-ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
-    uint64_t len, unsigned int refs)
+ioas_ctx_check_pins(struct ctx *ctx, pid_t pid,
+    const struct ioas_file_view *fv, uint64_t uva, uint64_t len,
+    unsigned int refs)
 {
 	struct ioas_pins_walk	 w;
 	struct obj		*o;
@@ -671,6 +709,7 @@ ioas_ctx_check_user_pins(struct ctx *ctx, pid_t pid, uint64_t uva,
 	uint64_t		 end = uva + len;
 
 	w.pid = pid;
+	w.fv = fv;
 	while (uva < end) {
 		w.uva = uva;
 		w.n = 0;

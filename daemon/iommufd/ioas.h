@@ -9,6 +9,8 @@
 #ifndef IOASIDD_IOAS_H
 #define IOASIDD_IOAS_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include "core/ctx.h"
@@ -27,13 +29,25 @@ struct ucmd;
 
 /* The live IOAS with this id: 0 or -ENOENT. */
 int	ioas_get(struct ctx *, uint32_t id, struct ioas **);
+/* A file the caller maps: [uva, uva + len) shows it from offset foff. */
+struct ioas_file_view {
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 uva;
+	uint64_t	 len;
+	uint64_t	 foff;
+};
+
 /*
- * How many times the page at uva of process pid's memory is pinned by
- * the context: once for every distinct pages object over it that is
- * pinned (its areas sit in an io page table with pinners).
+ * Whether every byte of [uva, uva + len) of process pid's memory is
+ * pinned exactly refs times by the context (once for every distinct
+ * pinned pages object over it: those its areas map with pinners on the
+ * io page table, and those accesses pin), also counting pinned ranges of
+ * the file fv (or NULL) where the caller maps them. 0 or -EINVAL.
  */
-int	ioas_ctx_check_user_pins(struct ctx *, pid_t pid, uint64_t uva,
-	    uint64_t len, unsigned int refs);
+int	ioas_ctx_check_pins(struct ctx *, pid_t pid,
+	    const struct ioas_file_view *fv, uint64_t uva, uint64_t len,
+	    unsigned int refs);
 
 /*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the

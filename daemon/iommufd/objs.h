@@ -33,6 +33,7 @@
 
 /* A PASID of a device attached to a HWPT (device.c). */
 struct device_pasid;
+struct ioas;
 RB_HEAD(device_pasid_tree, device_pasid);
 
 /*
@@ -46,6 +47,8 @@ struct device {
 	struct obj			*hwpt;		/* RID's, or NULL */
 	struct device_pasid_tree	 pasids;
 	unsigned int			 npasids;
+	struct obj			*vdevice;	/* or NULL; no hold */
+	struct ioas			*resv_ioas;	/* device.c scratch */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */
@@ -67,7 +70,17 @@ struct hwpt_paging {
 	struct domain			 domain;
 	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
 	unsigned int			 ndevs;		/* attachments */
+	struct obj			*fault;		/* held, or NULL */
+	struct dirty			*dirty;		/* HWPT_F_DIRTY: owned */
 };
+
+/*
+ * Give a paging HWPT whose ioas and pgsize_bitmap are set a dirty store
+ * (and HWPT_F_DIRTY), its IOPTEs read from the IOAS's areas: 0, -EINVAL
+ * without page sizes, -ENOMEM. The HWPT's destroy frees it; the domain
+ * clears a range of it as the range is unmapped.
+ */
+int	hwpt_paging_dirty_init(struct hwpt_paging *);
 
 /* A nested HWPT: holds its parent HWPT_PAGING or its vIOMMU. */
 struct hwpt_nested {
@@ -77,6 +90,7 @@ struct hwpt_nested {
 	unsigned int			 flags;		/* HW_DOMAIN_PASID */
 	struct hw_nested		 nested;
 	unsigned int			 ndevs;
+	struct obj			*fault;		/* held, or NULL */
 };
 
 /*
@@ -97,20 +111,32 @@ struct fault {
 	uint64_t			 cookies[FAULT_COOKIE_WORDS]; /* held */
 };
 
+struct vdevice;
+
 /*
- * A vIOMMU: holds its nesting parent HWPT_PAGING. veventqs lists its event
- * queues (each holds the vIOMMU).
+ * A vIOMMU: holds its nesting parent HWPT_PAGING; lists its vDEVICEs
+ * (which hold it) for virt_id lookups, and its event queues (each holds
+ * the vIOMMU).
  */
 struct viommu {
-	struct obj	 obj;
-	struct obj	*parent;
-	LIST_HEAD(, veventq) veventqs;
+	struct obj			 obj;
+	struct obj			*parent;
+	const struct hw_instance	*hw;
+	uint32_t			 type;
+	LIST_HEAD(, vdevice)		 vdevices;
+	LIST_HEAD(, veventq)		 veventqs;
 };
 
-/* A vDEVICE: holds its vIOMMU. */
+/*
+ * A vDEVICE: holds its vIOMMU; names a bound device (no hold: the
+ * device's unbind turns the vDEVICE into a tombstone first).
+ */
 struct vdevice {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	struct device			*dev;
+	uint64_t			 virt_id;
+	LIST_ENTRY(vdevice)		 entry;
 };
 
 /*
@@ -187,6 +213,12 @@ extern const struct obj_ops	veventq_ops;
 extern const struct obj_ops	hw_queue_ops;
 extern const struct obj_ops	access_ops;
 extern const struct obj_ops	selftest_ops;
+
+/*
+ * The vDEVICE of a vIOMMU with this virt_id, or NULL (vdevice.c). A
+ * vIOMMU has few; the list is walked.
+ */
+struct vdevice	*vdevice_find(struct viommu *, uint64_t virt_id);
 
 /*
  * The io page table of an IOAS object, for the selftest's ADD_RESERVED,

@@ -10,14 +10,22 @@
  *
  * Mock devices are emulated devices of the "mock" hardware model
  * (hw/mock.c), each owned by its stdev object and bound through the same
- * device API as the VFIO nodes (device.h). The access ops are access.c's.
- * The ops still to come (DIRTY, DMABUF_*) answer EOPNOTSUPP, as an
+ * device API as the VFIO nodes (device.h). DIRTY marks a dirty-tracking
+ * domain's store (dirty.h) as a device's writes would. The access ops are
+ * access.c's. The ops still to come (DMABUF_*) answer EOPNOTSUPP, as an
  * unknown op does.
  */
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
@@ -25,6 +33,7 @@
 #include "hw/hw.h"
 #include "iommufd/access.h"
 #include "iommufd/device.h"
+#include "iommufd/dirty.h"
 #include "iommufd/domain.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
@@ -91,6 +100,7 @@ selftest_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 static int
 selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
+	const struct hw_instance *hw;
 	struct selftest	*st;
 	struct device	*dev;
 	struct obj	*obj;
@@ -111,11 +121,13 @@ selftest_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		flags |= HW_DEV_PASID;
 		width = MOCK_PASID_WIDTH;
 	}
+	/* The mock model is built in; it is found by name like any other. */
+	if ((hw = hw_instance_find("mock")) == NULL)
+		return (-ENODEV);
 	if ((rc = obj_alloc(ucmd->ctx, OBJ_SELFTEST, &obj)) != 0)
 		return (rc);
 	st = container_of(obj, struct selftest, obj);
-	device_edev_init(&st->edev, "mock", &hw_mock_instance, obj->id, width,
-	    flags);
+	device_edev_init(&st->edev, "mock", hw, obj->id, width, flags);
 	if ((rc = device_bind(ucmd->ctx, &st->edev, &dev, &dev_id)) != 0 ||
 	    (rc = device_attach(dev, DEVICE_NO_PASID, &pt_id)) != 0) {
 		obj_abort(obj);
@@ -270,16 +282,58 @@ selftest_memory_limit(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 }
 
 /*
+ * The file process pid maps over all of [uva, uva + len), from
+ * /proc/<pid>/maps: 0, or -ENOENT when the range is not one file mapping
+ * (anonymous memory, several files, a hole).
+ */
+static int
+selftest_file_view(pid_t pid, uint64_t uva, uint64_t len,
+    struct ioas_file_view *fv)
+{
+	char		 path[64], line[512];
+	FILE		*f;
+	uint64_t	 start, end, off, ino;
+	unsigned int	 maj, min;
+	int		 rc = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-ENOENT);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64
+		    " %x:%x %" SCNu64, &start, &end, &off, &maj, &min,
+		    &ino) != 6)
+			continue;
+		if (uva < start || uva >= end)
+			continue;
+		if (ino != 0 && uva + len <= end) {
+			fv->dev = makedev(maj, min);
+			fv->ino = ino;
+			fv->uva = uva;
+			fv->len = len;
+			fv->foff = off + (uva - start);
+			rc = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return (rc);
+}
+
+/*
  * MD_CHECK_REFS: every page of [uptr, uptr + length) is pinned exactly
  * refs times (EINVAL otherwise, as for a range not page aligned). The
  * pins are those the pages objects of this context hold on the caller's
- * memory; EFAULT when the daemon cannot reach that memory at all.
+ * memory, or on the file the caller maps there; EFAULT when the daemon
+ * cannot reach that memory at all.
  */
 static int
 selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	uint64_t	 uptr = cmd->check_refs.uptr;
-	uint64_t	 length = cmd->check_refs.length;
+	struct ioas_file_view	 fv;
+	uint64_t		 uptr = cmd->check_refs.uptr;
+	uint64_t		 length = cmd->check_refs.length;
+	pid_t			 pid;
 
 	if (length % PAGES_PAGE_SIZE != 0 || uptr % PAGES_PAGE_SIZE != 0)
 		return (-EINVAL);
@@ -289,8 +343,141 @@ selftest_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		return (0);
 	if (ucmd->caller->mem == NULL)
 		return (-EFAULT);
-	return (ioas_ctx_check_user_pins(ucmd->ctx,
-	    umem_pid(ucmd->caller->mem), uptr, length, cmd->check_refs.refs));
+	pid = umem_pid(ucmd->caller->mem);
+	return (ioas_ctx_check_pins(ucmd->ctx, pid, selftest_file_view(pid,
+	    uptr, length, &fv) == 0 ? &fv : NULL, uptr, length,
+	    cmd->check_refs.refs));
+}
+
+/* The most bits one DIRTY op takes, as the kernel bounds it: 16 MiB. */
+#define SELFTEST_DIRTY_MAX_BITS		(16ULL * 1024 * 1024 * 8)
+
+/*
+ * The IOPTE of the domain holding iova, as dirty.h asks it of the domain;
+ * a domain that does not say is taken to map in granules whatever its IOAS
+ * maps. 0, or -ENOENT where nothing is mapped.
+ */
+static int
+selftest_dirty_iopte(struct dirty *d, struct iopt *iopt, uint64_t iova,
+    uint64_t *start, uint64_t *len)
+{
+	if (d->iopte != NULL)
+		return (d->iopte(d->iopte_arg, iova, start, len));
+	if (iopt_area_find(iopt, iova) == NULL)
+		return (-ENOENT);
+	*len = 1ULL << d->shift;
+	*start = ALIGN_DOWN(iova, *len);
+	return (0);
+}
+
+/*
+ * Walk the set bits of the DIRTY op's bitmap (nbits of them, one per ps
+ * from iova): mark (or, with mark 0, make room to mark) the IOPTE under
+ * each bit that is mapped. The walk jumps over clean words, over holes
+ * between the IOAS's areas and over the rest of an IOPTE once it is
+ * marked, so it costs the words plus the areas and IOPTEs it meets, not
+ * a step per bit. Bits past the top of the IOVA space mark nothing.
+ */
+static int
+selftest_dirty_walk(struct dirty *d, struct iopt *iopt, const uint64_t *bm,
+    uint64_t nbits, uint64_t iova, uint64_t ps, int mark)
+{
+	struct iopt_area	*a = NULL;
+	uint64_t		 i = 0, bits, cur, start, len;
+	int			 rc;
+
+	while (i < nbits) {
+		bits = bm[i / 64] & (~0ULL << (i % 64));
+		if (i / 64 == nbits / 64)
+			bits &= (1ULL << (nbits % 64)) - 1;
+		if (bits == 0) {
+			i = (i / 64 + 1) * 64;
+			continue;
+		}
+		i = i / 64 * 64 + __builtin_ctzll(bits);
+		if (i * ps > UINT64_MAX - iova)
+			break;
+		cur = iova + i * ps;
+		if (a == NULL || cur < a->iova || cur > a->last) {
+			/* The next area from cur; bits before it are holes. */
+			if ((a = iopt_area_first(iopt, cur, UINT64_MAX)) ==
+			    NULL)
+				break;
+			if (a->iova > cur) {
+				i = (a->iova - iova) / ps +
+				    ((a->iova - iova) % ps != 0);
+				continue;
+			}
+		}
+		if (selftest_dirty_iopte(d, iopt, cur, &start, &len) != 0) {
+			i++;
+			continue;
+		}
+		if (!mark && (rc = dirty_prepare(d, start, len)) != 0)
+			return (rc);
+		if (mark)
+			(void)dirty_set(d, start, len);
+		/* On past the IOPTE (the last one ends at 2^64: stop). */
+		if (start + len <= cur)
+			break;
+		i = (start + len - iova) / ps +
+		    ((start + len - iova) % ps != 0);
+	}
+	return (0);
+}
+
+/*
+ * DIRTY: for every bit set in the caller's bitmap, one per page_size from
+ * iova, mark the IOPTE under it dirty, as a device's write would; answer
+ * how many bits were set (7.3 counts them whether mapped or not). The
+ * kernel's checks: the arguments (EINVAL), at most 16 MiB of bitmap
+ * (EOVERFLOW), a paging HWPT (ENOENT) with dirty tracking on (EINVAL),
+ * the bitmap readable (EFAULT). The bitmap is read whole before anything
+ * is marked, and room for every mark is made before the first.
+ */
+static int
+selftest_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t	 ps = cmd->dirty.page_size, iova = cmd->dirty.iova;
+	uint64_t	 len = cmd->dirty.length, nbits, nset, i;
+	struct hwpt_paging *hwpt;
+	struct obj	*obj;
+	struct dirty	*d;
+	uint64_t	*bm;
+	int		 rc;
+
+	if (ps == 0 || len == 0 || iova % ps != 0 || len % ps != 0 ||
+	    cmd->dirty.uptr == 0)
+		return (-EINVAL);
+	nbits = len / ps;
+	if (nbits > SELFTEST_DIRTY_MAX_BITS)
+		return (-EOVERFLOW);
+	if ((rc = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_PAGING, &obj)) != 0)
+		return (rc);
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	d = (hwpt->flags & HWPT_F_DIRTY) ? hwpt->dirty : NULL;
+	if (d == NULL || !d->tracking)
+		return (-EINVAL);
+	bm = inject_calloc(DIV_ROUND_UP(nbits, 64), sizeof(*bm));
+	if (bm == NULL)
+		return (-ENOMEM);
+	if ((rc = ucmd_read(ucmd, cmd->dirty.uptr, bm,
+	    DIV_ROUND_UP(nbits, 8))) != 0)
+		goto out;
+	if ((rc = selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits,
+	    iova, ps, 0)) != 0)
+		goto out;
+	(void)selftest_dirty_walk(d, ioas_iopt(hwpt->ioas), bm, nbits, iova,
+	    ps, 1);
+	/* 7.3 counts the set bits, whether mapped or not. */
+	for (nset = 0, i = 0; i < DIV_ROUND_UP(nbits, 64); i++)
+		nset += __builtin_popcountll(i == nbits / 64 ?
+		    bm[i] & ((1ULL << (nbits % 64)) - 1) : bm[i]);
+	cmd->dirty.out_nr_dirty = nset;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	free(bm);
+	return (rc);
 }
 
 /* Ops on an existing object: look it up, the rest is later work. */
@@ -347,12 +534,14 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
 		return (selftest_lookup(ucmd, cmd->trigger_vevent.dev_id,
 		    OBJ_DEVICE));
+	case IOMMU_TEST_OP_DIRTY:
+		return (selftest_dirty(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return (selftest_check_iotlb(ucmd, cmd));
 	default:
 		/*
-		 * Unknown ops, and for now the ops that need dirty
-		 * tracking (DIRTY) or dma-bufs (DMABUF_*).
+		 * Unknown ops, and for now the ops that need dma-bufs
+		 * (DMABUF_*).
 		 */
 		return (-EOPNOTSUPP);
 	}

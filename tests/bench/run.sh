@@ -21,6 +21,15 @@ echo "== core: map/unmap scaling and memory per mapping"
 "$B/bench/bench_map" $QUICK
 
 echo
+echo "== core: dirty bitmap harvest (GET_DIRTY_BITMAP's work), 4 KiB pages,"
+echo "   against a memset of the same bitmap"
+"$B/bench/dirty_bitmap" $QUICK
+
+echo
+echo "== core: attach+detach of a mock device against IOAS_ALLOC+DESTROY"
+"$B/bench/bench_attach" $QUICK
+
+echo
 echo "== CUSE node: FUSE round trips per ioctl by command shape (fake kernel)"
 if [ -n "$QUICK" ]; then "$B/bench/cuse_rounds" 200; else "$B/bench/cuse_rounds"; fi
 
