@@ -38,7 +38,7 @@ struct obj;
 
 struct edev {
 	char			 name[64];
-	struct hw_dev_desc	 desc;		/* instance, RID, PASID, flags */
+	struct hw_dev_desc	 desc;		/* instance, RID, PASID... */
 	struct hw_dev_cache	 cache;		/* model's device cache */
 	struct device		*bound;		/* or NULL */
 };

@@ -219,9 +219,12 @@ END_TEST
 
 START_TEST(hwpt_alloc_rules)
 {
-	struct iommu_hwpt_selftest	sel = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_selftest	sel = {
+		.iotlb = IOMMU_TEST_IOTLB_DEFAULT
+	};
 	struct iommu_test_cmd		c;
-	uint32_t			ioas = ioas_new(), idev, nd_idev, nd_stdev;
+	uint32_t			ioas = ioas_new(), idev, nd_idev;
+	uint32_t			nd_stdev;
 	uint32_t			parent, plain, nested, autod, pt;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, NULL, &autod, &idev), 0);
