@@ -139,7 +139,8 @@ struct hw_model_ops {
 	 * applied to *nested, which is unchanged on failure. len 0 only
 	 * checks the type. Optional.
 	 */
-	int	(*nested_invalidate)(struct hw_nested *, const struct hw_data *);
+	int	(*nested_invalidate)(struct hw_nested *,
+		    const struct hw_data *);
 	/* The device's cache slots after binding. Optional. */
 	void	(*dev_cache_init)(const struct hw_dev_desc *,
 		    struct hw_dev_cache *);

@@ -189,12 +189,13 @@ mock_viommu_alloc(const struct hw_dev_desc *dev __unused, uint32_t type,
     void *buf, size_t len)
 {
 	struct iommu_viommu_selftest	 sel;
-	size_t				 n = len < sizeof(sel) ? len : sizeof(sel);
+	size_t				 n;
 
 	if (type != IOMMU_VIOMMU_TYPE_SELFTEST)
 		return (-EOPNOTSUPP);
 	if (len == 0)
 		return (0);
+	n = len < sizeof(sel) ? len : sizeof(sel);
 	if (len < offsetof(struct iommu_viommu_selftest, out_data) +
 	    sizeof(sel.out_data))
 		return (-EINVAL);

@@ -10,9 +10,13 @@
  * An emulated device (struct edev) is configuration: a name, its PCI
  * RID, the IOMMU instance behind it and what it can do. It outlives
  * contexts and is bound to at most one at a time. A bound device object
- * belongs to its context; the binder holds it (users 2) until it unbinds,
- * and when the context goes first the device is unbound with it (its
- * edev's bound pointer is cleared).
+ * belongs to its context; the binder holds it (users 2, so DESTROY is
+ * EBUSY) until it unbinds. A binder outside the context (a device node)
+ * holds the context too (ctx_hold()) and unbinds before dropping it, so
+ * the context's teardown finds the device a leaf; a binder inside it
+ * (the selftest's stdev) unbinds from its own destroy op. If a context is
+ * freed regardless (the daemon's exit), the device is still unbound: its
+ * edev's bound pointer is cleared.
  *
  * Attach, replace and detach follow the kernel's rules and errnos (spec
  * 4.2) and change nothing when they fail. pasid DEVICE_NO_PASID names the
@@ -34,7 +38,7 @@ struct obj;
 
 struct edev {
 	char			 name[64];
-	struct hw_dev_desc	 desc;		/* instance, RID, PASID, flags */
+	struct hw_dev_desc	 desc;		/* instance, RID, PASID... */
 	struct hw_dev_cache	 cache;		/* model's device cache */
 	struct device		*bound;		/* or NULL */
 };

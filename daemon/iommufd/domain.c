@@ -88,8 +88,8 @@ domain_for_each(struct domain *dom, uint64_t iova, uint64_t length,
 	last = iova + (length - 1);
 	if (last < iova)
 		last = IOPT_IOVA_MAX;
-	for (a = iopt_area_first(iopt, iova, last); a != NULL && a->iova <= last;
-	    a = iopt_area_next(iopt, a)) {
+	for (a = iopt_area_first(iopt, iova, last);
+	    a != NULL && a->iova <= last; a = iopt_area_next(iopt, a)) {
 		s = a->iova > iova ? a->iova : iova;
 		e = a->last < last ? a->last : last;
 		run.iova = s;
@@ -107,7 +107,7 @@ domain_for_each(struct domain *dom, uint64_t iova, uint64_t length,
 }
 
 struct domain_check {
-	uint64_t	 next;		/* the IOVA the next run must start at */
+	uint64_t	 next;		/* where the next run must start */
 	uint64_t	 iova;
 	uint64_t	 uptr;
 	pid_t		 pid;
@@ -202,7 +202,8 @@ domain_check_map(struct domain *dom, uint64_t iova, uint64_t length,
 	c.next = c.iova = iova;
 	c.uptr = uptr;
 	c.pid = pid;
-	if ((rc = domain_for_each(dom, iova, length, domain_check_run, &c)) != 0)
+	if ((rc = domain_for_each(dom, iova, length, domain_check_run,
+	    &c)) != 0)
 		return (rc);
 	if (c.next - iova != length)
 		return (-EINVAL);

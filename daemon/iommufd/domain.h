@@ -37,7 +37,7 @@ struct domain_hooks {
 };
 
 struct domain {
-	struct iopt_pinner		 pinner;	/* first: see domain.c */
+	struct iopt_pinner		 pinner;	/* see domain.c */
 	struct ioas			*ioas;		/* NULL until added */
 	const struct hw_instance	*hw;
 	struct hw_domain		 hw_dom;

@@ -710,6 +710,16 @@ hwpt_inv_shadow_fini(struct hwpt_inv_shadow *sh, int commit)
 	free(sh->caches);
 }
 
+/* One entry, on a nested HWPT's IOTLB copy or on a vIOMMU's caches. */
+static int
+hwpt_inv_one(const struct hw_model_ops *ops, struct hw_nested *nested,
+    const struct hw_data *data, struct hwpt_inv_shadow *sh)
+{
+	if (nested != NULL)
+		return (ops->nested_invalidate(nested, data));
+	return (ops->viommu_invalidate(data, hwpt_inv_lookup, sh));
+}
+
 /*
  * IOMMU_HWPT_INVALIDATE (spec 4.3, with 7.3's bounds): entries one at a
  * time, stopping at the first failure; entry_num goes back as the number
@@ -760,8 +770,8 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 		data.len = 0;
 		/* entry_num 0 asks only whether the type is known. */
 		if (cmd->entry_num == 0)
-			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
-			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+			rc = hwpt_inv_one(ops, n != NULL ? &nested : NULL,
+			    &data, &sh);
 		data.len = cmd->entry_len;
 		for (i = 0; rc == 0 && i < cmd->entry_num; i++) {
 			memset(buf, 0, sizeof(buf));
@@ -770,8 +780,8 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 			    cmd->entry_len < sizeof(buf) ? cmd->entry_len :
 			    sizeof(buf))) != 0)
 				break;
-			rc = n != NULL ? ops->nested_invalidate(&nested, &data) :
-			    ops->viommu_invalidate(&data, hwpt_inv_lookup, &sh);
+			rc = hwpt_inv_one(ops, n != NULL ? &nested : NULL,
+			    &data, &sh);
 			if (rc == 0)
 				done++;
 		}

@@ -19,6 +19,7 @@
 #include <check.h>
 #include <jansson.h>
 
+#include "core/limit.h"
 #include "core/umem.h"
 #include "hw/hw.h"
 #include "iommufd/device.h"
@@ -218,9 +219,12 @@ END_TEST
 
 START_TEST(hwpt_alloc_rules)
 {
-	struct iommu_hwpt_selftest	sel = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_selftest	sel = {
+		.iotlb = IOMMU_TEST_IOTLB_DEFAULT
+	};
 	struct iommu_test_cmd		c;
-	uint32_t			ioas = ioas_new(), idev, nd_idev, nd_stdev;
+	uint32_t			ioas = ioas_new(), idev, nd_idev;
+	uint32_t			nd_stdev;
 	uint32_t			parent, plain, nested, autod, pt;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, NULL, &autod, &idev), 0);
@@ -785,6 +789,73 @@ START_TEST(hwpt_fault)
 }
 END_TEST
 
+/*
+ * Closing a context with everything attached (a mock device on a nested
+ * HWPT of a vIOMMU, with a vDEVICE, a PASID and mapped memory) releases
+ * it all, leaves first, with nothing left held.
+ */
+START_TEST(teardown_attached)
+{
+	struct iommu_hwpt_selftest	sel = { .iotlb = 1 };
+	struct iommu_viommu_alloc	va;
+	struct iommu_vdevice_alloc	vd;
+	struct iommu_ioas_map		m;
+	struct edev			e;
+	struct device			*dev;
+	uint32_t			ioas = ioas_new(), stdev, idev, parent;
+	uint32_t			pasid_hwpt, nested, pt, id;
+
+	ck_assert_int_eq(mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL,
+	    &idev), 0);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = RW;
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)buf;
+	m.length = BUFSZ;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_MAP, &m), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT |
+	    IOMMU_HWPT_ALLOC_PASID, 0, NULL, 0, &parent), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_ALLOC_PASID, 0, NULL,
+	    0, &pasid_hwpt), 0);
+	memset(&va, 0, sizeof(va));
+	va.size = sizeof(va);
+	va.dev_id = idev;
+	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	va.hwpt_id = parent;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_VIOMMU_ALLOC, &va), 0);
+	memset(&vd, 0, sizeof(vd));
+	vd.size = sizeof(vd);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = idev;
+	vd.virt_id = 3;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, va.out_viommu_id,
+	    IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_SELFTEST, &sel,
+	    sizeof(sel), &nested), 0);
+	pt = nested;
+	ck_assert_int_eq(replace(stdev, &pt), 0);
+	ck_assert_int_eq(pasid_op(IOMMU_TEST_OP_PASID_ATTACH, stdev, 9,
+	    pasid_hwpt), 0);
+	device_edev_init(&e, "outside", hw_instance_find("mock"), 0x30, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	pt = ioas;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+
+	/*
+	 * A binder from outside (a device node) holds the context while it
+	 * is bound, so it unbinds before the context can go.
+	 */
+	device_unbind(dev);
+	ck_assert_ptr_null(e.bound);
+	ck_assert_int_eq(destroy(id), -ENOENT);
+
+	ctx_free(tctx);
+	ck_assert_uint_eq(limit_leaks, 0);
+	tctx = test_ctx_new();
+}
+END_TEST
+
 /* Models and instances are found by name, at the interface's version. */
 START_TEST(hw_lookup)
 {
@@ -817,6 +888,7 @@ device_suite(void)
 	tcase_add_test(tc, reserved_regions);
 	tcase_add_test(tc, hwpt_fault);
 	tcase_add_test(tc, hw_lookup);
+	tcase_add_test(tc, teardown_attached);
 	suite_add_tcase(s, tc);
 	return (s);
 }
