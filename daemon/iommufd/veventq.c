@@ -388,7 +388,7 @@ veventq_ioctl_alloc(struct ucmd *ucmd)
 	if (cmd->flags != 0 || cmd->__reserved != 0 ||
 	    cmd->type == IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return (-EOPNOTSUPP);
-	if (cmd->veventq_depth == 0)
+	if (cmd->veventq_depth == 0 || cmd->veventq_depth > VEVENTQ_MAX_DEPTH)
 		return (-EINVAL);
 	rc = obj_get(ucmd->ctx, cmd->viommu_id, OBJ_VIOMMU, &viommu);
 	if (rc != 0)

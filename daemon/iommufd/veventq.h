@@ -19,6 +19,8 @@ struct veventq;
 
 /* The largest payload one event may carry (the largest type's is 32). */
 #define VEVENTQ_MAX_DATA	256
+/* The deepest queue VEVENTQ_ALLOC accepts (7.3's cap). */
+#define VEVENTQ_MAX_DEPTH	(1u << 19)
 
 /* Set the depth of a new queue (not 0); the queue starts empty. */
 void	veventq_init(struct veventq *, uint32_t depth);

@@ -28,6 +28,7 @@
 #include "helpers.h"
 #include "iommufd/ioas.h"
 #include "iommufd/objs.h"
+#include "iommufd/veventq.h"
 #include "suites.h"
 
 #define IOCTL(cmd, arg)		test_ioctl(tctx, (cmd), (arg))
@@ -231,6 +232,11 @@ START_TEST(veventq_alloc)
 	c.type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
 	c.veventq_depth = 0;
 	ck_assert_int_eq(IOCTL(IOMMU_VEVENTQ_ALLOC, &c), -EINVAL);
+	/* 7.3 caps the depth at 2^19, before the lookup. */
+	c.veventq_depth = VEVENTQ_MAX_DEPTH + 1;
+	ck_assert_int_eq(IOCTL(IOMMU_VEVENTQ_ALLOC, &c), -EINVAL);
+	c.veventq_depth = VEVENTQ_MAX_DEPTH;
+	ck_assert_int_eq(IOCTL(IOMMU_VEVENTQ_ALLOC, &c), -ENOENT);
 	c.veventq_depth = 2;
 	ck_assert_int_eq(IOCTL(IOMMU_VEVENTQ_ALLOC, &c), -ENOENT);
 	/* The 28-byte form (no __reserved) is accepted. */
