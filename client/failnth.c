@@ -28,6 +28,11 @@
  * program sees the kernel's files (or their absence) as it would anyway.
  * The descriptors are told apart from others by number and inode, so a
  * number that was closed and reused names the new file again.
+ *
+ * A new thread's count is 0, as is a forked child's (the kernel clears it
+ * in a new task). One difference: a descriptor opened before fork() acts
+ * on the count of whichever thread uses it, where the kernel's names the
+ * task it was opened for.
  */
 
 #include <sys/types.h>
@@ -84,6 +89,19 @@ static unsigned int		failnth_n;
 
 /* The most bytes of a write the kernel looks at (kstrtouint_from_user). */
 #define FAILNTH_WMAX	34
+
+/* A forked child starts with no count armed, as a new task does. */
+static void
+failnth_child(void)
+{
+	chan_fail_nth_set(0);
+}
+
+static __attribute__((__constructor__)) void
+failnth_init(void)
+{
+	(void)pthread_atfork(NULL, NULL, failnth_child);
+}
 
 int
 failnth_enabled(void)

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -263,18 +264,27 @@ thread_main(void *arg)
 	return (NULL);
 }
 
-/* Counts are per thread: another thread's starts at 0. */
+/* Counts are per thread: another thread's starts at 0, as does a child's. */
 static void
 test_threads(void)
 {
 	pthread_t	t;
-	int		ok = 0;
+	pid_t		pid;
+	int		ok = 0, status;
 
 	CHECK(nth_set(nth, "55") == 0, "arm 55 here");
 	CHECK(pthread_create(&t, NULL, thread_main, &ok) == 0 &&
 	    pthread_join(t, NULL) == 0 && ok,
 	    "another thread's own file reads 0");
 	CHECK(nth_get(nth) == 55, "ours still reads 55");
+	if ((pid = fork()) == 0) {
+		thread_main(&ok);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "a forked child's own file reads 0");
+	CHECK(nth_get(nth) == 55, "ours still reads 55 after the fork");
 	(void)nth_set(nth, "0");
 }
 
