@@ -74,7 +74,10 @@ static DIR	*(*real_opendir)(const char *);
 /*
  * Our fail-nth descriptors: number, inode and access mode. failnth_n is
  * read without the lock, so that every other descriptor's read and write
- * pay one load while none is open.
+ * pay one load while none is open; once one was opened, a read or write
+ * takes the lock, so a signal handler that writes while its thread opens
+ * a fail-nth file could wait for ever: only programs that use the
+ * emulation run that risk.
  */
 #define FAILNTH_MAX	16
 struct failnth_file {
