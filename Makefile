@@ -103,7 +103,8 @@ $(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libioasid.so.0 -o $@.0 $^
 	ln -sf libioasid.so.0 $@
 
-$(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o)
+$(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o \
+	    client/failnth.o)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
 
 # The installation paths baked into ioasid.pc: rebuild it when they change

@@ -183,6 +183,14 @@ static __thread struct chan_thread chan_th
 static long	chan_pagesize;
 
 /*
+ * This thread's fail-nth count (proto/wire.h, Allocation-failure
+ * injection): sent with every request, replaced by what the reply says is
+ * left of it. Only the daemon's allocation points count it down.
+ */
+static __thread unsigned int chan_fail_nth
+    __attribute__((__tls_model__("initial-exec")));
+
+/*
  * Our /proc/self/mem, opened read-only ([0]) and read-write ([1]) on
  * first use, reopened in every new process: the read-write one serves
  * chan_vm() once process_vm_readv/writev have been refused, and each goes
@@ -1325,6 +1333,29 @@ chan_poke_all(const struct wire_write *w, const void *const *bytes,
 }
 
 /*
+ * What a reply says is left of the count its request carried. The count
+ * only goes down: a reply cannot arm what the caller did not.
+ */
+static void
+chan_fail_nth_left(uint32_t left)
+{
+	if (left < chan_fail_nth)
+		chan_fail_nth = left;
+}
+
+unsigned int
+chan_fail_nth_get(void)
+{
+	return (chan_fail_nth);
+}
+
+void
+chan_fail_nth_set(unsigned int n)
+{
+	chan_fail_nth = n;
+}
+
+/*
  * Apply a reply: writes, then descriptor numbers. Returns the result;
  * *confirm is set when the reply made an object (WIRE_RF_CONFIRM).
  */
@@ -1346,6 +1377,7 @@ chan_apply(struct wire_msg *m, pid_t me, int *confirm)
 	if (wire_cur_get(&c, &rp, sizeof(rp)) != 0)
 		return (-EIO);
 	*confirm = (rp.flags & WIRE_RF_CONFIRM) != 0;
+	chan_fail_nth_left(rp.fail_nth);
 	if (rp.flags & WIRE_RF_RETRY)
 		return (rp.nwrites == 0 && rp.nfdpatch == 0 && m->nfds == 0 ?
 		    CHAN_RETRY : -EIO);
@@ -1437,6 +1469,7 @@ chan_recv_inplace(int sock, uint32_t seq, void *arg, size_t cap)
 	    m.len < sizeof(rp) || m.nfds != 0 || rp.nwrites != 0 ||
 	    rp.nfdpatch != 0)
 		goto out;
+	chan_fail_nth_left(rp.fail_nth);
 	if (rp.flags & (WIRE_RF_RETRY | WIRE_RF_FOLLOWS)) {
 		if (m.len == sizeof(rp))
 			result = rp.flags & WIRE_RF_RETRY ? CHAN_RETRY :
@@ -1481,6 +1514,7 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
 	io.arg = (uintptr_t)arg;
 	io.nregions = r->nregions;
 	io.nfds = r->nwfds;
+	io.fail_nth = chan_fail_nth;
 	iov[niov].iov_base = &io;
 	iov[niov++].iov_len = sizeof(io);
 	iov[niov].iov_base = r->regions;

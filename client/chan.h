@@ -57,4 +57,14 @@ int		 chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc);
 /* 1 if fd is a socket connected to an ioasidd we know of, else 0. */
 int		 chan_is_ours(int fd);
 
+/*
+ * The calling thread's fail-nth count, as the kernel keeps one per task
+ * in /proc/<pid>/task/<tid>/fail-nth: armed with n > 0, the n-th
+ * allocation point the daemon's commands reach from then on fails with
+ * ENOMEM, and the count is 0 after it. Each ioctl carries the count and
+ * takes back what is left of it; nothing but the daemon's points counts.
+ */
+unsigned int	 chan_fail_nth_get(void);
+void		 chan_fail_nth_set(unsigned int n);
+
 #endif /* IOASIDD_CHAN_H */

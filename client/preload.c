@@ -17,6 +17,11 @@
  * fork, exec, close, poll and descriptor passing need no wrapping at all,
  * and nothing here can go stale.
  *
+ * With $IOASIDD_FAIL_NTH=1, the calling thread's fail-nth file under
+ * /proc and the directory /sys/kernel/debug/ are served too (failnth.c),
+ * so that a program sweeping allocation failures the kernel's way sweeps
+ * the daemon's.
+ *
  * A node that cannot be reached (no daemon) fails to open with ENOENT, as
  * a missing /dev/iommu would, and nothing is printed. A daemon run by a
  * user we do not trust (chan.c) fails it with EACCES, after one line on
@@ -37,6 +42,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "failnth.h"
 #include "wire.h"
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
@@ -142,6 +148,8 @@ preload_base(const char *path)
 #define PRELOAD_NONE	0
 #define PRELOAD_IOMMU	1
 #define PRELOAD_VFIO	2
+/* The calling thread's fail-nth file (failnth.c). */
+#define PRELOAD_FAILNTH	ULONG_MAX
 /* vfio<N> numbers we recognise, as the kernel's minor numbers go. */
 #define PRELOAD_VFIO_MAX	(1u << 20)
 
@@ -184,6 +192,10 @@ preload_is_node(int dirfd, const char *path)
 		return (PRELOAD_NONE);
 	node = preload_node();
 	base = preload_base(path);
+	if (strcmp(base, "fail-nth") == 0 && failnth_is_file(path)) {
+		errno = saved;
+		return (PRELOAD_FAILNTH);
+	}
 	/* The cheap tests first: most opens are of something else. */
 	vfio = preload_vfio_index(base);
 	if (vfio == ULONG_MAX && strcmp(base, preload_base(node)) != 0)
@@ -227,6 +239,8 @@ preload_open_node(unsigned long what, int flags)
 {
 	int	fd;
 
+	if (what == PRELOAD_FAILNTH)
+		return (failnth_open(flags));
 	if (what >= PRELOAD_VFIO)
 		fd = chan_open_node(NULL, flags, WIRE_NODE_VFIO_DEVICE,
 		    (unsigned int)(what - PRELOAD_VFIO));
@@ -375,7 +389,8 @@ fopen(const char *path, const char *mode)
 	unsigned long	what;
 
 	if (mode != NULL &&
-	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE &&
+	    what != PRELOAD_FAILNTH)
 		return (preload_fopen_node(what, mode));
 	PRELOAD_REAL(real_fopen, "fopen");
 	return (real_fopen(path, mode));
@@ -387,7 +402,8 @@ fopen64(const char *path, const char *mode)
 	unsigned long	what;
 
 	if (mode != NULL &&
-	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE)
+	    (what = preload_is_node(AT_FDCWD, path)) != PRELOAD_NONE &&
+	    what != PRELOAD_FAILNTH)
 		return (preload_fopen_node(what, mode));
 	PRELOAD_REAL(real_fopen64, "fopen64");
 	return (real_fopen64(path, mode));

@@ -552,7 +552,7 @@ wire_parse_ioctl(const void *payload, size_t len, int nfds_msg,
 		return (-EPROTO);
 	}
 	if (rq->io.nregions > WIRE_MAX_REGIONS ||
-	    rq->io.nfds > WIRE_MAX_FDS || rq->io.__reserved != 0)
+	    rq->io.nfds > WIRE_MAX_FDS)
 		return (-EPROTO);
 	for (i = 0; i < rq->io.nregions; i++) {
 		if (wire_cur_get(&c, &rq->regions[i],

@@ -107,6 +107,19 @@
  * the request when it made none. A request without one is served from
  * /proc/<pid>/mem if the daemon may open that itself.
  *
+ * Allocation-failure injection. A request carries fail_nth, the count
+ * the caller armed (as the kernel's /proc/<pid>/task/<tid>/fail-nth
+ * holds it), 0 when it armed none: the daemon arms its own injection
+ * with it for that one command (daemon/core/inject.h), so the fail_nth-th
+ * allocation point the command reaches fails as from a kernel out of
+ * memory, and the reply's fail_nth is what is left of the count after it
+ * (0 once the point was reached and failed, or when none was armed). The
+ * client stores that back, so that one count spans several ioctls as the
+ * kernel's spans system calls. A request that runs no command (answered
+ * WIRE_RF_RETRY, or refused before it ran) gives its count back whole.
+ * The daemon keeps nothing of it between requests. HELLO carries none:
+ * opening a node reaches no allocation point.
+ *
  * Bulk. A message whose payload would exceed WIRE_INLINE_MAX carries
  * WIRE_F_BULK: its payload (everything after the header) is in a memfd
  * passed as the first SCM_RIGHTS descriptor instead of inline. Only an
@@ -122,7 +135,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		6
+#define WIRE_VERSION		7
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
@@ -221,7 +234,8 @@ struct wire_ioctl {
 	uint64_t	arg;
 	uint16_t	nregions;
 	uint16_t	nfds;
-	uint32_t	__reserved;
+	uint32_t	fail_nth;	/* armed count, 0: none (see
+					   Allocation-failure injection) */
 };
 
 #define WIRE_R_FAULT	0x1	/* the caller could not read this region */
@@ -266,6 +280,8 @@ struct wire_reply {
 	uint16_t	nwrites;
 	uint16_t	nfdpatch;
 	uint32_t	flags;		/* WIRE_RF_* */
+	uint32_t	fail_nth;	/* the request's count, what is left */
+	uint32_t	__reserved;
 };
 
 /* The ioctl's return value is the number of new descriptor 0. */

@@ -90,6 +90,7 @@
 
 #include "core/caller.h"
 #include "core/ctx.h"
+#include "core/inject.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
@@ -680,11 +681,12 @@ sock_channel(struct sock_chan *ch, struct wire_msg *m)
 /*
  * The reply to one ioctl: the result, the writes the command recorded,
  * and a patch for every descriptor it gave the caller. A descriptor given
- * with no address to patch is the ioctl's return value.
+ * with no address to patch is the ioctl's return value. left is what is
+ * left of the request's fail_nth.
  */
 static int
 sock_reply(struct sock_chan *ch, uint32_t seq, long result,
-    struct uregions *ur, uint32_t flags)
+    struct uregions *ur, uint32_t flags, uint32_t left)
 {
 	struct wire_buf		b;
 	struct wire_reply	rp;
@@ -698,6 +700,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 	memset(&rp, 0, sizeof(rp));
 	rp.result = result;
 	rp.flags = flags;
+	rp.fail_nth = left;
 	nw = ur->nwrites;
 	if (nw > UINT16_MAX) {
 		rp.result = -ENOMEM;
@@ -735,6 +738,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 		memset(&rp, 0, sizeof(rp));
 		rp.result = -ENOMEM;
 		rp.flags = flags;
+		rp.fail_nth = left;
 		return (sock_send(ch, WIRE_REPLY, seq, &rp, sizeof(rp), NULL,
 		    0));
 	}
@@ -752,7 +756,7 @@ sock_reply(struct sock_chan *ch, uint32_t seq, long result,
 static int
 sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
     struct uregions *ur, uint64_t arg, uint64_t cap, int confirm,
-    int *errorp)
+    uint32_t left, int *errorp)
 {
 	struct wire_reply	 rp;
 	struct iovec		 iov[2];
@@ -765,6 +769,7 @@ sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
 	memset(&rp, 0, sizeof(rp));
 	rp.result = result;
 	rp.flags = WIRE_RF_INPLACE;
+	rp.fail_nth = left;
 	if (cap > sizeof(image))
 		cap = sizeof(image);
 	for (i = 0; fit && i < ur->nwrites; i++) {
@@ -831,6 +836,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	struct ufd		*u;
 	unsigned int		 i;
 	long			 result;
+	uint32_t		 left;
 	int			 error, nfds = m->nfds, maps;
 
 	if (ch->is_main && !ch->conn->hello)
@@ -843,6 +849,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	if (rq.retry) {
 		memset(&rp, 0, sizeof(rp));
 		rp.flags = WIRE_RF_RETRY;
+		rp.fail_nth = rq.io.fail_nth;
 		return (sock_send(ch, WIRE_REPLY, m->hdr.seq, &rp, sizeof(rp),
 		    NULL, 0) == 0 ? 0 : 1);
 	}
@@ -889,10 +896,20 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	/* A device node's table; its context comes from its bind. */
 	if (ch->conn->vf != NULL)
 		uc.ctx = NULL;
-	if ((result = sock_bulk_room(ch)) == 0 && ch->conn->vf != NULL)
-		result = vfio_cdev_dispatch(ch->conn->vf, &uc);
-	else if (result == 0)
-		result = dispatch(&uc);
+	/*
+	 * The caller's fail-nth count holds for this command only: what
+	 * is left of it goes back in the reply, and nothing stays armed.
+	 */
+	left = rq.io.fail_nth;
+	if ((result = sock_bulk_room(ch)) == 0) {
+		inject_arm(left);
+		if (ch->conn->vf != NULL)
+			result = vfio_cdev_dispatch(ch->conn->vf, &uc);
+		else
+			result = dispatch(&uc);
+		left = inject_left;
+		inject_arm(0);
+	}
 	if (sent != NULL)
 		umem_put(sent);
 
@@ -908,9 +925,9 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	ch->replied = 1;
 	ch->last_seq = m->hdr.seq;
 	if (rq.inplace == 0 || sock_reply_inplace(ch, m->hdr.seq, result,
-	    &ur, rq.io.arg, rq.inplace, uc.npending != 0, &error))
+	    &ur, rq.io.arg, rq.inplace, uc.npending != 0, left, &error))
 		error = sock_reply(ch, m->hdr.seq, result, &ur,
-		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0);
+		    uc.npending != 0 ? WIRE_RF_CONFIRM : 0, left);
 	/* Sent descriptors were copied by the kernel; ours close here. */
 	uregions_clear(&ur);
 	if (error != 0)

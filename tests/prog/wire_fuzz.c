@@ -218,8 +218,9 @@ ioas_alloc_msg(uint8_t **outp, uint32_t seq, size_t rlen, int fault)
 	return (sizeof(h) + plen);
 }
 
-/* The flags of the last reply reply_result() took. */
+/* The flags and fail-nth count of the last reply reply_result() took. */
 static uint32_t	last_rflags;
+static uint32_t	last_rfail;
 
 /* Receive a REPLY and return its result (or a large value if none). */
 static int64_t
@@ -241,6 +242,7 @@ reply_result(int fd, uint32_t seq, uint32_t *id)
 		if (h.op == WIRE_REPLY && h.seq == seq) {
 			res = rp.result;
 			last_rflags = rp.flags;
+			last_rfail = rp.fail_nth;
 		}
 		if (id != NULL && rp.nwrites >= 1 && (size_t)n >= sizeof(h) +
 		    sizeof(rp) + sizeof(w) + 12) {
@@ -696,6 +698,71 @@ sized_msg(uint8_t *out, uint32_t seq, uint64_t cmd, uint64_t arg,
 	    sizeof(r) + rlen));
 }
 
+/* Set the fail-nth count of the IOCTL message at msg. */
+static void
+set_fail_nth(uint8_t *msg, uint32_t n)
+{
+	memcpy(msg + sizeof(struct wire_hdr) +
+	    offsetof(struct wire_ioctl, fail_nth), &n, sizeof(n));
+}
+
+/* IOAS_ALLOC armed with n: its result; the count left in last_rfail. */
+static int64_t
+alloc_nth(int fd, uint32_t seq, uint32_t n)
+{
+	uint8_t		*msg;
+	uint32_t	 id;
+	size_t		 len;
+	int64_t		 res = INT64_MAX;
+
+	last_rfail = UINT32_MAX;
+	len = ioas_alloc_msg(&msg, seq, 12, 0);
+	set_fail_nth(msg, n);
+	if (sendraw(fd, msg, len, NULL, 0, 0) == 0)
+		res = reply_result(fd, seq, &id);
+	free(msg);
+	return (res);
+}
+
+/*
+ * A request's fail-nth count (proto/wire.h, Allocation-failure
+ * injection): the n-th allocation point of that command fails with
+ * ENOMEM and 0 comes back; a count not reached comes back lowered; none
+ * stays armed for the next request; a request that runs nothing gives
+ * its count back whole.
+ */
+static void
+test_fail_nth(void)
+{
+	struct iommu_ioas_alloc	a = { .size = 64 };
+	uint8_t			buf[256];
+	size_t			len;
+	int			fd;
+
+	if ((fd = ready()) == -1) {
+		CHECK(0, "fail_nth setup");
+		return;
+	}
+	CHECK(alloc_nth(fd, 30, 0) == 0 && last_rfail == 0,
+	    "fail_nth 0: nothing fails, 0 comes back");
+	CHECK(alloc_nth(fd, 31, 1) == -ENOMEM && last_rfail == 0,
+	    "fail_nth 1: IOAS_ALLOC fails with ENOMEM, 0 comes back");
+	CHECK(alloc_nth(fd, 32, 1000) == 0 && last_rfail < 1000 &&
+	    last_rfail > 0, "fail_nth 1000: IOAS_ALLOC succeeds, the count "
+	    "comes back lowered");
+	CHECK(alloc_nth(fd, 33, 0) == 0 && last_rfail == 0,
+	    "nothing stays armed for the next request");
+	len = sized_msg(buf, 34, IOMMU_IOAS_ALLOC, 0x10000, WIRE_R_SIZED, &a,
+	    12, 12);
+	set_fail_nth(buf, 7);
+	last_rfail = 0;
+	CHECK(sendraw(fd, buf, len, NULL, 0, 0) == 0 &&
+	    reply_result(fd, 34, NULL) == 0 &&
+	    (last_rflags & WIRE_RF_RETRY) && last_rfail == 7,
+	    "a RETRY gives the count back whole");
+	close(fd);
+}
+
 /* Receive one message whole into buf: its length, or -1. */
 static ssize_t
 recv_msg(int fd, uint8_t *buf, size_t cap)
@@ -891,6 +958,7 @@ main(void)
 	test_confirm();
 	test_inplace();
 	test_bulk();
+	test_fail_nth();
 	test_flood();
 
 	CHECK(ping(fd, 2) == 0, "the first client is still served");

@@ -19,6 +19,19 @@
 # each program. The harness counts its own skips as
 # passes, and so do the floors.
 #
+# iommufd_fail_nth runs with IOASIDD_FAIL_NTH=1: the preload library
+# serves its /proc/self/task/<tid>/fail-nth and its debugfs knobs
+# (client/failnth.c), so each of its runs sweeps n = 1, 2, ... over the
+# daemon's own allocation points (daemon/core/inject.h) instead of
+# skipping as it does where the kernel has no fault injection. Each n
+# makes the n-th point the commands reach fail with ENOMEM, and the
+# program then tears everything down and starts again; a run passes when
+# its last, unfailed round succeeds and the daemon survived every round.
+# Unlike the kernel, only the daemon's points count: not the program's
+# other system calls, and not the open of /dev/iommu, so a sweep here
+# is shorter than on a kernel. A run whose commands the daemon does not
+# serve yet fails in its first round, before any point is armed.
+#
 # The run fails when a program passes fewer runs than its floor in
 # tests/selftest/floors, when a run fails that tests/selftest/known-failures
 # does not list, when a program does not finish in time, or when the
@@ -147,7 +160,10 @@ for s in "$@"; do
 			continue
 		fi
 		start=$(date +%s)
+		fnth=
+		[ "$prog" = iommufd_fail_nth ] && fnth=1
 		(cd "$T" && env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$T/sock" \
+		    IOASIDD_FAIL_NTH=$fnth XDG_RUNTIME_DIR="$T" \
 		    timeout "$LIMIT" "$bin") > "$tap" 2>&1
 		prc=$?
 		secs=$(($(date +%s) - start))

@@ -425,6 +425,46 @@ START_TEST(parse_ioctl_carry)
 }
 END_TEST
 
+/*
+ * A request's fail-nth count is any u32 and comes through parsing as
+ * sent; the reply's sits after its flags. Both ends of this version agree
+ * on where (wire.h, Allocation-failure injection).
+ */
+START_TEST(parse_ioctl_fail_nth)
+{
+	struct wire_ioctl_req	rq;
+	struct wire_region	r[1];
+	struct wire_fd		f[1];
+	struct wire_ioctl	io;
+	uint8_t			buf[256];
+	uint32_t		n;
+	size_t			len;
+
+	ck_assert_uint_eq(offsetof(struct wire_ioctl, fail_nth), 20);
+	ck_assert_uint_eq(sizeof(struct wire_ioctl), 24);
+	ck_assert_uint_eq(offsetof(struct wire_reply, fail_nth), 16);
+	ck_assert_uint_eq(sizeof(struct wire_reply), 24);
+	ck_assert_int_ge(WIRE_VERSION, 7);
+
+	memset(r, 0, sizeof(r));
+	memset(f, 0, sizeof(f));
+	r[0].uaddr = 0x1000;
+	r[0].len = 8;
+	len = mk(buf, 1, r, 0, f, 8);
+	ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+	ck_assert_uint_eq(rq.io.fail_nth, 0);
+	for (n = 1; n != 0; n = n == 1 ? 1000 : n == 1000 ? UINT32_MAX : 0) {
+		memcpy(&io, buf, sizeof(io));
+		io.fail_nth = n;
+		memcpy(buf, &io, sizeof(io));
+		ck_assert_int_eq(wire_parse_ioctl(buf, len, 0, &rq), 0);
+		ck_assert_uint_eq(rq.io.fail_nth, n);
+		ck_assert_uint_eq(rq.io.nregions, 1);
+		ck_assert_uint_eq(rq.regions[0].len, 8);
+	}
+}
+END_TEST
+
 START_TEST(cursor)
 {
 	struct wire_cur	c;
@@ -460,6 +500,7 @@ wire_suite(void)
 	tcase_add_test(tc, parse_ioctl);
 	tcase_add_test(tc, parse_ioctl_sized);
 	tcase_add_test(tc, parse_ioctl_carry);
+	tcase_add_test(tc, parse_ioctl_fail_nth);
 	tcase_add_test(tc, cursor);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -1,0 +1,27 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The kernel's fail-nth files, emulated by the preload library against the
+ * daemon's allocation-failure injection (failnth.c says how, and how it
+ * differs from the kernel). Like the calls they stand for, these return
+ * -1 and set errno on failure.
+ */
+#ifndef IOASIDD_FAILNTH_H
+#define IOASIDD_FAILNTH_H
+
+/* Set to 1 to have the fail-nth and debugfs paths served here. */
+#define FAILNTH_ENV	"IOASIDD_FAIL_NTH"
+
+/* 1 when $IOASIDD_FAIL_NTH is 1. */
+int	failnth_enabled(void);
+/*
+ * 1 when the emulation is on and path is the calling thread's fail-nth
+ * file: /proc/thread-self/fail-nth, or /proc/self/task/<tid>/fail-nth
+ * and /proc/<pid>/task/<tid>/fail-nth with our pid and this thread's tid.
+ */
+int	failnth_is_file(const char *path);
+/* Open it (O_CLOEXEC and the access mode of flags are honoured). */
+int	failnth_open(int flags);
+
+#endif /* IOASIDD_FAILNTH_H */
