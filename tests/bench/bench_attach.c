@@ -24,6 +24,7 @@
 #include <linux/iommufd.h>
 
 #include "bench.h"
+#include "bench_core.h"
 #include "core/ctx.h"
 #include "core/ucmd.h"
 #include "hw/hw.h"
@@ -31,54 +32,7 @@
 
 #define ROUNDS	9
 
-static int	 bench_read(void *, uint64_t, void *, size_t);
-static int	 bench_write(void *, uint64_t, const void *, size_t);
-
-static const struct uaccess_ops bench_ops = {
-	.read = bench_read,
-	.write = bench_write,
-};
-
 static struct ucaller	caller;
-
-static int
-bench_read(__attribute__((unused)) void *priv, uint64_t uaddr, void *buf,
-    size_t len)
-{
-	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
-	return (0);
-}
-
-static int
-bench_write(__attribute__((unused)) void *priv, uint64_t uaddr,
-    const void *buf, size_t len)
-{
-	memcpy((void *)(uintptr_t)uaddr, buf, len);
-	return (0);
-}
-
-static long
-call(struct ctx *ctx, unsigned int cmd, void *arg)
-{
-	struct ucmd	u;
-
-	memset(&u, 0, sizeof(u));
-	u.ctx = ctx;
-	u.cmd = cmd;
-	u.arg = (uintptr_t)arg;
-	u.caller = &caller;
-	u.uops = &bench_ops;
-	return (dispatch(&u));
-}
-
-static void
-must(long rc, const char *what)
-{
-	if (rc < 0) {
-		fprintf(stderr, "bench_attach: %s: %s\n", what, strerror(-rc));
-		exit(1);
-	}
-}
 
 static uint32_t
 ioas_alloc(struct ctx *ctx)
@@ -87,7 +41,7 @@ ioas_alloc(struct ctx *ctx)
 
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
-	must(call(ctx, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
+	bench_must(bench_call(ctx, &caller, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
 	return (a.out_ioas_id);
 }
 
@@ -99,7 +53,7 @@ destroy(struct ctx *ctx, uint32_t id)
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
 	d.id = id;
-	must(call(ctx, IOMMU_DESTROY, &d), "DESTROY");
+	bench_must(bench_call(ctx, &caller, IOMMU_DESTROY, &d), "DESTROY");
 }
 
 /* ns per pair of IOAS_ALLOC + DESTROY. */
@@ -124,8 +78,8 @@ time_attach(struct device *dev, uint32_t pt, unsigned long ops)
 
 	for (i = 0; i < ops; i++) {
 		id = pt;
-		must(device_attach(dev, DEVICE_NO_PASID, &id), "attach");
-		must(device_detach(dev, DEVICE_NO_PASID), "detach");
+		bench_must(device_attach(dev, DEVICE_NO_PASID, &id), "attach");
+		bench_must(device_detach(dev, DEVICE_NO_PASID), "detach");
 	}
 	return ((bench_now_ns() - t0) / ops);
 }
@@ -145,15 +99,15 @@ main(int argc, char *argv[])
 	if (argc > 1 && strcmp(argv[1], "--quick") == 0)
 		ops = 2000;
 	caller.pid = getpid();
-	must(ctx_new("bench", getpid(), &ctx), "ctx_new");
+	bench_must(ctx_new("bench", getpid(), &ctx), "ctx_new");
 	device_edev_init(&e1, "bench0", &hw_mock_instance, 1, 0, 0);
 	device_edev_init(&e2, "bench1", &hw_mock_instance, 2, 0, 0);
-	must(device_bind(ctx, &e1, &d1, &id), "bind");
-	must(device_bind(ctx, &e2, &d2, &id), "bind");
+	bench_must(device_bind(ctx, &e1, &d1, &id), "bind");
+	bench_must(device_bind(ctx, &e2, &d2, &id), "bind");
 	ioas = ioas_alloc(ctx);
 	/* The second device keeps one auto domain of the IOAS alive. */
 	hwpt = ioas;
-	must(device_attach(d2, DEVICE_NO_PASID, &hwpt), "attach");
+	bench_must(device_attach(d2, DEVICE_NO_PASID, &hwpt), "attach");
 	{
 		/* A separate IOAS, empty, for the fresh-domain case. */
 		uint32_t	 empty = ioas_alloc(ctx);

@@ -41,6 +41,7 @@
 #include <linux/iommufd.h>
 
 #include "bench.h"
+#include "bench_core.h"
 #include "core/ctx.h"
 #include "core/ucmd.h"
 
@@ -49,54 +50,7 @@
 #define MAPLEN		0x1000ull	/* ...leaving a hole as large */
 #define BASE		0x1000ull	/* from the lowest automatic IOVA */
 
-static int	 bench_read(void *, uint64_t, void *, size_t);
-static int	 bench_write(void *, uint64_t, const void *, size_t);
-
-static const struct uaccess_ops bench_ops = {
-	.read = bench_read,
-	.write = bench_write,
-};
-
 static struct ucaller	caller;
-
-static int
-bench_read(__attribute__((unused)) void *priv, uint64_t uaddr, void *buf,
-    size_t len)
-{
-	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
-	return (0);
-}
-
-static int
-bench_write(__attribute__((unused)) void *priv, uint64_t uaddr,
-    const void *buf, size_t len)
-{
-	memcpy((void *)(uintptr_t)uaddr, buf, len);
-	return (0);
-}
-
-static long
-call(struct ctx *ctx, unsigned int cmd, void *arg)
-{
-	struct ucmd	u;
-
-	memset(&u, 0, sizeof(u));
-	u.ctx = ctx;
-	u.cmd = cmd;
-	u.arg = (uintptr_t)arg;
-	u.caller = &caller;
-	u.uops = &bench_ops;
-	return (dispatch(&u));
-}
-
-static void
-must(long rc, const char *what)
-{
-	if (rc < 0) {
-		fprintf(stderr, "bench_map: %s: %s\n", what, strerror(-rc));
-		exit(1);
-	}
-}
 
 static long
 map(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len, int fixed,
@@ -113,7 +67,7 @@ map(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len, int fixed,
 	m.user_va = 0x7f0000000000ull + (iova & 0xffffffffffull);
 	m.length = len;
 	m.iova = iova;
-	rc = call(ctx, IOMMU_IOAS_MAP, &m);
+	rc = bench_call(ctx, &caller, IOMMU_IOAS_MAP, &m);
 	if (out != NULL)
 		*out = m.iova;
 	return (rc);
@@ -129,7 +83,7 @@ unmap(struct ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len)
 	u.ioas_id = ioas;
 	u.iova = iova;
 	u.length = len;
-	return (call(ctx, IOMMU_IOAS_UNMAP, &u));
+	return (bench_call(ctx, &caller, IOMMU_IOAS_UNMAP, &u));
 }
 
 /* One timed round: the cost of a pair, fixed and automatic IOVA. */
@@ -179,14 +133,14 @@ serve(unsigned long n, unsigned long ops, int cmd, int res)
 	long			 rss0;
 	char			 c;
 
-	must(ctx_new("bench", getpid(), &ctx), "ctx_new");
+	bench_must(ctx_new("bench", getpid(), &ctx), "ctx_new");
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
-	must(call(ctx, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
+	bench_must(bench_call(ctx, &caller, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
 
 	rss0 = rss_bytes();
 	for (i = 0; i < n; i++)
-		must(map(ctx, a.out_ioas_id, BASE + i * SLOT, MAPLEN, 1, NULL),
+		bench_must(map(ctx, a.out_ioas_id, BASE + i * SLOT, MAPLEN, 1, NULL),
 		    "populate");
 	bytes = (double)(rss_bytes() - rss0) / n;
 
@@ -200,8 +154,8 @@ serve(unsigned long n, unsigned long ops, int cmd, int res)
 	for (i = 0; i < (n > ops ? n : ops); i++) {
 		slot = (unsigned long)random() % n;
 		iova = BASE + slot * SLOT + MAPLEN;
-		must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL), "map");
-		must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
+		bench_must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL), "map");
+		bench_must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
 	}
 	if (write(res, &bytes, sizeof(bytes)) != sizeof(bytes))
 		_exit(1);
@@ -211,17 +165,17 @@ serve(unsigned long n, unsigned long ops, int cmd, int res)
 		for (i = 0; i < ops; i++) {
 			slot = (unsigned long)random() % n;
 			iova = BASE + slot * SLOT + MAPLEN;
-			must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL),
+			bench_must(map(ctx, a.out_ioas_id, iova, MAPLEN, 1, NULL),
 			    "map");
-			must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
+			bench_must(unmap(ctx, a.out_ioas_id, iova, MAPLEN), "unmap");
 		}
 		r.fixed_ns = (bench_now_ns() - t0) / ops;
 
 		t0 = bench_now_ns();
 		for (i = 0; i < ops; i++) {
-			must(map(ctx, a.out_ioas_id, 0, 2 * MAPLEN, 0, &iova),
+			bench_must(map(ctx, a.out_ioas_id, 0, 2 * MAPLEN, 0, &iova),
 			    "auto map");
-			must(unmap(ctx, a.out_ioas_id, iova, 2 * MAPLEN),
+			bench_must(unmap(ctx, a.out_ioas_id, iova, 2 * MAPLEN),
 			    "auto unmap");
 		}
 		r.auto_ns = (bench_now_ns() - t0) / ops;

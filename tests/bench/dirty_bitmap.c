@@ -24,36 +24,13 @@
 #include <string.h>
 
 #include "bench.h"
+#include "bench_core.h"
 #include "core/ucmd.h"
 #include "iommufd/dirty.h"
 
 #define PAGE		4096ULL
 #define GIB		(1ULL << 30)
 #define IOVA		(1ULL << 32)	/* where the tracked range starts */
-
-static int	 bench_read(void *, uint64_t, void *, size_t);
-static int	 bench_write(void *, uint64_t, const void *, size_t);
-
-static const struct uaccess_ops bench_ops = {
-	.read = bench_read,
-	.write = bench_write,
-};
-
-static int
-bench_read(void *priv __attribute__((unused)), uint64_t uaddr, void *buf,
-    size_t len)
-{
-	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
-	return (0);
-}
-
-static int
-bench_write(void *priv __attribute__((unused)), uint64_t uaddr,
-    const void *buf, size_t len)
-{
-	memcpy((void *)(uintptr_t)uaddr, buf, len);
-	return (0);
-}
 
 struct bcase {
 	uint64_t	 gib;		/* tracked */
