@@ -392,36 +392,10 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 		    &hwpt)) != 0)
 			return (rc);
 		obj = &hwpt->obj;
-	} else if (pt->type == OBJ_HWPT_PAGING) {
-		struct hwpt_paging *parent = container_of(pt,
-		    struct hwpt_paging, obj);
-		struct hw_nested hn;
-
-		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
-		    IOMMU_HWPT_ALLOC_PASID))
-			return (-EOPNOTSUPP);
-		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
-			return (-EINVAL);
-		if ((parent->flags & HWPT_F_AUTO) ||
-		    !(parent->flags & HWPT_F_NEST_PARENT) ||
-		    parent->domain.hw != desc->hw)
-			return (-EINVAL);
-		if (desc->hw->ops->domain_alloc_nested == NULL)
-			return (-EOPNOTSUPP);
-		if ((rc = desc->hw->ops->domain_alloc_nested(desc,
-		    &parent->domain.hw_dom, hwpt_hw_flags(cmd->flags) &
-		    HW_DOMAIN_PASID, &data, &hn)) != 0)
-			return (rc);
-		if ((rc = obj_alloc(ucmd->ctx, OBJ_HWPT_NESTED, &obj)) != 0)
-			return (rc);
-		nested = container_of(obj, struct hwpt_nested, obj);
-		obj_hold(pt);
-		nested->parent = pt;
-		nested->hw = desc->hw;
-		nested->nested = hn;
-		nested->flags = hn.flags;
 	} else {
-		struct viommu *viommu = container_of(pt, struct viommu, obj);
+		/* Nested: on a NEST_PARENT paging HWPT, or on a vIOMMU. */
+		const struct hw_domain *pdom = NULL;
+		struct hwpt_paging *parent;
 		struct hw_nested hn;
 
 		if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID |
@@ -429,11 +403,19 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 			return (-EOPNOTSUPP);
 		if (cmd->data_type == IOMMU_HWPT_DATA_NONE)
 			return (-EINVAL);
-		if (viommu->hw != desc->hw)
+		if (pt->type == OBJ_HWPT_PAGING) {
+			parent = container_of(pt, struct hwpt_paging, obj);
+			if ((parent->flags & HWPT_F_AUTO) ||
+			    !(parent->flags & HWPT_F_NEST_PARENT) ||
+			    parent->domain.hw != desc->hw)
+				return (-EINVAL);
+			pdom = &parent->domain.hw_dom;
+		} else if (container_of(pt, struct viommu, obj)->hw !=
+		    desc->hw)
 			return (-EINVAL);
 		if (desc->hw->ops->domain_alloc_nested == NULL)
 			return (-EOPNOTSUPP);
-		if ((rc = desc->hw->ops->domain_alloc_nested(desc, NULL,
+		if ((rc = desc->hw->ops->domain_alloc_nested(desc, pdom,
 		    hwpt_hw_flags(cmd->flags) & HW_DOMAIN_PASID, &data,
 		    &hn)) != 0)
 			return (rc);
