@@ -31,6 +31,7 @@
 #include "core/util.h"
 #include "iommufd/describe.h"
 #include "iommufd/dmabuf.h"
+#include "iommufd/ioas.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
 
@@ -217,6 +218,7 @@ dmabuf_test_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	close(fd);
 	if (rc != 0)
 		return (-EINVAL);
+	ioas_ctx_revoke_dmabuf(ucmd->ctx, mem);
 	mem->revoked = cmd->dmabuf_revoke.revoked != 0;
 	mem->gen++;
 	return (0);

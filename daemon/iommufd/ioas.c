@@ -638,6 +638,30 @@ ioas_ioctl_unmap(struct ucmd *ucmd)
 			    UINT64_MAX); (a) != NULL;			\
 			    (a) = iopt_area_next(&(ioas)->iopt, (a)))
 
+void
+ioas_ctx_revoke_dmabuf(struct ctx *ctx, const struct dmabuf_mem *mem)
+{
+	struct obj		*o;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct iopt_pinner	*pin;
+	struct pages		*p;
+
+	/* The pinners' unmap ops only forget; the table does not change. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (p->type != PAGES_DMABUF || p->src.dmabuf.mem != mem ||
+		    pages_revoked(p))
+			continue;
+		LIST_FOREACH(pin, &ioas->iopt.pinners, entry) {
+			if ((pin->flags & IOPT_PINNER_DOMAIN) &&
+			    pin->ops != NULL && pin->ops->unmap != NULL)
+				pin->ops->unmap(pin, a->iova,
+				    iopt_area_length(a));
+		}
+	}
+}
+
 /* Undo the new charges (if undo) and clear every mark. */
 static void
 ioas_change_unmark(struct ctx *ctx, struct acct_owner *owner, int undo)

@@ -409,6 +409,14 @@ selftest_dirty_walk(struct dirty *d, struct iopt *iopt, const uint64_t *bm,
 				continue;
 			}
 		}
+		/* A revoked dma-buf's area is in no domain: a hole too. */
+		if (pages_revoked(iopt_area_pages(a))) {
+			if (a->last == UINT64_MAX)
+				break;
+			i = (a->last + 1 - iova) / ps +
+			    ((a->last + 1 - iova) % ps != 0);
+			continue;
+		}
 		if (selftest_dirty_iopte(d, iopt, cur, &start, &len) != 0) {
 			i++;
 			continue;

@@ -24,6 +24,7 @@
 #include "core/hfd.h"
 #include "core/limit.h"
 #include "helpers.h"
+#include "iommufd/dirty.h"
 #include "iommufd/dmabuf.h"
 #include "iommufd/domain.h"
 #include "iommufd/ioas.h"
@@ -376,6 +377,74 @@ START_TEST(dmabuf_revoke_domains)
 }
 END_TEST
 
+static long
+test_dirty_op(uint32_t hwpt, uint64_t iova, uint64_t len, uint64_t *bm,
+    uint64_t *nset)
+{
+	struct iommu_test_cmd	c;
+	long			rc;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DIRTY;
+	c.id = hwpt;
+	c.dirty.iova = iova;
+	c.dirty.length = len;
+	c.dirty.page_size = PAGE;
+	c.dirty.uptr = (uintptr_t)bm;
+	rc = IOCTL(IOMMU_TEST_CMD, &c);
+	*nset = c.dirty.out_nr_dirty;
+	return (rc);
+}
+
+/*
+ * A dirty-tracking domain loses the dirty bits of a revoked import with
+ * its IOPTEs, and a device can dirty nothing there any more.
+ */
+START_TEST(dmabuf_revoke_dirty)
+{
+	struct iommu_hwpt_set_dirty_tracking	t;
+	struct iommu_hwpt_alloc			h;
+	struct iommu_test_cmd			m;
+	struct hwpt_paging			*hp;
+	uint32_t				ioas = ioas_new();
+	uint64_t				iova = 0, bm = ~0ULL, n;
+	long					fd = dmabuf_get(BUFLEN);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.op = IOMMU_TEST_OP_MOCK_DOMAIN;
+	m.id = ioas;
+	ck_assert_int_eq(IOCTL(IOMMU_TEST_CMD, &m), 0);
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	h.dev_id = m.mock_domain.out_idev_id;
+	h.pt_id = ioas;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_ALLOC, &h), 0);
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.hwpt_id = h.out_hwpt_id;
+	t.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	ck_assert_int_eq(IOCTL(IOMMU_HWPT_SET_DIRTY_TRACKING, &t), 0);
+	hp = container_of(obj_find(tctx, h.out_hwpt_id, OBJ_HWPT_PAGING),
+	    struct hwpt_paging, obj);
+
+	ck_assert_int_eq(map_file(ioas, fd, 0, BUFLEN, &iova, RW), 0);
+	ck_assert_int_eq(test_dirty_op(h.out_hwpt_id, iova, BUFLEN, &bm, &n),
+	    0);
+	ck_assert_uint_eq(n, BUFLEN / PAGE);
+	ck_assert_uint_gt(dirty_count(hp->dirty, iova, BUFLEN), 0);
+	ck_assert_int_eq(dmabuf_revoke(fd, 1), 0);
+	ck_assert_uint_eq(dirty_total(hp->dirty), 0);
+	ck_assert_int_eq(test_dirty_op(h.out_hwpt_id, iova, BUFLEN, &bm, &n),
+	    0);
+	ck_assert_uint_eq(dirty_total(hp->dirty), 0);
+	close((int)fd);
+}
+END_TEST
+
 /* Accesses get no dma-buf memory (EINVAL); a v1 cut of one EOPNOTSUPP. */
 START_TEST(dmabuf_access)
 {
@@ -482,6 +551,7 @@ dmabuf_suite(void)
 	tcase_add_test(tc, dmabuf_map_rules);
 	tcase_add_test(tc, dmabuf_revoke_rules);
 	tcase_add_test(tc, dmabuf_revoke_domains);
+	tcase_add_test(tc, dmabuf_revoke_dirty);
 	tcase_add_test(tc, dmabuf_access);
 	tcase_add_test(tc, dmabuf_lifetime);
 	return (s);
