@@ -39,7 +39,7 @@ struct ucmd;
 #define DMABUF_MAX_PAGES	512
 
 struct dmabuf_mem {
-	int			 fd;		/* memfd of length bytes, owned */
+	int			 fd;		/* memfd, length bytes; owned */
 	uint64_t		 length;
 	uint32_t		 refs;
 	int			 revoked;	/* new imports get ENODEV */

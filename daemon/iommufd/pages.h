@@ -7,9 +7,10 @@
  *
  * The source is a range of a caller's address space (a struct umem and a
  * virtual address), a range of a file (a daemon-owned descriptor and an
- * offset) or a range of a dma-buf (its memory, held, and an offset). start is page aligned; size counts the bytes from start
- * to the end of the data, so the data's own sub-page offset is the
- * offset of the first area.
+ * offset) or a range of a dma-buf (its memory, held, and an offset).
+ * start is page aligned; size counts the bytes from start to the end of
+ * the data, so the data's own sub-page offset is the offset of the first
+ * area.
  *
  * Pinning is counted here: npin is the number of areas referring to the
  * object that sit in an io page table with pinners (domains, accesses).
