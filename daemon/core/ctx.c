@@ -56,6 +56,7 @@ static const struct obj_ops *const obj_ops[OBJ_MAX] = {
 	[OBJ_VEVENTQ] = &veventq_ops,
 	[OBJ_HW_QUEUE] = &hw_queue_ops,
 	[OBJ_SELFTEST] = &selftest_ops,
+	[OBJ_DMABUF] = &dmabuf_ops,
 };
 
 static int

@@ -51,6 +51,7 @@ enum obj_type {
 	OBJ_VEVENTQ,
 	OBJ_HW_QUEUE,
 	OBJ_SELFTEST,
+	OBJ_DMABUF,		/* the selftest's dma-buf; not the kernel's */
 	OBJ_MAX
 };
 

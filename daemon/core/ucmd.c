@@ -397,6 +397,8 @@ uself_putfd(void *priv __unused, int fd, uint64_t uaddr)
 {
 	uint32_t	 num = fd;
 
+	if (uaddr == 0)
+		return (fd);
 	return (uself_copy(1, uaddr, &num, sizeof(num)));
 }
 

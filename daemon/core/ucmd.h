@@ -51,8 +51,12 @@ struct uaccess_ops {
 	/*
 	 * Hand descriptor fd (ownership passes) to the caller; the number
 	 * the caller will see is stored as a u32 at caller address uaddr
-	 * when the reply is delivered. -EOPNOTSUPP where the transport
-	 * cannot give the caller a new descriptor.
+	 * when the reply is delivered. With uaddr 0 the number is the
+	 * ioctl's return value instead: the call returns what the handler
+	 * returns for it (the self uaccess: the number itself; the
+	 * regions: 0, which the transport replaces with the number). Else
+	 * 0, or -EOPNOTSUPP where the transport cannot give the caller a
+	 * new descriptor.
 	 */
 	int	(*putfd)(void *priv, int fd, uint64_t uaddr);
 };

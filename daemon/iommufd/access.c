@@ -209,7 +209,7 @@ access_test_create(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 /*
  * Check that [iova, iova + length) is mapped without a gap, and writable
  * when write is set, and count the areas it crosses: 0, -EINVAL (length
- * 0), -EOVERFLOW, -ENOENT or -EPERM.
+ * 0, or a dma-buf area), -EOVERFLOW, -ENOENT or -EPERM.
  */
 static int
 access_check_range(struct iopt *iopt, uint64_t iova, uint64_t length,
@@ -230,6 +230,9 @@ access_check_range(struct iopt *iopt, uint64_t iova, uint64_t length,
 			break;
 		if (write && !(iopt_area_prot(a) & IOPT_WRITE))
 			return (-EPERM);
+		/* The kernel gives accesses no dma-buf memory. */
+		if (iopt_area_pages(a)->type == PAGES_DMABUF)
+			return (-EINVAL);
 		n++;
 		if (a->last >= last) {
 			*nareasp = n;

@@ -92,6 +92,12 @@ domain_for_each(struct domain *dom, uint64_t iova, uint64_t length,
 	    a != NULL && a->iova <= last; a = iopt_area_next(iopt, a)) {
 		s = a->iova > iova ? a->iova : iova;
 		e = a->last < last ? a->last : last;
+		/* A revoked dma-buf's area is in no domain. */
+		if (pages_revoked(iopt_area_pages(a))) {
+			if (e == IOPT_IOVA_MAX)
+				break;
+			continue;
+		}
 		run.iova = s;
 		run.length = e - s + 1;
 		run.pages = iopt_area_pages(a);

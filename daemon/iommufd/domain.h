@@ -10,6 +10,10 @@
  * its aperture is reserved in the IOAS and the IOAS's alignment is at
  * least that smallest page.
  *
+ * The areas of a revoked dma-buf (pages_revoked()) are the exception:
+ * they stay in the IOAS, pinned, but the domain maps nothing there, so
+ * emulated DMA through them fails.
+ *
  * Nothing is copied per page: walking [iova, iova + length) costs one
  * step per area it meets, so no input makes a walk longer than what is
  * mapped. Dirty tracking and emulated DMA hook in here (struct

@@ -24,6 +24,7 @@
 #include "core/util.h"
 #include "iommufd/access.h"
 #include "iommufd/describe.h"
+#include "iommufd/dmabuf.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
@@ -93,7 +94,7 @@ ioas_describe_area(const struct iopt_area *a)
 	    describe_set(o, "prot",
 	    json_string(ioas_describe_prot(iopt_area_prot(a)))) != 0 ||
 	    describe_set(o, "kind", json_string(p->type == PAGES_FILE ?
-	    "file" : "user")) != 0 ||
+	    "file" : p->type == PAGES_DMABUF ? "dmabuf" : "user")) != 0 ||
 	    describe_set(o, "addr", describe_hex(pages_addr(p,
 	    a->pages_off))) != 0) {
 		json_decref(o);
@@ -507,6 +508,33 @@ fail:
 	return (rc);
 }
 
+/*
+ * Import [start, start + length) of a dma-buf and map it whole. The
+ * import holds the buffer's memory, not its descriptor.
+ */
+static int
+ioas_map_dmabuf(struct ucmd *ucmd, struct ioas *ioas, struct dmabuf_mem *mem,
+    uint64_t start, uint64_t length, uint64_t *iova, uint32_t flags)
+{
+	struct acct_owner	*owner;
+	struct pages		*pages;
+	int			 rc;
+
+	if ((owner = ioas_owner(ioas_caller(ucmd))) == NULL)
+		return (-ENOMEM);
+	rc = pages_new_dmabuf(mem, start, length,
+	    (flags & IOMMU_IOAS_MAP_WRITEABLE) != 0, owner,
+	    ucmd->ctx->acct_mode, &pages);
+	acct_owner_put(owner);
+	if (rc != 0)
+		return (rc);
+	if ((rc = pages_charge_limit(pages, &ucmd->ctx->lim)) != 0) {
+		pages_put(pages);
+		return (rc);
+	}
+	return (ioas_map_pages(ioas, pages, start, length, iova, flags));
+}
+
 int
 ioas_map_user(struct ucmd *ucmd, struct ioas *ioas, uint64_t uva,
     uint64_t length, uint64_t *iova, uint32_t flags)
@@ -543,6 +571,7 @@ int
 ioas_ioctl_map_file(struct ucmd *ucmd)
 {
 	struct iommu_ioas_map_file	*cmd = ucmd->cmd_buf;
+	struct dmabuf_mem		*mem;
 	struct ioas			*ioas;
 	uint64_t			 iova;
 	int				 fd, rc;
@@ -558,8 +587,13 @@ ioas_ioctl_map_file(struct ucmd *ucmd)
 	if ((fd = ucmd_getfd(ucmd, cmd->fd)) < 0)
 		return (fd);
 	iova = cmd->iova;
-	rc = ioas_map_new(ucmd, ioas, fd, cmd->start, cmd->length, &iova,
-	    cmd->flags);
+	if (dmabuf_find(ucmd->ctx, fd, &mem) == 0) {
+		close(fd);
+		rc = ioas_map_dmabuf(ucmd, ioas, mem, cmd->start, cmd->length,
+		    &iova, cmd->flags);
+	} else
+		rc = ioas_map_new(ucmd, ioas, fd, cmd->start, cmd->length,
+		    &iova, cmd->flags);
 	if (rc != 0)
 		return (rc);
 	cmd->iova = iova;
@@ -603,6 +637,30 @@ ioas_ioctl_unmap(struct ucmd *ucmd)
 			for ((a) = iopt_area_first(&(ioas)->iopt, 0,	\
 			    UINT64_MAX); (a) != NULL;			\
 			    (a) = iopt_area_next(&(ioas)->iopt, (a)))
+
+void
+ioas_ctx_revoke_dmabuf(struct ctx *ctx, const struct dmabuf_mem *mem)
+{
+	struct obj		*o;
+	struct ioas		*ioas;
+	struct iopt_area	*a;
+	struct iopt_pinner	*pin;
+	struct pages		*p;
+
+	/* The pinners' unmap ops only forget; the table does not change. */
+	IOAS_FOREACH_AREA(ctx, o, ioas, a) {
+		p = iopt_area_pages(a);
+		if (p->type != PAGES_DMABUF || p->src.dmabuf.mem != mem ||
+		    pages_revoked(p))
+			continue;
+		LIST_FOREACH(pin, &ioas->iopt.pinners, entry) {
+			if ((pin->flags & IOPT_PINNER_DOMAIN) &&
+			    pin->ops != NULL && pin->ops->unmap != NULL)
+				pin->ops->unmap(pin, a->iova,
+				    iopt_area_length(a));
+		}
+	}
+}
 
 /* Undo the new charges (if undo) and clear every mark. */
 static void

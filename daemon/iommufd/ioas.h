@@ -50,6 +50,15 @@ int	ioas_ctx_check_pins(struct ctx *, pid_t pid,
 	    unsigned int refs);
 
 /*
+ * A dma-buf's imports are about to be revoked: every domain of the
+ * context's IOASes is told that their areas leave its mapping (so a
+ * dirty-tracking domain drops their dirty bits). The areas stay. One
+ * step per area of the context.
+ */
+struct dmabuf_mem;
+void	ioas_ctx_revoke_dmabuf(struct ctx *, const struct dmabuf_mem *);
+
+/*
  * Map [uva, uva + length) of the caller's memory at *iova, charged to the
  * caller in the context's accounting mode. flags are IOMMU_IOAS_MAP_*;
  * neither READABLE nor WRITEABLE is allowed here (VFIO type1 maps so).

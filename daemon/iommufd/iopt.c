@@ -1204,6 +1204,9 @@ iopt_cut(struct iopt *iopt, uint64_t iova)
 	if ((a = iopt_descend(iopt, iova, &p)) == NULL || a->iova > iova ||
 	    a->last == iova)
 		return (0);
+	/* As the kernel, which does not split a dma-buf's areas. */
+	if (iopt_area_pages(a)->type == PAGES_DMABUF)
+		return (-EOPNOTSUPP);
 	/* Both pieces must still fit the alignment the table keeps. */
 	if (((iova + 1) & mask) || ((pages_addr(iopt_area_pages(a),
 	    a->pages_off + (iova + 1 - a->iova)) % IOPT_PAGE_SIZE) & mask))

@@ -205,8 +205,9 @@ int	iopt_unmap_all(struct iopt *, uint64_t *unmapped);
 /*
  * Make iova the last byte of an area: the area holding iova and going on
  * past it becomes two (type1 v1 unmaps inside a mapping this way). 0 when
- * nothing is mapped at iova or an area already ends there; -EINVAL if the
- * cut would leave a piece misaligned for the table's alignment, -ENOMEM.
+ * nothing is mapped at iova or an area already ends there; -EOPNOTSUPP
+ * inside a dma-buf's area; -EINVAL if the cut would leave a piece
+ * misaligned for the table's alignment, -ENOMEM.
  */
 int	iopt_cut(struct iopt *, uint64_t iova);
 

@@ -198,9 +198,22 @@ struct selftest {
 };
 
 /*
+ * A dma-buf of the selftest's exporter (dmabuf.c): its memory, which
+ * every mapping of it holds too, and its descriptor (hfd), which holds
+ * the object while the caller has it open.
+ */
+struct dmabuf_mem;
+struct dmabuf {
+	struct obj		 obj;
+	struct dmabuf_mem	*mem;		/* held */
+	struct hfd		*hfd;
+};
+
+/*
  * The ops of every kind, one in each kind's file (ioas.c, hwpt.c for both
  * HWPT kinds, device.c, fault.c, viommu.c, vdevice.c, veventq.c,
- * hw_queue.c, access.c, selftest.c), for the kind table in core/ctx.c.
+ * hw_queue.c, access.c, selftest.c, dmabuf.c), for the kind table in
+ * core/ctx.c.
  */
 extern const struct obj_ops	ioas_ops;
 extern const struct obj_ops	device_ops;
@@ -213,6 +226,7 @@ extern const struct obj_ops	veventq_ops;
 extern const struct obj_ops	hw_queue_ops;
 extern const struct obj_ops	access_ops;
 extern const struct obj_ops	selftest_ops;
+extern const struct obj_ops	dmabuf_ops;
 
 /*
  * The vDEVICE of a vIOMMU with this virt_id, or NULL (vdevice.c). A

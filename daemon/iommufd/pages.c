@@ -15,6 +15,7 @@
 #include "core/pool.h"
 #include "core/umem.h"
 #include "core/util.h"
+#include "iommufd/dmabuf.h"
 #include "iommufd/pages.h"
 
 static struct pool pages_pool = POOL_INITIALIZER("pages", sizeof(struct pages));
@@ -92,6 +93,38 @@ pages_new_file(int fd, uint64_t offset, uint64_t length, int writable,
 }
 
 int
+pages_new_dmabuf(struct dmabuf_mem *mem, uint64_t offset, uint64_t length,
+    int writable, struct acct_owner *owner, enum acct_mode mode,
+    struct pages **pp)
+{
+	int	 rc;
+
+	if (length == 0)
+		return (-EINVAL);
+	if (offset + (length - 1) < offset)
+		return (-EOVERFLOW);
+	/* The last byte must be inside: a range starting at the end is not. */
+	if (offset + (length - 1) >= mem->length)
+		return (-EINVAL);
+	if (mem->revoked)
+		return (-ENODEV);
+	if ((rc = pages_alloc(offset, length, writable, owner, mode, pp)) != 0)
+		return (rc);
+	(*pp)->type = PAGES_DMABUF;
+	dmabuf_mem_hold(mem);
+	(*pp)->src.dmabuf.mem = mem;
+	(*pp)->src.dmabuf.gen = mem->gen;
+	return (0);
+}
+
+int
+pages_revoked(const struct pages *p)
+{
+	return (p->type == PAGES_DMABUF &&
+	    p->src.dmabuf.gen != p->src.dmabuf.mem->gen);
+}
+
+int
 pages_charge_limit(struct pages *p, struct limit_acct *lim)
 {
 	int	 rc;
@@ -118,6 +151,8 @@ pages_put(struct pages *p)
 		acct_uncharge(p->owner, p->acct_mode, pages_npages(p));
 	if (p->type == PAGES_USER)
 		umem_put(p->src.umem);
+	else if (p->type == PAGES_DMABUF)
+		dmabuf_mem_put(p->src.dmabuf.mem);
 	else
 		close(p->src.fd);
 	acct_owner_put(p->owner);
@@ -137,6 +172,9 @@ pages_pin(struct pages *p)
 	int	 rc;
 
 	if (p->npin++ != 0)
+		return (0);
+	/* A dma-buf is neither pinned nor charged (see pages.h). */
+	if (p->type == PAGES_DMABUF)
 		return (0);
 	/* Where the kernel's pinning would allocate. */
 	if (inject_fail())
@@ -175,6 +213,7 @@ pages_rw(struct pages *p, uint64_t off, void *buf, size_t len, int write)
 	ssize_t	 n;
 	uint64_t addr;
 	char	*b = buf;
+	int	 fd;
 
 	if (off > p->size || len > p->size - off)
 		return (-EFAULT);
@@ -185,11 +224,17 @@ pages_rw(struct pages *p, uint64_t off, void *buf, size_t len, int write)
 		return (write ? umem_write(p->src.umem, addr, buf, len) :
 		    umem_read(p->src.umem, addr, buf, len));
 	}
+	if (p->type == PAGES_DMABUF) {
+		if (pages_revoked(p))
+			return (-EFAULT);
+		fd = p->src.dmabuf.mem->fd;
+	} else
+		fd = p->src.fd;
 	while (len > 0) {
 		if (addr > INT64_MAX)
 			return (-EFAULT);
-		n = write ? pwrite(p->src.fd, b, len, (off_t)addr) :
-		    pread(p->src.fd, b, len, (off_t)addr);
+		n = write ? pwrite(fd, b, len, (off_t)addr) :
+		    pread(fd, b, len, (off_t)addr);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -5,11 +5,12 @@
  * A pages object: the memory behind one MAP or MAP_FILE, shared by every
  * io page table area that maps part of it (COPY adds areas, never pages).
  *
- * The source is either a range of a caller's address space (a struct umem
- * and a virtual address) or a range of a file (a daemon-owned descriptor
- * and an offset). start is page aligned; size counts the bytes from start
- * to the end of the data, so the data's own sub-page offset is the
- * offset of the first area.
+ * The source is a range of a caller's address space (a struct umem and a
+ * virtual address), a range of a file (a daemon-owned descriptor and an
+ * offset) or a range of a dma-buf (its memory, held, and an offset).
+ * start is page aligned; size counts the bytes from start to the end of
+ * the data, so the data's own sub-page offset is the offset of the first
+ * area.
  *
  * Pinning is counted here: npin is the number of areas referring to the
  * object that sit in an io page table with pinners (domains, accesses).
@@ -18,6 +19,12 @@
  * page shared by many areas is pinned and charged once, as in the kernel.
  * (The kernel pins page by page; here a pin covers the whole object, so a
  * COPY of a small piece of a large mapping pins all of it.)
+ *
+ * A dma-buf range is neither pinned nor charged, as the kernel does not
+ * account dma-buf memory as pinned pages. It is revoked once its buffer
+ * is revoked or restored after the object was made (the exporter
+ * invalidates every import either way, and the kernel never maps an
+ * invalidated import again): its areas then map nothing in any domain.
  *
  * A pages object is small and allocated from a pool, because one exists
  * for every mapping.
@@ -36,8 +43,10 @@
 enum pages_type {
 	PAGES_USER = 1,		/* caller virtual memory */
 	PAGES_FILE,		/* file range */
+	PAGES_DMABUF,		/* dma-buf range */
 };
 
+struct dmabuf_mem;
 struct limit_acct;
 struct umem;
 
@@ -47,6 +56,10 @@ struct pages {
 	union {
 		struct umem	*umem;		/* PAGES_USER, held; or NULL */
 		int		 fd;		/* PAGES_FILE, owned */
+		struct {
+			struct dmabuf_mem *mem;	/* held */
+			uint64_t	 gen;	/* the buffer's, when made */
+		}		 dmabuf;	/* PAGES_DMABUF */
 	} src;
 	struct acct_owner	*owner;		/* held */
 	struct limit_acct	*lim;		/* charged for the object */
@@ -75,6 +88,17 @@ int	pages_new_user(struct umem *, uint64_t uva, uint64_t length,
 int	pages_new_file(int fd, uint64_t offset, uint64_t length,
 	    int writable, struct acct_owner *, enum acct_mode,
 	    struct pages **);
+/*
+ * A range [offset, offset + length) of a dma-buf's memory, held by the
+ * object from then on: -EINVAL for length 0 or a range past the end of
+ * the buffer, -EOVERFLOW if it wraps, -ENODEV while the buffer is
+ * revoked, -ENOMEM.
+ */
+int	pages_new_dmabuf(struct dmabuf_mem *, uint64_t offset, uint64_t length,
+	    int writable, struct acct_owner *, enum acct_mode,
+	    struct pages **);
+/* A dma-buf range whose import the exporter has invalidated since. */
+int	pages_revoked(const struct pages *);
 /*
  * Charge the object's own memory to a context (limit.h): 0 or -ENOMEM.
  * It is given back when the object goes.

@@ -12,8 +12,7 @@
  * (hw/mock.c), each owned by its stdev object and bound through the same
  * device API as the VFIO nodes (device.h). DIRTY marks a dirty-tracking
  * domain's store (dirty.h) as a device's writes would. The access ops are
- * access.c's. The ops still to come (DMABUF_*) answer EOPNOTSUPP, as an
- * unknown op does.
+ * access.c's, the dma-buf ops (DMABUF_*) dmabuf.c's.
  */
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -34,6 +33,7 @@
 #include "iommufd/access.h"
 #include "iommufd/device.h"
 #include "iommufd/dirty.h"
+#include "iommufd/dmabuf.h"
 #include "iommufd/domain.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
@@ -409,6 +409,14 @@ selftest_dirty_walk(struct dirty *d, struct iopt *iopt, const uint64_t *bm,
 				continue;
 			}
 		}
+		/* A revoked dma-buf's area is in no domain: a hole too. */
+		if (pages_revoked(iopt_area_pages(a))) {
+			if (a->last == UINT64_MAX)
+				break;
+			i = (a->last + 1 - iova) / ps +
+			    ((a->last + 1 - iova) % ps != 0);
+			continue;
+		}
 		if (selftest_dirty_iopte(d, iopt, cur, &start, &len) != 0) {
 			i++;
 			continue;
@@ -538,11 +546,11 @@ selftest_ioctl(struct ucmd *ucmd)
 		return (selftest_dirty(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return (selftest_check_iotlb(ucmd, cmd));
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return (dmabuf_test_get(ucmd, cmd));
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return (dmabuf_test_revoke(ucmd, cmd));
 	default:
-		/*
-		 * Unknown ops, and for now the ops that need dma-bufs
-		 * (DMABUF_*).
-		 */
 		return (-EOPNOTSUPP);
 	}
 }

@@ -476,7 +476,8 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	    cuse_cmd_gives_fd(num)) {
 		co->srv->told_putfd = 1;
 		log_info("cuse: commands that return a descriptor (fault "
-		    "queues, vEVENTQs, the selftest's accesses) cannot be "
+		    "queues, vEVENTQs, the selftest's accesses and "
+		    "dma-bufs) cannot be "
 		    "served through %s; run such programs with the preload "
 		    "library", co->srv->node);
 	}

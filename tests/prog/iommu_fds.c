@@ -5,8 +5,9 @@
  * Descriptors that commands hand out, as an ordinary program sees them:
  * the selftest's access descriptor (CREATE_ACCESS, then ACCESS_RW naming
  * it by its number, two at once), a fault queue descriptor (poll, EBUSY
- * while open), closing either before the next ioctl, and descriptors
- * that outlive the /dev/iommu descriptor.
+ * while open), closing either before the next ioctl, a dma-buf (the
+ * ioctl's return value, recognised again by MAP_FILE and REVOKE), and
+ * descriptors that outlive the /dev/iommu descriptor.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -140,6 +141,72 @@ fault_queue(int fd)
 	CHECK(ioas_destroy(fd, c.out_fault_id) == 0, "DESTROY after close");
 }
 
+static int
+dmabuf_revoke(int fd, int dfd, int revoked)
+{
+	struct iommu_test_cmd	c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DMABUF_REVOKE;
+	c.dmabuf_revoke.dmabuf_fd = dfd;
+	c.dmabuf_revoke.revoked = revoked;
+	return (ioctl(fd, IOMMU_TEST_CMD, &c) == 0 ? 0 : errno);
+}
+
+static int
+map_file(int fd, uint32_t ioas, int mfd, uint64_t start, uint64_t len)
+{
+	struct iommu_ioas_map_file	m;
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.ioas_id = ioas;
+	m.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	m.fd = mfd;
+	m.start = start;
+	m.length = len;
+	return (ioctl(fd, IOMMU_IOAS_MAP_FILE, &m) == 0 ? 0 : errno);
+}
+
+/*
+ * A dma-buf: the ioctl's result is its descriptor, which MAP_FILE and
+ * REVOKE recognise, dup()ed copies too; a closed one is EBADF.
+ */
+static void
+dmabufs(int fd, long pg)
+{
+	struct iommu_test_cmd	c;
+	uint32_t		ioas = ioas_alloc(fd);
+	int			dfd, dup_fd, e;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_DMABUF_GET;
+	c.dmabuf_get.length = 4 * pg;
+	c.dmabuf_get.open_flags = O_CLOEXEC;
+	dfd = ioctl(fd, IOMMU_TEST_CMD, &c);
+	CHECK(dfd > 2 && fcntl(dfd, F_GETFD) == FD_CLOEXEC,
+	    "DMABUF_GET returns a descriptor: %d", dfd);
+	e = map_file(fd, ioas, dfd, 4 * pg, 4 * pg);
+	CHECK(e == EINVAL, "MAP_FILE starting at the end: %d", e);
+	CHECK(map_file(fd, ioas, dfd, 0, 4 * pg) == 0, "MAP_FILE");
+	dup_fd = dup(dfd);
+	CHECK(dmabuf_revoke(fd, dup_fd, 1) == 0, "REVOKE through a dup");
+	e = map_file(fd, ioas, dfd, 0, 4 * pg);
+	CHECK(e == ENODEV, "MAP_FILE of a revoked dma-buf: %d", e);
+	CHECK(dmabuf_revoke(fd, dfd, 0) == 0, "restore");
+	CHECK(map_file(fd, ioas, dfd, 0, pg) == 0, "MAP_FILE restored");
+	e = dmabuf_revoke(fd, fd, 1);
+	CHECK(e == EINVAL, "REVOKE of the iommufd: %d", e);
+	close(dfd);
+	close(dup_fd);
+	e = dmabuf_revoke(fd, dfd, 1);
+	CHECK(e == EBADF, "REVOKE of a closed dma-buf: %d", e);
+	/* The mappings keep the memory; the IOAS goes with them. */
+	CHECK(ioas_destroy(fd, ioas) == 0, "IOAS with dma-buf mappings");
+}
+
 /* Descriptors outliving the iommufd, in a child so the parent can wait. */
 static void
 outlive(uint8_t *buf, long pg)
@@ -193,6 +260,7 @@ main(void)
 	CHECK(buf != MAP_FAILED, "mmap");
 	accesses(fd, buf, pg);
 	fault_queue(fd);
+	dmabufs(fd, pg);
 	outlive(buf, pg);
 	close(fd);
 	return (check_report());
