@@ -161,6 +161,12 @@ struct hw_model_ops {
 	int	(*viommu_invalidate)(const struct hw_data *,
 		    int (*lookup)(void *, uint64_t virt_id,
 		    struct hw_dev_cache **), void *);
+
+	/*
+	 * The guest owns the PASID table: a page request on a PASID that
+	 * has no attachment of its own goes to the RID's nested domain.
+	 */
+	int	 user_pasid_table;
 };
 
 /* A model with its parameters: one emulated IOMMU. */

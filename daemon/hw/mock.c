@@ -253,6 +253,7 @@ const struct hw_model_ops hw_mock_ops = {
 	.dev_cache_init = mock_dev_cache_init,
 	.viommu_alloc = mock_viommu_alloc,
 	.viommu_invalidate = mock_viommu_invalidate,
+	.user_pasid_table = 1,
 };
 
 const struct hw_instance hw_mock_instance = {

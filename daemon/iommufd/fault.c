@@ -56,6 +56,7 @@ struct fault_group {
 	fault_respond_fn	*respond;
 	void			*arg;
 	uint32_t		 cookie;	/* 0 until sent */
+	uint32_t		 attach;	/* the device's PASID or RID */
 	unsigned int		 nrecs;
 	struct iommu_hwpt_pgfault recs[];
 };
@@ -204,6 +205,18 @@ int
 fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
     unsigned int n, fault_respond_fn *respond, void *arg)
 {
+	uint32_t	 attach = FAULT_ATTACH_RID;
+
+	if (n != 0 && (recs[0].flags & IOMMU_PGFAULT_FLAGS_PASID_VALID))
+		attach = recs[0].pasid;
+	return (fault_report_attach(fault, attach, recs, n, respond, arg));
+}
+
+int
+fault_report_attach(struct fault *fault, uint32_t attach,
+    const struct iommu_hwpt_pgfault *recs, unsigned int n,
+    fault_respond_fn *respond, void *arg)
+{
 	struct fault_group	*g;
 
 	if (n == 0 || n > FAULT_MAX_RECORDS ||
@@ -218,6 +231,7 @@ fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
 	g->respond = respond;
 	g->arg = arg;
 	g->cookie = 0;
+	g->attach = attach;
 	g->nrecs = n;
 	memcpy(g->recs, recs, n * sizeof(recs[0]));
 	fault_queues_init(fault);
@@ -227,26 +241,39 @@ fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
 	return (0);
 }
 
-void
-fault_cancel_dev(struct fault *fault, uint32_t dev_id)
+/* Answer INVALID for the groups of dev_id, of one attachment or all. */
+static void
+fault_cancel(struct fault *fault, uint32_t dev_id, int all, uint32_t attach)
 {
 	struct fault_group	*g, *tmp;
 
 	if (!fault->queues)
 		return;
 	TAILQ_FOREACH_SAFE(g, &fault->sent, entry, tmp) {
-		if (g->recs[0].dev_id != dev_id)
+		if (g->recs[0].dev_id != dev_id || (!all && g->attach != attach))
 			continue;
 		fault_sent_remove(fault, g);
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
 	TAILQ_FOREACH_SAFE(g, &fault->pending, entry, tmp) {
-		if (g->recs[0].dev_id != dev_id)
+		if (g->recs[0].dev_id != dev_id || (!all && g->attach != attach))
 			continue;
 		TAILQ_REMOVE(&fault->pending, g, entry);
 		fault->npending--;
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
+}
+
+void
+fault_cancel_dev(struct fault *fault, uint32_t dev_id)
+{
+	fault_cancel(fault, dev_id, 1, 0);
+}
+
+void
+fault_cancel_attach(struct fault *fault, uint32_t dev_id, uint32_t attach)
+{
+	fault_cancel(fault, dev_id, 0, attach);
 }
 
 /*
