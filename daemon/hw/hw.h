@@ -167,6 +167,16 @@ struct hw_model_ops {
 	 * has no attachment of its own goes to the RID's nested domain.
 	 */
 	int	 user_pasid_table;
+
+	/*
+	 * HW_QUEUE_ALLOC of type on a vIOMMU of viommu_type: -EOPNOTSUPP
+	 * for a type the hardware lacks; else how many queues of it one
+	 * vIOMMU may have (*nqueues: indexes 0 to n - 1) and whether they
+	 * are ordered (*ordered: queue n needs queue n - 1, which stays
+	 * until n goes). Optional.
+	 */
+	int	(*hw_queue_type)(uint32_t viommu_type, uint32_t type,
+		    unsigned int *nqueues, int *ordered);
 };
 
 /* A model with its parameters: one emulated IOMMU. */

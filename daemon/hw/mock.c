@@ -240,6 +240,19 @@ mock_viommu_invalidate(const struct hw_data *data,
 	return (0);
 }
 
+/* The selftest's HW queues: two per vIOMMU, made and destroyed in order. */
+static int
+mock_hw_queue_type(uint32_t viommu_type, uint32_t type, unsigned int *nqueues,
+    int *ordered)
+{
+	if (viommu_type != IOMMU_VIOMMU_TYPE_SELFTEST ||
+	    type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+		return (-EOPNOTSUPP);
+	*nqueues = IOMMU_TEST_HW_QUEUE_MAX;
+	*ordered = 1;
+	return (0);
+}
+
 const struct hw_model_ops hw_mock_ops = {
 	.version = HW_MODEL_VERSION,
 	.name = "mock",
@@ -254,6 +267,7 @@ const struct hw_model_ops hw_mock_ops = {
 	.viommu_alloc = mock_viommu_alloc,
 	.viommu_invalidate = mock_viommu_invalidate,
 	.user_pasid_table = 1,
+	.hw_queue_type = mock_hw_queue_type,
 };
 
 const struct hw_instance hw_mock_instance = {

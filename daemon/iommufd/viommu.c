@@ -102,6 +102,7 @@ viommu_ioctl_alloc(struct ucmd *ucmd)
 		return (rc);
 	viommu = container_of(obj, struct viommu, obj);
 	LIST_INIT(&viommu->vdevices);
+	LIST_INIT(&viommu->hw_queues);
 	obj_hold(&parent->obj);
 	viommu->parent = &parent->obj;
 	viommu->hw = desc->hw;
