@@ -126,6 +126,19 @@ struct viommu {
 	LIST_HEAD(, vdevice)		 vdevices;
 	LIST_HEAD(, veventq)		 veventqs;
 	LIST_HEAD(, hw_queue)		 hw_queues;	/* no holds */
+	/*
+	 * The region the model offers for mmap() on the context's
+	 * descriptor (viommu.c): a memory file of the daemon's, and the
+	 * processes it was handed to, whose mappings keep DESTROY EBUSY.
+	 */
+	int				 has_mmap;
+	int				 mmap_fd;
+	uint64_t			 mmap_offset;
+	uint64_t			 mmap_length;
+	uint64_t			 mmap_dev, mmap_ino;
+#define VIOMMU_MAPPERS	8
+	int32_t				 mappers[VIOMMU_MAPPERS];
+	unsigned int			 nmappers;
 };
 
 /*

@@ -20,6 +20,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "ioasidd.h"
 
 #include "core/ctx.h"
 #include "core/dispatch.h"
@@ -172,7 +173,8 @@ START_TEST(cmd_fail)
 	for (nr = 0x95; nr <= 0x9f; nr++)
 		ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, nr), &d),
 		    -ENOTTY);
-	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa1), &d),
+	/* 0xa1 is the daemon's own IOASIDD_MMAP. */
+	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa2), &d),
 	    -ENOTTY);
 	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xff), &d),
 	    -ENOTTY);
@@ -447,6 +449,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc, out_veventq_fd),
 	HDR(IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc, length),
 	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
+	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
 };
 
 START_TEST(sizes_match_headers)
