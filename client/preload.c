@@ -25,6 +25,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "ioasidd.h"
 #include "wire.h"
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
@@ -65,6 +67,8 @@ static int	(*real_openat64_2)(int, const char *, int);
 static FILE	*(*real_fopen)(const char *, const char *);
 static FILE	*(*real_fopen64)(const char *, const char *);
 static int	(*real_ioctl)(int, unsigned long, ...);
+static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
+static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
 
 /*
  * Reduce an absolute path to its plain form: no empty or "." components,
@@ -425,4 +429,66 @@ ioctl(int fd, unsigned long req, ...)
 		return (rc);
 	PRELOAD_REAL(real_ioctl, "ioctl");
 	return (real_ioctl(fd, req, arg));
+}
+
+/*
+ * mmap() of a daemon socket: the kernel maps a page a driver offers on
+ * the iommufd (proto/ioasidd.h). The daemon judges the request and sends
+ * a descriptor of the page's memory file, mapped here in the caller's
+ * place and closed; what the kernel's mmap checks before the driver sees
+ * the call (a length of 0, an offset that is not page aligned) is
+ * answered here. Any other descriptor goes to the real call.
+ */
+static void *
+preload_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+    void *(*real)(void *, size_t, int, int, int, off_t))
+{
+	struct ioasidd_mmap	 m;
+	long			 page = sysconf(_SC_PAGESIZE);
+	void			*p;
+	int			 saved = errno, rc;
+
+	if (fd < 0 || !chan_is_ours(fd)) {
+		errno = saved;
+		return (real(addr, len, prot, flags, fd, off));
+	}
+	if (len == 0 || off < 0 || (off & (page - 1)) != 0) {
+		errno = EINVAL;
+		return (MAP_FAILED);
+	}
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.offset = (uint64_t)off;
+	m.length = ((uint64_t)len + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	if ((flags & MAP_TYPE) == MAP_SHARED ||
+	    (flags & MAP_TYPE) == MAP_SHARED_VALIDATE)
+		m.flags |= IOASIDD_MMAP_SHARED;
+	if (prot & PROT_EXEC)
+		m.flags |= IOASIDD_MMAP_EXEC;
+	m.out_fd = -1;
+	if (!chan_try_ioctl(fd, IOASIDD_MMAP, &m, &rc)) {
+		errno = ENODEV;
+		return (MAP_FAILED);
+	}
+	if (rc == -1)
+		return (MAP_FAILED);
+	p = real(addr, len, prot, flags, m.out_fd, 0);
+	saved = errno;
+	close(m.out_fd);
+	errno = saved;
+	return (p);
+}
+
+PRELOAD_EXPORT void *
+mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	PRELOAD_REAL(real_mmap, "mmap");
+	return (preload_mmap(addr, len, prot, flags, fd, off, real_mmap));
+}
+
+PRELOAD_EXPORT void *
+mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	PRELOAD_REAL(real_mmap64, "mmap64");
+	return (preload_mmap(addr, len, prot, flags, fd, off, real_mmap64));
 }
