@@ -19,8 +19,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* Next to IOMMU_TEST_CMD (0xa0) in the iommufd's number space. */
-#define IOASIDD_CMD_MMAP	0xa1
+/*
+ * High in the iommufd's number space, far from the kernel's commands
+ * (0x80 up) and its selftest's (0xa0), beside the CUSE node's private
+ * WHOAMI (0xfd).
+ */
+#define IOASIDD_CMD_MMAP	0xfc
 
 /*
  * flags: the mmap() flags and prot the caller used, as far as the kernel

@@ -1389,7 +1389,7 @@ SZ(ioasidd_mmap, 32);
 OFF(ioasidd_mmap, offset, 8);
 OFF(ioasidd_mmap, length, 16);
 OFF(ioasidd_mmap, out_fd, 24);
-_Static_assert(IOASIDD_MMAP == 0x3ba1, "IOASIDD_MMAP");
+_Static_assert(IOASIDD_MMAP == 0x3bfc, "IOASIDD_MMAP");
 
 /* The selftest command: union member offsets are from the struct start. */
 SZ(iommu_test_cmd, 72);
@@ -1472,3 +1472,18 @@ OFF(vfio_iommu_type1_dma_map, size, 24);
 SZ(vfio_iommu_type1_dma_unmap, 24);
 OFF(vfio_iommu_type1_dma_unmap, iova, 8);
 OFF(vfio_iommu_type1_dma_unmap, size, 16);
+
+size_t
+uapi_vevent_len(uint32_t type)
+{
+	switch (type) {
+	case IOMMU_VEVENTQ_TYPE_ARM_SMMUV3:
+		return (sizeof(struct iommu_vevent_arm_smmuv3));
+	case IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV:
+		return (sizeof(struct iommu_vevent_tegra241_cmdqv));
+	case IOMMU_VEVENTQ_TYPE_SELFTEST:
+		return (sizeof(struct iommu_viommu_event_selftest));
+	default:
+		return (0);
+	}
+}

@@ -173,8 +173,7 @@ START_TEST(cmd_fail)
 	for (nr = 0x95; nr <= 0x9f; nr++)
 		ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, nr), &d),
 		    -ENOTTY);
-	/* 0xa1 is the daemon's own IOASIDD_MMAP. */
-	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa2), &d),
+	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa1), &d),
 	    -ENOTTY);
 	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xff), &d),
 	    -ENOTTY);
