@@ -26,11 +26,14 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +42,10 @@
 
 #include "chan.h"
 #include "ioasidd.h"
+#include "uapi.h"
 #include "wire.h"
+
+#include <linux/iommufd.h>
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
 
@@ -68,6 +74,7 @@ static FILE	*(*real_fopen)(const char *, const char *);
 static FILE	*(*real_fopen64)(const char *, const char *);
 static int	(*real_ioctl)(int, unsigned long, ...);
 static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
+static ssize_t	(*real_read)(int, void *, size_t);
 static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
 
 /*
@@ -414,6 +421,138 @@ preload_vfs_ioctl(unsigned long req)
 	return (0);
 }
 
+/*
+ * vEVENTQ descriptors. The daemon writes a vEVENTQ's records into a
+ * stream socket, whose read() knows no records; the kernel's read of the
+ * queue takes only whole records, answers EINVAL for a buffer smaller
+ * than a header or than the first event, and 0 when the queue is empty
+ * (spec 6.2). So the library notes each descriptor IOMMU_VEVENTQ_ALLOC
+ * gives it (by number, with its inode, since a number is reused after a
+ * close) and the payload length of its type, and serves read() of it
+ * with those rules: it peeks at what is queued and takes the whole
+ * records that fit. Copies made with dup() or kept across exec() read as
+ * the plain stream. Every other read() costs one look at this table.
+ */
+#define PRELOAD_VQ_MAX	1024
+
+struct preload_vq {
+	dev_t		 dev;
+	ino_t		 ino;
+	uint32_t	 data_len;	/* 0: not a vEVENTQ */
+};
+
+static struct preload_vq	preload_vqs[PRELOAD_VQ_MAX];
+static pthread_mutex_t		preload_vq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+preload_vq_add(void *arg)
+{
+	struct iommu_veventq_alloc	*a = arg;
+	struct stat			 st;
+	uint32_t			 len = (uint32_t)uapi_vevent_len(a->type);
+	int				 fd = (int)a->out_veventq_fd;
+	int				 saved = errno;
+
+	if (len == 0 || fd < 0 || fd >= PRELOAD_VQ_MAX ||
+	    fstat(fd, &st) == -1) {
+		errno = saved;
+		return;
+	}
+	pthread_mutex_lock(&preload_vq_lock);
+	preload_vqs[fd].dev = st.st_dev;
+	preload_vqs[fd].ino = st.st_ino;
+	__atomic_store_n(&preload_vqs[fd].data_len, len, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_vq_lock);
+}
+
+/* Is fd still the vEVENTQ noted under its number? Forget it if not. */
+static uint32_t
+preload_vq_len(int fd)
+{
+	struct preload_vq	 vq;
+	struct stat		 st;
+	int			 saved = errno;
+
+	pthread_mutex_lock(&preload_vq_lock);
+	vq = preload_vqs[fd];
+	pthread_mutex_unlock(&preload_vq_lock);
+	if (vq.data_len != 0 && fstat(fd, &st) == 0 && st.st_dev == vq.dev &&
+	    st.st_ino == vq.ino) {
+		errno = saved;
+		return (vq.data_len);
+	}
+	pthread_mutex_lock(&preload_vq_lock);
+	if (preload_vqs[fd].dev == vq.dev && preload_vqs[fd].ino == vq.ino)
+		__atomic_store_n(&preload_vqs[fd].data_len, 0,
+		    __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_vq_lock);
+	errno = saved;
+	return (0);
+}
+
+/* A read() of a vEVENTQ: whole records, as the kernel's (see above). */
+static ssize_t
+preload_vq_read(int fd, void *buf, size_t count, uint32_t data_len)
+{
+	struct iommufd_vevent_header	 hdr;
+	const uint8_t			*p = buf;
+	size_t				 off = 0, rlen;
+	ssize_t				 n;
+
+	if (count < sizeof(hdr)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	n = recv(fd, buf, count, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1)
+		return (errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1);
+	while (off + sizeof(hdr) <= (size_t)n) {
+		memcpy(&hdr, p + off, sizeof(hdr));
+		rlen = sizeof(hdr);
+		if (!(hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS))
+			rlen += data_len;
+		if (rlen > count - off) {
+			/* The first event does not fit the buffer at all. */
+			if (off == 0) {
+				errno = EINVAL;
+				return (-1);
+			}
+			break;
+		}
+		if (rlen > (size_t)n - off)
+			break;		/* the rest is still on its way */
+		off += rlen;
+	}
+	if (off == 0)
+		return (0);
+	return (recv(fd, buf, off, MSG_DONTWAIT));
+}
+
+PRELOAD_EXPORT ssize_t
+read(int fd, void *buf, size_t count)
+{
+	uint32_t	 len;
+
+	PRELOAD_REAL(real_read, "read");
+	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
+	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) != 0 &&
+	    (len = preload_vq_len(fd)) != 0)
+		return (preload_vq_read(fd, buf, count, len));
+	return (real_read(fd, buf, count));
+}
+
+/* glibc's fortified read(); no public header declares it. */
+void	__chk_fail(void) __attribute__((__noreturn__));
+ssize_t	__read_chk(int, void *, size_t, size_t);
+
+PRELOAD_EXPORT ssize_t
+__read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return (read(fd, buf, count));
+}
+
 /* ioctl has at most one argument, a pointer or an integer. */
 PRELOAD_EXPORT int
 ioctl(int fd, unsigned long req, ...)
@@ -425,8 +564,11 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc))
+	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
+		if (rc == 0 && (uint32_t)req == IOMMU_VEVENTQ_ALLOC)
+			preload_vq_add(arg);
 		return (rc);
+	}
 	PRELOAD_REAL(real_ioctl, "ioctl");
 	return (real_ioctl(fd, req, arg));
 }
