@@ -75,6 +75,7 @@ static FILE	*(*real_fopen64)(const char *, const char *);
 static int	(*real_ioctl)(int, unsigned long, ...);
 static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
 static ssize_t	(*real_read)(int, void *, size_t);
+static ssize_t	(*real_write)(int, const void *, size_t);
 static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
 
 /*
@@ -432,27 +433,44 @@ preload_vfs_ioctl(unsigned long req)
  * with those rules: it peeks at what is queued and takes the whole
  * records that fit. Copies made with dup() or kept across exec() read as
  * the plain stream. Every other read() costs one look at this table.
+ *
+ * Fault queue descriptors (IOMMU_FAULT_QUEUE_ALLOC) are noted the same
+ * way: their socket carries one page request group per packet, and the
+ * kernel's read() takes as many whole groups as fit, answers ESPIPE for
+ * a length that is not a whole number of records and 0 when nothing
+ * waits; its write() answers ESPIPE for a length that is not a whole
+ * number of responses (spec 6.1). Every other write() costs one look.
  */
 #define PRELOAD_VQ_MAX	1024
+#define PRELOAD_VQ_FAULT	UINT32_MAX	/* a fault queue, not a vEVENTQ */
 
 struct preload_vq {
 	dev_t		 dev;
 	ino_t		 ino;
-	uint32_t	 data_len;	/* 0: not a vEVENTQ */
+	uint32_t	 data_len;	/* 0: neither; or PRELOAD_VQ_FAULT */
 };
 
 static struct preload_vq	preload_vqs[PRELOAD_VQ_MAX];
 static pthread_mutex_t		preload_vq_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Note the descriptor a successful VEVENTQ_ALLOC or FAULT_QUEUE_ALLOC gave. */
 static void
-preload_vq_add(void *arg)
+preload_vq_add(unsigned long req, void *arg)
 {
 	struct iommu_veventq_alloc	*a = arg;
+	struct iommu_fault_alloc	*f = arg;
 	struct stat			 st;
-	uint32_t			 len = (uint32_t)uapi_vevent_len(a->type);
-	int				 fd = (int)a->out_veventq_fd;
-	int				 saved = errno;
+	uint32_t			 len;
+	int				 fd, saved = errno;
 
+	if ((uint32_t)req == IOMMU_VEVENTQ_ALLOC) {
+		len = (uint32_t)uapi_vevent_len(a->type);
+		fd = (int)a->out_veventq_fd;
+	} else if ((uint32_t)req == IOMMU_FAULT_QUEUE_ALLOC) {
+		len = PRELOAD_VQ_FAULT;
+		fd = (int)f->out_fault_fd;
+	} else
+		return;
 	if (len == 0 || fd < 0 || fd >= PRELOAD_VQ_MAX ||
 	    fstat(fd, &st) == -1) {
 		errno = saved;
@@ -465,7 +483,7 @@ preload_vq_add(void *arg)
 	pthread_mutex_unlock(&preload_vq_lock);
 }
 
-/* Is fd still the vEVENTQ noted under its number? Forget it if not. */
+/* Is fd still the queue noted under its number? Forget it if not. */
 static uint32_t
 preload_vq_len(int fd)
 {
@@ -488,6 +506,33 @@ preload_vq_len(int fd)
 	pthread_mutex_unlock(&preload_vq_lock);
 	errno = saved;
 	return (0);
+}
+
+/* A read() of a fault queue: whole groups, as the kernel's (see above). */
+static ssize_t
+preload_fault_read(int fd, void *buf, size_t count)
+{
+	uint8_t		*p = buf;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	if (count % sizeof(struct iommu_hwpt_pgfault) != 0) {
+		errno = ESPIPE;
+		return (-1);
+	}
+	while (done < count) {
+		/* The next group's length, without taking it. */
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    done == 0)
+			return (-1);
+		if (n <= 0 || (size_t)n > count - done)
+			break;
+		if ((n = recv(fd, p + done, (size_t)n, MSG_DONTWAIT)) <= 0)
+			break;
+		done += (size_t)n;
+	}
+	return ((ssize_t)done);
 }
 
 /* A read() of a vEVENTQ: whole records, as the kernel's (see above). */
@@ -537,8 +582,24 @@ read(int fd, void *buf, size_t count)
 	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
 	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) != 0 &&
 	    (len = preload_vq_len(fd)) != 0)
-		return (preload_vq_read(fd, buf, count, len));
+		return (len == PRELOAD_VQ_FAULT ?
+		    preload_fault_read(fd, buf, count) :
+		    preload_vq_read(fd, buf, count, len));
 	return (real_read(fd, buf, count));
+}
+
+PRELOAD_EXPORT ssize_t
+write(int fd, const void *buf, size_t count)
+{
+	PRELOAD_REAL(real_write, "write");
+	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
+	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) ==
+	    PRELOAD_VQ_FAULT && preload_vq_len(fd) == PRELOAD_VQ_FAULT &&
+	    count % sizeof(struct iommu_hwpt_page_response) != 0) {
+		errno = ESPIPE;
+		return (-1);
+	}
+	return (real_write(fd, buf, count));
 }
 
 /* glibc's fortified read(); no public header declares it. */
@@ -565,8 +626,8 @@ ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
-		if (rc == 0 && (uint32_t)req == IOMMU_VEVENTQ_ALLOC)
-			preload_vq_add(arg);
+		if (rc == 0)
+			preload_vq_add(req, arg);
 		return (rc);
 	}
 	PRELOAD_REAL(real_ioctl, "ioctl");

@@ -10,15 +10,17 @@
  * Each group goes to it as one packet of whole iommu_hwpt_pgfault records,
  * so a read() of a buffer as large as a group returns the group whole, and
  * each packet the caller writes is a run of iommu_hwpt_page_response
- * records, taken in order. Where the kernel's file and a socket differ,
- * the caller sees the socket: a read returns one group, not as many as fit;
- * a read of an empty queue fails with EAGAIN (the descriptor is
- * non-blocking, so that it never waits, as the kernel's never does); a
- * read too small for the group truncates it where the kernel answers
- * ESPIPE; a bad response cannot fail the write that carried it, so the
- * queue stops at it and drops the rest of that packet, as the kernel
- * stops at the first bad record. poll() is real: POLLIN while a group
- * waits, POLLOUT always.
+ * records, taken in order. The preload library serves read() and write()
+ * of the descriptor with the kernel's rules (as many whole groups as fit,
+ * 0 when none waits, ESPIPE for lengths that are not whole records).
+ * Where the kernel's file and the bare socket still differ, the caller
+ * sees the socket: without the library a read returns one group, and an
+ * empty queue fails with EAGAIN (the descriptor is non-blocking, so that
+ * it never waits, as the kernel's never does); and a bad response cannot
+ * fail the write that carried it (the kernel's EINVAL), so the queue
+ * stops at it and drops the rest of that packet, as the kernel stops at
+ * the first bad record. poll() is real: POLLIN while a group waits,
+ * POLLOUT always.
  *
  * A group gets its cookie when it is sent, which is when the kernel's read
  * would give it one: the lowest number from 1 not held by a group

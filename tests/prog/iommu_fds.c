@@ -136,6 +136,16 @@ fault_queue(int fd)
 	pfd.revents = 0;
 	CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT,
 	    "an empty queue polls writable only (%#x)", pfd.revents);
+	{
+		struct iommu_hwpt_pgfault	r[2];
+
+		CHECK(read(pfd.fd, r, sizeof(r[0]) - 1) == -1 &&
+		    errno == ESPIPE, "read of part of a record: ESPIPE");
+		CHECK(read(pfd.fd, r, sizeof(r)) == 0,
+		    "an empty queue reads 0");
+		CHECK(write(pfd.fd, r, 7) == -1 && errno == ESPIPE,
+		    "write of part of a response: ESPIPE");
+	}
 	CHECK(ioas_destroy(fd, c.out_fault_id) == EBUSY,
 	    "DESTROY of an open queue");
 	CHECK(close((int)c.out_fault_fd) == 0, "close the queue");
@@ -168,6 +178,72 @@ hwpt_alloc(int fd, uint32_t dev, uint32_t pt, uint32_t flags, void *data,
 		h.data_len = len;
 	}
 	return (ioctl(fd, IOMMU_HWPT_ALLOC, &h) == 0 ? h.out_hwpt_id : 0);
+}
+
+/*
+ * Page requests of a mock device on a HWPT with a fault queue: two groups
+ * read at once, answered at once; a buffer too small for the next group
+ * reads 0.
+ */
+static void
+iopf(int fd)
+{
+	struct iommu_hwpt_page_response	 resp[2];
+	struct iommu_hwpt_pgfault	 r[3];
+	struct iommu_fault_alloc	 fa;
+	struct iommu_hwpt_alloc		 h;
+	struct iommu_test_cmd		 c;
+	uint32_t			 ioas = ioas_alloc(fd), stdev, idev;
+	int				 q, i;
+
+	memset(&c, 0, sizeof(c));
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN, ioas) == 0,
+	    "MOCK_DOMAIN");
+	stdev = c.mock_domain.out_stdev_id;
+	idev = c.mock_domain.out_idev_id;
+	memset(&fa, 0, sizeof(fa));
+	fa.size = sizeof(fa);
+	CHECK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa) == 0,
+	    "FAULT_QUEUE_ALLOC");
+	q = (int)fa.out_fault_fd;
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	h.dev_id = idev;
+	h.pt_id = ioas;
+	h.fault_id = fa.out_fault_id;
+	CHECK(ioctl(fd, IOMMU_HWPT_ALLOC, &h) == 0, "HWPT with a fault queue");
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = h.out_hwpt_id;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace onto it");
+	for (i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		c.trigger_iopf.dev_id = idev;
+		c.trigger_iopf.grpid = (uint32_t)i + 1;
+		c.trigger_iopf.addr = 0x1000;
+		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_IOPF, 0) == 0,
+		    "TRIGGER_IOPF %d", i);
+	}
+	memset(r, 0, sizeof(r));
+	CHECK(read(q, r, sizeof(r)) == (ssize_t)(2 * sizeof(r[0])) &&
+	    r[0].grpid == 1 && r[1].grpid == 2 && r[0].dev_id == idev &&
+	    r[0].cookie == 1 && r[1].cookie == 2 &&
+	    r[0].flags == IOMMU_PGFAULT_FLAGS_LAST_PAGE,
+	    "both groups in one read");
+	CHECK(read(q, r, sizeof(r)) == 0, "nothing more");
+	resp[0].cookie = r[0].cookie;
+	resp[1].cookie = r[1].cookie;
+	resp[0].code = resp[1].code = IOMMUFD_PAGE_RESP_SUCCESS;
+	CHECK(write(q, resp, sizeof(resp)) == (ssize_t)sizeof(resp),
+	    "both answers in one write");
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = ioas;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace back");
+	CHECK(ioas_destroy(fd, h.out_hwpt_id) == 0, "DESTROY the HWPT");
+	close(q);
+	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY mock device");
 }
 
 /* One vEVENT record of the mock: a header and its u32 virt_id. */
@@ -341,6 +417,7 @@ main(void)
 	accesses(fd, buf, pg);
 	fault_queue(fd);
 	viommu(fd);
+	iopf(fd);
 	outlive(buf, pg);
 	close(fd);
 	return (check_report());
