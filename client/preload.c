@@ -428,11 +428,12 @@ preload_vfs_ioctl(unsigned long req)
  * queue takes only whole records, answers EINVAL for a buffer smaller
  * than a header or than the first event, and 0 when the queue is empty
  * (spec 6.2). So the library notes each descriptor IOMMU_VEVENTQ_ALLOC
- * gives it (by number, with its inode, since a number is reused after a
- * close) and the payload length of its type, and serves read() of it
- * with those rules: it peeks at what is queued and takes the whole
- * records that fit. Copies made with dup() or kept across exec() read as
- * the plain stream. Every other read() costs one look at this table.
+ * gives it (by number, below PRELOAD_VQ_MAX, with its inode, since a
+ * number is reused after a close) and the payload length of its type,
+ * and serves read() of it with those rules: it peeks at what is queued
+ * and takes the whole records that fit. Copies made with dup() or kept
+ * across exec() read as the plain stream. Every other read() costs one
+ * look at this table.
  *
  * Fault queue descriptors (IOMMU_FAULT_QUEUE_ALLOC) are noted the same
  * way: their socket carries one page request group per packet, and the
