@@ -344,26 +344,26 @@ failnth_read(int fd, int acc, void *buf, size_t count, off_t off, int at)
 	    real_read(fd, buf, count));
 }
 
-FAILNTH_EXPORT ssize_t
-read(int fd, void *buf, size_t count)
+int
+failnth_read_fd(int fd, void *buf, size_t count, ssize_t *rv)
 {
 	int	acc;
 
-	if (failnth_find(fd, &acc))
-		return (failnth_read(fd, acc, buf, count, 0, 0));
-	FAILNTH_REAL(real_read, "read");
-	return (real_read(fd, buf, count));
+	if (!failnth_find(fd, &acc))
+		return (0);
+	*rv = failnth_read(fd, acc, buf, count, 0, 0);
+	return (1);
 }
 
-FAILNTH_EXPORT ssize_t
-write(int fd, const void *buf, size_t count)
+int
+failnth_write_fd(int fd, const void *buf, size_t count, ssize_t *rv)
 {
 	int	acc;
 
-	if (failnth_find(fd, &acc))
-		return (failnth_write(fd, acc, buf, count));
-	FAILNTH_REAL(real_write, "write");
-	return (real_write(fd, buf, count));
+	if (!failnth_find(fd, &acc))
+		return (0);
+	*rv = failnth_write(fd, acc, buf, count);
+	return (1);
 }
 
 FAILNTH_EXPORT ssize_t

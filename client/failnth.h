@@ -10,6 +10,10 @@
 #ifndef IOASIDD_FAILNTH_H
 #define IOASIDD_FAILNTH_H
 
+#include <sys/types.h>
+
+#include <stddef.h>
+
 /* Set to 1 to have the fail-nth and debugfs paths served here. */
 #define FAILNTH_ENV	"IOASIDD_FAIL_NTH"
 
@@ -23,5 +27,11 @@ int	failnth_enabled(void);
 int	failnth_is_file(const char *path);
 /* Open it (O_CLOEXEC and the access mode of flags are honoured). */
 int	failnth_open(int flags);
+/*
+ * read() and write() of fd when it is a fail-nth file (the library's read
+ * and write ask these first): 1 with the call's result in *rv, or 0.
+ */
+int	failnth_read_fd(int fd, void *buf, size_t count, ssize_t *rv);
+int	failnth_write_fd(int fd, const void *buf, size_t count, ssize_t *rv);
 
 #endif /* IOASIDD_FAILNTH_H */

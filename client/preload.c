@@ -30,11 +30,15 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +47,11 @@
 
 #include "chan.h"
 #include "failnth.h"
+#include "ioasidd.h"
+#include "uapi.h"
 #include "wire.h"
+
+#include <linux/iommufd.h>
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
 
@@ -71,6 +79,10 @@ static int	(*real_openat64_2)(int, const char *, int);
 static FILE	*(*real_fopen)(const char *, const char *);
 static FILE	*(*real_fopen64)(const char *, const char *);
 static int	(*real_ioctl)(int, unsigned long, ...);
+static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
+static ssize_t	(*real_read)(int, void *, size_t);
+static ssize_t	(*real_write)(int, const void *, size_t);
+static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
 
 /*
  * Reduce an absolute path to its plain form: no empty or "." components,
@@ -426,6 +438,206 @@ preload_vfs_ioctl(unsigned long req)
 	return (0);
 }
 
+/*
+ * vEVENTQ descriptors. The daemon writes a vEVENTQ's records into a
+ * stream socket, whose read() knows no records; the kernel's read of the
+ * queue takes only whole records, answers EINVAL for a buffer smaller
+ * than a header or than the first event, and 0 when the queue is empty
+ * (spec 6.2). So the library notes each descriptor IOMMU_VEVENTQ_ALLOC
+ * gives it (by number, below PRELOAD_VQ_MAX, with its inode, since a
+ * number is reused after a close) and the payload length of its type,
+ * and serves read() of it with those rules: it peeks at what is queued
+ * and takes the whole records that fit. Copies made with dup() or kept
+ * across exec() read as the plain stream. Every other read() costs one
+ * look at this table.
+ *
+ * Fault queue descriptors (IOMMU_FAULT_QUEUE_ALLOC) are noted the same
+ * way: their socket carries one page request group per packet, and the
+ * kernel's read() takes as many whole groups as fit, answers ESPIPE for
+ * a length that is not a whole number of records and 0 when nothing
+ * waits; its write() answers ESPIPE for a length that is not a whole
+ * number of responses (spec 6.1). Every other write() costs one look.
+ */
+#define PRELOAD_VQ_MAX	1024
+#define PRELOAD_VQ_FAULT	UINT32_MAX	/* a fault queue, not a vEVENTQ */
+
+struct preload_vq {
+	dev_t		 dev;
+	ino_t		 ino;
+	uint32_t	 data_len;	/* 0: neither; or PRELOAD_VQ_FAULT */
+};
+
+static struct preload_vq	preload_vqs[PRELOAD_VQ_MAX];
+static pthread_mutex_t		preload_vq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Note the descriptor a successful VEVENTQ_ALLOC or FAULT_QUEUE_ALLOC gave. */
+static void
+preload_vq_add(unsigned long req, void *arg)
+{
+	struct iommu_veventq_alloc	*a = arg;
+	struct iommu_fault_alloc	*f = arg;
+	struct stat			 st;
+	uint32_t			 len;
+	int				 fd, saved = errno;
+
+	if ((uint32_t)req == IOMMU_VEVENTQ_ALLOC) {
+		len = (uint32_t)uapi_vevent_len(a->type);
+		fd = (int)a->out_veventq_fd;
+	} else if ((uint32_t)req == IOMMU_FAULT_QUEUE_ALLOC) {
+		len = PRELOAD_VQ_FAULT;
+		fd = (int)f->out_fault_fd;
+	} else
+		return;
+	if (len == 0 || fd < 0 || fd >= PRELOAD_VQ_MAX ||
+	    fstat(fd, &st) == -1) {
+		errno = saved;
+		return;
+	}
+	pthread_mutex_lock(&preload_vq_lock);
+	preload_vqs[fd].dev = st.st_dev;
+	preload_vqs[fd].ino = st.st_ino;
+	__atomic_store_n(&preload_vqs[fd].data_len, len, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_vq_lock);
+}
+
+/* Is fd still the queue noted under its number? Forget it if not. */
+static uint32_t
+preload_vq_len(int fd)
+{
+	struct preload_vq	 vq;
+	struct stat		 st;
+	int			 saved = errno;
+
+	pthread_mutex_lock(&preload_vq_lock);
+	vq = preload_vqs[fd];
+	pthread_mutex_unlock(&preload_vq_lock);
+	if (vq.data_len != 0 && fstat(fd, &st) == 0 && st.st_dev == vq.dev &&
+	    st.st_ino == vq.ino) {
+		errno = saved;
+		return (vq.data_len);
+	}
+	pthread_mutex_lock(&preload_vq_lock);
+	if (preload_vqs[fd].dev == vq.dev && preload_vqs[fd].ino == vq.ino)
+		__atomic_store_n(&preload_vqs[fd].data_len, 0,
+		    __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_vq_lock);
+	errno = saved;
+	return (0);
+}
+
+/* A read() of a fault queue: whole groups, as the kernel's (see above). */
+static ssize_t
+preload_fault_read(int fd, void *buf, size_t count)
+{
+	uint8_t		*p = buf;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	if (count % sizeof(struct iommu_hwpt_pgfault) != 0) {
+		errno = ESPIPE;
+		return (-1);
+	}
+	while (done < count) {
+		/* The next group's length, without taking it. */
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    done == 0)
+			return (-1);
+		if (n <= 0 || (size_t)n > count - done)
+			break;
+		if ((n = recv(fd, p + done, (size_t)n, MSG_DONTWAIT)) <= 0)
+			break;
+		done += (size_t)n;
+	}
+	return ((ssize_t)done);
+}
+
+/* A read() of a vEVENTQ: whole records, as the kernel's (see above). */
+static ssize_t
+preload_vq_read(int fd, void *buf, size_t count, uint32_t data_len)
+{
+	struct iommufd_vevent_header	 hdr;
+	const uint8_t			*p = buf;
+	size_t				 off = 0, rlen;
+	ssize_t				 n;
+
+	if (count < sizeof(hdr)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	n = recv(fd, buf, count, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1)
+		return (errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1);
+	while (off + sizeof(hdr) <= (size_t)n) {
+		memcpy(&hdr, p + off, sizeof(hdr));
+		rlen = sizeof(hdr);
+		if (!(hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS))
+			rlen += data_len;
+		if (rlen > count - off) {
+			/* The first event does not fit the buffer at all. */
+			if (off == 0) {
+				errno = EINVAL;
+				return (-1);
+			}
+			break;
+		}
+		if (rlen > (size_t)n - off)
+			break;		/* the rest is still on its way */
+		off += rlen;
+	}
+	if (off == 0)
+		return (0);
+	return (recv(fd, buf, off, MSG_DONTWAIT));
+}
+
+PRELOAD_EXPORT ssize_t
+read(int fd, void *buf, size_t count)
+{
+	uint32_t	 len;
+	ssize_t		 rv;
+
+	if (failnth_read_fd(fd, buf, count, &rv))
+		return (rv);
+	PRELOAD_REAL(real_read, "read");
+	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
+	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) != 0 &&
+	    (len = preload_vq_len(fd)) != 0)
+		return (len == PRELOAD_VQ_FAULT ?
+		    preload_fault_read(fd, buf, count) :
+		    preload_vq_read(fd, buf, count, len));
+	return (real_read(fd, buf, count));
+}
+
+PRELOAD_EXPORT ssize_t
+write(int fd, const void *buf, size_t count)
+{
+	ssize_t		 rv;
+
+	if (failnth_write_fd(fd, buf, count, &rv))
+		return (rv);
+	PRELOAD_REAL(real_write, "write");
+	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
+	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) ==
+	    PRELOAD_VQ_FAULT && preload_vq_len(fd) == PRELOAD_VQ_FAULT &&
+	    count % sizeof(struct iommu_hwpt_page_response) != 0) {
+		errno = ESPIPE;
+		return (-1);
+	}
+	return (real_write(fd, buf, count));
+}
+
+/* glibc's fortified read(); no public header declares it. */
+void	__chk_fail(void) __attribute__((__noreturn__));
+ssize_t	__read_chk(int, void *, size_t, size_t);
+
+PRELOAD_EXPORT ssize_t
+__read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return (read(fd, buf, count));
+}
+
 /* ioctl has at most one argument, a pointer or an integer. */
 PRELOAD_EXPORT int
 ioctl(int fd, unsigned long req, ...)
@@ -437,8 +649,73 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc))
+	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
+		if (rc == 0)
+			preload_vq_add(req, arg);
 		return (rc);
+	}
 	PRELOAD_REAL(real_ioctl, "ioctl");
 	return (real_ioctl(fd, req, arg));
+}
+
+/*
+ * mmap() of a daemon socket: the kernel maps a page a driver offers on
+ * the iommufd (proto/ioasidd.h). The daemon judges the request and sends
+ * a descriptor of the page's memory file, mapped here in the caller's
+ * place and closed; what the kernel's mmap checks before the driver sees
+ * the call (a length of 0, an offset that is not page aligned) is
+ * answered here. Any other descriptor goes to the real call.
+ */
+static void *
+preload_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+    void *(*real)(void *, size_t, int, int, int, off_t))
+{
+	struct ioasidd_mmap	 m;
+	long			 page = sysconf(_SC_PAGESIZE);
+	void			*p;
+	int			 saved = errno, rc;
+
+	if (fd < 0 || !chan_is_ours(fd)) {
+		errno = saved;
+		return (real(addr, len, prot, flags, fd, off));
+	}
+	if (len == 0 || off < 0 || (off & (page - 1)) != 0) {
+		errno = EINVAL;
+		return (MAP_FAILED);
+	}
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.offset = (uint64_t)off;
+	m.length = ((uint64_t)len + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	if ((flags & MAP_TYPE) == MAP_SHARED ||
+	    (flags & MAP_TYPE) == MAP_SHARED_VALIDATE)
+		m.flags |= IOASIDD_MMAP_SHARED;
+	if (prot & PROT_EXEC)
+		m.flags |= IOASIDD_MMAP_EXEC;
+	m.out_fd = -1;
+	if (!chan_try_ioctl(fd, IOASIDD_MMAP, &m, &rc)) {
+		errno = ENODEV;
+		return (MAP_FAILED);
+	}
+	if (rc == -1)
+		return (MAP_FAILED);
+	p = real(addr, len, prot, flags, m.out_fd, 0);
+	saved = errno;
+	close(m.out_fd);
+	errno = saved;
+	return (p);
+}
+
+PRELOAD_EXPORT void *
+mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	PRELOAD_REAL(real_mmap, "mmap");
+	return (preload_mmap(addr, len, prot, flags, fd, off, real_mmap));
+}
+
+PRELOAD_EXPORT void *
+mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	PRELOAD_REAL(real_mmap64, "mmap64");
+	return (preload_mmap(addr, len, prot, flags, fd, off, real_mmap64));
 }

@@ -45,6 +45,7 @@
 #include <linux/vfio.h>
 
 #include "iommufd_test.h"
+#include "ioasidd.h"
 #include "uapi.h"
 
 #define UAPI_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -454,6 +455,15 @@ static const struct uapi_field f_hw_queue[] = {
 	F(iommu_hw_queue_alloc, length, UK_LEN, UD_IN),
 };
 
+static const struct uapi_field f_ioasidd_mmap[] = {
+	F(ioasidd_mmap, size, UK_SIZE, UD_IN),
+	F(ioasidd_mmap, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_mmap, offset, UK_VALUE, UD_IN),
+	F(ioasidd_mmap, length, UK_LEN, UD_IN),
+	F(ioasidd_mmap, out_fd, UK_FD, UD_OUT),
+	F(ioasidd_mmap, __reserved, UK_RESERVED, UD_IN),
+};
+
 /*
  * IOMMU_TEST_CMD: the unresolved layout shows the union as bytes; each op
  * has a variant that names its member's fields. Every variant starts with
@@ -825,6 +835,7 @@ CMD_ST(iommu_vdevice_alloc, f_vdevice, virt_id);
 CMD_ST(iommu_ioas_change_process, f_change_process, __reserved);
 CMD_ST(iommu_veventq_alloc, f_veventq, out_veventq_fd);
 CMD_ST(iommu_hw_queue_alloc, f_hw_queue, length);
+CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
 static const struct uapi_struct st_iommu_test_cmd =
     SV("iommu_test_cmd", f_test, sizeof(struct iommu_test_cmd),
     UAPI_ENDOF(iommu_test_cmd, last), TEST_SEL, v_test);
@@ -881,6 +892,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_IOMMU_GET_INFO, UA_ARGSZ, &st_vfio_iommu_type1_info),
 	C(VFIO_IOMMU_MAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_map),
 	C(VFIO_IOMMU_UNMAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_unmap),
+	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
 };
 const size_t uapi_ncmds = UAPI_NITEMS(uapi_cmds);
 
@@ -1373,6 +1385,12 @@ OFF(iommu_hw_queue_alloc, out_hw_queue_id, 20);
 OFF(iommu_hw_queue_alloc, nesting_parent_iova, 24);
 OFF(iommu_hw_queue_alloc, length, 32);
 
+SZ(ioasidd_mmap, 32);
+OFF(ioasidd_mmap, offset, 8);
+OFF(ioasidd_mmap, length, 16);
+OFF(ioasidd_mmap, out_fd, 24);
+_Static_assert(IOASIDD_MMAP == 0x3bfc, "IOASIDD_MMAP");
+
 /* The selftest command: union member offsets are from the struct start. */
 SZ(iommu_test_cmd, 72);
 OFF(iommu_test_cmd, op, 4);
@@ -1454,3 +1472,18 @@ OFF(vfio_iommu_type1_dma_map, size, 24);
 SZ(vfio_iommu_type1_dma_unmap, 24);
 OFF(vfio_iommu_type1_dma_unmap, iova, 8);
 OFF(vfio_iommu_type1_dma_unmap, size, 16);
+
+size_t
+uapi_vevent_len(uint32_t type)
+{
+	switch (type) {
+	case IOMMU_VEVENTQ_TYPE_ARM_SMMUV3:
+		return (sizeof(struct iommu_vevent_arm_smmuv3));
+	case IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV:
+		return (sizeof(struct iommu_vevent_tegra241_cmdqv));
+	case IOMMU_VEVENTQ_TYPE_SELFTEST:
+		return (sizeof(struct iommu_viommu_event_selftest));
+	default:
+		return (0);
+	}
+}

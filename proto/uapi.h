@@ -152,6 +152,13 @@ void				 uapi_set(const struct uapi_field *f,
  */
 int				 uapi_cmd_maps_uva(const struct uapi_cmd *);
 
+/*
+ * The payload bytes of every event of a vEVENTQ of this type (its
+ * records are a header and that many bytes; a lost-events header has
+ * none), or 0 for a type the table does not know.
+ */
+size_t				 uapi_vevent_len(uint32_t type);
+
 /* The field called name in st, or NULL. */
 const struct uapi_field		*uapi_field_byname(const struct uapi_struct *st,
 				    const char *name);

@@ -407,6 +407,8 @@ obj_destroy_id(struct ctx *ctx, uint32_t id)
 		return (-ENOENT);
 	if (obj->users != 1)
 		return (-EBUSY);
+	if (obj_ops[obj->type]->busy != NULL && obj_ops[obj->type]->busy(obj))
+		return (-EBUSY);
 	obj_remove(obj, 0);
 	return (0);
 }

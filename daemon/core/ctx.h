@@ -92,6 +92,12 @@ struct obj_ops {
 	 * (list the first few thousand entries and give the count).
 	 */
 	struct json_t	*(*describe)(struct obj *);
+	/*
+	 * Whether something outside the context still uses the object, as
+	 * a caller's mapping of a vIOMMU's mmap region does: DESTROY
+	 * answers EBUSY while it does. Optional.
+	 */
+	int		(*busy)(struct obj *);
 };
 
 /* A range of free ids, in the free-id tree. */

@@ -38,6 +38,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "ioasidd.h"
 
 #include "core/dispatch.h"
 
@@ -65,6 +66,7 @@ union ucmd_buffer {
 	struct iommu_vfio_ioas			vfio_ioas;
 	struct iommu_viommu_alloc		viommu;
 	struct iommu_test_cmd			test;
+	struct ioasidd_mmap			mmap;
 };
 
 const size_t dispatch_buf_size = sizeof(union ucmd_buffer);
@@ -98,6 +100,7 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, veventq_ioctl_alloc),
 	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_ioctl_alloc),
 	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
+	IOCTL_OP(IOASIDD_MMAP, viommu_ioctl_mmap),
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");
 

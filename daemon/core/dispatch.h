@@ -23,7 +23,7 @@ struct ioctl_op {
 };
 
 /* Number of rows, holes included (index = _IOC_NR - IOMMUFD_CMD_BASE). */
-#define DISPATCH_NOPS	0x21
+#define DISPATCH_NOPS	0x7d
 
 /* The largest struct the dispatcher can hand a handler. */
 extern const size_t	dispatch_buf_size;

@@ -161,7 +161,39 @@ struct hw_model_ops {
 	int	(*viommu_invalidate)(const struct hw_data *,
 		    int (*lookup)(void *, uint64_t virt_id,
 		    struct hw_dev_cache **), void *);
+
+	/*
+	 * The guest owns the PASID table: a page request on a PASID that
+	 * has no attachment of its own goes to the RID's nested domain.
+	 */
+	int	 user_pasid_table;
+
+	/*
+	 * HW_QUEUE_ALLOC of type on a vIOMMU of viommu_type: -EOPNOTSUPP
+	 * for a type the hardware lacks; else how many queues of it one
+	 * vIOMMU may have (*nqueues: indexes 0 to n - 1) and whether they
+	 * are ordered (*ordered: queue n needs queue n - 1, which stays
+	 * until n goes). Optional.
+	 */
+	int	(*hw_queue_type)(uint32_t viommu_type, uint32_t type,
+		    unsigned int *nqueues, int *ordered);
+
+	/*
+	 * The region a new vIOMMU of type offers for the caller to mmap()
+	 * on its /dev/iommu descriptor, given the data viommu_alloc left
+	 * in buf (len bytes, 0 for none): set *mmap_len (whole CPU pages,
+	 * at most HW_MMAP_MAX; 0 for no region), fill page (HW_MMAP_INIT
+	 * bytes, zeroed) with the region's first bytes, and write offset
+	 * (the core's choice) and the length where the type's data says.
+	 * Optional.
+	 */
+	int	(*viommu_mmap)(uint32_t type, void *buf, size_t len,
+		    uint64_t offset, uint64_t *mmap_len, void *page);
 };
+
+/* The largest vIOMMU mmap region, and the bytes a model may fill. */
+#define HW_MMAP_MAX		(1ULL << 20)
+#define HW_MMAP_INIT		64
 
 /* A model with its parameters: one emulated IOMMU. */
 struct hw_instance {

@@ -180,9 +180,8 @@ mock_dev_cache_init(const struct hw_dev_desc *dev __unused,
 }
 
 /*
- * The selftest vIOMMU: its data, when given, echoes in_data. The mmap
- * region the kernel's mock offers on the iommufd is not there: out_mmap
- * stays zero.
+ * The selftest vIOMMU: its data, when given, echoes in_data; the mmap
+ * region's offset and length are mock_viommu_mmap()'s.
  */
 static int
 mock_viommu_alloc(const struct hw_dev_desc *dev __unused, uint32_t type,
@@ -204,6 +203,30 @@ mock_viommu_alloc(const struct hw_dev_desc *dev __unused, uint32_t type,
 	sel.out_data = sel.in_data;
 	sel.out_mmap_offset = 0;
 	sel.out_mmap_length = 0;
+	memcpy(buf, &sel, n);
+	return (0);
+}
+
+/*
+ * With data, the selftest vIOMMU offers two CPU pages whose first u32
+ * reads back in_data (the kernel's mock's loopback page).
+ */
+static int
+mock_viommu_mmap(uint32_t type, void *buf, size_t len, uint64_t offset,
+    uint64_t *mmap_len, void *page)
+{
+	struct iommu_viommu_selftest	 sel;
+	size_t				 n = len < sizeof(sel) ? len : sizeof(sel);
+
+	*mmap_len = 0;
+	if (type != IOMMU_VIOMMU_TYPE_SELFTEST || len == 0)
+		return (0);
+	memset(&sel, 0, sizeof(sel));
+	memcpy(&sel, buf, n);
+	*mmap_len = 2 * MOCK_CPU_PAGE_SIZE;
+	memcpy(page, &sel.in_data, sizeof(sel.in_data));
+	sel.out_mmap_offset = offset;
+	sel.out_mmap_length = *mmap_len;
 	memcpy(buf, &sel, n);
 	return (0);
 }
@@ -240,6 +263,19 @@ mock_viommu_invalidate(const struct hw_data *data,
 	return (0);
 }
 
+/* The selftest's HW queues: two per vIOMMU, made and destroyed in order. */
+static int
+mock_hw_queue_type(uint32_t viommu_type, uint32_t type, unsigned int *nqueues,
+    int *ordered)
+{
+	if (viommu_type != IOMMU_VIOMMU_TYPE_SELFTEST ||
+	    type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+		return (-EOPNOTSUPP);
+	*nqueues = IOMMU_TEST_HW_QUEUE_MAX;
+	*ordered = 1;
+	return (0);
+}
+
 const struct hw_model_ops hw_mock_ops = {
 	.version = HW_MODEL_VERSION,
 	.name = "mock",
@@ -253,6 +289,9 @@ const struct hw_model_ops hw_mock_ops = {
 	.dev_cache_init = mock_dev_cache_init,
 	.viommu_alloc = mock_viommu_alloc,
 	.viommu_invalidate = mock_viommu_invalidate,
+	.user_pasid_table = 1,
+	.hw_queue_type = mock_hw_queue_type,
+	.viommu_mmap = mock_viommu_mmap,
 };
 
 const struct hw_instance hw_mock_instance = {

@@ -28,6 +28,7 @@
 #include "hw/hw.h"
 #include "iommufd/describe.h"
 #include "iommufd/device.h"
+#include "iommufd/fault.h"
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
@@ -109,6 +110,21 @@ device_unreserve(struct device *dev, struct ioas *ioas)
 }
 
 /*
+ * An attachment of the device (its RID or a PASID) to a HWPT ends: the
+ * page request groups that came through it and still wait in the HWPT's
+ * fault queue are answered INVALID, as the kernel does on detach and
+ * replace (spec 6.1).
+ */
+static void
+device_fault_cancel(struct device *dev, struct obj *hwpt, uint32_t pasid)
+{
+	struct fault	*f;
+
+	if ((f = hwpt_fault(hwpt)) != NULL)
+		fault_cancel_attach(f, dev->obj.id, pasid);
+}
+
+/*
  * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
  * DESTROY EBUSY) and at the context's teardown.
  */
@@ -130,11 +146,13 @@ device_destroy(struct obj *obj)
 	}
 	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
 		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
+		device_fault_cancel(dev, p->hwpt, p->pasid);
 		hwpt_attach_drop(p->hwpt);
 		device_pasid_free(dev, p);
 	}
 	dev->npasids = 0;
 	if (dev->hwpt != NULL) {
+		device_fault_cancel(dev, dev->hwpt, DEVICE_NO_PASID);
 		device_unreserve(dev, hwpt_ioas(dev->hwpt));
 		hwpt_attach_drop(dev->hwpt);
 		dev->hwpt = NULL;
@@ -393,8 +411,10 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 	}
 	if (*slot != hwpt) {
 		hwpt_attach_hold(hwpt);
-		if (*slot != NULL)
+		if (*slot != NULL) {
+			device_fault_cancel(dev, *slot, pasid);
 			hwpt_attach_drop(*slot);
+		}
 		*slot = hwpt;
 	}
 	*pt_id = hwpt->id;
@@ -423,6 +443,7 @@ device_detach(struct device *dev, uint32_t pasid)
 		if ((hwpt = dev->hwpt) == NULL)
 			return (-EINVAL);
 		dev->hwpt = NULL;
+		device_fault_cancel(dev, hwpt, DEVICE_NO_PASID);
 		device_unreserve(dev, hwpt_ioas(hwpt));
 		hwpt_attach_drop(hwpt);
 		return (0);
@@ -431,9 +452,48 @@ device_detach(struct device *dev, uint32_t pasid)
 		return (0);
 	RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 	dev->npasids--;
+	device_fault_cancel(dev, p->hwpt, pasid);
 	hwpt_attach_drop(p->hwpt);
 	device_pasid_free(dev, p);
 	return (0);
+}
+
+/*
+ * The HWPT a page request reaches, as the kernel routes it: a PASID's
+ * own attachment; else, where the guest owns the PASID table, the RID's
+ * nested domain; a request without PASID goes to the RID's.
+ */
+int
+device_report_fault(struct device *dev,
+    const struct iommu_hwpt_pgfault *recs, unsigned int n,
+    fault_respond_fn *respond, void *arg)
+{
+	struct iommu_hwpt_pgfault	 copy[FAULT_MAX_RECORDS];
+	struct device_pasid		*p;
+	struct obj			*hwpt = NULL;
+	struct fault			*f;
+	uint32_t			 attach = DEVICE_NO_PASID;
+	unsigned int			 i;
+
+	if (dev->edev == NULL)
+		return (-ENODEV);
+	if (n == 0 || n > FAULT_MAX_RECORDS)
+		return (-EINVAL);
+	if (recs[0].flags & IOMMU_PGFAULT_FLAGS_PASID_VALID) {
+		if ((p = device_pasid_find(dev, recs[0].pasid)) != NULL) {
+			hwpt = p->hwpt;
+			attach = p->pasid;
+		} else if (dev->edev->desc.hw->ops->user_pasid_table &&
+		    dev->hwpt != NULL && dev->hwpt->type == OBJ_HWPT_NESTED)
+			hwpt = dev->hwpt;
+	} else
+		hwpt = dev->hwpt;
+	if (hwpt == NULL || (f = hwpt_fault(hwpt)) == NULL)
+		return (-ENODEV);
+	memcpy(copy, recs, n * sizeof(recs[0]));
+	for (i = 0; i < n; i++)
+		copy[i].dev_id = dev->obj.id;
+	return (fault_report_attach(f, attach, copy, n, respond, arg));
 }
 
 uint32_t

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "hw/hw.h"
+#include "iommufd/fault.h"
 
 struct ctx;
 struct device;
@@ -76,6 +77,18 @@ int	device_replace(struct device *, uint32_t pasid, uint32_t *pt_id);
  * attached). An auto domain losing its last device is destroyed.
  */
 int	device_detach(struct device *, uint32_t pasid);
+
+/*
+ * The device raises a page request group of n records (fault.h): it goes
+ * to the fault queue of the HWPT that takes the device's page requests
+ * on the records' PASID (PASID_VALID) or RID, with dev_id set to the
+ * device object's. 0 once queued; -ENODEV when no attached HWPT takes
+ * it, or fault_report()'s errors. On failure respond is not called: the
+ * device side answers the group itself.
+ */
+struct iommu_hwpt_pgfault;
+int	device_report_fault(struct device *, const struct iommu_hwpt_pgfault *,
+	    unsigned int n, fault_respond_fn *, void *arg);
 
 /* The id of the HWPT on the RID or a PASID, or 0. */
 uint32_t device_attached_id(struct device *, uint32_t pasid);

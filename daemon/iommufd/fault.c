@@ -10,15 +10,17 @@
  * Each group goes to it as one packet of whole iommu_hwpt_pgfault records,
  * so a read() of a buffer as large as a group returns the group whole, and
  * each packet the caller writes is a run of iommu_hwpt_page_response
- * records, taken in order. Where the kernel's file and a socket differ,
- * the caller sees the socket: a read returns one group, not as many as fit;
- * a read of an empty queue fails with EAGAIN (the descriptor is
- * non-blocking, so that it never waits, as the kernel's never does); a
- * read too small for the group truncates it where the kernel answers
- * ESPIPE; a bad response cannot fail the write that carried it, so the
- * queue stops at it and drops the rest of that packet, as the kernel
- * stops at the first bad record. poll() is real: POLLIN while a group
- * waits, POLLOUT always.
+ * records, taken in order. The preload library serves read() and write()
+ * of the descriptor with the kernel's rules (as many whole groups as fit,
+ * 0 when none waits, ESPIPE for lengths that are not whole records).
+ * Where the kernel's file and the bare socket still differ, the caller
+ * sees the socket: without the library a read returns one group, and an
+ * empty queue fails with EAGAIN (the descriptor is non-blocking, so that
+ * it never waits, as the kernel's never does); and a bad response cannot
+ * fail the write that carried it (the kernel's EINVAL), so the queue
+ * stops at it and drops the rest of that packet, as the kernel stops at
+ * the first bad record. poll() is real: POLLIN while a group waits,
+ * POLLOUT always.
  *
  * A group gets its cookie when it is sent, which is when the kernel's read
  * would give it one: the lowest number from 1 not held by a group
@@ -56,6 +58,7 @@ struct fault_group {
 	fault_respond_fn	*respond;
 	void			*arg;
 	uint32_t		 cookie;	/* 0 until sent */
+	uint32_t		 attach;	/* the device's PASID or RID */
 	unsigned int		 nrecs;
 	struct iommu_hwpt_pgfault recs[];
 };
@@ -204,6 +207,18 @@ int
 fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
     unsigned int n, fault_respond_fn *respond, void *arg)
 {
+	uint32_t	 attach = FAULT_ATTACH_RID;
+
+	if (n != 0 && (recs[0].flags & IOMMU_PGFAULT_FLAGS_PASID_VALID))
+		attach = recs[0].pasid;
+	return (fault_report_attach(fault, attach, recs, n, respond, arg));
+}
+
+int
+fault_report_attach(struct fault *fault, uint32_t attach,
+    const struct iommu_hwpt_pgfault *recs, unsigned int n,
+    fault_respond_fn *respond, void *arg)
+{
 	struct fault_group	*g;
 
 	if (n == 0 || n > FAULT_MAX_RECORDS ||
@@ -218,6 +233,7 @@ fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
 	g->respond = respond;
 	g->arg = arg;
 	g->cookie = 0;
+	g->attach = attach;
 	g->nrecs = n;
 	memcpy(g->recs, recs, n * sizeof(recs[0]));
 	fault_queues_init(fault);
@@ -227,26 +243,39 @@ fault_report(struct fault *fault, const struct iommu_hwpt_pgfault *recs,
 	return (0);
 }
 
-void
-fault_cancel_dev(struct fault *fault, uint32_t dev_id)
+/* Answer INVALID for the groups of dev_id, of one attachment or all. */
+static void
+fault_cancel(struct fault *fault, uint32_t dev_id, int all, uint32_t attach)
 {
 	struct fault_group	*g, *tmp;
 
 	if (!fault->queues)
 		return;
 	TAILQ_FOREACH_SAFE(g, &fault->sent, entry, tmp) {
-		if (g->recs[0].dev_id != dev_id)
+		if (g->recs[0].dev_id != dev_id || (!all && g->attach != attach))
 			continue;
 		fault_sent_remove(fault, g);
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
 	TAILQ_FOREACH_SAFE(g, &fault->pending, entry, tmp) {
-		if (g->recs[0].dev_id != dev_id)
+		if (g->recs[0].dev_id != dev_id || (!all && g->attach != attach))
 			continue;
 		TAILQ_REMOVE(&fault->pending, g, entry);
 		fault->npending--;
 		fault_group_answer(g, IOMMUFD_PAGE_RESP_INVALID);
 	}
+}
+
+void
+fault_cancel_dev(struct fault *fault, uint32_t dev_id)
+{
+	fault_cancel(fault, dev_id, 1, 0);
+}
+
+void
+fault_cancel_attach(struct fault *fault, uint32_t dev_id, uint32_t attach)
+{
+	fault_cancel(fault, dev_id, 0, attach);
 }
 
 /*

@@ -34,7 +34,19 @@ typedef void	fault_respond_fn(void *arg, uint32_t dev_id, uint32_t grpid,
 #define FAULT_MAX_RECORDS	64
 int	fault_report(struct fault *, const struct iommu_hwpt_pgfault *,
 	    unsigned int n, fault_respond_fn *, void *arg);
+/*
+ * The same, for a group that came through one attachment of its device:
+ * the RID's (FAULT_ATTACH_RID) or a PASID's, which may differ from the
+ * records' PASID (a PASID fault taken by the RID's nested domain).
+ * fault_report() files a group under the records' own PASID.
+ */
+#define FAULT_ATTACH_RID	0
+int	fault_report_attach(struct fault *, uint32_t attach,
+	    const struct iommu_hwpt_pgfault *, unsigned int n,
+	    fault_respond_fn *, void *arg);
 /* Answer INVALID for every group of dev_id (detach, replace, destroy). */
 void	fault_cancel_dev(struct fault *, uint32_t dev_id);
+/* Only those of dev_id that came through one attachment. */
+void	fault_cancel_attach(struct fault *, uint32_t dev_id, uint32_t attach);
 
 #endif /* IOASIDD_FAULT_H */

@@ -286,6 +286,18 @@ hwpt_viommu(struct obj *obj)
 	return (n->parent);
 }
 
+struct fault *
+hwpt_fault(struct obj *obj)
+{
+	struct obj	*f = NULL;
+
+	if (obj->type == OBJ_HWPT_PAGING)
+		f = container_of(obj, struct hwpt_paging, obj)->fault;
+	else if (obj->type == OBJ_HWPT_NESTED)
+		f = container_of(obj, struct hwpt_nested, obj)->fault;
+	return (f != NULL ? container_of(f, struct fault, obj) : NULL);
+}
+
 int
 hwpt_is_auto_of(struct obj *obj, struct ioas *ioas)
 {

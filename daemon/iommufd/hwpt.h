@@ -40,6 +40,9 @@ int	hwpt_pasid_compat(struct obj *);
 struct ioas *hwpt_ioas(struct obj *);
 /* The vIOMMU a nested HWPT was made on, or NULL. */
 struct obj *hwpt_viommu(struct obj *);
+/* The fault queue a HWPT was made with (FAULT_ID_VALID), or NULL. */
+struct fault;
+struct fault *hwpt_fault(struct obj *);
 /* Whether the HWPT is an auto domain of this IOAS. */
 int	hwpt_is_auto_of(struct obj *, struct ioas *);
 /*

@@ -1117,6 +1117,22 @@ iopt_area_release(struct iopt *iopt, uint64_t iova, uint64_t length,
 	pages_put(pages);
 }
 
+/* Is the area locked by a pinner (its busy op)? */
+static int
+iopt_area_busy(struct iopt *iopt, const struct iopt_area *a)
+{
+	struct iopt_pinner	*p;
+
+	if (iopt->nbusy == 0)
+		return (0);
+	LIST_FOREACH(p, &iopt->pinners, entry) {
+		if (p->ops != NULL && p->ops->busy != NULL &&
+		    p->ops->busy(p, a->iova, a->last))
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Each area is taken out along a fresh descent. A failed unmap may have
  * removed areas already: see below.
@@ -1137,6 +1153,11 @@ iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
 	 * caller sees the same table afterwards as on a real /dev/iommu.
 	 */
 	while ((a = iopt_descend(iopt, start, &p)) != NULL && a->iova <= last) {
+		/* A locked area stops the unmap before the range is judged. */
+		if (iopt_area_busy(iopt, a)) {
+			rc = -EBUSY;
+			break;
+		}
 		if (a->iova < start || a->last > last) {
 			rc = -ENOENT;
 			break;
@@ -1173,7 +1194,13 @@ iopt_unmap_all(struct iopt *iopt, uint64_t *unmapped)
 	struct iopt_area	*a;
 	uint64_t		 total = 0;
 	unsigned int		 i;
+	int			 rc;
 
+	/* Locked areas: area by area, stopping at the first locked one. */
+	if (iopt->nbusy != 0) {
+		rc = iopt_unmap_range(iopt, 0, IOPT_IOVA_MAX, unmapped);
+		return (rc == -ENOENT && *unmapped == 0 ? 0 : rc);
+	}
 	leaf = iopt_first_leaf(iopt);
 	iopt->root = NULL;
 	iopt->height = 0;
@@ -1207,6 +1234,8 @@ iopt_cut(struct iopt *iopt, uint64_t iova)
 	/* As the kernel, which does not split a dma-buf's areas. */
 	if (iopt_area_pages(a)->type == PAGES_DMABUF)
 		return (-EOPNOTSUPP);
+	if (iopt_area_busy(iopt, a))
+		return (-EBUSY);
 	/* Both pieces must still fit the alignment the table keeps. */
 	if (((iova + 1) & mask) || ((pages_addr(iopt_area_pages(a),
 	    a->pages_off + (iova + 1 - a->iova)) % IOPT_PAGE_SIZE) & mask))
@@ -1318,6 +1347,8 @@ iopt_add_pinner(struct iopt *iopt, struct iopt_pinner *p)
 		}
 	}
 	LIST_INSERT_HEAD(&iopt->pinners, p, entry);
+	if (p->ops != NULL && p->ops->busy != NULL)
+		iopt->nbusy++;
 	if (p->flags & IOPT_PINNER_LAZY)
 		iopt->nlazy++;
 	else
@@ -1332,6 +1363,8 @@ void
 iopt_remove_pinner(struct iopt *iopt, struct iopt_pinner *p)
 {
 	LIST_REMOVE(p, entry);
+	if (p->ops != NULL && p->ops->busy != NULL)
+		iopt->nbusy--;
 	if (p->flags & IOPT_PINNER_LAZY)
 		iopt->nlazy--;
 	else if (--iopt->npinners == 0)

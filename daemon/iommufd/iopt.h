@@ -116,6 +116,12 @@ struct iopt_pinner_ops {
 	 * anything that refers to it. Optional.
 	 */
 	void	(*unmap)(struct iopt_pinner *, uint64_t iova, uint64_t length);
+	/*
+	 * Does the pinner hold part of the area [iova, last] locked, so
+	 * that it cannot go while the pinner lives (a HW queue's memory)?
+	 * An unmap or cut of such an area fails with EBUSY. Optional.
+	 */
+	int	(*busy)(struct iopt_pinner *, uint64_t iova, uint64_t last);
 };
 
 #define IOPT_PINNER_DOMAIN	0x1	/* a domain (not an access) */
@@ -144,6 +150,7 @@ struct iopt {
 	uint64_t			 nareas;
 	unsigned int			 npinners;	/* not the lazy ones */
 	unsigned int			 nlazy;
+	unsigned int			 nbusy;		/* with a busy op */
 	unsigned int			 ndomains;
 	uint64_t			 iova_alignment;
 	int				 disable_huge;	/* HUGE_PAGES = 0 */

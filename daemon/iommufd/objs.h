@@ -125,6 +125,20 @@ struct viommu {
 	uint32_t			 type;
 	LIST_HEAD(, vdevice)		 vdevices;
 	LIST_HEAD(, veventq)		 veventqs;
+	LIST_HEAD(, hw_queue)		 hw_queues;	/* no holds */
+	/*
+	 * The region the model offers for mmap() on the context's
+	 * descriptor (viommu.c): a memory file of the daemon's, and the
+	 * processes it was handed to, whose mappings keep DESTROY EBUSY.
+	 */
+	int				 has_mmap;
+	int				 mmap_fd;
+	uint64_t			 mmap_offset;
+	uint64_t			 mmap_length;
+	uint64_t			 mmap_dev, mmap_ino;
+#define VIOMMU_MAPPERS	8
+	int32_t				 mappers[VIOMMU_MAPPERS];
+	unsigned int			 nmappers;
 };
 
 /*
@@ -164,10 +178,26 @@ struct veventq {
 	uint32_t			 lost_seq;
 };
 
-/* A guest-owned hardware queue: holds its vIOMMU. */
+/*
+ * A guest-owned hardware queue: holds its vIOMMU, and the queue before it
+ * when the model orders them; is on its vIOMMU's list; pins the memory
+ * under its range of the parent IOAS and locks it against unmap through
+ * its pinner (hw_queue.c).
+ */
+struct pages;
 struct hw_queue {
-	struct obj	 obj;
-	struct obj	*viommu;
+	struct obj			 obj;
+	struct obj			*viommu;
+	struct obj			*prev;		/* held, or NULL */
+	struct iopt			*iopt;		/* pinner's, or NULL */
+	struct iopt_pinner		 pinner;
+	LIST_ENTRY(hw_queue)		 viommu_entry;	/* if on_viommu */
+	int				 on_viommu;
+	uint32_t			 index;
+	uint64_t			 base;		/* page aligned */
+	uint64_t			 length;	/* whole pages */
+	size_t				 npages;
+	struct pages			**pages;	/* held and pinned */
 };
 
 /*

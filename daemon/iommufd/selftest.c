@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/ctx.h"
 #include "core/inject.h"
@@ -35,10 +36,12 @@
 #include "iommufd/dirty.h"
 #include "iommufd/dmabuf.h"
 #include "iommufd/domain.h"
+#include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/pages.h"
 #include "iommufd/objs.h"
+#include "iommufd/veventq.h"
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
@@ -488,16 +491,85 @@ out:
 	return (rc);
 }
 
-/* Ops on an existing object: look it up, the rest is later work. */
+/* The bound device of DEVICE object id: 0, -ENOENT. */
 static int
-selftest_lookup(struct ucmd *ucmd, uint32_t id, enum obj_type type)
+selftest_get_idev(struct ucmd *ucmd, uint32_t id, struct device **devp)
 {
 	struct obj	*obj;
 	int		 rc;
 
-	if ((rc = obj_get(ucmd->ctx, id, type, &obj)) != 0)
+	if ((rc = obj_get(ucmd->ctx, id, OBJ_DEVICE, &obj)) != 0)
 		return (rc);
-	return (-EOPNOTSUPP);
+	*devp = container_of(obj, struct device, obj);
+	if (device_edev(*devp) == NULL)
+		return (-ENOENT);
+	return (0);
+}
+
+/*
+ * TRIGGER_IOPF: the mock device raises a one-page request group (always
+ * LAST_PAGE, PASID_VALID for a pasid other than 0), which goes where its
+ * attachments send it (device_report_fault()). Only devices of the mock
+ * model raise them (EINVAL). As in the kernel, the caller learns nothing
+ * of where the group went: a request no HWPT takes is answered to the
+ * device, which ignores every answer, as the mock does.
+ */
+static int
+selftest_trigger_iopf(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommu_hwpt_pgfault	 rec;
+	struct device			*dev;
+	int				 rc;
+
+	if ((rc = selftest_get_idev(ucmd, cmd->trigger_iopf.dev_id,
+	    &dev)) != 0)
+		return (rc);
+	if (device_edev(dev)->desc.hw->ops != &hw_mock_ops)
+		return (-EINVAL);
+	memset(&rec, 0, sizeof(rec));
+	rec.flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	if (cmd->trigger_iopf.pasid != DEVICE_NO_PASID)
+		rec.flags |= IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	rec.pasid = cmd->trigger_iopf.pasid;
+	rec.grpid = cmd->trigger_iopf.grpid;
+	rec.perm = cmd->trigger_iopf.perm;
+	rec.addr = cmd->trigger_iopf.addr;
+	(void)device_report_fault(dev, &rec, 1, NULL, NULL);
+	return (0);
+}
+
+/*
+ * TRIGGER_VEVENT: the mock device reports a SELFTEST event carrying its
+ * virt_id to the SELFTEST vEVENTQ of the vIOMMU whose nested HWPT its RID
+ * is attached to. ENOENT without such a vIOMMU or a vDEVICE there with a
+ * virt_id other than 0, EOPNOTSUPP when the vIOMMU has no queue of the
+ * type; a full queue counts the event as lost and answers 0.
+ */
+static int
+selftest_trigger_vevent(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommu_viommu_event_selftest	 ev;
+	struct vdevice				*vdev;
+	struct veventq				*q;
+	struct device				*dev;
+	struct obj				*viommu, *rid;
+	int					 rc;
+
+	if ((rc = selftest_get_idev(ucmd, cmd->trigger_vevent.dev_id,
+	    &dev)) != 0)
+		return (rc);
+	rid = dev->hwpt;
+	if (rid == NULL || (viommu = hwpt_viommu(rid)) == NULL ||
+	    dev->vdevice == NULL)
+		return (-ENOENT);
+	vdev = container_of(dev->vdevice, struct vdevice, obj);
+	if (vdev->viommu != viommu || vdev->virt_id == 0)
+		return (-ENOENT);
+	if ((q = veventq_find(viommu, IOMMU_VEVENTQ_TYPE_SELFTEST)) == NULL)
+		return (-EOPNOTSUPP);
+	memset(&ev, 0, sizeof(ev));
+	ev.virt_id = (uint32_t)vdev->virt_id;
+	return (veventq_report(q, &ev, sizeof(ev)));
 }
 
 int
@@ -537,11 +609,9 @@ selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return (selftest_check_cache(ucmd, cmd));
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return (selftest_lookup(ucmd, cmd->trigger_iopf.dev_id,
-		    OBJ_DEVICE));
+		return (selftest_trigger_iopf(ucmd, cmd));
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
-		return (selftest_lookup(ucmd, cmd->trigger_vevent.dev_id,
-		    OBJ_DEVICE));
+		return (selftest_trigger_vevent(ucmd, cmd));
 	case IOMMU_TEST_OP_DIRTY:
 		return (selftest_dirty(ucmd, cmd));
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:

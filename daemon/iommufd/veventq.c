@@ -16,8 +16,10 @@
  * each record goes into it as its header and payload, so a read() takes
  * as many whole records as its buffer holds, as the kernel's does, and
  * poll() says POLLIN while something is unread. A stream keeps no record
- * boundaries, so a buffer that is not a whole number of records splits
- * one where the kernel would leave it queued.
+ * boundaries; the preload library serves read() of the descriptor with
+ * the kernel's rules (whole records, EINVAL for a buffer smaller than the
+ * first, 0 when empty), knowing each type's payload length. A reader
+ * without it sees the plain stream.
  *
  * The depth counts the events the caller has not read, wherever they are.
  * The daemon learns what is still unread in the socket from SIOCOUTQ,
@@ -29,8 +31,8 @@
  * the tail with a new number (the next event's number then shows the gap
  * all the same), or drop it when an event follows.
  *
- * Allocation needs a vIOMMU, which needs a device: until the device side
- * exists only the tests reach past the lookups.
+ * Events come from the device side: the selftest's TRIGGER_VEVENT, for
+ * the vIOMMU behind a mock device's nested HWPT (selftest.c).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>

@@ -6,8 +6,10 @@
  * the selftest's access descriptor (CREATE_ACCESS, then ACCESS_RW naming
  * it by its number, two at once), a fault queue descriptor (poll, EBUSY
  * while open), closing either before the next ioctl, a dma-buf (the
- * ioctl's return value, recognised again by MAP_FILE and REVOKE), and
- * descriptors that outlive the /dev/iommu descriptor.
+ * ioctl's return value, recognised again by MAP_FILE and REVOKE),
+ * descriptors that outlive the /dev/iommu descriptor, a vEVENTQ read as
+ * the kernel's (whole records, EINVAL for a buffer too small, 0 when
+ * empty), and an mmap() of the descriptor at a vIOMMU's region.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -135,6 +137,16 @@ fault_queue(int fd)
 	pfd.revents = 0;
 	CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT,
 	    "an empty queue polls writable only (%#x)", pfd.revents);
+	{
+		struct iommu_hwpt_pgfault	r[2];
+
+		CHECK(read(pfd.fd, r, sizeof(r[0]) - 1) == -1 &&
+		    errno == ESPIPE, "read of part of a record: ESPIPE");
+		CHECK(read(pfd.fd, r, sizeof(r)) == 0,
+		    "an empty queue reads 0");
+		CHECK(write(pfd.fd, r, 7) == -1 && errno == ESPIPE,
+		    "write of part of a response: ESPIPE");
+	}
 	CHECK(ioas_destroy(fd, c.out_fault_id) == EBUSY,
 	    "DESTROY of an open queue");
 	CHECK(close((int)c.out_fault_fd) == 0, "close the queue");
@@ -207,6 +219,217 @@ dmabufs(int fd, long pg)
 	CHECK(ioas_destroy(fd, ioas) == 0, "IOAS with dma-buf mappings");
 }
 
+static int
+test_cmd(int fd, struct iommu_test_cmd *c, uint32_t op, uint32_t id)
+{
+	c->size = sizeof(*c);
+	c->op = op;
+	c->id = id;
+	return (ioctl(fd, IOMMU_TEST_CMD, c) == 0 ? 0 : errno);
+}
+
+static uint32_t
+hwpt_alloc(int fd, uint32_t dev, uint32_t pt, uint32_t flags, void *data,
+    uint32_t len)
+{
+	struct iommu_hwpt_alloc	h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = flags;
+	h.dev_id = dev;
+	h.pt_id = pt;
+	if (data != NULL) {
+		h.data_type = IOMMU_HWPT_DATA_SELFTEST;
+		h.data_uptr = (uintptr_t)data;
+		h.data_len = len;
+	}
+	return (ioctl(fd, IOMMU_HWPT_ALLOC, &h) == 0 ? h.out_hwpt_id : 0);
+}
+
+/*
+ * Page requests of a mock device on a HWPT with a fault queue: two groups
+ * read at once, answered at once; a buffer too small for the next group
+ * reads 0.
+ */
+static void
+iopf(int fd)
+{
+	struct iommu_hwpt_page_response	 resp[2];
+	struct iommu_hwpt_pgfault	 r[3];
+	struct iommu_fault_alloc	 fa;
+	struct iommu_hwpt_alloc		 h;
+	struct iommu_test_cmd		 c;
+	uint32_t			 ioas = ioas_alloc(fd), stdev, idev;
+	int				 q, i;
+
+	memset(&c, 0, sizeof(c));
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN, ioas) == 0,
+	    "MOCK_DOMAIN");
+	stdev = c.mock_domain.out_stdev_id;
+	idev = c.mock_domain.out_idev_id;
+	memset(&fa, 0, sizeof(fa));
+	fa.size = sizeof(fa);
+	CHECK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa) == 0,
+	    "FAULT_QUEUE_ALLOC");
+	q = (int)fa.out_fault_fd;
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	h.dev_id = idev;
+	h.pt_id = ioas;
+	h.fault_id = fa.out_fault_id;
+	CHECK(ioctl(fd, IOMMU_HWPT_ALLOC, &h) == 0, "HWPT with a fault queue");
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = h.out_hwpt_id;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace onto it");
+	for (i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		c.trigger_iopf.dev_id = idev;
+		c.trigger_iopf.grpid = (uint32_t)i + 1;
+		c.trigger_iopf.addr = 0x1000;
+		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_IOPF, 0) == 0,
+		    "TRIGGER_IOPF %d", i);
+	}
+	memset(r, 0, sizeof(r));
+	CHECK(read(q, r, sizeof(r)) == (ssize_t)(2 * sizeof(r[0])) &&
+	    r[0].grpid == 1 && r[1].grpid == 2 && r[0].dev_id == idev &&
+	    r[0].cookie == 1 && r[1].cookie == 2 &&
+	    r[0].flags == IOMMU_PGFAULT_FLAGS_LAST_PAGE,
+	    "both groups in one read");
+	CHECK(read(q, r, sizeof(r)) == 0, "nothing more");
+	resp[0].cookie = r[0].cookie;
+	resp[1].cookie = r[1].cookie;
+	resp[0].code = resp[1].code = IOMMUFD_PAGE_RESP_SUCCESS;
+	CHECK(write(q, resp, sizeof(resp)) == (ssize_t)sizeof(resp),
+	    "both answers in one write");
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = ioas;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace back");
+	CHECK(ioas_destroy(fd, h.out_hwpt_id) == 0, "DESTROY the HWPT");
+	close(q);
+	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY mock device");
+}
+
+/* One vEVENT record of the mock: a header and its u32 virt_id. */
+struct vrec {
+	struct iommufd_vevent_header		hdr;
+	struct iommu_viommu_event_selftest	ev;
+};
+
+/*
+ * A mock device behind a vIOMMU with a vDEVICE and a SELFTEST vEVENTQ of
+ * depth 2: the queue's read() rules through the library, and the
+ * vIOMMU's mmap region.
+ */
+static void
+viommu(int fd)
+{
+	struct iommu_viommu_selftest	 vdata = { .in_data = 0xbeef };
+	struct iommu_hwpt_selftest	 sel = {
+		.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
+	};
+	struct iommu_veventq_alloc	 qa;
+	struct iommu_vdevice_alloc	 vd;
+	struct iommu_viommu_alloc	 va;
+	struct iommu_test_cmd		 c;
+	struct vrec			 v[3];
+	uint32_t			 ioas = ioas_alloc(fd), stdev, idev;
+	uint32_t			 parent, nested, *page;
+	long				 pg = sysconf(_SC_PAGESIZE);
+	int				 q, i;
+
+	memset(&c, 0, sizeof(c));
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN, ioas) == 0,
+	    "MOCK_DOMAIN");
+	stdev = c.mock_domain.out_stdev_id;
+	idev = c.mock_domain.out_idev_id;
+	parent = hwpt_alloc(fd, idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+	    NULL, 0);
+	CHECK(parent != 0, "nesting parent");
+	memset(&va, 0, sizeof(va));
+	va.size = sizeof(va);
+	va.dev_id = idev;
+	va.hwpt_id = parent;
+	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	va.data_uptr = (uintptr_t)&vdata;
+	va.data_len = sizeof(vdata);
+	CHECK(ioctl(fd, IOMMU_VIOMMU_ALLOC, &va) == 0 &&
+	    vdata.out_data == 0xbeef, "VIOMMU_ALLOC with data");
+
+	/* The region: only its exact offset and length map. */
+	CHECK(mmap(NULL, vdata.out_mmap_length, PROT_READ, MAP_SHARED, fd,
+	    (off_t)(vdata.out_mmap_offset + pg)) == MAP_FAILED &&
+	    errno == ENXIO, "mmap past the region's offset: ENXIO");
+	CHECK(mmap(NULL, vdata.out_mmap_length, PROT_READ, MAP_PRIVATE, fd,
+	    (off_t)vdata.out_mmap_offset) == MAP_FAILED && errno == EINVAL,
+	    "a private mmap: EINVAL");
+	page = mmap(NULL, vdata.out_mmap_length, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, (off_t)vdata.out_mmap_offset);
+	CHECK(page != MAP_FAILED && *page == 0xbeef,
+	    "the region reads back in_data");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == EBUSY,
+	    "DESTROY of a mapped vIOMMU");
+	if (page != MAP_FAILED)
+		munmap(page, vdata.out_mmap_length);
+
+	memset(&vd, 0, sizeof(vd));
+	vd.size = sizeof(vd);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = idev;
+	vd.virt_id = 0x99;
+	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd) == 0, "VDEVICE_ALLOC");
+	nested = hwpt_alloc(fd, idev, va.out_viommu_id, 0, &sel, sizeof(sel));
+	CHECK(nested != 0, "nested HWPT on the vIOMMU");
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = nested;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace onto the nested HWPT");
+	memset(&qa, 0, sizeof(qa));
+	qa.size = sizeof(qa);
+	qa.viommu_id = va.out_viommu_id;
+	qa.type = IOMMU_VEVENTQ_TYPE_SELFTEST;
+	qa.veventq_depth = 2;
+	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0, "VEVENTQ_ALLOC");
+	q = (int)qa.out_veventq_fd;
+
+	CHECK(read(q, v, 0) == -1 && errno == EINVAL, "read 0: EINVAL");
+	CHECK(read(q, v, sizeof(v[0].hdr) - 1) == -1 && errno == EINVAL,
+	    "read under a header: EINVAL");
+	CHECK(read(q, v, sizeof(v)) == 0, "an empty queue reads 0");
+	memset(&c, 0, sizeof(c));
+	c.trigger_vevent.dev_id = idev;
+	for (i = 0; i < 3; i++)
+		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0) == 0,
+		    "TRIGGER_VEVENT %d", i);
+	CHECK(read(q, v, sizeof(v[0].hdr)) == -1 && errno == EINVAL,
+	    "a header's room for an event: EINVAL");
+	/* One and a half records' room: the whole first one only. */
+	CHECK(read(q, v, sizeof(v[0]) + 6) == (ssize_t)sizeof(v[0]) &&
+	    v[0].hdr.sequence == 0 && v[0].ev.virt_id == 0x99,
+	    "one whole record");
+	memset(v, 0, sizeof(v));
+	CHECK(read(q, v, sizeof(v)) == (ssize_t)(sizeof(v[0]) +
+	    sizeof(v[0].hdr)) && v[0].hdr.sequence == 1 &&
+	    v[1].hdr.flags == IOMMU_VEVENTQ_FLAG_LOST_EVENTS &&
+	    v[1].hdr.sequence == 2, "the second event, then the lost marker");
+	close(q);
+
+	memset(&c, 0, sizeof(c));
+	c.mock_domain_replace.pt_id = ioas;
+	CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev) == 0,
+	    "replace back onto the IOAS");
+	CHECK(ioas_destroy(fd, qa.out_veventq_id) == 0, "DESTROY vEVENTQ");
+	CHECK(ioas_destroy(fd, vd.out_vdevice_id) == 0, "DESTROY vDEVICE");
+	CHECK(ioas_destroy(fd, nested) == 0, "DESTROY nested");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == 0,
+	    "DESTROY vIOMMU once unmapped");
+	CHECK(ioas_destroy(fd, parent) == 0, "DESTROY parent");
+	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY mock device");
+}
+
 /* Descriptors outliving the iommufd, in a child so the parent can wait. */
 static void
 outlive(uint8_t *buf, long pg)
@@ -261,6 +484,8 @@ main(void)
 	accesses(fd, buf, pg);
 	fault_queue(fd);
 	dmabufs(fd, pg);
+	viommu(fd);
+	iopf(fd);
 	outlive(buf, pg);
 	close(fd);
 	return (check_report());

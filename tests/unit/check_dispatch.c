@@ -20,6 +20,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "ioasidd.h"
 
 #include "core/ctx.h"
 #include "core/dispatch.h"
@@ -447,6 +448,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc, out_veventq_fd),
 	HDR(IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc, length),
 	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
+	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
 };
 
 START_TEST(sizes_match_headers)

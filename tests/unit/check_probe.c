@@ -45,6 +45,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include "iommufd_test.h"
+#include "ioasidd.h"
 
 #include "core/acct.h"
 #include "core/ctx.h"
@@ -273,6 +274,7 @@ union probe_any {
 	struct iommu_vdevice_alloc		vdev;
 	struct iommu_veventq_alloc		veventq;
 	struct iommu_hw_queue_alloc		hwq;
+	struct ioasidd_mmap			mmap;
 	struct vfio_device_bind_iommufd		bind;
 	struct vfio_device_attach_iommufd_pt	attach;
 	struct vfio_device_detach_iommufd_pt	detach;
@@ -457,6 +459,11 @@ probe_every_command(void)
 	    .viommu_id = a, .type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
 	    .length = PAGE };
 	(void)probe_ptr(IOMMU_HW_QUEUE_ALLOC, &any);
+	memset(&any, 0, sizeof(any));
+	any.mmap = (struct ioasidd_mmap){ .size = sizeof(any.mmap),
+	    .flags = IOASIDD_MMAP_SHARED, .offset = (uint64_t)a << 24,
+	    .length = 2 * PAGE };
+	(void)probe_ptr(IOASIDD_MMAP, &any);
 	memset(&any, 0, sizeof(any));
 	any.bind.argsz = sizeof(any.bind);
 	(void)probe_ptr(VFIO_DEVICE_BIND_IOMMUFD, &any);

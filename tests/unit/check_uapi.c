@@ -58,6 +58,7 @@ static const struct {
 	{ 0x3b70, 24, 16, UA_ARGSZ },	/* VFIO_IOMMU_GET_INFO */
 	{ 0x3b71, 32, 32, UA_ARGSZ },	/* VFIO_IOMMU_MAP_DMA */
 	{ 0x3b72, 24, 24, UA_ARGSZ },	/* VFIO_IOMMU_UNMAP_DMA */
+	{ 0x3bfc, 32, 32, UA_SIZED },	/* IOASIDD_MMAP */
 };
 #define NABI	(sizeof(abi) / sizeof(abi[0]))
 
