@@ -41,6 +41,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -474,20 +475,25 @@ static pthread_mutex_t		preload_vq_lock = PTHREAD_MUTEX_INITIALIZER;
 static void
 preload_vq_add(unsigned long req, void *arg)
 {
-	struct iommu_veventq_alloc	*a = arg;
-	struct iommu_fault_alloc	*f = arg;
+	const char			*p = arg;
 	struct stat			 st;
-	uint32_t			 len;
+	uint32_t			 len, type, ufd;
 	int				 fd, saved = errno;
 
+	/* The caller's struct may sit at any address: copy, never cast. */
 	if ((uint32_t)req == IOMMU_VEVENTQ_ALLOC) {
-		len = (uint32_t)uapi_vevent_len(a->type);
-		fd = (int)a->out_veventq_fd;
+		memcpy(&type, p + offsetof(struct iommu_veventq_alloc, type),
+		    sizeof(type));
+		memcpy(&ufd, p + offsetof(struct iommu_veventq_alloc,
+		    out_veventq_fd), sizeof(ufd));
+		len = (uint32_t)uapi_vevent_len(type);
 	} else if ((uint32_t)req == IOMMU_FAULT_QUEUE_ALLOC) {
+		memcpy(&ufd, p + offsetof(struct iommu_fault_alloc,
+		    out_fault_fd), sizeof(ufd));
 		len = PRELOAD_VQ_FAULT;
-		fd = (int)f->out_fault_fd;
 	} else
 		return;
+	fd = (int)ufd;
 	if (len == 0 || fd < 0 || fd >= PRELOAD_VQ_MAX ||
 	    fstat(fd, &st) == -1) {
 		errno = saved;
