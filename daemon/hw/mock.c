@@ -140,6 +140,31 @@ mock_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
 }
 
 /*
+ * What both selftest invalidation entries check first: the type, and an
+ * entry of exactly size bytes (copied to inv) whose flags, its first u32,
+ * are known. 1: an entry to apply; 0: len 0, only the type was checked;
+ * or -errno.
+ */
+static int
+mock_inv_entry(const struct hw_data *data, uint32_t type, void *inv,
+    size_t size)
+{
+	uint32_t	 flags;
+
+	if (data->type != type)
+		return (-EINVAL);
+	if (data->len == 0)
+		return (0);
+	if (data->len != size)
+		return (-EINVAL);
+	memcpy(inv, data->buf, size);
+	memcpy(&flags, inv, sizeof(flags));
+	if (flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
+		return (-EOPNOTSUPP);
+	return (1);
+}
+
+/*
  * One selftest invalidation entry: one IOTLB slot, or all of them. An
  * entry must have the struct's exact size; len 0 only checks the type.
  */
@@ -148,16 +173,11 @@ mock_nested_invalidate(struct hw_nested *nested, const struct hw_data *data)
 {
 	struct iommu_hwpt_invalidate_selftest	 inv;
 	unsigned int				 i;
+	int					 rc;
 
-	if (data->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
-		return (-EINVAL);
-	if (data->len == 0)
-		return (0);
-	if (data->len != sizeof(inv))
-		return (-EINVAL);
-	memcpy(&inv, data->buf, sizeof(inv));
-	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
-		return (-EOPNOTSUPP);
+	if ((rc = mock_inv_entry(data, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+	    &inv, sizeof(inv))) <= 0)
+		return (rc);
 	if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX)
 		return (-EINVAL);
 	if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
@@ -242,15 +262,9 @@ mock_viommu_invalidate(const struct hw_data *data,
 	unsigned int				 i;
 	int					 rc;
 
-	if (data->type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
-		return (-EINVAL);
-	if (data->len == 0)
-		return (0);
-	if (data->len != sizeof(inv))
-		return (-EINVAL);
-	memcpy(&inv, data->buf, sizeof(inv));
-	if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
-		return (-EOPNOTSUPP);
+	if ((rc = mock_inv_entry(data, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+	    &inv, sizeof(inv))) <= 0)
+		return (rc);
 	if (inv.cache_id > MOCK_DEV_CACHE_ID_MAX)
 		return (-EINVAL);
 	if ((rc = lookup(arg, inv.vdev_id, &c)) != 0)
