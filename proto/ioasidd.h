@@ -44,4 +44,30 @@ struct ioasidd_mmap {
 
 #define IOASIDD_MMAP		_IO(';', IOASIDD_CMD_MMAP)
 
+/*
+ * The daemon's commands on an emulated VFIO device descriptor: pread()
+ * and pwrite() of the device's regions, which a program's calls on a
+ * socket cannot reach. The preload library turns each such call on a
+ * device descriptor into one of these; CUSE serves read and write with
+ * their offsets itself. offset is the pread() offset: the region index
+ * in the high bits as vfio-pci encodes it (VFIO_PCI_INDEX_TO_OFFSET),
+ * the byte in the region below. The result is what pread()/pwrite()
+ * return: the bytes done (fewer at a region's end, 0 past it), or
+ * -errno. READ writes length bytes at data_uptr, WRITE reads them.
+ * A kernel has no such commands and answers ENOTTY.
+ */
+#define IOASIDD_CMD_REGION_READ		0xfa
+#define IOASIDD_CMD_REGION_WRITE	0xfb
+
+struct ioasidd_region_rw {
+	__u32	argsz;
+	__u32	flags;			/* none yet: must be 0 */
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__aligned_u64 data_uptr;
+};
+
+#define IOASIDD_REGION_READ	_IO(';', IOASIDD_CMD_REGION_READ)
+#define IOASIDD_REGION_WRITE	_IO(';', IOASIDD_CMD_REGION_WRITE)
+
 #endif /* IOASIDD_PROTO_IOASIDD_H */

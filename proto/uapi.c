@@ -464,6 +464,23 @@ static const struct uapi_field f_ioasidd_mmap[] = {
 	F(ioasidd_mmap, __reserved, UK_RESERVED, UD_IN),
 };
 
+/* A device region's bytes: length of them at data_uptr, one way each. */
+static const struct uapi_field f_ioasidd_region_read[] = {
+	F(ioasidd_region_rw, argsz, UK_SIZE, UD_IN),
+	F(ioasidd_region_rw, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_region_rw, offset, UK_VALUE, UD_IN),
+	F(ioasidd_region_rw, length, UK_LEN, UD_IN),
+	P(ioasidd_region_rw, data_uptr, UD_OUT, UB_BYTES, 3, -1, 1, NULL),
+};
+
+static const struct uapi_field f_ioasidd_region_write[] = {
+	F(ioasidd_region_rw, argsz, UK_SIZE, UD_IN),
+	F(ioasidd_region_rw, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_region_rw, offset, UK_VALUE, UD_IN),
+	F(ioasidd_region_rw, length, UK_LEN, UD_IN),
+	P(ioasidd_region_rw, data_uptr, UD_IN, UB_BYTES, 3, -1, 1, NULL),
+};
+
 /*
  * IOMMU_TEST_CMD: the unresolved layout shows the union as bytes; each op
  * has a variant that names its member's fields. Every variant starts with
@@ -836,6 +853,14 @@ CMD_ST(iommu_ioas_change_process, f_change_process, __reserved);
 CMD_ST(iommu_veventq_alloc, f_veventq, out_veventq_fd);
 CMD_ST(iommu_hw_queue_alloc, f_hw_queue, length);
 CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
+static const struct uapi_struct st_ioasidd_region_read =
+    S("ioasidd_region_rw", f_ioasidd_region_read,
+    sizeof(struct ioasidd_region_rw),
+    UAPI_ENDOF(ioasidd_region_rw, data_uptr));
+static const struct uapi_struct st_ioasidd_region_write =
+    S("ioasidd_region_rw", f_ioasidd_region_write,
+    sizeof(struct ioasidd_region_rw),
+    UAPI_ENDOF(ioasidd_region_rw, data_uptr));
 static const struct uapi_struct st_iommu_test_cmd =
     SV("iommu_test_cmd", f_test, sizeof(struct iommu_test_cmd),
     UAPI_ENDOF(iommu_test_cmd, last), TEST_SEL, v_test);
@@ -893,6 +918,8 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_IOMMU_MAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_map),
 	C(VFIO_IOMMU_UNMAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_unmap),
 	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
+	C(IOASIDD_REGION_READ, UA_ARGSZ, &st_ioasidd_region_read),
+	C(IOASIDD_REGION_WRITE, UA_ARGSZ, &st_ioasidd_region_write),
 };
 const size_t uapi_ncmds = UAPI_NITEMS(uapi_cmds);
 
@@ -1390,6 +1417,12 @@ OFF(ioasidd_mmap, offset, 8);
 OFF(ioasidd_mmap, length, 16);
 OFF(ioasidd_mmap, out_fd, 24);
 _Static_assert(IOASIDD_MMAP == 0x3bfc, "IOASIDD_MMAP");
+SZ(ioasidd_region_rw, 32);
+OFF(ioasidd_region_rw, offset, 8);
+OFF(ioasidd_region_rw, length, 16);
+OFF(ioasidd_region_rw, data_uptr, 24);
+_Static_assert(IOASIDD_REGION_READ == 0x3bfa, "IOASIDD_REGION_READ");
+_Static_assert(IOASIDD_REGION_WRITE == 0x3bfb, "IOASIDD_REGION_WRITE");
 
 /* The selftest command: union member offsets are from the struct start. */
 SZ(iommu_test_cmd, 72);

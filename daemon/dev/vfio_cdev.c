@@ -43,6 +43,7 @@
 #include "core/util.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
+#include "ioasidd.h"
 #include "iommufd/device.h"
 #include "iommufd/objs.h"
 #include "log.h"
@@ -374,6 +375,57 @@ vfio_cdev_ioctl_get_info(struct vfio_cdev_file *f __unused,
 	    MIN(info.argsz, sizeof(info))));
 }
 
+long
+vfio_cdev_region_rw(struct vfio_cdev_file *f, uint64_t offset, void *buf,
+    size_t len, int write)
+{
+	(void)f;
+	(void)offset;
+	(void)buf;
+	(void)len;
+	(void)write;
+	return (-EINVAL);
+}
+
+/*
+ * IOASIDD_REGION_READ and IOASIDD_REGION_WRITE (proto/ioasidd.h): the
+ * caller's pread() and pwrite(), which the preload library cannot send
+ * as what they are. At most VFIO_CDEV_RW_MAX bytes move per call, as a
+ * short read or write. A write's bytes are read before anything is done.
+ */
+static int
+vfio_cdev_ioctl_region_rw(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct ioasidd_region_rw	 rw;
+	uint8_t				*buf;
+	size_t				 len;
+	long				 n;
+	int				 write, rc;
+
+	write = ucmd->cmd == IOASIDD_REGION_WRITE;
+	rc = vfio_cdev_read_struct(ucmd, &rw, sizeof(rw),
+	    sizeof(struct ioasidd_region_rw));
+	if (rc != 0)
+		return (rc);
+	if (rw.flags != 0)
+		return (-EINVAL);
+	len = (size_t)MIN(rw.length, VFIO_CDEV_RW_MAX);
+	if (len == 0)
+		return (0);
+	if ((buf = malloc(len)) == NULL)
+		return (-ENOMEM);
+	if (write && (rc = ucmd_read(ucmd, rw.data_uptr, buf, len)) != 0) {
+		free(buf);
+		return (rc);
+	}
+	n = vfio_cdev_region_rw(f, rw.offset, buf, len, write);
+	if (n > 0 && !write &&
+	    (rc = ucmd_write(ucmd, rw.data_uptr, buf, (size_t)n)) != 0)
+		n = rc;
+	free(buf);
+	return ((int)n);
+}
+
 /* The node's ioctl table: number to handler. */
 static const struct {
 	unsigned int	  cmd;
@@ -383,6 +435,8 @@ static const struct {
 	{ VFIO_DEVICE_ATTACH_IOMMUFD_PT, vfio_cdev_ioctl_attach },
 	{ VFIO_DEVICE_DETACH_IOMMUFD_PT, vfio_cdev_ioctl_detach },
 	{ VFIO_DEVICE_GET_INFO, vfio_cdev_ioctl_get_info },
+	{ IOASIDD_REGION_READ, vfio_cdev_ioctl_region_rw },
+	{ IOASIDD_REGION_WRITE, vfio_cdev_ioctl_region_rw },
 };
 
 long

@@ -61,4 +61,15 @@ uint32_t	 vfio_cdev_devid(const struct vfio_cdev_file *);
  */
 long		 vfio_cdev_dispatch(struct vfio_cdev_file *, struct ucmd *);
 
+/*
+ * pread() (write 0) or pwrite() (write 1) of the node at offset: the
+ * region index in the offset's high bits as vfio-pci encodes it. What
+ * the kernel returns: the bytes done, 0 past a region's end, or -errno
+ * (-EINVAL for a region that does not exist or an open not bound). A
+ * write reads nothing more of the caller: buf holds its bytes.
+ */
+#define VFIO_CDEV_RW_MAX	(64 * 1024)	/* most bytes one call moves */
+long		 vfio_cdev_region_rw(struct vfio_cdev_file *, uint64_t offset,
+		    void *buf, size_t len, int write);
+
 #endif /* IOASIDD_DEV_VFIO_CDEV_H */

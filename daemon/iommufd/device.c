@@ -581,3 +581,16 @@ device_ioctl_get_hw_info(struct ucmd *ucmd)
 	cmd->out_max_pasid_log2 = desc->pasid_width;
 	return (ucmd_respond(ucmd, sizeof(*cmd)));
 }
+
+int
+device_dma_rw(struct device *idev, uint32_t pasid, uint64_t iova, void *buf,
+    size_t len, int to_memory)
+{
+	(void)idev;
+	(void)pasid;
+	(void)iova;
+	(void)buf;
+	(void)len;
+	(void)to_memory;
+	return (-ENODEV);
+}

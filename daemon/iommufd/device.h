@@ -25,6 +25,7 @@
 #ifndef IOASIDD_DEVICE_H
 #define IOASIDD_DEVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hw/hw.h"
@@ -91,6 +92,17 @@ int	device_report_fault(struct device *, const struct iommu_hwpt_pgfault *,
 	    unsigned int n, fault_respond_fn *, void *arg);
 
 /* The id of the HWPT on the RID or a PASID, or 0. */
+/*
+ * Emulated DMA by the device, on its RID (DEVICE_NO_PASID) or a PASID:
+ * len bytes between buf and I/O address iova through what that is
+ * attached to (to_memory: buf is written to memory). The whole range is
+ * translated and checked before a byte moves: 0, or -ENODEV when
+ * nothing is attached, -EFAULT when a byte is not mapped or not mapped
+ * for that direction; then memory is as it was.
+ */
+int	device_dma_rw(struct device *, uint32_t pasid, uint64_t iova,
+	    void *buf, size_t len, int to_memory);
+
 uint32_t device_attached_id(struct device *, uint32_t pasid);
 /* The emulated device behind a bound device. */
 struct edev *device_edev(struct device *);

@@ -531,6 +531,9 @@ static const struct {
 	{ "VFIO_DEVICE_GET_INFO", { ENOTTY } },
 	/* The daemon's own mmap command (proto/ioasidd.h). */
 	{ "IOASIDD_MMAP", { ENXIO, EPERM, EMFILE } },
+	/* The device node's region access is unknown on /dev/iommu. */
+	{ "IOASIDD_REGION_READ", { ENOTTY } },
+	{ "IOASIDD_REGION_WRITE", { ENOTTY } },
 	{ "VFIO_GET_API_VERSION", { 0 } },
 	{ "VFIO_CHECK_EXTENSION", { ENODEV } },
 	{ "VFIO_SET_IOMMU", { ENODEV, EADDRINUSE } },
