@@ -174,6 +174,13 @@
 /* Where the VFIO cdev nodes are, and the variable that overrides it. */
 #define WIRE_ENV_VFIO_DIR	"IOASIDD_VFIO_DIR"
 #define WIRE_DEFAULT_VFIO_DIR	"/dev/vfio/devices"
+/*
+ * Descriptors a program inherits that are opens of VFIO device nodes, as
+ * a comma-separated list of numbers ("3,4"): set by `ioasidctl run`, so
+ * that the preload library in the program it starts serves their pread()
+ * and pwrite() before any ioctl has shown what they are.
+ */
+#define WIRE_ENV_DEVICE_FDS	"IOASIDD_DEVICE_FDS"
 
 enum wire_op {
 	WIRE_HELLO = 1,		/* client: first message on a context socket */
