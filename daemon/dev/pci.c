@@ -863,13 +863,23 @@ int
 pci_dma_rw(struct pci_dev *pd, uint64_t iova, void *buf, size_t len,
     int to_memory)
 {
+	int	rc;
+
 	/* Bus mastering off: the function cannot reach memory. */
 	if (!(pd->cfg[0x04] & 0x04))
 		return (-EPERM);
 	if (pd->edev == NULL || pd->edev->bound == NULL)
-		return (-ENODEV);
-	return (device_dma_rw(pd->edev->bound, DEVICE_NO_PASID, iova, buf,
-	    len, to_memory));
+		rc = -ENODEV;
+	else
+		rc = device_dma_rw(pd->edev->bound, DEVICE_NO_PASID, iova, buf,
+		    len, to_memory);
+	/*
+	 * A transaction nothing answered: the master records a received
+	 * master abort in its status register (write 1 to clear).
+	 */
+	if (rc != 0)
+		pd->cfg[0x07] |= 0x20;
+	return (rc);
 }
 
 uint64_t

@@ -181,7 +181,9 @@ void	 pci_irq_notify(struct pci_dev *, unsigned int vector);
  * 0, or -errno when any byte cannot be translated or is not permitted
  * (-EFAULT), the device is not attached (-ENODEV), or bus mastering is
  * off in the command register (-EPERM): then no byte was written to
- * memory, and the function reports a DMA error its own way.
+ * memory, and the function reports a DMA error its own way. A failed
+ * transfer (not -EPERM) sets Received Master Abort in the status
+ * register, as a PCI master's failed request does.
  */
 int	 pci_dma_rw(struct pci_dev *, uint64_t iova, void *buf, size_t len,
 	    int to_memory);
