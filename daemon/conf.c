@@ -966,10 +966,22 @@ conf_devices_check(struct conf_parse *st)
 {
 	struct conf		*conf = st->conf;
 	struct conf_device	*d, *e;
+	struct pci_dev		*pd;
 	size_t			 i, j;
 
 	for (i = 0; i < conf->ndevices; i++) {
 		d = &conf->devices[i];
+		/* Build the function once: what it cannot be is said now. */
+		if (d->function != NULL) {
+			if (pci_dev_create(NULL, d, &pd) == -EINVAL)
+				conf_error(conf, &st->oom, conf->path, d->line,
+				    "[device %s]: function %s cannot have "
+				    "these BARs, ROM or vectors (sizes are "
+				    "powers of two, a 64-bit BAR takes the "
+				    "next slot too, MSI-X needs a free BAR)",
+				    d->name, d->function);
+			pci_dev_destroy(pd);
+		}
 		if (!d->has_rid) {
 			conf_error(conf, &st->oom, conf->path, d->line,
 			    "[device %s] needs a rid (its PCI address)",
