@@ -263,6 +263,7 @@ out:
 }
 
 static void	preload_dev_add(int);
+static int	preload_dev_is(int);
 
 /* Open the node: the daemon's socket, or the errno a missing node gives. */
 static int
@@ -894,7 +895,8 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
+	if (!preload_vfs_ioctl(req) && chan_try_ioctl_node(fd, req, arg, &rc,
+	    preload_dev_is(fd))) {
 		if (rc == 0)
 			preload_vq_add(req, arg);
 		if (rc == 0 && ((uint32_t)req == VFIO_DEVICE_GET_INFO ||

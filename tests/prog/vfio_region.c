@@ -209,6 +209,44 @@ test_irqs(int fd)
 	close(efd);
 }
 
+/*
+ * The hot-reset pair has the numbers of type1's GET_INFO and MAP_DMA on
+ * /dev/iommu: on a device they are the device's, with its layouts (the
+ * dependent devices written after the struct, up to argsz; no memory
+ * mapped). The zero-length reset resets config space.
+ */
+static void
+test_hot_reset(int fd)
+{
+	struct {
+		struct vfio_pci_hot_reset_info		h;
+		struct vfio_pci_dependent_device	d[2];
+	} r;
+	struct vfio_pci_hot_reset	hr;
+	uint16_t			w = 0x6;
+
+	memset(&r, 0, sizeof(r));
+	r.h.argsz = sizeof(r.h);
+	CHECK(ioctl(fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r) == -1 &&
+	    errno == ENOSPC && r.h.count == 1,
+	    "hot reset info, no room: ENOSPC and the count");
+	r.h.argsz = sizeof(r);
+	CHECK(ioctl(fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r) == 0 &&
+	    r.h.count == 1 && (r.h.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) &&
+	    r.d[0].devfn == 0x18, "hot reset info: this device, by id "
+	    "(devfn 0x%x)", r.d[0].devfn);
+	CHECK(pwrite(fd, &w, 2, CFG + 4) == 2, "command register set");
+	memset(&hr, 0, sizeof(hr));
+	hr.argsz = sizeof(hr);
+	CHECK(ioctl(fd, VFIO_DEVICE_PCI_HOT_RESET, &hr) == 0,
+	    "zero-length hot reset");
+	w = 0xffff;
+	CHECK(pread(fd, &w, 2, CFG + 4) == 2 && w == 0,
+	    "the reset cleared the command register (0x%x)", w);
+	w = 0x6;
+	CHECK(pwrite(fd, &w, 2, CFG + 4) == 2, "command register set again");
+}
+
 /* Other descriptors are the real calls'. */
 static void
 test_others(void)
@@ -254,6 +292,7 @@ main(int argc, char **argv)
 	test_bar(fd);
 	test_position(fd);
 	test_irqs(fd);
+	test_hot_reset(fd);
 	test_others();
 	close(fd);
 	close(iommufd);
