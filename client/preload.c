@@ -11,7 +11,9 @@
  * vfio<N> in $IOASIDD_VFIO_DIR (default /dev/vfio/devices): its HELLO
  * names device N, and the daemon refuses a device it does not have
  * (ENOENT here, as for a missing node). Every other file in that
- * directory, and the directory itself, is left to the real call.
+ * directory, and the directory itself, is left to the real call. On a
+ * device descriptor, pread()/pwrite() and their other forms are the
+ * device's region access (see VFIO device descriptors below).
  * Everything else goes to the next definition of the same function
  * (libc's) untouched, with errno left as that function set it. Because the descriptor the program holds is the socket itself, dup,
  * fork, exec, close, poll and descriptor passing need no wrapping at all,
