@@ -7,9 +7,10 @@
  * QEMU's "-device vfio-pci,fd=N" takes a device, with no shell tricks.
  *
  * Each device named by --device, or by a %{vfioN} in the arguments, is
- * opened once: the node in $IOASIDD_VFIO_DIR when it is a character
- * device (the daemon's CUSE node), else through the daemon's socket as
- * the preload library opens it (a HELLO naming the device). A %{KEY} in
+ * opened once: through the daemon's socket as the preload library opens
+ * it (a HELLO naming the device), or, when no daemon listens there, the
+ * node in $IOASIDD_VFIO_DIR if it is a character device (the daemon's
+ * CUSE node, where region access goes by ioctl: see launch_open()). A %{KEY} in
  * any argument becomes the descriptor's number, KEY being what --device
  * said (vfioN, or a [device] name the daemon's control socket resolves to
  * its index). The descriptors are left open across exec (no
@@ -155,30 +156,39 @@ launch_scan(char **argv)
 	}
 }
 
+/*
+ * The socket first: there the preload library serves pread() and
+ * pwrite() as region accesses. The kernel's CUSE drops their offsets, so
+ * the CUSE node is the fallback for a daemon that has no socket to reach.
+ */
 static void
 launch_open(struct launch_dev *d, const char *sock)
 {
 	const char	*dir;
 	char		 path[PATH_MAX];
 	struct stat	 st;
+	int		 error;
 
+	d->fd = chan_open_node(sock, 0, WIRE_NODE_VFIO_DEVICE, d->index);
+	if (d->fd != -1) {
+		d->sock = 1;
+		return;
+	}
+	error = errno;
 	dir = getenv(WIRE_ENV_VFIO_DIR);
 	if (dir == NULL || *dir != '/')
 		dir = WIRE_DEFAULT_VFIO_DIR;
-	if ((size_t)snprintf(path, sizeof(path), "%s/vfio%u", dir,
+	if ((error == ENOENT || error == ECONNREFUSED) &&
+	    (size_t)snprintf(path, sizeof(path), "%s/vfio%u", dir,
 	    d->index) < sizeof(path) && stat(path, &st) == 0 &&
 	    S_ISCHR(st.st_mode)) {
-		/* The daemon's CUSE node (or a kernel's): a real open. */
 		if ((d->fd = open(path, O_RDWR)) == -1)
 			launch_die("%s: %s", path, strerror(errno));
 		d->sock = 0;
 		return;
 	}
-	d->fd = chan_open_node(sock, 0, WIRE_NODE_VFIO_DEVICE, d->index);
-	if (d->fd == -1)
-		launch_die("%s: %s", d->key, errno == ENODEV ?
-		    "the daemon has no such device" : strerror(errno));
-	d->sock = 1;
+	launch_die("%s: %s", d->key, error == ENODEV ?
+	    "the daemon has no such device" : strerror(error));
 }
 
 /* arg with every %{KEY} replaced by its descriptor's number. */

@@ -11,12 +11,12 @@
 #define LAUNCH_HELP							\
 "Open each emulated VFIO device named by --device (vfioN, or the name of\n" \
 "a [device] section, which the control socket resolves) or by a %{vfioN}\n" \
-"in the arguments, through the daemon's socket (or its CUSE node when\n" \
-"$IOASIDD_VFIO_DIR/vfioN is one), replace each %{KEY} in the arguments\n" \
-"with that descriptor's number, and run PROGRAM in this process with the\n" \
-"descriptors open and the preload library in LD_PRELOAD (--preload, else\n" \
-"$IOASIDD_PRELOAD, else the installed library). --socket and --node set\n" \
-"IOASIDD_SOCKET and IOASIDD_NODE for it. Example:\n" \
+"in the arguments, through the daemon's socket (or, when nothing listens\n" \
+"there, its CUSE node $IOASIDD_VFIO_DIR/vfioN); replace each %{KEY} in\n" \
+"the arguments with that descriptor's number; run PROGRAM in this process\n" \
+"with the descriptors open and the preload library in LD_PRELOAD\n" \
+"(--preload, else $IOASIDD_PRELOAD, else the installed library).\n" \
+"--socket and --node set IOASIDD_SOCKET and IOASIDD_NODE for it. Example:\n" \
 "  ioasidctl run -- qemu-system-x86_64 ... -object iommufd,id=iommufd0 \\\n" \
 "      -device vfio-pci,iommufd=iommufd0,fd=%{vfio0}"
 

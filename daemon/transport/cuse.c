@@ -75,10 +75,11 @@
  * Everything else: 32-bit callers (FUSE_IOCTL_COMPAT) get ENOTTY, as the
  * real /dev/iommu has no compat_ioctl; read and write get EINVAL, as the
  * VFS answers for a file without read or write methods; poll reports the
- * VFS default mask (always readable and writable). An emulated VFIO
- * device node's read and write are its region access (cuse_ll_read()),
- * and its SET_IRQS eventfds come with pidfd_getfd() like any descriptor
- * a command names.
+ * VFS default mask (always readable and writable). On an emulated VFIO
+ * device node too, read and write get EINVAL: the kernel's CUSE drops
+ * their offsets (cuse_ll_read()), so region access goes by ioctl there.
+ * SET_IRQS's eventfds come with pidfd_getfd() like any descriptor a
+ * command names.
  */
 
 #define FUSE_USE_VERSION 31
@@ -868,81 +869,28 @@ cuse_ll_release(fuse_req_t req, struct fuse_file_info *fi)
 }
 
 /*
- * A device node's read and write, with their offsets (pread's, or the
- * file position for read, which FUSE moves by what we answer): the
- * region access vfio-pci serves, run in pieces of at most
- * VFIO_CDEV_RW_MAX until one is short, so that the caller sees the
- * kernel's whole-or-to-the-region's-end answer. size is at most FUSE's
- * max_read or max_write. An error after some bytes gives those bytes;
- * /dev/iommu has neither method, and the VFS says EINVAL.
+ * read and write: EINVAL, on every node. /dev/iommu has neither method,
+ * and the VFS says so. A device node's would be its region access, by
+ * offset, but the kernel's CUSE sends every read and write with offset 0
+ * (fs/fuse/cuse.c drops the file position and pread's offset alike), so
+ * the daemon cannot tell where an access was meant to go, and serving
+ * them all at offset 0 would answer with the wrong bytes. A program
+ * reaches the regions of a CUSE device node with IOASIDD_REGION_READ and
+ * IOASIDD_REGION_WRITE (proto/ioasidd.h), ioctls that carry the offset;
+ * under the preload library, pread() on a device descriptor is one.
  */
-static long
-cuse_region_rw(struct cuse_open *co, uint64_t off, uint8_t *buf,
-    size_t size, int write)
+static void
+cuse_ll_read(fuse_req_t req, size_t size __unused, off_t off __unused,
+    struct fuse_file_info *fi __unused)
 {
-	size_t	done = 0, n;
-	long	rc;
-
-	do {
-		n = MIN(size - done, (size_t)VFIO_CDEV_RW_MAX);
-		rc = vfio_cdev_region_rw(co->vf, off + done, buf + done, n,
-		    write);
-		if (rc < 0)
-			return (done != 0 ? (long)done : rc);
-		done += (size_t)rc;
-	} while ((size_t)rc == n && done < size);
-	return ((long)done);
+	fuse_reply_err(req, EINVAL);
 }
 
 static void
-cuse_ll_read(fuse_req_t req, size_t size, off_t off,
-    struct fuse_file_info *fi)
+cuse_ll_write(fuse_req_t req, const char *buf __unused, size_t size __unused,
+    off_t off __unused, struct fuse_file_info *fi __unused)
 {
-	struct cuse_open	*co = (struct cuse_open *)(uintptr_t)fi->fh;
-	uint8_t			*buf;
-	long			 n;
-
-	if (co->vf == NULL || off < 0) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if (size == 0) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	if ((buf = malloc(size)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	if ((n = cuse_region_rw(co, (uint64_t)off, buf, size, 0)) < 0)
-		fuse_reply_err(req, (int)-n);
-	else
-		fuse_reply_buf(req, (const char *)buf, (size_t)n);
-	free(buf);
-}
-
-static void
-cuse_ll_write(fuse_req_t req, const char *buf, size_t size, off_t off,
-    struct fuse_file_info *fi)
-{
-	struct cuse_open	*co = (struct cuse_open *)(uintptr_t)fi->fh;
-	long			 n;
-
-	if (co->vf == NULL || off < 0) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if (size == 0) {
-		fuse_reply_write(req, 0);
-		return;
-	}
-	/* The device only reads the bytes; FUSE's buffer is ours. */
-	n = cuse_region_rw(co, (uint64_t)off, (uint8_t *)(uintptr_t)buf, size,
-	    1);
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
-	else
-		fuse_reply_write(req, (size_t)n);
+	fuse_reply_err(req, EINVAL);
 }
 
 /* Always ready: nothing will ever be notified, so ph is not kept. */

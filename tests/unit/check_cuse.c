@@ -38,6 +38,7 @@
 #include "core/util.h"
 #include "cuse_fake.h"
 #include "dev/vfio_cdev.h"
+#include "ioasidd.h"
 #include "iommufd/ioas.h"
 #include "iommufd/pages.h"
 #include "suites.h"
@@ -809,7 +810,8 @@ END_TEST
 
 /*
  * An emulated VFIO device node (an edu function) through CUSE: read and
- * write with their offsets are the region access, in pieces, to a
+ * write are EINVAL at any offset (the kernel's CUSE sends them all at 0),
+ * the region access ioctls reach the regions, in retry rounds, to a
  * region's end; SET_IRQS's eventfd comes with pidfd_getfd().
  */
 static struct ctx	*vctx;
@@ -873,6 +875,20 @@ vnode_set_irqs(uint32_t flags, int32_t efd)
 	return (fk_ioctl(&fk, fh, VFIO_DEVICE_SET_IRQS, (uintptr_t)&a, 0));
 }
 
+/* One region access by ioctl: the bytes done, or -errno. */
+static long
+vnode_rw(unsigned int cmd, void *buf, uint64_t len, uint64_t off)
+{
+	struct ioasidd_region_rw	rw;
+
+	memset(&rw, 0, sizeof(rw));
+	rw.argsz = sizeof(rw);
+	rw.offset = off;
+	rw.length = len;
+	rw.data_uptr = (uintptr_t)buf;
+	return (fk_ioctl(&fk, fh, cmd, (uintptr_t)&rw, 0));
+}
+
 START_TEST(vnode_region_rw)
 {
 	struct vfio_device_bind_iommufd	 b;
@@ -882,7 +898,8 @@ START_TEST(vnode_region_rw)
 	uint16_t			 cmd = 0x6;
 	int				 efd;
 
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(7)), -EINVAL);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4, VREG(7)),
+	    -EINVAL);
 	memset(&b, 0, sizeof(b));
 	b.argsz = sizeof(b);
 	b.iommufd = vpipe[0];
@@ -891,29 +908,38 @@ START_TEST(vnode_region_rw)
 		return;		/* no pidfd_getfd() on ourselves here */
 	ck_assert_uint_ne(b.out_devid, 0);
 
+	/* read and write: no offset reaches us, so none is served. */
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(7)), -EINVAL);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, 0), -EINVAL);
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(0) + 4), -EINVAL);
+
 	v = 0;
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(7)), 4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4, VREG(7)), 4);
 	ck_assert_uint_eq(v, 0x11e81234);
-	ck_assert_int_eq(fk_pwrite(&fk, fh, &cmd, 2, VREG(7) + 4), 2);
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0)), 4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_WRITE, &cmd, 2,
+	    VREG(7) + 4), 2);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4, VREG(0)), 4);
 	ck_assert_uint_eq(v, 0x010000ed);
 	v = 0x1234;
-	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(0) + 4), 4);
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0) + 4), 4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_WRITE, &v, 4, VREG(0) + 4),
+	    4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4, VREG(0) + 4),
+	    4);
 	ck_assert_uint_eq(v, ~0x1234u);
 	/* To the region's end and no further. */
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 8, VREG(0) + (1 << 20) - 4),
-	    4);
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0) + (1 << 20)),
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 8,
+	    VREG(0) + (1 << 20) - 4), 4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4,
+	    VREG(0) + (1 << 20)), -EINVAL);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, &v, 4, VREG(5)),
 	    -EINVAL);
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(5)), -EINVAL);
-	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(6)), -EINVAL);
-	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(40)), -EINVAL);
-	/* More than one piece moves: all of it. */
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_WRITE, &v, 4, VREG(6)),
+	    -EINVAL);
+	/* One call moves at most IOASIDD_REGION_RW_MAX bytes. */
 	big = malloc(96 * 1024);
 	ck_assert_ptr_nonnull(big);
-	ck_assert_int_eq(fk_pread(&fk, fh, big, 96 * 1024, VREG(0)),
-	    96 * 1024);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_READ, big, 96 * 1024,
+	    VREG(0)), IOASIDD_REGION_RW_MAX);
 	free(big);
 
 	/* INTx into an eventfd the caller names by number. */
@@ -921,7 +947,8 @@ START_TEST(vnode_region_rw)
 	ck_assert_int_eq(vnode_set_irqs(VFIO_IRQ_SET_DATA_EVENTFD |
 	    VFIO_IRQ_SET_ACTION_TRIGGER, efd), 0);
 	v = 1;
-	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(0) + 0x60), 4);
+	ck_assert_int_eq(vnode_rw(IOASIDD_REGION_WRITE, &v, 4,
+	    VREG(0) + 0x60), 4);
 	ck_assert_int_eq(read(efd, &cnt, 8), 8);
 	ck_assert_uint_eq(cnt, 1);
 	ck_assert_int_eq(vnode_set_irqs(VFIO_IRQ_SET_DATA_EVENTFD |
