@@ -176,11 +176,14 @@ prog iommu_pair iommu_pair
 prog iommu_fork iommu_fork
 
 # A client killed with SIGKILL in the middle of its ioctl stream, once its
-# ready line says it has had answers.
-iommu_storm >/tmp/storm.out 2>&1 &
+# ready line says it has had answers.  Each storm writes its own file,
+# emptied before it starts: the job's redirection happens after the fork,
+# so a reused file could still show the previous storm's ready line.
+: >/tmp/storm-kill.out
+iommu_storm >/tmp/storm-kill.out 2>&1 &
 bg=$!
-if wait_grep '^ready' /tmp/storm.out; then
-	set -- $(grep '^ready' /tmp/storm.out)
+if wait_grep '^ready' /tmp/storm-kill.out; then
+	set -- $(grep '^ready' /tmp/storm-kill.out)
 	storm=$2
 	check "killed client: its context is listed while it runs" \
 	    has_opener $storm
@@ -190,22 +193,23 @@ if wait_grep '^ready' /tmp/storm.out; then
 	kill -KILL $storm
 	wait $bg
 	check "killed client: no wrong answer before it" \
-	    sh -c '! grep -q FAIL /tmp/storm.out'
+	    sh -c '! grep -q FAIL /tmp/storm-kill.out'
 	check "killed client: its context is gone" gone_opener $storm
 	check "killed client: no context is left" no_contexts
 else
 	fail "killed client: never got going"
-	detail </tmp/storm.out
+	detail </tmp/storm-kill.out
 	kill -KILL $bg
 fi
 prog "after the kill: iommu_basic still passes" iommu_basic
 
 # A client whose descriptor two forked children share: the context lives
 # until the last holder is killed.
-iommu_storm 2 >/tmp/storm.out 2>&1 &
+: >/tmp/storm-fork.out
+iommu_storm 2 >/tmp/storm-fork.out 2>&1 &
 bg=$!
-if wait_grep '^ready' /tmp/storm.out; then
-	set -- $(grep '^ready' /tmp/storm.out)
+if wait_grep '^ready' /tmp/storm-fork.out; then
+	set -- $(grep '^ready' /tmp/storm-fork.out)
 	storm=$2
 	kill -KILL $storm
 	sleep 0.5
@@ -218,19 +222,20 @@ if wait_grep '^ready' /tmp/storm.out; then
 	    gone_opener $storm
 	check "killed forked client: no context is left" no_contexts
 	check "killed forked client: no wrong answer before it" \
-	    sh -c '! grep -q FAIL /tmp/storm.out'
+	    sh -c '! grep -q FAIL /tmp/storm-fork.out'
 else
 	fail "killed forked client: never got going"
-	detail </tmp/storm.out
+	detail </tmp/storm-fork.out
 	kill -KILL $bg
 fi
 
 # --- shutdown -----------------------------------------------------------
 # With a client still in its ioctl stream: the daemon must not wait for
 # it, and the client must get an error, not hang.
-iommu_storm >/tmp/storm.out 2>&1 &
+: >/tmp/storm-stop.out
+iommu_storm >/tmp/storm-stop.out 2>&1 &
 bg=$!
-wait_grep '^ready' /tmp/storm.out ||
+wait_grep '^ready' /tmp/storm-stop.out ||
     fail "shutdown: the client never got going"
 stop_daemon
 rc=$?
@@ -238,12 +243,12 @@ check "ioasidd: SIGTERM with a client busy on the node exits 0" [ $rc -eq 0 ]
 # Once the server's connection is gone the kernel fails the client's
 # requests: ECONNABORTED is what 6.1 answers here; ENOTCONN is the other
 # errno FUSE uses for a connection that is no more.
-if wait_grep 'FAIL.*\(connection abort\|not connected\)' /tmp/storm.out
+if wait_grep 'FAIL.*\(connection abort\|not connected\)' /tmp/storm-stop.out
 then
 	ok "shutdown: the client's ioctl fails with ECONNABORTED or ENOTCONN"
 else
 	fail "shutdown: the client's ioctl fails with ECONNABORTED or ENOTCONN"
-	detail </tmp/storm.out
+	detail </tmp/storm-stop.out
 fi
 wait $bg
 check "ioasidd: /dev/iommu is gone" wait_for ! /dev/iommu
