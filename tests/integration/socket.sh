@@ -50,6 +50,10 @@ log-level = debug
 
 [device nic0]
 rid = 00:01.0
+
+[device edu0]
+rid = 00:03.0
+function = edu
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -108,6 +112,8 @@ run iommu_signal
 run iommu_bounds
 # The emulated VFIO device node: bind by descriptor, errnos, unbinding.
 run vfio_cdev
+# A PCI function behind the node (edu): regions, interrupts, reset.
+run vfio_pci
 # Every open of it closed, its holders killed or gone: nobody has it.
 if [ -x "$CTL" ]; then
 	i=0
