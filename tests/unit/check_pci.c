@@ -842,6 +842,113 @@ START_TEST(pci_test_bad_desc)
 }
 END_TEST
 
+static uint64_t	fz_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+fz_rand(void)
+{
+	fz_state ^= fz_state << 13;
+	fz_state ^= fz_state >> 7;
+	fz_state ^= fz_state << 17;
+	return ((uint32_t)fz_state);
+}
+
+/* A field value: small, near a boundary, or anything. */
+static uint32_t
+fz_value(void)
+{
+	static const uint32_t	edge[] = { 0, 1, 2, 3, 4, 5, 7, 8, 12, 16,
+	    19, 20, 24, 31, 32, 33, 0x7fffffff, 0x80000000, 0xfffffffe,
+	    0xffffffff, 2047, 2048, 2049 };
+
+	switch (fz_rand() % 3) {
+	case 0:
+		return (edge[fz_rand() % (sizeof(edge) / sizeof(edge[0]))]);
+	case 1:
+		return (fz_rand() % 64);
+	default:
+		return (fz_rand());
+	}
+}
+
+/*
+ * Random calls of every command of the node and of region access, on
+ * both functions: every answer is 0, a count or an errno the kernel
+ * gives for these commands, and the descriptors taken all go at close.
+ */
+START_TEST(pci_test_fuzz)
+{
+	static const unsigned int	 cmds[] = {
+		VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO,
+		VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET,
+		VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, VFIO_DEVICE_PCI_HOT_RESET,
+		VFIO_DEVICE_FEATURE, VFIO_DEVICE_GET_INFO,
+	};
+	struct vfio_cdev_file	*f;
+	uint32_t		 arg[64];
+	uint8_t			 buf[64];
+	unsigned int		 before, dev, i, n, k, nok = 0, nerr = 0;
+	long			 rc;
+	int			 efd[4];
+
+	before = pcitest_open_fds();
+	for (i = 0; i < 4; i++)
+		efd[i] = eventfd(0, EFD_NONBLOCK);
+	for (dev = 0; dev < 2; dev++) {
+		f = pcitest_bind(dev == 0 ? EDU : GEN);
+		for (n = 0; n < 20000; n++) {
+			for (k = 0; k < 64; k++)
+				arg[k] = k < 8 || fz_rand() % 4 == 0 ?
+				    fz_value() : (uint32_t)efd[fz_rand() % 4];
+			/* A likely argsz and a known flag set, often. */
+			if (fz_rand() % 2)
+				arg[0] = 20 + 4 * (fz_rand() % 9);
+			if (fz_rand() % 2)
+				arg[1] = (1U << (fz_rand() % 3)) |
+				    (0x8U << (fz_rand() % 3));
+			if (fz_rand() % 2)
+				arg[2] %= 6;
+			if (fz_rand() % 2)
+				arg[3] %= 3;
+			if (fz_rand() % 2)
+				arg[4] %= 9;
+			if (fz_rand() % 8 == 0) {
+				rc = vfio_cdev_region_rw(f,
+				    ((uint64_t)(fz_rand() % 10) << 40) +
+				    (fz_rand() % 2 ? fz_value() :
+				    fz_rand() % 0x41010), buf,
+				    1 + fz_rand() % sizeof(buf),
+				    (int)(fz_rand() % 2));
+				ck_assert(rc > 0 || rc == -EINVAL ||
+				    rc == -EFAULT);
+				if (rc > 0)
+					nok++;
+				else
+					nerr++;
+				continue;
+			}
+			rc = pcitest_io(f, cmds[fz_rand() % 8], arg);
+			ck_assert_msg(rc == 0 || rc == -EINVAL ||
+			    rc == -EFAULT || rc == -ENOTTY || rc == -EBADF ||
+			    rc == -ENOSPC || rc == -ENODEV ||
+			    rc == -EOPNOTSUPP, "rc %ld", rc);
+			if (rc == 0)
+				nok++;
+			else
+				nerr++;
+		}
+		vfio_cdev_close(pcitest_file);
+		pcitest_file = NULL;
+	}
+	for (i = 0; i < 4; i++)
+		close(efd[i]);
+	ck_assert_uint_eq(pcitest_open_fds(), before);
+	/* The calls reached the handlers: many passed, many failed. */
+	ck_assert_uint_gt(nok, 2000);
+	ck_assert_uint_gt(nerr, 2000);
+}
+END_TEST
+
 static Suite *
 pci_suite(void)
 {
@@ -868,6 +975,7 @@ pci_suite(void)
 	tcase_add_test(tc, pci_test_hot_reset_info);
 	tcase_add_test(tc, pci_test_feature);
 	tcase_add_test(tc, pci_test_bad_desc);
+	tcase_add_test(tc, pci_test_fuzz);
 	suite_add_tcase(s, tc);
 	return (s);
 }
