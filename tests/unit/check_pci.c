@@ -441,6 +441,19 @@ START_TEST(pci_test_intx)
 	ck_assert_int_eq(pcitest_set_irqs_none(f, VFIO_IRQ_SET_ACTION_TRIGGER,
 	    VFIO_PCI_INTX_IRQ_INDEX, 0, 1), 0);
 	ck_assert_uint_eq(pcitest_efd_take(efd), 1);
+	/*
+	 * The command register's INTx disable holds the line; clearing
+	 * it while the line is high fires it.
+	 */
+	ck_assert_int_eq(pcitest_set_irqs_none(f, VFIO_IRQ_SET_ACTION_UNMASK,
+	    VFIO_PCI_INTX_IRQ_INDEX, 0, 1), 0);
+	pcitest_cfg_write(f, 0x04, 2, 0x0400);
+	pcitest_bar_write(f, 0, 0x60, 4, 1);
+	ck_assert_uint_eq(pcitest_efd_take(efd), 0);
+	ck_assert_uint_eq(pcitest_cfg_read(f, 0x06, 2) & 0x08, 0x08);
+	pcitest_cfg_write(f, 0x04, 2, 0x0000);
+	ck_assert_uint_eq(pcitest_efd_take(efd), 1);
+	pcitest_bar_write(f, 0, 0x64, 4, 1);
 	/* Mask with an eventfd: not implemented (vfio-pci's ENOTTY). */
 	ck_assert_int_eq(pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_EVENTFD |
 	    VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fd),
