@@ -55,7 +55,7 @@
 #define PCI_CAP_EXP_AT		0x80
 #define PCI_CAP_EXP_LEN		0x3c
 
-#define PCI_STATUS_W1C		0xf900	/* parity, aborts, SERR, parity err */
+#define PCI_STATUS_W1C		0xf900	/* parity, aborts, SERR, parity */
 #define PCI_COMMAND_WMASK	0x0547	/* IO, MEM, MASTER, PARITY, SERR,
 					   INTX_DISABLE */
 
@@ -67,7 +67,7 @@ static const struct pci_func_ops *const pci_funcs[] = {
 struct pci_dev {
 	const struct pci_func_ops *ops;
 	void			*priv;
-	struct edev		*edev;		/* DMA through what it is bound to */
+	struct edev		*edev;		/* DMA through its binding */
 	struct pci_func_desc	 desc;
 	unsigned int		 cfg_size;
 	uint8_t			 cfg[PCI_CFG_EXPRESS];
@@ -78,7 +78,7 @@ struct pci_dev {
 	uint32_t		 msix_pba_off;
 
 	/* Interrupts as VFIO armed them. */
-	int			 irq_type;	/* VFIO_PCI_*_IRQ_INDEX, or -1 */
+	int			 irq_type;	/* an IRQ index, or -1 */
 	int			 intx_fd;	/* -1: none */
 	int			 intx_level;
 	int			 intx_masked;
@@ -256,7 +256,8 @@ pci_dev_create(struct edev *edev, const struct conf_device *cd,
 	if (pd->msix_bar >= 0) {
 		pd->msix_pba_off = pd->desc.msix_vectors * 16;
 		pd->msix_bar_size = MAX(4096, pci_roundup_pow2(
-		    pd->msix_pba_off + ALIGN_UP(pd->desc.msix_vectors, 64) / 8));
+		    pd->msix_pba_off +
+		    ALIGN_UP(pd->desc.msix_vectors, 64) / 8));
 	}
 	pd->cfg_size = pd->desc.pcie ? PCI_CFG_EXPRESS : PCI_CFG_LEGACY;
 	pci_cfg_build(pd);

@@ -51,8 +51,9 @@ START_TEST(pci_test_ids)
 	ck_assert_uint_eq(pcitest_cfg_read(f, 0x08, 1), 0x10);
 	ck_assert_uint_eq(pcitest_cfg_read(f, 0x09, 1), 0x00);
 	ck_assert_uint_eq(pcitest_cfg_read(f, 0x0a, 2), 0x00ff);
-	ck_assert_uint_eq(pcitest_cfg_read(f, 0x0e, 1), 0);	/* header type 0 */
-	ck_assert_uint_eq(pcitest_cfg_read(f, 0x3d, 1), 1);	/* INTA */
+	/* Header type 0, INTA. */
+	ck_assert_uint_eq(pcitest_cfg_read(f, 0x0e, 1), 0);
+	ck_assert_uint_eq(pcitest_cfg_read(f, 0x3d, 1), 1);
 	/* Conventional PCI, as QEMU's edu: 256 bytes. */
 	ck_assert_int_eq(vfio_cdev_region_rw(f,
 	    REG(VFIO_PCI_CONFIG_REGION_INDEX) + 256, &f, 1, 0), -EFAULT);
@@ -225,7 +226,8 @@ START_TEST(pci_test_region_info)
 		memset(&ri, 0xa5, sizeof(ri));
 		ri.argsz = sizeof(ri);
 		ri.index = i;
-		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO,
+		    &ri), 0);
 		ck_assert_uint_eq(ri.size, want[i].size);
 		ck_assert_uint_eq(ri.flags, want[i].flags);
 		ck_assert_uint_eq(ri.offset, REG(i));
@@ -234,13 +236,17 @@ START_TEST(pci_test_region_info)
 	}
 	/* VGA is absent; past the regions, EINVAL too. */
 	ri.index = VFIO_PCI_VGA_REGION_INDEX;
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri),
+	    -EINVAL);
 	ri.index = 9;
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri),
+	    -EINVAL);
 	ri.index = 0;
 	ri.argsz = 31;
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, NULL), -EFAULT);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri),
+	    -EINVAL);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, NULL),
+	    -EFAULT);
 	/* The fixed part is all that is read: 32 bytes before a hole. */
 	guard = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -278,7 +284,8 @@ START_TEST(pci_test_irq_info)
 		memset(&ii, 0, sizeof(ii));
 		ii.argsz = sizeof(ii);
 		ii.index = i;
-		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_IRQ_INFO, &ii),
+		    0);
 		ck_assert_uint_eq(ii.count, want[i].count);
 		ck_assert_uint_eq(ii.flags, want[i].flags);
 	}
@@ -287,7 +294,8 @@ START_TEST(pci_test_irq_info)
 	ii.index = 0;
 	ii.argsz = 15;
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_IRQ_INFO, &ii), -EINVAL);
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_IRQ_INFO, NULL), -EFAULT);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_IRQ_INFO, NULL),
+	    -EFAULT);
 	vfio_cdev_close(pcitest_file);
 	/* edu: no MSI-X, no ERR (not PCI Express). */
 	f = pcitest_bind(EDU);
@@ -312,7 +320,8 @@ START_TEST(pci_test_plain)
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_INFO, &info), 0);
 	ck_assert_uint_eq(info.num_regions, 9);
 	ck_assert_uint_eq(info.num_irqs, 5);
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri), -ENOTTY);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_REGION_INFO, &ri),
+	    -ENOTTY);
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_RESET, NULL), -ENOTTY);
 	ck_assert_int_eq(vfio_cdev_region_rw(f, REG(7), &v, 4, 0), -EINVAL);
 }
@@ -325,7 +334,8 @@ START_TEST(pci_test_region_bounds)
 
 	ck_assert_int_eq(vfio_cdev_open(GEN, &pcitest_file), 0);
 	/* Not bound: EINVAL. */
-	ck_assert_int_eq(vfio_cdev_region_rw(pcitest_file, REG(7), buf, 4, 0), -EINVAL);
+	ck_assert_int_eq(vfio_cdev_region_rw(pcitest_file, REG(7), buf, 4, 0),
+	    -EINVAL);
 	vfio_cdev_close(pcitest_file);
 	f = pcitest_bind(GEN);
 	/* Config space: wholly inside it, or EFAULT. */
@@ -622,6 +632,7 @@ START_TEST(pci_test_set_irqs_errors)
 {
 	struct vfio_cdev_file	*f = pcitest_bind(EDU);
 	struct vfio_irq_set	 s;
+	unsigned int		 nfd;
 	uint8_t			*p;
 
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_SET_IRQS, NULL), -EFAULT);
@@ -666,8 +677,11 @@ START_TEST(pci_test_set_irqs_errors)
 	s.index = VFIO_PCI_INTX_IRQ_INDEX;
 	s.count = 1;
 	memcpy(p + 4096 - sizeof(s), &s, sizeof(s));
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_SET_IRQS, p + 4096 - sizeof(s)),
-	    -EFAULT);
+	nfd = pcitest_open_fds();
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_SET_IRQS,
+	    p + 4096 - sizeof(s)), -EFAULT);
+	/* And no descriptor of the daemon's was closed on the way. */
+	ck_assert_uint_eq(pcitest_open_fds(), nfd);
 	s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_SET_IRQS, &s), -EINVAL);
 	munmap(p, 4096);
@@ -725,7 +739,8 @@ START_TEST(pci_test_reset_cfg)
 	{
 		struct vfio_pci_hot_reset hr = { .argsz = sizeof(hr) };
 
-		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_PCI_HOT_RESET, &hr), 0);
+		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_PCI_HOT_RESET, &hr),
+		    0);
 		ck_assert_uint_eq(pcitest_cfg_read(f, 0x04, 2), 0);
 		hr.count = 1;
 		ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_PCI_HOT_RESET, &hr),
@@ -761,7 +776,8 @@ START_TEST(pci_test_hot_reset_info)
 	ck_assert_uint_eq(r.h.flags, 0);
 	ck_assert_uint_eq(r.d[0].bus, 0);
 	r.h.argsz = sizeof(r);
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r), 0);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r),
+	    0);
 	ck_assert_uint_eq(r.h.count, 1);
 	ck_assert_uint_eq(r.h.flags, VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
 	    VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
@@ -772,8 +788,8 @@ START_TEST(pci_test_hot_reset_info)
 	r.h.argsz = 11;
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r),
 	    -EINVAL);
-	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, NULL),
-	    -EFAULT);
+	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+	    NULL), -EFAULT);
 }
 END_TEST
 

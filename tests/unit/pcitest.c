@@ -109,7 +109,8 @@ pcitest_bind(unsigned int i)
 	};
 
 	ck_assert_int_eq(vfio_cdev_open(i, &pcitest_file), 0);
-	ck_assert_int_eq(pcitest_io(pcitest_file, VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
+	ck_assert_int_eq(pcitest_io(pcitest_file, VFIO_DEVICE_BIND_IOMMUFD, &b),
+	    0);
 	return (pcitest_file);
 }
 
@@ -137,8 +138,8 @@ pcitest_bar_read(struct vfio_cdev_file *f, unsigned int bar, uint64_t at,
 {
 	uint64_t	v = 0;
 
-	ck_assert_int_eq(vfio_cdev_region_rw(f, PCITEST_REG(bar) + at, &v, size, 0),
-	    size);
+	ck_assert_int_eq(vfio_cdev_region_rw(f, PCITEST_REG(bar) + at, &v, size,
+	    0), size);
 	return (v);
 }
 
@@ -146,8 +147,8 @@ void
 pcitest_bar_write(struct vfio_cdev_file *f, unsigned int bar, uint64_t at,
     unsigned int size, uint64_t v)
 {
-	ck_assert_int_eq(vfio_cdev_region_rw(f, PCITEST_REG(bar) + at, &v, size, 1),
-	    size);
+	ck_assert_int_eq(vfio_cdev_region_rw(f, PCITEST_REG(bar) + at, &v, size,
+	    1), size);
 }
 
 /* An eventfd's count (0 when not signalled); it is non-blocking. */
@@ -183,11 +184,11 @@ pcitest_set_irqs(struct vfio_cdev_file *f, uint32_t flags, unsigned int index,
 }
 
 long
-pcitest_set_irqs_none(struct vfio_cdev_file *f, uint32_t action, unsigned int index,
-    unsigned int start, unsigned int count)
+pcitest_set_irqs_none(struct vfio_cdev_file *f, uint32_t action,
+    unsigned int index, unsigned int start, unsigned int count)
 {
-	return (pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_NONE | action, index, start,
-	    count, NULL));
+	return (pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_NONE | action, index,
+	    start, count, NULL));
 }
 
 unsigned int
