@@ -5,12 +5,17 @@
  * The emulated PCI function behind a VFIO device node, as a VMM probes
  * it: bind /dev/vfio/devices/vfio1 (an edu device) to an iommufd, ask
  * for its regions and interrupts, read configuration space and the
- * edu registers, reset it, ask for its hot-reset set and its features.
- * Region access goes through IOASIDD_REGION_READ/WRITE, the daemon's
- * own commands that carry pread() and pwrite() of the node. Every
- * answer is what Linux 7.3's vfio-pci gives for such a device.
+ * edu registers, reset it, ask for its hot-reset set and its features,
+ * and arm its interrupts on eventfds. Region access goes through
+ * IOASIDD_REGION_READ/WRITE, the daemon's own commands, and through
+ * pread() and pwrite(), which the preload library carries as those
+ * commands. Every answer is what Linux 7.3's vfio-pci gives for such a
+ * device.
  */
+#include <sys/eventfd.h>
+
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include <linux/vfio.h>
@@ -133,6 +138,92 @@ test_regions(int dfd)
 	    "after RESET: power-on registers");
 }
 
+/* SET_IRQS with count eventfds (or -1s), which travel as descriptors. */
+static int
+set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t count,
+    const int32_t *fds)
+{
+	struct {
+		struct vfio_irq_set	hdr;
+		int32_t			fds[4];
+	} s;
+
+	memset(&s, 0, sizeof(s));
+	s.hdr.argsz = sizeof(s.hdr) + count * sizeof(int32_t);
+	s.hdr.flags = flags;
+	s.hdr.index = index;
+	s.hdr.count = count;
+	if (fds != NULL)
+		memcpy(s.fds, fds, count * sizeof(int32_t));
+	return (ioctl(dfd, VFIO_DEVICE_SET_IRQS, &s) == 0 ? 0 : errno);
+}
+
+/* An eventfd's count within 2 s, 0 if none came. */
+static uint64_t
+efd_wait(int efd)
+{
+	struct pollfd	p = { .fd = efd, .events = POLLIN };
+	uint64_t	v = 0;
+
+	if (poll(&p, 1, 2000) != 1 || read(efd, &v, sizeof(v)) != sizeof(v))
+		return (0);
+	return (v);
+}
+
+/*
+ * pread() and pwrite() of the node, as QEMU makes them, and interrupts
+ * through eventfds the daemon received: INTx fires once and stays
+ * masked until UNMASK; MSI signals each raise.
+ */
+static void
+test_irqs(int dfd)
+{
+	uint32_t	v;
+	uint8_t		pin = 0;
+	int		efd;
+	int32_t		fd;
+
+	CHECK(pread(dfd, &pin, 1, REG(7) + 0x3d) == 1 && pin == 1,
+	    "pread of the interrupt pin: INTA");
+	CHECK(pread(dfd, &v, 4, REG(0)) == 4 && v == 0x010000ed,
+	    "pread of edu's id");
+	efd = eventfd(0, EFD_NONBLOCK);
+	fd = efd;
+	CHECK(set_irqs(dfd, VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_INTX_IRQ_INDEX, 1, &fd) == 0,
+	    "SET_IRQS: INTx on an eventfd");
+	v = 1;
+	CHECK(pwrite(dfd, &v, 4, REG(0) + 0x60) == 4, "raise an interrupt");
+	CHECK(efd_wait(efd) == 1, "INTx signalled");
+	v = 2;
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x60);
+	CHECK(efd_wait(efd) == 0, "masked: the second raise is not");
+	CHECK(set_irqs(dfd, VFIO_IRQ_SET_DATA_NONE |
+	    VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 1, NULL) == 0,
+	    "UNMASK");
+	CHECK(efd_wait(efd) == 1, "still high: signalled again at unmask");
+	v = 3;
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x64);
+	CHECK(set_irqs(dfd, VFIO_IRQ_SET_DATA_NONE |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_INTX_IRQ_INDEX, 0, NULL) ==
+	    0, "INTx off");
+	fd = 4000;
+	CHECK(set_irqs(dfd, VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSI_IRQ_INDEX, 1, &fd) ==
+	    EBADF, "MSI on a descriptor we do not have: EBADF");
+	fd = efd;
+	CHECK(set_irqs(dfd, VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSI_IRQ_INDEX, 1, &fd) == 0,
+	    "MSI on the eventfd");
+	v = 1;
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x60);
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x60);
+	CHECK(efd_wait(efd) == 2, "two raises, two messages");
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x64);
+	/* Left armed: closing the device must drop it (socket.sh). */
+	close(efd);
+}
+
 static void
 test_reset_feature(int dfd, uint32_t devid)
 {
@@ -184,6 +275,7 @@ main(void)
 	test_info(dfd);
 	test_regions(dfd);
 	test_reset_feature(dfd, b.out_devid);
+	test_irqs(dfd);
 	close(dfd);
 	close(ifd);
 	return (check_report());
