@@ -27,11 +27,8 @@
  * level: a rise of the function's line signals the trigger and masks the
  * line until UNMASK, which signals again if the line is still high.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +50,8 @@
 #define PCI_CAP_MSI_AT		0x50
 #define PCI_CAP_MSIX_AT		0x70
 #define PCI_CAP_EXP_AT		0x80
-#define PCI_CAP_EXP_LEN		0x3c
 
-#define PCI_STATUS_W1C		0xf900	/* parity, aborts, SERR, parity */
+#define PCI_STATUS_W1C		0xf900	/* error bits 8, 11-15 */
 #define PCI_COMMAND_WMASK	0x0547	/* IO, MEM, MASTER, PARITY, SERR,
 					   INTX_DISABLE */
 
@@ -435,7 +431,8 @@ pci_dev_reset(struct pci_dev *pd)
 /*
  * Configuration space: the whole access inside it (-EFAULT otherwise, as
  * vfio-pci answers), taken byte by byte, which is the same as its
- * aligned pieces here: no register has a side effect on access.
+ * aligned pieces here: the only effect beyond the bytes, INTx disable
+ * let go, is looked at once the whole write is in.
  */
 static long
 pci_cfg_rw(struct pci_dev *pd, uint64_t pos, uint8_t *buf, size_t len,
