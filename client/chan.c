@@ -1220,12 +1220,23 @@ chan_gather_fds(struct chan_req *r, const struct uapi_struct *st,
 }
 
 /*
+ * The command's row: a device node's where a type1 command of /dev/iommu
+ * shares its number (VFIO numbers commands per file type).
+ */
+static const struct uapi_cmd *
+chan_cmd(unsigned long cmd, int dev)
+{
+	return (dev ? uapi_cmd_find_dev(cmd) : uapi_cmd_find(cmd));
+}
+
+/*
  * Gather what the command reads: its struct (as long as its size field
  * says, or nothing for value commands), every caller buffer it reads, and
  * the descriptors its fd fields name.
  */
 static int
-chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
+chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me,
+    int dev)
 {
 	const struct uapi_cmd		*uc;
 	const struct uapi_struct	*st;
@@ -1238,7 +1249,7 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 	size_t				 have, slen;
 	int				 n, i, error = 0;
 
-	uc = uapi_cmd_find(cmd);
+	uc = chan_cmd(cmd, dev);
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || uc->st == NULL)
 		return (0);
@@ -1607,7 +1618,8 @@ chan_exchange(struct chan *c, int sock, struct chan_req *r,
  * do it.
  */
 static long
-chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
+chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg,
+    int devnode)
 {
 	struct chan_thread	*t = &chan_th;
 	struct chan_req		 r;
@@ -1629,7 +1641,7 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 	r.nwfds = 0;
 	r.nfds = 0;
 	r.memfd = 0;
-	if (!chan_gather_sized(&r, uapi_cmd_find(cmd), arg,
+	if (!chan_gather_sized(&r, chan_cmd(cmd, devnode), arg,
 	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE)) || !r.inplace)
 		return (CHAN_SLOW);
 
@@ -1668,7 +1680,8 @@ out:
  * ino) of ours; signals blocked. Returns the result or -errno.
  */
 static long
-chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
+chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg,
+    int devnode)
 {
 	struct chan_req		 r;
 	struct chan		*c, once;
@@ -1678,8 +1691,8 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
-	sized = chan_gather_sized(&r, uapi_cmd_find(cmd), arg, me);
-	if (!sized && (result = chan_gather(&r, cmd, arg, me)) != 0)
+	sized = chan_gather_sized(&r, chan_cmd(cmd, devnode), arg, me);
+	if (!sized && (result = chan_gather(&r, cmd, arg, me, devnode)) != 0)
 		goto out;
 
 	if ((c = chan_entry(dev, ino, 0)) == NULL) {
@@ -1722,7 +1735,8 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg)
 			sized = 0;
 			tries--;
 			chan_req_free(&r);
-			if ((result = chan_gather(&r, cmd, arg, me)) != 0)
+			if ((result = chan_gather(&r, cmd, arg, me,
+			    devnode)) != 0)
 				break;
 			continue;
 		}
@@ -1782,6 +1796,12 @@ chan_ours(int fd, dev_t dev, ino_t ino)
 int
 chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc)
 {
+	return (chan_try_ioctl_node(fd, cmd, arg, rc, 0));
+}
+
+int
+chan_try_ioctl_node(int fd, unsigned long cmd, void *arg, int *rc, int dev)
+{
 	struct chan_guard	g;
 	struct stat		st;
 	long			result;
@@ -1793,7 +1813,7 @@ chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc)
 	}
 	/* Only the 32-bit number reaches the driver, as in the kernel. */
 	cmd = (uint32_t)cmd;
-	result = chan_call_fast(fd, st.st_dev, st.st_ino, cmd, arg);
+	result = chan_call_fast(fd, st.st_dev, st.st_ino, cmd, arg, dev);
 	if (result == CHAN_SLOW) {
 		chan_guard_enter(&g);
 		if (!chan_ours(fd, st.st_dev, st.st_ino)) {
@@ -1801,7 +1821,7 @@ chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc)
 			errno = saved;
 			return (0);
 		}
-		result = chan_call(fd, st.st_dev, st.st_ino, cmd, arg);
+		result = chan_call(fd, st.st_dev, st.st_ino, cmd, arg, dev);
 		chan_guard_leave(&g);
 	}
 	if (result < 0) {

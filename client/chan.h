@@ -54,6 +54,14 @@ int		 chan_ioctl(int fd, unsigned long cmd, void *arg);
  */
 int		 chan_try_ioctl(int fd, unsigned long cmd, void *arg, int *rc);
 
+/*
+ * The same on a descriptor known to be a VFIO device node's (dev
+ * non-zero): its commands' layouts are the device node's where a type1
+ * command of /dev/iommu has the same number.
+ */
+int		 chan_try_ioctl_node(int fd, unsigned long cmd, void *arg,
+		    int *rc, int dev);
+
 /* 1 if fd is a socket connected to an ioasidd we know of, else 0. */
 int		 chan_is_ours(int fd);
 

@@ -11,7 +11,9 @@
  * vfio<N> in $IOASIDD_VFIO_DIR (default /dev/vfio/devices): its HELLO
  * names device N, and the daemon refuses a device it does not have
  * (ENOENT here, as for a missing node). Every other file in that
- * directory, and the directory itself, is left to the real call.
+ * directory, and the directory itself, is left to the real call. On a
+ * device descriptor, pread()/pwrite() and their other forms are the
+ * device's region access (see VFIO device descriptors below).
  * Everything else goes to the next definition of the same function
  * (libc's) untouched, with errno left as that function set it. Because the descriptor the program holds is the socket itself, dup,
  * fork, exec, close, poll and descriptor passing need no wrapping at all,
@@ -263,6 +265,7 @@ out:
 }
 
 static void	preload_dev_add(int);
+static int	preload_dev_is(int);
 
 /* Open the node: the daemon's socket, or the errno a missing node gives. */
 static int
@@ -894,7 +897,8 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
+	if (!preload_vfs_ioctl(req) && chan_try_ioctl_node(fd, req, arg, &rc,
+	    preload_dev_is(fd))) {
 		if (rc == 0)
 			preload_vq_add(req, arg);
 		if (rc == 0 && ((uint32_t)req == VFIO_DEVICE_GET_INFO ||

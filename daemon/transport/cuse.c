@@ -75,7 +75,10 @@
  * Everything else: 32-bit callers (FUSE_IOCTL_COMPAT) get ENOTTY, as the
  * real /dev/iommu has no compat_ioctl; read and write get EINVAL, as the
  * VFS answers for a file without read or write methods; poll reports the
- * VFS default mask (always readable and writable).
+ * VFS default mask (always readable and writable). An emulated VFIO
+ * device node's read and write are its region access (cuse_ll_read()),
+ * and its SET_IRQS eventfds come with pidfd_getfd() like any descriptor
+ * a command names.
  */
 
 #define FUSE_USE_VERSION 31
@@ -112,9 +115,13 @@
 #include "core/umem.h"
 #include "core/util.h"
 #include "dev/vfio_cdev.h"
+#include "ioasidd.h"
 #include "log.h"
 #include "transport/cuse.h"
 #include "uapi.h"
+
+/* One region piece the device moves is what the preload library sends. */
+_Static_assert(VFIO_CDEV_RW_MAX == IOASIDD_REGION_RW_MAX, "region piece");
 
 /*
  * The daemon's private question to an open of its /dev/iommu: which
@@ -451,7 +458,8 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	uc.cmd = num;
 	uc.arg = arg;
 	uc.caller = cuse_caller(co, fuse_req_ctx(req),
-	    uapi_cmd_maps_uva(uapi_cmd_find(num)));
+	    uapi_cmd_maps_uva(co->vf != NULL ? uapi_cmd_find_dev(num) :
+	    uapi_cmd_find(num)));
 	cu->pid = uc.caller->pid;
 	uc.uops = ops;
 	uc.upriv = cu;
@@ -767,7 +775,8 @@ cuse_ll_ioctl(fuse_req_t req, int cmd, void *argp, struct fuse_file_info *fi,
 		fuse_reply_ioctl(req, (int)co->ctx->id, NULL, 0);
 		return;
 	}
-	uc = uapi_cmd_find(num);
+	/* A device node's numbers that type1 shares mean its own command. */
+	uc = co->vf != NULL ? uapi_cmd_find_dev(num) : uapi_cmd_find(num);
 	if (in_len == 0 && out_len == 0) {
 		if (cuse_ioctl_bare(req, co, num, arg))
 			return;
@@ -858,18 +867,82 @@ cuse_ll_release(fuse_req_t req, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
-static void
-cuse_ll_read(fuse_req_t req, size_t size __unused, off_t off __unused,
-    struct fuse_file_info *fi __unused)
+/*
+ * A device node's read and write, with their offsets (pread's, or the
+ * file position for read, which FUSE moves by what we answer): the
+ * region access vfio-pci serves, run in pieces of at most
+ * VFIO_CDEV_RW_MAX until one is short, so that the caller sees the
+ * kernel's whole-or-to-the-region's-end answer. size is at most FUSE's
+ * max_read or max_write. An error after some bytes gives those bytes;
+ * /dev/iommu has neither method, and the VFS says EINVAL.
+ */
+static long
+cuse_region_rw(struct cuse_open *co, uint64_t off, uint8_t *buf,
+    size_t size, int write)
 {
-	fuse_reply_err(req, EINVAL);
+	size_t	done = 0, n;
+	long	rc;
+
+	do {
+		n = MIN(size - done, (size_t)VFIO_CDEV_RW_MAX);
+		rc = vfio_cdev_region_rw(co->vf, off + done, buf + done, n,
+		    write);
+		if (rc < 0)
+			return (done != 0 ? (long)done : rc);
+		done += (size_t)rc;
+	} while ((size_t)rc == n && done < size);
+	return ((long)done);
 }
 
 static void
-cuse_ll_write(fuse_req_t req, const char *buf __unused, size_t size __unused,
-    off_t off __unused, struct fuse_file_info *fi __unused)
+cuse_ll_read(fuse_req_t req, size_t size, off_t off,
+    struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EINVAL);
+	struct cuse_open	*co = (struct cuse_open *)(uintptr_t)fi->fh;
+	uint8_t			*buf;
+	long			 n;
+
+	if (co->vf == NULL || off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (size == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if ((buf = malloc(size)) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if ((n = cuse_region_rw(co, (uint64_t)off, buf, size, 0)) < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, (const char *)buf, (size_t)n);
+	free(buf);
+}
+
+static void
+cuse_ll_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct cuse_open	*co = (struct cuse_open *)(uintptr_t)fi->fh;
+	long			 n;
+
+	if (co->vf == NULL || off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (size == 0) {
+		fuse_reply_write(req, 0);
+		return;
+	}
+	/* The device only reads the bytes; FUSE's buffer is ours. */
+	n = cuse_region_rw(co, (uint64_t)off, (uint8_t *)(uintptr_t)buf, size,
+	    1);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
 }
 
 /* Always ready: nothing will ever be notified, so ph is not kept. */

@@ -876,7 +876,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	 * Caller memory for the commands that map it only, and only for
 	 * this request: a mapping it makes holds it, nothing else does.
 	 */
-	maps = uapi_cmd_maps_uva(uapi_cmd_find(rq.io.cmd));
+	maps = uapi_cmd_maps_uva(ch->conn->vf != NULL ?
+	    uapi_cmd_find_dev(rq.io.cmd) : uapi_cmd_find(rq.io.cmd));
 	caller = *sock_caller(ch, m, maps);
 	caller.mem = NULL;
 	if (maps && nfds < m->nfds &&

@@ -29,10 +29,15 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+
+#include "conf.h"
 #include "core/ctx.h"
 #include "core/umem.h"
 #include "core/util.h"
 #include "cuse_fake.h"
+#include "dev/vfio_cdev.h"
 #include "iommufd/ioas.h"
 #include "iommufd/pages.h"
 #include "suites.h"
@@ -802,6 +807,144 @@ START_TEST(close_ends_session)
 }
 END_TEST
 
+/*
+ * An emulated VFIO device node (an edu function) through CUSE: read and
+ * write with their offsets are the region access, in pieces, to a
+ * region's end; SET_IRQS's eventfd comes with pidfd_getfd().
+ */
+static struct ctx	*vctx;
+static int		 vpipe[2] = { -1, -1 };
+
+#define VREG(i)		((uint64_t)(i) << 40)
+
+static void
+vnode_setup(void)
+{
+	struct conf_device	dev;
+	struct stat		st;
+
+	memset(&dev, 0, sizeof(dev));
+	dev.name = (char *)"edu0";
+	dev.function = (char *)"edu";
+	dev.rid = 0x0018;
+	dev.iommu = (char *)"iommu0";
+	dev.model = (char *)"mock";
+	ck_assert_int_eq(vfio_cdev_configure(&dev, 1), 0);
+	/* The iommufd the bind names: a pipe standing for its file. */
+	ck_assert_int_eq(ctx_new("test", getpid(), &vctx), 0);
+	ck_assert_int_eq(pipe(vpipe), 0);
+	ck_assert_int_eq(fstat(vpipe[0], &st), 0);
+	ck_assert_int_eq(ctx_set_file(vctx, st.st_dev, st.st_ino), 0);
+	ck_assert_int_eq(fk_start_vfio(&fk, "/dev/vfio/devices/vfio0", 0), 0);
+	ck_assert_int_eq(fk_open(&fk, &fh), 0);
+}
+
+static void
+vnode_teardown(void)
+{
+	if (fh != 0)
+		ck_assert_int_eq(fk_release(&fk, fh), 0);
+	fh = 0;
+	fk_stop(&fk);
+	ctx_close(vctx);
+	vctx = NULL;
+	close(vpipe[0]);
+	close(vpipe[1]);
+	vfio_cdev_unconfigure();
+	ck_assert_ptr_null(TAILQ_FIRST(&ctx_list));
+}
+
+static long
+vnode_set_irqs(uint32_t flags, int32_t efd)
+{
+	struct {
+		struct vfio_irq_set	s;
+		int32_t			fd;
+	} a;
+
+	memset(&a, 0, sizeof(a));
+	a.s.argsz = sizeof(a);
+	a.s.flags = flags;
+	a.s.index = VFIO_PCI_INTX_IRQ_INDEX;
+	a.s.count = 1;
+	a.fd = efd;
+	if (!(flags & VFIO_IRQ_SET_DATA_EVENTFD))
+		a.s.argsz = sizeof(a.s);
+	return (fk_ioctl(&fk, fh, VFIO_DEVICE_SET_IRQS, (uintptr_t)&a, 0));
+}
+
+START_TEST(vnode_region_rw)
+{
+	struct vfio_device_bind_iommufd	 b;
+	uint8_t				*big;
+	uint32_t			 v;
+	uint64_t			 cnt;
+	uint16_t			 cmd = 0x6;
+	int				 efd;
+
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(7)), -EINVAL);
+	memset(&b, 0, sizeof(b));
+	b.argsz = sizeof(b);
+	b.iommufd = vpipe[0];
+	if (fk_ioctl(&fk, fh, VFIO_DEVICE_BIND_IOMMUFD, (uintptr_t)&b, 0) ==
+	    -EPERM)
+		return;		/* no pidfd_getfd() on ourselves here */
+	ck_assert_uint_ne(b.out_devid, 0);
+
+	v = 0;
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(7)), 4);
+	ck_assert_uint_eq(v, 0x11e81234);
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &cmd, 2, VREG(7) + 4), 2);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0)), 4);
+	ck_assert_uint_eq(v, 0x010000ed);
+	v = 0x1234;
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(0) + 4), 4);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0) + 4), 4);
+	ck_assert_uint_eq(v, ~0x1234u);
+	/* To the region's end and no further. */
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 8, VREG(0) + (1 << 20) - 4),
+	    4);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0) + (1 << 20)),
+	    -EINVAL);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(5)), -EINVAL);
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(6)), -EINVAL);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(40)), -EINVAL);
+	/* More than one piece moves: all of it. */
+	big = malloc(96 * 1024);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(fk_pread(&fk, fh, big, 96 * 1024, VREG(0)),
+	    96 * 1024);
+	free(big);
+
+	/* INTx into an eventfd the caller names by number. */
+	ck_assert_int_ge(efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), 0);
+	ck_assert_int_eq(vnode_set_irqs(VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, efd), 0);
+	v = 1;
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(0) + 0x60), 4);
+	ck_assert_int_eq(read(efd, &cnt, 8), 8);
+	ck_assert_uint_eq(cnt, 1);
+	ck_assert_int_eq(vnode_set_irqs(VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_TRIGGER, -1), 0);
+	close(efd);
+}
+END_TEST
+
+/* /dev/iommu has no read or write: EINVAL at any offset. */
+START_TEST(vnode_iommu_has_none)
+{
+	uint32_t	v;
+
+	fk_release(&fk, fh);
+	fh = 0;
+	fk_stop(&fk);
+	ck_assert_int_eq(fk_start(&fk, "/dev/iommu"), 0);
+	ck_assert_int_eq(fk_open(&fk, &fh), 0);
+	ck_assert_int_eq(fk_pread(&fk, fh, &v, 4, VREG(0)), -EINVAL);
+	ck_assert_int_eq(fk_pwrite(&fk, fh, &v, 4, VREG(7)), -EINVAL);
+}
+END_TEST
+
 static Suite *
 cuse_suite(void)
 {
@@ -827,6 +970,11 @@ cuse_suite(void)
 	tcase_add_test(tc, caller_execs);
 	tcase_add_test(tc, kernel_goes_away);
 	tcase_add_test(tc, close_ends_session);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vfio-node");
+	tcase_add_checked_fixture(tc, vnode_setup, vnode_teardown);
+	tcase_add_test(tc, vnode_region_rw);
+	tcase_add_test(tc, vnode_iommu_has_none);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -111,6 +111,12 @@ fk_call(struct fk *fk, uint32_t opcode, const void *body, size_t blen,
 int
 fk_start(struct fk *fk, const char *node)
 {
+	return (fk_start_vfio(fk, node, -1));
+}
+
+int
+fk_start_vfio(struct fk *fk, const char *node, int vfio_index)
+{
 	struct cuse_config	 cfg;
 	struct cuse_init_in	 in;
 	struct cuse_init_out	*out;
@@ -141,6 +147,10 @@ fk_start(struct fk *fk, const char *node)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.node = node;
+	if (vfio_index >= 0) {
+		cfg.vfio = 1;
+		cfg.vfio_index = (unsigned int)vfio_index;
+	}
 	cfg.mode = 0660;
 	cfg.gid = (gid_t)-1;
 	cfg.cb = fk_event;
@@ -332,12 +342,19 @@ fk_ioctl(struct fk *fk, uint64_t fh, unsigned int cmd, uint64_t arg,
 long
 fk_read(struct fk *fk, uint64_t fh, void *buf, uint32_t len)
 {
+	return (fk_pread(fk, fh, buf, len, 0));
+}
+
+long
+fk_pread(struct fk *fk, uint64_t fh, void *buf, uint32_t len, uint64_t off)
+{
 	struct fuse_read_in	 in;
 	struct fuse_out_header	*oh = (struct fuse_out_header *)fk_reply;
 	ssize_t			 n;
 
 	memset(&in, 0, sizeof(in));
 	in.fh = fh;
+	in.offset = off;
 	in.size = len;
 	if ((n = fk_call(fk, FUSE_READ, &in, sizeof(in), NULL, 0)) < 0)
 		return (n);
@@ -351,6 +368,13 @@ fk_read(struct fk *fk, uint64_t fh, void *buf, uint32_t len)
 long
 fk_write(struct fk *fk, uint64_t fh, const void *buf, uint32_t len)
 {
+	return (fk_pwrite(fk, fh, buf, len, 0));
+}
+
+long
+fk_pwrite(struct fk *fk, uint64_t fh, const void *buf, uint32_t len,
+    uint64_t off)
+{
 	struct fuse_write_in	 in;
 	struct fuse_out_header	*oh = (struct fuse_out_header *)fk_reply;
 	struct fuse_write_out	*out = (struct fuse_write_out *)(oh + 1);
@@ -358,6 +382,7 @@ fk_write(struct fk *fk, uint64_t fh, const void *buf, uint32_t len)
 
 	memset(&in, 0, sizeof(in));
 	in.fh = fh;
+	in.offset = off;
 	in.size = len;
 	if ((n = fk_call(fk, FUSE_WRITE, &in, sizeof(in), buf, len)) < 0)
 		return (n);

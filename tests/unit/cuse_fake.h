@@ -58,6 +58,8 @@ struct fk {
  * 0, or -errno with everything undone.
  */
 int	fk_start(struct fk *, const char *node);
+/* The same for the VFIO device node of device vfio_index (-1: none). */
+int	fk_start_vfio(struct fk *, const char *node, int vfio_index);
 /* Close the transport (it must close its end) and free everything. */
 void	fk_stop(struct fk *);
 
@@ -71,6 +73,11 @@ long	fk_ioctl(struct fk *, uint64_t fh, unsigned int cmd, uint64_t arg,
 /* read(2), write(2): bytes, or -errno. */
 long	fk_read(struct fk *, uint64_t fh, void *buf, uint32_t len);
 long	fk_write(struct fk *, uint64_t fh, const void *buf, uint32_t len);
+/* pread(2), pwrite(2): at the offset off. */
+long	fk_pread(struct fk *, uint64_t fh, void *buf, uint32_t len,
+	    uint64_t off);
+long	fk_pwrite(struct fk *, uint64_t fh, const void *buf, uint32_t len,
+	    uint64_t off);
 /* poll(2): the revents the daemon reports, or -errno. */
 long	fk_poll(struct fk *, uint64_t fh, uint32_t events);
 /* Let the daemon run what is pending (a closed kernel end, say). */
