@@ -698,10 +698,16 @@ pci_set_intx(struct pci_dev *pd, uint32_t action, uint32_t dtype,
 	    action == VFIO_IRQ_SET_ACTION_UNMASK) {
 		if (!intx || start != 0 || count != 1)
 			return (-EINVAL);
-		/* An eventfd that masks or unmasks: not implemented. */
-		if (dtype == VFIO_IRQ_SET_DATA_EVENTFD)
-			return (action == VFIO_IRQ_SET_ACTION_MASK ?
-			    -ENOTTY : -EOPNOTSUPP);
+		/*
+		 * An eventfd that masks: vfio-pci has none (ENOTTY). One
+		 * that unmasks (vfio-pci's virqfd) would need the daemon
+		 * to watch it: not implemented, but removing none is 0.
+		 */
+		if (dtype == VFIO_IRQ_SET_DATA_EVENTFD) {
+			if (action == VFIO_IRQ_SET_ACTION_MASK)
+				return (-ENOTTY);
+			return (fds[0] < 0 ? 0 : -EOPNOTSUPP);
+		}
 		if (dtype == VFIO_IRQ_SET_DATA_BOOL && bools[0] == 0)
 			return (0);
 		if (action == VFIO_IRQ_SET_ACTION_MASK)

@@ -468,6 +468,17 @@ START_TEST(pci_test_intx)
 	ck_assert_int_eq(pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_EVENTFD |
 	    VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fd),
 	    -ENOTTY);
+	/* An unmask eventfd: not implemented; -1 (none) is fine. */
+	ck_assert_int_eq(pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_EVENTFD |
+	    VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fd),
+	    -EOPNOTSUPP);
+	{
+		int32_t	none = -1;
+
+		ck_assert_int_eq(pcitest_set_irqs(f,
+		    VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+		    VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &none), 0);
+	}
 	/* MSI while INTx is on: EINVAL, INTx stays. */
 	ck_assert_int_eq(pcitest_set_irqs(f, VFIO_IRQ_SET_DATA_EVENTFD |
 	    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &fd),
