@@ -63,7 +63,7 @@ static const struct pci_func_ops *const pci_funcs[] = {
 struct pci_dev {
 	const struct pci_func_ops *ops;
 	void			*priv;
-	struct edev		*edev;		/* DMA through its binding */
+	struct edev		*edev;		/* its DMA goes through */
 	struct pci_func_desc	 desc;
 	unsigned int		 cfg_size;
 	uint8_t			 cfg[PCI_CFG_EXPRESS];

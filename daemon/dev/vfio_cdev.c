@@ -759,6 +759,17 @@ static const struct {
 	{ VFIO_DEVICE_FEATURE, vfio_cdev_ioctl_feature },
 };
 
+unsigned int
+vfio_cdev_cmd(size_t i)
+{
+	if (i < nitems(vfio_cdev_ops))
+		return (vfio_cdev_ops[i].cmd);
+	i -= nitems(vfio_cdev_ops);
+	if (i < nitems(vfio_cdev_pci_ops))
+		return (vfio_cdev_pci_ops[i].cmd);
+	return (0);
+}
+
 long
 vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {

@@ -62,6 +62,8 @@ uint32_t	 vfio_cdev_devid(const struct vfio_cdev_file *);
  * PCI device bound through its cdev.
  */
 long		 vfio_cdev_dispatch(struct vfio_cdev_file *, struct ucmd *);
+/* The i-th command the node answers (its table's rows), 0 past them. */
+unsigned int	 vfio_cdev_cmd(size_t i);
 
 /*
  * pread() (write 0) or pwrite() (write 1) of the node at offset: the

@@ -34,6 +34,7 @@
 #include "dev/vfio_cdev.h"
 #include "helpers.h"
 #include "pcitest.h"
+#include "uapi.h"
 #include "suites.h"
 
 #define EDU	PCITEST_EDU
@@ -882,6 +883,39 @@ START_TEST(pci_test_bad_desc)
 }
 END_TEST
 
+/*
+ * The node's table and proto's field table agree: every command the
+ * node answers has a row (the device node's, where a number is shared),
+ * and every row of a device command has a handler.
+ */
+START_TEST(pci_test_tables)
+{
+	const struct uapi_cmd	*uc;
+	unsigned int		 cmd;
+	size_t			 i, j, n;
+
+	for (i = 0; (cmd = vfio_cdev_cmd(i)) != 0; i++) {
+		uc = uapi_cmd_find_dev(cmd);
+		ck_assert_msg(uc != NULL, "%#x has no row", cmd);
+		ck_assert_uint_eq(uc->num, cmd);
+		ck_assert_uint_eq(uc->argkind, cmd == VFIO_DEVICE_RESET ?
+		    UA_NONE : UA_ARGSZ);
+	}
+	n = i;
+	ck_assert_uint_ge(n, 13);
+	for (i = 0; i < uapi_ncmds; i++) {
+		uc = &uapi_cmds[i];
+		if (!uc->devnode &&
+		    strncmp(uc->name, "VFIO_DEVICE_", 12) != 0 &&
+		    strncmp(uc->name, "IOASIDD_REGION_", 15) != 0)
+			continue;
+		for (j = 0; j < n && vfio_cdev_cmd(j) != uc->num; j++)
+			;
+		ck_assert_msg(j < n, "%s has no handler", uc->name);
+	}
+}
+END_TEST
+
 static uint64_t	fz_state = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t
@@ -1016,6 +1050,7 @@ pci_suite(void)
 	tcase_add_test(tc, pci_test_feature);
 	tcase_add_test(tc, pci_test_bad_desc);
 	tcase_add_test(tc, pci_test_fuzz);
+	tcase_add_test(tc, pci_test_tables);
 	suite_add_tcase(s, tc);
 	return (s);
 }
