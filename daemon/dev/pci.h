@@ -153,7 +153,9 @@ int	 pci_eventfd_check(int fd);
  * DATA_BOOL, and fds count checked eventfds (or -1) for DATA_EVENTFD.
  * The eventfds taken are set to -1 in fds; the caller closes what is
  * left. 0 or -errno (vfio-pci's: -EINVAL for a rule broken, -ENOTTY
- * for an action the index does not have), nothing changed on failure.
+ * for an action the index does not have; and -EOPNOTSUPP for an INTx
+ * unmask eventfd, which the daemon does not watch), nothing changed on
+ * failure.
  */
 int	 pci_set_irqs(struct pci_dev *, uint32_t flags, unsigned int index,
 	    unsigned int start, unsigned int count, const void *data,
