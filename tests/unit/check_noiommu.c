@@ -9,6 +9,7 @@
  * object mapped twice); and the device's DMA by physical address.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -18,7 +19,9 @@
 
 #include <check.h>
 
+#include "conf.h"
 #include "core/ctx.h"
+#include "dev/vfio_cdev.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "hw/hw.h"
@@ -28,6 +31,7 @@
 #include "suites.h"
 
 #include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #define PAGE		4096ULL
 #define MB2		(2ULL << 20)
@@ -360,6 +364,71 @@ START_TEST(noiommu_dma)
 }
 END_TEST
 
+static long
+vio(struct vfio_cdev_file *f, unsigned int cmd, void *arg)
+{
+	struct ucmd	ucmd = {
+		.cmd = cmd,
+		.arg = (uint64_t)(uintptr_t)arg,
+		.caller = &tcaller,
+		.uops = &uself_ops,
+	};
+
+	return (vfio_cdev_dispatch(f, &ucmd));
+}
+
+/*
+ * A [device] with iommu = none: its node refuses a caller without
+ * CAP_SYS_RAWIO, and binds and attaches to an IOAS for one with it.
+ */
+START_TEST(noiommu_cdev)
+{
+	struct conf_device			 cd;
+	struct vfio_device_bind_iommufd		 b;
+	struct vfio_device_attach_iommufd_pt	 at;
+	struct vfio_cdev_file			*f;
+	struct stat				 st;
+	uint32_t				 ioas = ioas_new();
+	int					 p[2];
+
+	memset(&cd, 0, sizeof(cd));
+	cd.name = (char *)"dpdk0";
+	cd.iommu = (char *)"none";
+	cd.model = (char *)"mock";
+	cd.rid = 0x0200;
+	cd.pasid_width = 20;
+	ck_assert_int_eq(vfio_cdev_configure(&cd, 1), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fstat(p[0], &st), 0);
+	ck_assert_int_eq(ctx_set_file(tctx, st.st_dev, st.st_ino), 0);
+	ck_assert_int_eq(vfio_cdev_open(0, &f), 0);
+	memset(&b, 0, sizeof(b));
+	b.argsz = sizeof(b);
+	b.iommufd = p[0];
+	tcaller.caps &= ~CALLER_CAP_SYS_RAWIO;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_BIND_IOMMUFD, &b), -EPERM);
+	tcaller.caps |= CALLER_CAP_SYS_RAWIO;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
+	memset(&at, 0, sizeof(at));
+	at.argsz = sizeof(at);
+	at.pt_id = ioas;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	ck_assert_uint_ne(at.pt_id, ioas);
+	/* No PASID behind no IOMMU, whatever the section said. */
+	at.flags = VFIO_DEVICE_ATTACH_PASID;
+	at.pasid = 1;
+	at.pt_id = ioas;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EINVAL);
+	tcaller.caps &= ~CALLER_CAP_SYS_RAWIO;
+	at.flags = 0;
+	ck_assert_int_eq(vio(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), -EPERM);
+	vfio_cdev_close(f);
+	vfio_cdev_unconfigure();
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 static Suite *
 noiommu_suite(void)
 {
@@ -373,6 +442,7 @@ noiommu_suite(void)
 	tcase_add_test(tc, get_pa_huge_area);
 	tcase_add_test(tc, noiommu_refusals);
 	tcase_add_test(tc, noiommu_dma);
+	tcase_add_test(tc, noiommu_cdev);
 	suite_add_tcase(s, tc);
 	return (s);
 }
