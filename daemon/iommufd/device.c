@@ -648,8 +648,7 @@ device_dma_check(void *arg, const struct domain_run *run)
 	if (run->iova != dma->next || (run->prot & dma->prot) != dma->prot)
 		return (-EFAULT);
 	if (dma->dirty != NULL) {
-		if ((rc = device_dma_iopte_span(dma->dirty, run, &start,
-		    &len)) != 0)
+		if (device_dma_iopte_span(dma->dirty, run, &start, &len) != 0)
 			return (-EFAULT);
 		if ((rc = dirty_prepare(dma->dirty, start, len)) != 0)
 			return (rc);

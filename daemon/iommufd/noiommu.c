@@ -57,18 +57,21 @@ noiommu_granule(void)
 static int
 noiommu_assign(struct pages *p)
 {
-	uint64_t	 g = 1ULL << noiommu_shift, nblocks, span;
+	uint64_t	 g = 1ULL << noiommu_shift, nblocks, base;
 
 	if (p->pa_base != 0)
 		return (0);
 	nblocks = p->size / g + (p->size % g != 0);
-	if (nblocks > (NOIOMMU_PA_END - noiommu_next) / (2 * g) - 1)
+	/*
+	 * Each base is aligned to the granule, like a huge page; END is
+	 * too, and next never passes it, so base <= END.
+	 */
+	base = ALIGN_UP(noiommu_next, g);
+	if (nblocks + 1 > (NOIOMMU_PA_END - base) / (2 * g))
 		return (-ENOMEM);
-	span = (nblocks + 1) * 2 * g;
-	/* Each base is aligned to the granule, like a huge page. */
-	p->pa_base = ALIGN_UP(noiommu_next, g);
+	p->pa_base = base;
 	p->pa_shift = (uint8_t)noiommu_shift;
-	noiommu_next = p->pa_base + span;
+	noiommu_next = base + (nblocks + 1) * 2 * g;
 	return (0);
 }
 
