@@ -150,6 +150,9 @@ const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "node-required", .type = CONF_CHOICE,
 	  .offset = offsetof(struct conf, node_required),
 	  .choices = conf_yes_no, .dflt = "no" },
+	{ .section = "daemon", .name = "noiommu-granule", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, noiommu_granule), .min = 4096,
+	  .max = 1L << 30, .dflt = "4K", .flags = CONF_F_RELOAD },
 	{ .section = "daemon", .name = "socket", .type = CONF_PATH,
 	  .offset = offsetof(struct conf, socket),
 	  .max = CONF_SUN_PATH_MAX, .dflt = "/run/ioasidd/iommu.sock" },
@@ -969,6 +972,12 @@ conf_devices_check(struct conf_parse *st)
 	struct conf_device	*d, *e;
 	struct pci_dev		*pd;
 	size_t			 i, j;
+
+	/* Blocks of emulated physical memory are a power of two. */
+	if ((conf->noiommu_granule & (conf->noiommu_granule - 1)) != 0)
+		conf_error(conf, &st->oom, conf->path, st->seen[
+		    conf_key_find("daemon", "noiommu-granule") - conf_keys],
+		    "noiommu-granule must be a power of two");
 
 	for (i = 0; i < conf->ndevices; i++) {
 		d = &conf->devices[i];

@@ -114,6 +114,7 @@ struct conf {
 	gid_t		 node_gid;
 	int		 node_required;	/* no node: stop (1) or go on (0) */
 	uint64_t	 socket_per_uid;	/* connections one uid may open */
+	uint64_t	 noiommu_granule;	/* iommufd/noiommu.h */
 
 	/*
 	 * [limits], in the order of enum limit_kind (limit.h): objects,

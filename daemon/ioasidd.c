@@ -49,6 +49,7 @@
 #include "core/hfd.h"
 #include "core/limit.h"
 #include "dev/vfio_cdev.h"
+#include "iommufd/noiommu.h"
 #include "log.h"
 #include "transport/ctl.h"
 #include "transport/cuse.h"
@@ -108,6 +109,8 @@ ioasidd_limits(const struct conf *conf)
 		u.max[k] = conf->limit_uid[k];
 	}
 	limit_configure(&c, &u);
+	/* Checked by conf.c: a power of two in the allowed range. */
+	(void)noiommu_set_granule(conf->noiommu_granule);
 }
 
 /* The level the configuration and -v ask for. */

@@ -455,6 +455,16 @@ static const struct uapi_field f_hw_queue[] = {
 	F(iommu_hw_queue_alloc, length, UK_LEN, UD_IN),
 };
 
+static const struct uapi_field f_noiommu_get_pa[] = {
+	F(iommu_ioas_noiommu_get_pa, size, UK_SIZE, UD_IN),
+	F(iommu_ioas_noiommu_get_pa, flags, UK_FLAGS, UD_IN),
+	F(iommu_ioas_noiommu_get_pa, ioas_id, UK_ID, UD_IN),
+	F(iommu_ioas_noiommu_get_pa, __reserved, UK_RESERVED, UD_IN),
+	F(iommu_ioas_noiommu_get_pa, iova, UK_IOVA, UD_IN),
+	F(iommu_ioas_noiommu_get_pa, length, UK_LEN, UD_INOUT),
+	F(iommu_ioas_noiommu_get_pa, out_phys, UK_VALUE, UD_OUT),
+};
+
 static const struct uapi_field f_ioasidd_mmap[] = {
 	F(ioasidd_mmap, size, UK_SIZE, UD_IN),
 	F(ioasidd_mmap, flags, UK_FLAGS, UD_IN),
@@ -943,6 +953,7 @@ CMD_ST(iommu_vdevice_alloc, f_vdevice, virt_id);
 CMD_ST(iommu_ioas_change_process, f_change_process, __reserved);
 CMD_ST(iommu_veventq_alloc, f_veventq, out_veventq_fd);
 CMD_ST(iommu_hw_queue_alloc, f_hw_queue, length);
+CMD_ST(iommu_ioas_noiommu_get_pa, f_noiommu_get_pa, out_phys);
 CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
 static const struct uapi_struct st_ioasidd_region_read =
     S("ioasidd_region_rw", f_ioasidd_region_read,
@@ -1001,6 +1012,8 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(IOMMU_IOAS_CHANGE_PROCESS, UA_SIZED, &st_iommu_ioas_change_process),
 	C(IOMMU_VEVENTQ_ALLOC, UA_SIZED, &st_iommu_veventq_alloc),
 	C(IOMMU_HW_QUEUE_ALLOC, UA_SIZED, &st_iommu_hw_queue_alloc),
+	C(IOMMU_IOAS_NOIOMMU_GET_PA, UA_SIZED,
+	    &st_iommu_ioas_noiommu_get_pa),
 	C(IOMMU_TEST_CMD, UA_SIZED, &st_iommu_test_cmd),
 	C(VFIO_DEVICE_BIND_IOMMUFD, UA_ARGSZ, &st_vfio_device_bind_iommufd),
 	C(VFIO_DEVICE_ATTACH_IOMMUFD_PT, UA_ARGSZ,
@@ -1029,7 +1042,7 @@ const struct uapi_cmd uapi_cmds[] = {
 const size_t uapi_ncmds = UAPI_NITEMS(uapi_cmds);
 
 #define UAPI_IOMMUFD_FIRST	IOMMU_DESTROY
-#define UAPI_IOMMUFD_LAST	IOMMU_HW_QUEUE_ALLOC
+#define UAPI_IOMMUFD_LAST	IOMMU_IOAS_NOIOMMU_GET_PA
 #define UAPI_IOMMUFD_N		(UAPI_IOMMUFD_LAST - UAPI_IOMMUFD_FIRST + 1)
 #define UAPI_TEST_ROW		UAPI_IOMMUFD_N
 
@@ -1358,6 +1371,7 @@ _Static_assert(IOMMU_IOAS_CHANGE_PROCESS == 0x3b92,
     "IOMMU_IOAS_CHANGE_PROCESS");
 _Static_assert(IOMMU_VEVENTQ_ALLOC == 0x3b93, "IOMMU_VEVENTQ_ALLOC");
 _Static_assert(IOMMU_HW_QUEUE_ALLOC == 0x3b94, "IOMMU_HW_QUEUE_ALLOC");
+_Static_assert(IOMMU_IOAS_NOIOMMU_GET_PA == 0x3b95, "NOIOMMU_GET_PA");
 _Static_assert(IOMMU_TEST_CMD == 0x3ba0, "IOMMU_TEST_CMD");
 _Static_assert(VFIO_DEVICE_BIND_IOMMUFD == 0x3b76, "VFIO_DEVICE_BIND");
 _Static_assert(VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77, "VFIO_DEVICE_ATTACH");

@@ -21,6 +21,7 @@
 /* Linux capability numbers the uAPI cares about. */
 #define CALLER_LINUX_CAP_IPC_LOCK	14
 #define CALLER_LINUX_CAP_SYS_RESOURCE	24
+#define CALLER_LINUX_CAP_SYS_RAWIO	17
 
 unsigned int
 caller_caps(pid_t pid)
@@ -44,6 +45,8 @@ caller_caps(pid_t pid)
 		caps |= CALLER_CAP_IPC_LOCK;
 	if (eff & (1ull << CALLER_LINUX_CAP_SYS_RESOURCE))
 		caps |= CALLER_CAP_SYS_RESOURCE;
+	if (eff & (1ull << CALLER_LINUX_CAP_SYS_RAWIO))
+		caps |= CALLER_CAP_SYS_RAWIO;
 	return (caps);
 }
 

@@ -99,6 +99,7 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_ioctl_change_process),
 	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, veventq_ioctl_alloc),
 	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_ioctl_alloc),
+	IOCTL_OP(IOMMU_IOAS_NOIOMMU_GET_PA, noiommu_ioctl_get_pa),
 	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
 	IOCTL_OP(IOASIDD_MMAP, viommu_ioctl_mmap),
 };

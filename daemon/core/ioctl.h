@@ -65,6 +65,7 @@ int	viommu_ioctl_alloc(struct ucmd *);
 int	vdevice_ioctl_alloc(struct ucmd *);
 int	veventq_ioctl_alloc(struct ucmd *);
 int	hw_queue_ioctl_alloc(struct ucmd *);
+int	noiommu_ioctl_get_pa(struct ucmd *);
 /* IOASIDD_MMAP (proto/ioasidd.h): a vIOMMU's page for the caller's mmap */
 int	viommu_ioctl_mmap(struct ucmd *);
 

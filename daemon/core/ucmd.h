@@ -25,6 +25,7 @@ struct umem;
 /* Capabilities of the caller that the uAPI cares about. */
 #define CALLER_CAP_IPC_LOCK	0x1	/* no RLIMIT_MEMLOCK for pinned pages */
 #define CALLER_CAP_SYS_RESOURCE	0x2	/* may change IOMMU_OPTION_RLIMIT_MODE */
+#define CALLER_CAP_SYS_RAWIO	0x4	/* may use noiommu devices (7.3) */
 
 /*
  * Who is calling. The transport fills it from what the kernel told it

@@ -40,7 +40,11 @@
  *    takes the zero-length form) and VFIO_DEVICE_FEATURE (argsz, flags
  *    and GET with SET are EINVAL; every feature is ENOTTY: none is
  *    implemented);
- *  - any other command on a bound open is ENOTTY (the driver's default).
+ *  - any other command on a bound open is ENOTTY (the driver's default);
+ *  - a noiommu device ([device] iommu = none, hw/noiommu.c) refuses every
+ *    command with EPERM to a caller without CAP_SYS_RAWIO, as 7.3
+ *    refuses the open; otherwise it binds and attaches like any other,
+ *    on a software-only domain, with no PASID and no capabilities.
  *
  * Binding and unbinding bring the function to its power-on state with
  * no interrupt armed; closing the bound open unbinds, so a client killed
@@ -126,6 +130,12 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 		 */
 		if ((hw = hw_instance_find(cd[i].iommu)) == NULL)
 			hw = &hw_mock_instance;
+		/* Nothing behind a noiommu device: no PASID, no IOMMU caps. */
+		if (hw_is_noiommu(hw)) {
+			device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
+			    0, 0);
+			continue;
+		}
 		flags = 0;
 		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))
 			flags |= HW_DEV_NO_DIRTY;
@@ -775,6 +785,15 @@ vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {
 	size_t	i;
 
+	/*
+	 * 7.3 refuses the open of a noiommu device's node to a process
+	 * without CAP_SYS_RAWIO. An open reaches us before we know the
+	 * caller's capabilities, so every command on it is refused instead,
+	 * which leaves such a caller the same nothing.
+	 */
+	if (hw_is_noiommu(f->dev->edev.desc.hw) &&
+	    (ucmd->caller->caps & CALLER_CAP_SYS_RAWIO) == 0)
+		return (-EPERM);
 	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD && f->ctx == NULL)
 		return (-EINVAL);
 	for (i = 0; i < nitems(vfio_cdev_ops); i++) {

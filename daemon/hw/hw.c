@@ -13,10 +13,12 @@
 
 static const struct hw_model_ops *const hw_models[] = {
 	&hw_mock_ops,
+	&hw_noiommu_ops,
 };
 
 static const struct hw_instance *const hw_instances[] = {
 	&hw_mock_instance,
+	&hw_noiommu_instance,
 };
 
 const struct hw_model_ops *

@@ -211,6 +211,16 @@ const struct hw_instance	*hw_instance_find(const char *name);
 extern const struct hw_model_ops	hw_mock_ops;
 extern const struct hw_instance		hw_mock_instance;
 
+/* No IOMMU (hw/noiommu.c): Linux 7.3's noiommu devices, instance "none". */
+extern const struct hw_model_ops	hw_noiommu_ops;
+extern const struct hw_instance		hw_noiommu_instance;
+
+static inline int
+hw_is_noiommu(const struct hw_instance *hw)
+{
+	return (hw != NULL && hw->ops == &hw_noiommu_ops);
+}
+
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t
 hw_domain_min_page(const struct hw_domain *dom)

@@ -34,6 +34,7 @@
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
+#include "iommufd/noiommu.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
 
@@ -552,6 +553,9 @@ device_ioctl_get_hw_info(struct ucmd *ucmd)
 	if (dev->edev == NULL)
 		return (-ENOENT);
 	desc = &dev->edev->desc;
+	/* 7.3: a noiommu device has no IOMMU to report on. */
+	if (hw_is_noiommu(desc->hw))
+		return (-EOPNOTSUPP);
 	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
 		in_type = cmd->in_data_type;
 	memset(buf, 0, sizeof(buf));
@@ -644,8 +648,7 @@ device_dma_check(void *arg, const struct domain_run *run)
 	if (run->iova != dma->next || (run->prot & dma->prot) != dma->prot)
 		return (-EFAULT);
 	if (dma->dirty != NULL) {
-		if ((rc = device_dma_iopte_span(dma->dirty, run, &start,
-		    &len)) != 0)
+		if (device_dma_iopte_span(dma->dirty, run, &start, &len) != 0)
 			return (-EFAULT);
 		if ((rc = dirty_prepare(dma->dirty, start, len)) != 0)
 			return (rc);
@@ -714,6 +717,14 @@ device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
 		goto out;
 	}
 	hwpt = container_of(obj, struct hwpt_paging, obj);
+	/*
+	 * Nothing translates for a noiommu device: its bus addresses are
+	 * the emulated physical addresses GET_PA gave (noiommu.h).
+	 */
+	if (hw_is_noiommu(hwpt->domain.hw)) {
+		rc = noiommu_dma_rw(&hwpt->domain, iova, buf, len, to_memory);
+		goto out;
+	}
 	memset(&dma, 0, sizeof(dma));
 	dma.next = dma.iova = iova;
 	dma.buf = buf;

@@ -63,6 +63,7 @@ struct pages {
 	} src;
 	struct acct_owner	*owner;		/* held */
 	struct limit_acct	*lim;		/* charged for the object */
+	uint64_t		 pa_base;	/* noiommu.h; 0: none yet */
 	uint32_t		 refs;
 	uint32_t		 npin;
 	uint8_t			 type;		/* enum pages_type */
@@ -70,6 +71,7 @@ struct pages {
 	uint8_t			 acct_mode;	/* enum acct_mode at map time */
 	uint8_t			 charged;	/* owner pays pages_npages() */
 	uint8_t			 mark;		/* scratch for whole-ctx walks */
+	uint8_t			 pa_shift;	/* log2 of its noiommu granule */
 };
 
 /*

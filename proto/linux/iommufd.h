@@ -643,8 +643,8 @@ struct iommu_hw_queue_alloc {
  * physical address that iova maps to in an IOAS. The start must be
  * mapped and length non-zero; length comes back as the bytes physically
  * contiguous from out_phys, never more than asked. flags and __reserved
- * are 0. Declared for programs built against 7.3; the daemon does not
- * serve it yet.
+ * are 0. The daemon answers it with emulated physical addresses
+ * (daemon/iommufd/noiommu.h).
  */
 struct iommu_ioas_noiommu_get_pa {
 	__u32 size;

@@ -125,6 +125,7 @@ START_TEST(conf_test_good)
 	    "node = /dev/iommu-emu\n"
 	    "node-mode = 666\n"
 	    "socket-connections-per-uid = 12\n"
+	    "noiommu-granule = 2M\n"
 	    "\tnode-group = root\n", &conf), 0);
 	ck_assert_uint_eq(conf->nerrors, 0);
 	ck_assert_str_eq(conf->socket, "/tmp/x/iommu.sock");
@@ -137,6 +138,7 @@ START_TEST(conf_test_good)
 	ck_assert_int_eq(conf->node_mode, 0666);
 	ck_assert_int_eq(conf->node_gid, 0);
 	ck_assert_uint_eq(conf->socket_per_uid, 12);
+	ck_assert_uint_eq(conf->noiommu_granule, 2 << 20);
 	unload(conf);
 }
 END_TEST
@@ -165,6 +167,9 @@ static const struct {
 	{ "socket-connections-per-uid = -3", "a number from 1" },
 	{ "socket-connections-per-uid = 1000k", "a number from 1" },
 	{ "socket-connections-per-uid =", "a number from 1" },
+	{ "noiommu-granule = 2K", "a number from 4096" },
+	{ "noiommu-granule = 2G", "a number from 4096" },
+	{ "noiommu-granule = 12K", "must be a power of two" },
 	{ "node = iommu", "must be a node under /dev/" },
 	{ "node = /dev/", "must be a node under /dev/" },
 	{ "node = /dev/../etc/passwd", "must be a node under /dev/" },

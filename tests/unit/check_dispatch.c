@@ -170,7 +170,7 @@ START_TEST(cmd_fail)
 	ck_assert_int_eq(test_ioctl(tctx, IOMMU_DESTROY, (void *)8), -EFAULT);
 	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0x7f), &d),
 	    -ENOTTY);
-	for (nr = 0x95; nr <= 0x9f; nr++)
+	for (nr = 0x96; nr <= 0x9f; nr++)
 		ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, nr), &d),
 		    -ENOTTY);
 	ck_assert_int_eq(test_ioctl(tctx, _IO(IOMMUFD_TYPE, 0xa1), &d),
@@ -181,7 +181,7 @@ START_TEST(cmd_fail)
 	    _IOWR(IOMMUFD_TYPE, 0x80, struct iommu_destroy), &d), -ENOTTY);
 	ck_assert_int_eq(test_ioctl(tctx, _IO('x', 0x80), &d), -ENOTTY);
 	/* Every call counts, failed ones too. */
-	ck_assert_uint_eq(tctx->nioctls, 8 + (0x9f - 0x95 + 1));
+	ck_assert_uint_eq(tctx->nioctls, 8 + (0x9f - 0x96 + 1));
 }
 END_TEST
 
@@ -451,6 +451,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOMMU_IOAS_CHANGE_PROCESS, iommu_ioas_change_process, __reserved),
 	HDR(IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc, out_veventq_fd),
 	HDR(IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc, length),
+	HDR(IOMMU_IOAS_NOIOMMU_GET_PA, iommu_ioas_noiommu_get_pa, out_phys),
 	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
 	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
 };

@@ -274,6 +274,7 @@ union probe_any {
 	struct iommu_vdevice_alloc		vdev;
 	struct iommu_veventq_alloc		veventq;
 	struct iommu_hw_queue_alloc		hwq;
+	struct iommu_ioas_noiommu_get_pa	getpa;
 	struct ioasidd_mmap			mmap;
 	struct vfio_device_bind_iommufd		bind;
 	struct vfio_device_attach_iommufd_pt	attach;
@@ -459,6 +460,11 @@ probe_every_command(void)
 	    .viommu_id = a, .type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
 	    .length = PAGE };
 	(void)probe_ptr(IOMMU_HW_QUEUE_ALLOC, &any);
+	memset(&any, 0, sizeof(any));
+	any.getpa = (struct iommu_ioas_noiommu_get_pa){
+	    .size = sizeof(any.getpa), .ioas_id = a, .iova = 0x100000,
+	    .length = PAGE };
+	(void)probe_ptr(IOMMU_IOAS_NOIOMMU_GET_PA, &any);
 	memset(&any, 0, sizeof(any));
 	any.mmap = (struct ioasidd_mmap){ .size = sizeof(any.mmap),
 	    .flags = IOASIDD_MMAP_SHARED, .offset = (uint64_t)a << 24,
