@@ -40,6 +40,7 @@
 
 #include "conf.h"
 #include "core/util.h"
+#include "dev/pci.h"
 #include "log.h"
 
 /* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
@@ -73,6 +74,17 @@ enum conf_device_key {
 	CONF_DK_MODEL,
 	CONF_DK_PASID_WIDTH,
 	CONF_DK_CAPS,
+	CONF_DK_FUNCTION,
+	CONF_DK_VENDOR,
+	CONF_DK_DEVICE,
+	CONF_DK_SUBVENDOR,
+	CONF_DK_SUBDEVICE,
+	CONF_DK_CLASS,
+	CONF_DK_BAR0,		/* to CONF_DK_BAR0 + 5 */
+	CONF_DK_ROM = CONF_DK_BAR0 + 6,
+	CONF_DK_INTX,
+	CONF_DK_MSI,
+	CONF_DK_MSIX,
 };
 static const char *const conf_device_keys[] = {
 	[CONF_DK_RID] = "rid",
@@ -80,7 +92,25 @@ static const char *const conf_device_keys[] = {
 	[CONF_DK_MODEL] = "model",
 	[CONF_DK_PASID_WIDTH] = "pasid-width",
 	[CONF_DK_CAPS] = "capabilities",
+	[CONF_DK_FUNCTION] = "function",
+	[CONF_DK_VENDOR] = "vendor-id",
+	[CONF_DK_DEVICE] = "device-id",
+	[CONF_DK_SUBVENDOR] = "subsystem-vendor-id",
+	[CONF_DK_SUBDEVICE] = "subsystem-id",
+	[CONF_DK_CLASS] = "class",
+	[CONF_DK_BAR0] = "bar0",
+	[CONF_DK_BAR0 + 1] = "bar1",
+	[CONF_DK_BAR0 + 2] = "bar2",
+	[CONF_DK_BAR0 + 3] = "bar3",
+	[CONF_DK_BAR0 + 4] = "bar4",
+	[CONF_DK_BAR0 + 5] = "bar5",
+	[CONF_DK_ROM] = "rom-size",
+	[CONF_DK_INTX] = "interrupt-pin",
+	[CONF_DK_MSI] = "msi-vectors",
+	[CONF_DK_MSIX] = "msix-vectors",
 };
+_Static_assert(nitems(conf_device_keys) <=
+    nitems(((struct conf_device *)0)->seen), "conf_device.seen");
 /* The hardware models daemon/hw/ provides. */
 static const char *const conf_models[] = { "mock", NULL };
 static const struct {
@@ -558,6 +588,21 @@ conf_devices_equal(const struct conf *a, const struct conf *b)
 		    strcmp(x->model, y->model) != 0 ||
 		    x->pasid_width != y->pasid_width || x->caps != y->caps)
 			return (0);
+		if ((x->function == NULL) != (y->function == NULL) ||
+		    (x->function != NULL &&
+		    strcmp(x->function, y->function) != 0) ||
+		    x->pci_set != y->pci_set || x->vendor_id != y->vendor_id ||
+		    x->device_id != y->device_id ||
+		    x->subsys_vendor != y->subsys_vendor ||
+		    x->subsys_device != y->subsys_device ||
+		    x->class_code != y->class_code ||
+		    memcmp(x->bar_size, y->bar_size, sizeof(x->bar_size)) != 0 ||
+		    memcmp(x->bar_flags, y->bar_flags,
+		    sizeof(x->bar_flags)) != 0 || x->rom_size != y->rom_size ||
+		    x->intx_pin != y->intx_pin ||
+		    x->msi_vectors != y->msi_vectors ||
+		    x->msix_vectors != y->msix_vectors)
+			return (0);
 	}
 	return (1);
 }
@@ -568,6 +613,7 @@ conf_device_clear(struct conf_device *d)
 	free(d->name);
 	free(d->iommu);
 	free(d->model);
+	free(d->function);
 }
 
 /*
@@ -672,6 +718,71 @@ conf_caps_parse(const char *s, unsigned int *caps, char *err, size_t errlen)
 	return (0);
 }
 
+/* A number up to max, in C's notation (0x... hexadecimal): 0 or -1. */
+static int
+conf_num_parse(const char *s, uint64_t max, uint64_t *v)
+{
+	unsigned long long	ull;
+	char			*end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return (-1);
+	errno = 0;
+	ull = strtoull(s, &end, 0);
+	if (*end != '\0' || errno != 0 || ull > max)
+		return (-1);
+	*v = ull;
+	return (0);
+}
+
+/*
+ * A BAR: its size (bytes, or with K, M or G), then any of ",64",
+ * ",prefetch", ",io"; "0" or "none" for no BAR. The function checks
+ * what the combination means (pci_dev_create()).
+ */
+static int
+conf_bar_parse(const char *s, uint64_t *size, unsigned int *flags)
+{
+	unsigned long long	 ull;
+	const char		*w;
+	char			*end;
+	size_t			 n;
+
+	*flags = 0;
+	if (strcmp(s, "none") == 0) {
+		*size = 0;
+		return (0);
+	}
+	if (!isdigit((unsigned char)s[0]))
+		return (-1);
+	errno = 0;
+	ull = strtoull(s, &end, 0);
+	if (errno != 0)
+		return (-1);
+	switch (*end) {
+	case 'K': ull <<= 10; end++; break;
+	case 'M': ull <<= 20; end++; break;
+	case 'G': ull <<= 30; end++; break;
+	}
+	if (ull > (1ULL << 40))
+		return (-1);
+	*size = ull;
+	while (*end == ',') {
+		w = end + 1;
+		n = strcspn(w, ",");
+		if (n == 2 && strncmp(w, "64", n) == 0)
+			*flags |= PCI_BARF_64;
+		else if (n == 8 && strncmp(w, "prefetch", n) == 0)
+			*flags |= PCI_BARF_PREFETCH;
+		else if (n == 2 && strncmp(w, "io", n) == 0)
+			*flags |= PCI_BARF_IO;
+		else
+			return (-1);
+		end = (char *)(uintptr_t)(w + n);
+	}
+	return (*end == '\0' ? 0 : -1);
+}
+
 /* One key of the current [device NAME] section. */
 static void
 conf_device_key(struct conf_parse *st, const char *name, const char *value)
@@ -680,6 +791,7 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 	struct conf_device	*d = st->dev;
 	char			 err[256], *s, **sp = NULL, *end;
 	unsigned long		 ul;
+	uint64_t		 u64;
 	size_t			 k, i;
 
 	for (k = 0; k < nitems(conf_device_keys); k++) {
@@ -698,7 +810,7 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 	}
 	d->seen[k] = st->lineno;
 	err[0] = '\0';
-	switch ((enum conf_device_key)k) {
+	switch ((int)k) {
 	case CONF_DK_RID:
 		if (conf_rid_parse(value, &d->rid) != 0)
 			snprintf(err, sizeof(err), "must be a PCI address "
@@ -738,6 +850,100 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 	case CONF_DK_CAPS:
 		(void)conf_caps_parse(value, &d->caps, err, sizeof(err));
 		break;
+	case CONF_DK_FUNCTION:
+		if (strcmp(value, "none") == 0)
+			break;
+		if (pci_func_find(value) == NULL)
+			snprintf(err, sizeof(err), "\"%s\" is not a PCI "
+			    "function; known are none, edu, generic", value);
+		else
+			sp = &d->function;
+		break;
+	case CONF_DK_VENDOR:
+	case CONF_DK_DEVICE:
+	case CONF_DK_SUBVENDOR:
+	case CONF_DK_SUBDEVICE:
+		if (conf_num_parse(value, 0xffff, &u64) != 0) {
+			snprintf(err, sizeof(err), "must be a 16-bit number "
+			    "like 0x1234, not \"%s\"", value);
+			break;
+		}
+		if (k == CONF_DK_VENDOR)
+			d->vendor_id = (uint16_t)u64;
+		else if (k == CONF_DK_DEVICE)
+			d->device_id = (uint16_t)u64;
+		else if (k == CONF_DK_SUBVENDOR)
+			d->subsys_vendor = (uint16_t)u64;
+		else
+			d->subsys_device = (uint16_t)u64;
+		d->pci_set |= k == CONF_DK_VENDOR ? CONF_PCI_VENDOR :
+		    k == CONF_DK_DEVICE ? CONF_PCI_DEVICE :
+		    k == CONF_DK_SUBVENDOR ? CONF_PCI_SUBVENDOR :
+		    CONF_PCI_SUBDEVICE;
+		break;
+	case CONF_DK_CLASS:
+		if (conf_num_parse(value, 0xffffff, &u64) != 0) {
+			snprintf(err, sizeof(err), "must be a 24-bit class "
+			    "code like 0x00ff00, not \"%s\"", value);
+			break;
+		}
+		d->class_code = (uint32_t)u64;
+		d->pci_set |= CONF_PCI_CLASS;
+		break;
+	case CONF_DK_ROM:
+		if (conf_num_parse(value, 1U << 24, &u64) != 0 ||
+		    (u64 != 0 && (!IS_POW2(u64) || u64 < 2048))) {
+			snprintf(err, sizeof(err), "must be 0 or a power of "
+			    "two from 2048 to 16777216, not \"%s\"", value);
+			break;
+		}
+		d->rom_size = (uint32_t)u64;
+		d->pci_set |= CONF_PCI_ROM;
+		break;
+	case CONF_DK_INTX:
+		for (i = 0; i < 5; i++) {
+			if (strcmp(value, (const char *[]){ "none", "A", "B",
+			    "C", "D" }[i]) == 0)
+				break;
+		}
+		if (i == 5) {
+			snprintf(err, sizeof(err), "must be none, A, B, C or "
+			    "D, not \"%s\"", value);
+			break;
+		}
+		d->intx_pin = (unsigned int)i;
+		d->pci_set |= CONF_PCI_INTX;
+		break;
+	case CONF_DK_MSI:
+		if (conf_num_parse(value, 32, &u64) != 0 ||
+		    (u64 != 0 && !IS_POW2(u64))) {
+			snprintf(err, sizeof(err), "must be 0, 1, 2, 4, 8, "
+			    "16 or 32, not \"%s\"", value);
+			break;
+		}
+		d->msi_vectors = (unsigned int)u64;
+		d->pci_set |= CONF_PCI_MSI;
+		break;
+	case CONF_DK_MSIX:
+		if (conf_num_parse(value, PCI_MSIX_MAX, &u64) != 0) {
+			snprintf(err, sizeof(err), "must be a number from 0 "
+			    "to %d, not \"%s\"", PCI_MSIX_MAX, value);
+			break;
+		}
+		d->msix_vectors = (unsigned int)u64;
+		d->pci_set |= CONF_PCI_MSIX;
+		break;
+	default:	/* bar0 to bar5 */
+		i = k - CONF_DK_BAR0;
+		if (conf_bar_parse(value, &d->bar_size[i],
+		    &d->bar_flags[i]) != 0) {
+			snprintf(err, sizeof(err), "must be a size with "
+			    "optional ,64 ,prefetch ,io (like 1M,64), not "
+			    "\"%s\"", value);
+			break;
+		}
+		d->pci_set |= CONF_PCI_BAR(i);
+		break;
 	}
 	if (err[0] != '\0') {
 		conf_error(conf, &st->oom, conf->path, st->lineno, "%s %s",
@@ -760,10 +966,22 @@ conf_devices_check(struct conf_parse *st)
 {
 	struct conf		*conf = st->conf;
 	struct conf_device	*d, *e;
+	struct pci_dev		*pd;
 	size_t			 i, j;
 
 	for (i = 0; i < conf->ndevices; i++) {
 		d = &conf->devices[i];
+		/* Build the function once: what it cannot be is said now. */
+		if (d->function != NULL) {
+			if (pci_dev_create(NULL, d, &pd) == -EINVAL)
+				conf_error(conf, &st->oom, conf->path, d->line,
+				    "[device %s]: function %s cannot have "
+				    "these BARs, ROM or vectors (sizes are "
+				    "powers of two, a 64-bit BAR takes the "
+				    "next slot too, MSI-X needs a free BAR)",
+				    d->name, d->function);
+			pci_dev_destroy(pd);
+		}
 		if (!d->has_rid) {
 			conf_error(conf, &st->oom, conf->path, d->line,
 			    "[device %s] needs a rid (its PCI address)",

@@ -69,8 +69,35 @@ struct conf_device {
 	char		*model;		/* hardware model; default "mock" */
 	unsigned int	 pasid_width;	/* 0: no PASID */
 	unsigned int	 caps;		/* CONF_DEVCAP_* */
-	int		 seen[5];	/* line of each key, for repeats */
+	/*
+	 * The PCI function (dev/pci.h): NULL for none (a device with no
+	 * regions, as before functions existed), and the values that
+	 * override what the function declares, each where its
+	 * CONF_PCI_* bit is set in pci_set.
+	 */
+	char		*function;
+	unsigned int	 pci_set;
+	uint16_t	 vendor_id, device_id;
+	uint16_t	 subsys_vendor, subsys_device;
+	uint32_t	 class_code;
+	uint64_t	 bar_size[6];
+	unsigned int	 bar_flags[6];	/* PCI_BARF_* */
+	uint32_t	 rom_size;
+	unsigned int	 intx_pin;	/* 0: none, 1-4: A-D */
+	unsigned int	 msi_vectors, msix_vectors;
+	int		 seen[24];	/* line of each key, for repeats */
 };
+
+#define CONF_PCI_VENDOR		0x001
+#define CONF_PCI_DEVICE		0x002
+#define CONF_PCI_SUBVENDOR	0x004
+#define CONF_PCI_SUBDEVICE	0x008
+#define CONF_PCI_CLASS		0x010
+#define CONF_PCI_ROM		0x020
+#define CONF_PCI_INTX		0x040
+#define CONF_PCI_MSI		0x080
+#define CONF_PCI_MSIX		0x100
+#define CONF_PCI_BAR(i)		(0x200U << (i))
 
 struct conf {
 	char		*path;		/* the file read, for messages */

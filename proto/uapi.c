@@ -781,6 +781,56 @@ static const struct uapi_field f_vfio_dev_info[] = {
 };
 
 /*
+ * GET_REGION_INFO may append a capability chain up to argsz (the argsz
+ * mark, as VFIO_IOMMU_GET_INFO's); our regions have none, so only the
+ * struct is written, but a transport returns argsz bytes.
+ */
+static const struct uapi_field f_vfio_region_info[] = {
+	{ .name = "argsz",
+	  .off = offsetof(struct vfio_region_info, argsz),
+	  .width = 4, .kind = UK_SIZE, .dir = UD_INOUT,
+	  .buf_dir = UD_OUT, .buf_len = UB_BYTES, .len_a = 0, .len_b = -1 },
+	F(vfio_region_info, flags, UK_FLAGS, UD_OUT),
+	F(vfio_region_info, index, UK_VALUE, UD_IN),
+	F(vfio_region_info, cap_offset, UK_VALUE, UD_OUT),
+	F(vfio_region_info, size, UK_VALUE, UD_OUT),
+	F(vfio_region_info, offset, UK_VALUE, UD_OUT),
+};
+
+static const struct uapi_field f_vfio_irq_info[] = {
+	F(vfio_irq_info, argsz, UK_SIZE, UD_INOUT),
+	F(vfio_irq_info, flags, UK_FLAGS, UD_OUT),
+	F(vfio_irq_info, index, UK_VALUE, UD_IN),
+	F(vfio_irq_info, count, UK_VALUE, UD_OUT),
+};
+
+/* The dependent devices follow the struct, up to argsz. */
+static const struct uapi_field f_vfio_hot_reset_info[] = {
+	{ .name = "argsz",
+	  .off = offsetof(struct vfio_pci_hot_reset_info, argsz),
+	  .width = 4, .kind = UK_SIZE, .dir = UD_INOUT,
+	  .buf_dir = UD_OUT, .buf_len = UB_BYTES, .len_a = 0, .len_b = -1 },
+	F(vfio_pci_hot_reset_info, flags, UK_FLAGS, UD_OUT),
+	F(vfio_pci_hot_reset_info, count, UK_VALUE, UD_OUT),
+};
+
+/* A cdev open passes no group descriptors: count must be 0. */
+static const struct uapi_field f_vfio_hot_reset[] = {
+	F(vfio_pci_hot_reset, argsz, UK_SIZE, UD_IN),
+	F(vfio_pci_hot_reset, flags, UK_FLAGS, UD_IN),
+	F(vfio_pci_hot_reset, count, UK_VALUE, UD_IN),
+};
+
+/*
+ * The feature's data follows the struct, up to argsz; no feature is
+ * implemented, so it is neither read nor written.
+ */
+static const struct uapi_field f_vfio_feature[] = {
+	F(vfio_device_feature, argsz, UK_SIZE, UD_IN),
+	F(vfio_device_feature, flags, UK_FLAGS, UD_IN),
+};
+
+/*
  * VFIO type1 compatibility commands on /dev/iommu.
  */
 
@@ -870,6 +920,11 @@ CMD_ST(vfio_device_bind_iommufd, f_vfio_bind, out_devid);
 CMD_ST(vfio_device_attach_iommufd_pt, f_vfio_attach, pt_id);
 CMD_ST(vfio_device_detach_iommufd_pt, f_vfio_detach, flags);
 CMD_ST(vfio_device_info, f_vfio_dev_info, num_irqs);
+CMD_ST(vfio_region_info, f_vfio_region_info, offset);
+CMD_ST(vfio_irq_info, f_vfio_irq_info, count);
+CMD_ST(vfio_pci_hot_reset_info, f_vfio_hot_reset_info, count);
+CMD_ST(vfio_pci_hot_reset, f_vfio_hot_reset, count);
+CMD_ST(vfio_device_feature, f_vfio_feature, flags);
 CMD_ST(vfio_iommu_type1_info, f_vfio_info, iova_pgsizes);
 CMD_ST(vfio_iommu_type1_dma_map, f_vfio_map, size);
 CMD_ST(vfio_iommu_type1_dma_unmap, f_vfio_unmap, size);
@@ -878,7 +933,8 @@ CMD_ST(vfio_iommu_type1_dma_unmap, f_vfio_unmap, size);
  * The commands. The first 21 rows are the iommufd commands in number
  * order, so that uapi_cmd_find() can index them; the unit tests check it.
  */
-#define C(nm, kind, st)	{ #nm, nm, (kind), (st) }
+#define C(nm, kind, st)	{ #nm, nm, (kind), (st), 0 }
+#define CD(nm, kind, st) { #nm, nm, (kind), (st), 1 }
 
 const struct uapi_cmd uapi_cmds[] = {
 	C(IOMMU_DESTROY, UA_SIZED, &st_iommu_destroy),
@@ -920,6 +976,13 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
 	C(IOASIDD_REGION_READ, UA_ARGSZ, &st_ioasidd_region_read),
 	C(IOASIDD_REGION_WRITE, UA_ARGSZ, &st_ioasidd_region_write),
+	CD(VFIO_DEVICE_GET_REGION_INFO, UA_ARGSZ, &st_vfio_region_info),
+	CD(VFIO_DEVICE_GET_IRQ_INFO, UA_ARGSZ, &st_vfio_irq_info),
+	CD(VFIO_DEVICE_RESET, UA_NONE, NULL),
+	CD(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, UA_ARGSZ,
+	    &st_vfio_pci_hot_reset_info),
+	CD(VFIO_DEVICE_PCI_HOT_RESET, UA_ARGSZ, &st_vfio_pci_hot_reset),
+	CD(VFIO_DEVICE_FEATURE, UA_ARGSZ, &st_vfio_device_feature),
 };
 const size_t uapi_ncmds = UAPI_NITEMS(uapi_cmds);
 
@@ -945,6 +1008,18 @@ uapi_cmd_find(unsigned long num)
 			return (&uapi_cmds[i]);
 	}
 	return (NULL);
+}
+
+const struct uapi_cmd *
+uapi_cmd_find_dev(unsigned long num)
+{
+	size_t	i;
+
+	for (i = UAPI_TEST_ROW + 1; i < uapi_ncmds; i++) {
+		if (uapi_cmds[i].num == num && uapi_cmds[i].devnode)
+			return (&uapi_cmds[i]);
+	}
+	return (uapi_cmd_find(num));
 }
 
 const struct uapi_cmd *
@@ -1205,6 +1280,31 @@ _Static_assert(VFIO_DEVICE_BIND_IOMMUFD == 0x3b76, "VFIO_DEVICE_BIND");
 _Static_assert(VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77, "VFIO_DEVICE_ATTACH");
 _Static_assert(VFIO_DEVICE_DETACH_IOMMUFD_PT == 0x3b78, "VFIO_DEVICE_DETACH");
 _Static_assert(VFIO_DEVICE_GET_INFO == 0x3b6b, "VFIO_DEVICE_GET_INFO");
+_Static_assert(VFIO_DEVICE_GET_REGION_INFO == 0x3b6c, "GET_REGION_INFO");
+_Static_assert(VFIO_DEVICE_GET_IRQ_INFO == 0x3b6d, "GET_IRQ_INFO");
+_Static_assert(VFIO_DEVICE_SET_IRQS == 0x3b6e, "SET_IRQS");
+_Static_assert(VFIO_DEVICE_RESET == 0x3b6f, "VFIO_DEVICE_RESET");
+_Static_assert(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO == 0x3b70,
+    "GET_PCI_HOT_RESET_INFO");
+_Static_assert(VFIO_DEVICE_PCI_HOT_RESET == 0x3b71, "PCI_HOT_RESET");
+_Static_assert(VFIO_DEVICE_FEATURE == 0x3b75, "VFIO_DEVICE_FEATURE");
+_Static_assert(sizeof(struct vfio_region_info) == 32, "region_info");
+_Static_assert(offsetof(struct vfio_region_info, index) == 8, "ri.index");
+_Static_assert(offsetof(struct vfio_region_info, size) == 16, "ri.size");
+_Static_assert(offsetof(struct vfio_region_info, offset) == 24,
+    "ri.offset");
+_Static_assert(sizeof(struct vfio_irq_info) == 16, "irq_info");
+_Static_assert(offsetof(struct vfio_irq_info, index) == 8, "ii.index");
+_Static_assert(offsetof(struct vfio_irq_info, count) == 12, "ii.count");
+_Static_assert(sizeof(struct vfio_irq_set) == 20, "irq_set");
+_Static_assert(offsetof(struct vfio_irq_set, start) == 12, "is.start");
+_Static_assert(offsetof(struct vfio_irq_set, count) == 16, "is.count");
+_Static_assert(sizeof(struct vfio_pci_hot_reset_info) == 12,
+    "hot_reset_info");
+_Static_assert(sizeof(struct vfio_pci_dependent_device) == 8,
+    "dependent_device");
+_Static_assert(sizeof(struct vfio_pci_hot_reset) == 12, "hot_reset");
+_Static_assert(sizeof(struct vfio_device_feature) == 8, "device_feature");
 _Static_assert(VFIO_GET_API_VERSION == 0x3b64, "VFIO_GET_API_VERSION");
 _Static_assert(VFIO_CHECK_EXTENSION == 0x3b65, "VFIO_CHECK_EXTENSION");
 _Static_assert(VFIO_SET_IOMMU == 0x3b66, "VFIO_SET_IOMMU");

@@ -110,6 +110,14 @@ struct uapi_cmd {
 	uint32_t			 num;		/* full ioctl number */
 	uint8_t				 argkind;	/* enum uapi_argkind */
 	const struct uapi_struct	*st;		/* NULL for UA_VALUE/NONE */
+	/*
+	 * A command of the VFIO device node. VFIO numbers its commands per
+	 * file type, so a device command may share its number with a type1
+	 * command of /dev/iommu (GET_PCI_HOT_RESET_INFO and
+	 * VFIO_IOMMU_GET_INFO are both 0x3b70): uapi_cmd_find() gives the
+	 * /dev/iommu row, uapi_cmd_find_dev() the device node's.
+	 */
+	uint8_t				 devnode;
 };
 
 /* A caller buffer that a command reads or writes beyond its own struct. */
@@ -128,6 +136,8 @@ extern const size_t		uapi_ncmds;
 
 /* The command with this exact ioctl number, or NULL. */
 const struct uapi_cmd		*uapi_cmd_find(unsigned long num);
+/* The same on a VFIO device node: its own rows first. */
+const struct uapi_cmd		*uapi_cmd_find_dev(unsigned long num);
 
 /* The command with this name ("IOMMU_IOAS_MAP"), or NULL. */
 const struct uapi_cmd		*uapi_cmd_byname(const char *name);

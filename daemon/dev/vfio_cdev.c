@@ -26,7 +26,25 @@
  *  - GET_INFO reads 16 bytes (EFAULT), argsz below 16 is EINVAL, and
  *    writes min(argsz, struct) bytes: a PCI device that can reset, with
  *    the fixed PCI regions and interrupts and no capability chain;
+ *  - a device with a PCI function (dev/pci.h) has vfio-pci's commands
+ *    besides, each reading its fixed part first (EFAULT), then argsz
+ *    below it is EINVAL: GET_REGION_INFO (an index past the ROM and
+ *    config space, VGA included, is EINVAL; no region has capabilities,
+ *    so only the fixed part is written), GET_IRQ_INFO (index >= 5 is
+ *    EINVAL), SET_IRQS (vfio_set_irqs_validate_and_prepare()'s rules,
+ *    then the data, then each eventfd: EBADF, EINVAL when not an
+ *    eventfd; then the index's rules in pci_set_irqs()), RESET,
+ *    GET_PCI_HOT_RESET_INFO (the device alone is its reset set, named
+ *    by its devid; ENOSPC with the count when argsz has no room),
+ *    PCI_HOT_RESET (flags and a non-zero count are EINVAL: a cdev open
+ *    takes the zero-length form) and VFIO_DEVICE_FEATURE (argsz, flags
+ *    and GET with SET are EINVAL; every feature is ENOTTY: none is
+ *    implemented);
  *  - any other command on a bound open is ENOTTY (the driver's default).
+ *
+ * Binding and unbinding bring the function to its power-on state with
+ * no interrupt armed; closing the bound open unbinds, so a client killed
+ * with interrupts armed leaves no eventfd behind.
  *
  * Every read of caller memory comes before any change (core/ioctl.h).
  */
@@ -34,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
@@ -41,6 +60,7 @@
 #include "core/ctx.h"
 #include "core/ucmd.h"
 #include "core/util.h"
+#include "dev/pci.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
 #include "ioasidd.h"
@@ -55,10 +75,23 @@
 #define VFIO_CDEV_DETACH_MIN	8	/* to flags */
 #define VFIO_CDEV_DETACH_PASID	12	/* to pasid */
 #define VFIO_CDEV_INFO_MIN	16	/* to num_irqs */
+#define VFIO_CDEV_REGION_MIN	32	/* to offset */
+#define VFIO_CDEV_IRQ_MIN	16	/* to count */
+#define VFIO_CDEV_SET_IRQS_MIN	20	/* to count */
+#define VFIO_CDEV_RESET_MIN	12	/* to count */
+#define VFIO_CDEV_FEATURE_MIN	8	/* to flags */
 
-/* One configured device: the emulated device, and who has it bound. */
+/* vfio-pci's region offsets: the index in the high bits. */
+#define VFIO_CDEV_INDEX_SHIFT	40
+#define VFIO_CDEV_POS_MASK	((1ULL << VFIO_CDEV_INDEX_SHIFT) - 1)
+
+/*
+ * One configured device: the emulated device, its PCI function (NULL
+ * when the section names none), and who has it bound.
+ */
 struct vfio_cdev_dev {
 	struct edev		 edev;
+	struct pci_dev		*pci;
 	struct vfio_cdev_file	*bound;		/* the open bound, or NULL */
 	unsigned int		 nopen;
 };
@@ -81,6 +114,7 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 	const struct hw_instance	*hw;
 	unsigned int			 flags;
 	size_t				 i;
+	int				 rc;
 
 	vfio_cdev_unconfigure();
 	if (n != 0 && (v = calloc(n, sizeof(*v))) == NULL)
@@ -103,6 +137,15 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			flags |= HW_DEV_PASID;
 		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
 		    cd[i].pasid_width, flags);
+		if ((rc = pci_dev_create(&v[i].edev, &cd[i],
+		    &v[i].pci)) != 0) {
+			log_warnx("%s: device %s: function %s: %s", __func__,
+			    cd[i].name, cd[i].function, strerror(-rc));
+			while (i-- > 0)
+				pci_dev_destroy(v[i].pci);
+			free(v);
+			return (rc);
+		}
 	}
 	vfio_cdev_devs = v;
 	vfio_cdev_ndevs = (unsigned int)n;
@@ -118,6 +161,7 @@ vfio_cdev_unconfigure(void)
 		if (vfio_cdev_devs[i].nopen != 0)
 			log_warnx("%s: device %s is still open", __func__,
 			    vfio_cdev_devs[i].edev.name);
+		pci_dev_destroy(vfio_cdev_devs[i].pci);
 	}
 	free(vfio_cdev_devs);
 	vfio_cdev_devs = NULL;
@@ -166,6 +210,16 @@ vfio_cdev_open(unsigned int index, struct vfio_cdev_file **fp)
 	return (0);
 }
 
+/* The function to power-on, with no interrupt armed. */
+static void
+vfio_cdev_power_on(struct vfio_cdev_dev *d)
+{
+	if (d->pci == NULL)
+		return;
+	pci_irq_teardown(d->pci);
+	pci_dev_reset(d->pci);
+}
+
 /*
  * Undo a bind: the DEVICE goes from its context and the reference on the
  * context is dropped (the context goes too when its file is closed).
@@ -175,6 +229,7 @@ vfio_cdev_unbind(struct vfio_cdev_file *f)
 {
 	if (f->ctx == NULL)
 		return;
+	vfio_cdev_power_on(f->dev);
 	device_unbind(f->idev);
 	ctx_put(f->ctx);
 	f->ctx = NULL;
@@ -271,6 +326,7 @@ vfio_cdev_ioctl_bind(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	f->ctx = ctx;
 	f->idev = idev;
 	f->dev->bound = f;
+	vfio_cdev_power_on(f->dev);
 	/*
 	 * The kernel unbinds when out_devid cannot be written; we cannot
 	 * know that before the reply lands, so a caller whose struct is
@@ -379,12 +435,258 @@ long
 vfio_cdev_region_rw(struct vfio_cdev_file *f, uint64_t offset, void *buf,
     size_t len, int write)
 {
-	(void)f;
-	(void)offset;
-	(void)buf;
-	(void)len;
-	(void)write;
-	return (-EINVAL);
+	uint64_t	index = offset >> VFIO_CDEV_INDEX_SHIFT;
+
+	if (f->ctx == NULL || f->dev->pci == NULL ||
+	    index >= VFIO_PCI_NUM_REGIONS)
+		return (-EINVAL);
+	if (index == VFIO_PCI_ROM_REGION_INDEX && write)
+		return (-EINVAL);
+	return (pci_region_rw(f->dev->pci, (unsigned int)index,
+	    offset & VFIO_CDEV_POS_MASK, buf, len, write));
+}
+
+/*
+ * VFIO_DEVICE_GET_REGION_INFO: no region has a capability, so only the
+ * fixed part is written and argsz is never raised.
+ */
+static int
+vfio_cdev_ioctl_region_info(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_region_info	ri;
+	uint64_t		size;
+	uint32_t		flags;
+	int			rc;
+
+	memset(&ri, 0, sizeof(ri));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &ri,
+	    VFIO_CDEV_REGION_MIN)) != 0)
+		return (rc);
+	if (ri.argsz < VFIO_CDEV_REGION_MIN)
+		return (-EINVAL);
+	if ((rc = pci_region_info(f->dev->pci, ri.index, &size, &flags)) != 0)
+		return (rc);
+	ri.flags = flags;
+	ri.size = size;
+	ri.offset = (uint64_t)ri.index << VFIO_CDEV_INDEX_SHIFT;
+	ri.cap_offset = 0;
+	return (ucmd_write(ucmd, ucmd->arg, &ri, VFIO_CDEV_REGION_MIN));
+}
+
+/* VFIO_DEVICE_GET_IRQ_INFO: vfio-pci's flags for each index. */
+static int
+vfio_cdev_ioctl_irq_info(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_irq_info	ii;
+	int			rc;
+
+	memset(&ii, 0, sizeof(ii));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &ii, VFIO_CDEV_IRQ_MIN)) != 0)
+		return (rc);
+	if (ii.argsz < VFIO_CDEV_IRQ_MIN || ii.index >= VFIO_PCI_NUM_IRQS)
+		return (-EINVAL);
+	ii.flags = VFIO_IRQ_INFO_EVENTFD;
+	if (ii.index == VFIO_PCI_INTX_IRQ_INDEX)
+		ii.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
+	else
+		ii.flags |= VFIO_IRQ_INFO_NORESIZE;
+	ii.count = pci_irq_count(f->dev->pci, ii.index);
+	return (ucmd_write(ucmd, ucmd->arg, &ii, VFIO_CDEV_IRQ_MIN));
+}
+
+/*
+ * VFIO_DEVICE_SET_IRQS. The header and the data after it are read, and
+ * every eventfd taken and checked, before anything changes; the data is
+ * at most PCI_MSIX_MAX descriptors (the largest index), so its size is
+ * bounded by the device, not by argsz.
+ */
+static int
+vfio_cdev_ioctl_set_irqs(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_irq_set	 hdr;
+	struct pci_dev		*pd = f->dev->pci;
+	uint8_t			*data = NULL;
+	int32_t			*cfds;
+	int			*fds = NULL;
+	size_t			 esize, i;
+	unsigned int		 max;
+	int			 rc;
+
+	memset(&hdr, 0, sizeof(hdr));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &hdr,
+	    VFIO_CDEV_SET_IRQS_MIN)) != 0)
+		return (rc);
+	if (hdr.argsz < VFIO_CDEV_SET_IRQS_MIN ||
+	    hdr.index >= VFIO_PCI_NUM_IRQS ||
+	    hdr.count >= UINT32_MAX - hdr.start ||
+	    (hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
+	    VFIO_IRQ_SET_ACTION_TYPE_MASK)))
+		return (-EINVAL);
+	max = pci_irq_count(pd, hdr.index);
+	if (hdr.start >= max || hdr.start + hdr.count > max)
+		return (-EINVAL);
+	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+	case VFIO_IRQ_SET_DATA_NONE:
+		esize = 0;
+		break;
+	case VFIO_IRQ_SET_DATA_BOOL:
+		esize = 1;
+		break;
+	case VFIO_IRQ_SET_DATA_EVENTFD:
+		esize = 4;
+		break;
+	default:
+		return (-EINVAL);
+	}
+	if (esize != 0) {
+		if (hdr.argsz - VFIO_CDEV_SET_IRQS_MIN <
+		    (uint64_t)hdr.count * esize)
+			return (-EINVAL);
+		if ((data = calloc(hdr.count, esize)) == NULL ||
+		    (fds = calloc(hdr.count, sizeof(int))) == NULL) {
+			free(data);
+			return (-ENOMEM);
+		}
+		rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_SET_IRQS_MIN,
+		    data, hdr.count * esize);
+		if (rc != 0)
+			goto out;
+	}
+	for (i = 0; i < hdr.count && fds != NULL; i++)
+		fds[i] = -1;
+	/* One action at a time, as vfio-pci's table has one per case. */
+	switch (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
+		break;
+	default:
+		rc = -ENOTTY;
+		goto out;
+	}
+	if (esize == 4) {
+		cfds = (int32_t *)(void *)data;
+		for (i = 0; i < hdr.count; i++) {
+			if (cfds[i] < 0) {
+				/* ERR and REQ take -1 only, to remove. */
+				if (cfds[i] != -1 &&
+				    (hdr.index == VFIO_PCI_ERR_IRQ_INDEX ||
+				    hdr.index == VFIO_PCI_REQ_IRQ_INDEX) &&
+				    (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) ==
+				    VFIO_IRQ_SET_ACTION_TRIGGER) {
+					rc = -EINVAL;
+					goto out;
+				}
+				continue;
+			}
+			if ((rc = ucmd_getfd(ucmd, cfds[i])) < 0)
+				goto out;
+			fds[i] = rc;
+			if ((rc = pci_eventfd_check(fds[i])) != 0)
+				goto out;
+		}
+	}
+	rc = pci_set_irqs(pd, hdr.flags, hdr.index, hdr.start, hdr.count,
+	    data, fds);
+out:
+	for (i = 0; i < hdr.count && fds != NULL; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	free(fds);
+	free(data);
+	return (rc);
+}
+
+/* VFIO_DEVICE_RESET: the function to power-on; the eventfds stay. */
+static int
+vfio_cdev_ioctl_reset(struct vfio_cdev_file *f, struct ucmd *ucmd __unused)
+{
+	pci_dev_reset(f->dev->pci);
+	return (0);
+}
+
+/*
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the device is alone on its bus, so
+ * the set is itself, owned, named by its devid.
+ */
+static int
+vfio_cdev_ioctl_hot_reset_info(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_pci_hot_reset_info		hdr;
+	struct vfio_pci_dependent_device	dd;
+	uint16_t				rid;
+	int					rc;
+
+	memset(&hdr, 0, sizeof(hdr));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &hdr, VFIO_CDEV_RESET_MIN)) != 0)
+		return (rc);
+	if (hdr.argsz < VFIO_CDEV_RESET_MIN)
+		return (-EINVAL);
+	hdr.flags = 0;
+	if ((hdr.argsz - sizeof(hdr)) / sizeof(dd) < 1) {
+		hdr.count = 1;
+		rc = ucmd_write(ucmd, ucmd->arg, &hdr, VFIO_CDEV_RESET_MIN);
+		return (rc != 0 ? rc : -ENOSPC);
+	}
+	memset(&dd, 0, sizeof(dd));
+	rid = (uint16_t)f->dev->edev.desc.rid;
+	dd.group_id = vfio_cdev_devid(f);
+	dd.bus = (uint8_t)(rid >> 8);
+	dd.devfn = (uint8_t)rid;
+	if ((rc = ucmd_write(ucmd, ucmd->arg + sizeof(hdr), &dd,
+	    sizeof(dd))) != 0)
+		return (rc);
+	hdr.count = 1;
+	hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+	    VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	return (ucmd_write(ucmd, ucmd->arg, &hdr, VFIO_CDEV_RESET_MIN));
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET: a cdev open gives no group descriptors
+ * (count 0); the set is the device, which the caller's iommufd owns.
+ */
+static int
+vfio_cdev_ioctl_hot_reset(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct vfio_pci_hot_reset	hr;
+	int				rc;
+
+	memset(&hr, 0, sizeof(hr));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &hr, VFIO_CDEV_RESET_MIN)) != 0)
+		return (rc);
+	if (hr.argsz < VFIO_CDEV_RESET_MIN || hr.flags != 0 || hr.count != 0)
+		return (-EINVAL);
+	pci_dev_reset(f->dev->pci);
+	return (0);
+}
+
+/*
+ * VFIO_DEVICE_FEATURE: the generic checks of vfio_main.c, then ENOTTY:
+ * the device has no migration, no dirty logging, no low-power entry, no
+ * VF token and no dma-buf export.
+ */
+static int
+vfio_cdev_ioctl_feature(struct vfio_cdev_file *f __unused, struct ucmd *ucmd)
+{
+	struct vfio_device_feature	ft;
+	int				rc;
+
+	memset(&ft, 0, sizeof(ft));
+	if ((rc = ucmd_read(ucmd, ucmd->arg, &ft,
+	    VFIO_CDEV_FEATURE_MIN)) != 0)
+		return (rc);
+	if (ft.argsz < VFIO_CDEV_FEATURE_MIN)
+		return (-EINVAL);
+	if (ft.flags & ~(VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_SET |
+	    VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PROBE))
+		return (-EINVAL);
+	if (!(ft.flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (ft.flags & VFIO_DEVICE_FEATURE_SET) &&
+	    (ft.flags & VFIO_DEVICE_FEATURE_GET))
+		return (-EINVAL);
+	return (-ENOTTY);
 }
 
 /*
@@ -439,6 +741,21 @@ static const struct {
 	{ IOASIDD_REGION_WRITE, vfio_cdev_ioctl_region_rw },
 };
 
+/* vfio-pci's commands: only for a device with a PCI function. */
+static const struct {
+	unsigned int	  cmd;
+	int		(*fn)(struct vfio_cdev_file *, struct ucmd *);
+} vfio_cdev_pci_ops[] = {
+	{ VFIO_DEVICE_GET_REGION_INFO, vfio_cdev_ioctl_region_info },
+	{ VFIO_DEVICE_GET_IRQ_INFO, vfio_cdev_ioctl_irq_info },
+	{ VFIO_DEVICE_SET_IRQS, vfio_cdev_ioctl_set_irqs },
+	{ VFIO_DEVICE_RESET, vfio_cdev_ioctl_reset },
+	{ VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+	    vfio_cdev_ioctl_hot_reset_info },
+	{ VFIO_DEVICE_PCI_HOT_RESET, vfio_cdev_ioctl_hot_reset },
+	{ VFIO_DEVICE_FEATURE, vfio_cdev_ioctl_feature },
+};
+
 long
 vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 {
@@ -449,6 +766,11 @@ vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	for (i = 0; i < nitems(vfio_cdev_ops); i++) {
 		if (vfio_cdev_ops[i].cmd == ucmd->cmd)
 			return (vfio_cdev_ops[i].fn(f, ucmd));
+	}
+	for (i = 0; f->dev->pci != NULL && i < nitems(vfio_cdev_pci_ops);
+	    i++) {
+		if (vfio_cdev_pci_ops[i].cmd == ucmd->cmd)
+			return (vfio_cdev_pci_ops[i].fn(f, ucmd));
 	}
 	return (-ENOTTY);
 }

@@ -104,4 +104,15 @@ struct vfio_device_feature_dma_buf {
 };
 #endif
 
+/*
+ * Linux 6.5: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a cdev open answers
+ * with device ids (the dependent device's group_id field holds a devid).
+ */
+#ifndef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID		(1 << 0)
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED	(1 << 1)
+#define VFIO_PCI_DEVID_OWNED			0
+#define VFIO_PCI_DEVID_NOT_OWNED		-1
+#endif
+
 #endif /* IOASIDD_PROTO_LINUX_VFIO_H */

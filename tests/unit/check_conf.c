@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "conf.h"
+#include "dev/pci.h"
 #include "log.h"
 #include "suites.h"
 
@@ -256,6 +257,20 @@ static const struct {
 	{ "capabilities = dirty,,ats", "has \"\"" },
 	{ "capabilities = fast", "has \"fast\"" },
 	{ "socket = /tmp/x", "unknown key \"socket\" in [device d]" },
+	{ "function = nic", "\"nic\" is not a PCI function" },
+	{ "vendor-id = 0x10000", "vendor-id must be a 16-bit number" },
+	{ "device-id = x", "device-id must be a 16-bit number" },
+	{ "subsystem-id = -1", "subsystem-id must be a 16-bit number" },
+	{ "class = 0x1000000", "class must be a 24-bit class code" },
+	{ "bar0 = 4K,32", "bar0 must be a size" },
+	{ "bar5 = 1T", "bar5 must be a size" },
+	{ "bar1 = ,64", "bar1 must be a size" },
+	{ "rom-size = 1024", "rom-size must be 0 or a power of two" },
+	{ "rom-size = 3000", "rom-size must be 0 or a power of two" },
+	{ "interrupt-pin = E", "interrupt-pin must be none, A, B, C or D" },
+	{ "msi-vectors = 3", "msi-vectors must be 0, 1, 2, 4" },
+	{ "msi-vectors = 64", "msi-vectors must be 0, 1, 2, 4" },
+	{ "msix-vectors = 2049", "msix-vectors must be a number from 0" },
 };
 
 START_TEST(conf_test_device_errors)
@@ -277,6 +292,92 @@ START_TEST(conf_test_device_errors)
 	if (rid)
 		ck_assert(has_error(conf, 2, "[device d] needs a rid"));
 	ck_assert_uint_eq(conf->nerrors, 1 + rid);
+	unload(conf);
+}
+END_TEST
+
+/* The PCI function keys, and a description no function can build. */
+START_TEST(conf_test_device_function)
+{
+	struct conf			*conf, *other;
+	const struct conf_device	*d;
+
+	ck_assert_int_eq(load_text(
+	    "[device edu0]\n"
+	    "rid = 00:03.0\n"
+	    "function = edu\n"
+	    "[device gen0]\n"
+	    "rid = 00:04.0\n"
+	    "function = generic\n"
+	    "vendor-id = 0x1af4\n"
+	    "device-id = 4096\n"
+	    "subsystem-vendor-id = 0x1af4\n"
+	    "subsystem-id = 0x1100\n"
+	    "class = 0x020000\n"
+	    "bar0 = 4K\n"
+	    "bar2 = 1M,64,prefetch\n"
+	    "bar4 = 32,io\n"
+	    "rom-size = 0x10000\n"
+	    "interrupt-pin = C\n"
+	    "msi-vectors = 8\n"
+	    "msix-vectors = 2048\n"
+	    "[device plain]\n"
+	    "rid = 00:05.0\n"
+	    "function = none\n", &conf), 0);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	d = conf_device_find(conf, "edu0");
+	ck_assert_str_eq(d->function, "edu");
+	ck_assert_uint_eq(d->pci_set, 0);
+	d = conf_device_find(conf, "gen0");
+	ck_assert_str_eq(d->function, "generic");
+	ck_assert_uint_eq(d->vendor_id, 0x1af4);
+	ck_assert_uint_eq(d->device_id, 4096);
+	ck_assert_uint_eq(d->subsys_vendor, 0x1af4);
+	ck_assert_uint_eq(d->subsys_device, 0x1100);
+	ck_assert_uint_eq(d->class_code, 0x020000);
+	ck_assert_uint_eq(d->bar_size[0], 4096);
+	ck_assert_uint_eq(d->bar_flags[0], 0);
+	ck_assert_uint_eq(d->bar_size[2], 1 << 20);
+	ck_assert_uint_eq(d->bar_flags[2], PCI_BARF_64 | PCI_BARF_PREFETCH);
+	ck_assert_uint_eq(d->bar_size[4], 32);
+	ck_assert_uint_eq(d->bar_flags[4], PCI_BARF_IO);
+	ck_assert_uint_eq(d->rom_size, 0x10000);
+	ck_assert_uint_eq(d->intx_pin, 3);
+	ck_assert_uint_eq(d->msi_vectors, 8);
+	ck_assert_uint_eq(d->msix_vectors, 2048);
+	ck_assert_uint_eq(d->pci_set, CONF_PCI_VENDOR | CONF_PCI_DEVICE |
+	    CONF_PCI_SUBVENDOR | CONF_PCI_SUBDEVICE | CONF_PCI_CLASS |
+	    CONF_PCI_BAR(0) | CONF_PCI_BAR(2) | CONF_PCI_BAR(4) |
+	    CONF_PCI_ROM | CONF_PCI_INTX | CONF_PCI_MSI | CONF_PCI_MSIX);
+	ck_assert_ptr_null(conf_device_find(conf, "plain")->function);
+	/* A changed function is a changed device. */
+	ck_assert_int_eq(load_text(
+	    "[device edu0]\n"
+	    "rid = 00:03.0\n"
+	    "[device gen0]\n"
+	    "rid = 00:04.0\n"
+	    "[device plain]\n"
+	    "rid = 00:05.0\n", &other), 0);
+	ck_assert(!conf_devices_equal(conf, other));
+	unload(other);
+	unload(conf);
+
+	/* Each key is valid alone; together no function can be built. */
+	ck_assert_int_eq(load_text(
+	    "[device g]\n"
+	    "rid = 00:03.0\n"
+	    "function = generic\n"
+	    "bar5 = 4K,64\n", &conf), -EINVAL);
+	ck_assert(has_error(conf, 1, "function generic cannot have"));
+	ck_assert_uint_eq(conf->nerrors, 1);
+	unload(conf);
+	ck_assert_int_eq(load_text(
+	    "[device g]\n"
+	    "rid = 00:03.0\n"
+	    "function = generic\n"
+	    "bar0 = 4K\nbar1 = 4K\nbar2 = 4K\nbar3 = 4K\nbar4 = 4K\n"
+	    "bar5 = 4K\nmsix-vectors = 1\n", &conf), -EINVAL);
+	ck_assert(has_error(conf, 1, "MSI-X needs a free BAR"));
 	unload(conf);
 }
 END_TEST
@@ -571,6 +672,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, conf_test_device_errors, 0,
 	    nitems(conf_bad_dev));
 	tcase_add_test(tc, conf_test_device_whole);
+	tcase_add_test(tc, conf_test_device_function);
 	tcase_add_test(tc, conf_test_long_line);
 	tcase_add_test(tc, conf_test_missing_file);
 	tcase_add_test(tc, conf_test_shipped);

@@ -61,7 +61,15 @@ static const struct {
 	{ 0x3bfc, 32, 32, UA_SIZED },	/* IOASIDD_MMAP */
 	{ 0x3bfa, 32, 32, UA_ARGSZ },	/* IOASIDD_REGION_READ */
 	{ 0x3bfb, 32, 32, UA_ARGSZ },	/* IOASIDD_REGION_WRITE */
+	/* The device node's (uapi_cmd_find_dev()). */
+	{ 0x3b6c, 32, 32, UA_ARGSZ },	/* VFIO_DEVICE_GET_REGION_INFO */
+	{ 0x3b6d, 16, 16, UA_ARGSZ },	/* VFIO_DEVICE_GET_IRQ_INFO */
+	{ 0x3b6f, 0, 0, UA_NONE },	/* VFIO_DEVICE_RESET */
+	{ 0x3b70, 12, 12, UA_ARGSZ },	/* GET_PCI_HOT_RESET_INFO */
+	{ 0x3b71, 12, 12, UA_ARGSZ },	/* VFIO_DEVICE_PCI_HOT_RESET */
+	{ 0x3b75, 8, 8, UA_ARGSZ },	/* VFIO_DEVICE_FEATURE */
 };
+#define NABI_IOMMU	35
 #define NABI	(sizeof(abi) / sizeof(abi[0]))
 
 START_TEST(test_sizes)
@@ -71,7 +79,8 @@ START_TEST(test_sizes)
 
 	ck_assert_uint_eq(uapi_ncmds, NABI);
 	for (i = 0; i < NABI; i++) {
-		c = uapi_cmd_find(abi[i].num);
+		c = i < NABI_IOMMU ? uapi_cmd_find(abi[i].num) :
+		    uapi_cmd_find_dev(abi[i].num);
 		ck_assert_msg(c != NULL, "0x%x missing", abi[i].num);
 		ck_assert_uint_eq(c->num, abi[i].num);
 		ck_assert_uint_eq(c->argkind, abi[i].argkind);
@@ -447,6 +456,17 @@ START_TEST(test_bufs_vfio)
 	ck_assert_uint_eq(c->st->fields[0].buf_len, UB_BYTES);
 	ck_assert_uint_eq(c->st->fields[0].buf_dir, UD_OUT);
 	ck_assert_int_eq(c->st->fields[0].len_a, 0);
+	/* So are GET_REGION_INFO and GET_PCI_HOT_RESET_INFO. */
+	c = uapi_cmd_find_dev(VFIO_DEVICE_GET_REGION_INFO);
+	ck_assert_uint_eq(c->st->fields[0].buf_len, UB_BYTES);
+	ck_assert_int_eq(c->st->fields[0].len_a, 0);
+	c = uapi_cmd_find_dev(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO);
+	ck_assert_str_eq(c->name, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+	ck_assert_uint_eq(c->st->fields[0].buf_len, UB_BYTES);
+	/* The number's /dev/iommu command stays what uapi_cmd_find() gives. */
+	ck_assert_str_eq(uapi_cmd_find(0x3b70)->name, "VFIO_IOMMU_GET_INFO");
+	ck_assert_str_eq(uapi_cmd_find_dev(VFIO_DEVICE_GET_INFO)->name,
+	    "VFIO_DEVICE_GET_INFO");
 }
 END_TEST
 
@@ -478,7 +498,12 @@ START_TEST(test_lookup)
 	size_t			 i;
 
 	for (i = 0; i < uapi_ncmds; i++) {
-		ck_assert_ptr_eq(uapi_cmd_find(uapi_cmds[i].num), &uapi_cmds[i]);
+		if (uapi_cmds[i].devnode)
+			ck_assert_ptr_eq(uapi_cmd_find_dev(uapi_cmds[i].num),
+			    &uapi_cmds[i]);
+		else
+			ck_assert_ptr_eq(uapi_cmd_find(uapi_cmds[i].num),
+			    &uapi_cmds[i]);
 		ck_assert_ptr_eq(uapi_cmd_byname(uapi_cmds[i].name),
 		    &uapi_cmds[i]);
 	}
