@@ -1177,8 +1177,11 @@ chan_struct_fast(struct chan_req *r, uint64_t uaddr, size_t known,
 	return (1);
 }
 
-/* Attach caller descriptor cfd (once) for a UK_FD field. */
-static void
+/*
+ * Attach caller descriptor cfd (once) for a UK_FD field or a UK_FDS
+ * element. -E2BIG when the request holds as many as a message carries.
+ */
+static int
 chan_req_fd(struct chan_req *r, int cfd)
 {
 	struct wire_fd	*w;
@@ -1186,17 +1189,34 @@ chan_req_fd(struct chan_req *r, int cfd)
 
 	for (i = 0; i < r->nwfds; i++) {
 		if (r->wfds[i].cfd == cfd)
-			return;
+			return (0);
 	}
 	if (r->nwfds == WIRE_MAX_FDS)
-		return;
+		return (-E2BIG);
 	w = &r->wfds[r->nwfds++];
 	w->cfd = cfd;
 	w->index = -1;
-	if (cfd >= 0 && fcntl(cfd, F_GETFD) != -1 && r->nfds < WIRE_MAX_FDS) {
+	if (cfd >= 0 && fcntl(cfd, F_GETFD) != -1) {
+		if (r->nfds == WIRE_MAX_FDS)
+			return (-E2BIG);
 		w->index = r->nfds;
 		r->fds[r->nfds++] = cfd;
 	}
+	return (0);
+}
+
+static int
+chan_gather_fds(struct chan_req *r, const struct uapi_struct *st,
+    const uint8_t *sbuf, size_t have)
+{
+	int32_t		fds[WIRE_MAX_FDS];
+	int		n, i, error = 0;
+
+	if ((n = uapi_fds(st, sbuf, have, fds, WIRE_MAX_FDS)) < 0)
+		return (-E2BIG);
+	for (i = 0; i < n && error == 0; i++)
+		error = chan_req_fd(r, fds[i]);
+	return (error);
 }
 
 /*
@@ -1286,8 +1306,14 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me)
 		if (f->kind != UK_FD || !(f->dir & UD_IN) ||
 		    (size_t)f->off + f->width > have)
 			continue;
-		chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
+		error = chan_req_fd(r, (int)(int32_t)uapi_get(f, sbuf));
 	}
+	/*
+	 * A descriptor array in the struct's tail (SET_IRQS): as much of it
+	 * as the caller's struct holds, each descriptor once.
+	 */
+	if (error == 0 && st != NULL)
+		error = chan_gather_fds(r, st, sbuf, have);
 	if (error == 0 && uapi_cmd_maps_uva(uc))
 		chan_req_memfd(r, chan_map_writes(uc, sbuf, have));
 	if (sbuf != (uint8_t *)stack)

@@ -66,9 +66,7 @@
 static ssize_t	(*real_read)(int, void *, size_t);
 static ssize_t	(*real_write)(int, const void *, size_t);
 static ssize_t	(*real_pread)(int, void *, size_t, off_t);
-static ssize_t	(*real_pread64)(int, void *, size_t, off64_t);
 static ssize_t	(*real_pwrite)(int, const void *, size_t, off_t);
-static ssize_t	(*real_pwrite64)(int, const void *, size_t, off64_t);
 static DIR	*(*real_opendir)(const char *);
 
 /*
@@ -366,68 +364,35 @@ failnth_write_fd(int fd, const void *buf, size_t count, ssize_t *rv)
 	return (1);
 }
 
-FAILNTH_EXPORT ssize_t
-pread(int fd, void *buf, size_t count, off_t off)
+int
+failnth_pread_fd(int fd, void *buf, size_t count, off_t off, ssize_t *rv)
 {
 	int	acc;
 
-	if (failnth_find(fd, &acc)) {
-		if (off < 0) {
-			errno = EINVAL;
-			return (-1);
-		}
-		return (failnth_read(fd, acc, buf, count, off, 1));
-	}
-	FAILNTH_REAL(real_pread, "pread");
-	return (real_pread(fd, buf, count, off));
+	if (!failnth_find(fd, &acc))
+		return (0);
+	if (off < 0) {
+		errno = EINVAL;
+		*rv = -1;
+	} else
+		*rv = failnth_read(fd, acc, buf, count, off, 1);
+	return (1);
 }
 
-FAILNTH_EXPORT ssize_t
-pread64(int fd, void *buf, size_t count, off64_t off)
+int
+failnth_pwrite_fd(int fd, const void *buf, size_t count, off_t off,
+    ssize_t *rv)
 {
 	int	acc;
 
-	if (failnth_find(fd, &acc)) {
-		if (off < 0) {
-			errno = EINVAL;
-			return (-1);
-		}
-		return (failnth_read(fd, acc, buf, count, off, 1));
-	}
-	FAILNTH_REAL(real_pread64, "pread64");
-	return (real_pread64(fd, buf, count, off));
-}
-
-FAILNTH_EXPORT ssize_t
-pwrite(int fd, const void *buf, size_t count, off_t off)
-{
-	int	acc;
-
-	if (failnth_find(fd, &acc)) {
-		if (off < 0) {
-			errno = EINVAL;
-			return (-1);
-		}
-		return (failnth_write(fd, acc, buf, count));
-	}
-	FAILNTH_REAL(real_pwrite, "pwrite");
-	return (real_pwrite(fd, buf, count, off));
-}
-
-FAILNTH_EXPORT ssize_t
-pwrite64(int fd, const void *buf, size_t count, off64_t off)
-{
-	int	acc;
-
-	if (failnth_find(fd, &acc)) {
-		if (off < 0) {
-			errno = EINVAL;
-			return (-1);
-		}
-		return (failnth_write(fd, acc, buf, count));
-	}
-	FAILNTH_REAL(real_pwrite64, "pwrite64");
-	return (real_pwrite64(fd, buf, count, off));
+	if (!failnth_find(fd, &acc))
+		return (0);
+	if (off < 0) {
+		errno = EINVAL;
+		*rv = -1;
+	} else
+		*rv = failnth_write(fd, acc, buf, count);
+	return (1);
 }
 
 /* Whether path is /sys/kernel/debug, with or without trailing slashes. */

@@ -33,5 +33,10 @@ int	failnth_open(int flags);
  */
 int	failnth_read_fd(int fd, void *buf, size_t count, ssize_t *rv);
 int	failnth_write_fd(int fd, const void *buf, size_t count, ssize_t *rv);
+/* The same for pread() and pwrite() (preload.c exports those). */
+int	failnth_pread_fd(int fd, void *buf, size_t count, off_t off,
+	    ssize_t *rv);
+int	failnth_pwrite_fd(int fd, const void *buf, size_t count, off_t off,
+	    ssize_t *rv);
 
 #endif /* IOASIDD_FAILNTH_H */

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -53,6 +54,7 @@
 #include "wire.h"
 
 #include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
 
@@ -84,6 +86,20 @@ static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
 static ssize_t	(*real_read)(int, void *, size_t);
 static ssize_t	(*real_write)(int, const void *, size_t);
 static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
+static ssize_t	(*real_pread)(int, void *, size_t, off_t);
+static ssize_t	(*real_pread64)(int, void *, size_t, off_t);
+static ssize_t	(*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t	(*real_pwrite64)(int, const void *, size_t, off_t);
+static ssize_t	(*real_preadv)(int, const struct iovec *, int, off_t);
+static ssize_t	(*real_preadv64)(int, const struct iovec *, int, off_t);
+static ssize_t	(*real_pwritev)(int, const struct iovec *, int, off_t);
+static ssize_t	(*real_pwritev64)(int, const struct iovec *, int, off_t);
+static ssize_t	(*real_preadv2)(int, const struct iovec *, int, off_t, int);
+static ssize_t	(*real_preadv64v2)(int, const struct iovec *, int, off_t,
+		    int);
+static ssize_t	(*real_pwritev2)(int, const struct iovec *, int, off_t, int);
+static ssize_t	(*real_pwritev64v2)(int, const struct iovec *, int, off_t,
+		    int);
 
 /*
  * Reduce an absolute path to its plain form: no empty or "." components,
@@ -246,6 +262,8 @@ out:
 	return (match);
 }
 
+static void	preload_dev_add(int);
+
 /* Open the node: the daemon's socket, or the errno a missing node gives. */
 static int
 preload_open_node(unsigned long what, int flags)
@@ -262,6 +280,8 @@ preload_open_node(unsigned long what, int flags)
 	if (fd == -1 && errno != EACCES && errno != EPERM &&
 	    errno != EMFILE && errno != ENFILE && errno != ENOMEM)
 		errno = ENOENT;
+	if (fd != -1 && what >= PRELOAD_VFIO)
+		preload_dev_add(fd);
 	return (fd);
 }
 
@@ -596,6 +616,220 @@ preload_vq_read(int fd, void *buf, size_t count, uint32_t data_len)
 	return (recv(fd, buf, off, MSG_DONTWAIT));
 }
 
+/*
+ * VFIO device descriptors. The kernel's device file answers pread() and
+ * pwrite() of its regions (the region index in the offset's high bits),
+ * and read() and write() at the file position, which every access
+ * advances by what it moved and no lseek() can change (the file has no
+ * llseek). A socket answers none of that, so the library notes which
+ * descriptors are device opens and turns each such call into
+ * IOASIDD_REGION_READ or IOASIDD_REGION_WRITE requests (proto/ioasidd.h),
+ * pieces of at most IOASIDD_REGION_RW_MAX bytes, until one comes back
+ * short. A descriptor is noted (by number, below PRELOAD_DEV_MAX, with its
+ * inode, since a number is reused after a close) when the library opens a
+ * device node, when a device command (GET_INFO, BIND) succeeds on one of
+ * our sockets, and at start for the numbers $IOASIDD_DEVICE_FDS lists
+ * (ioasidctl run sets it) that are sockets of ours. Every other call of
+ * these functions costs one look at this table.
+ */
+#define PRELOAD_DEV_MAX		1024
+/* The most one call moves, as the kernel's MAX_RW_COUNT on 4 KiB pages. */
+#define PRELOAD_RW_COUNT	((size_t)INT_MAX & ~(size_t)4095)
+
+struct preload_dev {
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 pos;		/* read()/write() position */
+	int		 used;
+};
+
+static struct preload_dev	preload_devs[PRELOAD_DEV_MAX];
+static pthread_mutex_t		preload_dev_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+preload_dev_add(int fd)
+{
+	struct stat	st;
+	int		saved = errno;
+
+	if (fd < 0 || fd >= PRELOAD_DEV_MAX || fstat(fd, &st) == -1 ||
+	    !S_ISSOCK(st.st_mode)) {
+		errno = saved;
+		return;
+	}
+	pthread_mutex_lock(&preload_dev_lock);
+	if (!preload_devs[fd].used || preload_devs[fd].dev != st.st_dev ||
+	    preload_devs[fd].ino != st.st_ino) {
+		preload_devs[fd].dev = st.st_dev;
+		preload_devs[fd].ino = st.st_ino;
+		preload_devs[fd].pos = 0;
+	}
+	__atomic_store_n(&preload_devs[fd].used, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_dev_lock);
+	errno = saved;
+}
+
+/* The numbers $IOASIDD_DEVICE_FDS lists that are sockets of ours. */
+static __attribute__((__constructor__)) void
+preload_dev_init(void)
+{
+	const char	*v, *p;
+	char		*end;
+	long		 n;
+	int		 saved = errno;
+
+	if ((v = getenv(WIRE_ENV_DEVICE_FDS)) == NULL)
+		return;
+	for (p = v; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (end == p || errno != 0)
+			break;
+		if (n >= 0 && n < PRELOAD_DEV_MAX && chan_is_ours((int)n))
+			preload_dev_add((int)n);
+	}
+	errno = saved;
+}
+
+/* Is fd still the device noted under its number? Forget it if not. */
+static int
+preload_dev_is(int fd)
+{
+	struct stat	st;
+	dev_t		dev;
+	ino_t		ino;
+	int		saved = errno;
+
+	if (fd < 0 || fd >= PRELOAD_DEV_MAX ||
+	    !__atomic_load_n(&preload_devs[fd].used, __ATOMIC_ACQUIRE))
+		return (0);
+	pthread_mutex_lock(&preload_dev_lock);
+	dev = preload_devs[fd].dev;
+	ino = preload_devs[fd].ino;
+	pthread_mutex_unlock(&preload_dev_lock);
+	if (fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+		errno = saved;
+		return (1);
+	}
+	pthread_mutex_lock(&preload_dev_lock);
+	if (preload_devs[fd].dev == dev && preload_devs[fd].ino == ino)
+		__atomic_store_n(&preload_devs[fd].used, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_dev_lock);
+	errno = saved;
+	return (0);
+}
+
+/*
+ * Move count bytes at the device's offset off, as pread()/pwrite() would:
+ * the bytes moved (fewer at a region's end), or -1 with errno. An error
+ * after some bytes moved gives those bytes, as a short read. The checks
+ * are the kernel's before its driver sees the call: a negative offset,
+ * or one whose end would pass the largest offset, is EINVAL.
+ */
+static ssize_t
+preload_region_rw(int fd, void *buf, size_t count, off_t off, int write)
+{
+	struct ioasidd_region_rw	 rw;
+	uint8_t				*p = buf;
+	size_t				 done = 0, n;
+	int				 rc;
+
+	if (off < 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (count > PRELOAD_RW_COUNT)
+		count = PRELOAD_RW_COUNT;
+	if ((uint64_t)off + count > (uint64_t)INT64_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	do {
+		n = count - done;
+		if (n > IOASIDD_REGION_RW_MAX)
+			n = IOASIDD_REGION_RW_MAX;
+		memset(&rw, 0, sizeof(rw));
+		rw.argsz = sizeof(rw);
+		rw.offset = (uint64_t)off + done;
+		rw.length = n;
+		rw.data_uptr = (uintptr_t)(p + done);
+		if (!chan_try_ioctl(fd, write ? IOASIDD_REGION_WRITE :
+		    IOASIDD_REGION_READ, &rw, &rc)) {
+			/* No longer a socket of ours: closed meanwhile. */
+			errno = EBADF;
+			rc = -1;
+		}
+		if (rc < 0)
+			return (done != 0 ? (ssize_t)done : -1);
+		done += (size_t)rc;
+	} while ((size_t)rc == n && done < count);
+	return ((ssize_t)done);
+}
+
+/* read()/write() of a device: at its position, which moves on. */
+static ssize_t
+preload_dev_rw_pos(int fd, void *buf, size_t count, int write)
+{
+	uint64_t	pos;
+	ssize_t		n;
+
+	pos = __atomic_load_n(&preload_devs[fd].pos, __ATOMIC_ACQUIRE);
+	if (pos > (uint64_t)INT64_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	n = preload_region_rw(fd, buf, count, (off_t)pos, write);
+	if (n > 0)
+		__atomic_fetch_add(&preload_devs[fd].pos, (uint64_t)n,
+		    __ATOMIC_ACQ_REL);
+	return (n);
+}
+
+/*
+ * preadv()/pwritev() of a device: one iovec after another, stopping at
+ * the first short one, as the kernel does for a file without read_iter.
+ * off -1 means the position to preadv2() (v2), EINVAL to preadv(). Of the flags, the kernel lets
+ * only RWF_HIPRI through to such a file (EOPNOTSUPP otherwise), and it
+ * changes nothing here.
+ */
+static ssize_t
+preload_dev_rwv(int fd, const struct iovec *iov, int iovcnt, off_t off,
+    int flags, int v2, int write)
+{
+	size_t		total = 0;
+	ssize_t		n, done = 0;
+	int		i, usepos = v2 && off == -1;
+
+	if (flags & ~RWF_HIPRI) {
+		errno = EOPNOTSUPP;
+		return (-1);
+	}
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - total) {
+			errno = EINVAL;
+			return (-1);
+		}
+		total += iov[i].iov_len;
+	}
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		n = usepos ? preload_dev_rw_pos(fd, iov[i].iov_base,
+		    iov[i].iov_len, write) : preload_region_rw(fd,
+		    iov[i].iov_base, iov[i].iov_len, off + done, write);
+		if (n < 0)
+			return (done != 0 ? done : -1);
+		done += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	return (done);
+}
+
 PRELOAD_EXPORT ssize_t
 read(int fd, void *buf, size_t count)
 {
@@ -604,6 +838,8 @@ read(int fd, void *buf, size_t count)
 
 	if (failnth_read_fd(fd, buf, count, &rv))
 		return (rv);
+	if (preload_dev_is(fd))
+		return (preload_dev_rw_pos(fd, buf, count, 0));
 	PRELOAD_REAL(real_read, "read");
 	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
 	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) != 0 &&
@@ -621,6 +857,9 @@ write(int fd, const void *buf, size_t count)
 
 	if (failnth_write_fd(fd, buf, count, &rv))
 		return (rv);
+	if (preload_dev_is(fd))
+		return (preload_dev_rw_pos(fd, (void *)(uintptr_t)buf, count,
+		    1));
 	PRELOAD_REAL(real_write, "write");
 	if (fd >= 0 && fd < PRELOAD_VQ_MAX &&
 	    __atomic_load_n(&preload_vqs[fd].data_len, __ATOMIC_ACQUIRE) ==
@@ -658,6 +897,9 @@ ioctl(int fd, unsigned long req, ...)
 	if (!preload_vfs_ioctl(req) && chan_try_ioctl(fd, req, arg, &rc)) {
 		if (rc == 0)
 			preload_vq_add(req, arg);
+		if (rc == 0 && ((uint32_t)req == VFIO_DEVICE_GET_INFO ||
+		    (uint32_t)req == VFIO_DEVICE_BIND_IOMMUFD))
+			preload_dev_add(fd);
 		return (rc);
 	}
 	PRELOAD_REAL(real_ioctl, "ioctl");
@@ -724,4 +966,83 @@ mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	PRELOAD_REAL(real_mmap64, "mmap64");
 	return (preload_mmap(addr, len, prot, flags, fd, off, real_mmap64));
+}
+
+/*
+ * pread() and pwrite() and their vector forms: a device descriptor's
+ * regions (see VFIO device descriptors), anything else the real call.
+ * glibc's pread and pread64 are one function under two names, as are the
+ * others with and without 64; each name gets its own wrapper, since a
+ * program links to one of them.
+ */
+#define PRELOAD_PRW(name, type, rw)					\
+PRELOAD_EXPORT ssize_t							\
+name(int fd, type buf, size_t count, off_t off)				\
+{									\
+	ssize_t	rv;							\
+									\
+	if ((rw) ? failnth_pwrite_fd(fd, buf, count, off, &rv) :	\
+	    failnth_pread_fd(fd, (void *)(uintptr_t)buf, count, off, &rv)) \
+		return (rv);						\
+	if (preload_dev_is(fd))						\
+		return (preload_region_rw(fd, (void *)(uintptr_t)buf,	\
+		    count, off, (rw)));					\
+	PRELOAD_REAL(real_##name, #name);				\
+	return (real_##name(fd, buf, count, off));			\
+}
+
+PRELOAD_PRW(pread, void *, 0)
+PRELOAD_PRW(pread64, void *, 0)
+PRELOAD_PRW(pwrite, const void *, 1)
+PRELOAD_PRW(pwrite64, const void *, 1)
+
+#define PRELOAD_PRWV(name, rw)						\
+PRELOAD_EXPORT ssize_t							\
+name(int fd, const struct iovec *iov, int iovcnt, off_t off)		\
+{									\
+	if (preload_dev_is(fd))						\
+		return (preload_dev_rwv(fd, iov, iovcnt, off, 0, 0, (rw))); \
+	PRELOAD_REAL(real_##name, #name);				\
+	return (real_##name(fd, iov, iovcnt, off));			\
+}
+
+PRELOAD_PRWV(preadv, 0)
+PRELOAD_PRWV(preadv64, 0)
+PRELOAD_PRWV(pwritev, 1)
+PRELOAD_PRWV(pwritev64, 1)
+
+#define PRELOAD_PRWV2(name, rw)						\
+PRELOAD_EXPORT ssize_t							\
+name(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags) \
+{									\
+	if (preload_dev_is(fd))						\
+		return (preload_dev_rwv(fd, iov, iovcnt, off, flags, 1,	\
+		    (rw)));						\
+	PRELOAD_REAL(real_##name, #name);				\
+	return (real_##name(fd, iov, iovcnt, off, flags));		\
+}
+
+PRELOAD_PRWV2(preadv2, 0)
+PRELOAD_PRWV2(preadv64v2, 0)
+PRELOAD_PRWV2(pwritev2, 1)
+PRELOAD_PRWV2(pwritev64v2, 1)
+
+/* glibc's fortified pread(); no public header declares them. */
+ssize_t	__pread_chk(int, void *, size_t, off_t, size_t);
+ssize_t	__pread64_chk(int, void *, size_t, off_t, size_t);
+
+PRELOAD_EXPORT ssize_t
+__pread_chk(int fd, void *buf, size_t count, off_t off, size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return (pread(fd, buf, count, off));
+}
+
+PRELOAD_EXPORT ssize_t
+__pread64_chk(int fd, void *buf, size_t count, off_t off, size_t buflen)
+{
+	if (count > buflen)
+		__chk_fail();
+	return (pread64(fd, buf, count, off));
 }

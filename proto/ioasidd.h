@@ -67,6 +67,12 @@ struct ioasidd_region_rw {
 	__aligned_u64 data_uptr;
 };
 
+/*
+ * The most bytes one REGION_READ or REGION_WRITE moves (the daemon's
+ * VFIO_CDEV_RW_MAX is this): a longer pread() is sent in pieces.
+ */
+#define IOASIDD_REGION_RW_MAX	(64 * 1024)
+
 #define IOASIDD_REGION_READ	_IO(';', IOASIDD_CMD_REGION_READ)
 #define IOASIDD_REGION_WRITE	_IO(';', IOASIDD_CMD_REGION_WRITE)
 

@@ -831,6 +831,47 @@ static const struct uapi_field f_vfio_feature[] = {
 };
 
 /*
+ * SET_IRQS: argsz bytes, the fixed part then count elements of data.
+ * With DATA_EVENTFD (and one action, as the only valid forms have) the
+ * data are descriptors, -1 for none, which travel as descriptors; with
+ * DATA_BOOL or DATA_NONE they are bytes or nothing, read with the struct.
+ */
+#define IRQ_SET_HEAD							\
+	F(vfio_irq_set, argsz, UK_SIZE, UD_IN),				\
+	F(vfio_irq_set, flags, UK_FLAGS, UD_IN),			\
+	F(vfio_irq_set, index, UK_VALUE, UD_IN),			\
+	F(vfio_irq_set, start, UK_VALUE, UD_IN),			\
+	F(vfio_irq_set, count, UK_COUNT, UD_IN)
+
+static const struct uapi_field f_vfio_irq_set[] = {
+	IRQ_SET_HEAD,
+};
+
+static const struct uapi_field f_vfio_irq_set_fds[] = {
+	IRQ_SET_HEAD,
+	{ .name = "data", .off = offsetof(struct vfio_irq_set, data),
+	  .width = sizeof(int32_t), .kind = UK_FDS, .dir = UD_IN,
+	  .len_a = 4, .len_b = -1, .elem = sizeof(int32_t) },
+};
+
+static const struct uapi_struct st_vfio_irq_set_fds =
+    S("vfio_irq_set", f_vfio_irq_set_fds, sizeof(struct vfio_irq_set),
+    sizeof(struct vfio_irq_set));
+
+static const struct uapi_variant v_vfio_irq_set[] = {
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK,
+	  &st_vfio_irq_set_fds },
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+	  &st_vfio_irq_set_fds },
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+	  &st_vfio_irq_set_fds },
+};
+
+static const struct uapi_struct st_vfio_irq_set =
+    SV("vfio_irq_set", f_vfio_irq_set, sizeof(struct vfio_irq_set),
+    sizeof(struct vfio_irq_set), 1, v_vfio_irq_set);
+
+/*
  * VFIO type1 compatibility commands on /dev/iommu.
  */
 
@@ -967,6 +1008,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_DEVICE_DETACH_IOMMUFD_PT, UA_ARGSZ,
 	    &st_vfio_device_detach_iommufd_pt),
 	C(VFIO_DEVICE_GET_INFO, UA_ARGSZ, &st_vfio_device_info),
+	C(VFIO_DEVICE_SET_IRQS, UA_ARGSZ, &st_vfio_irq_set),
 	C(VFIO_GET_API_VERSION, UA_NONE, NULL),
 	C(VFIO_CHECK_EXTENSION, UA_VALUE, NULL),
 	C(VFIO_SET_IOMMU, UA_VALUE, NULL),
@@ -1239,6 +1281,47 @@ uapi_bufs(const struct uapi_struct *st, const void *buf, size_t len,
 		bufs[n].dir = f->buf_dir;
 		bufs[n].field = f;
 		n++;
+	}
+	return (n);
+}
+
+int
+uapi_fds(const struct uapi_struct *st, const void *buf, size_t len,
+    int32_t *fds, int max)
+{
+	const struct uapi_field	*f;
+	const uint8_t		*p = buf;
+	uint64_t		 count, k;
+	int32_t			 v;
+	uint16_t		 i;
+	int			 n = 0, j, seen;
+
+	if (st == NULL)
+		return (0);
+	st = uapi_resolve(st, buf, len);
+	for (i = 0; i < st->nfields; i++) {
+		f = &st->fields[i];
+		if (f->kind != UK_FDS || f->width != sizeof(v) ||
+		    f->len_a < 0 || f->len_a >= st->nfields)
+			continue;
+		count = uapi_get_known(&st->fields[f->len_a], buf, len);
+		/* Only what the caller's struct holds: never past len. */
+		if (f->off > len)
+			continue;
+		if (count > (len - f->off) / sizeof(v))
+			count = (len - f->off) / sizeof(v);
+		for (k = 0; k < count; k++) {
+			memcpy(&v, p + f->off + k * sizeof(v), sizeof(v));
+			if (v == -1)
+				continue;
+			for (j = 0, seen = 0; j < n && !seen; j++)
+				seen = fds[j] == v;
+			if (seen)
+				continue;
+			if (n == max)
+				return (-ENOBUFS);
+			fds[n++] = v;
+		}
 	}
 	return (n);
 }
@@ -1586,6 +1669,9 @@ OFF(iommu_viommu_selftest, out_mmap_length, 16);
 SZ(iommu_viommu_event_selftest, 4);
 
 SZ(vfio_device_bind_iommufd, 24);
+SZ(vfio_irq_set, 20);
+OFF(vfio_irq_set, count, 16);
+OFF(vfio_irq_set, data, 20);
 OFF(vfio_device_bind_iommufd, flags, 4);
 OFF(vfio_device_bind_iommufd, iommufd, 8);
 OFF(vfio_device_bind_iommufd, out_devid, 12);

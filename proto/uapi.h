@@ -42,6 +42,13 @@ enum uapi_kind {
 	UK_VALUE,	/* any other number */
 	UK_RESERVED,	/* must be zero (or is padding) */
 	UK_BYTES,	/* opaque bytes (register dumps, tails) */
+	/*
+	 * An array of caller descriptor numbers (s32, -1 for none) in the
+	 * struct's own tail, past its fixed part: len_a is the field that
+	 * counts them, width one element. Only where the caller's struct
+	 * reaches (argsz). VFIO_DEVICE_SET_IRQS's DATA_EVENTFD data.
+	 */
+	UK_FDS,
 };
 
 /* Which way the bytes of a field or a buffer travel. */
@@ -183,5 +190,16 @@ const struct uapi_field		*uapi_field_byname(const struct uapi_struct *st,
 int				 uapi_bufs(const struct uapi_struct *st,
 				    const void *buf, size_t len,
 				    struct uapi_buf *bufs, int max);
+
+/*
+ * The caller descriptor numbers a command with struct bytes buf (len of
+ * them known) names in a UK_FDS array, in order, -1 (none) left out,
+ * each number once. Returns how many were written to fds (at most max),
+ * or -ENOBUFS when there are more than max. Elements past len are not
+ * named (the command will fail on its size).
+ */
+int				 uapi_fds(const struct uapi_struct *st,
+				    const void *buf, size_t len, int32_t *fds,
+				    int max);
 
 #endif /* IOASIDD_PROTO_UAPI_H */

@@ -135,12 +135,23 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x49534149u	/* "IASI" */
-#define WIRE_VERSION		7
+#define WIRE_VERSION		8
 
 /* Largest payload sent inline; larger ones go through a memfd. */
 #define WIRE_INLINE_MAX		(60 * 1024)
-/* Most descriptors one message carries. */
-#define WIRE_MAX_FDS		8
+/*
+ * Most descriptors one message carries besides the bulk memfd: the
+ * kernel's SCM_MAX_FD (253) less that one, so that every message is one
+ * sendmsg. A command names few descriptors, except
+ * VFIO_DEVICE_SET_IRQS with DATA_EVENTFD, one eventfd per vector (QEMU
+ * enables MSI-X vectors in one call, up to 2048 of them): a client sends
+ * the distinct descriptors it names, and a call naming more than
+ * WIRE_MAX_FDS (with the memfd a mapping command adds) fails in the
+ * client with E2BIG before anything is sent. Each one the daemon takes
+ * is held only for the command's length (or by the object it makes).
+ * Version 8 raised this from 8.
+ */
+#define WIRE_MAX_FDS		252
 /* Most regions one request carries. */
 #define WIRE_MAX_REGIONS	16
 /*
@@ -174,6 +185,13 @@
 /* Where the VFIO cdev nodes are, and the variable that overrides it. */
 #define WIRE_ENV_VFIO_DIR	"IOASIDD_VFIO_DIR"
 #define WIRE_DEFAULT_VFIO_DIR	"/dev/vfio/devices"
+/*
+ * Descriptors a program inherits that are opens of VFIO device nodes, as
+ * a comma-separated list of numbers ("3,4"): set by `ioasidctl run`, so
+ * that the preload library in the program it starts serves their pread()
+ * and pwrite() before any ioctl has shown what they are.
+ */
+#define WIRE_ENV_DEVICE_FDS	"IOASIDD_DEVICE_FDS"
 
 enum wire_op {
 	WIRE_HELLO = 1,		/* client: first message on a context socket */

@@ -139,6 +139,8 @@ struct ufd {
 };
 
 #define UREGIONS_MAX_FDS	8
+/* Descriptors a caller sends: as many as a socket message carries. */
+#define UREGIONS_MAX_IN_FDS	252
 /*
  * Writes, and bytes of them, kept inside struct uregions: most commands
  * write their struct and nothing else, and then nothing is allocated.
@@ -164,7 +166,7 @@ struct uregions {
 	const struct uregion	*outs;
 	unsigned int		 nouts;
 	/* Descriptors the caller sent (getfd duplicates them). */
-	struct ufd		 in_fds[UREGIONS_MAX_FDS];
+	struct ufd		 in_fds[UREGIONS_MAX_IN_FDS];
 	unsigned int		 nin_fds;
 	/* Descriptors for the caller (putfd); owned until sent. */
 	struct ufd		 out_fds[UREGIONS_MAX_FDS];

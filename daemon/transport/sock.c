@@ -101,6 +101,9 @@
 #include "uapi.h"
 #include "wire.h"
 
+/* Every descriptor a request may carry has its place in a ucmd. */
+_Static_assert(UREGIONS_MAX_IN_FDS >= WIRE_MAX_FDS, "in_fds");
+
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC	0x9fa0
 #endif
@@ -862,7 +865,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	}
 	uregions_init(&ur, regs, rq.io.nregions);
 	ur.can_putfd = 1;
-	for (i = 0; i < rq.io.nfds && ur.nin_fds < UREGIONS_MAX_FDS; i++) {
+	for (i = 0; i < rq.io.nfds && ur.nin_fds < UREGIONS_MAX_IN_FDS; i++) {
 		u = &ur.in_fds[ur.nin_fds++];
 		u->cfd = rq.fds[i].cfd;
 		u->fd = wire_msg_takefd(m, rq.fds[i].index);

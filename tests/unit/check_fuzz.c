@@ -529,6 +529,7 @@ static const struct {
 	{ "VFIO_DEVICE_ATTACH_IOMMUFD_PT", { ENOTTY } },
 	{ "VFIO_DEVICE_DETACH_IOMMUFD_PT", { ENOTTY } },
 	{ "VFIO_DEVICE_GET_INFO", { ENOTTY } },
+	{ "VFIO_DEVICE_SET_IRQS", { ENOTTY } },
 	/* The daemon's own mmap command (proto/ioasidd.h). */
 	{ "IOASIDD_MMAP", { ENXIO, EPERM, EMFILE } },
 	/* The device node's region access is unknown on /dev/iommu. */

@@ -478,6 +478,9 @@ probe_every_command(void)
 	any.bind.argsz = 32;
 	(void)probe_ptr(IOASIDD_REGION_READ, &any);
 	(void)probe_ptr(IOASIDD_REGION_WRITE, &any);
+	memset(&any, 0, sizeof(any));
+	any.bind.argsz = 20;
+	(void)probe_ptr(VFIO_DEVICE_SET_IRQS, &any);
 
 	/* Last, what takes state away. */
 	(void)probe_ptr(IOMMU_IOAS_CHANGE_PROCESS, &chp);
@@ -501,7 +504,8 @@ probe_every_command(void)
 		ck_assert_msg(seen[i], "%s not probed", uapi_cmds[i].name);
 		/* The device node's region access is ENOTTY here. */
 		if (uapi_cmds[i].num == IOASIDD_REGION_READ ||
-		    uapi_cmds[i].num == IOASIDD_REGION_WRITE)
+		    uapi_cmds[i].num == IOASIDD_REGION_WRITE ||
+		    uapi_cmds[i].num == VFIO_DEVICE_SET_IRQS)
 			continue;
 		n += uapi_cmds[i].st != NULL ? 2 : 0;
 	}

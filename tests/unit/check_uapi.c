@@ -52,6 +52,7 @@ static const struct {
 	{ 0x3b77, 16, 12, UA_ARGSZ },	/* VFIO_DEVICE_ATTACH_IOMMUFD_PT */
 	{ 0x3b78, 12, 8, UA_ARGSZ },	/* VFIO_DEVICE_DETACH_IOMMUFD_PT */
 	{ 0x3b6b, 20, 16, UA_ARGSZ },	/* VFIO_DEVICE_GET_INFO */
+	{ 0x3b6e, 20, 20, UA_ARGSZ },	/* VFIO_DEVICE_SET_IRQS */
 	{ 0x3b64, 0, 0, UA_NONE },	/* VFIO_GET_API_VERSION */
 	{ 0x3b65, 0, 0, UA_VALUE },	/* VFIO_CHECK_EXTENSION */
 	{ 0x3b66, 0, 0, UA_VALUE },	/* VFIO_SET_IOMMU */
@@ -125,11 +126,20 @@ check_struct(const struct uapi_struct *st, int depth)
 		ck_assert_msg(f->off >= end, "%s.%s overlaps", st->name,
 		    f->name);
 		ck_assert_msg(f->width > 0, "%s.%s empty", st->name, f->name);
+		if (f->kind == UK_FDS) {
+			/* The struct's tail: at its end, counted, last. */
+			ck_assert_uint_eq(f->off, st->size);
+			ck_assert_uint_eq(f->width, 4);
+			ck_assert_int_ge(f->len_a, 0);
+			ck_assert_int_lt(f->len_a, i);
+			ck_assert_uint_eq(i, st->nfields - 1);
+			continue;
+		}
 		end = f->off + f->width;
 		ck_assert_msg(end <= st->size, "%s.%s outside", st->name,
 		    f->name);
 		ck_assert_uint_ge(f->kind, UK_SIZE);
-		ck_assert_uint_le(f->kind, UK_BYTES);
+		ck_assert_uint_le(f->kind, UK_FDS);
 		ck_assert_msg(f->dir != 0 && (f->dir & ~UD_INOUT) == 0,
 		    "%s.%s dir", st->name, f->name);
 		for (j = 0; j < i; j++)
@@ -470,6 +480,66 @@ START_TEST(test_bufs_vfio)
 }
 END_TEST
 
+/*
+ * SET_IRQS names descriptors only with DATA_EVENTFD: every one but -1,
+ * each once, only as far as the caller's struct reaches, and more than
+ * the caller can carry is -ENOBUFS.
+ */
+START_TEST(test_fds_set_irqs)
+{
+	const struct uapi_cmd	*c;
+	struct {
+		struct vfio_irq_set	hdr;
+		int32_t			fd[6];
+	} s;
+	int32_t			 out[8];
+	size_t			 full = sizeof(s);
+
+	c = uapi_cmd_find(VFIO_DEVICE_SET_IRQS);
+	ck_assert_ptr_nonnull(c);
+	memset(&s, 0, sizeof(s));
+	s.hdr.argsz = sizeof(s);
+	s.hdr.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.hdr.count = 6;
+	s.fd[0] = 7;
+	s.fd[1] = -1;
+	s.fd[2] = 9;
+	s.fd[3] = 7;
+	s.fd[4] = 0;
+	s.fd[5] = -5;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 4);
+	ck_assert_int_eq(out[0], 7);
+	ck_assert_int_eq(out[1], 9);
+	ck_assert_int_eq(out[2], 0);
+	ck_assert_int_eq(out[3], -5);
+	/* Fewer elements than count in the struct: only those. */
+	ck_assert_int_eq(uapi_fds(c->st, &s, sizeof(s.hdr) + 12, out, 8), 2);
+	/* A count below the elements present. */
+	s.hdr.count = 1;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 1);
+	s.hdr.count = 6;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 3), -ENOBUFS);
+	/* MASK and UNMASK with eventfds name them too. */
+	s.hdr.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 4);
+	/* Bytes, nothing, or an invalid mix of flags: no descriptors. */
+	s.hdr.flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 0);
+	s.hdr.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 0);
+	s.hdr.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER |
+	    VFIO_IRQ_SET_ACTION_MASK;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 0);
+	/* A count near 2^32 is cut at the struct's end, not looped over. */
+	s.hdr.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.hdr.count = UINT32_MAX;
+	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 4);
+	/* Other commands name none this way. */
+	ck_assert_int_eq(uapi_fds(uapi_cmd_find(VFIO_DEVICE_GET_INFO)->st,
+	    &s, full, out, 8), 0);
+}
+END_TEST
+
 START_TEST(test_bufs_limits)
 {
 	struct iommu_ioas_allow_iovas	a = {
@@ -606,6 +676,7 @@ uapi_suite(void)
 	tcase_add_test(tc, test_bufs_test_cmd);
 	tcase_add_test(tc, test_bufs_vfio);
 	tcase_add_test(tc, test_bufs_limits);
+	tcase_add_test(tc, test_fds_set_irqs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lookup");

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "suites.h"
 #include "wire.h"
@@ -76,6 +77,37 @@ START_TEST(send_recv_bulk)
 	ck_assert(m.hdr.flags & WIRE_F_BULK);
 	ck_assert_int_eq(memcmp(m.payload, data, len), 0);
 	wire_msg_clear(&m);
+	free(data);
+}
+END_TEST
+
+/*
+ * A bulk message with WIRE_MAX_FDS descriptors besides its memfd (the
+ * kernel's SCM_MAX_FD in all): every one arrives; one more is refused
+ * before anything is sent.
+ */
+START_TEST(send_recv_max_fds)
+{
+	struct wire_msg	 m;
+	size_t		 len = WIRE_INLINE_MAX + 1;
+	uint8_t		*data = calloc(1, len);
+	int		 fds[WIRE_MAX_FDS + 1], i;
+
+	ck_assert_int_eq(WIRE_MAX_FDS + 1, 253);
+	for (i = 0; i < WIRE_MAX_FDS + 1; i++)
+		ck_assert_int_ge(fds[i] = eventfd(0, EFD_CLOEXEC), 0);
+	ck_assert_int_eq(wire_send(sv[0], WIRE_IOCTL, 0, 3, data, len, fds,
+	    WIRE_MAX_FDS + 1, 0), -EINVAL);
+	ck_assert_int_eq(wire_send(sv[0], WIRE_REPLY, 0, 3, data, len, fds,
+	    WIRE_MAX_FDS, 0), 0);
+	ck_assert_int_eq(wire_recv(sv[1], &m, 0), 0);
+	ck_assert(m.hdr.flags & WIRE_F_BULK);
+	ck_assert_int_eq(m.nfds, WIRE_MAX_FDS);
+	for (i = 0; i < WIRE_MAX_FDS; i++)
+		ck_assert_int_ge(fcntl(m.fds[i], F_GETFD), 0);
+	wire_msg_clear(&m);
+	for (i = 0; i < WIRE_MAX_FDS + 1; i++)
+		close(fds[i]);
 	free(data);
 }
 END_TEST
@@ -492,6 +524,7 @@ wire_suite(void)
 	tcase_add_checked_fixture(tc, pair_setup, pair_teardown);
 	tcase_add_test(tc, send_recv_inline);
 	tcase_add_test(tc, send_recv_bulk);
+	tcase_add_test(tc, send_recv_max_fds);
 	tcase_add_test(tc, recv_bulk_layout);
 	tcase_add_test(tc, recv_eof_and_garbage);
 	suite_add_tcase(s, tc);
