@@ -763,6 +763,14 @@ vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 
 	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD && f->ctx == NULL)
 		return (-EINVAL);
+	/*
+	 * The bound context's objects whose answers are still on their way
+	 * (an HWPT_ALLOC's id, say) are published first: the caller has its
+	 * ioctl's return before it names the id here, on another descriptor,
+	 * as a request on one of the context's own channels would see it.
+	 */
+	if (f->ctx != NULL && f->ctx->settle != NULL)
+		f->ctx->settle(f->ctx);
 	for (i = 0; i < nitems(vfio_cdev_ops); i++) {
 		if (vfio_cdev_ops[i].cmd == ucmd->cmd)
 			return (vfio_cdev_ops[i].fn(f, ucmd));
