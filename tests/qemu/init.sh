@@ -13,7 +13,8 @@
 #	ioasidd_test=viommu	QEMU's intel-iommu: the guest's vfio-pci and
 #				type1 drive the device (qemu_edu vfio)
 #	ioasidd_test=boot	nothing: power off at once (the boot-time
-#				figure of make bench)
+#	ioasidd_test=bare	figure of make bench, with the device and
+#				without it)
 #
 # Results go to the second serial port, one line each, as in the guest
 # test: "GUEST ok TEXT", "GUEST FAIL TEXT", "GUEST # TEXT" and at the end
@@ -120,7 +121,7 @@ viommu)
 	fi
 	edu vfio
 	;;
-boot)
+boot | bare)
 	;;
 *)
 	fail "no ioasidd_test= on the kernel command line"
