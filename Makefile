@@ -120,8 +120,12 @@ $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    $< > $@
 
-$(CTL): $(B)/client/ioasidctl.o $(B)/pic/client/chan.o $(B)/libcore.a
+$(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
+	    $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# "ioasidctl run" puts the installed preload library in LD_PRELOAD.
+$(B)/client/launch.o: ALL_CFLAGS += -DIOASIDD_LIBDIR='"$(LIBDIR)"'
 
 client/ioasidctl.c: ;
 ifneq ($(wildcard client/ioasidctl.c),)

@@ -29,6 +29,7 @@
 
 #include "core/util.h"
 #include "ctl.h"
+#include "launch.h"
 
 /* How long to wait for the daemon's answer. */
 #define CTL_TIMEOUT_MS	30000
@@ -195,6 +196,37 @@ jstr(json_t *o, const char *key)
 	const char	*s = json_string_value(json_object_get(o, key));
 
 	return (s != NULL ? s : "?");
+}
+
+/*
+ * The index of the [device] called name, from the daemon's status: 0, or
+ * -1 when it has none of that name. "ioasidctl run" asks it.
+ */
+static int
+ctl_device_index(const char *name, unsigned int *index)
+{
+	json_t		*req, *reply, *devs, *d;
+	char		*line, err[160];
+	size_t		 len, i;
+	int		 rc = -1;
+
+	req = ctl_request("status", NULL);
+	line = ctl_call(req, &len);
+	json_decref(req);
+	if (ctl_decode(line, len, &reply, err, sizeof err) != 0)
+		die("%s: the daemon's reply is not valid: %s", ctl_path, err);
+	free(line);
+	devs = json_object_get(reply, "devices");
+	json_array_foreach(devs, i, d) {
+		if (json_is_string(json_object_get(d, "name")) &&
+		    strcmp(jstr(d, "name"), name) == 0 && jint(d, "index") >= 0) {
+			*index = (unsigned int)jint(d, "index");
+			rc = 0;
+			break;
+		}
+	}
+	json_decref(reply);
+	return (rc);
 }
 
 /* The contexts of a status or objects reply, a line each after indent. */
@@ -630,6 +662,8 @@ ctl_list_commands(FILE *fp)
 		    c->args[0] != '\0' ? " " : "", c->args);
 		fprintf(fp, "  %-28s %s\n", head, c->summary);
 	}
+	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
+	    "start a program with device nodes open");
 	fprintf(fp, "  %-28s %s\n", "help [COMMAND]", "this list, or more on "
 	    "one command");
 }
@@ -645,6 +679,13 @@ ctl_help(int argc, char **argv)
 	if (argc > 1) {
 		fprintf(stderr, "ioasidctl: help takes one command\n");
 		exit(1);
+	}
+	if (strcmp(argv[0], "run") == 0) {
+		printf("usage: ioasidctl run [--device NAME|vfioN ...] "
+		    "[--socket PATH] [--node PATH]\n"
+		    "           [--preload PATH] -- PROGRAM [ARGUMENT ...]\n"
+		    "%s\n", LAUNCH_HELP);
+		exit(0);
 	}
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: no command \"%s\"; the commands "
@@ -695,6 +736,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "help") == 0)
 		ctl_help(argc - 1, argv + 1);
+	if (strcmp(argv[0], "run") == 0)
+		return (launch_main(argc, argv, ctl_device_index));
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
 		usage(stderr, 1);

@@ -596,7 +596,8 @@ conf_devices_equal(const struct conf *a, const struct conf *b)
 		    x->subsys_vendor != y->subsys_vendor ||
 		    x->subsys_device != y->subsys_device ||
 		    x->class_code != y->class_code ||
-		    memcmp(x->bar_size, y->bar_size, sizeof(x->bar_size)) != 0 ||
+		    memcmp(x->bar_size, y->bar_size,
+		    sizeof(x->bar_size)) != 0 ||
 		    memcmp(x->bar_flags, y->bar_flags,
 		    sizeof(x->bar_flags)) != 0 || x->rom_size != y->rom_size ||
 		    x->intx_pin != y->intx_pin ||

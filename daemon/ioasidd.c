@@ -656,8 +656,9 @@ ioasidd_start(void)
 	control_init(&hooks);
 	hfd_set_loop(&ioasidd_hfd_loop);
 
-	if (vfio_cdev_configure(d.conf->devices, d.conf->ndevices) != 0)
-		fatalx("out of memory");
+	if ((rc = vfio_cdev_configure(d.conf->devices,
+	    d.conf->ndevices)) != 0)
+		fatalx("cannot make the devices: %s", strerror(-rc));
 	for (i = 0; i < vfio_cdev_count(); i++)
 		log_info("device %s is vfio%zu", vfio_cdev_name((unsigned int)i),
 		    i);

@@ -781,6 +781,47 @@ static const struct uapi_field f_vfio_dev_info[] = {
 };
 
 /*
+ * SET_IRQS: argsz bytes, the fixed part then count elements of data.
+ * With DATA_EVENTFD (and one action, as the only valid forms have) the
+ * data are descriptors, -1 for none, which travel as descriptors; with
+ * DATA_BOOL or DATA_NONE they are bytes or nothing, read with the struct.
+ */
+#define IRQ_SET_HEAD							\
+	F(vfio_irq_set, argsz, UK_SIZE, UD_IN),				\
+	F(vfio_irq_set, flags, UK_FLAGS, UD_IN),			\
+	F(vfio_irq_set, index, UK_VALUE, UD_IN),			\
+	F(vfio_irq_set, start, UK_VALUE, UD_IN),			\
+	F(vfio_irq_set, count, UK_COUNT, UD_IN)
+
+static const struct uapi_field f_vfio_irq_set[] = {
+	IRQ_SET_HEAD,
+};
+
+static const struct uapi_field f_vfio_irq_set_fds[] = {
+	IRQ_SET_HEAD,
+	{ .name = "data", .off = offsetof(struct vfio_irq_set, data),
+	  .width = sizeof(int32_t), .kind = UK_FDS, .dir = UD_IN,
+	  .len_a = 4, .len_b = -1, .elem = sizeof(int32_t) },
+};
+
+static const struct uapi_struct st_vfio_irq_set_fds =
+    S("vfio_irq_set", f_vfio_irq_set_fds, sizeof(struct vfio_irq_set),
+    sizeof(struct vfio_irq_set));
+
+static const struct uapi_variant v_vfio_irq_set[] = {
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK,
+	  &st_vfio_irq_set_fds },
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+	  &st_vfio_irq_set_fds },
+	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+	  &st_vfio_irq_set_fds },
+};
+
+static const struct uapi_struct st_vfio_irq_set =
+    SV("vfio_irq_set", f_vfio_irq_set, sizeof(struct vfio_irq_set),
+    sizeof(struct vfio_irq_set), 1, v_vfio_irq_set);
+
+/*
  * GET_REGION_INFO may append a capability chain up to argsz (the argsz
  * mark, as VFIO_IOMMU_GET_INFO's); our regions have none, so only the
  * struct is written, but a transport returns argsz bytes.
@@ -829,47 +870,6 @@ static const struct uapi_field f_vfio_feature[] = {
 	F(vfio_device_feature, argsz, UK_SIZE, UD_IN),
 	F(vfio_device_feature, flags, UK_FLAGS, UD_IN),
 };
-
-/*
- * SET_IRQS: argsz bytes, the fixed part then count elements of data.
- * With DATA_EVENTFD (and one action, as the only valid forms have) the
- * data are descriptors, -1 for none, which travel as descriptors; with
- * DATA_BOOL or DATA_NONE they are bytes or nothing, read with the struct.
- */
-#define IRQ_SET_HEAD							\
-	F(vfio_irq_set, argsz, UK_SIZE, UD_IN),				\
-	F(vfio_irq_set, flags, UK_FLAGS, UD_IN),			\
-	F(vfio_irq_set, index, UK_VALUE, UD_IN),			\
-	F(vfio_irq_set, start, UK_VALUE, UD_IN),			\
-	F(vfio_irq_set, count, UK_COUNT, UD_IN)
-
-static const struct uapi_field f_vfio_irq_set[] = {
-	IRQ_SET_HEAD,
-};
-
-static const struct uapi_field f_vfio_irq_set_fds[] = {
-	IRQ_SET_HEAD,
-	{ .name = "data", .off = offsetof(struct vfio_irq_set, data),
-	  .width = sizeof(int32_t), .kind = UK_FDS, .dir = UD_IN,
-	  .len_a = 4, .len_b = -1, .elem = sizeof(int32_t) },
-};
-
-static const struct uapi_struct st_vfio_irq_set_fds =
-    S("vfio_irq_set", f_vfio_irq_set_fds, sizeof(struct vfio_irq_set),
-    sizeof(struct vfio_irq_set));
-
-static const struct uapi_variant v_vfio_irq_set[] = {
-	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK,
-	  &st_vfio_irq_set_fds },
-	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
-	  &st_vfio_irq_set_fds },
-	{ VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
-	  &st_vfio_irq_set_fds },
-};
-
-static const struct uapi_struct st_vfio_irq_set =
-    SV("vfio_irq_set", f_vfio_irq_set, sizeof(struct vfio_irq_set),
-    sizeof(struct vfio_irq_set), 1, v_vfio_irq_set);
 
 /*
  * VFIO type1 compatibility commands on /dev/iommu.

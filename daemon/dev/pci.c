@@ -55,7 +55,7 @@
 #define PCI_CAP_EXP_AT		0x80
 #define PCI_CAP_EXP_LEN		0x3c
 
-#define PCI_STATUS_W1C		0xf900	/* parity, aborts, SERR, parity err */
+#define PCI_STATUS_W1C		0xf900	/* parity, aborts, SERR, parity */
 #define PCI_COMMAND_WMASK	0x0547	/* IO, MEM, MASTER, PARITY, SERR,
 					   INTX_DISABLE */
 
@@ -67,7 +67,7 @@ static const struct pci_func_ops *const pci_funcs[] = {
 struct pci_dev {
 	const struct pci_func_ops *ops;
 	void			*priv;
-	struct edev		*edev;		/* DMA through what it is bound to */
+	struct edev		*edev;		/* DMA through its binding */
 	struct pci_func_desc	 desc;
 	unsigned int		 cfg_size;
 	uint8_t			 cfg[PCI_CFG_EXPRESS];
@@ -78,7 +78,7 @@ struct pci_dev {
 	uint32_t		 msix_pba_off;
 
 	/* Interrupts as VFIO armed them. */
-	int			 irq_type;	/* VFIO_PCI_*_IRQ_INDEX, or -1 */
+	int			 irq_type;	/* an IRQ index, or -1 */
 	int			 intx_fd;	/* -1: none */
 	int			 intx_level;
 	int			 intx_masked;
@@ -89,6 +89,8 @@ struct pci_dev {
 };
 
 static void	pci_cfg_build(struct pci_dev *);
+static void	pci_intx_fire(struct pci_dev *);
+static void	pci_signal(struct pci_dev *, int);
 
 const struct pci_func_ops *
 pci_func_find(const char *name)
@@ -254,7 +256,8 @@ pci_dev_create(struct edev *edev, const struct conf_device *cd,
 	if (pd->msix_bar >= 0) {
 		pd->msix_pba_off = pd->desc.msix_vectors * 16;
 		pd->msix_bar_size = MAX(4096, pci_roundup_pow2(
-		    pd->msix_pba_off + ALIGN_UP(pd->desc.msix_vectors, 64) / 8));
+		    pd->msix_pba_off +
+		    ALIGN_UP(pd->desc.msix_vectors, 64) / 8));
 	}
 	pd->cfg_size = pd->desc.pcie ? PCI_CFG_EXPRESS : PCI_CFG_LEGACY;
 	pci_cfg_build(pd);
@@ -439,7 +442,7 @@ pci_cfg_rw(struct pci_dev *pd, uint64_t pos, uint8_t *buf, size_t len,
     int write)
 {
 	size_t	i;
-	uint8_t	v, old;
+	uint8_t	v, old, cmd_hi = pd->cfg[0x05];
 
 	if (pos >= pd->cfg_size || len > pd->cfg_size - pos)
 		return (-EFAULT);
@@ -455,6 +458,9 @@ pci_cfg_rw(struct pci_dev *pd, uint64_t pos, uint8_t *buf, size_t len,
 		old &= (uint8_t)~(v & pd->w1c[pos + i]);
 		pd->cfg[pos + i] = old;
 	}
+	/* INTx disable cleared while the line is high: it asserts now. */
+	if ((cmd_hi & 0x04) && !(pd->cfg[0x05] & 0x04) && pd->intx_level)
+		pci_intx_fire(pd);
 	return ((long)len);
 }
 
@@ -582,6 +588,21 @@ pci_fd_close(int *fd)
 	*fd = -1;
 }
 
+/*
+ * The INTx line asserts: when INTx is what SET_IRQS armed, it is not
+ * masked and the command register does not disable it, signal the
+ * trigger and mask, until the user unmasks.
+ */
+static void
+pci_intx_fire(struct pci_dev *pd)
+{
+	if (pd->irq_type != VFIO_PCI_INTX_IRQ_INDEX || pd->intx_masked ||
+	    (pd->cfg[0x05] & 0x04))
+		return;
+	pd->intx_masked = 1;
+	pci_signal(pd, pd->intx_fd);
+}
+
 /* Signal an eventfd; it never blocks (O_NONBLOCK: a full counter). */
 static void
 pci_signal(struct pci_dev *pd, int fd)
@@ -665,10 +686,8 @@ pci_intx_unmask(struct pci_dev *pd)
 		return;
 	pd->intx_masked = 0;
 	/* Still asserted: it fires again, and masks again. */
-	if (pd->intx_level && !(pd->cfg[0x05] & 0x04)) {
-		pd->intx_masked = 1;
-		pci_signal(pd, pd->intx_fd);
-	}
+	if (pd->intx_level)
+		pci_intx_fire(pd);
 }
 
 static int
@@ -843,11 +862,8 @@ pci_irq_set(struct pci_dev *pd, int level)
 		pci_irq_notify(pd, 0);
 		return;
 	}
-	if (!rise || pd->irq_type != VFIO_PCI_INTX_IRQ_INDEX ||
-	    pd->intx_masked || (pd->cfg[0x05] & 0x04))
-		return;
-	pd->intx_masked = 1;
-	pci_signal(pd, pd->intx_fd);
+	if (rise)
+		pci_intx_fire(pd);
 }
 
 void

@@ -510,7 +510,7 @@ vfio_cdev_ioctl_set_irqs(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	int			*fds = NULL;
 	size_t			 esize, i;
 	unsigned int		 max;
-	int			 rc;
+	int			 rc, single;
 
 	memset(&hdr, 0, sizeof(hdr));
 	if ((rc = ucmd_read(ucmd, ucmd->arg, &hdr,
@@ -542,18 +542,21 @@ vfio_cdev_ioctl_set_irqs(struct vfio_cdev_file *f, struct ucmd *ucmd)
 		if (hdr.argsz - VFIO_CDEV_SET_IRQS_MIN <
 		    (uint64_t)hdr.count * esize)
 			return (-EINVAL);
+	}
+	if (esize != 0 && hdr.count != 0) {
 		if ((data = calloc(hdr.count, esize)) == NULL ||
 		    (fds = calloc(hdr.count, sizeof(int))) == NULL) {
 			free(data);
 			return (-ENOMEM);
 		}
+		/* Nothing taken yet: out closes only what is >= 0. */
+		for (i = 0; i < hdr.count; i++)
+			fds[i] = -1;
 		rc = ucmd_read(ucmd, ucmd->arg + VFIO_CDEV_SET_IRQS_MIN,
 		    data, hdr.count * esize);
 		if (rc != 0)
 			goto out;
 	}
-	for (i = 0; i < hdr.count && fds != NULL; i++)
-		fds[i] = -1;
 	/* One action at a time, as vfio-pci's table has one per case. */
 	switch (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_MASK:
@@ -564,16 +567,16 @@ vfio_cdev_ioctl_set_irqs(struct vfio_cdev_file *f, struct ucmd *ucmd)
 		rc = -ENOTTY;
 		goto out;
 	}
+	single = (hdr.index == VFIO_PCI_ERR_IRQ_INDEX ||
+	    hdr.index == VFIO_PCI_REQ_IRQ_INDEX) &&
+	    (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) ==
+	    VFIO_IRQ_SET_ACTION_TRIGGER;
 	if (esize == 4) {
 		cfds = (int32_t *)(void *)data;
 		for (i = 0; i < hdr.count; i++) {
 			if (cfds[i] < 0) {
 				/* ERR and REQ take -1 only, to remove. */
-				if (cfds[i] != -1 &&
-				    (hdr.index == VFIO_PCI_ERR_IRQ_INDEX ||
-				    hdr.index == VFIO_PCI_REQ_IRQ_INDEX) &&
-				    (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) ==
-				    VFIO_IRQ_SET_ACTION_TRIGGER) {
+				if (cfds[i] != -1 && single) {
 					rc = -EINVAL;
 					goto out;
 				}

@@ -30,8 +30,10 @@ struct ucmd;
 struct vfio_cdev_file;
 
 /*
- * Serve these devices (copied). Only while no node is open: at startup.
- * 0 or -ENOMEM (then no device is served).
+ * Serve these devices (copied), each with the PCI function its section
+ * names (dev/pci.h). Only while no node is open: at startup. 0, -ENOMEM,
+ * or -EINVAL for a function that cannot be built (the configuration's
+ * check refuses that first); then no device is served.
  */
 int		 vfio_cdev_configure(const struct conf_device *, size_t n);
 /* Forget the devices (every open must be closed). */
@@ -63,10 +65,13 @@ long		 vfio_cdev_dispatch(struct vfio_cdev_file *, struct ucmd *);
 
 /*
  * pread() (write 0) or pwrite() (write 1) of the node at offset: the
- * region index in the offset's high bits as vfio-pci encodes it. What
- * the kernel returns: the bytes done, 0 past a region's end, or -errno
- * (-EINVAL for a region that does not exist or an open not bound). A
- * write reads nothing more of the caller: buf holds its bytes.
+ * region index in the offset's high bits (bit 40 up) as vfio-pci encodes
+ * it. What vfio-pci returns: the bytes done, short at a BAR's or the
+ * ROM's end; -EINVAL at or past that end, for a region that does not
+ * exist or is empty, a write of the ROM, an open not bound, or a device
+ * with no PCI function; -EFAULT for configuration space not wholly
+ * inside it. A write reads nothing more of the caller: buf holds its
+ * bytes.
  */
 #define VFIO_CDEV_RW_MAX	(64 * 1024)	/* most bytes one call moves */
 long		 vfio_cdev_region_rw(struct vfio_cdev_file *, uint64_t offset,

@@ -28,11 +28,14 @@
 #include "hw/hw.h"
 #include "iommufd/describe.h"
 #include "iommufd/device.h"
+#include "iommufd/dirty.h"
+#include "iommufd/domain.h"
 #include "iommufd/fault.h"
 #include "iommufd/hwpt.h"
 #include "iommufd/ioas.h"
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
+#include "iommufd/pages.h"
 
 #include <linux/iommufd.h>
 
@@ -165,7 +168,8 @@ device_destroy(struct obj *obj)
 
 /*
  * "hwpt" (the RID's), "name", "rid", "model" (the instance) and
- * "pasids" (how many are attached).
+ * "pasids" (how many are attached); the emulated DMA it made:
+ * "dma_ops" and "dma_bytes" that succeeded, "dma_errors" that failed.
  */
 static json_t *
 device_describe(struct obj *obj)
@@ -182,6 +186,10 @@ device_describe(struct obj *obj)
 	    json_string(dev->edev->desc.hw->name)) != 0))
 		goto fail;
 	if (describe_set(o, "pasids", json_integer(dev->npasids)) != 0)
+		goto fail;
+	if (describe_set(o, "dma_ops", json_integer(dev->dma_ops)) != 0 ||
+	    describe_set(o, "dma_bytes", json_integer(dev->dma_bytes)) != 0 ||
+	    describe_set(o, "dma_errors", json_integer(dev->dma_errors)) != 0)
 		goto fail;
 	return (o);
 fail:
@@ -582,15 +590,151 @@ device_ioctl_get_hw_info(struct ucmd *ucmd)
 	return (ucmd_respond(ucmd, sizeof(*cmd)));
 }
 
+/*
+ * Emulated DMA. One walk checks the range and makes room for the dirty
+ * bits a write will set; a second walk moves the bytes. Both cost one
+ * step per area of the IOAS they meet, never one per page: the device
+ * chooses the length, and a bus address range is refused at once if it
+ * wraps. Nothing changes between the walks (the daemon has one thread),
+ * so the second finds exactly the runs the first checked.
+ */
+struct device_dma {
+	uint64_t		 next;		/* where the next run must start */
+	struct dirty		*dirty;		/* marks a write, or NULL */
+	uint8_t			*buf;
+	uint64_t		 iova;
+	unsigned int		 prot;		/* needed: IOPT_READ, _WRITE */
+	int			 to_memory;
+};
+
+/*
+ * The span of IOPTEs a run of a domain meets: from the first byte's
+ * IOPTE to the last's, all mapped since the run is.
+ */
+static int
+device_dma_iopte_span(struct dirty *d, const struct domain_run *run,
+    uint64_t *start, uint64_t *len)
+{
+	uint64_t	 s, l, last = run->iova + (run->length - 1);
+	int		 rc;
+
+	if (d->iopte == NULL) {
+		*start = run->iova;
+		*len = run->length;
+		return (0);
+	}
+	if ((rc = d->iopte(d->iopte_arg, run->iova, start, &l)) != 0)
+		return (rc);
+	if ((rc = d->iopte(d->iopte_arg, last, &s, &l)) != 0)
+		return (rc);
+	/* The last IOPTE may end at 2^64: the span's length stops short. */
+	*len = s + (l - 1) - *start + 1;
+	if (*len == 0)
+		*len = UINT64_MAX - *start;
+	return (0);
+}
+
+static int
+device_dma_check(void *arg, const struct domain_run *run)
+{
+	struct device_dma	*dma = arg;
+	uint64_t		 start, len;
+	int			 rc;
+
+	if (run->iova != dma->next || (run->prot & dma->prot) != dma->prot)
+		return (-EFAULT);
+	if (dma->dirty != NULL) {
+		if ((rc = device_dma_iopte_span(dma->dirty, run, &start,
+		    &len)) != 0)
+			return (-EFAULT);
+		if ((rc = dirty_prepare(dma->dirty, start, len)) != 0)
+			return (rc);
+	}
+	dma->next = run->iova + run->length;
+	return (0);
+}
+
+static int
+device_dma_copy(void *arg, const struct domain_run *run)
+{
+	struct device_dma	*dma = arg;
+	uint64_t		 start, len;
+	int			 rc;
+
+	if ((rc = pages_rw(run->pages, run->off, dma->buf + (run->iova -
+	    dma->iova), run->length, dma->to_memory)) != 0)
+		return (rc);
+	if (dma->dirty != NULL &&
+	    device_dma_iopte_span(dma->dirty, run, &start, &len) == 0)
+		(void)dirty_set(dma->dirty, start, len);
+	return (0);
+}
+
+/* The HWPT on the RID or a PASID, or NULL. */
+static struct obj *
+device_dma_hwpt(struct device *dev, uint32_t pasid)
+{
+	struct device_pasid	*p;
+
+	if (pasid == DEVICE_NO_PASID)
+		return (dev->hwpt);
+	p = device_pasid_find(dev, pasid);
+	return (p != NULL ? p->hwpt : NULL);
+}
+
 int
-device_dma_rw(struct device *idev, uint32_t pasid, uint64_t iova, void *buf,
+device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
     size_t len, int to_memory)
 {
-	(void)idev;
-	(void)pasid;
-	(void)iova;
-	(void)buf;
-	(void)len;
-	(void)to_memory;
-	return (-ENODEV);
+	struct hwpt_paging	*hwpt;
+	struct device_dma	 dma;
+	struct obj		*obj;
+	int			 rc;
+
+	if ((obj = device_dma_hwpt(dev, pasid)) == NULL) {
+		rc = -ENODEV;
+		goto out;
+	}
+	if (len == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (iova + (len - 1) < iova) {
+		rc = -EFAULT;
+		goto out;
+	}
+	/*
+	 * A nested HWPT translates through its stage 1, a table in the
+	 * guest's memory in the vendor's format; the mock's stage 1 has
+	 * none to walk, so a device behind it reaches nothing until a
+	 * model defines its walk.
+	 */
+	if (obj->type != OBJ_HWPT_PAGING) {
+		rc = -EFAULT;
+		goto out;
+	}
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	memset(&dma, 0, sizeof(dma));
+	dma.next = dma.iova = iova;
+	dma.buf = buf;
+	dma.to_memory = to_memory;
+	dma.prot = to_memory ? IOPT_WRITE : IOPT_READ;
+	/* A read leaves the dirty bits alone, as the hardware does. */
+	if (to_memory && hwpt->dirty != NULL && hwpt->dirty->tracking)
+		dma.dirty = hwpt->dirty;
+	if ((rc = domain_for_each(&hwpt->domain, iova, len, device_dma_check,
+	    &dma)) != 0)
+		goto out;
+	if (dma.next - iova != len) {
+		rc = -EFAULT;
+		goto out;
+	}
+	rc = domain_for_each(&hwpt->domain, iova, len, device_dma_copy, &dma);
+out:
+	if (rc == 0) {
+		dev->dma_ops++;
+		dev->dma_bytes += len;
+	} else
+		dev->dma_errors++;
+	return (rc);
 }

@@ -91,18 +91,23 @@ struct iommu_hwpt_pgfault;
 int	device_report_fault(struct device *, const struct iommu_hwpt_pgfault *,
 	    unsigned int n, fault_respond_fn *, void *arg);
 
-/* The id of the HWPT on the RID or a PASID, or 0. */
 /*
  * Emulated DMA by the device, on its RID (DEVICE_NO_PASID) or a PASID:
  * len bytes between buf and I/O address iova through what that is
  * attached to (to_memory: buf is written to memory). The whole range is
  * translated and checked before a byte moves: 0, or -ENODEV when
  * nothing is attached, -EFAULT when a byte is not mapped or not mapped
- * for that direction; then memory is as it was.
+ * for that direction (or the range wraps, or the attachment is a nested
+ * HWPT, whose stage 1 no model walks yet); then memory is as it was.
+ * len 0 moves nothing and succeeds when something is attached. A write
+ * to memory through a domain tracking dirty pages marks the IOPTEs it
+ * wrote, as the selftest's DIRTY does; a read marks nothing. Counted in
+ * the device's dma_* counters.
  */
 int	device_dma_rw(struct device *, uint32_t pasid, uint64_t iova,
 	    void *buf, size_t len, int to_memory);
 
+/* The id of the HWPT on the RID or a PASID, or 0. */
 uint32_t device_attached_id(struct device *, uint32_t pasid);
 /* The emulated device behind a bound device. */
 struct edev *device_edev(struct device *);

@@ -49,6 +49,9 @@ struct device {
 	unsigned int			 npasids;
 	struct obj			*vdevice;	/* or NULL; no hold */
 	struct ioas			*resv_ioas;	/* device.c scratch */
+	uint64_t			 dma_ops;	/* device_dma_rw() */
+	uint64_t			 dma_bytes;
+	uint64_t			 dma_errors;
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */

@@ -50,6 +50,10 @@ log-level = debug
 
 [device nic0]
 rid = 00:01.0
+
+[device edu0]
+rid = 00:03.0
+function = edu
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -108,6 +112,21 @@ run iommu_signal
 run iommu_bounds
 # The emulated VFIO device node: bind by descriptor, errnos, unbinding.
 run vfio_cdev
+# A PCI function behind the node (edu): regions, interrupts, reset. It
+# closes the device with an eventfd armed: the daemon must drop it.
+nfd=$(ls /proc/"$PID"/fd | wc -l)
+run vfio_pci
+i=0
+while [ $i -lt 30 ] && [ "$(ls /proc/"$PID"/fd | wc -l)" -ne "$nfd" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ $i -lt 30 ]; then
+	ok "vfio_pci: the daemon holds no descriptor of it ($nfd open)"
+else
+	fail "vfio_pci: the daemon has $(ls /proc/"$PID"/fd | wc -l)" \
+	    "descriptors, $nfd before"
+fi
 # Every open of it closed, its holders killed or gone: nobody has it.
 if [ -x "$CTL" ]; then
 	i=0

@@ -96,8 +96,16 @@ bad_ptr_errno(const struct uapi_cmd *uc)
 	if (uc->num == VFIO_DEVICE_BIND_IOMMUFD ||
 	    uc->num == VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
 	    uc->num == VFIO_DEVICE_DETACH_IOMMUFD_PT ||
-	    uc->num == VFIO_DEVICE_GET_INFO)
+	    uc->num == VFIO_DEVICE_GET_INFO ||
+	    uc->num == IOASIDD_REGION_READ || uc->num == IOASIDD_REGION_WRITE)
 		return (ENOTTY);
+	/*
+	 * The device node's own rows; those that share a number with a
+	 * type1 command meet that command here and fail to read like it.
+	 */
+	if (uc->devnode)
+		return (uapi_cmd_find(uc->num) != uc &&
+		    uapi_cmd_find(uc->num)->st != NULL ? EFAULT : ENOTTY);
 	return (EFAULT);
 }
 
@@ -186,6 +194,10 @@ array_errno(const char *cmd, const char *field, uint64_t bytes)
 		return (EOPNOTSUPP);	/* type DEFAULT */
 	if (strcmp(cmd, "IOMMU_TEST_CMD") == 0)
 		return (-1);
+	/* The device node's region access is not /dev/iommu's. */
+	if (strcmp(cmd, "IOASIDD_REGION_READ") == 0 ||
+	    strcmp(cmd, "IOASIDD_REGION_WRITE") == 0)
+		return (ENOTTY);
 	(void)field;
 	return (-2);
 }
