@@ -143,6 +143,33 @@ if [ -x "$CTL" ]; then
 		"$CTL" -s "$CTLSOCK" --json status | sed 's/^/    /'
 	fi
 fi
+# Region access and interrupts on the edu device (vfio1): pread/pwrite
+# and their other forms, SET_IRQS with eventfds.
+run vfio_region 1
+# The same on a descriptor ioasidctl run opened and the program inherited,
+# known for a device before any ioctl; edu0 resolved by name.
+if [ -x "$CTL" ]; then
+	LABEL="vfio_region under ioasidctl run"
+	name=vfio_region
+	env IOASIDD_CONTROL="$CTLSOCK" timeout 120 "$CTL" run --device edu0 \
+	    --socket "$SOCK" --preload "$LIBS" -- \
+	    "$B/tests/vfio_region" fd=%{edu0} > "$T/run.out" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$T/run.out")
+	if [ $rc -eq 0 ]; then
+		ok "$LABEL ($last)"
+	else
+		fail "$LABEL exited $rc ($last)"
+		sed 's/^/    /' "$T/run.out" | grep -v '^    ok' | head -40
+	fi
+	LABEL=
+	if "$CTL" run --socket "$SOCK" --preload "$LIBS" -- true %{vfio7} \
+	    > "$T/run.out" 2>&1; then
+		fail "ioasidctl run with a device the daemon lacks exited 0"
+	else
+		ok "ioasidctl run refuses a device the daemon lacks"
+	fi
+fi
 # Descriptors that commands hand out: accesses and fault queues.
 run iommu_fds
 alive "after the programs"

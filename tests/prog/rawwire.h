@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RAWWIRE_MAX_FDS	64
+#define RAWWIRE_MAX_FDS	253	/* the kernel's SCM_MAX_FD */
 
 /* A new connection to the daemon's socket at path, or -1. */
 static inline int
