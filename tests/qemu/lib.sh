@@ -5,9 +5,7 @@
 # (tests/bench/run.sh) share, sourced after tests/integration/lib.sh, with
 # B, SRC and CACHE set: QEMU 10 and the kernel, a daemon serving one edu
 # device, and QEMU started under the preload library with the device's
-# descriptor. Until a launcher opens the node for it, a shell under the
-# preload library opens /dev/vfio/devices/vfio0 as descriptor 3 and execs
-# QEMU with fd=3: the descriptor is the daemon's socket, which exec keeps.
+# descriptor: "ioasidctl run" opens vfio0 and puts its number in fd=.
 
 # qemu_setup: QEMU 10 (tests/qemu/fetch.sh) and the kernel
 # (tests/guest/kernel.sh). Sets QEMU, FW, QEMU_VERSION, KDIR and KERNEL.
@@ -65,7 +63,6 @@ qemu_run() {
 	_m=$1 _d=$2 _i=$3
 	shift 3
 	_append="console=ttyS0 quiet panic=-1 ioasidd_test=$_m"
-	_dev=
 	case $_m in
 	viommu)
 		set -- -machine q35 \
@@ -76,19 +73,34 @@ qemu_run() {
 	esac
 	[ "$_m" = bare ] ||
 		set -- "$@" -object iommufd,id=iommufd0 \
-		    -device vfio-pci,iommufd=iommufd0,fd=3
+		    -device vfio-pci,iommufd=iommufd0,fd=%{vfio0}
 	set -- "$QEMU" -L "$FW" -accel tcg -cpu max -m 512 -nodefaults \
 	    -display none -monitor none -no-reboot \
 	    -serial "file:$_d/$_m.console" -serial "file:$_d/$_m.results" \
 	    -kernel "$KERNEL" -initrd "$_i" -append "$_append" "$@"
-	echo "$*" >"$_d/$_m.cmdline"
 	: >"$_d/$_m.results"
-	# The sanitizer runtime (SANITIZE=1 builds) comes with the preload
-	# library; QEMU itself is not ours to check for leaks.
 	# exec: run in the background, the job's pid is QEMU's, which a
-	# kill must reach.
-	exec env LD_PRELOAD="$(preload_libs "$PRELOAD")" IOASIDD_SOCKET="$SOCK" \
-	    ASAN_OPTIONS=detect_leaks=0 \
+	# kill must reach. QEMU itself is not ours to check for leaks.
+	export ASAN_OPTIONS=detect_leaks=0
+	_libs=$(preload_libs "$PRELOAD")
+	if [ "$_libs" = "$PRELOAD" ]; then
+		echo "$CTL run --socket $SOCK --preload $PRELOAD -- $*" \
+		    >"$_d/$_m.cmdline"
+		exec "$CTL" run --socket "$SOCK" --preload "$PRELOAD" -- "$@" \
+		    </dev/null >"$_d/$_m.qemu" 2>&1
+	fi
+	# Under SANITIZE=1 the sanitizer runtime must come first in
+	# LD_PRELOAD, before the library, which ioasidctl run puts first:
+	# a shell under the preload library opens the node as descriptor 3.
+	_n=0
+	for _a in "$@"; do
+		[ $_n -eq 0 ] && set --
+		_n=1
+		case $_a in *%\{vfio0\}*) _a="${_a%%%\{vfio0\}*}3" ;; esac
+		set -- "$@" "$_a"
+	done
+	echo "LD_PRELOAD=$_libs $*" >"$_d/$_m.cmdline"
+	exec env LD_PRELOAD="$_libs" IOASIDD_SOCKET="$SOCK" \
 	    sh -c 'exec 3<>/dev/vfio/devices/vfio0 && exec "$@"' sh "$@" \
 	    </dev/null >"$_d/$_m.qemu" 2>&1
 }
