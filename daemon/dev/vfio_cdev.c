@@ -124,7 +124,8 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 		 * The [iommu NAME] instances are later work: a name we do
 		 * not know is an instance of its model with the defaults.
 		 */
-		if ((hw = hw_instance_find(cd[i].iommu)) == NULL)
+		if ((hw = hw_instance_find(cd[i].iommu)) == NULL &&
+		    (hw = hw_instance_find(cd[i].model)) == NULL)
 			hw = &hw_mock_instance;
 		flags = 0;
 		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))

@@ -48,7 +48,7 @@ log-level = ${QEMU_LOG_LEVEL:-debug}
 [device edu0]
 rid = 00:03.0
 function = edu
-iommu = plain
+model = plain
 EOF
 	start_daemon "$1/ioasidd.conf" "$1/daemon.log" "$SOCK"
 }
