@@ -97,6 +97,7 @@ bad_ptr_errno(const struct uapi_cmd *uc)
 	    uc->num == VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
 	    uc->num == VFIO_DEVICE_DETACH_IOMMUFD_PT ||
 	    uc->num == VFIO_DEVICE_GET_INFO ||
+	    uc->num == VFIO_DEVICE_SET_IRQS ||
 	    uc->num == IOASIDD_REGION_READ || uc->num == IOASIDD_REGION_WRITE)
 		return (ENOTTY);
 	/*
