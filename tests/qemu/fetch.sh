@@ -19,10 +19,12 @@
 # passes without QEMU.
 #
 # usage: tests/qemu/fetch.sh BUILD_DIR
+# env:   IOASIDD_QEMU_CACHE	where to keep it instead of BUILD_DIR (two
+#				build trees can share one download)
 
 set -eu
 
-B=${1:?usage: fetch.sh BUILD_DIR}
+B=${IOASIDD_QEMU_CACHE:-${1:?usage: fetch.sh BUILD_DIR}}
 mkdir -p "$B"
 B=$(cd "$B" && pwd)
 D=$B/qemu10
