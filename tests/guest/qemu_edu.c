@@ -199,7 +199,7 @@ static uint64_t
 qemu_edu_dma(volatile uint32_t *bar, uint64_t addr, uint32_t len,
     int to_ram)
 {
-	uint64_t	cmd;
+	uint64_t	cmd = 0;
 	int		i;
 
 	wr64(bar, R_DMA_SRC, to_ram ? DMA_BUF : addr);
@@ -219,7 +219,7 @@ static int
 qemu_edu_bar(void)
 {
 	volatile uint32_t	*bar;
-	unsigned long long	 start, end, flags;
+	unsigned long long	 start = 0, end = 0, flags = 0;
 	uint8_t			 pin;
 	FILE			*f;
 	char			 path[400];
