@@ -189,7 +189,11 @@ check-integration: all $(PROGS) $(GUESTS) $(B)/tests/oracle_probe
 check-guest: all $(PROGS) $(GUESTS)
 	tests/integration/guest.sh $(B)
 
-bench: all $(PROGS) $(BENCHES)
+# QEMU 10 realizing an emulated device over iommufd (also part of check).
+check-qemu: all $(GUESTS)
+	tests/integration/qemu.sh $(B)
+
+bench: all $(PROGS) $(BENCHES) $(GUESTS)
 	tests/bench/run.sh $(B)
 
 # Build the kernel's own iommufd selftest against our headers, unchanged:
@@ -263,7 +267,7 @@ clean:
 
 FORCE:
 .PHONY: all check check-unit check-integration check-guest bench check-headers \
-	kselftest \
+	kselftest check-qemu \
 	deps run install uninstall clean FORCE
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -112,7 +112,7 @@ static const char *const conf_device_keys[] = {
 _Static_assert(nitems(conf_device_keys) <=
     nitems(((struct conf_device *)0)->seen), "conf_device.seen");
 /* The hardware models daemon/hw/ provides. */
-static const char *const conf_models[] = { "mock", NULL };
+static const char *const conf_models[] = { "mock", "plain", NULL };
 static const struct {
 	const char	*word;
 	unsigned int	 bit;

@@ -12,6 +12,10 @@ PKGS="$PKGS python3 groff-base"
 # The guest test of the real CUSE node boots a kernel under QEMU.
 [ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
 	PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils"
+# The QEMU test fetches QEMU 10 from bookworm-backports with its own apt
+# configuration, which checks the archive's signatures with this keyring.
+[ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
+	PKGS="$PKGS debian-archive-keyring"
 
 missing=
 for p in $PKGS; do

@@ -128,7 +128,8 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 		 * The [iommu NAME] instances are later work: a name we do
 		 * not know is an instance of its model with the defaults.
 		 */
-		if ((hw = hw_instance_find(cd[i].iommu)) == NULL)
+		if ((hw = hw_instance_find(cd[i].iommu)) == NULL &&
+		    (hw = hw_instance_find(cd[i].model)) == NULL)
 			hw = &hw_mock_instance;
 		/* Nothing behind a noiommu device: no PASID, no IOMMU caps. */
 		if (hw_is_noiommu(hw)) {
@@ -796,6 +797,14 @@ vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 		return (-EPERM);
 	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD && f->ctx == NULL)
 		return (-EINVAL);
+	/*
+	 * The bound context's objects whose answers are still on their way
+	 * (an HWPT_ALLOC's id, say) are published first: the caller has its
+	 * ioctl's return before it names the id here, on another descriptor,
+	 * as a request on one of the context's own channels would see it.
+	 */
+	if (f->ctx != NULL && f->ctx->settle != NULL)
+		f->ctx->settle(f->ctx);
 	for (i = 0; i < nitems(vfio_cdev_ops); i++) {
 		if (vfio_cdev_ops[i].cmd == ucmd->cmd)
 			return (vfio_cdev_ops[i].fn(f, ucmd));

@@ -14,11 +14,13 @@
 static const struct hw_model_ops *const hw_models[] = {
 	&hw_mock_ops,
 	&hw_noiommu_ops,
+	&hw_plain_ops,
 };
 
 static const struct hw_instance *const hw_instances[] = {
 	&hw_mock_instance,
 	&hw_noiommu_instance,
+	&hw_plain_instance,
 };
 
 const struct hw_model_ops *

@@ -221,6 +221,10 @@ hw_is_noiommu(const struct hw_instance *hw)
 	return (hw != NULL && hw->ops == &hw_noiommu_ops);
 }
 
+/* The plain model (hw/plain.c): 4 KiB pages from address 0, nothing else. */
+extern const struct hw_model_ops	hw_plain_ops;
+extern const struct hw_instance		hw_plain_instance;
+
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t
 hw_domain_min_page(const struct hw_domain *dom)

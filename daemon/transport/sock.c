@@ -826,6 +826,26 @@ sock_reply_inplace(struct sock_chan *ch, uint32_t seq, long result,
 }
 
 /* IOCTL: run it against the context and answer. */
+
+/*
+ * At log level debug, one line per command: which, on which node, and
+ * what it returned, so that a client's sequence of calls can be read back
+ * from the log.
+ */
+static void
+sock_trace(const struct sock_chan *ch, const struct ucmd *uc, long result)
+{
+	const struct uapi_cmd	*c;
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return;
+	c = ch->conn->vf != NULL ? uapi_cmd_find_dev(uc->cmd) :
+	    uapi_cmd_find(uc->cmd);
+	log_debug("socket: context %" PRIu32 ": %s%s %#" PRIx32 " = %ld",
+	    ch->conn->ctx->id, ch->conn->vf != NULL ? "device " : "",
+	    c != NULL ? c->name : "?", uc->cmd, result);
+}
+
 static int
 sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 {
@@ -914,6 +934,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		left = inject_left;
 		inject_arm(0);
 	}
+	sock_trace(ch, &uc, result);
 	if (sent != NULL)
 		umem_put(sent);
 

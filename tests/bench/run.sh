@@ -130,3 +130,10 @@ stop_daemon
 echo "ping-pong baseline (same run): $base us per round trip"
 echo "latency: median per ioctl as one client sees it; cost: wall time over"
 echo "all ioctls, the inverse of the throughput"
+
+echo
+echo "== QEMU 10 under TCG: guest boot time with ioasidd's edu device passed"
+echo "   through (vfio-pci over iommufd) against the same guest without it"
+if [ -n "$QUICK" ]; then BOOTS=1; else BOOTS=5; fi
+sh "$(dirname "$0")/../qemu/boot.sh" "$B" "$BOOTS" ||
+    echo "bench: no boot figure (the line above says why)"

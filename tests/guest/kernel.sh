@@ -5,7 +5,8 @@
 # Fetch Debian's kernel for the guest test into a cache directory and print
 # the directory that holds its vmlinuz (and vmlinux, the same kernel
 # unpacked, when QEMU can boot it), cuse.ko and (when FUSE is a module)
-# fuse.ko. The package is downloaded with apt-get and unpacked with
+# fuse.ko, and in modules/ what the QEMU test's guest loads: VFIO (type1
+# and vfio-pci), UIO with uio_pci_generic, and irqbypass. The package is downloaded with apt-get and unpacked with
 # dpkg-deb, never installed; only those three files are kept. A second run
 # finds them in the cache and downloads nothing. When the registry cannot
 # be reached, a kernel already in the cache is used.
@@ -23,10 +24,15 @@ CACHE=${1:?usage: kernel.sh CACHE_DIR}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 
-# A cached kernel is complete when its "ok" stamp exists.
+# A cached kernel is complete when its "ok" stamp exists and its modules/
+# are there (a kernel cached before they were kept is fetched again).
+complete() {
+	[ -e "$1/ok" ] && [ -d "$1/modules" ]
+}
+
 newest_cached() {
 	for d in "$CACHE"/linux-image-*; do
-		[ -e "$d/ok" ] && echo "$d"
+		complete "$d" && echo "$d"
 	done | sort -V | tail -n 1
 }
 
@@ -58,7 +64,7 @@ fi
 name=$1
 version=$2
 dir=$CACHE/${name}_$version
-if [ -e "$dir/ok" ]; then
+if complete "$dir"; then
 	echo "$dir"
 	exit 0
 fi
@@ -80,10 +86,14 @@ if ! (cd "$tmp/dl" && apt-get download -qq $sandbox "$name" >&2); then
 	exit 1
 fi
 
-# Unpack only the kernel and the fuse directory of its modules.
+# Unpack only the kernel and the module directories the tests load.
+mods=
+for m in fs/fuse drivers/vfio drivers/uio virt/lib; do
+	mods="$mods ./lib/modules/*/kernel/$m/* ./usr/lib/modules/*/kernel/$m/*"
+done
+# shellcheck disable=SC2086
 dpkg-deb --fsys-tarfile "$tmp"/dl/*.deb |
-    tar -x -C "$tmp/x" --wildcards './boot/vmlinuz-*' \
-    './lib/modules/*/kernel/fs/fuse/*' './usr/lib/modules/*/kernel/fs/fuse/*' \
+    tar -x -C "$tmp/x" --wildcards './boot/vmlinuz-*' $mods \
     2>/dev/null || true
 cp "$tmp"/x/boot/vmlinuz-* "$k/vmlinuz" 2>/dev/null || true
 fusedir=$(find "$tmp/x" -type d -path '*/kernel/fs/fuse' | head -n 1)
@@ -95,6 +105,17 @@ for m in fuse cuse; do
 	elif [ -e "$fusedir/$m.ko.zst" ] && command -v zstd >/dev/null; then
 		zstd -qdc "$fusedir/$m.ko.zst" >"$k/$m.ko"
 	fi
+done
+# Every module of the other directories, flat, decompressed.
+mkdir -p "$k/modules"
+find "$tmp/x" -name '*.ko*' ! -path '*/fs/fuse/*' | while read -r f; do
+	b=$(basename "$f")
+	case $b in
+	*.ko) cp "$f" "$k/modules/$b" ;;
+	*.ko.xz) xz -dc "$f" >"$k/modules/${b%.xz}" ;;
+	*.ko.zst) command -v zstd >/dev/null &&
+	    zstd -qdc "$f" >"$k/modules/${b%.zst}" ;;
+	esac
 done
 if [ ! -s "$k/vmlinuz" ] || [ ! -s "$k/cuse.ko" ]; then
 	echo "kernel.sh: $name has no vmlinuz or cuse.ko" >&2
@@ -118,7 +139,7 @@ if [ -n "$off" ] && command -v readelf >/dev/null 2>&1; then
 fi
 
 echo "$name $version" >"$k/ok"
-if [ ! -e "$dir/ok" ]; then
+if ! complete "$dir"; then
 	rm -rf "$dir"
 	mv "$k" "$dir" 2>/dev/null || [ -e "$dir/ok" ] || exit 1
 fi

@@ -71,30 +71,15 @@ trap 'exit 1' INT TERM
 
 # --- the initramfs -------------------------------------------------------
 R=$W/root
-mkdir -p "$R/bin" "$R/t" "$R/modules" "$R/dev" "$R/proc" "$R/sys" \
-    "$R/tmp" "$R/run" "$R/etc"
-cp $BUSYBOX "$R/bin/busybox"
-ln -s busybox "$R/bin/sh"
-cp "$SRC/tests/guest/init.sh" "$R/init"
-chmod 0755 "$R/init"
+. "$SRC/tests/guest/initramfs.sh"
+initramfs_root "$R" "$SRC/tests/guest/init.sh" ||
+    give_up "cannot make the initramfs root"
 cp "$SRC/tests/integration/lib.sh" "$R/lib.sh"
-echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
 for m in fuse cuse; do
 	[ -e "$KDIR/$m.ko" ] && cp "$KDIR/$m.ko" "$R/modules/"
 done
-# Every program and the libraries ldd says it loads, at the same paths
-# (the dynamic loader included), so nothing needs to be relinked.
-for f in $BINS; do
-	cp "$f" "$R/t/"
-	ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
-	    $1 ~ /^\// { print $1 }'
-done | sort -u | while read -r lib; do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz" ||
-    give_up "cannot make the initramfs"
+initramfs_bins "$R" $BINS || give_up "cannot copy the programs"
+initramfs_pack "$R" "$W/initrd.gz" || give_up "cannot make the initramfs"
 boot=$(date +%s)
 
 # --- the guest ------------------------------------------------------------

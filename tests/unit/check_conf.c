@@ -198,6 +198,27 @@ START_TEST(conf_test_each_error)
 }
 END_TEST
 
+/* A device's model is one daemon/hw/ provides: mock or plain. */
+START_TEST(conf_test_device_model)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(load_text(
+	    "[device edu0]\n"
+	    "rid = 00:03.0\n"
+	    "model = plain\n", &conf), 0);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	ck_assert_str_eq(conf_device_find(conf, "edu0")->model, "plain");
+	unload(conf);
+	ck_assert_int_eq(load_text(
+	    "[device edu0]\n"
+	    "rid = 00:03.0\n"
+	    "model = vtd\n", &conf), -EINVAL);
+	ck_assert_uint_eq(conf->nerrors, 1);
+	unload(conf);
+}
+END_TEST
+
 START_TEST(conf_test_devices)
 {
 	struct conf			*conf, *other;
@@ -674,6 +695,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, conf_test_each_error, 0, nitems(conf_bad));
 	tcase_add_test(tc, conf_test_many_errors);
 	tcase_add_test(tc, conf_test_devices);
+	tcase_add_test(tc, conf_test_device_model);
 	tcase_add_loop_test(tc, conf_test_device_errors, 0,
 	    nitems(conf_bad_dev));
 	tcase_add_test(tc, conf_test_device_whole);

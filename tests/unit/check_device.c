@@ -869,6 +869,35 @@ START_TEST(hw_lookup)
 }
 END_TEST
 
+/*
+ * The plain model: 4 KiB pages from address 0 over 48 bits, and nothing
+ * it cannot do (dirty tracking, nesting, PASID, driver data) accepted.
+ */
+START_TEST(hw_plain)
+{
+	const struct hw_instance	*hw = hw_instance_find("plain");
+	struct hw_dev_desc		 dev = { .hw = hw };
+	struct hw_domain		 dom;
+	struct hw_data			 data = { .type = 1 };
+
+	ck_assert_ptr_nonnull(hw);
+	ck_assert_ptr_eq(hw->ops, hw_model_find("plain"));
+	ck_assert_int_eq(hw->ops->domain_alloc_paging(&dev, 0, NULL, &dom), 0);
+	ck_assert_uint_eq(hw_domain_min_page(&dom), 4096);
+	ck_assert_uint_eq(dom.aperture_start, 0);
+	ck_assert_uint_eq(dom.aperture_last, (1ULL << 48) - 1);
+	ck_assert_int_eq(hw->ops->attach_check(&dev, &dom), 0);
+	ck_assert_int_eq(hw->ops->domain_alloc_paging(&dev, HW_DOMAIN_DIRTY,
+	    NULL, &dom), -EOPNOTSUPP);
+	ck_assert_int_eq(hw->ops->domain_alloc_paging(&dev,
+	    HW_DOMAIN_NEST_PARENT, NULL, &dom), -EOPNOTSUPP);
+	ck_assert_int_eq(hw->ops->domain_alloc_paging(&dev, 0, &data, &dom),
+	    -EOPNOTSUPP);
+	ck_assert_ptr_null(hw->ops->hw_info);
+	ck_assert_ptr_null(hw->ops->viommu_alloc);
+}
+END_TEST
+
 static Suite *
 device_suite(void)
 {
@@ -882,6 +911,7 @@ device_suite(void)
 	tcase_add_test(tc, hwpt_invalidate_nested);
 	tcase_add_test(tc, pasid_rules);
 	tcase_add_test(tc, hw_info);
+	tcase_add_test(tc, hw_plain);
 	tcase_add_test(tc, check_map);
 	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
