@@ -42,6 +42,7 @@
 #include "core/util.h"
 #include "dev/pci.h"
 #include "log.h"
+#include "uapi.h"
 
 /* The longest AF_UNIX path: sizeof(sun_path) less the terminating NUL. */
 #define CONF_SUN_PATH_MAX	107
@@ -126,6 +127,8 @@ static const struct {
 
 static const char *const conf_log_levels[] = { "warn", "info", "debug", NULL };
 static const char *const conf_yes_no[] = { "no", "yes", NULL };
+/* In the order of conf_uapi_level(). */
+static const char *const conf_uapi_levels[] = { "6.12", "7.3", NULL };
 
 /* Sorted by section, then name: conf_key_find() uses bsearch. */
 const struct conf_key conf_keys[] = {
@@ -164,6 +167,9 @@ const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "socket-mode", .type = CONF_MODE,
 	  .offset = offsetof(struct conf, socket_mode), .min = 0, .max = 0777,
 	  .dflt = "0660" },
+	{ .section = "daemon", .name = "uapi-level", .type = CONF_CHOICE,
+	  .offset = offsetof(struct conf, uapi_level),
+	  .choices = conf_uapi_levels, .dflt = "7.3", .flags = CONF_F_RELOAD },
 	/* The limits' index in the arrays is enum limit_kind's (limit.h). */
 	{ .section = "limits", .name = "context-allowed-ranges", .type = CONF_NUMBER,
 	  .offset = offsetof(struct conf, limit_ctx[2]), .max = CONF_NUMBER_MAX,
@@ -561,6 +567,18 @@ conf_name_ok(const char *s)
 			return (0);
 	}
 	return (n > 0 && n <= CONF_NAME_MAX);
+}
+
+unsigned int
+conf_uapi_level(const struct conf *conf)
+{
+	static const unsigned int levels[] = {
+		UAPI_LEVEL_6_12, UAPI_LEVEL_7_3
+	};
+
+	_Static_assert(nitems(levels) == nitems(conf_uapi_levels) - 1,
+	    "uapi levels");
+	return (levels[conf->uapi_level]);
 }
 
 const struct conf_device *

@@ -115,6 +115,7 @@ struct conf {
 	int		 node_required;	/* no node: stop (1) or go on (0) */
 	uint64_t	 socket_per_uid;	/* connections one uid may open */
 	uint64_t	 noiommu_granule;	/* iommufd/noiommu.h */
+	int		 uapi_level;	/* index: see conf_uapi_level() */
 
 	/*
 	 * [limits], in the order of enum limit_kind (limit.h): objects,
@@ -163,6 +164,8 @@ extern const size_t		conf_nkeys;
  * *confp and must conf_free() it.
  */
 int	conf_load(const char *path, struct conf **confp);
+/* The uapi-level key as proto/uapi.h's UAPI_LEVEL_* number. */
+unsigned int	conf_uapi_level(const struct conf *);
 /* A configuration holding only the defaults: 0 or -ENOMEM. */
 int	conf_defaults(struct conf **confp);
 void	conf_free(struct conf *);

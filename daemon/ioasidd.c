@@ -46,6 +46,7 @@
 #include "conf.h"
 #include "control.h"
 #include "core/ctx.h"
+#include "core/dispatch.h"
 #include "core/hfd.h"
 #include "core/limit.h"
 #include "dev/vfio_cdev.h"
@@ -111,6 +112,8 @@ ioasidd_limits(const struct conf *conf)
 	limit_configure(&c, &u);
 	/* Checked by conf.c: a power of two in the allowed range. */
 	(void)noiommu_set_granule(conf->noiommu_granule);
+	/* One of the levels conf.c offers, each one dispatch knows. */
+	(void)dispatch_set_uapi_level(conf_uapi_level(conf));
 }
 
 /* The level the configuration and -v ask for. */

@@ -1065,6 +1065,49 @@ uapi_cmd_find(unsigned long num)
 	return (NULL);
 }
 
+/* Where each iommufd command first appeared (spec 1.3, "Since"). */
+static const struct {
+	unsigned long	 num;
+	unsigned int	 since;
+} uapi_since[] = {
+	{ IOMMU_DESTROY,			602 },
+	{ IOMMU_IOAS_ALLOC,			602 },
+	{ IOMMU_IOAS_ALLOW_IOVAS,		602 },
+	{ IOMMU_IOAS_COPY,			602 },
+	{ IOMMU_IOAS_IOVA_RANGES,		602 },
+	{ IOMMU_IOAS_MAP,			602 },
+	{ IOMMU_IOAS_UNMAP,			602 },
+	{ IOMMU_OPTION,				602 },
+	{ IOMMU_VFIO_IOAS,			602 },
+	{ IOMMU_TEST_CMD,			602 },
+	{ IOMMU_HWPT_ALLOC,			606 },
+	{ IOMMU_GET_HW_INFO,			606 },
+	{ IOMMU_HWPT_SET_DIRTY_TRACKING,	607 },
+	{ IOMMU_HWPT_GET_DIRTY_BITMAP,		607 },
+	{ IOMMU_HWPT_INVALIDATE,		608 },
+	{ IOMMU_FAULT_QUEUE_ALLOC,		611 },
+	{ IOMMU_IOAS_MAP_FILE,			613 },
+	{ IOMMU_VIOMMU_ALLOC,			613 },
+	{ IOMMU_VDEVICE_ALLOC,			613 },
+	{ IOMMU_IOAS_CHANGE_PROCESS,		614 },
+	{ IOMMU_VEVENTQ_ALLOC,			615 },
+	{ IOMMU_HW_QUEUE_ALLOC,			617 },
+	/* After 6.12, in 7.3 (spec 14): 7.3 is the level that has it. */
+	{ IOMMU_IOAS_NOIOMMU_GET_PA,		703 },
+};
+
+unsigned int
+uapi_cmd_since(unsigned long num)
+{
+	size_t	 i;
+
+	for (i = 0; i < UAPI_NITEMS(uapi_since); i++) {
+		if (uapi_since[i].num == num)
+			return (uapi_since[i].since);
+	}
+	return (0);
+}
+
 const struct uapi_cmd *
 uapi_cmd_find_dev(unsigned long num)
 {

@@ -146,6 +146,21 @@ const struct uapi_cmd		*uapi_cmd_find(unsigned long num);
 /* The same on a VFIO device node: its own rows first. */
 const struct uapi_cmd		*uapi_cmd_find_dev(unsigned long num);
 
+/*
+ * Kernel uAPI levels, major * 100 + minor: the kernels whose iommufd
+ * answers ioasidd can give where they differ (the daemon's uapi-level).
+ */
+#define UAPI_LEVEL_6_12		612
+#define UAPI_LEVEL_7_3		703
+#define UAPI_LEVEL_LATEST	UAPI_LEVEL_7_3
+
+/*
+ * The level at which the iommufd command with this exact number first
+ * appeared (612 style; IOMMU_TEST_CMD counts from the first iommufd), or 0
+ * for a number that is not an iommufd command.
+ */
+unsigned int			 uapi_cmd_since(unsigned long num);
+
 /* The command with this name ("IOMMU_IOAS_MAP"), or NULL. */
 const struct uapi_cmd		*uapi_cmd_byname(const char *name);
 

@@ -9,7 +9,8 @@
  *  1. numbers below the iommufd range, and numbers past the table, belong
  *     to the VFIO type1 compatibility layer;
  *  2. a row whose full ioctl number differs (holes, direction or size
- *     bits set) is ENOTTY;
+ *     bits set) is ENOTTY, and so is a command newer than the uAPI
+ *     level the daemon answers as (dispatch_set_uapi_level());
  *  3. the leading u32 size must be readable (EFAULT) and at least the
  *     command's min_size (EINVAL);
  *  4. the struct is copied like copy_struct_from_user(): a short one is
@@ -105,6 +106,23 @@ static const struct ioctl_op ioctl_ops[] = {
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");
 
+static unsigned int	dispatch_level = UAPI_LEVEL_LATEST;
+
+int
+dispatch_set_uapi_level(unsigned int level)
+{
+	if (level != UAPI_LEVEL_6_12 && level != UAPI_LEVEL_7_3)
+		return (-EINVAL);
+	dispatch_level = level;
+	return (0);
+}
+
+unsigned int
+dispatch_uapi_level(void)
+{
+	return (dispatch_level);
+}
+
 const struct ioctl_op *
 dispatch_op(unsigned int i)
 {
@@ -161,6 +179,9 @@ dispatch(struct ucmd *ucmd)
 		return (vfio_compat_ioctl(ucmd));
 	op = &ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	if (op->ioctl_num != ucmd->cmd)
+		return (-ENOTTY);
+	/* A kernel of an older level had no such command. */
+	if (uapi_cmd_since(op->ioctl_num) > dispatch_level)
 		return (-ENOTTY);
 	/*
 	 * Every row has its command in proto's table, and the buffer holds

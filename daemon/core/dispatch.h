@@ -31,4 +31,14 @@ extern const size_t	dispatch_buf_size;
 /* Row i of the table, or NULL for a hole or past the end. */
 const struct ioctl_op	*dispatch_op(unsigned int i);
 
+/*
+ * The kernel uAPI level the daemon answers as (proto/uapi.h's
+ * UAPI_LEVEL_*, the [daemon] uapi-level key; the latest by default).
+ * Commands that appeared after it are ENOTTY, and the handlers that
+ * know an older kernel's different answer give it (hwpt.c).
+ * Setting a level that is not modelled is -EINVAL.
+ */
+int			 dispatch_set_uapi_level(unsigned int level);
+unsigned int		 dispatch_uapi_level(void);
+
 #endif /* IOASIDD_DISPATCH_H */

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "core/ctx.h"
+#include "core/dispatch.h"
 #include "core/ioctl.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -37,6 +38,7 @@
 #include "iommufd/iopt.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
+#include "uapi.h"
 
 #include <linux/iommufd.h>
 
@@ -378,6 +380,10 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 		return (-EINVAL);
 	}
 	if (cmd->flags & ~HWPT_ALLOC_FLAGS)
+		return (-EOPNOTSUPP);
+	/* PASID-capable domains came after 6.12. */
+	if ((cmd->flags & IOMMU_HWPT_ALLOC_PASID) &&
+	    dispatch_uapi_level() < UAPI_LEVEL_7_3)
 		return (-EOPNOTSUPP);
 	d = container_of(dev, struct device, obj);
 	if (d->edev == NULL)
@@ -756,7 +762,10 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 		else if ((rc = hwpt_inv_shadow_init(&sh,
 		    container_of(obj, struct viommu, obj))) == 0)
 			shadow = 1;
-	} else
+	} else if (dispatch_uapi_level() < UAPI_LEVEL_7_3)
+		/* 6.12 looked the id up as a nested HWPT only. */
+		rc = -ENOENT;
+	else
 		rc = -EINVAL;
 	if (rc == 0) {
 		data.type = cmd->data_type;

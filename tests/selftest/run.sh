@@ -19,6 +19,10 @@
 # each program. The harness counts its own skips as
 # passes, and so do the floors.
 #
+# The daemon of a suite answers as that suite's kernel (-o uapi-level=SUITE,
+# ioasidd.conf(5)): the selftest of 6.12 expects 6.12's answers where 7.3's
+# differ.
+#
 # iommufd_fail_nth runs with IOASIDD_FAIL_NTH=1: the preload library
 # serves its /proc/self/task/<tid>/fail-nth and its debugfs knobs
 # (client/failnth.c), so each of its runs sweeps n = 1, 2, ... over the
@@ -152,8 +156,9 @@ for s in "$@"; do
 			continue
 		fi
 		rm -f "$T/sock"
+		# Each suite's kernel is the uAPI level its daemon answers as.
 		if ! start_daemon "$T/ioasidd.conf" "$T/daemon.log" \
-		    "$T/sock"; then
+		    "$T/sock" -o uapi-level="$s"; then
 			say "FAIL: the daemon did not start for $s $prog"
 			cat "$T/daemon.log"
 			bad=1

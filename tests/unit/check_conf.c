@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "dev/pci.h"
+#include "uapi.h"
 #include "log.h"
 #include "suites.h"
 
@@ -524,10 +525,16 @@ START_TEST(conf_test_override)
 	ck_assert_int_eq(conf_override(conf, "daemon.log-level=warn"), 0);
 	ck_assert_str_eq(conf->socket, "/tmp/s");
 	ck_assert_int_eq(conf->log_level, LOG_LEVEL_WARN);
+	/* The uAPI level: the latest unless asked, as its number. */
+	ck_assert_uint_eq(conf_uapi_level(conf), UAPI_LEVEL_LATEST);
+	ck_assert_int_eq(conf_override(conf, "uapi-level=6.12"), 0);
+	ck_assert_uint_eq(conf_uapi_level(conf), UAPI_LEVEL_6_12);
 	ck_assert_int_eq(conf_override(conf, "socket"), -EINVAL);
 	ck_assert_int_eq(conf_override(conf, "bogus=1"), -EINVAL);
 	ck_assert_int_eq(conf_override(conf, "socket-mode=9"), -EINVAL);
-	ck_assert_uint_eq(conf->nerrors, 3);
+	ck_assert_int_eq(conf_override(conf, "uapi-level=6.1"), -EINVAL);
+	ck_assert_uint_eq(conf_uapi_level(conf), UAPI_LEVEL_6_12);
+	ck_assert_uint_eq(conf->nerrors, 4);
 	ck_assert_str_eq(conf->errors[0], "-o: socket: expected key=value");
 	ck_assert(strstr(conf->errors[1], "unknown key \"bogus\"") != NULL);
 	conf_free(conf);

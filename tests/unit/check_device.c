@@ -19,12 +19,14 @@
 #include <check.h>
 #include <jansson.h>
 
+#include "core/dispatch.h"
 #include "core/limit.h"
 #include "core/umem.h"
 #include "hw/hw.h"
 #include "iommufd/device.h"
 #include "helpers.h"
 #include "suites.h"
+#include "uapi.h"
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
@@ -373,6 +375,58 @@ START_TEST(hwpt_invalidate_nested)
 	    inv, sizeof(inv[0]), &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert(iotlb_is(nested, 3, 0));
+}
+END_TEST
+
+/*
+ * At uapi-level 6.12 the daemon answers as 6.12 where 7.3 differs: later
+ * commands are ENOTTY, HWPT_INVALIDATE finds only nested HWPTs, and there
+ * are no PASID domains.
+ */
+START_TEST(uapi_level_612)
+{
+	struct iommu_hwpt_selftest		sel = { .iotlb = 7 };
+	struct iommu_hwpt_invalidate_selftest	inv;
+	struct iommu_viommu_alloc		va;
+	uint32_t				ioas = ioas_new(), idev, parent;
+	uint32_t				nested, pasid_hwpt, n;
+
+	ck_assert_int_eq(dispatch_set_uapi_level(611), -EINVAL);
+	ck_assert_uint_eq(dispatch_uapi_level(), UAPI_LEVEL_LATEST);
+	ck_assert_int_eq(mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, NULL, NULL,
+	    &idev), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+	    0, NULL, 0, &parent), 0);
+	ck_assert_int_eq(hwpt_alloc(idev, parent, 0, IOMMU_HWPT_DATA_SELFTEST,
+	    &sel, sizeof(sel), &nested), 0);
+	ck_assert_int_eq(dispatch_set_uapi_level(UAPI_LEVEL_6_12), 0);
+
+	memset(&va, 0, sizeof(va));
+	va.size = sizeof(va);
+	va.dev_id = idev;
+	va.hwpt_id = parent;
+	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_VIOMMU_ALLOC, &va), -ENOTTY);
+
+	memset(&inv, 0, sizeof(inv));
+	n = 1;
+	ck_assert_int_eq(invalidate(parent, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+	    &inv, sizeof(inv), &n), -ENOENT);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(invalidate(nested, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+	    &inv, sizeof(inv), &n), 0);
+	ck_assert_uint_eq(n, 1);
+
+	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_ALLOC_PASID, 0,
+	    NULL, 0, &pasid_hwpt), -EOPNOTSUPP);
+
+	/* Back at 7.3, every one answers as 7.3 again. */
+	ck_assert_int_eq(dispatch_set_uapi_level(UAPI_LEVEL_7_3), 0);
+	n = 1;
+	ck_assert_int_eq(invalidate(parent, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+	    &inv, sizeof(inv), &n), -EINVAL);
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_VIOMMU_ALLOC, &va), 0);
 }
 END_TEST
 
@@ -911,6 +965,7 @@ device_suite(void)
 	tcase_add_test(tc, hwpt_invalidate_nested);
 	tcase_add_test(tc, pasid_rules);
 	tcase_add_test(tc, hw_info);
+	tcase_add_test(tc, uapi_level_612);
 	tcase_add_test(tc, hw_plain);
 	tcase_add_test(tc, check_map);
 	tcase_add_test(tc, check_file);

@@ -602,6 +602,37 @@ START_TEST(test_lookup)
 }
 END_TEST
 
+/*
+ * Every iommufd command has the level it appeared at, none past the
+ * latest; what 6.12 lacked is after it; no other number has one (the
+ * dispatcher would refuse ours at every level otherwise).
+ */
+START_TEST(test_since)
+{
+	unsigned long	 num;
+	size_t		 i;
+
+	for (i = 0; i < uapi_ncmds; i++) {
+		num = uapi_cmds[i].num;
+		/* Not the kernel's: device rows, type1, our extensions. */
+		if (uapi_cmds[i].devnode || _IOC_TYPE(num) != ';' ||
+		    _IOC_NR(num) < 0x80 ||
+		    strncmp(uapi_cmds[i].name, "IOASIDD_", 8) == 0) {
+			ck_assert_uint_eq(uapi_cmd_since(num), 0);
+			continue;
+		}
+		ck_assert_uint_ge(uapi_cmd_since(num), 602);
+		ck_assert_uint_le(uapi_cmd_since(num), UAPI_LEVEL_LATEST);
+	}
+	ck_assert_uint_le(uapi_cmd_since(IOMMU_FAULT_QUEUE_ALLOC),
+	    UAPI_LEVEL_6_12);
+	ck_assert_uint_gt(uapi_cmd_since(IOMMU_VIOMMU_ALLOC), UAPI_LEVEL_6_12);
+	ck_assert_uint_gt(uapi_cmd_since(IOMMU_HW_QUEUE_ALLOC),
+	    UAPI_LEVEL_6_12);
+	ck_assert_uint_eq(uapi_cmd_since(_IO(';', 0x96)), 0);
+}
+END_TEST
+
 /* Only the commands that map a caller address need its address space. */
 START_TEST(test_maps_uva)
 {
@@ -683,6 +714,7 @@ uapi_suite(void)
 
 	tc = tcase_create("lookup");
 	tcase_add_test(tc, test_lookup);
+	tcase_add_test(tc, test_since);
 	tcase_add_test(tc, test_get_set);
 	tcase_add_test(tc, test_maps_uva);
 	suite_add_tcase(s, tc);
