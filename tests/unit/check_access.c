@@ -58,15 +58,6 @@ access_teardown(void)
 	ck_assert_uint_eq(pages_count(), 0);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(IOCTL(IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 static uint64_t
 map_at(uint32_t ioas, void *va, uint64_t len, uint64_t iova, uint32_t prot)
 {
@@ -179,7 +170,7 @@ check_refs(void *uptr, uint64_t len, uint32_t refs)
  */
 START_TEST(access_create)
 {
-	uint32_t	ioas = ioas_new();
+	uint32_t	ioas = test_ioas_new();
 	int		fd, fd2;
 
 	ck_assert_int_eq(create_access(ioas, 2, &fd), -EOPNOTSUPP);
@@ -215,7 +206,7 @@ END_TEST
  */
 START_TEST(access_lookup_fd)
 {
-	uint32_t	ioas = ioas_new();
+	uint32_t	ioas = test_ioas_new();
 	uint8_t		tmp[16];
 	int		fd, dupfd, sv[2];
 
@@ -247,7 +238,7 @@ END_TEST
 /* ACCESS_RW at every small alignment and length, across two areas. */
 START_TEST(access_rw_any)
 {
-	uint32_t	ioas = ioas_new();
+	uint32_t	ioas = test_ioas_new();
 	uint64_t	iova = (1 << 24) + 2048, len, off;
 	uint8_t		tmp[64], want[64];
 	unsigned int	i;
@@ -303,7 +294,7 @@ END_TEST
 /* Writing through a read-only area: EPERM, and the memory is unchanged. */
 START_TEST(access_rw_readonly)
 {
-	uint32_t	ioas = ioas_new();
+	uint32_t	ioas = test_ioas_new();
 	uint8_t		tmp[8];
 	int		fd;
 
@@ -325,7 +316,7 @@ END_TEST
  */
 START_TEST(access_pin)
 {
-	uint32_t	ioas = ioas_new(), id, id2;
+	uint32_t	ioas = test_ioas_new(), id, id2;
 	uint64_t	iova = 1 << 24;
 	int		fd, nopin;
 
@@ -385,7 +376,7 @@ END_TEST
 /* ACCESS_REPLACE_IOAS: the access moves, the old IOAS is free to go. */
 START_TEST(access_replace)
 {
-	uint32_t	a = ioas_new(), b = ioas_new();
+	uint32_t	a = test_ioas_new(), b = test_ioas_new();
 	struct iommu_test_cmd c;
 	uint8_t		tmp[8];
 	int		fd;
@@ -420,7 +411,7 @@ END_TEST
  */
 START_TEST(access_replace_pins)
 {
-	uint32_t	a = ioas_new(), b = ioas_new(), id;
+	uint32_t	a = test_ioas_new(), b = test_ioas_new(), id;
 	struct iommu_test_cmd c;
 	int		fd;
 
@@ -452,7 +443,7 @@ END_TEST
 START_TEST(access_outlives_ctx)
 {
 	struct ctx	*ctx = tctx;
-	uint32_t	 ioas = ioas_new();
+	uint32_t	 ioas = test_ioas_new();
 	struct hfd	*hfd;
 	char		 c;
 	int		 fd;
@@ -483,7 +474,7 @@ START_TEST(access_outlives_ctx)
 
 	/* Exit with a descriptor out: ctx_free() takes everything. */
 	tctx = test_ctx_new();
-	ioas = ioas_new();
+	ioas = test_ioas_new();
 	ck_assert_int_eq(create_access(ioas, 0, &fd), 0);
 	ctx_free(tctx);
 	ck_assert_uint_eq(hfd_count(), 0);
@@ -506,7 +497,7 @@ START_TEST(access_no_putfd)
 	struct uaccess_ops	 ops = uself_ops;
 	struct iommu_test_cmd	 c;
 	struct ucmd		 u;
-	uint32_t		 ioas = ioas_new();
+	uint32_t		 ioas = test_ioas_new();
 	unsigned int		 nfds = hfd_count();
 
 	ops.putfd = nofd_putfd;
@@ -551,7 +542,7 @@ START_TEST(access_close_pending)
 {
 	struct iommu_test_cmd	 c;
 	struct ucmd		 u;
-	uint32_t		 ioas = ioas_new();
+	uint32_t		 ioas = test_ioas_new();
 	int			 written;
 
 	for (written = 0; written < 2; written++) {

@@ -39,15 +39,6 @@
 
 static const char owner_a[] = "a", owner_b[] = "b";
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	 a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 static void
 map_fixed(uint32_t ioas, uint32_t prot, const void *va, uint64_t len,
     uint64_t iova)
@@ -105,7 +96,7 @@ START_TEST(describe_empty_ioas)
 {
 	json_t	*d;
 
-	d = describe_id(ioas_new());
+	d = describe_id(test_ioas_new());
 	ck_assert_int_eq(num(d, "nareas"), 0);
 	ck_assert_int_eq(num(d, "pinners"), 0);
 	ck_assert_int_eq(num(d, "domains"), 0);
@@ -133,7 +124,7 @@ START_TEST(describe_ioas_contents)
 	char				*buf;
 	int				 fd;
 
-	id = ioas_new();
+	id = test_ioas_new();
 	buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(buf, MAP_FAILED);
@@ -217,7 +208,7 @@ START_TEST(describe_ioas_bounded)
 	char				*buf;
 	size_t				 i;
 
-	id = ioas_new();
+	id = test_ioas_new();
 	ranges = calloc(n, sizeof *ranges);
 	ck_assert_ptr_nonnull(ranges);
 	for (i = 0; i < n; i++) {
@@ -261,7 +252,7 @@ START_TEST(describe_reserved_bounded)
 	uint32_t	 id;
 	uint64_t	 i;
 
-	id = ioas_new();
+	id = test_ioas_new();
 	iopt = ioas_iopt(obj_find(tctx, id, OBJ_IOAS));
 	for (i = 0; i < DESCRIBE_MAX_RANGES + 3; i++) {
 		ck_assert_int_eq(iopt_reserve(iopt, i * 0x2000,
@@ -285,7 +276,7 @@ START_TEST(describe_holders)
 	struct obj		*ioas;
 	json_t			*d, *f;
 
-	ioas = obj_find(tctx, ioas_new(), OBJ_IOAS);
+	ioas = obj_find(tctx, test_ioas_new(), OBJ_IOAS);
 	memset(&hwpt, 0, sizeof hwpt);
 	hwpt.obj.type = OBJ_HWPT_PAGING;
 	hwpt.obj.id = 7;
@@ -339,7 +330,7 @@ START_TEST(describe_control_objects)
 	char			*buf;
 	int			 found = 0;
 
-	id = ioas_new();
+	id = test_ioas_new();
 	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(buf, MAP_FAILED);

@@ -55,24 +55,6 @@ dev_teardown(void)
 	free(buf);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
-static long
-test_cmd(struct iommu_test_cmd *c, uint32_t op, uint32_t id)
-{
-	c->size = sizeof(*c);
-	c->op = op;
-	c->id = id;
-	return (test_ioctl(tctx, IOMMU_TEST_CMD, c));
-}
-
 /* A mock device with flags attached to pt_id: stdev, hwpt and device. */
 static long
 mock_dev(uint32_t pt_id, uint32_t flags, uint32_t *stdev, uint32_t *hwpt,
@@ -83,7 +65,7 @@ mock_dev(uint32_t pt_id, uint32_t flags, uint32_t *stdev, uint32_t *hwpt,
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_flags.dev_flags = flags;
-	rc = test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id);
+	rc = test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id);
 	if (stdev != NULL)
 		*stdev = c.mock_domain_flags.out_stdev_id;
 	if (hwpt != NULL)
@@ -101,7 +83,7 @@ replace(uint32_t stdev, uint32_t *pt_id)
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_replace.pt_id = *pt_id;
-	rc = test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev);
+	rc = test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev);
 	*pt_id = c.mock_domain_replace.pt_id;
 	return (rc);
 }
@@ -140,7 +122,7 @@ START_TEST(mock_domain_auto)
 {
 	struct iommu_ioas_iova_ranges	r;
 	struct iommu_iova_range		range;
-	uint32_t			ioas = ioas_new(), stdev, hwpt, idev;
+	uint32_t			ioas = test_ioas_new(), stdev, hwpt, idev;
 	uint32_t			stdev2, hwpt2;
 	json_t				*d;
 
@@ -194,7 +176,7 @@ END_TEST
 
 START_TEST(mock_domain_replace)
 {
-	uint32_t	ioas1 = ioas_new(), ioas2 = ioas_new();
+	uint32_t	ioas1 = test_ioas_new(), ioas2 = test_ioas_new();
 	uint32_t	stdev, hwpt1, pt;
 
 	ck_assert_int_eq(mock_dev(ioas1, 0, &stdev, &hwpt1, NULL), 0);
@@ -225,7 +207,7 @@ START_TEST(hwpt_alloc_rules)
 		.iotlb = IOMMU_TEST_IOTLB_DEFAULT
 	};
 	struct iommu_test_cmd		c;
-	uint32_t			ioas = ioas_new(), idev, nd_idev;
+	uint32_t			ioas = test_ioas_new(), idev, nd_idev;
 	uint32_t			nd_stdev;
 	uint32_t			parent, plain, nested, autod, pt;
 
@@ -272,9 +254,9 @@ START_TEST(hwpt_alloc_rules)
 	memset(&c, 0, sizeof(c));
 	c.check_iotlb.id = 3;
 	c.check_iotlb.iotlb = IOMMU_TEST_IOTLB_DEFAULT;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested), 0);
 	c.check_iotlb.id = 4;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested),
 	    -EINVAL);
 	/* The nested HWPT holds its parent. */
 	ck_assert_int_eq(destroy(parent), -EBUSY);
@@ -311,14 +293,14 @@ iotlb_is(uint32_t nested, uint32_t slot, uint32_t val)
 	memset(&c, 0, sizeof(c));
 	c.check_iotlb.id = slot;
 	c.check_iotlb.iotlb = val;
-	return (test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested) == 0);
+	return (test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_IOTLB, nested) == 0);
 }
 
 START_TEST(hwpt_invalidate_nested)
 {
 	struct iommu_hwpt_selftest		sel = { .iotlb = 7 };
 	struct iommu_hwpt_invalidate_selftest	inv[2];
-	uint32_t				ioas = ioas_new(), idev, parent;
+	uint32_t				ioas = test_ioas_new(), idev, parent;
 	uint32_t				nested, n;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, NULL, NULL, &idev), 0);
@@ -388,7 +370,7 @@ START_TEST(uapi_level_612)
 	struct iommu_hwpt_selftest		sel = { .iotlb = 7 };
 	struct iommu_hwpt_invalidate_selftest	inv;
 	struct iommu_viommu_alloc		va;
-	uint32_t				ioas = ioas_new(), idev, parent;
+	uint32_t				ioas = test_ioas_new(), idev, parent;
 	uint32_t				nested, pasid_hwpt, n;
 
 	ck_assert_int_eq(dispatch_set_uapi_level(611), -EINVAL);
@@ -438,12 +420,12 @@ pasid_op(uint32_t op, uint32_t stdev, uint32_t pasid, uint32_t pt)
 	memset(&c, 0, sizeof(c));
 	c.pasid_attach.pasid = pasid;
 	c.pasid_attach.pt_id = pt;
-	return (test_cmd(&c, op, stdev));
+	return (test_mock_cmd(&c, op, stdev));
 }
 
 START_TEST(pasid_rules)
 {
-	uint32_t	ioas = ioas_new(), stdev, idev, np_stdev, pt;
+	uint32_t	ioas = test_ioas_new(), stdev, idev, np_stdev, pt;
 	uint32_t	pasid_hwpt, plain;
 
 	ck_assert_int_eq(mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL,
@@ -505,7 +487,7 @@ START_TEST(hw_info)
 {
 	struct iommu_hw_info		h;
 	struct iommu_test_hw_info	info[2];
-	uint32_t			ioas = ioas_new(), idev, nd_idev;
+	uint32_t			ioas = test_ioas_new(), idev, nd_idev;
 
 	ck_assert_int_eq(mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, NULL, NULL,
 	    &idev), 0);
@@ -550,7 +532,7 @@ START_TEST(check_map)
 {
 	struct iommu_ioas_map	m;
 	struct iommu_test_cmd	c;
-	uint32_t		ioas = ioas_new(), hwpt;
+	uint32_t		ioas = test_ioas_new(), hwpt;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, NULL, &hwpt, NULL), 0);
 	memset(&m, 0, sizeof(m));
@@ -568,27 +550,27 @@ START_TEST(check_map)
 	c.check_map.iova = MOCK_APERTURE_START;
 	c.check_map.length = 4 * PAGE;
 	c.check_map.uptr = (uintptr_t)buf;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
 	c.check_map.uptr = (uintptr_t)buf + MOCK_PAGE_SIZE;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
 	    -EINVAL);
 	/* Past what is mapped, and a huge length, fail at once. */
 	c.check_map.uptr = (uintptr_t)buf;
 	c.check_map.length = 8 * PAGE;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
 	    -EINVAL);
 	c.check_map.length = 1ULL << 62;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
 	    -EINVAL);
 	c.check_map.length = 4 * PAGE;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, ioas),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, ioas),
 	    -ENOENT);
 	/* The domain's pin counts once. */
 	memset(&c, 0, sizeof(c));
 	c.check_refs.uptr = (uintptr_t)buf;
 	c.check_refs.length = 4 * PAGE;
 	c.check_refs.refs = 1;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
 }
 END_TEST
 
@@ -600,7 +582,7 @@ START_TEST(check_file)
 {
 	struct iommu_ioas_map_file	 m;
 	struct iommu_test_cmd		 c;
-	uint32_t			 ioas = ioas_new(), hwpt;
+	uint32_t			 ioas = test_ioas_new(), hwpt;
 	uint8_t				*fbuf;
 	int				 fd = memfd_create("check_device",
 					    MFD_CLOEXEC);
@@ -624,27 +606,27 @@ START_TEST(check_file)
 	c.check_map.iova = MOCK_APERTURE_START;
 	c.check_map.length = 4 * PAGE;
 	c.check_map.uptr = (uintptr_t)fbuf + 2 * PAGE;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt), 0);
 	c.check_map.uptr = (uintptr_t)fbuf;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
 	    -EINVAL);
 	/* Anonymous memory is not the file. */
 	c.check_map.uptr = (uintptr_t)buf;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt),
 	    -EINVAL);
 	memset(&c, 0, sizeof(c));
 	c.check_refs.uptr = (uintptr_t)fbuf + 2 * PAGE;
 	c.check_refs.length = 4 * PAGE;
 	c.check_refs.refs = 1;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
 	/* The pages around the mapped range are not pinned. */
 	c.check_refs.uptr = (uintptr_t)fbuf;
 	c.check_refs.length = 8 * PAGE;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0),
 	    -EINVAL);
 	c.check_refs.length = 2 * PAGE;
 	c.check_refs.refs = 0;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MD_CHECK_REFS, 0), 0);
 	munmap(fbuf, 8 * PAGE);
 	close(fd);
 }
@@ -657,7 +639,7 @@ START_TEST(viommu_vdevice)
 	struct iommu_viommu_alloc		va;
 	struct iommu_vdevice_alloc		vd;
 	struct iommu_test_cmd			c;
-	uint32_t				ioas = ioas_new(), stdev, idev;
+	uint32_t				ioas = test_ioas_new(), stdev, idev;
 	uint32_t				stdev2, idev2, parent, plain;
 	uint32_t				nested, pt, n;
 
@@ -706,7 +688,7 @@ START_TEST(viommu_vdevice)
 	memset(&c, 0, sizeof(c));
 	c.check_dev_cache.id = 1;
 	c.check_dev_cache.cache = IOMMU_TEST_DEV_CACHE_DEFAULT;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev), 0);
 	memset(&inv, 0, sizeof(inv));
 	inv.vdev_id = 0x98;
 	inv.cache_id = 1;
@@ -720,10 +702,10 @@ START_TEST(viommu_vdevice)
 	ck_assert_int_eq(invalidate(va.out_viommu_id,
 	    IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, &inv, sizeof(inv), &n), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev),
 	    -EINVAL);
 	c.check_dev_cache.cache = 0;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev), 0);
 
 	/* Unbinding the device leaves its vDEVICE a tombstone. */
 	ck_assert_int_eq(destroy(stdev), 0);
@@ -766,7 +748,7 @@ START_TEST(reserved_regions)
 	struct iommu_ioas_map	m;
 	struct edev		e;
 	struct device		*dev;
-	uint32_t		ioas = ioas_new(), ioas2 = ioas_new(), id, pt;
+	uint32_t		ioas = test_ioas_new(), ioas2 = test_ioas_new(), id, pt;
 
 	resv_ops = hw_mock_ops;
 	resv_ops.reserved_regions = resv_regions;
@@ -810,7 +792,7 @@ START_TEST(hwpt_fault)
 	struct obj	*fault = test_obj_new(OBJ_FAULT);
 	struct edev	 e;
 	struct device	*dev;
-	uint32_t	 ioas = ioas_new(), stdev, idev, hwpt, pt, id;
+	uint32_t	 ioas = test_ioas_new(), stdev, idev, hwpt, pt, id;
 
 	ck_assert_int_eq(mock_dev(ioas, 0, &stdev, NULL, &idev), 0);
 	ck_assert_int_eq(hwpt_alloc(idev, ioas, IOMMU_HWPT_FAULT_ID_VALID, 0,
@@ -856,7 +838,7 @@ START_TEST(teardown_attached)
 	struct iommu_ioas_map		m;
 	struct edev			e;
 	struct device			*dev;
-	uint32_t			ioas = ioas_new(), stdev, idev, parent;
+	uint32_t			ioas = test_ioas_new(), stdev, idev, parent;
 	uint32_t			pasid_hwpt, nested, pt, id;
 
 	ck_assert_int_eq(mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL,

@@ -54,24 +54,6 @@ dma_teardown(void)
 	free(mem);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
-static long
-test_cmd(struct iommu_test_cmd *c, uint32_t op, uint32_t id)
-{
-	c->size = sizeof(*c);
-	c->op = op;
-	c->id = id;
-	return (test_ioctl(tctx, IOMMU_TEST_CMD, c));
-}
-
 /* Map [uva, uva + len) of this process at iova, with flags. */
 static long
 map(uint32_t ioas, void *uva, uint64_t len, uint64_t iova, uint32_t flags)
@@ -99,7 +81,7 @@ mock_dev(uint32_t pt_id, uint32_t flags, uint32_t *idev, uint32_t *hwpt,
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_flags.dev_flags = flags;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id),
 	    0);
 	if (idev != NULL)
 		*idev = c.mock_domain_flags.out_idev_id;
@@ -141,7 +123,7 @@ replace(uint32_t stdev, uint32_t pt_id)
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_replace.pt_id = pt_id;
-	return (test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev));
+	return (test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev));
 }
 
 static int
@@ -160,7 +142,7 @@ START_TEST(dma_both_ways)
 {
 	struct device	*dev;
 	uint8_t		 out[300], in[300];
-	uint32_t	 ioas = ioas_new();
+	uint32_t	 ioas = test_ioas_new();
 	size_t		 i;
 
 	mock_dev(ioas, 0, NULL, NULL, &dev);
@@ -190,7 +172,7 @@ START_TEST(dma_faults)
 {
 	struct device	*dev;
 	uint8_t		 b[2 * PAGE];
-	uint32_t	 ioas = ioas_new();
+	uint32_t	 ioas = test_ioas_new();
 
 	mock_dev(ioas, 0, NULL, NULL, &dev);
 	ck_assert_int_eq(map(ioas, mem, 2 * PAGE, BASE, RW), 0);
@@ -238,7 +220,7 @@ START_TEST(dma_straddle)
 {
 	struct device	*dev;
 	uint8_t		 b[256], in[256];
-	uint32_t	 ioas = ioas_new();
+	uint32_t	 ioas = test_ioas_new();
 
 	mock_dev(ioas, 0, NULL, NULL, &dev);
 	/* IOVA-adjacent, but the second area maps memory 8 pages on. */
@@ -270,7 +252,7 @@ START_TEST(dma_detached_pasid)
 	struct iommu_test_cmd	 c;
 	struct device		*dev;
 	uint8_t			 b[64];
-	uint32_t		 ioas = ioas_new(), ioas2 = ioas_new(), stdev;
+	uint32_t		 ioas = test_ioas_new(), ioas2 = test_ioas_new(), stdev;
 	uint32_t		 idev, ph;
 
 	stdev = mock_dev(ioas, MOCK_FLAGS_DEVICE_PASID, &idev, NULL, &dev);
@@ -286,7 +268,7 @@ START_TEST(dma_detached_pasid)
 	memset(&c, 0, sizeof(c));
 	c.pasid_attach.pasid = 7;
 	c.pasid_attach.pt_id = ph;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_PASID_ATTACH, stdev), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_PASID_ATTACH, stdev), 0);
 	memset(b, 0x33, sizeof(b));
 	ck_assert_int_eq(device_dma_rw(dev, 7, BASE, b, sizeof(b), 1), 0);
 	ck_assert(all_bytes(mem + 2 * PAGE, sizeof(b), 0x33));
@@ -296,7 +278,7 @@ START_TEST(dma_detached_pasid)
 	/* The RID detached: nothing reaches memory through it. */
 	memset(&c, 0, sizeof(c));
 	c.pasid_detach.pasid = 7;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_PASID_DETACH, stdev), 0);
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_PASID_DETACH, stdev), 0);
 	ck_assert_int_eq(device_dma_rw(dev, 7, BASE, b, sizeof(b), 1),
 	    -ENODEV);
 	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), 0);
@@ -312,7 +294,7 @@ START_TEST(dma_nested)
 	struct iommu_hwpt_selftest	 sel = { .iotlb = 0 };
 	struct device			*dev;
 	uint8_t				 b[64];
-	uint32_t			 ioas = ioas_new(), stdev, idev;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev;
 	uint32_t			 parent, nested;
 
 	stdev = mock_dev(ioas, 0, &idev, NULL, &dev);
@@ -342,7 +324,7 @@ START_TEST(dma_dirty)
 	struct device				*dev;
 	struct obj				*o;
 	uint8_t					 b[64];
-	uint32_t				 ioas = ioas_new(), stdev, idev;
+	uint32_t				 ioas = test_ioas_new(), stdev, idev;
 	uint32_t				 hwpt;
 
 	stdev = mock_dev(ioas, 0, &idev, NULL, &dev);
@@ -388,7 +370,7 @@ START_TEST(dma_describe)
 	struct device		*dev;
 	uint8_t			 b[16];
 	json_t			*j;
-	uint32_t		 ioas = ioas_new();
+	uint32_t		 ioas = test_ioas_new();
 
 	mock_dev(ioas, 0, NULL, NULL, &dev);
 	ck_assert_int_eq(map(ioas, mem, PAGE, BASE, RW), 0);

@@ -55,15 +55,6 @@ dmabuf_teardown(void)
 	ck_assert_uint_eq(pages_count(), 0);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(IOCTL(IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 /* DMABUF_GET: the ioctl's result, a descriptor or -errno. */
 static long
 dmabuf_get(uint32_t length)
@@ -258,7 +249,7 @@ END_TEST
  */
 START_TEST(dmabuf_map_rules)
 {
-	uint32_t	ioas = ioas_new();
+	uint32_t	ioas = test_ioas_new();
 	uint64_t	iova = 0, iova2 = 0;
 	long		fd = dmabuf_get(BUFLEN);
 
@@ -343,7 +334,7 @@ END_TEST
  */
 START_TEST(dmabuf_revoke_domains)
 {
-	uint32_t	ioas = ioas_new(), hwpt, hwpt2;
+	uint32_t	ioas = test_ioas_new(), hwpt, hwpt2;
 	uint64_t	iova = 0, iova2 = 0;
 	uint8_t		in[BUFLEN], out[BUFLEN];
 	long		fd = dmabuf_get(BUFLEN);
@@ -407,7 +398,7 @@ START_TEST(dmabuf_revoke_dirty)
 	struct iommu_hwpt_alloc			h;
 	struct iommu_test_cmd			m;
 	struct hwpt_paging			*hp;
-	uint32_t				ioas = ioas_new();
+	uint32_t				ioas = test_ioas_new();
 	uint64_t				iova = 0, bm = ~0ULL, n;
 	long					fd = dmabuf_get(BUFLEN);
 
@@ -449,7 +440,7 @@ END_TEST
 START_TEST(dmabuf_access)
 {
 	struct iommu_test_cmd	c;
-	uint32_t		ioas = ioas_new();
+	uint32_t		ioas = test_ioas_new();
 	uint64_t		iova = 0;
 	uint8_t			b[16];
 	long			fd = dmabuf_get(BUFLEN);
@@ -499,7 +490,7 @@ END_TEST
  */
 START_TEST(dmabuf_lifetime)
 {
-	uint32_t	ioas = ioas_new(), hwpt;
+	uint32_t	ioas = test_ioas_new(), hwpt;
 	uint64_t	iova = 0, held;
 	uint8_t		in[PAGE], out[PAGE];
 	long		fd = dmabuf_get(BUFLEN);

@@ -66,15 +66,6 @@ ioas_teardown(void)
 	ck_assert_uint_eq(umem_count(), 0);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	 a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 static struct iopt *
 iopt_of(uint32_t id)
 {
@@ -161,15 +152,15 @@ START_TEST(test_alloc)
 	struct iommu_ioas_alloc	 a = { .size = sizeof(a), .flags = 1 };
 
 	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), -EOPNOTSUPP);
-	ck_assert_uint_eq(ioas_new(), 1);
-	ck_assert_uint_eq(ioas_new(), 2);
+	ck_assert_uint_eq(test_ioas_new(), 1);
+	ck_assert_uint_eq(test_ioas_new(), 2);
 }
 END_TEST
 
 START_TEST(test_map_errors)
 {
 	struct iommu_ioas_map	 m;
-	uint32_t		 id = ioas_new();
+	uint32_t		 id = test_ioas_new();
 
 #define M(f, r, va, l, iv) do {						\
 	memset(&m, 0, sizeof(m));					\
@@ -212,7 +203,7 @@ END_TEST
  */
 START_TEST(test_unmap_partial_failure)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 base = 1ULL << 24, out;
 
 	ck_assert_int_eq(map_fixed(id, buf, PAGE, base), 0);
@@ -229,7 +220,7 @@ END_TEST
 
 START_TEST(test_area)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 base = 1ULL << 24, out, i;
 
 	ck_assert_int_eq(unmap(id, base, PAGE, NULL), -ENOENT);
@@ -268,7 +259,7 @@ END_TEST
 
 START_TEST(test_unmap_fully_contained)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 base = 16 * PAGE, out;
 	int		 i;
 
@@ -286,7 +277,7 @@ START_TEST(test_area_auto_iova)
 {
 	struct iommu_ioas_allow_iovas	 al = { .size = sizeof(al) };
 	struct iommu_iova_range		 ranges[2];
-	uint32_t			 id = ioas_new();
+	uint32_t			 id = test_ioas_new();
 	uint64_t			 iovas[10], len, out;
 	int				 i;
 
@@ -338,7 +329,7 @@ END_TEST
 
 START_TEST(test_reserved_overflow)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 iova = 0;
 
 	ck_assert_int_eq(iopt_reserve(iopt_of(id), PAGE, UINT64_MAX - 1,
@@ -357,7 +348,7 @@ START_TEST(test_area_allowed)
 {
 	struct iommu_ioas_allow_iovas	 al = { .size = sizeof(al) };
 	struct iommu_iova_range		 r[3], *tail;
-	uint32_t			 id = ioas_new();
+	uint32_t			 id = test_ioas_new();
 	uint8_t				*p;
 
 	al.ioas_id = id;
@@ -429,7 +420,7 @@ END_TEST
 
 START_TEST(test_copy_area)
 {
-	uint32_t	 a = ioas_new(), b = ioas_new();
+	uint32_t	 a = test_ioas_new(), b = test_ioas_new();
 	uint64_t	 src = 1ULL << 24, dst;
 
 	ck_assert_int_eq(map_fixed(a, buf, BUFSZ, src), 0);
@@ -465,7 +456,7 @@ END_TEST
 
 START_TEST(test_copy_sweep)
 {
-	uint32_t	 a = ioas_new(), b = ioas_new();
+	uint32_t	 a = test_ioas_new(), b = test_ioas_new();
 	uint64_t	 src = 1ULL << 24, start, end, dst;
 
 	/* Two touching areas: copies may span both. */
@@ -493,7 +484,7 @@ START_TEST(test_iova_ranges)
 {
 	struct iommu_ioas_iova_ranges	 r = { .size = sizeof(r) };
 	struct iommu_iova_range		 out[3];
-	uint32_t			 id = ioas_new();
+	uint32_t			 id = test_ioas_new();
 
 	r.ioas_id = id;
 	r.__reserved = 1;
@@ -544,7 +535,7 @@ END_TEST
 
 START_TEST(test_iova_alloc_bytes)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 len, iova = 0, out;
 
 	/* No pinner: any byte length maps. */
@@ -566,7 +557,7 @@ END_TEST
 
 START_TEST(test_huge_pages_option)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 v = 0, iova = 0;
 
 	ck_assert_int_eq(option(IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
@@ -639,7 +630,7 @@ START_TEST(test_rlimit_option)
 	ck_assert_int_eq(option(IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
 	    0, &v), -EPERM);
 	tcaller.caps |= CALLER_CAP_SYS_RESOURCE;
-	ioas_new();
+	test_ioas_new();
 	ck_assert_int_eq(option(IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
 	    0, &v), -EBUSY);
 
@@ -708,7 +699,7 @@ change_process(void)
 
 START_TEST(test_map_file)
 {
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 iova = 0;
 	char		 path[64];
 	int		 fd = memfd(4 * PAGE), closed, opath;
@@ -762,7 +753,7 @@ START_TEST(test_change_process)
 	    -EOPNOTSUPP);
 	/* Nothing to move: QEMU's capability probe. */
 	ck_assert_int_eq(change_process(), 0);
-	id = ioas_new();
+	id = test_ioas_new();
 	ck_assert_int_eq(change_process(), 0);
 	ck_assert_int_eq(map(id, RW, buf, PAGE, &iova), 0);
 	ck_assert_int_eq(change_process(), -EINVAL);
@@ -772,7 +763,7 @@ START_TEST(test_change_process)
 	tctx->acct_mode = ACCT_MM;
 	ck_assert_int_eq(map_file(id, RW, fd, 0, 4 * PAGE, &iova), 0);
 	dst = 0;
-	ck_assert_int_eq(copy(ioas_new(), id, RW, 4 * PAGE, &dst, iova), 0);
+	ck_assert_int_eq(copy(test_ioas_new(), id, RW, 4 * PAGE, &dst, iova), 0);
 	ck_assert_int_eq(iopt_add_pinner(iopt_of(id), &pinner), 0);
 	ck_assert_uint_eq(acct_mm_pages(getpid()), 4);
 	saved = tcaller;
@@ -798,7 +789,7 @@ END_TEST
 
 START_TEST(test_pin)
 {
-	uint32_t	 id = ioas_new(), id2 = ioas_new();
+	uint32_t	 id = test_ioas_new(), id2 = test_ioas_new();
 	uint64_t	 iova = 0, iova2 = 0, out;
 	uint8_t		*ro, *hole;
 
@@ -884,7 +875,7 @@ END_TEST
 START_TEST(test_fork_gone)
 {
 	struct ucaller	 saved = tcaller;
-	uint32_t	 id = ioas_new();
+	uint32_t	 id = test_ioas_new();
 	uint64_t	 iova = 0;
 	int		 p[2], st;
 	pid_t		 pid;

@@ -43,24 +43,6 @@ iopf_teardown(void)
 	ck_assert_uint_eq(hfd_count(), 0);
 }
 
-static long
-test_cmd(struct iommu_test_cmd *c, uint32_t op, uint32_t id)
-{
-	c->size = sizeof(*c);
-	c->op = op;
-	c->id = id;
-	return (test_ioctl(tctx, IOMMU_TEST_CMD, c));
-}
-
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 static void
 mock_dev(uint32_t pt_id, uint32_t flags, uint32_t *stdev, uint32_t *idev)
 {
@@ -68,7 +50,7 @@ mock_dev(uint32_t pt_id, uint32_t flags, uint32_t *stdev, uint32_t *idev)
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_flags.dev_flags = flags;
-	ck_assert_int_eq(test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id),
+	ck_assert_int_eq(test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id),
 	    0);
 	*stdev = c.mock_domain_flags.out_stdev_id;
 	*idev = c.mock_domain_flags.out_idev_id;
@@ -81,7 +63,7 @@ replace(uint32_t stdev, uint32_t pt_id)
 
 	memset(&c, 0, sizeof(c));
 	c.mock_domain_replace.pt_id = pt_id;
-	return (test_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev));
+	return (test_mock_cmd(&c, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev));
 }
 
 static long
@@ -92,7 +74,7 @@ pasid_op(uint32_t op, uint32_t stdev, uint32_t pasid, uint32_t pt_id)
 	memset(&c, 0, sizeof(c));
 	c.pasid_attach.pasid = pasid;
 	c.pasid_attach.pt_id = pt_id;
-	return (test_cmd(&c, op, stdev));
+	return (test_mock_cmd(&c, op, stdev));
 }
 
 static long
@@ -149,7 +131,7 @@ trigger_iopf(uint32_t dev_id, uint32_t pasid, uint32_t grpid)
 	c.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ |
 	    IOMMU_PGFAULT_PERM_WRITE;
 	c.trigger_iopf.addr = 0xdeadbeaf;
-	return (test_cmd(&c, IOMMU_TEST_OP_TRIGGER_IOPF, 0));
+	return (test_mock_cmd(&c, IOMMU_TEST_OP_TRIGGER_IOPF, 0));
 }
 
 /* Groups in the queue, read by the caller or not. */
@@ -169,7 +151,7 @@ START_TEST(iopf_record_and_answer)
 	struct iommu_hwpt_page_response	 resp;
 	struct iommu_hwpt_pgfault	 r;
 	struct fault			*f;
-	uint32_t			 ioas = ioas_new(), stdev, idev, hwpt;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev, hwpt;
 	int				 fd;
 
 	mock_dev(ioas, 0, &stdev, &idev);
@@ -229,7 +211,7 @@ START_TEST(iopf_cancel_on_detach)
 	struct iommu_hwpt_page_response	 resp;
 	struct iommu_hwpt_pgfault	 r;
 	struct fault			*f;
-	uint32_t			 ioas = ioas_new(), stdev, idev;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev;
 	uint32_t			 stdev2, idev2, hwpt;
 	int				 fd;
 
@@ -281,7 +263,7 @@ START_TEST(iopf_pasid_routing)
 	};
 	struct iommu_hwpt_pgfault	 r;
 	struct fault			*f;
-	uint32_t			 ioas = ioas_new(), stdev, idev;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev;
 	uint32_t			 paging, parent, nested;
 	int				 fd;
 
@@ -343,7 +325,7 @@ trigger_vevent(uint32_t dev_id)
 
 	memset(&c, 0, sizeof(c));
 	c.trigger_vevent.dev_id = dev_id;
-	return (test_cmd(&c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0));
+	return (test_mock_cmd(&c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0));
 }
 
 /*
@@ -360,7 +342,7 @@ START_TEST(vevent_trigger)
 	struct iommu_viommu_alloc	 va;
 	struct iommu_vdevice_alloc	 vd;
 	struct vrec			 v[3];
-	uint32_t			 ioas = ioas_new(), stdev, idev;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev;
 	uint32_t			 parent, nested;
 	ssize_t				 n;
 	int				 fd;
@@ -441,7 +423,7 @@ START_TEST(vevent_virt_id_zero)
 	};
 	struct iommu_viommu_alloc	 va;
 	struct iommu_vdevice_alloc	 vd;
-	uint32_t			 ioas = ioas_new(), stdev, idev;
+	uint32_t			 ioas = test_ioas_new(), stdev, idev;
 	uint32_t			 parent, nested;
 
 	mock_dev(ioas, 0, &stdev, &idev);

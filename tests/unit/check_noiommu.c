@@ -69,15 +69,6 @@ nio_teardown(void)
 	ck_assert_int_eq(noiommu_set_granule(PAGE), 0);
 }
 
-static uint32_t
-ioas_new(void)
-{
-	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
-
-	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
-	return (a.out_ioas_id);
-}
-
 static long
 map(uint32_t ioas, void *uva, uint64_t len, uint64_t iova, uint32_t flags)
 {
@@ -125,10 +116,10 @@ all_bytes(const uint8_t *p, size_t n, uint8_t v)
 START_TEST(get_pa_errors)
 {
 	struct iommu_ioas_noiommu_get_pa	g;
-	uint32_t				ioas = ioas_new(), plain;
+	uint32_t				ioas = test_ioas_new(), plain;
 	uint32_t				pt;
 
-	plain = ioas_new();
+	plain = test_ioas_new();
 	pt = ioas;
 	ck_assert_int_eq(device_attach(ndev, DEVICE_NO_PASID, &pt), 0);
 	ck_assert_int_eq(map(ioas, mem, 4 * PAGE, IOVA, RW), 0);
@@ -184,7 +175,7 @@ END_TEST
  */
 START_TEST(get_pa_model)
 {
-	uint32_t	ioas = ioas_new(), pt = ioas;
+	uint32_t	ioas = test_ioas_new(), pt = ioas;
 	uint64_t	len, pa0, pa1, pa, dst;
 	struct iommu_ioas_copy	c;
 
@@ -233,7 +224,7 @@ END_TEST
 /* A larger granule: 2 MiB blocks, like huge pages. */
 START_TEST(get_pa_granule)
 {
-	uint32_t	ioas = ioas_new(), pt = ioas;
+	uint32_t	ioas = test_ioas_new(), pt = ioas;
 	uint64_t	len, pa0, pa1;
 
 	ck_assert_int_eq(noiommu_set_granule(3 * PAGE), -EINVAL);
@@ -262,7 +253,7 @@ END_TEST
 START_TEST(get_pa_huge_area)
 {
 	struct iommu_ioas_map_file	mf;
-	uint32_t			ioas = ioas_new(), pt = ioas;
+	uint32_t			ioas = test_ioas_new(), pt = ioas;
 	uint64_t			len, pa, pa0;
 	int				fd;
 
@@ -294,7 +285,7 @@ START_TEST(noiommu_refusals)
 {
 	struct iommu_hw_info	h;
 	struct iommu_hwpt_alloc	a;
-	uint32_t		ioas = ioas_new(), pt = ioas;
+	uint32_t		ioas = test_ioas_new(), pt = ioas;
 
 	memset(&h, 0, sizeof(h));
 	h.size = sizeof(h);
@@ -321,7 +312,7 @@ END_TEST
 /* The device DMAs by physical address, within one block. */
 START_TEST(noiommu_dma)
 {
-	uint32_t	ioas = ioas_new(), pt = ioas;
+	uint32_t	ioas = test_ioas_new(), pt = ioas;
 	uint64_t	len, pa0, pa1;
 	uint8_t		b[64], in[64];
 
@@ -388,7 +379,7 @@ START_TEST(noiommu_cdev)
 	struct vfio_device_attach_iommufd_pt	 at;
 	struct vfio_cdev_file			*f;
 	struct stat				 st;
-	uint32_t				 ioas = ioas_new();
+	uint32_t				 ioas = test_ioas_new();
 	int					 p[2];
 
 	memset(&cd, 0, sizeof(cd));

@@ -12,6 +12,9 @@
 
 #include <check.h>
 
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
 #include "core/ctx.h"
 #include "core/limit.h"
 #include "core/ucmd.h"
@@ -95,4 +98,22 @@ long
 test_ioctl(struct ctx *ctx, unsigned int cmd, void *arg)
 {
 	return (test_ioctl_val(ctx, cmd, (uint64_t)(uintptr_t)arg));
+}
+
+uint32_t
+test_ioas_new(void)
+{
+	struct iommu_ioas_alloc	a = { .size = sizeof(a) };
+
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_IOAS_ALLOC, &a), 0);
+	return (a.out_ioas_id);
+}
+
+long
+test_mock_cmd(struct iommu_test_cmd *c, uint32_t op, uint32_t id)
+{
+	c->size = sizeof(*c);
+	c->op = op;
+	c->id = id;
+	return (test_ioctl(tctx, IOMMU_TEST_CMD, c));
 }

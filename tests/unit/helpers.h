@@ -47,4 +47,11 @@ long		 test_ioctl(struct ctx *, unsigned int cmd, void *arg);
 /* The same with an integer argument (VFIO_CHECK_EXTENSION and the like). */
 long		 test_ioctl_val(struct ctx *, unsigned int cmd, uint64_t arg);
 
+/* A new IOAS in tctx, its id; fails the test if it cannot be made. */
+uint32_t	 test_ioas_new(void);
+struct iommu_test_cmd;
+/* IOMMU_TEST_CMD op on object id in tctx, c's other fields as given. */
+long		 test_mock_cmd(struct iommu_test_cmd *c, uint32_t op,
+		    uint32_t id);
+
 #endif /* IOASIDD_TESTS_HELPERS_H */
