@@ -1065,47 +1065,49 @@ uapi_cmd_find(unsigned long num)
 	return (NULL);
 }
 
-/* Where each iommufd command first appeared (spec 1.3, "Since"). */
-static const struct {
-	unsigned long	 num;
-	unsigned int	 since;
-} uapi_since[] = {
-	{ IOMMU_DESTROY,			602 },
-	{ IOMMU_IOAS_ALLOC,			602 },
-	{ IOMMU_IOAS_ALLOW_IOVAS,		602 },
-	{ IOMMU_IOAS_COPY,			602 },
-	{ IOMMU_IOAS_IOVA_RANGES,		602 },
-	{ IOMMU_IOAS_MAP,			602 },
-	{ IOMMU_IOAS_UNMAP,			602 },
-	{ IOMMU_OPTION,				602 },
-	{ IOMMU_VFIO_IOAS,			602 },
-	{ IOMMU_TEST_CMD,			602 },
-	{ IOMMU_HWPT_ALLOC,			606 },
-	{ IOMMU_GET_HW_INFO,			606 },
-	{ IOMMU_HWPT_SET_DIRTY_TRACKING,	607 },
-	{ IOMMU_HWPT_GET_DIRTY_BITMAP,		607 },
-	{ IOMMU_HWPT_INVALIDATE,		608 },
-	{ IOMMU_FAULT_QUEUE_ALLOC,		611 },
-	{ IOMMU_IOAS_MAP_FILE,			613 },
-	{ IOMMU_VIOMMU_ALLOC,			613 },
-	{ IOMMU_VDEVICE_ALLOC,			613 },
-	{ IOMMU_IOAS_CHANGE_PROCESS,		614 },
-	{ IOMMU_VEVENTQ_ALLOC,			615 },
-	{ IOMMU_HW_QUEUE_ALLOC,			617 },
+/*
+ * Where each iommufd command first appeared (spec 1.3, "Since"), indexed
+ * by its number past IOMMUFD_CMD_BASE: every command is _IO(';', nr), so
+ * the number alone finds the row and dispatch pays no search per call.
+ */
+#define UAPI_SINCE_ROWS		64
+#define UAPI_SINCE(cmd, lvl)	[_IOC_NR(cmd) - IOMMUFD_CMD_BASE] = (lvl)
+static const uint16_t uapi_since[UAPI_SINCE_ROWS] = {
+	UAPI_SINCE(IOMMU_DESTROY,		602),
+	UAPI_SINCE(IOMMU_IOAS_ALLOC,		602),
+	UAPI_SINCE(IOMMU_IOAS_ALLOW_IOVAS,	602),
+	UAPI_SINCE(IOMMU_IOAS_COPY,		602),
+	UAPI_SINCE(IOMMU_IOAS_IOVA_RANGES,	602),
+	UAPI_SINCE(IOMMU_IOAS_MAP,		602),
+	UAPI_SINCE(IOMMU_IOAS_UNMAP,		602),
+	UAPI_SINCE(IOMMU_OPTION,		602),
+	UAPI_SINCE(IOMMU_VFIO_IOAS,		602),
+	UAPI_SINCE(IOMMU_TEST_CMD,		602),
+	UAPI_SINCE(IOMMU_HWPT_ALLOC,		606),
+	UAPI_SINCE(IOMMU_GET_HW_INFO,		606),
+	UAPI_SINCE(IOMMU_HWPT_SET_DIRTY_TRACKING,	607),
+	UAPI_SINCE(IOMMU_HWPT_GET_DIRTY_BITMAP,	607),
+	UAPI_SINCE(IOMMU_HWPT_INVALIDATE,	608),
+	UAPI_SINCE(IOMMU_FAULT_QUEUE_ALLOC,	611),
+	UAPI_SINCE(IOMMU_IOAS_MAP_FILE,		613),
+	UAPI_SINCE(IOMMU_VIOMMU_ALLOC,		613),
+	UAPI_SINCE(IOMMU_VDEVICE_ALLOC,		613),
+	UAPI_SINCE(IOMMU_IOAS_CHANGE_PROCESS,	614),
+	UAPI_SINCE(IOMMU_VEVENTQ_ALLOC,		615),
+	UAPI_SINCE(IOMMU_HW_QUEUE_ALLOC,	617),
 	/* After 6.12, in 7.3 (spec 14): 7.3 is the level that has it. */
-	{ IOMMU_IOAS_NOIOMMU_GET_PA,		703 },
+	UAPI_SINCE(IOMMU_IOAS_NOIOMMU_GET_PA,	703),
 };
 
 unsigned int
 uapi_cmd_since(unsigned long num)
 {
-	size_t	 i;
+	unsigned int	nr = _IOC_NR(num);
 
-	for (i = 0; i < UAPI_NITEMS(uapi_since); i++) {
-		if (uapi_since[i].num == num)
-			return (uapi_since[i].since);
-	}
-	return (0);
+	if (num != _IO(IOMMUFD_TYPE, nr) || nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= UAPI_SINCE_ROWS)
+		return (0);
+	return (uapi_since[nr - IOMMUFD_CMD_BASE]);
 }
 
 const struct uapi_cmd *
