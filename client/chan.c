@@ -1220,16 +1220,6 @@ chan_gather_fds(struct chan_req *r, const struct uapi_struct *st,
 }
 
 /*
- * The command's row: a device node's where a type1 command of /dev/iommu
- * shares its number (VFIO numbers commands per file type).
- */
-static const struct uapi_cmd *
-chan_cmd(unsigned long cmd, int dev)
-{
-	return (dev ? uapi_cmd_find_dev(cmd) : uapi_cmd_find(cmd));
-}
-
-/*
  * Gather what the command reads: its struct (as long as its size field
  * says, or nothing for value commands), every caller buffer it reads, and
  * the descriptors its fd fields name.
@@ -1249,7 +1239,7 @@ chan_gather(struct chan_req *r, unsigned long cmd, void *arg, pid_t me,
 	size_t				 have, slen;
 	int				 n, i, error = 0;
 
-	uc = chan_cmd(cmd, dev);
+	uc = uapi_cmd_find_on(cmd, dev);
 	if (uc == NULL || (uc->argkind != UA_SIZED &&
 	    uc->argkind != UA_ARGSZ) || uc->st == NULL)
 		return (0);
@@ -1641,7 +1631,7 @@ chan_call_fast(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg,
 	r.nwfds = 0;
 	r.nfds = 0;
 	r.memfd = 0;
-	if (!chan_gather_sized(&r, chan_cmd(cmd, devnode), arg,
+	if (!chan_gather_sized(&r, uapi_cmd_find_on(cmd, devnode), arg,
 	    __atomic_load_n(&chan_owner, __ATOMIC_ACQUIRE)) || !r.inplace)
 		return (CHAN_SLOW);
 
@@ -1691,7 +1681,7 @@ chan_call(int fd, dev_t dev, ino_t ino, unsigned long cmd, void *arg,
 
 	me = chan_self();
 	memset(&r, 0, offsetof(struct chan_req, small));
-	sized = chan_gather_sized(&r, chan_cmd(cmd, devnode), arg, me);
+	sized = chan_gather_sized(&r, uapi_cmd_find_on(cmd, devnode), arg, me);
 	if (!sized && (result = chan_gather(&r, cmd, arg, me, devnode)) != 0)
 		goto out;
 

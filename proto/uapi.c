@@ -1123,6 +1123,12 @@ uapi_cmd_find_dev(unsigned long num)
 }
 
 const struct uapi_cmd *
+uapi_cmd_find_on(unsigned long num, int devnode)
+{
+	return (devnode ? uapi_cmd_find_dev(num) : uapi_cmd_find(num));
+}
+
+const struct uapi_cmd *
 uapi_cmd_byname(const char *name)
 {
 	size_t	i;

@@ -145,6 +145,9 @@ extern const size_t		uapi_ncmds;
 const struct uapi_cmd		*uapi_cmd_find(unsigned long num);
 /* The same on a VFIO device node: its own rows first. */
 const struct uapi_cmd		*uapi_cmd_find_dev(unsigned long num);
+/* One of the two: on a device node when devnode is non-zero. */
+const struct uapi_cmd		*uapi_cmd_find_on(unsigned long num,
+				    int devnode);
 
 /*
  * Kernel uAPI levels, major * 100 + minor: the kernels whose iommufd

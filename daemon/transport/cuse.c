@@ -459,8 +459,7 @@ cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
 	uc.cmd = num;
 	uc.arg = arg;
 	uc.caller = cuse_caller(co, fuse_req_ctx(req),
-	    uapi_cmd_maps_uva(co->vf != NULL ? uapi_cmd_find_dev(num) :
-	    uapi_cmd_find(num)));
+	    uapi_cmd_maps_uva(uapi_cmd_find_on(num, co->vf != NULL)));
 	cu->pid = uc.caller->pid;
 	uc.uops = ops;
 	uc.upriv = cu;
@@ -777,7 +776,7 @@ cuse_ll_ioctl(fuse_req_t req, int cmd, void *argp, struct fuse_file_info *fi,
 		return;
 	}
 	/* A device node's numbers that type1 shares mean its own command. */
-	uc = co->vf != NULL ? uapi_cmd_find_dev(num) : uapi_cmd_find(num);
+	uc = uapi_cmd_find_on(num, co->vf != NULL);
 	if (in_len == 0 && out_len == 0) {
 		if (cuse_ioctl_bare(req, co, num, arg))
 			return;

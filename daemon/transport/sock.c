@@ -839,8 +839,7 @@ sock_trace(const struct sock_chan *ch, const struct ucmd *uc, long result)
 
 	if (log_getlevel() < LOG_LEVEL_DEBUG)
 		return;
-	c = ch->conn->vf != NULL ? uapi_cmd_find_dev(uc->cmd) :
-	    uapi_cmd_find(uc->cmd);
+	c = uapi_cmd_find_on(uc->cmd, ch->conn->vf != NULL);
 	log_debug("socket: context %" PRIu32 ": %s%s %#" PRIx32 " = %ld",
 	    ch->conn->ctx->id, ch->conn->vf != NULL ? "device " : "",
 	    c != NULL ? c->name : "?", uc->cmd, result);
@@ -896,8 +895,8 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	 * Caller memory for the commands that map it only, and only for
 	 * this request: a mapping it makes holds it, nothing else does.
 	 */
-	maps = uapi_cmd_maps_uva(ch->conn->vf != NULL ?
-	    uapi_cmd_find_dev(rq.io.cmd) : uapi_cmd_find(rq.io.cmd));
+	maps = uapi_cmd_maps_uva(uapi_cmd_find_on(rq.io.cmd,
+	    ch->conn->vf != NULL));
 	caller = *sock_caller(ch, m, maps);
 	caller.mem = NULL;
 	if (maps && nfds < m->nfds &&
