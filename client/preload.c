@@ -1002,12 +1002,13 @@ preload_kvm_attr(int kfd, void *arg, int *rc)
 		*rc = -1;
 		return (1);
 	}
-	if (dfd < 0 || fcntl(dfd, F_GETFD) == -1) {
-		errno = EBADF;
-		*rc = -1;
-		return (1);
-	}
 	if (!preload_dev_is(dfd)) {
+		/* A closed number is EBADF; an open one the kernel's. */
+		if (dfd < 0 || fcntl(dfd, F_GETFD) == -1) {
+			errno = EBADF;
+			*rc = -1;
+			return (1);
+		}
 		errno = saved;
 		return (0);
 	}
