@@ -357,11 +357,13 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 			json_decref(vms.a);
 			return (-ENOMEM);
 		}
-		if (json_array_append_new(tr, json_pack("{s:s, s:I, s:I, "
-		    "s:I, s:I, s:o}", "name", vfio_cdev_name((unsigned int)i),
+		/* vms first: what follows reads as it did before it. */
+		if (json_array_append_new(tr, json_pack("{s:o, s:s, s:I, "
+		    "s:I, s:I, s:I}", "vms", vms.a,
+		    "name", vfio_cdev_name((unsigned int)i),
 		    "index", (json_int_t)i, "opens", (json_int_t)nopen,
 		    "context", (json_int_t)bctx,
-		    "dev_id", (json_int_t)devid, "vms", vms.a)) != 0)
+		    "dev_id", (json_int_t)devid)) != 0)
 			return (-ENOMEM);
 	}
 	if ((tr = json_array()) == NULL)

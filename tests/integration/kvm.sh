@@ -97,7 +97,7 @@ else
 	sed 's/^/    /' "$T/prog.out" | grep -v '^ok' | head -40
 fi
 i=0
-while [ $i -lt 30 ] && ! status | grep -q '"name":"nic0".*"opens":0.*"vms":\[\]'
+while [ $i -lt 30 ] && ! status | grep -q '"vms":\[\],"name":"nic0","index":0,"opens":0'
 do
 	sleep 0.1
 	i=$((i + 1))
@@ -116,7 +116,7 @@ wait "$HOLD" 2>/dev/null
 HOLD=
 exec 3>&-
 i=0
-while [ $i -lt 30 ] && ! status | grep -q '"name":"nic0".*"opens":0.*"vms":\[\]'
+while [ $i -lt 30 ] && ! status | grep -q '"vms":\[\],"name":"nic0","index":0,"opens":0'
 do
 	sleep 0.1
 	i=$((i + 1))
