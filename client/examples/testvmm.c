@@ -9,7 +9,7 @@
  *	SEQUENCE: CALL ARGUMENTS -> ok|ERRNO [RESULT]
  *
  * "qemu" is QEMU's iommufd backend (hw/vfio/iommufd.c, backends/iommufd.c):
- * BIND, IOAS_ALLOC, GET_HW_INFO, the container's HWPTs tried in turn
+ * BIND, GET_HW_INFO, IOAS_ALLOC, the container's HWPTs tried in turn
  * (EINVAL: try the next one), HWPT_ALLOC or the IOAS itself, IOVA_RANGES
  * as a size probe and a fetch, MAP of guest RAM, the VFIO region and
  * interrupt queries, dirty tracking when offered, and QEMU's teardown.
@@ -608,8 +608,9 @@ vmm_close(struct vmm *v)
 }
 
 /*
- * Open the nodes and bind every device, in QEMU's order (the first
- * device's IOAS made after its bind). 0 or the errno.
+ * Open the nodes, bind every device and ask for its IOMMU's information,
+ * in QEMU's order (the IOAS made after the first device's). 0 or the
+ * errno.
  */
 static int
 vmm_open_bind(struct vmm *v)
@@ -619,9 +620,9 @@ vmm_open_bind(struct vmm *v)
 	if ((rc = vmm_open_iommu(v)) != 0)
 		return (rc);
 	for (i = 0; i < v->ndev; i++) {
-		if ((rc = vmm_open_dev(v, &v->dev[i])) != 0)
-			return (rc);
-		if ((rc = vmm_bind(v, &v->dev[i])) != 0)
+		if ((rc = vmm_open_dev(v, &v->dev[i])) != 0 ||
+		    (rc = vmm_bind(v, &v->dev[i])) != 0 ||
+		    (rc = vmm_hw_info(v, &v->dev[i], 1)) != 0)
 			return (rc);
 		if (i == 0 && (rc = vmm_ioas_alloc(v)) != 0)
 			return (rc);
@@ -629,28 +630,39 @@ vmm_open_bind(struct vmm *v)
 	return (0);
 }
 
-/* QEMU's iommufd backend with vfio-pci devices, realize to teardown. */
+/*
+ * QEMU's iommufd backend with vfio-pci devices, realize to teardown, in
+ * QEMU 10's order. Each device: bind, GET_HW_INFO (the host IOMMU
+ * device's realize, whose answer the attach reuses), the attach. The
+ * first device's container brings the IOAS, and once attached its IOVA
+ * ranges and the memory listener's MAP of guest RAM. Then vfio-pci's
+ * region and interrupt queries. At the end a migration round, and the
+ * teardown.
+ */
 static void
 seq_qemu(struct vmm *v)
 {
 	int	 i;
 
 	v->seq = "qemu";
-	if (vmm_open_bind(v) != 0)
+	if (vmm_open_iommu(v) != 0)
 		goto out;
 	for (i = 0; i < v->ndev; i++) {
-		if (vmm_hw_info(v, &v->dev[i], 1) != 0 ||
-		    qemu_attach(v, &v->dev[i]) != 0)
+		if (vmm_open_dev(v, &v->dev[i]) != 0 ||
+		    vmm_bind(v, &v->dev[i]) != 0 ||
+		    vmm_hw_info(v, &v->dev[i], 1) != 0)
 			goto out;
-	}
-	vmm_iova_ranges(v);
-	for (i = 0; i < v->ndev; i++) {
+		if (i == 0 && vmm_ioas_alloc(v) != 0)
+			goto out;
+		if (qemu_attach(v, &v->dev[i]) != 0)
+			goto out;
+		if (i == 0) {
+			vmm_iova_ranges(v);
+			if (vmm_map(v) != 0)
+				goto out;
+		}
 		vmm_vfio_queries(v, &v->dev[i]);
-		/* The host IOMMU device's realize asks again. */
-		vmm_hw_info(v, &v->dev[i], 0);
 	}
-	if (vmm_map(v) != 0)
-		goto out;
 	qemu_dirty(v);
 out:
 	for (i = 0; i < v->ndev; i++)
@@ -710,8 +722,6 @@ seq_smmuv3(struct vmm *v)
 
 	v->seq = "qemu-smmuv3";
 	if (vmm_open_bind(v) != 0)
-		goto out;
-	if (vmm_hw_info(v, d0, 1) != 0)
 		goto out;
 	if (d0->hw_type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
 		printf("%s: skipped: not an SMMUv3 (hw_info type %#x)\n",
