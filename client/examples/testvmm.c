@@ -91,11 +91,12 @@ struct vmm {
 	uint64_t	 gpa;
 	int		 mapped;
 	int		 failed;	/* a call the VMM needs failed */
+	int		 wait;		/* wait for a line before closing */
 };
 
 /* The usage text; %1$s is the program's name. */
 #define USAGE_TEXT \
-"usage: %1$s [-h] [-i iommu] [-r mib] [-s sequence] device ...\n" \
+"usage: %1$s [-hw] [-i iommu] [-r mib] [-s sequence] device ...\n" \
 "\n" \
 "Run a VMM's iommufd call sequence against each VFIO device node given\n" \
 "(/dev/vfio/devices/vfioN, or N alone) and print every call with its\n" \
@@ -104,6 +105,8 @@ struct vmm {
 "\n" \
 "  -s, --sequence NAME  qemu, qemu-smmuv3, cloud-hypervisor or all\n" \
 "                       (default all)\n" \
+"  -w, --wait           after each teardown, wait for a line on standard\n" \
+"                       input before closing the nodes\n" \
 "  -i, --iommu PATH     the iommufd node (default /dev/iommu)\n" \
 "  -r, --ram MIB        guest RAM to map, in MiB (default 4)\n" \
 "  -h, --help           this text\n" \
@@ -585,11 +588,24 @@ qemu_dirty(struct vmm *v)
 			vmm_set_dirty(v, v->hwpt[i].id, 0);
 }
 
-/* Close every device and /dev/iommu, as a VMM does last. */
+/*
+ * Close every device and /dev/iommu, as a VMM does last. With --wait,
+ * first say so and wait for a line on standard input (or its end), so
+ * that what the teardown left can be looked at while the nodes are open.
+ */
 static void
 vmm_close(struct vmm *v)
 {
+	char	 line[64];
 	int	 i;
+
+	if (v->wait) {
+		printf("%s: teardown done, waiting for a line on standard "
+		    "input\n", v->seq);
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			clearerr(stdin);
+	}
 
 	for (i = 0; i < v->ndev; i++) {
 		if (v->dev[i].fd >= 0) {
@@ -861,6 +877,7 @@ main(int argc, char **argv)
 		{ "iommu", required_argument, NULL, 'i' },
 		{ "ram", required_argument, NULL, 'r' },
 		{ "sequence", required_argument, NULL, 's' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static char			 paths[MAXDEV][64];
@@ -873,7 +890,7 @@ main(int argc, char **argv)
 
 	memset(&v, 0, sizeof(v));
 	v.iommu_path = "/dev/iommu";
-	while ((c = getopt_long(argc, argv, "hi:r:s:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hi:r:s:w", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -893,6 +910,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			seq = optarg;
+			break;
+		case 'w':
+			v.wait = 1;
 			break;
 		default:
 			usage(stderr);

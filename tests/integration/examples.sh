@@ -7,8 +7,9 @@
 # and QEMU's on two mock devices of which only the first offers dirty
 # tracking (its HWPT refuses the second with EINVAL, which QEMU takes as
 # "try the next"). Each run must exit 0 and print the calls in the VMM's
-# order; afterwards the daemon must hold no context and no object. A run
-# with a sequence that fails must exit 1.
+# order; once a run has torn down (testvmm --wait) its context must hold
+# only the bound devices, and once it exits the daemon must hold no
+# context and no object. A run with a sequence that fails must exit 1.
 #
 # usage: tests/integration/examples.sh BUILD_DIR
 
@@ -77,9 +78,9 @@ calls() {
 }
 
 # expect NAME SEQUENCE: the calls of SEQUENCE in $T/NAME.out are exactly
-# the lines on standard input.
+# the lines of $T/want. (Not read from a pipe: the last command of a
+# pipeline runs in a subshell, whose counts would be lost.)
 expect() {
-	cat > "$T/want"
 	calls "$T/$1.out" "$2" > "$T/got"
 	if cmp -s "$T/want" "$T/got"; then
 		ok "$1: $2 made $(wc -l < "$T/got") calls in order"
@@ -208,11 +209,11 @@ for dev in 0 2; do
 		vmm "$n" --sequence "$s" "$dev"
 		status "$n" 0
 		case $s in
-		qemu) qemu_one $q | expect "$n" qemu ;;
-		qemu-smmuv3) smmuv3_skipped | expect "$n" qemu-smmuv3 ;;
-		cloud-hypervisor) cloud_hypervisor_one |
-		    expect "$n" cloud-hypervisor ;;
+		qemu) qemu_one $q > "$T/want" ;;
+		qemu-smmuv3) smmuv3_skipped > "$T/want" ;;
+		cloud-hypervisor) cloud_hypervisor_one > "$T/want" ;;
 		esac
+		expect "$n" "$s"
 		check "$n: ends with \"$s: done\"" \
 		    grep -qx "$s: done" "$T/$n.out"
 		empty "$n"
@@ -285,7 +286,8 @@ close ok
 close ok
 close ok
 EOF
-} | expect qemu-two qemu
+} > "$T/want"
+expect qemu-two qemu
 # The first HWPT (made for vfio0, with dirty tracking) is the one that
 # refused vfio1, and vfio1's own HWPT has no dirty tracking.
 first=$(sed -n 's/^qemu: IOMMU_HWPT_ALLOC -> ok dev=[0-9]* pt=[0-9]* flags=0x2 .* hwpt=\([0-9]*\)$/\1/p' \
@@ -298,6 +300,45 @@ check "qemu-two: the second HWPT has no dirty tracking (flags 0)" \
 check "qemu-two: dirty tracking turned on and off on the first HWPT only" \
     test "$(grep -c "SET_DIRTY_TRACKING -> ok hwpt=${first:-none} " "$T/qemu-two.out")" -eq 2
 empty qemu-two
+
+# --- what the teardown leaves, seen before the nodes close ---------------
+
+# held NAME WANT ARGS...: run testvmm --wait with ARGS; once it has torn
+# down and waits, its /dev/iommu context must hold exactly WANT (JSON of
+# the object counts by kind: the bound devices and nothing else); then
+# let it close and exit 0.
+held() {
+	_n=$1 _want=$2
+	shift 2
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	exec 3<>"$T/fifo"
+	env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$TESTVMM" --wait "$@" \
+	    < "$T/fifo" > "$T/$_n.out" 2>&1 &
+	_vp=$!
+	_got="testvmm did not reach the end of its teardown"
+	if wait_grep "teardown done, waiting" "$T/$_n.out"; then
+		_got=$("$CTL" -s "$CTLSOCK" --json objects |
+		    grep -o "\"transport\":\"socket\",\"opener\":$_vp,[^}]*}" |
+		    sed 's/.*\("nobjs":[0-9]*,"objects":{[^}]*}\)$/\1/')
+	fi
+	echo >&3
+	wait "$_vp"
+	rc=$?
+	exec 3>&-
+	if [ "$_got" = "$_want" ]; then
+		ok "$_n: after the teardown the context holds $_want"
+	else
+		fail "$_n: after the teardown the context holds $_got," \
+		    "not $_want"
+	fi
+	status "$_n" 0
+}
+
+held held-qemu '"nobjs":2,"objects":{"device":2}' --sequence qemu 0 1
+held held-edu '"nobjs":1,"objects":{"device":1}' --sequence qemu 2
+held held-ch '"nobjs":1,"objects":{"device":1}' --sequence cloud-hypervisor 0
+empty held
 
 # --- all of them, and the failures --------------------------------------
 
