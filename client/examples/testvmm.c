@@ -15,9 +15,8 @@
  * interrupt queries, dirty tracking when offered, and QEMU's teardown.
  * "qemu-smmuv3" is its accelerated SMMUv3 path with a vIOMMU; it runs only
  * on a device whose IOMMU reports IOMMU_HW_INFO_TYPE_ARM_SMMUV3.
- * "cloud-hypervisor" is Cloud Hypervisor's order (vfio-ioctls' iommufd
- * code): IOAS_ALLOC, BIND, ATTACH to the IOAS, MAP at a fixed IOVA, UNMAP,
- * DETACH, DESTROY.
+ * "cloud-hypervisor" is Cloud Hypervisor's order: IOAS_ALLOC, BIND, ATTACH
+ * to the IOAS, MAP at a fixed IOVA, UNMAP, DETACH, DESTROY.
  *
  * The program is an ordinary iommufd client: it opens /dev/iommu and
  * /dev/vfio/devices/vfioN, so it runs against ioasidd under the preload
@@ -860,6 +859,7 @@ out:
 	vmm_close(v);
 }
 
+/* The sequences by name, in the order "all" runs them. */
 static const struct {
 	const char	*name;
 	void		(*run)(struct vmm *);
@@ -869,6 +869,11 @@ static const struct {
 	{ "cloud-hypervisor", seq_cloud_hypervisor },
 };
 
+/*
+ * Parse the options, map the guest RAM, run the sequences asked for.
+ * Returns 0 when each ran as its VMM needs, 1 if one did not, 2 on a
+ * usage error.
+ */
 int
 main(int argc, char **argv)
 {
