@@ -70,12 +70,14 @@ DAEMON		 = $(B)/ioasidd
 CTL		 = $(B)/ioasidctl
 LIBIOASID	 = $(B)/libioasid.so
 PRELOAD		 = $(B)/libioasid-preload.so
+TESTVMM		 = $(B)/testvmm
 UNIT		 = $(B)/check_ioasidd
 PROGS		:= $(PROG_SRCS:tests/prog/%.c=$(B)/tests/%)
 BENCHES		:= $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 GUESTS		:= $(GUEST_SRCS:tests/guest/%.c=$(B)/guest/%)
 
-all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(wildcard client/ioasidctl.c)
+all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(TESTVMM) \
+	$(wildcard client/ioasidctl.c)
 
 # Rebuild everything when the flags change (a SANITIZE=1 build followed by a
 # plain one must not mix objects).
@@ -126,6 +128,11 @@ $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
 
 # "ioasidctl run" puts the installed preload library in LD_PRELOAD.
 $(B)/client/launch.o: ALL_CFLAGS += -DIOASIDD_LIBDIR='"$(LIBDIR)"'
+
+# The example VMM (client/examples): an ordinary iommufd program, run
+# under the preload library.
+$(TESTVMM): $(B)/client/examples/testvmm.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 client/ioasidctl.c: ;
 ifneq ($(wildcard client/ioasidctl.c),)
@@ -213,7 +220,8 @@ deps:
 run: all
 	$(DAEMON) -d -f ioasidd.conf
 
-MANPAGES	 = man/ioasidctl.1 man/ioasidd.conf.5 man/ioasidd.8
+MANPAGES	 = man/ioasidctl.1 man/ioasidd.conf.5 man/ioasidd.8 \
+	   man/ioasidd-testvmm.1
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
@@ -224,6 +232,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/ioasidd
 	install -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/ioasidctl
+	install -m 0755 $(TESTVMM) $(DESTDIR)$(BINDIR)/ioasidd-testvmm
 	install -m 0755 $(LIBIOASID).0 $(DESTDIR)$(LIBDIR)/libioasid.so.0
 	ln -sf libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libioasid-preload.so
@@ -251,6 +260,7 @@ uninstall:
 	! cmp -s ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf || \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	rm -f $(DESTDIR)$(SBINDIR)/ioasidd $(DESTDIR)$(BINDIR)/ioasidctl \
+	    $(DESTDIR)$(BINDIR)/ioasidd-testvmm \
 	    $(DESTDIR)$(LIBDIR)/libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so \
 	    $(DESTDIR)$(LIBDIR)/libioasid-preload.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc \

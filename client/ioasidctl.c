@@ -343,8 +343,9 @@ print_limits(json_t *r)
 static void
 print_status(json_t *r)
 {
-	json_t		*a, *e;
+	json_t		*a, *e, *v;
 	json_int_t	 up;
+	const char	*k;
 	size_t		 i;
 
 	up = jint(r, "uptime");
@@ -372,6 +373,20 @@ print_status(json_t *r)
 
 	print_limits(r);
 	print_devices(json_object_get(r, "devices"));
+
+	/* Each IOMMU instance, its registers on the lines after it. */
+	printf("iommus:\n");
+	json_array_foreach(json_object_get(r, "iommus"), i, e) {
+		printf("  %-10s model %s", jstr(e, "name"), jstr(e, "model"));
+		if (json_is_string(json_object_get(e, "profile")))
+			printf(", profile %s", jstr(e, "profile"));
+		printf("\n");
+		json_object_foreach(json_object_get(e, "registers"), k, v) {
+			if (json_is_string(v))
+				printf("    %-8s %s\n", k,
+				    json_string_value(v));
+		}
+	}
 
 	a = json_object_get(r, "contexts");
 	printf("contexts: %lld\n", (long long)jint(r, "ncontexts"));

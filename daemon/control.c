@@ -31,6 +31,7 @@
 #include "core/limit.h"
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
+#include "hw/hw.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8
@@ -306,6 +307,43 @@ control_status_limits(json_t *body)
 	return (0);
 }
 
+/* describe's callback: one register into the object arg as "0x...". */
+static void
+control_reg_one(void *arg, const char *reg, uint64_t value)
+{
+	char	buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)value);
+	(void)json_object_set_new(arg, reg, json_string(buf));
+}
+
+/*
+ * The IOMMU instances, configured then built-in: name, model, profile
+ * (null for none) and the registers the model describes. 0 or -ENOMEM.
+ */
+static int
+control_status_iommus(json_t *body)
+{
+	const struct hw_instance	*hw;
+	json_t				*a, *o, *regs;
+	size_t				 i;
+
+	if ((a = json_array()) == NULL || control_set(body, "iommus", a) != 0)
+		return (-ENOMEM);
+	for (i = 0; (hw = hw_instance_at(i)) != NULL; i++) {
+		if ((regs = json_object()) == NULL)
+			return (-ENOMEM);
+		if (hw->ops->describe != NULL)
+			hw->ops->describe(hw, control_reg_one, regs);
+		o = json_pack("{s:s, s:s, s:s?, s:o}", "name", hw->name,
+		    "model", hw->ops->name, "profile", hw->profile,
+		    "registers", regs);
+		if (o == NULL || json_array_append_new(a, o) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
 static int
 control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
@@ -371,7 +409,8 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	if (control_set(body, "locked", tr) != 0)
 		return (-ENOMEM);
 	acct_foreach(control_acct_one, tr);
-	if (control_status_limits(body) != 0)
+	if (control_status_limits(body) != 0 ||
+	    control_status_iommus(body) != 0)
 		return (-ENOMEM);
 	if (control_set(body, "version", json_string(IOASIDD_VERSION)) != 0 ||
 	    control_set(body, "pid", json_integer(getpid())) != 0 ||

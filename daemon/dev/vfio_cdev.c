@@ -130,8 +130,9 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 		return (-ENOMEM);
 	for (i = 0; i < n; i++) {
 		/*
-		 * The [iommu NAME] instances are later work: a name we do
-		 * not know is an instance of its model with the defaults.
+		 * iommu names a configured [iommu NAME] instance or a
+		 * built-in one; any other name is a label for devices
+		 * behind the built-in instance of their model.
 		 */
 		if ((hw = hw_instance_find(cd[i].iommu)) == NULL &&
 		    (hw = hw_instance_find(cd[i].model)) == NULL)

@@ -57,6 +57,12 @@ check "ioasidd in /usr/sbin, mode 755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - "$R/usr/sbin/ioasidd"
 check "ioasidctl in /usr/bin, mode 755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - "$R/usr/bin/ioasidctl"
+check "ioasidd-testvmm in /usr/bin, mode 755" \
+    sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
+    "$R/usr/bin/ioasidd-testvmm"
+check "the installed ioasidd-testvmm runs (--help)" \
+    sh -c '"$1" --help | grep -q "^usage: ioasidd-testvmm"' - \
+    "$R/usr/bin/ioasidd-testvmm"
 check "the installed ioasidd runs (-V)" \
     sh -c '"$1" -V | grep -q "^ioasidd [0-9]"' - "$R/usr/sbin/ioasidd"
 check "the installed ioasidctl runs (--help)" \
@@ -101,7 +107,8 @@ check "the udev rule is installed" \
     grep -q '^SUBSYSTEM=="cuse", KERNEL=="iommu", GROUP="kvm", MODE="0660"$' \
     "$R/lib/udev/rules.d/60-ioasidd.rules"
 
-for m in man1/ioasidctl.1 man5/ioasidd.conf.5 man8/ioasidd.8; do
+for m in man1/ioasidctl.1 man1/ioasidd-testvmm.1 man5/ioasidd.conf.5 \
+    man8/ioasidd.8; do
 	f=$R/usr/share/man/$m
 	check "man page $m is installed" cmp -s "$f" "$ROOT/man/$(basename "$m")"
 	if command -v groff >/dev/null 2>&1; then
