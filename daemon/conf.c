@@ -134,6 +134,11 @@ static const char *const conf_yes_no[] = { "no", "yes", NULL };
 /* In the order of conf_uapi_level(). */
 static const char *const conf_uapi_levels[] = { "6.12", "7.3", NULL };
 
+/* Where model plugins live (daemon/hw/plugin.h); the Makefile says. */
+#ifndef IOASIDD_MODELDIR
+#define IOASIDD_MODELDIR	"/usr/local/lib/ioasidd/models"
+#endif
+
 /* Sorted by section, then name: conf_key_find() uses bsearch. */
 const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "control-group", .type = CONF_GROUP,
@@ -146,6 +151,9 @@ const struct conf_key conf_keys[] = {
 	  .offset = offsetof(struct conf, log_level),
 	  .choices = conf_log_levels, .dflt = "info",
 	  .flags = CONF_F_RELOAD },
+	{ .section = "daemon", .name = "model-dir", .type = CONF_PATH,
+	  .offset = offsetof(struct conf, model_dir), .max = PATH_MAX - 1,
+	  .dflt = IOASIDD_MODELDIR },
 	{ .section = "daemon", .name = "node", .type = CONF_DEVNODE,
 	  .offset = offsetof(struct conf, node), .max = PATH_MAX - 1,
 	  .dflt = "/dev/iommu", .flags = CONF_F_EMPTY },

@@ -137,6 +137,7 @@ struct conf {
 	uint64_t	 socket_per_uid;	/* connections one uid may open */
 	uint64_t	 noiommu_granule;	/* iommufd/noiommu.h */
 	int		 uapi_level;	/* index: see conf_uapi_level() */
+	char		*model_dir;	/* model plugins: NAME.so */
 
 	/*
 	 * [limits], in the order of enum limit_kind (limit.h): objects,
