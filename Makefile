@@ -119,8 +119,8 @@ $(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o \
 # (a build made with one PREFIX and installed with another).
 $(B)/.paths: FORCE
 	@mkdir -p $(B)
-	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(MODELDIR)' | cmp -s - $@ || \
-	    echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(MODELDIR)' > $@
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || \
+	    echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
 
 $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 	@mkdir -p $(B)
@@ -166,8 +166,8 @@ $(B)/tests/models/%.so: tests/models/%.c $(B)/include/ioasid/hw/hw.h \
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# Like IOASIDD_LIBDIR: baked in at build time (install does not rebuild).
 $(B)/daemon/conf.o: ALL_CFLAGS += -DIOASIDD_MODELDIR='"$(MODELDIR)"'
-$(B)/daemon/conf.o: $(B)/.paths
 $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"' \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
