@@ -44,6 +44,7 @@
 #include "conf.h"
 #include "core/util.h"
 #include "dev/pci.h"
+#include "hw/plugin.h"
 #include "log.h"
 #include "uapi.h"
 
@@ -1194,6 +1195,8 @@ conf_iommus_check(struct conf_parse *st)
 	size_t			 i, j, n;
 	int			 rc, line;
 
+	/* A model that is not built in is a plugin from model-dir. */
+	hw_model_dir_set(conf->model_dir);
 	for (i = 0; i < conf->niommus; i++) {
 		im = &conf->iommus[i];
 		if (im->model == NULL) {

@@ -51,6 +51,7 @@
 #include "core/limit.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
+#include "hw/plugin.h"
 #include "iommufd/noiommu.h"
 #include "log.h"
 #include "transport/ctl.h"
@@ -666,6 +667,7 @@ ioasidd_iommus(const struct conf *conf)
 	size_t			 i;
 	int			 rc;
 
+	hw_model_dir_set(conf->model_dir);
 	for (i = 0; i < conf->niommus; i++) {
 		im = &conf->iommus[i];
 		rc = hw_instance_new(im->name, im->model, im->profile,

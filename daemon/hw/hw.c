@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "hw/hw.h"
+#include "hw/plugin.h"
 
 /* The most [iommu NAME] instances: one a physical IOMMU would have. */
 #define HW_INSTANCE_MAX		64
@@ -121,7 +122,7 @@ hw_instance_new(const char *name, const char *model, const char *profile,
 {
 	const struct hw_model_ops	*ops;
 	struct hw_instance		*inst;
-	char				*s = NULL, *p = NULL;
+	char				*s = NULL, *p = NULL, perr[256];
 	size_t				 i, len;
 	int				 rc;
 
@@ -131,12 +132,25 @@ hw_instance_new(const char *name, const char *model, const char *profile,
 		    "instance", name);
 		return (-EEXIST);
 	}
-	if ((ops = hw_model_find(model)) == NULL) {
+	/*
+	 * Not built in: a plugin from model-dir. A missing one is an
+	 * unknown model, said with the known ones and the file looked for;
+	 * every other refusal is the loader's own message.
+	 */
+	if ((ops = hw_model_find(model)) == NULL &&
+	    (rc = hw_model_load(hw_model_dir_get(), model, &ops, perr,
+	    sizeof(perr))) != 0) {
+		if (rc != -ENOENT) {
+			snprintf(err, errlen, "%s", perr);
+			return (-ENOENT);
+		}
 		len = (size_t)snprintf(err, errlen, "model \"%s\" is not "
 		    "one of", model);
 		for (i = 0; i < nitems(hw_models) && len < errlen; i++)
 			len += (size_t)snprintf(err + len, errlen - len,
 			    "%s %s", i == 0 ? "" : ",", hw_models[i]->name);
+		if (len < errlen)
+			snprintf(err + len, errlen - len, "; %s", perr);
 		return (-ENOENT);
 	}
 	if (ops->version != HW_MODEL_VERSION) {

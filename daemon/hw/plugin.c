@@ -46,12 +46,14 @@ hw_model_name_valid(const char *name)
 }
 
 /*
- * Open dir/name.so and check what it exports. Returns the ops and sets
- * *handlep, or NULL with the reason in err (and nothing left open).
+ * Open dir/name.so and check what it exports: 0 with *opsp and *handlep
+ * set, or -ENOENT (no such file) or -ENOEXEC (not a model of this ABI)
+ * with the reason in err and nothing left open.
  */
-static const struct hw_model_ops *
-hw_plugin_open(const char *dir, const char *name, void **handlep,
-    char *err, size_t errlen)
+static int
+hw_plugin_open(const char *dir, const char *name,
+    const struct hw_model_ops **opsp, void **handlep, char *err,
+    size_t errlen)
 {
 	const struct hw_model_ops	*ops;
 	const char			*why;
@@ -62,19 +64,19 @@ hw_plugin_open(const char *dir, const char *name, void **handlep,
 	n = snprintf(path, sizeof(path), "%s/%s.so", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "model %s: model-dir is too long", name);
-		return (NULL);
+		return (-ENOENT);
 	}
 	if (access(path, R_OK) != 0) {
 		snprintf(err, errlen, "model %s: not built in, and no "
 		    "plugin %s: %s", name, path, strerror(errno));
-		return (NULL);
+		return (-ENOENT);
 	}
 	dlerror();
 	if ((handle = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		why = dlerror();
 		snprintf(err, errlen, "model %s: cannot load %s: %s", name,
 		    path, why != NULL ? why : "unknown error");
-		return (NULL);
+		return (-ENOEXEC);
 	}
 	ops = dlsym(handle, HW_PLUGIN_SYMBOL);
 	if (ops == NULL) {
@@ -99,52 +101,82 @@ hw_plugin_open(const char *dir, const char *name, void **handlep,
 		    "or attach_check, which every model has", name, path);
 		goto fail;
 	}
+	*opsp = ops;
 	*handlep = handle;
-	return (ops);
+	return (0);
 fail:
 	dlclose(handle);
-	return (NULL);
+	return (-ENOEXEC);
 }
 
 /*
- * The model called name, built in or from dir/name.so; NULL with err
- * set. A plugin is opened the first time it is asked for and kept.
+ * The model called name, built in or from dir/name.so, in *opsp: 0, or
+ * -EINVAL (not a model name), -ENOENT (no such plugin), -ENOEXEC (not a
+ * model of this ABI), -ENOSPC (too many plugins) with err set. A plugin
+ * is opened the first time it is asked for and kept.
  */
-const struct hw_model_ops *
-hw_model_load(const char *dir, const char *name, char *err, size_t errlen)
+int
+hw_model_load(const char *dir, const char *name,
+    const struct hw_model_ops **opsp, char *err, size_t errlen)
 {
 	const struct hw_model_ops	*ops;
 	struct hw_plugin		*p;
 	void				*handle = NULL;
 	size_t				 i;
+	int				 rc;
 
+	*opsp = NULL;
 	if (!hw_model_name_valid(name)) {
 		snprintf(err, errlen, "model \"%s\": a model name is 1 to %d "
 		    "of a-z, 0-9 and '-', never a path", name != NULL ? name :
 		    "", HW_PLUGIN_NAME_MAX);
-		return (NULL);
+		return (-EINVAL);
 	}
-	if ((ops = hw_model_find(name)) != NULL)
-		return (ops);
+	if ((*opsp = hw_model_find(name)) != NULL)
+		return (0);
 	for (i = 0; i < hw_nplugins; i++) {
-		if (strcmp(hw_plugins[i].name, name) == 0)
-			return (hw_plugins[i].ops);
-	}
-	if (hw_nplugins == HW_PLUGIN_MAX) {
-		snprintf(err, errlen, "model %s: more than %d plugins", name,
-		    HW_PLUGIN_MAX);
-		return (NULL);
+		if (strcmp(hw_plugins[i].name, name) == 0) {
+			*opsp = hw_plugins[i].ops;
+			return (0);
+		}
 	}
 	if (dir == NULL || dir[0] == '\0') {
 		snprintf(err, errlen, "model %s: not built in, and model-dir "
 		    "is empty", name);
-		return (NULL);
+		return (-ENOENT);
 	}
-	if ((ops = hw_plugin_open(dir, name, &handle, err, errlen)) == NULL)
-		return (NULL);
+	if (hw_nplugins == HW_PLUGIN_MAX) {
+		snprintf(err, errlen, "model %s: more than %d plugins", name,
+		    HW_PLUGIN_MAX);
+		return (-ENOSPC);
+	}
+	if ((rc = hw_plugin_open(dir, name, &ops, &handle, err,
+	    errlen)) != 0)
+		return (rc);
 	p = &hw_plugins[hw_nplugins++];
 	memcpy(p->name, name, strlen(name) + 1);	/* valid: it fits */
 	p->handle = handle;
 	p->ops = ops;
-	return (ops);
+	*opsp = ops;
+	return (0);
+}
+
+/* Where hw_instance_new() looks for plugins; "" for nowhere. */
+static char	hw_model_dir[4096];
+
+void
+hw_model_dir_set(const char *dir)
+{
+	size_t	 n = dir != NULL ? strlen(dir) : 0;
+
+	if (n >= sizeof(hw_model_dir))
+		n = 0;
+	memcpy(hw_model_dir, dir != NULL ? dir : "", n);
+	hw_model_dir[n] = '\0';
+}
+
+const char *
+hw_model_dir_get(void)
+{
+	return (hw_model_dir);
 }

@@ -25,12 +25,21 @@
 int	hw_model_name_valid(const char *name);
 
 /*
- * The model called name: a built-in one, else the plugin dir/name.so
- * (loaded now if it was not yet). NULL with a one-line reason in err
- * (errlen bytes) when the name is bad, the file or its symbol is missing,
- * or the plugin speaks another model ABI version.
+ * The model called name in *opsp: a built-in one, else the plugin
+ * dir/name.so (loaded now if it was not yet). 0, or with a one-line
+ * reason in err (errlen bytes): -EINVAL for a bad name, -ENOENT when
+ * there is no such file, -ENOEXEC when it cannot be loaded, lacks the
+ * symbol or speaks another model ABI version, -ENOSPC past
+ * HW_PLUGIN_MAX plugins.
  */
-const struct hw_model_ops *hw_model_load(const char *dir, const char *name,
-	    char *err, size_t errlen);
+int	hw_model_load(const char *dir, const char *name,
+	    const struct hw_model_ops **opsp, char *err, size_t errlen);
+
+/*
+ * The model-dir hw_instance_new() loads plugins from (copied; a path
+ * longer than PATH_MAX counts as none), and what it is.
+ */
+void		 hw_model_dir_set(const char *dir);
+const char	*hw_model_dir_get(void);
 
 #endif /* IOASIDD_HW_PLUGIN_H */

@@ -30,6 +30,18 @@
 #define DDW_START	(1ULL << 59)
 
 static char	err[256];
+static int	load_rc;
+
+/* hw_model_load()'s model, or NULL with its errno in load_rc. */
+static const struct hw_model_ops *
+load(const char *dir, const char *name)
+{
+	const struct hw_model_ops	*ops;
+
+	load_rc = hw_model_load(dir, name, &ops, err, sizeof(err));
+	ck_assert((load_rc == 0) == (ops != NULL));
+	return (ops);
+}
 
 /* The sPAPR TCE plugin, loaded (once) from the build's model dir. */
 static const struct hw_model_ops *
@@ -37,8 +49,7 @@ tce_ops(void)
 {
 	const struct hw_model_ops	*ops;
 
-	ops = hw_model_load(IOASIDD_TEST_MODELDIR, "spapr-tce", err,
-	    sizeof(err));
+	ops = load(IOASIDD_TEST_MODELDIR, "spapr-tce");
 	ck_assert_msg(ops != NULL, "%s", err);
 	return (ops);
 }
@@ -57,8 +68,8 @@ START_TEST(plugin_names)
 	ck_assert(!hw_model_name_valid(
 	    "abcdefghijabcdefghijabcdefghijab"));	/* 32 */
 	ck_assert(hw_model_name_valid("abcdefghijabcdefghijabcdefghija"));
-	ck_assert_ptr_null(hw_model_load(IOASIDD_TEST_MODELDIR, "a/b", err,
-	    sizeof(err)));
+	ck_assert_ptr_null(load(IOASIDD_TEST_MODELDIR, "a/b"));
+	ck_assert_int_eq(load_rc, -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "never a path"));
 }
 END_TEST
@@ -68,31 +79,27 @@ START_TEST(plugin_load)
 {
 	const struct hw_model_ops	*ops;
 
-	ck_assert_ptr_eq(hw_model_load("/nonexistent", "plain", err,
-	    sizeof(err)), &hw_plain_ops);
+	ck_assert_ptr_eq(load("/nonexistent", "plain"), &hw_plain_ops);
 	ops = tce_ops();
 	ck_assert_uint_eq(ops->version, HW_MODEL_VERSION);
 	ck_assert_str_eq(ops->name, "spapr-tce");
 	/* Once: the same ops, even from another directory. */
-	ck_assert_ptr_eq(hw_model_load("/nonexistent", "spapr-tce", err,
-	    sizeof(err)), ops);
+	ck_assert_ptr_eq(load("/nonexistent", "spapr-tce"), ops);
 
-	ck_assert_ptr_null(hw_model_load(IOASIDD_TEST_MODELDIR, "nosuch",
-	    err, sizeof(err)));
+	ck_assert_ptr_null(load(IOASIDD_TEST_MODELDIR, "nosuch"));
+	ck_assert_int_eq(load_rc, -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "nosuch.so"));
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
-	ck_assert_ptr_null(hw_model_load("", "nosuch", err, sizeof(err)));
+	ck_assert_ptr_null(load("", "nosuch"));
 	ck_assert_ptr_nonnull(strstr(err, "model-dir is empty"));
 
-	ck_assert_ptr_null(hw_model_load(IOASIDD_TEST_BADDIR, "old-abi", err,
-	    sizeof(err)));
+	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "old-abi"));
+	ck_assert_int_eq(load_rc, -ENOEXEC);
 	ck_assert_str_eq(err, "model old-abi: built for model ABI 1, this "
 	    "ioasidd speaks 2; rebuild it against <ioasid/hw/hw.h>");
-	ck_assert_ptr_null(hw_model_load(IOASIDD_TEST_BADDIR, "no-symbol",
-	    err, sizeof(err)));
+	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "no-symbol"));
 	ck_assert_ptr_nonnull(strstr(err, "has no symbol ioasidd_hw_model"));
-	ck_assert_ptr_null(hw_model_load(IOASIDD_TEST_BADDIR, "misnamed", err,
-	    sizeof(err)));
+	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "misnamed"));
 	ck_assert_ptr_nonnull(strstr(err, "calls itself \"other-name\""));
 }
 END_TEST
