@@ -15,6 +15,10 @@
  * left NULL means the hardware cannot do it; the callers then answer what
  * the kernel answers for a driver without that op (mostly EOPNOTSUPP).
  * The object code includes this header only, never a model's file.
+ *
+ * Installed as <ioasid/hw/hw.h>, this is also the model ABI of plugins
+ * (hw/plugin.h), so it includes nothing of the daemon; any change to the
+ * table or the structs it uses raises HW_MODEL_VERSION.
  */
 #ifndef IOASIDD_HW_H
 #define IOASIDD_HW_H
