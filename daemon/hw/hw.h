@@ -271,6 +271,9 @@ hw_is_noiommu(const struct hw_instance *hw)
 extern const struct hw_model_ops	hw_plain_ops;
 extern const struct hw_instance		hw_plain_instance;
 
+/* Intel VT-d (hw/vtd.c): registers from a profile and overrides. */
+extern const struct hw_model_ops	hw_vtd_ops;
+
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t
 hw_domain_min_page(const struct hw_domain *dom)
