@@ -212,6 +212,12 @@ struct hw_model_ops {
 	void	(*describe)(const struct hw_instance *inst,
 		    void (*fn)(void *arg, const char *reg, uint64_t value),
 		    void *arg);
+	/*
+	 * The PASID bits the unit translates: a device behind it has at
+	 * most that many (0: none, whatever its PCI capability says).
+	 * Optional; NULL leaves the device's own width.
+	 */
+	unsigned int (*pasid_bits)(const struct hw_instance *inst);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */

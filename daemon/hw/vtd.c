@@ -14,6 +14,8 @@
  *	nesting			scalable and ECAP.NEST
  *	dirty tracking		scalable, ECAP.SLADS and ECAP.SMPWC
  *	snoop control		ECAP.SC (enforce_cc of every domain)
+ *	PASID bits		scalable and ECAP.PASID: PSS + 1, the most
+ *				a device behind the unit has
  *	page sizes		4K, 2M, and 1G with CAP.FL1GP (first stage)
  *				or per CAP.SLLPS bits 0 and 1 (second stage)
  *	aperture		second stage: the largest SAGAW level that
@@ -578,6 +580,20 @@ vtd_describe(const struct hw_instance *inst,
 	fn(arg, "ecap", v->ecap);
 }
 
+/*
+ * The PASID bits: PSS + 1 (Linux's max_pasids is 2 << PSS) in scalable
+ * mode with ECAP.PASID, else none.
+ */
+static unsigned int
+vtd_pasid_bits(const struct hw_instance *inst)
+{
+	const struct vtd	*v = inst->priv;
+
+	if (!vtd_sm(v) || !(v->ecap & VTD_ECAP_PASID))
+		return (0);
+	return (VTD_ECAP_PSS(v->ecap) + 1);
+}
+
 const struct hw_model_ops hw_vtd_ops = {
 	.version = HW_MODEL_VERSION,
 	.name = "intel-vtd",
@@ -592,4 +608,5 @@ const struct hw_model_ops hw_vtd_ops = {
 	.instance_init = vtd_instance_init,
 	.instance_fini = vtd_instance_fini,
 	.describe = vtd_describe,
+	.pasid_bits = vtd_pasid_bits,
 };

@@ -92,6 +92,7 @@ model = plain
 model = intel-vtd
 profile = qemu-scalable
 nesting = on
+pasid-bits = 8
 
 [iommu vtd1]
 model = intel-vtd
@@ -112,10 +113,12 @@ model = plain
 [device v0]
 rid = 00:01.0
 iommu = vtd0
+pasid-width = 20
 
 [device v1]
 rid = 00:01.0
 iommu = vtd1
+pasid-width = 20
 EOF
 if start_daemon "$T/ioasidd.conf" "$T/log" "$SOCK"; then
 	ok "the daemon starts with two [iommu] instances"
@@ -144,8 +147,12 @@ check "a second device behind the same plain instance alike" \
     hwinfo 2 0 95
 # IOMMU_HW_INFO_TYPE_INTEL_VTD; nesting from ECAP.NEST in scalable mode.
 check "a device behind intel-vtd (scalable, nesting) nests" hwinfo 3 1 0
+check "and its 20 PASID bits are the unit's 8" \
+    grep -q "max_pasid_log2 8$" "$T/hw.out"
 check "a device behind intel-vtd (QEMU's default) does not (95)" \
     hwinfo 4 1 95
+check "and has no PASID behind a unit without ECAP.PASID" \
+    grep -q "max_pasid_log2 0$" "$T/hw.out"
 
 "$CTL" -s "$CSOCK" --json status >"$T/status.json"; rc=$?
 check "status lists each configured instance with its model" \
@@ -154,7 +161,7 @@ check "status lists each configured instance with its model" \
     grep -q "\"name\": *\"p1\", *\"model\": *\"plain\"" "$2"' \
     - $rc "$T/status.json"
 check "status shows an intel-vtd instance's profile and registers" \
-    grep -q "\"profile\": *\"qemu-scalable\", *\"registers\": *{\"cap\": *\"0xd2008c222f0606\", *\"ecap\": *\"0x480084f00f4a\"}" \
+    grep -q "\"profile\": *\"qemu-scalable\", *\"registers\": *{\"cap\": *\"0xd2008c222f0606\", *\"ecap\": *\"0x493884f00f4a\"}" \
     "$T/status.json"
 out=$("$CTL" -s "$CSOCK" status)
 check "ioasidctl status shows the instances" \

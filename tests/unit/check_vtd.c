@@ -545,6 +545,27 @@ START_TEST(vtd_invalidate)
 }
 END_TEST
 
+/* The PASID width: PSS + 1 with ECAP.PASID in scalable mode, else 0. */
+START_TEST(vtd_pasid)
+{
+	ck_assert_int_eq(mk("qemu-pasid", NULL, 0), 0);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 1);
+	ck_assert_int_eq(mk("qemu-scalable", NULL, 0), 0);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 0);
+	ck_assert_int_eq(mk("server", NULL, 0), 0);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 20);
+	ck_assert_int_eq(mk("qemu-scalable", (const char *const[]){
+	    "pasid-bits=8" }, 1), 0);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 8);
+	/* The same registers without scalable mode: no PASID. */
+	mk_regs(QEMU_CAP, (QEMU_SM_ECAP | ECAP_PASID | 7ULL << 35) &
+	    ~ECAP_SMTS);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 0);
+	mk_regs(QEMU_CAP, QEMU_SM_ECAP | ECAP_PASID | 7ULL << 35);
+	ck_assert_uint_eq(hw_vtd_ops.pasid_bits(inst), 8);
+}
+END_TEST
+
 /* Through the generic instance calls, and a config-style bad key. */
 START_TEST(vtd_instance)
 {
@@ -579,6 +600,7 @@ vtd_suite(void)
 	tcase_add_test(tc, vtd_attach);
 	tcase_add_test(tc, vtd_nested);
 	tcase_add_test(tc, vtd_invalidate);
+	tcase_add_test(tc, vtd_pasid);
 	tcase_add_test(tc, vtd_instance);
 	suite_add_tcase(s, tc);
 	return (s);
