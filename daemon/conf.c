@@ -1181,6 +1181,30 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 }
 
 /*
+ * The line of the override a model's message names: quoted ("key"), or
+ * as the first word ("key must ...", "key: ..."); else dflt.
+ */
+static int
+conf_iommu_fault_line(const struct conf_iommu *im, const char *err, int dflt)
+{
+	char	 quoted[256];
+	size_t	 j, n;
+
+	for (j = 0; j < im->nparams; j++) {
+		snprintf(quoted, sizeof(quoted), "\"%s\"", im->params[j].key);
+		if (strstr(err, quoted) != NULL)
+			return (im->params[j].line);
+	}
+	for (j = 0; j < im->nparams; j++) {
+		n = strlen(im->params[j].key);
+		if (strncmp(err, im->params[j].key, n) == 0 &&
+		    (err[n] == ' ' || err[n] == ':'))
+			return (im->params[j].line);
+	}
+	return (dflt);
+}
+
+/*
  * After the file: make each [iommu] section an instance and free it
  * again, so that what the model rejects is said now, at the line of the
  * key the model's message names (else at the section's).
@@ -1191,8 +1215,8 @@ conf_iommus_check(struct conf_parse *st)
 	struct conf		*conf = st->conf;
 	struct conf_iommu	*im;
 	struct hw_instance	*inst;
-	char			 err[256], *q;
-	size_t			 i, j, n;
+	char			 err[256];
+	size_t			 i;
 	int			 rc, line;
 
 	/* A model that is not built in is a plugin from model-dir. */
@@ -1219,24 +1243,8 @@ conf_iommus_check(struct conf_parse *st)
 			line = im->model_line;
 		else if (strncmp(err, "profile", 7) == 0 && im->profile_line)
 			line = im->profile_line;
-		else {
-			/* The override the message names as a whole word. */
-			for (j = 0; j < im->nparams; j++) {
-				n = strlen(im->params[j].key);
-				for (q = strstr(err, im->params[j].key);
-				    q != NULL; q = strstr(q + 1,
-				    im->params[j].key)) {
-					if ((q == err || !isalnum((unsigned
-					    char)q[-1])) && !isalnum((unsigned
-					    char)q[n]) && q[n] != '-')
-						break;
-				}
-				if (q != NULL) {
-					line = im->params[j].line;
-					break;
-				}
-			}
-		}
+		else
+			line = conf_iommu_fault_line(im, err, line);
 		conf_error(conf, &st->oom, conf->path, line, "[iommu %s]: %s",
 		    im->name, err[0] != '\0' ? err : strerror(-rc));
 	}

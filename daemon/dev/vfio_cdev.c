@@ -121,7 +121,7 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 {
 	struct vfio_cdev_dev		*v = NULL;
 	const struct hw_instance	*hw;
-	unsigned int			 flags;
+	unsigned int			 flags, width;
 	size_t				 i;
 	int				 rc;
 
@@ -143,6 +143,10 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			    0, 0);
 			continue;
 		}
+		/* The unit's PASID width bounds the device's (Linux). */
+		width = cd[i].pasid_width;
+		if (hw->ops->pasid_bits != NULL)
+			width = MIN(width, hw->ops->pasid_bits(hw));
 		flags = 0;
 		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))
 			flags |= HW_DEV_NO_DIRTY;
@@ -150,10 +154,10 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			flags |= HW_DEV_HUGE_IOVA;
 		if (cd[i].caps & CONF_DEVCAP_PRI)
 			flags |= HW_DEV_IOPF;
-		if (cd[i].pasid_width != 0)
+		if (width != 0)
 			flags |= HW_DEV_PASID;
 		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
-		    cd[i].pasid_width, flags);
+		    width, flags);
 		if ((rc = pci_dev_create(&v[i].edev, &cd[i],
 		    &v[i].pci)) != 0) {
 			log_warnx("%s: device %s: function %s: %s", __func__,

@@ -25,6 +25,7 @@ static const struct hw_model_ops *const hw_models[] = {
 	&hw_mock_ops,
 	&hw_noiommu_ops,
 	&hw_plain_ops,
+	&hw_vtd_ops,
 };
 
 static const struct hw_instance *const hw_builtin[] = {

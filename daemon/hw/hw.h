@@ -216,6 +216,12 @@ struct hw_model_ops {
 	void	(*describe)(const struct hw_instance *inst,
 		    void (*fn)(void *arg, const char *reg, uint64_t value),
 		    void *arg);
+	/*
+	 * The PASID bits the unit translates: a device behind it has at
+	 * most that many (0: none, whatever its PCI capability says).
+	 * Optional; NULL leaves the device's own width.
+	 */
+	unsigned int (*pasid_bits)(const struct hw_instance *inst);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
@@ -274,6 +280,9 @@ hw_is_noiommu(const struct hw_instance *hw)
 /* The plain model (hw/plain.c): 4 KiB pages from address 0, nothing else. */
 extern const struct hw_model_ops	hw_plain_ops;
 extern const struct hw_instance		hw_plain_instance;
+
+/* Intel VT-d (hw/vtd.c): registers from a profile and overrides. */
+extern const struct hw_model_ops	hw_vtd_ops;
 
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t

@@ -48,6 +48,13 @@ aw-bits = 39
 rid = 00:01.0
 iommu = c
 model = mock
+[iommu v]
+model = intel-vtd
+profile = qemu-nosuch
+[iommu w]
+model = intel-vtd
+cap = 0x1
+aw-bits = 40
 EOF
 "$DAEMON" -n -f "$T/bad.conf" >"$T/out" 2>&1; rc=$?
 check "-n rejects bad [iommu] sections with exit 1" [ $rc -eq 1 ]
@@ -60,6 +67,11 @@ check "an override the model does not take, at its line" \
     grep -q "^$T/bad.conf:7: \[iommu c\]: unknown key \"aw-bits\"" "$T/out"
 check "a device model that clashes with its iommu's, at its line" \
     grep -q "^$T/bad.conf:11: \[device d\]: model mock clashes" "$T/out"
+check "an unknown intel-vtd profile, at its line" \
+    grep -q "^$T/bad.conf:14: \[iommu v\]: profile \"qemu-nosuch\"" "$T/out"
+check "a bad intel-vtd override value, at its line" \
+    grep -q "^$T/bad.conf:18: \[iommu w\]: aw-bits must be 39, 48 or 57" \
+    "$T/out"
 
 # --- two instances -----------------------------------------------------
 cat >"$T/ioasidd.conf" <<EOF
@@ -76,6 +88,15 @@ model = mock
 [iommu p1]
 model = plain
 
+[iommu vtd0]
+model = intel-vtd
+profile = qemu-scalable
+nesting = on
+pasid-bits = 8
+
+[iommu vtd1]
+model = intel-vtd
+
 [device a]
 rid = 00:01.0
 iommu = m0
@@ -88,6 +109,16 @@ iommu = p1
 rid = 00:02.0
 iommu = p1
 model = plain
+
+[device v0]
+rid = 00:01.0
+iommu = vtd0
+pasid-width = 20
+
+[device v1]
+rid = 00:01.0
+iommu = vtd1
+pasid-width = 20
 EOF
 if start_daemon "$T/ioasidd.conf" "$T/log" "$SOCK"; then
 	ok "the daemon starts with two [iommu] instances"
@@ -114,6 +145,14 @@ check "a device behind the plain instance: no report, no nesting (95)" \
     hwinfo 1 0 95
 check "a second device behind the same plain instance alike" \
     hwinfo 2 0 95
+# IOMMU_HW_INFO_TYPE_INTEL_VTD; nesting from ECAP.NEST in scalable mode.
+check "a device behind intel-vtd (scalable, nesting) nests" hwinfo 3 1 0
+check "and its 20 PASID bits are the unit's 8" \
+    grep -q "max_pasid_log2 8$" "$T/hw.out"
+check "a device behind intel-vtd (QEMU's default) does not (95)" \
+    hwinfo 4 1 95
+check "and has no PASID behind a unit without ECAP.PASID" \
+    grep -q "max_pasid_log2 0$" "$T/hw.out"
 
 "$CTL" -s "$CSOCK" --json status >"$T/status.json"; rc=$?
 check "status lists each configured instance with its model" \
@@ -121,14 +160,19 @@ check "status lists each configured instance with its model" \
     grep -q "\"name\": *\"m0\", *\"model\": *\"mock\"" "$2" &&
     grep -q "\"name\": *\"p1\", *\"model\": *\"plain\"" "$2"' \
     - $rc "$T/status.json"
+check "status shows an intel-vtd instance's profile and registers" \
+    grep -q "\"profile\": *\"qemu-scalable\", *\"registers\": *{\"cap\": *\"0xd2008c222f0606\", *\"ecap\": *\"0x493884f00f4a\"}" \
+    "$T/status.json"
 out=$("$CTL" -s "$CSOCK" status)
 check "ioasidctl status shows the instances" \
     sh -c 'echo "$1" | grep -q "^  m0  *model mock" &&
-    echo "$1" | grep -q "^  p1  *model plain"' - "$out"
+    echo "$1" | grep -q "^  p1  *model plain" &&
+    echo "$1" | grep -q "^  vtd1  *model intel-vtd, profile qemu$" &&
+    echo "$1" | grep -q "^    ecap  *0xf00f4a$"' - "$out"
 
 # --- reload ------------------------------------------------------------
 sed -i 's/^model = plain$/model = mock/' "$T/ioasidd.conf"
-sed -i '/^\[device c\]/,$d' "$T/ioasidd.conf"
+sed -i '/^\[device c\]/,/^iommu = p1/d; /^model = plain$/d' "$T/ioasidd.conf"
 out=$("$CTL" -s "$CSOCK" reload); rc=$?
 check "a reload that changes an [iommu] says it needs a restart" \
     sh -c '[ $1 -eq 0 ] && echo "$2" | grep -q "needs a restart:.*\[iommu\]"' \

@@ -55,9 +55,10 @@ main(int argc, char **argv)
 	if (rc != 0)
 		printf("GET_HW_INFO: errno %d\n", errno);
 	else
-		printf("GET_HW_INFO: type %u, %u bytes, capabilities 0x%llx\n",
-		    info.out_data_type, info.data_len,
-		    (unsigned long long)info.out_capabilities);
+		printf("GET_HW_INFO: type %u, %u bytes, capabilities 0x%llx, "
+		    "max_pasid_log2 %u\n", info.out_data_type, info.data_len,
+		    (unsigned long long)info.out_capabilities,
+		    info.out_max_pasid_log2);
 	CHECK(rc == 0 && info.out_data_type == want,
 	    "%s reports type %lu", argv[1], want);
 

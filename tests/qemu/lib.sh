@@ -30,10 +30,11 @@ qemu_setup() {
 	return 0
 }
 
-# qemu_daemon DIR: a fresh ioasidd in the background ($PID), serving
-# DIR/iommu.sock (SOCK) and DIR/control.sock (CTLSOCK), no CUSE node,
-# one [device edu0] (vfio0) on the plain IOMMU model, logging each
-# command at debug level into DIR/daemon.log.
+# qemu_daemon DIR [PROFILE]: a fresh ioasidd in the background ($PID),
+# serving DIR/iommu.sock (SOCK) and DIR/control.sock (CTLSOCK), no CUSE
+# node, one [device edu0] (vfio0) on the plain IOMMU model, or with
+# PROFILE behind an [iommu vtd0] of the intel-vtd model with that
+# profile, logging each command at debug level into DIR/daemon.log.
 qemu_daemon() {
 	SOCK=$1/iommu.sock
 	CTLSOCK=$1/control.sock
@@ -45,11 +46,26 @@ control-socket = $CTLSOCK
 node =
 log-level = ${QEMU_LOG_LEVEL:-debug}
 
+EOF
+	if [ -n "${2:-}" ]; then
+		cat >>"$1/ioasidd.conf" <<EOF
+[iommu vtd0]
+model = intel-vtd
+profile = $2
+
+[device edu0]
+rid = 00:03.0
+function = edu
+iommu = vtd0
+EOF
+	else
+		cat >>"$1/ioasidd.conf" <<EOF
 [device edu0]
 rid = 00:03.0
 function = edu
 model = plain
 EOF
+	fi
 	start_daemon "$1/ioasidd.conf" "$1/daemon.log" "$SOCK"
 }
 
