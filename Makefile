@@ -242,6 +242,8 @@ install: all
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux/iommufd.h
 	install -m 0644 proto/iommufd_test.h \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/iommufd_test.h
+	install -m 0644 proto/ioasidd_coherency.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_coherency.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
