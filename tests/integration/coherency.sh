@@ -111,7 +111,8 @@ PPID_=$!
 # view: the "ioasidctl coherency" row of the program's /dev/iommu (its
 # device nodes have contexts of their own, "socket-vfio").
 view() {
-	"$CTL" -s "$CSOCK" coherency | awk -v p="$PPID_" '$2 == "socket" && $3 == p'
+	"$CTL" -s "$CSOCK" coherency |
+	    awk -v p="$PPID_" '$2 == "socket" && $3 == p'
 }
 
 check "the program reaches the point where A and B are attached" \

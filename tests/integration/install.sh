@@ -79,6 +79,8 @@ check "the headers: ioasid.h, linux/iommufd.h, iommufd_test.h" \
     [ -f "$R/usr/include/ioasid/ioasid.h" ] && \
     [ -f "$R/usr/include/ioasid/linux/iommufd.h" ] && \
     [ -f "$R/usr/include/ioasid/iommufd_test.h" ]
+check "the header of the KVM view, ioasidd_coherency.h" \
+    [ -f "$R/usr/include/ioasid/ioasidd_coherency.h" ]
 check "the configuration is the shipped one" \
     cmp -s "$ROOT/ioasidd.conf" "$R/etc/ioasidd.conf"
 check "the installed daemon accepts the installed configuration" \
