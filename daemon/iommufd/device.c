@@ -129,10 +129,6 @@ device_fault_cancel(struct device *dev, struct obj *hwpt, uint32_t pasid)
 		fault_cancel_attach(f, dev->obj.id, pasid);
 }
 
-/*
- * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
- * DESTROY EBUSY) and at the context's teardown.
- */
 /* What a device adds to its context's KVM view (struct ctx_coherency). */
 #define DEVICE_CC_ATTACHED	0x1	/* the RID or a PASID is attached */
 #define DEVICE_CC_NONCOHERENT	0x2	/* behind no snoop control */
@@ -192,6 +188,10 @@ device_cc_update(struct device *dev)
 	dev->cc_state = now;
 }
 
+/*
+ * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
+ * DESTROY EBUSY) and at the context's teardown.
+ */
 static void
 device_destroy(struct obj *obj)
 {
