@@ -320,6 +320,25 @@ control_user_one(void *arg, uid_t uid, unsigned int nctx, const uint64_t *use)
 		json_array_append_new(arr, u);
 }
 
+/* The VMs of one device for the status, as vfio_cdev_vm_foreach() goes. */
+struct control_vms {
+	json_t		*a;
+	unsigned int	 index;
+};
+
+/* Add vm to the array when it holds the device asked for: 0, or -1. */
+static int
+control_vm_one(unsigned int index, const struct vfio_cdev_vm *vm, void *arg)
+{
+	struct control_vms	*v = arg;
+
+	if (index != v->index)
+		return (0);
+	return (json_array_append_new(v->a, json_pack("{s:I, s:I, s:I}",
+	    "pid", (json_int_t)vm->pid, "vm", (json_int_t)vm->vm_id,
+	    "kvm_fd", (json_int_t)vm->kvm_fd)) != 0 ? -1 : 0);
+}
+
 /* "limits": the maxima per context and per uid; "users": each uid's use. */
 static int
 control_status_limits(json_t *body)
@@ -388,6 +407,7 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	size_t		 i, n = 0;
 	unsigned int	 nopen;
 	uint32_t	 bctx, devid;
+	struct control_vms vms;
 
 	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
 		return (-EINVAL);
@@ -420,8 +440,17 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 		return (-ENOMEM);
 	for (i = 0; vfio_cdev_state((unsigned int)i, &nopen, &bctx,
 	    &devid) == 0; i++) {
-		if (json_array_append_new(tr, json_pack("{s:s, s:I, s:I, "
-		    "s:I, s:I}", "name", vfio_cdev_name((unsigned int)i),
+		if ((vms.a = json_array()) == NULL)
+			return (-ENOMEM);
+		vms.index = (unsigned int)i;
+		if (vfio_cdev_vm_foreach(control_vm_one, &vms) != 0) {
+			json_decref(vms.a);
+			return (-ENOMEM);
+		}
+		/* vms first: what follows reads as it did before it. */
+		if (json_array_append_new(tr, json_pack("{s:o, s:s, s:I, "
+		    "s:I, s:I, s:I}", "vms", vms.a,
+		    "name", vfio_cdev_name((unsigned int)i),
 		    "index", (json_int_t)i, "opens", (json_int_t)nopen,
 		    "context", (json_int_t)bctx,
 		    "dev_id", (json_int_t)devid)) != 0)
