@@ -6,7 +6,8 @@
  * 2021 /dev/ioasid proposal, which upstream never merged. Such
  * extensions have numbers IOASIDD_EXT_FIRST to IOASIDD_EXT_LAST on the
  * iommufd's ';' type, above the kernel's commands (0x80 up) and its
- * selftest's (0xa0), below the daemon's transport commands (0xfa up,
+ * selftest's (0xa0), below the kvm-vfio range (0xf0 to 0xf7,
+ * proto/ioasidd_kvm.h) and the daemon's transport commands (0xfa up,
  * proto/ioasidd.h). A kernel has none of them and answers ENOTTY.
  *
  * What a kvm-vfio device would compute for a VM holding the context's
