@@ -281,6 +281,8 @@ install: all
 	for m in $(MODELS); do \
 		install -m 0755 $$m $(DESTDIR)$(MODELDIR)/ || exit 1; \
 	done
+	install -m 0644 proto/ioasidd_coherency.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_coherency.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

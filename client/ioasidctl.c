@@ -582,6 +582,38 @@ print_objects_reply(json_t *r)
 		print_objects(r);
 }
 
+/*
+ * coherency: per context, the KVM view: whether a VM holding its devices
+ * must emulate WBINVD, the devices attached, those behind no snoop
+ * control, those with no-snoop DMA going through, and the changes.
+ */
+static void
+print_coherency(json_t *r)
+{
+	json_t		*a, *e, *cc;
+	size_t		 i;
+
+	a = json_object_get(r, "contexts");
+	if (json_array_size(a) == 0) {
+		printf("no contexts\n");
+		return;
+	}
+	printf("%-6s %-10s %-8s %-7s %-9s %-12s %-8s %s\n", "CTX",
+	    "TRANSPORT", "OPENER", "WBINVD", "ATTACHED", "NONCOHERENT",
+	    "NOSNOOP", "CHANGES");
+	json_array_foreach(a, i, e) {
+		cc = json_object_get(e, "coherency");
+		printf("%-6lld %-10s %-8lld %-7s %-9lld %-12lld %-8lld %lld\n",
+		    (long long)jint(e, "id"), jstr(e, "transport"),
+		    (long long)jint(e, "opener"),
+		    json_is_true(json_object_get(cc, "wbinvd")) ? "yes" : "no",
+		    (long long)jint(cc, "attached"),
+		    (long long)jint(cc, "noncoherent"),
+		    (long long)jint(cc, "nosnoop"),
+		    (long long)jint(cc, "changes"));
+	}
+}
+
 static void
 print_reload(json_t *r)
 {
@@ -660,6 +692,17 @@ static const struct ctl_command ctl_commands[] = {
 "addresses and lengths as hexadecimal strings.",
 	  .maxargs = 1, .request = request_objects,
 	  .print = print_objects_reply },
+	{ .name = "coherency", .args = "",
+	  .summary = "per context, whether a VM must emulate WBINVD",
+	  .help =
+"One line per open context with the KVM view of its coherency, as a\n"
+"kvm-vfio device would compute it for a VM holding the context's devices:\n"
+"WBINVD is yes when an attached device sits behind an IOMMU without snoop\n"
+"control (NONCOHERENT counts them, out of ATTACHED); NOSNOOP counts the\n"
+"devices that can issue no-snoop DMA through a domain that does not\n"
+"enforce cache coherency; CHANGES, how often the WBINVD answer changed.\n"
+"A program reads the same with the IOASIDD_COHERENCY ioctl.",
+	  .maxargs = 0, .print = print_coherency },
 	{ .name = "log-level", .args = "[warn|info|debug]",
 	  .summary = "show or set the log level",
 	  .help =

@@ -127,6 +127,7 @@ static const struct {
 	{ "huge-iova", CONF_DEVCAP_HUGE_IOVA },
 	{ "ats", CONF_DEVCAP_ATS },
 	{ "pri", CONF_DEVCAP_PRI },
+	{ "no-snoop", CONF_DEVCAP_NO_SNOOP },
 };
 
 
@@ -929,7 +930,7 @@ conf_caps_parse(const char *s, unsigned int *caps, char *err, size_t errlen)
 		}
 		if (i == nitems(conf_devcaps)) {
 			snprintf(err, errlen, "has \"%.*s\"; known are dirty, "
-			    "huge-iova, ats, pri", (int)n, s);
+			    "huge-iova, ats, pri, no-snoop", (int)n, s);
 			return (-EINVAL);
 		}
 		*caps |= conf_devcaps[i].bit;

@@ -61,6 +61,7 @@ struct conf_key {
 #define CONF_DEVCAP_HUGE_IOVA	0x2	/* "huge-iova": the large aperture */
 #define CONF_DEVCAP_ATS		0x4	/* "ats": a device TLB */
 #define CONF_DEVCAP_PRI		0x8	/* "pri": page requests (faults) */
+#define CONF_DEVCAP_NO_SNOOP	0x10	/* "no-snoop": non-coherent DMA */
 
 struct conf_device {
 	char		*name;		/* the device label, [device NAME] */

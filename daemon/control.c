@@ -54,8 +54,11 @@ static int	control_ctl_log_level(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static int	control_ctl_reload(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
+static int	control_ctl_coherency(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
 
 const struct ctl_cmd ctl_cmds[] = {
+	{ .name = "coherency", .exec = control_ctl_coherency, .usage = "" },
 	{ .name = "log-level", .exec = control_ctl_log_level,
 	  .usage = "[\"level\": \"warn\"|\"info\"|\"debug\"]" },
 	{ .name = "objects", .exec = control_ctl_objects,
@@ -200,10 +203,26 @@ control_limits_json(const uint64_t *v)
 	return (o);
 }
 
+/*
+ * A context's KVM view of coherency (struct ctx_coherency): "wbinvd"
+ * (whether a VM holding its devices must emulate WBINVD), "attached",
+ * "noncoherent", "nosnoop" and "changes".
+ */
+static json_t *
+control_cc_json(const struct ctx *ctx)
+{
+	return (json_pack("{s:b, s:I, s:I, s:I, s:I}",
+	    "wbinvd", ctx->cc.nnoncoherent != 0,
+	    "attached", (json_int_t)ctx->cc.nattached,
+	    "noncoherent", (json_int_t)ctx->cc.nnoncoherent,
+	    "nosnoop", (json_int_t)ctx->cc.nnosnoop,
+	    "changes", (json_int_t)ctx->cc.nchanges));
+}
+
 static json_t *
 control_ctx_json(const struct ctx *ctx)
 {
-	json_t	*c, *kinds, *use;
+	json_t	*c, *kinds, *use, *cc;
 	int	 t;
 
 	kinds = json_object();
@@ -222,12 +241,18 @@ control_ctx_json(const struct ctx *ctx)
 		json_decref(kinds);
 		return (NULL);
 	}
+	if ((cc = control_cc_json(ctx)) == NULL) {
+		json_decref(kinds);
+		json_decref(use);
+		return (NULL);
+	}
 	/* uid: the one it is charged to, -1 before its first call. */
 	/*
 	 * file_open: false once the caller closed the file while
 	 * descriptors it handed out (descriptors) keep the context.
 	 */
-	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:b, s:I}",
+	c = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:b, s:I, "
+	    "s:o}",
 	    "id", (json_int_t)ctx->id,
 	    "transport", ctx->transport != NULL ? ctx->transport : "?",
 	    "opener", (json_int_t)ctx->opener,
@@ -238,8 +263,35 @@ control_ctx_json(const struct ctx *ctx)
 	    (json_int_t)limit_uid(&ctx->lim) : (json_int_t)-1,
 	    "use", use,
 	    "file_open", ctx->priv != NULL,
-	    "descriptors", (json_int_t)hfd_ctx_count(ctx));
+	    "descriptors", (json_int_t)hfd_ctx_count(ctx),
+	    "coherency", cc);
 	return (c);
+}
+
+/*
+ * "coherency": every open context with its KVM view, as "contexts"
+ * (control_ctx_json(), whose "coherency" member holds it).
+ */
+static int
+control_ctl_coherency(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	struct ctx	*ctx;
+	json_t		*ctxs, *c;
+	const char	*cmd;
+
+	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
+		return (-EINVAL);
+	if ((ctxs = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "contexts", ctxs) != 0)
+		return (-ENOMEM);
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if ((c = control_ctx_json(ctx)) == NULL ||
+		    json_array_append_new(ctxs, c) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
 }
 
 /* acct_foreach()'s callback: one locked-memory total into an array. */

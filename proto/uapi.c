@@ -46,6 +46,7 @@
 
 #include "iommufd_test.h"
 #include "ioasidd.h"
+#include "ioasidd_coherency.h"
 #include "uapi.h"
 
 #define UAPI_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -475,6 +476,16 @@ static const struct uapi_field f_ioasidd_mmap[] = {
 };
 
 /* A device region's bytes: length of them at data_uptr, one way each. */
+static const struct uapi_field f_ioasidd_coherency[] = {
+	F(ioasidd_coherency, size, UK_SIZE, UD_IN),
+	F(ioasidd_coherency, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_coherency, out_flags, UK_FLAGS, UD_OUT),
+	F(ioasidd_coherency, out_attached, UK_COUNT, UD_OUT),
+	F(ioasidd_coherency, out_noncoherent, UK_COUNT, UD_OUT),
+	F(ioasidd_coherency, out_nosnoop, UK_COUNT, UD_OUT),
+	F(ioasidd_coherency, out_changes, UK_VALUE, UD_OUT),
+};
+
 static const struct uapi_field f_ioasidd_region_read[] = {
 	F(ioasidd_region_rw, argsz, UK_SIZE, UD_IN),
 	F(ioasidd_region_rw, flags, UK_FLAGS, UD_IN),
@@ -965,6 +976,7 @@ CMD_ST(iommu_veventq_alloc, f_veventq, out_veventq_fd);
 CMD_ST(iommu_hw_queue_alloc, f_hw_queue, length);
 CMD_ST(iommu_ioas_noiommu_get_pa, f_noiommu_get_pa, out_phys);
 CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
+CMD_ST(ioasidd_coherency, f_ioasidd_coherency, out_changes);
 static const struct uapi_struct st_ioasidd_region_read =
     S("ioasidd_region_rw", f_ioasidd_region_read,
     sizeof(struct ioasidd_region_rw),
@@ -1041,6 +1053,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_IOMMU_GET_INFO, UA_ARGSZ, &st_vfio_iommu_type1_info),
 	C(VFIO_IOMMU_MAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_map),
 	C(VFIO_IOMMU_UNMAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_unmap),
+	C(IOASIDD_COHERENCY, UA_SIZED, &st_ioasidd_coherency),
 	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
 	C(IOASIDD_REGION_READ, UA_ARGSZ, &st_ioasidd_region_read),
 	C(IOASIDD_REGION_WRITE, UA_ARGSZ, &st_ioasidd_region_write),
@@ -1679,6 +1692,10 @@ OFF(ioasidd_mmap, offset, 8);
 OFF(ioasidd_mmap, length, 16);
 OFF(ioasidd_mmap, out_fd, 24);
 _Static_assert(IOASIDD_MMAP == 0x3bfc, "IOASIDD_MMAP");
+SZ(ioasidd_coherency, 32);
+OFF(ioasidd_coherency, out_flags, 8);
+OFF(ioasidd_coherency, out_changes, 24);
+_Static_assert(IOASIDD_COHERENCY == 0x3be8, "IOASIDD_COHERENCY");
 SZ(ioasidd_region_rw, 32);
 OFF(ioasidd_region_rw, offset, 8);
 OFF(ioasidd_region_rw, length, 16);

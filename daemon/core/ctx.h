@@ -120,6 +120,21 @@ enum acct_mode {
 struct hfd;
 LIST_HEAD(hfd_list, hfd);
 
+/*
+ * The KVM view of a context's coherency (iommufd/device.c keeps it on
+ * every attach, replace and detach): the devices attached, those of them
+ * behind an IOMMU without snoop control (what the kvm-vfio device counts
+ * as non-coherent, so that the VM must emulate WBINVD), those that can
+ * issue no-snoop DMA through a domain that does not enforce coherency,
+ * and how often the answer "non-coherent" changed.
+ */
+struct ctx_coherency {
+	unsigned int		 nattached;
+	unsigned int		 nnoncoherent;
+	unsigned int		 nnosnoop;
+	uint64_t		 nchanges;
+};
+
 struct ctx {
 	struct obj_tree		 objs;
 	struct id_tree		 free_ids;
@@ -161,6 +176,7 @@ struct ctx {
 	dev_t			 file_dev;
 	ino_t			 file_ino;
 	struct hfd_list		 hfds;		/* handed out, each refs */
+	struct ctx_coherency	 cc;		/* the KVM view */
 };
 
 TAILQ_HEAD(ctx_list, ctx);

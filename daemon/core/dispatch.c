@@ -40,6 +40,7 @@
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
 #include "ioasidd.h"
+#include "ioasidd_coherency.h"
 
 #include "core/dispatch.h"
 
@@ -68,6 +69,7 @@ union ucmd_buffer {
 	struct iommu_viommu_alloc		viommu;
 	struct iommu_test_cmd			test;
 	struct ioasidd_mmap			mmap;
+	struct ioasidd_coherency		coherency;
 };
 
 const size_t dispatch_buf_size = sizeof(union ucmd_buffer);
@@ -102,6 +104,7 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_ioctl_alloc),
 	IOCTL_OP(IOMMU_IOAS_NOIOMMU_GET_PA, noiommu_ioctl_get_pa),
 	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
+	IOCTL_OP(IOASIDD_COHERENCY, device_ioctl_coherency),
 	IOCTL_OP(IOASIDD_MMAP, viommu_ioctl_mmap),
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");

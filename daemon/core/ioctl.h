@@ -66,6 +66,8 @@ int	vdevice_ioctl_alloc(struct ucmd *);
 int	veventq_ioctl_alloc(struct ucmd *);
 int	hw_queue_ioctl_alloc(struct ucmd *);
 int	noiommu_ioctl_get_pa(struct ucmd *);
+/* IOASIDD_COHERENCY (proto/ioasidd_coherency.h): the KVM view */
+int	device_ioctl_coherency(struct ucmd *);
 /* IOASIDD_MMAP (proto/ioasidd.h): a vIOMMU's page for the caller's mmap */
 int	viommu_ioctl_mmap(struct ucmd *);
 

@@ -154,6 +154,8 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			flags |= HW_DEV_HUGE_IOVA;
 		if (cd[i].caps & CONF_DEVCAP_PRI)
 			flags |= HW_DEV_IOPF;
+		if (cd[i].caps & CONF_DEVCAP_NO_SNOOP)
+			flags |= HW_DEV_NO_SNOOP;
 		if (width != 0)
 			flags |= HW_DEV_PASID;
 		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,

@@ -224,3 +224,47 @@ hw_instances_clear(void)
 	while (hw_nconfigured > 0)
 		hw_instance_free(hw_configured[--hw_nconfigured]);
 }
+
+/* Whether inst can block no-snoop DMA: its model's answer. */
+int
+hw_snoop_control(const struct hw_instance *inst)
+{
+	if (inst->ops->snoop_control != NULL)
+		return (inst->ops->snoop_control(inst) != 0);
+	return (inst->ops->enforce_cache_coherency != NULL);
+}
+
+/*
+ * Parse the one override the mock and plain models take, snoop-control,
+ * into *param: 0, or -EINVAL for another key, a repeated one or a value
+ * other than yes and no.
+ */
+int
+hw_param_snoop(const struct hw_param *params, size_t nparams,
+    uint64_t *param, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	*param = 0;
+	for (i = 0; i < nparams; i++) {
+		if (strcmp(params[i].key, "snoop-control") != 0) {
+			snprintf(err, errlen, "unknown key \"%s\": the only "
+			    "override is snoop-control", params[i].key);
+			return (-EINVAL);
+		}
+		if (*param & HW_PARAM_SC_SET) {
+			snprintf(err, errlen, "snoop-control given twice");
+			return (-EINVAL);
+		}
+		if (strcmp(params[i].value, "yes") == 0)
+			*param = HW_PARAM_SC_SET | HW_PARAM_SC_YES;
+		else if (strcmp(params[i].value, "no") == 0)
+			*param = HW_PARAM_SC_SET;
+		else {
+			snprintf(err, errlen, "snoop-control: \"%s\" is not "
+			    "yes or no", params[i].value);
+			return (-EINVAL);
+		}
+	}
+	return (0);
+}

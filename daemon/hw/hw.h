@@ -37,6 +37,7 @@
 #define HW_DEV_PASID		0x2	/* PASID capable */
 #define HW_DEV_IOPF		0x4	/* can raise I/O page faults */
 #define HW_DEV_HUGE_IOVA	0x8	/* domains use huge pages */
+#define HW_DEV_NO_SNOOP		0x10	/* may issue no-snoop (non-coherent) DMA */
 
 /* Domain flags (struct hw_domain.flags). */
 #define HW_DOMAIN_NEST_PARENT	0x1
@@ -222,6 +223,13 @@ struct hw_model_ops {
 	 * Optional; NULL leaves the device's own width.
 	 */
 	unsigned int (*pasid_bits)(const struct hw_instance *inst);
+	/*
+	 * Whether the instance can block no-snoop DMA (snoop control: the
+	 * kernel's IOMMU_CAP_ENFORCE_CACHE_COHERENCY), so that its paging
+	 * domains enforce cache coherency. Optional: NULL means it can if
+	 * the model has enforce_cache_coherency. Ask hw_snoop_control().
+	 */
+	int	(*snoop_control)(const struct hw_instance *inst);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
@@ -262,6 +270,22 @@ void	hw_instance_free(struct hw_instance *);
 int	hw_instance_add(struct hw_instance *inst);
 /* Free every configured instance (no device may point at one any more). */
 void	hw_instances_clear(void);
+
+/*
+ * Whether the instance has snoop control: its domains enforce cache
+ * coherency and a device behind it counts as coherent for KVM.
+ */
+int	hw_snoop_control(const struct hw_instance *);
+
+/*
+ * The "snoop-control = yes|no" override of the models that take no other
+ * (mock, plain), parsed into *param (HW_PARAM_SC_*): 0, or -EINVAL with
+ * err naming the key at fault.
+ */
+#define HW_PARAM_SC_SET		0x1	/* snoop-control given */
+#define HW_PARAM_SC_YES		0x2	/* and it is yes */
+int	hw_param_snoop(const struct hw_param *, size_t nparams,
+	    uint64_t *param, char *err, size_t errlen);
 
 /* The selftest mock model (hw/mock.c) and its default instance. */
 extern const struct hw_model_ops	hw_mock_ops;

@@ -114,6 +114,25 @@ mock_enforce_cache_coherency(struct hw_domain *dom)
 	return (0);
 }
 
+/* snoop-control, the mock's one override (yes when not given). */
+static int
+mock_instance_init(struct hw_instance *inst, const char *profile __unused,
+    const struct hw_param *params, size_t nparams, char *err, size_t errlen)
+{
+	return (hw_param_snoop(params, nparams, &inst->param, err, errlen));
+}
+
+/*
+ * Whether a mock instance blocks no-snoop DMA: yes unless its section
+ * says "snoop-control = no" (the built-in one always does).
+ */
+static int
+mock_snoop_control(const struct hw_instance *inst)
+{
+	return (!(inst->param & HW_PARAM_SC_SET) ||
+	    (inst->param & HW_PARAM_SC_YES));
+}
+
 static int
 mock_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
     const struct hw_domain *parent __unused, unsigned int flags,
@@ -306,6 +325,8 @@ const struct hw_model_ops hw_mock_ops = {
 	.user_pasid_table = 1,
 	.hw_queue_type = mock_hw_queue_type,
 	.viommu_mmap = mock_viommu_mmap,
+	.instance_init = mock_instance_init,
+	.snoop_control = mock_snoop_control,
 };
 
 const struct hw_instance hw_mock_instance = {

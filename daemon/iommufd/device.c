@@ -39,6 +39,7 @@
 #include "iommufd/pages.h"
 
 #include <linux/iommufd.h>
+#include "ioasidd_coherency.h"
 
 /* One attached PASID (never DEVICE_NO_PASID: that is device.hwpt). */
 struct device_pasid {
@@ -128,6 +129,65 @@ device_fault_cancel(struct device *dev, struct obj *hwpt, uint32_t pasid)
 		fault_cancel_attach(f, dev->obj.id, pasid);
 }
 
+/* What a device adds to its context's KVM view (struct ctx_coherency). */
+#define DEVICE_CC_ATTACHED	0x1	/* the RID or a PASID is attached */
+#define DEVICE_CC_NONCOHERENT	0x2	/* behind no snoop control */
+#define DEVICE_CC_NOSNOOP	0x4	/* no-snoop DMA goes through */
+
+/* The DEVICE_CC_* bits that describe the device now. */
+static unsigned int
+device_cc_state(struct device *dev)
+{
+	const struct hw_dev_desc	*desc;
+	unsigned int			 st;
+
+	if (dev->edev == NULL || (dev->hwpt == NULL && dev->npasids == 0))
+		return (0);
+	desc = &dev->edev->desc;
+	st = DEVICE_CC_ATTACHED;
+	/*
+	 * kvm-vfio asks the device's IOMMU (IOMMU_CAP_ENFORCE_CACHE_
+	 * COHERENCY), not the domain it is attached to.
+	 */
+	if (!hw_snoop_control(desc->hw))
+		st |= DEVICE_CC_NONCOHERENT;
+	if ((desc->flags & HW_DEV_NO_SNOOP) &&
+	    (dev->hwpt == NULL || !hwpt_enforce_cc(dev->hwpt)))
+		st |= DEVICE_CC_NOSNOOP;
+	return (st);
+}
+
+/*
+ * Bring the context's KVM view up to date with the device's attachments:
+ * take out what the device counted for and put in what it counts for
+ * now, and count a change of the context's answer.
+ */
+static void
+device_cc_update(struct device *dev)
+{
+	struct ctx_coherency	*cc = &dev->obj.ctx->cc;
+	unsigned int		 was = dev->cc_state, now = device_cc_state(dev);
+	int			 before = cc->nnoncoherent != 0;
+
+	if (was == now)
+		return;
+	if (was & DEVICE_CC_ATTACHED)
+		cc->nattached--;
+	if (was & DEVICE_CC_NONCOHERENT)
+		cc->nnoncoherent--;
+	if (was & DEVICE_CC_NOSNOOP)
+		cc->nnosnoop--;
+	if (now & DEVICE_CC_ATTACHED)
+		cc->nattached++;
+	if (now & DEVICE_CC_NONCOHERENT)
+		cc->nnoncoherent++;
+	if (now & DEVICE_CC_NOSNOOP)
+		cc->nnosnoop++;
+	if ((cc->nnoncoherent != 0) != before)
+		cc->nchanges++;
+	dev->cc_state = now;
+}
+
 /*
  * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
  * DESTROY EBUSY) and at the context's teardown.
@@ -161,6 +221,7 @@ device_destroy(struct obj *obj)
 		hwpt_attach_drop(dev->hwpt);
 		dev->hwpt = NULL;
 	}
+	device_cc_update(dev);
 	if (dev->edev != NULL) {
 		dev->edev->bound = NULL;
 		dev->edev = NULL;
@@ -426,6 +487,7 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 		}
 		*slot = hwpt;
 	}
+	device_cc_update(dev);
 	*pt_id = hwpt->id;
 	return (0);
 }
@@ -455,6 +517,7 @@ device_detach(struct device *dev, uint32_t pasid)
 		device_fault_cancel(dev, hwpt, DEVICE_NO_PASID);
 		device_unreserve(dev, hwpt_ioas(hwpt));
 		hwpt_attach_drop(hwpt);
+		device_cc_update(dev);
 		return (0);
 	}
 	if ((p = device_pasid_find(dev, pasid)) == NULL)
@@ -464,6 +527,7 @@ device_detach(struct device *dev, uint32_t pasid)
 	device_fault_cancel(dev, p->hwpt, pasid);
 	hwpt_attach_drop(p->hwpt);
 	device_pasid_free(dev, p);
+	device_cc_update(dev);
 	return (0);
 }
 
@@ -748,4 +812,28 @@ out:
 	} else
 		dev->dma_errors++;
 	return (rc);
+}
+
+/*
+ * IOASIDD_COHERENCY (proto/ioasidd_coherency.h): the context's KVM view
+ * of coherency, as device_cc_update() keeps it.
+ */
+int
+device_ioctl_coherency(struct ucmd *ucmd)
+{
+	struct ioasidd_coherency	*cmd = ucmd->cmd_buf;
+	const struct ctx_coherency	*cc = &ucmd->ctx->cc;
+
+	if (cmd->flags != 0)
+		return (-EOPNOTSUPP);
+	cmd->out_flags = 0;
+	if (cc->nnoncoherent != 0)
+		cmd->out_flags |= IOASIDD_COHERENCY_WBINVD;
+	if (cc->nnosnoop != 0)
+		cmd->out_flags |= IOASIDD_COHERENCY_NOSNOOP;
+	cmd->out_attached = cc->nattached;
+	cmd->out_noncoherent = cc->nnoncoherent;
+	cmd->out_nosnoop = cc->nnosnoop;
+	cmd->out_changes = cc->nchanges;
+	return (ucmd_respond(ucmd, sizeof(*cmd)));
 }

@@ -171,10 +171,13 @@ hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
 	    &dom)) != 0)
 		return (rc);
 	/*
-	 * Hardware that can keep every DMA cache coherent does so for each
-	 * domain it makes (what VFIO_DMA_CC_IOMMU reports).
+	 * An instance that can keep every DMA cache coherent (snoop
+	 * control) does so for each domain it makes, before any mapping
+	 * (what VFIO_DMA_CC_IOMMU reports); the kernel does this for a
+	 * device whose IOMMU has IOMMU_CAP_ENFORCE_CACHE_COHERENCY.
 	 */
-	if (dev->hw->ops->enforce_cache_coherency != NULL &&
+	if (hw_snoop_control(dev->hw) &&
+	    dev->hw->ops->enforce_cache_coherency != NULL &&
 	    (rc = dev->hw->ops->enforce_cache_coherency(&dom)) != 0)
 		return (rc);
 	if ((rc = obj_alloc(ctx, OBJ_HWPT_PAGING, &obj)) != 0)
@@ -214,6 +217,16 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 	switch (obj->type) {
 	case OBJ_HWPT_PAGING:
 		p = container_of(obj, struct hwpt_paging, obj);
+		/*
+		 * An enforcing domain promises that no DMA through it
+		 * bypasses the CPU caches: a device that can issue
+		 * no-snoop DMA behind an IOMMU that cannot block it does
+		 * not fit (EINVAL, as the VT-d driver answers for a unit
+		 * without snoop control).
+		 */
+		if (p->enforce_cc && (dev->flags & HW_DEV_NO_SNOOP) &&
+		    !hw_snoop_control(dev->hw))
+			return (-EINVAL);
 		if (p->domain.hw != dev->hw)
 			return (-EINVAL);
 		/* Page requests need a device that can raise them. */
@@ -273,6 +286,26 @@ hwpt_ioas(struct obj *obj)
 	p = container_of(obj, struct hwpt_paging, obj);
 	return (p->ioas != NULL ? container_of(p->ioas, struct ioas, obj) :
 	    NULL);
+}
+
+int
+hwpt_enforce_cc(struct obj *obj)
+{
+	struct hwpt_nested	*n;
+	struct obj		*parent;
+
+	if (obj->type == OBJ_HWPT_NESTED) {
+		n = container_of(obj, struct hwpt_nested, obj);
+		if ((parent = n->parent) != NULL && parent->type == OBJ_VIOMMU)
+			parent = container_of(parent, struct viommu,
+			    obj)->parent;
+		if (parent == NULL || parent->type != OBJ_HWPT_PAGING)
+			return (0);
+		obj = parent;
+	}
+	if (obj->type != OBJ_HWPT_PAGING)
+		return (0);
+	return (container_of(obj, struct hwpt_paging, obj)->enforce_cc != 0);
 }
 
 struct obj *

@@ -38,6 +38,12 @@ int	hwpt_pasid_compat(struct obj *);
  * stage 2's for a nested one (through the vIOMMU); NULL if none.
  */
 struct ioas *hwpt_ioas(struct obj *);
+/*
+ * Whether DMA through the HWPT is kept cache coherent: a paging HWPT's
+ * enforce_cc, a nested one's stage 2's (a nested domain snoops as its
+ * parent does).
+ */
+int	hwpt_enforce_cc(struct obj *);
 /* The vIOMMU a nested HWPT was made on, or NULL. */
 struct obj *hwpt_viommu(struct obj *);
 /* The fault queue a HWPT was made with (FAULT_ID_VALID), or NULL. */

@@ -52,6 +52,7 @@ struct device {
 	uint64_t			 dma_ops;	/* device_dma_rw() */
 	uint64_t			 dma_bytes;
 	uint64_t			 dma_errors;
+	unsigned int			 cc_state;	/* DEVICE_CC_* */
 };
 
 /* IOMMU_HWPT_ALLOC flags recorded on a paging HWPT. */

@@ -85,6 +85,8 @@ check "the model-ABI header: ioasid/hw/hw.h" \
 check "the spapr-tce plugin in /usr/lib/ioasidd/models, mode 755" \
     sh -c '[ -f "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
     "$R/usr/lib/ioasidd/models/spapr-tce.so"
+check "the header of the KVM view, ioasidd_coherency.h" \
+    [ -f "$R/usr/include/ioasid/ioasidd_coherency.h" ]
 check "the configuration is the shipped one" \
     cmp -s "$ROOT/ioasidd.conf" "$R/etc/ioasidd.conf"
 check "the installed daemon accepts the installed configuration" \

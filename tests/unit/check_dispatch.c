@@ -21,6 +21,7 @@
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
 #include "ioasidd.h"
+#include "ioasidd_coherency.h"
 
 #include "core/ctx.h"
 #include "core/dispatch.h"
@@ -455,6 +456,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOMMU_IOAS_NOIOMMU_GET_PA, iommu_ioas_noiommu_get_pa, out_phys),
 	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
 	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
+	HDR(IOASIDD_COHERENCY, ioasidd_coherency, out_changes),
 };
 
 START_TEST(sizes_match_headers)

@@ -534,6 +534,8 @@ static const struct {
 	{ "VFIO_DEVICE_SET_IRQS", { ENOTTY } },
 	/* The daemon's own mmap command (proto/ioasidd.h). */
 	{ "IOASIDD_MMAP", { ENXIO, EPERM, EMFILE } },
+	/* The KVM view (proto/ioasidd_coherency.h). */
+	{ "IOASIDD_COHERENCY", { EOPNOTSUPP } },
 	/* The device node's region access is unknown on /dev/iommu. */
 	{ "IOASIDD_REGION_READ", { ENOTTY } },
 	{ "IOASIDD_REGION_WRITE", { ENOTTY } },

@@ -46,6 +46,7 @@
 #include <linux/vfio.h>
 #include "iommufd_test.h"
 #include "ioasidd.h"
+#include "ioasidd_coherency.h"
 
 #include "core/acct.h"
 #include "core/ctx.h"
@@ -276,6 +277,7 @@ union probe_any {
 	struct iommu_hw_queue_alloc		hwq;
 	struct iommu_ioas_noiommu_get_pa	getpa;
 	struct ioasidd_mmap			mmap;
+	struct ioasidd_coherency		coherency;
 	struct vfio_device_bind_iommufd		bind;
 	struct vfio_device_attach_iommufd_pt	attach;
 	struct vfio_device_detach_iommufd_pt	detach;
@@ -470,6 +472,9 @@ probe_every_command(void)
 	    .flags = IOASIDD_MMAP_SHARED, .offset = (uint64_t)a << 24,
 	    .length = 2 * PAGE };
 	(void)probe_ptr(IOASIDD_MMAP, &any);
+	memset(&any, 0, sizeof(any));
+	any.coherency.size = sizeof(any.coherency);
+	(void)probe_ptr(IOASIDD_COHERENCY, &any);
 	memset(&any, 0, sizeof(any));
 	any.bind.argsz = sizeof(any.bind);
 	(void)probe_ptr(VFIO_DEVICE_BIND_IOMMUFD, &any);
