@@ -594,6 +594,15 @@ vtd_pasid_bits(const struct hw_instance *inst)
 	return (VTD_ECAP_PSS(v->ecap) + 1);
 }
 
+/* Snoop control is ECAP.SC: the unit can make its domains enforce it. */
+static int
+vtd_snoop_control(const struct hw_instance *inst)
+{
+	const struct vtd	*v = inst->priv;
+
+	return ((v->ecap & VTD_ECAP_SC) != 0);
+}
+
 const struct hw_model_ops hw_vtd_ops = {
 	.version = HW_MODEL_VERSION,
 	.name = "intel-vtd",
@@ -609,4 +618,5 @@ const struct hw_model_ops hw_vtd_ops = {
 	.instance_fini = vtd_instance_fini,
 	.describe = vtd_describe,
 	.pasid_bits = vtd_pasid_bits,
+	.snoop_control = vtd_snoop_control,
 };
