@@ -190,7 +190,7 @@ fcntl.ioctl(fd, 0x3b85, bytearray(struct.pack("IIIIQQQ", 40, 4, ioas, 0,
     va + 0x1000, 0x1000, 0)))
 ioas_alloc()
 open(sys.argv[1], "w").write("%x\n" % va)
-time.sleep(10)' "$T/held" &
+time.sleep(60)' "$T/held" &
 	HOLDER=$!
 	wait_for "$T/held" && sleep 0.2
 	VA=$(cat "$T/held")
