@@ -1070,6 +1070,8 @@ dirty_suite(void)
 	TCase	*tc;
 
 	tc = test_tcase(s, "store");
+	/* read_reference compares every bit: seconds on a loaded machine. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, store_set_clear);
 	tcase_add_test(tc, iopte_fit);
 	tcase_add_test(tc, store_sparse);
