@@ -12,7 +12,9 @@
  * through /proc/<pid>/mem into or out of the process's memory.
  *
  * It times, round after round, a 4 KiB transfer from memory to edu's
- * buffer, one back, and memcpy() of 4 KiB. Each figure is the median
+ * buffer, one back, and memcpy() of 4 KiB; and, as the part of a
+ * transfer that is the daemon's own work, a 4-byte read of a BAR0
+ * register (the node's region access alone). Each figure is the median
  * of ROUNDS rounds, each ratio the median of the per-round ratios to
  * memcpy() in the same round.
  *
@@ -113,6 +115,21 @@ time_dma(struct vfio_cdev_file *f, int to_ram, unsigned long ops)
 	return ((bench_now_ns() - t0) / ops);
 }
 
+/* ns per 4-byte read of BAR0's identification register. */
+static double
+time_reg(struct vfio_cdev_file *f, unsigned long ops)
+{
+	double		t0 = bench_now_ns();
+	unsigned long	i;
+	uint32_t	v;
+
+	for (i = 0; i < ops; i++)
+		if (vfio_cdev_region_rw(f, REGION(0), &v, 4, 0) != 4 ||
+		    v != 0x010000ed)
+			bench_must(-EIO, "BAR0 read");
+	return ((bench_now_ns() - t0) / ops);
+}
+
 /* ns per memcpy() of EDU_SIZE bytes. */
 static double
 time_memcpy(void *dst, const void *src, unsigned long ops)
@@ -139,7 +156,7 @@ main(int argc, char *argv[])
 	struct iommu_ioas_alloc			 a;
 	struct iommu_ioas_map			 m;
 	struct stat				 st;
-	double		 from[ROUNDS], to[ROUNDS], cp[ROUNDS];
+	double		 from[ROUNDS], to[ROUNDS], cp[ROUNDS], reg[ROUNDS];
 	double		 rfrom[ROUNDS], rto[ROUNDS];
 	unsigned long	 ops = 20000;
 	uint8_t		*mem, *copy;
@@ -207,6 +224,7 @@ main(int argc, char *argv[])
 		cp[r] = time_memcpy(copy, mem, 20 * ops);
 		from[r] = time_dma(f, 0, ops);
 		to[r] = time_dma(f, 1, ops);
+		reg[r] = time_reg(f, 20 * ops);
 		rfrom[r] = from[r] / cp[r];
 		rto[r] = to[r] / cp[r];
 	}
@@ -219,6 +237,8 @@ main(int argc, char *argv[])
 	printf("edu DMA 4 KiB, edu to memory %8.0f ns %8.0f MB/s (%.1fx)\n",
 	    bench_median(to, ROUNDS), EDU_SIZE * 1e3 / bench_median(to, ROUNDS),
 	    bench_median(rto, ROUNDS));
+	printf("BAR0 register read, 4 bytes  %8.1f ns\n",
+	    bench_median(reg, ROUNDS));
 	vfio_cdev_close(f);
 	vfio_cdev_unconfigure();
 	ctx_close(ctx);
