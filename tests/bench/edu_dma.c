@@ -159,7 +159,7 @@ main(int argc, char *argv[])
 	double		 from[ROUNDS], to[ROUNDS], cp[ROUNDS], reg[ROUNDS];
 	double		 rfrom[ROUNDS], rto[ROUNDS];
 	unsigned long	 ops = 20000;
-	uint8_t		*mem, *copy;
+	uint8_t		*mem, *copy = NULL;
 	int		 r, p[2];
 
 	if (argc > 1 && strcmp(argv[1], "--quick") == 0)

@@ -137,7 +137,7 @@ main(int argc, char **argv)
 {
 	struct vfio_device_info	 info;
 	double			*v[5], t0;
-	uint8_t			*buf, *copy;
+	uint8_t			*buf, *copy = NULL;
 	uint32_t		 id;
 	int			 ifd, dfd, i, r, n, dn, rounds;
 
