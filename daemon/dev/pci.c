@@ -506,7 +506,7 @@ pci_region_rw(struct pci_dev *pd, unsigned int index, uint64_t pos,
 	for (done = 0; done < len; done += n, pos += n) {
 		n = pci_piece(pos, len - done);
 		if (write) {
-			/* Little-endian bytes: the low n of v in memory. */
+			/* The bytes are little-endian, whatever the host. */
 			v = 0;
 			memcpy(&v, buf + done, n);
 			v = le64toh(v);

@@ -55,6 +55,7 @@ die(const char *what)
 	exit(1);
 }
 
+/* An 8-byte write of BAR0 at off; a failure ends the program. */
 static void
 wr64(int fd, off_t off, uint64_t v)
 {
@@ -62,6 +63,7 @@ wr64(int fd, off_t off, uint64_t v)
 		die("pwrite of BAR0");
 }
 
+/* An 8-byte read of BAR0 at off; a failure ends the program. */
 static uint64_t
 rd64(int fd, off_t off)
 {
