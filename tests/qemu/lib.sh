@@ -74,7 +74,8 @@ qemu_run() {
 	[ "$_m" = bare ] ||
 		set -- "$@" -object iommufd,id=iommufd0 \
 		    -device vfio-pci,iommufd=iommufd0,fd=%{vfio0}
-	set -- "$QEMU" -L "$FW" -accel tcg -cpu max -m 512 -nodefaults \
+	set -- "$QEMU" -L "$FW" -accel "${QEMU_ACCEL:-tcg}" \
+	    -cpu "${QEMU_CPU:-max}" -m 512 -nodefaults \
 	    -display none -monitor none -no-reboot \
 	    -serial "file:$_d/$_m.console" -serial "file:$_d/$_m.results" \
 	    -kernel "$KERNEL" -initrd "$_i" -append "$_append" "$@"
@@ -134,6 +135,12 @@ qemu_cmdline() {
 qemu_start_paused() {
 	qemu_run killed "$1" "$1/initrd.gz" -S &
 	QPID=$!
+}
+
+# kvm_usable: /dev/kvm can be opened for reading and writing here.
+kvm_usable() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	    (exec 4<>/dev/kvm) 2>/dev/null
 }
 
 # qemu_status_has TEXT: the daemon's JSON status contains TEXT.

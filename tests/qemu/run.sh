@@ -19,6 +19,11 @@
 #           type1 and DMAs to it (QEMU shadows the mapping into ioasidd's
 #           IOAS); after UNMAP_DMA the same DMA fails in the device.
 #
+# Where /dev/kvm is usable, a third QEMU with -accel kvm, paused (-S),
+# realizes the device and must show as its VM in the daemon's status
+# (the kvm-vfio device, proto/ioasidd_kvm.h); elsewhere that run is
+# skipped with a line that says so.
+#
 # After each QEMU exits, and after one is killed with SIGKILL while it
 # holds the device, the daemon must hold no context, no locked memory,
 # and the device no open or binding. Each check prints "ok: ..." or
@@ -161,6 +166,28 @@ kill -KILL "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 QPID=
 released "after QEMU was killed with SIGKILL"
+
+# --- KVM: QEMU adds the device to its VM's kvm-vfio device ---------------
+# A paused VM (-accel kvm -S) realizes the device; the preload library
+# answers KVM_DEV_VFIO_FILE_ADD and the daemon's status names the VM.
+if kvm_usable; then
+	QEMU_ACCEL=kvm QEMU_CPU=qemu64 qemu_run kvm "$W" "$W/initrd.gz" -S &
+	QPID=$!
+	if qemu_wait_bound && qemu_status_has '"vms":[{"pid":'; then
+		ok "kvm: a paused KVM QEMU holds the device and is its VM"
+	else
+		fail "kvm: the daemon does not show QEMU's VM on edu0"
+		tail -n 15 "$W/kvm.qemu" | sed 's/^/    /'
+		"$CTL" -s "$CTLSOCK" status 2>&1 | sed 's/^/    /'
+	fi
+	kill -KILL "$QPID" 2>/dev/null
+	wait "$QPID" 2>/dev/null
+	QPID=
+	released "after the KVM QEMU was killed"
+else
+	echo "qemu: KVM run skipped: /dev/kvm is absent or not usable by" \
+	    "$(id -un) here"
+fi
 
 check "daemon still running after three QEMUs" kill -0 "$PID"
 stop_daemon TERM
