@@ -27,6 +27,7 @@
  * level: a rise of the function's line signals the trigger and masks the
  * line until UNMASK, which signals again if the line is still high.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -490,7 +491,7 @@ pci_region_rw(struct pci_dev *pd, unsigned int index, uint64_t pos,
 	uint8_t		*buf = vbuf;
 	uint64_t	 size, v;
 	uint32_t	 flags;
-	unsigned int	 n, i;
+	unsigned int	 n;
 	size_t		 done;
 
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
@@ -505,9 +506,10 @@ pci_region_rw(struct pci_dev *pd, unsigned int index, uint64_t pos,
 	for (done = 0; done < len; done += n, pos += n) {
 		n = pci_piece(pos, len - done);
 		if (write) {
+			/* The bytes are little-endian, whatever the host. */
 			v = 0;
-			for (i = 0; i < n; i++)
-				v |= (uint64_t)buf[done + i] << (8 * i);
+			memcpy(&v, buf + done, n);
+			v = le64toh(v);
 			if ((int)index != pd->msix_bar)
 				pd->ops->bar_write(pd, index, pos, n, v);
 			continue;
@@ -519,8 +521,8 @@ pci_region_rw(struct pci_dev *pd, unsigned int index, uint64_t pos,
 			v = pci_msix_bar_read(pd, pos, n);
 		else
 			v = pd->ops->bar_read(pd, index, pos, n);
-		for (i = 0; i < n; i++)
-			buf[done + i] = (uint8_t)(v >> (8 * i));
+		v = htole64(v);
+		memcpy(buf + done, &v, n);
 	}
 	return ((long)len);
 }
