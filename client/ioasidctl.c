@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "ctl.h"
 #include "launch.h"
+#include "tracetool.h"
 
 /* How long to wait for the daemon's answer. */
 #define CTL_TIMEOUT_MS	30000
@@ -808,6 +809,10 @@ main(int argc, char **argv)
 		ctl_help(argc - 1, argv + 1);
 	if (strcmp(argv[0], "run") == 0)
 		return (launch_main(argc, argv, ctl_device_index));
+	/* Trace files are read here, without the daemon. */
+	if (strcmp(argv[0], "trace") == 0 && argc > 1 &&
+	    strcmp(argv[1], "summary") == 0)
+		return (tracetool_summary(argc - 2, argv + 2));
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
 		usage(stderr, 1);

@@ -134,6 +134,19 @@ if [ -n "$VPY" ]; then
 	    "! '$VPY' '$SRC/scripts/trace-validate.py' '$T/bad.jsonl' >/dev/null"
 fi
 
+# The summary, read from the file without the daemon.
+"$CTL" trace summary "$TRACE" > "$T/sum" 2>&1
+nio=$(grep -c '"type":"ioctl"' "$TRACE")
+nalloc=$(grep -c '"cmd":"IOMMU_IOAS_ALLOC"' "$TRACE")
+nerr=$(grep '"cmd":"IOMMU_IOAS_ALLOC"' "$TRACE" | grep -vc '"result":"OK"')
+check "summary counts every call ($nio)" grep -q "^$nio calls in" "$T/sum"
+check "summary: IOAS_ALLOC with $nalloc calls, $nerr errors" \
+    grep -Eq "^IOMMU_IOAS_ALLOC +$nalloc +$nerr " "$T/sum"
+check "summary: errors by errno name" grep -q "ENOENT [0-9]" "$T/sum"
+check "summary: one row per context" grep -q "^context [0-9]" "$T/sum"
+check "summary of a file that is not there fails" \
+    sh -c "! '$CTL' trace summary '$T/nothing' 2>/dev/null"
+
 # 2. Off by configuration; on, off and per context from ioasidctl.
 rm -f "$TRACE"
 conf no
