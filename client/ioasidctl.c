@@ -733,6 +733,10 @@ ctl_list_commands(FILE *fp)
 		    c->args[0] != '\0' ? " " : "", c->args);
 		fprintf(fp, "  %-28s %s\n", head, c->summary);
 	}
+	fprintf(fp, "  %-28s %s\n", "trace summary TRACE",
+	    "calls, errors, latencies of a trace file");
+	fprintf(fp, "  %-28s %s\n", "replay [--keep-going] TRACE",
+	    "issue a trace again and compare every answer");
 	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
 	    "start a program with device nodes open");
 	fprintf(fp, "  %-28s %s\n", "help [COMMAND]", "this list, or more on "
@@ -813,6 +817,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "trace") == 0 && argc > 1 &&
 	    strcmp(argv[1], "summary") == 0)
 		return (tracetool_summary(argc - 2, argv + 2));
+	if (strcmp(argv[0], "replay") == 0)
+		return (tracetool_replay(argc - 1, argv + 1));
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
 		usage(stderr, 1);

@@ -126,6 +126,20 @@ tracefmt_num_get(const json_t *j, uint64_t *v)
 	return (0);
 }
 
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+
+/* Whether the layout has a UK_FDS tail of its own. */
+static int
+tracefmt_has_fds(const struct uapi_struct *st)
+{
+	uint16_t	i;
+
+	for (i = 0; i < st->nfields; i++)
+		if (st->fields[i].kind == UK_FDS)
+			return (1);
+	return (0);
+}
+
 /* Whether width bytes at p are all zero. */
 static int
 tracefmt_zero(const uint8_t *p, size_t width)
@@ -217,6 +231,16 @@ tracefmt_struct_encode(const struct uapi_struct *st, const void *buf,
 			return (NULL);
 		}
 	}
+	/* Bytes past the struct the caller sent (E2BIG unless zero). */
+	if ((dir & UD_IN) && len > st->size && !tracefmt_has_fds(st) &&
+	    !tracefmt_zero(p + st->size, len - st->size)) {
+		v = tracefmt_hex_encode(p + st->size,
+		    MIN(len - st->size, TRACEFMT_MAX_BUF));
+		if (json_object_set_new(obj, TRACEFMT_TAIL, v) != 0) {
+			json_decref(obj);
+			return (NULL);
+		}
+	}
 	return (obj);
 }
 
@@ -289,6 +313,13 @@ tracefmt_struct_decode(const struct uapi_struct *st, const json_t *obj,
 		st = uapi_resolve(st, buf, cap);
 	}
 	json_object_foreach((json_t *)obj, key, j) {
+		if (strcmp(key, TRACEFMT_TAIL) == 0) {
+			if (!json_is_string(j) || cap < st->size ||
+			    tracefmt_hex_decode(json_string_value(j),
+			    (uint8_t *)buf + st->size, cap - st->size) < 0)
+				return (-EINVAL);
+			continue;
+		}
 		if ((f = uapi_field_byname(st, key)) == NULL)
 			return (-EINVAL);
 		if ((error = tracefmt_field_decode(f, j, buf, cap)) != 0)

@@ -14,7 +14,9 @@
  *  - fields wider than 8 bytes and UK_BYTES fields are hex strings of
  *    their bytes in memory order;
  *  - reserved fields appear only when they are not zero;
- *  - a UK_FDS tail is an array of descriptor numbers.
+ *  - a UK_FDS tail is an array of descriptor numbers;
+ *  - non-zero bytes the caller sent past the struct we know (which make
+ *    the call E2BIG) are the hex string "_tail".
  * A decoder takes an integer or a "0x..." string for any number.
  *
  * A caller buffer is {"len": N, "hex": "..."} or, when the table gives
@@ -30,6 +32,9 @@
 #include <jansson.h>
 
 #include "uapi.h"
+
+/* The key of the bytes past a struct. */
+#define TRACEFMT_TAIL		"_tail"
 
 /* Most bytes of one caller buffer that a trace line keeps. */
 #define TRACEFMT_MAX_BUF	4096

@@ -174,9 +174,16 @@ static json_t *
 trace_buf_json(const struct trace_rec *rec, const struct trace_buf *b,
     int out)
 {
-	return (tracefmt_buf_encode(b->field,
+	json_t	*o;
+
+	o = tracefmt_buf_encode(b->field,
 	    rec->data + (out ? b->out_off : b->in_off),
-	    out ? b->out_have : b->in_have, b->len));
+	    out ? b->out_have : b->in_have, b->len);
+	/* The caller's pointer led nowhere readable (EFAULT). */
+	if (o != NULL && !out && b->in_have < MIN(b->len,
+	    (uint64_t)TRACEFMT_MAX_BUF))
+		json_object_set_new(o, "unreadable", json_true());
+	return (o);
 }
 
 /* The JSON line of one record, or NULL when out of memory. */

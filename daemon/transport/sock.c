@@ -976,11 +976,18 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 static int
 sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
 {
-	unsigned int	i;
+	struct trace_site	site;
+	unsigned int		i;
 
 	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
 	    m->hdr.seq != ch->last_seq)
 		return (-EPROTO);
+	/* The last call's answer did not land: its new objects go. */
+	site.ctx = ch->conn->ctx->id;
+	site.pid = m->pid;
+	site.devnode = ch->conn->vf != NULL;
+	site.node = site.devnode ? "vfio" : "iommu";
+	trace_event(&site, "unwritten", NULL);
 	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
 		sock_settle(ch, 0);
 	for (i = 0; i < ch->nearly; i++)

@@ -128,6 +128,7 @@ check "the control action is traced" q \
     'any(l["type"] == "control" and l["detail"] == "status" for l in lines)'
 check "nothing dropped" q 'not any(l["type"] == "dropped" for l in lines)'
 validate "$TRACE"
+cp "$TRACE" "$T/rec.jsonl"
 sed '0,/"result":"OK"/s//"result":"nonsense"/' "$TRACE" > "$T/bad.jsonl"
 if [ -n "$VPY" ]; then
 	check "the validator refuses a line with a bad result" sh -c \
@@ -182,5 +183,46 @@ check "each file starts with a header" sh -c \
     "head -n 1 '$TRACE.1' | grep -q '\"type\":\"header\"' &&
      head -n 1 '$TRACE' | grep -q '\"type\":\"header\"'"
 validate "$TRACE" "$TRACE.1" "$TRACE.2"
+
+# 4. Replay: the session of part 1 against a fresh daemon, then altered.
+rm -f "$TRACE"*
+conf no
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+"$CTL" replay --socket "$SOCK" "$T/rec.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "the recorded session replays with no divergence ($(tail -n 1 "$T/rp"))" \
+    [ $rc -eq 0 ]
+check "every call was replayed" grep -q \
+    "^replay: $(grep -c '"type":"ioctl"' "$T/rec.jsonl") calls, 0 diverged" "$T/rp"
+# The first IOVA the daemon chose, recorded as another.
+line=$(grep -n '"cmd":"IOMMU_IOAS_MAP".*"out":{"iova"' "$T/rec.jsonl" |
+    head -n 1 | cut -d: -f1)
+iova=$(sed -n "${line}p" "$T/rec.jsonl" | sed 's/.*"out":{"iova":"\([^"]*\)".*/\1/')
+sed "${line}s/\"out\":{\"iova\":\"$iova\"/\"out\":{\"iova\":\"0x7770000\"/" \
+    "$T/rec.jsonl" > "$T/alt.jsonl"
+"$CTL" replay --socket "$SOCK" "$T/alt.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "an altered output fails the replay (exit $rc)" [ $rc -eq 1 ]
+check "the diff names the line and the field" grep -q \
+    "alt.jsonl:$line: seq [0-9]*, IOMMU_IOAS_MAP on context [0-9]*: out.iova differs" "$T/rp"
+check "the diff shows both values" sh -c \
+    "grep -q '^  - recorded: \"0x7770000\"' '$T/rp' &&
+     grep -q '^  + replayed: \"$iova\"' '$T/rp'"
+check "the diff shows the calls around it" grep -q "^  > *$line  context" "$T/rp"
+check "replay stops at the first divergence" grep -q \
+    "1 diverged, 0 skipped (stopped at the first)" "$T/rp"
+# A result altered as well: --keep-going reports both.
+line2=$(grep -n '"result":"ENOENT"' "$T/alt.jsonl" | tail -n 1 | cut -d: -f1)
+sed -i "${line2}s/\"result\":\"ENOENT\"/\"result\":\"EINVAL\"/" "$T/alt.jsonl"
+"$CTL" replay --keep-going --socket "$SOCK" "$T/alt.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "--keep-going reports every divergence (exit $rc)" sh -c \
+    "[ $rc -eq 1 ] && grep -q ', 2 diverged' '$T/rp' &&
+     grep -q 'alt.jsonl:$line2: .*: result differs' '$T/rp'"
+echo 'not json' > "$T/broken.jsonl"
+"$CTL" replay --socket "$SOCK" "$T/broken.jsonl" >/dev/null 2>&1
+check "a file that is not a trace: exit 2" [ $? -eq 2 ]
+alive "after the replays"
+stop_daemon
 
 summary
