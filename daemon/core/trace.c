@@ -30,6 +30,8 @@
 
 #define TRACE_KIND_IOCTL	1
 #define TRACE_KIND_EVENT	2
+/* Longest detail text of an event line. */
+#define TRACE_MAX_DETAIL	256
 /* Contexts turned on or off one by one. */
 #define TRACE_MAX_CTX		64
 
@@ -50,7 +52,7 @@ struct trace_rec {
 	int			 devnode;
 	char			 node[16];
 	char			 type[16];	/* events */
-	char			 detail[128];	/* events */
+	char			*detail;	/* events: in data, or NULL */
 	uint32_t		 num;
 	uint64_t		 arg;
 	long			 result;
@@ -205,7 +207,7 @@ trace_rec_json(const struct trace_rec *rec)
 	if (o == NULL)
 		return (NULL);
 	if (rec->kind == TRACE_KIND_EVENT) {
-		if (rec->detail[0] != '\0')
+		if (rec->detail != NULL)
 			json_object_set_new(o, "detail",
 			    json_string(rec->detail));
 		return (o);
@@ -380,10 +382,10 @@ trace_writer(void *arg)
 		trace_flush(list, dropped, trace_now());
 		if (stop)
 			return (NULL);
-		/* A batch at most every TRACE_FLUSH_MS: records gather. */
-		ts.tv_sec = 0;
-		ts.tv_nsec = TRACE_FLUSH_MS * 1000000L;
-		(void)nanosleep(&ts, NULL);
+		/*
+		 * What came in while this batch was written is the next
+		 * one, at once; an empty queue waits TRACE_FLUSH_MS.
+		 */
 		pthread_mutex_lock(&tr.lock);
 	}
 }
@@ -580,11 +582,14 @@ trace_event(const struct trace_site *site, const char *type,
 
 	if (!trace_enabled(site->ctx))
 		return;
-	if ((rec = trace_rec_new(site, TRACE_KIND_EVENT, 0)) == NULL)
+	if ((rec = trace_rec_new(site, TRACE_KIND_EVENT, detail != NULL ?
+	    strnlen(detail, TRACE_MAX_DETAIL) + 1 : 0)) == NULL)
 		return;
 	snprintf(rec->type, sizeof(rec->type), "%s", type);
-	if (detail != NULL)
-		snprintf(rec->detail, sizeof(rec->detail), "%s", detail);
+	if (detail != NULL) {
+		rec->detail = (char *)rec->data;
+		memcpy(rec->detail, detail, strnlen(detail, TRACE_MAX_DETAIL));
+	}
 	trace_queue(rec);
 }
 

@@ -11,10 +11,13 @@
  * nothing written there. The queue is bounded (TRACE_QUEUE_BYTES): a
  * record that does not fit is dropped and counted, and the writer puts a
  * "dropped" line with the count into the trace, and status shows it. The
- * writer wakes every TRACE_FLUSH_MS (or when the queue is half full),
- * encodes the records with proto/tracefmt.c and writes them with one
- * write(2) per batch, so a crash loses at most the records of the last
- * TRACE_FLUSH_MS; trace_stop() writes everything left.
+ * writer takes the whole queue at once, encodes the records with
+ * proto/tracefmt.c and writes them with one write(2) per batch, and takes
+ * what came in meanwhile; an empty queue is looked at again after
+ * TRACE_FLUSH_MS (or when it is half full). A crash loses what is
+ * queued: the records of the last TRACE_FLUSH_MS when the writer keeps
+ * up, at most TRACE_QUEUE_BYTES of them when it does not.
+ * trace_stop() writes everything left.
  *
  * The first line of every file is a header: the format version, the
  * ioasidd version, the kernel uAPI level answered and the hardware-model
@@ -33,7 +36,7 @@
 struct uregions;
 
 #define TRACE_FORMAT		1
-#define TRACE_QUEUE_BYTES	(8U << 20)
+#define TRACE_QUEUE_BYTES	(32U << 20)
 #define TRACE_FLUSH_MS		20
 /* Most bytes of a call's own struct kept (the largest is far smaller). */
 #define TRACE_MAX_STRUCT	1024
