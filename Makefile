@@ -38,7 +38,7 @@ BASE_CFLAGS = -std=gnu11 $(WARN) -fno-common -D_GNU_SOURCE \
 	   -DIOASIDD_VERSION='"$(VERSION)"' \
 	   -DIOASIDD_SYSCONFDIR='"$(SYSCONFDIR)"' -Iproto -Idaemon
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 ifeq ($(WERROR),1)
@@ -65,17 +65,25 @@ TEST_SRCS	:= $(wildcard tests/unit/*.c)
 PROG_SRCS	:= $(wildcard tests/prog/*.c)
 BENCH_SRCS	:= $(wildcard tests/bench/*.c)
 GUEST_SRCS	:= $(wildcard tests/guest/*.c)
+MODEL_SRCS	:= $(wildcard models/*.c)
+TMODEL_SRCS	:= $(wildcard tests/models/*.c)
+# Where the daemon looks for model plugins (model-dir's default).
+MODELDIR	?= $(LIBDIR)/ioasidd/models
 
 DAEMON		 = $(B)/ioasidd
 CTL		 = $(B)/ioasidctl
 LIBIOASID	 = $(B)/libioasid.so
 PRELOAD		 = $(B)/libioasid-preload.so
+TESTVMM		 = $(B)/testvmm
 UNIT		 = $(B)/check_ioasidd
 PROGS		:= $(PROG_SRCS:tests/prog/%.c=$(B)/tests/%)
 BENCHES		:= $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 GUESTS		:= $(GUEST_SRCS:tests/guest/%.c=$(B)/guest/%)
+MODELS		:= $(MODEL_SRCS:models/%.c=$(B)/models/%.so)
+TMODELS		:= $(TMODEL_SRCS:tests/models/%.c=$(B)/tests/models/%.so)
 
-all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(wildcard client/ioasidctl.c)
+all: $(DAEMON) $(LIBIOASID) $(PRELOAD) $(B)/ioasid.pc $(TESTVMM) $(MODELS) \
+	$(wildcard client/ioasidctl.c)
 
 # Rebuild everything when the flags change (a SANITIZE=1 build followed by a
 # plain one must not mix objects).
@@ -129,10 +137,42 @@ $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
 # "ioasidctl run" puts the installed preload library in LD_PRELOAD.
 $(B)/client/launch.o: ALL_CFLAGS += -DIOASIDD_LIBDIR='"$(LIBDIR)"'
 
+# The example VMM (client/examples): an ordinary iommufd program, run
+# under the preload library.
+$(TESTVMM): $(B)/client/examples/testvmm.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 client/ioasidctl.c: ;
 ifneq ($(wildcard client/ioasidctl.c),)
 all: $(CTL)
 endif
+
+# The model-ABI header as it is installed (<ioasid/hw/hw.h>): plugins
+# include it from there, in the tree as out of it.
+$(B)/include/ioasid/hw/hw.h: daemon/hw/hw.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+# Model plugins: built as a plugin is out of the tree, seeing only the
+# installed headers.
+PLUGIN_CFLAGS = -std=gnu11 $(WARN) $(if $(filter 1,$(WERROR)),-Werror) \
+	   $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(,)undefined) \
+	   $(CFLAGS) -fPIC -shared -I$(B)/include
+, := ,
+$(B)/models/%.so: models/%.c $(B)/include/ioasid/hw/hw.h $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $(LDFLAGS) -o $@ $<
+# Broken plugins the tests must see refused (another ABI, no symbol).
+$(B)/tests/models/%.so: tests/models/%.c $(B)/include/ioasid/hw/hw.h \
+	    $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Like IOASIDD_LIBDIR: baked in at build time (install does not rebuild).
+$(B)/daemon/conf.o: ALL_CFLAGS += -DIOASIDD_MODELDIR='"$(MODELDIR)"'
+$(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"' \
+	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 $(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a
@@ -181,10 +221,10 @@ $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 
 check: check-unit check-integration
 
-check-unit: $(UNIT)
+check-unit: $(UNIT) $(MODELS) $(TMODELS)
 	$(UNIT)
 
-check-integration: all $(PROGS) $(GUESTS) $(B)/tests/oracle_probe
+check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe
 	tests/integration/run.sh $(B)
 
 # The real CUSE node under Debian's kernel in QEMU (also part of check).
@@ -215,17 +255,21 @@ deps:
 run: all
 	$(DAEMON) -d -f ioasidd.conf
 
-MANPAGES	 = man/ioasidctl.1 man/ioasidd.conf.5 man/ioasidd.8
+MANPAGES	 = man/ioasidctl.1 man/ioasidd.conf.5 man/ioasidd.8 \
+	   man/ioasidd-testvmm.1
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux $(DESTDIR)$(SYSCONFDIR) \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/hw $(DESTDIR)$(MODELDIR) \
+	    $(DESTDIR)$(SYSCONFDIR) \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/ioasidd
 	install -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/ioasidctl
+	install -m 0755 $(TESTVMM) $(DESTDIR)$(BINDIR)/ioasidd-testvmm
 	install -m 0755 $(LIBIOASID).0 $(DESTDIR)$(LIBDIR)/libioasid.so.0
 	ln -sf libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libioasid-preload.so
@@ -235,6 +279,10 @@ install: all
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/linux/iommufd.h
 	install -m 0644 proto/iommufd_test.h \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/iommufd_test.h
+	install -m 0644 daemon/hw/hw.h $(DESTDIR)$(INCLUDEDIR)/ioasid/hw/hw.h
+	for m in $(MODELS); do \
+		install -m 0755 $$m $(DESTDIR)$(MODELDIR)/ || exit 1; \
+	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -253,6 +301,7 @@ uninstall:
 	! cmp -s ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf || \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	rm -f $(DESTDIR)$(SBINDIR)/ioasidd $(DESTDIR)$(BINDIR)/ioasidctl \
+	    $(DESTDIR)$(BINDIR)/ioasidd-testvmm \
 	    $(DESTDIR)$(LIBDIR)/libioasid.so.0 $(DESTDIR)$(LIBDIR)/libioasid.so \
 	    $(DESTDIR)$(LIBDIR)/libioasid-preload.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/ioasid.pc \
@@ -263,6 +312,10 @@ uninstall:
 		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; \
 	done
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/ioasid
+	for m in $(MODELS); do \
+		rm -f $(DESTDIR)$(MODELDIR)/$${m##*/}; \
+	done
+	rmdir $(DESTDIR)$(MODELDIR) $(DESTDIR)$(LIBDIR)/ioasidd 2>/dev/null || true
 
 clean:
 	rm -rf $(B)

@@ -257,6 +257,32 @@ print_context_table(json_t *a, const char *indent)
 	}
 }
 
+/*
+ * The emulated devices of a status reply, a line each: opens, binding,
+ * and the VMs (pid/number) that added an open to their kvm-vfio device.
+ */
+static void
+print_devices(json_t *a)
+{
+	json_t	*e, *v;
+	size_t	 i, j;
+
+	if (json_array_size(a) == 0)
+		return;
+	printf("devices:\n  %-8s %-6s %-6s %-6s %s\n", "DEVICE", "OPENS",
+	    "CTX", "DEVID", "VMS");
+	json_array_foreach(a, i, e) {
+		printf("  %-8s %-6lld %-6lld %-6lld ", jstr(e, "name"),
+		    (long long)jint(e, "opens"), (long long)jint(e, "context"),
+		    (long long)jint(e, "dev_id"));
+		json_array_foreach(json_object_get(e, "vms"), j, v)
+			printf("%spid %lld vm %lld", j == 0 ? "" : ", ",
+			    (long long)jint(v, "pid"), (long long)jint(v, "vm"));
+		printf("%s\n", json_array_size(json_object_get(e, "vms")) == 0 ?
+		    "-" : "");
+	}
+}
+
 /* The limit kinds in the order status shows them. */
 static const char *const limit_kinds[] = { "objects", "areas", "allowed",
     "reserved", "bytes" };
@@ -319,8 +345,9 @@ print_limits(json_t *r)
 static void
 print_status(json_t *r)
 {
-	json_t		*a, *e;
+	json_t		*a, *e, *v;
 	json_int_t	 up;
+	const char	*k;
 	size_t		 i;
 
 	up = jint(r, "uptime");
@@ -347,6 +374,21 @@ print_status(json_t *r)
 	}
 
 	print_limits(r);
+	print_devices(json_object_get(r, "devices"));
+
+	/* Each IOMMU instance, its registers on the lines after it. */
+	printf("iommus:\n");
+	json_array_foreach(json_object_get(r, "iommus"), i, e) {
+		printf("  %-10s model %s", jstr(e, "name"), jstr(e, "model"));
+		if (json_is_string(json_object_get(e, "profile")))
+			printf(", profile %s", jstr(e, "profile"));
+		printf("\n");
+		json_object_foreach(json_object_get(e, "registers"), k, v) {
+			if (json_is_string(v))
+				printf("    %-8s %s\n", k,
+				    json_string_value(v));
+		}
+	}
 
 	a = json_object_get(r, "contexts");
 	printf("contexts: %lld\n", (long long)jint(r, "ncontexts"));

@@ -56,7 +56,10 @@
 #include "wire.h"
 
 #include <linux/iommufd.h>
+#include <linux/kcmp.h>
+#include <linux/kvm.h>
 #include <linux/vfio.h>
+#include <sys/syscall.h>
 
 #define PRELOAD_EXPORT	__attribute__((__visibility__("default")))
 
@@ -86,6 +89,12 @@ static FILE	*(*real_fopen64)(const char *, const char *);
 static int	(*real_ioctl)(int, unsigned long, ...);
 static void	*(*real_mmap)(void *, size_t, int, int, int, off_t);
 static ssize_t	(*real_read)(int, void *, size_t);
+static int	(*real_close)(int);
+static int	(*real_dup)(int);
+static int	(*real_dup2)(int, int);
+static int	(*real_dup3)(int, int, int);
+static int	(*real_fcntl)(int, int, ...);
+static int	(*real_fcntl64)(int, int, ...);
 static ssize_t	(*real_write)(int, const void *, size_t);
 static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
 static ssize_t	(*real_pread)(int, void *, size_t, off_t);
@@ -723,6 +732,303 @@ preload_dev_is(int fd)
 }
 
 /*
+ * Device descriptors through close, dup, dup2, dup3 and fcntl(F_DUPFD*):
+ * a copy is the same device (the same socket), so it is noted under its
+ * number as well; a number closed is forgotten at once.
+ */
+static void
+preload_dev_forget(int fd)
+{
+	if (fd >= 0 && fd < PRELOAD_DEV_MAX)
+		__atomic_store_n(&preload_devs[fd].used, 0, __ATOMIC_RELEASE);
+}
+
+/* After newfd = a copy of oldfd (wasdev: oldfd was a device): note it. */
+static int
+preload_dev_copied(int newfd, int wasdev)
+{
+	if (newfd >= 0) {
+		if (wasdev)
+			preload_dev_add(newfd);
+		else
+			preload_dev_forget(newfd);
+	}
+	return (newfd);
+}
+
+PRELOAD_EXPORT int
+close(int fd)
+{
+	preload_dev_forget(fd);
+	PRELOAD_REAL(real_close, "close");
+	return (real_close(fd));
+}
+
+PRELOAD_EXPORT int
+dup(int fd)
+{
+	int	wasdev = preload_dev_is(fd);
+
+	PRELOAD_REAL(real_dup, "dup");
+	return (preload_dev_copied(real_dup(fd), wasdev));
+}
+
+PRELOAD_EXPORT int
+dup2(int fd, int newfd)
+{
+	int	wasdev = preload_dev_is(fd);
+
+	PRELOAD_REAL(real_dup2, "dup2");
+	if (real_dup2(fd, newfd) == -1)
+		return (-1);
+	return (fd == newfd ? newfd : preload_dev_copied(newfd, wasdev));
+}
+
+PRELOAD_EXPORT int
+dup3(int fd, int newfd, int flags)
+{
+	int	wasdev = preload_dev_is(fd);
+
+	PRELOAD_REAL(real_dup3, "dup3");
+	if (real_dup3(fd, newfd, flags) == -1)
+		return (-1);
+	return (preload_dev_copied(newfd, wasdev));
+}
+
+/* fcntl(): F_DUPFD and F_DUPFD_CLOEXEC copy; the rest pass through. */
+static int
+preload_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int	wasdev, rc;
+
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+		return (real(fd, cmd, arg));
+	wasdev = preload_dev_is(fd);
+	rc = real(fd, cmd, arg);
+	return (preload_dev_copied(rc, wasdev));
+}
+
+/* fcntl has at most one argument, a pointer or an integer. */
+PRELOAD_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list	 ap;
+	void	*arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	PRELOAD_REAL(real_fcntl, "fcntl");
+	return (preload_fcntl(real_fcntl, fd, cmd, arg));
+}
+
+PRELOAD_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list	 ap;
+	void	*arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	PRELOAD_REAL(real_fcntl64, "fcntl64");
+	if (real_fcntl64 == NULL) {
+		PRELOAD_REAL(real_fcntl, "fcntl");
+		return (preload_fcntl(real_fcntl, fd, cmd, arg));
+	}
+	return (preload_fcntl(real_fcntl64, fd, cmd, arg));
+}
+
+/*
+ * KVM's kvm-vfio device (proto/ioasidd_kvm.h). A VMM with KVM adds each
+ * VFIO device descriptor to it with KVM_SET_DEVICE_ATTR, group
+ * KVM_DEV_VFIO_FILE; a kernel refuses our sockets there. For a device
+ * descriptor of ours the library answers instead, with the errnos of
+ * virt/kvm/vfio.c (an unreadable attr or descriptor EFAULT, an unknown
+ * attr ENXIO, a closed descriptor EBADF, a second ADD EEXIST, a DEL of
+ * what was not added ENOENT, one VM too many ENOMEM), and tells the
+ * daemon. Every other call, a descriptor not ours included, is the
+ * kernel's. The kvm-vfio descriptor is the one /proc/self/fd names
+ * "anon_inode:kvm-vfio", or one of the numbers $IOASIDD_KVM_VFIO_FD
+ * lists, comma-separated (stand-ins, for tests on machines without
+ * /dev/kvm).
+ *
+ * A VM is numbered here: kvm-vfio descriptors that are one file (kcmp(2)
+ * KCMP_FILE; the number itself where kcmp is missing) share a number,
+ * and at most PRELOAD_VM_MAX VMs are remembered at a time.
+ */
+#ifndef KVM_DEV_VFIO_FILE
+#define KVM_DEV_VFIO_FILE		KVM_DEV_VFIO_GROUP
+#define KVM_DEV_VFIO_FILE_ADD		1
+#define KVM_DEV_VFIO_FILE_DEL		2
+#endif
+#define PRELOAD_VM_MAX		8
+
+struct preload_vm {
+	int		fd;		/* a kvm-vfio descriptor of it */
+	uint64_t	id;		/* 0: a free slot */
+};
+
+static struct preload_vm	preload_vms[PRELOAD_VM_MAX];
+static uint64_t			preload_vm_next;
+static pthread_mutex_t		preload_vm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Is fd a kvm-vfio device (or the stand-in the environment names)? */
+static int
+preload_is_kvm_vfio(int fd)
+{
+	static const char	 want[] = "anon_inode:kvm-vfio";
+	char			 path[64], link[sizeof(want) + 1];
+	const char		*v;
+	char			*end;
+	ssize_t			 n;
+	long			 sfd;
+
+	/* A list of numbers, comma-separated. */
+	for (v = getenv("IOASIDD_KVM_VFIO_FD"); v != NULL && *v != '\0';
+	    v = *end == ',' ? end + 1 : end) {
+		errno = 0;
+		sfd = strtol(v, &end, 10);
+		if (end == v || errno != 0)
+			break;
+		if (sfd == fd)
+			return (1);
+	}
+	if (fd < 0)
+		return (0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, link, sizeof(link))) != sizeof(want) - 1)
+		return (0);
+	return (memcmp(link, want, sizeof(want) - 1) == 0);
+}
+
+/* Are descriptors a and b one file? */
+static int
+preload_same_file(int a, int b)
+{
+	long	rc;
+
+	if (a == b)
+		return (1);
+	rc = syscall(SYS_kcmp, (pid_t)getpid(), (pid_t)getpid(), KCMP_FILE,
+	    (unsigned long)a, (unsigned long)b);
+	return (rc == 0);
+}
+
+/* The number of the VM kvm-vfio descriptor kfd belongs to (never 0). */
+static uint64_t
+preload_vm_id(int kfd)
+{
+	struct preload_vm	*vm, *free_slot = NULL;
+	uint64_t		 id;
+	size_t			 i;
+
+	pthread_mutex_lock(&preload_vm_lock);
+	for (i = 0; i < PRELOAD_VM_MAX; i++) {
+		vm = &preload_vms[i];
+		if (vm->id != 0 && preload_same_file(vm->fd, kfd)) {
+			id = vm->id;
+			pthread_mutex_unlock(&preload_vm_lock);
+			return (id);
+		}
+	}
+	/*
+	 * A new VM: in a free slot, or in place of the one whose number
+	 * kfd now has (that file is gone), or of the oldest.
+	 */
+	for (i = 0; i < PRELOAD_VM_MAX; i++) {
+		vm = &preload_vms[i];
+		if (vm->id == 0 || vm->fd == kfd) {
+			free_slot = vm;
+			break;
+		}
+	}
+	if (free_slot == NULL)
+		free_slot = &preload_vms[preload_vm_next % PRELOAD_VM_MAX];
+	free_slot->fd = kfd;
+	free_slot->id = id = ++preload_vm_next;
+	pthread_mutex_unlock(&preload_vm_lock);
+	return (id);
+}
+
+/* Copy len bytes of our own memory at addr without faulting: 0 or -1. */
+static int
+preload_peek(void *buf, uintptr_t addr, size_t len)
+{
+	struct iovec	local = { buf, len };
+	struct iovec	remote = { (void *)addr, len };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+	    (ssize_t)len)
+		return (0);
+	if (errno == EFAULT)
+		return (-1);
+	/* Not allowed here (a seccomp policy, say): read it as it is. */
+	memcpy(buf, (void *)addr, len);
+	return (0);
+}
+
+/*
+ * KVM_SET_DEVICE_ATTR on kvm-vfio descriptor kfd: 1 with *rc (and
+ * errno) when it was ours to answer, 0 when the kernel answers.
+ */
+static int
+preload_kvm_attr(int kfd, void *arg, int *rc)
+{
+	struct kvm_device_attr	 attr;
+	struct ioasidd_kvm_file	 k;
+	int32_t			 dfd;
+	int			 r, saved = errno;
+
+	if (!preload_is_kvm_vfio(kfd) ||
+	    preload_peek(&attr, (uintptr_t)arg, sizeof(attr)) != 0 ||
+	    attr.group != KVM_DEV_VFIO_FILE) {
+		errno = saved;
+		return (0);
+	}
+	if (attr.attr != KVM_DEV_VFIO_FILE_ADD &&
+	    attr.attr != KVM_DEV_VFIO_FILE_DEL) {
+		/* SPAPR_TCE is the kernel's where it has one. */
+		if (attr.attr == KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE) {
+			errno = saved;
+			return (0);
+		}
+		errno = ENXIO;
+		*rc = -1;
+		return (1);
+	}
+	if (preload_peek(&dfd, (uintptr_t)attr.addr, sizeof(dfd)) != 0) {
+		errno = EFAULT;
+		*rc = -1;
+		return (1);
+	}
+	if (!preload_dev_is(dfd)) {
+		/* A closed number is EBADF; an open one the kernel's. */
+		if (dfd < 0 || fcntl(dfd, F_GETFD) == -1) {
+			errno = EBADF;
+			*rc = -1;
+			return (1);
+		}
+		errno = saved;
+		return (0);
+	}
+	memset(&k, 0, sizeof(k));
+	k.argsz = sizeof(k);
+	k.op = attr.attr == KVM_DEV_VFIO_FILE_ADD ? IOASIDD_KVM_FILE_ADD :
+	    IOASIDD_KVM_FILE_DEL;
+	k.pid = getpid();
+	k.kvm_fd = kfd;
+	k.vm_id = preload_vm_id(kfd);
+	if (!chan_try_ioctl_node(dfd, IOASIDD_KVM_FILE, &k, &r, 1)) {
+		/* No longer a socket of ours: closed meanwhile. */
+		errno = saved;
+		return (0);
+	}
+	*rc = r;
+	return (1);
+}
+
+/*
  * Move count bytes at the device's offset off, as pread()/pwrite() would:
  * the bytes moved (fewer at a region's end), or -1 with errno. An error
  * after some bytes moved gives those bytes, as a short read. The checks
@@ -897,6 +1203,9 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if ((uint32_t)req == (uint32_t)KVM_SET_DEVICE_ATTR &&
+	    preload_kvm_attr(fd, arg, &rc))
+		return (rc);
 	if (!preload_vfs_ioctl(req) && chan_try_ioctl_node(fd, req, arg, &rc,
 	    preload_dev_is(fd))) {
 		if (rc == 0)

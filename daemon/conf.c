@@ -17,9 +17,12 @@
  * be something the file could not say.
  *
  * Sections are rows of conf_sections[]: [daemon], [limits] and the named
- * [device NAME] (an entry of conf->devices each, with its own keys);
- * [iommu NAME] of later work goes there too, and any section not in the
- * table is an error, never silently skipped.
+ * [device NAME] and [iommu NAME] (an entry of conf->devices or
+ * conf->iommus each, with its own keys); any section not in the table is
+ * an error, never silently skipped. An [iommu] section's overrides are
+ * the model's to parse: after the file, each section is made into an
+ * instance once (and freed), so that what the model rejects is an error
+ * of the file, at the line of the key at fault.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -41,6 +44,7 @@
 #include "conf.h"
 #include "core/util.h"
 #include "dev/pci.h"
+#include "hw/plugin.h"
 #include "log.h"
 #include "uapi.h"
 
@@ -62,7 +66,8 @@ static const struct conf_section conf_sections[] = {
 	{ .name = "trace", .named = 0 },
 	/* Its keys are conf_device_keys[], read by conf_device_key(). */
 	{ .name = "device", .named = 1 },
-	/* Later: { .name = "iommu", .named = 1 }, [iommu NAME]. */
+	/* Its keys are model, profile and the model's overrides. */
+	{ .name = "iommu", .named = 1 },
 };
 
 /*
@@ -131,6 +136,11 @@ static const char *const conf_yes_no[] = { "no", "yes", NULL };
 /* In the order of conf_uapi_level(). */
 static const char *const conf_uapi_levels[] = { "6.12", "7.3", NULL };
 
+/* Where model plugins live (daemon/hw/plugin.h); the Makefile says. */
+#ifndef IOASIDD_MODELDIR
+#define IOASIDD_MODELDIR	"/usr/local/lib/ioasidd/models"
+#endif
+
 /* Sorted by section, then name: conf_key_find() uses bsearch. */
 const struct conf_key conf_keys[] = {
 	{ .section = "daemon", .name = "control-group", .type = CONF_GROUP,
@@ -143,6 +153,9 @@ const struct conf_key conf_keys[] = {
 	  .offset = offsetof(struct conf, log_level),
 	  .choices = conf_log_levels, .dflt = "info",
 	  .flags = CONF_F_RELOAD },
+	{ .section = "daemon", .name = "model-dir", .type = CONF_PATH,
+	  .offset = offsetof(struct conf, model_dir), .max = PATH_MAX - 1,
+	  .dflt = IOASIDD_MODELDIR },
 	{ .section = "daemon", .name = "node", .type = CONF_DEVNODE,
 	  .offset = offsetof(struct conf, node), .max = PATH_MAX - 1,
 	  .dflt = "/dev/iommu", .flags = CONF_F_EMPTY },
@@ -227,11 +240,13 @@ struct conf_parse {
 	int		 lineno;
 	int		 skip;		/* in a bad section: ignore its keys */
 	struct conf_device *dev;	/* in this [device NAME], or NULL */
+	struct conf_iommu *iommu;	/* in this [iommu NAME], or NULL */
 	int		 oom;
 	int		 seen[nitems(conf_keys)];	/* line of each key */
 };
 
 static void	conf_device_clear(struct conf_device *);
+static void	conf_iommu_clear(struct conf_iommu *);
 static void	conf_error(struct conf *, int *, const char *, int,
 		    const char *, ...) printflike(5, 6);
 
@@ -534,6 +549,9 @@ conf_free(struct conf *conf)
 	for (i = 0; i < conf->ndevices; i++)
 		conf_device_clear(&conf->devices[i]);
 	free(conf->devices);
+	for (i = 0; i < conf->niommus; i++)
+		conf_iommu_clear(&conf->iommus[i]);
+	free(conf->iommus);
 	for (i = 0; i < conf->nerrors && conf->errors != NULL; i++)
 		free(conf->errors[i]);
 	free(conf->errors);
@@ -641,6 +659,186 @@ conf_devices_equal(const struct conf *a, const struct conf *b)
 			return (0);
 	}
 	return (1);
+}
+
+const struct conf_iommu *
+conf_iommu_find(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->niommus; i++) {
+		if (strcmp(conf->iommus[i].name, name) == 0)
+			return (&conf->iommus[i]);
+	}
+	return (NULL);
+}
+
+/* Whether two strings, either of which may be NULL, are the same. */
+static int
+conf_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+int
+conf_iommus_equal(const struct conf *a, const struct conf *b)
+{
+	const struct conf_iommu	*x, *y;
+	size_t			 i, j;
+
+	if (a->niommus != b->niommus)
+		return (0);
+	for (i = 0; i < a->niommus; i++) {
+		x = &a->iommus[i];
+		y = &b->iommus[i];
+		if (strcmp(x->name, y->name) != 0 ||
+		    !conf_str_equal(x->model, y->model) ||
+		    !conf_str_equal(x->profile, y->profile) ||
+		    x->nparams != y->nparams)
+			return (0);
+		for (j = 0; j < x->nparams; j++) {
+			if (strcmp(x->params[j].key, y->params[j].key) != 0 ||
+			    strcmp(x->params[j].value,
+			    y->params[j].value) != 0)
+				return (0);
+		}
+	}
+	return (1);
+}
+
+static void
+conf_iommu_clear(struct conf_iommu *im)
+{
+	size_t	i;
+
+	free(im->name);
+	free(im->model);
+	free(im->profile);
+	for (i = 0; i < im->nparams; i++) {
+		free((char *)(uintptr_t)im->params[i].key);
+		free((char *)(uintptr_t)im->params[i].value);
+	}
+	free(im->params);
+}
+
+/*
+ * An [iommu NAME] header: a new entry, which the keys that follow fill
+ * in. 0, or -1 when the section is to be skipped.
+ */
+static int
+conf_iommu_new(struct conf_parse *st, const char *name)
+{
+	struct conf		*conf = st->conf;
+	struct conf_iommu	*v, *im;
+
+	if (!conf_name_ok(name)) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "iommu name \"%s\": use at most %d letters, digits, "
+		    "\"-\", \"_\" or \".\"", name, CONF_NAME_MAX);
+		return (-1);
+	}
+	if ((im = (struct conf_iommu *)conf_iommu_find(conf, name)) != NULL) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "[iommu %s] is already on line %d", name, im->line);
+		return (-1);
+	}
+	if (conf->niommus == CONF_IOMMU_MAX) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "more than %d [iommu] sections", CONF_IOMMU_MAX);
+		return (-1);
+	}
+	v = reallocarray(conf->iommus, conf->niommus + 1, sizeof(*v));
+	if (v == NULL) {
+		st->oom = 1;
+		return (-1);
+	}
+	conf->iommus = v;
+	im = &v[conf->niommus];
+	memset(im, 0, sizeof(*im));
+	im->line = st->lineno;
+	if ((im->name = strdup(name)) == NULL) {
+		st->oom = 1;
+		return (-1);
+	}
+	conf->niommus++;
+	st->iommu = im;
+	return (0);
+}
+
+/*
+ * One key of the current [iommu NAME] section: model, profile, or an
+ * override kept for the model to parse.
+ */
+static void
+conf_iommu_key(struct conf_parse *st, const char *name, const char *value)
+{
+	struct conf		*conf = st->conf;
+	struct conf_iommu	*im = st->iommu;
+	struct hw_param		*v;
+	char			*k, *s, **sp = NULL;
+	int			*lp = NULL, prev = 0;
+	size_t			 i;
+
+	if (strcmp(name, "model") == 0) {
+		sp = &im->model;
+		lp = &im->model_line;
+		prev = *lp;
+	} else if (strcmp(name, "profile") == 0) {
+		sp = &im->profile;
+		lp = &im->profile_line;
+		prev = *lp;
+	} else {
+		for (i = 0; i < im->nparams; i++) {
+			if (strcmp(im->params[i].key, name) == 0)
+				prev = im->params[i].line;
+		}
+	}
+	if (prev != 0) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "\"%s\" is already set on line %d", name, prev);
+		return;
+	}
+	if (*value == '\0' || conf_has_space(value)) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "%s must be one word (comments go on their own line)",
+		    name);
+		return;
+	}
+	if (sp != NULL) {
+		if ((s = strdup(value)) == NULL) {
+			st->oom = 1;
+			return;
+		}
+		*sp = s;
+		*lp = st->lineno;
+		return;
+	}
+	if (im->nparams == CONF_IOMMU_PARAM_MAX) {
+		conf_error(conf, &st->oom, conf->path, st->lineno,
+		    "more than %d keys in [iommu %s]", CONF_IOMMU_PARAM_MAX,
+		    im->name);
+		return;
+	}
+	v = reallocarray(im->params, im->nparams + 1, sizeof(*v));
+	if (v == NULL) {
+		st->oom = 1;
+		return;
+	}
+	im->params = v;
+	k = strdup(name);
+	s = strdup(value);
+	if (k == NULL || s == NULL) {
+		free(k);
+		free(s);
+		st->oom = 1;
+		return;
+	}
+	v[im->nparams].key = k;
+	v[im->nparams].value = s;
+	v[im->nparams].line = st->lineno;
+	im->nparams++;
 }
 
 static void
@@ -996,15 +1194,87 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 	}
 }
 
+/*
+ * The line of the override a model's message names: quoted ("key"), or
+ * as the first word ("key must ...", "key: ..."); else dflt.
+ */
+static int
+conf_iommu_fault_line(const struct conf_iommu *im, const char *err, int dflt)
+{
+	char	 quoted[256];
+	size_t	 j, n;
+
+	for (j = 0; j < im->nparams; j++) {
+		snprintf(quoted, sizeof(quoted), "\"%s\"", im->params[j].key);
+		if (strstr(err, quoted) != NULL)
+			return (im->params[j].line);
+	}
+	for (j = 0; j < im->nparams; j++) {
+		n = strlen(im->params[j].key);
+		if (strncmp(err, im->params[j].key, n) == 0 &&
+		    (err[n] == ' ' || err[n] == ':'))
+			return (im->params[j].line);
+	}
+	return (dflt);
+}
+
+/*
+ * After the file: make each [iommu] section an instance and free it
+ * again, so that what the model rejects is said now, at the line of the
+ * key the model's message names (else at the section's).
+ */
+static void
+conf_iommus_check(struct conf_parse *st)
+{
+	struct conf		*conf = st->conf;
+	struct conf_iommu	*im;
+	struct hw_instance	*inst;
+	char			 err[256];
+	size_t			 i;
+	int			 rc, line;
+
+	/* A model that is not built in is a plugin from model-dir. */
+	hw_model_dir_set(conf->model_dir);
+	for (i = 0; i < conf->niommus; i++) {
+		im = &conf->iommus[i];
+		if (im->model == NULL) {
+			conf_error(conf, &st->oom, conf->path, im->line,
+			    "[iommu %s] needs a model", im->name);
+			continue;
+		}
+		err[0] = '\0';
+		rc = hw_instance_new(im->name, im->model, im->profile,
+		    im->params, im->nparams, &inst, err, sizeof(err));
+		hw_instance_free(inst);
+		if (rc == -ENOMEM) {
+			st->oom = 1;
+			continue;
+		}
+		if (rc == 0)
+			continue;
+		line = im->line;
+		if (rc == -ENOENT)
+			line = im->model_line;
+		else if (strncmp(err, "profile", 7) == 0 && im->profile_line)
+			line = im->profile_line;
+		else
+			line = conf_iommu_fault_line(im, err, line);
+		conf_error(conf, &st->oom, conf->path, line, "[iommu %s]: %s",
+		    im->name, err[0] != '\0' ? err : strerror(-rc));
+	}
+}
+
 /* After the file: what one section alone cannot say. */
 static void
 conf_devices_check(struct conf_parse *st)
 {
 	struct conf		*conf = st->conf;
 	struct conf_device	*d, *e;
+	const struct conf_iommu	*im;
 	struct pci_dev		*pd;
 	size_t			 i, j;
 
+	conf_iommus_check(st);
 	/* Blocks of emulated physical memory are a power of two. */
 	if ((conf->noiommu_granule & (conf->noiommu_granule - 1)) != 0)
 		conf_error(conf, &st->oom, conf->path, st->seen[
@@ -1024,6 +1294,15 @@ conf_devices_check(struct conf_parse *st)
 				    d->name, d->function);
 			pci_dev_destroy(pd);
 		}
+		im = conf_iommu_find(conf, d->iommu);
+		if (im != NULL && im->model != NULL &&
+		    d->seen[CONF_DK_MODEL] != 0 &&
+		    strcmp(im->model, d->model) != 0)
+			conf_error(conf, &st->oom, conf->path,
+			    d->seen[CONF_DK_MODEL], "[device %s]: model %s "
+			    "clashes with model %s of [iommu %s] (line %d); "
+			    "leave model out", d->name, d->model, im->model,
+			    im->name, im->line);
 		if (!d->has_rid) {
 			conf_error(conf, &st->oom, conf->path, d->line,
 			    "[device %s] needs a rid (its PCI address)",
@@ -1052,6 +1331,7 @@ conf_read_section(struct conf_parse *st, char *p)
 
 	st->skip = 1;
 	st->dev = NULL;
+	st->iommu = NULL;
 	if ((close = strchr(p, ']')) == NULL) {
 		conf_error(conf, &st->oom, conf->path, st->lineno,
 		    "section header without \"]\"");
@@ -1100,6 +1380,8 @@ conf_read_section(struct conf_parse *st, char *p)
 		return;
 	}
 	if (strcmp(name, "device") == 0 && conf_device_new(st, inst) != 0)
+		return;
+	if (strcmp(name, "iommu") == 0 && conf_iommu_new(st, inst) != 0)
 		return;
 	st->skip = 0;
 }
@@ -1169,6 +1451,10 @@ conf_handler(void *arg, const char *section, const char *name,
 	}
 	if (st->dev != NULL) {
 		conf_device_key(st, name, value);
+		return (1);
+	}
+	if (st->iommu != NULL) {
+		conf_iommu_key(st, name, value);
 		return (1);
 	}
 	if ((k = conf_key_find(section, name)) == NULL) {

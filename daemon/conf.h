@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/hw.h"
+
 enum conf_type {
 	CONF_PATH,		/* absolute path; "" allowed with CONF_F_EMPTY */
 	CONF_DEVNODE,		/* a path under /dev/ */
@@ -99,6 +101,25 @@ struct conf_device {
 #define CONF_PCI_MSIX		0x100
 #define CONF_PCI_BAR(i)		(0x200U << (i))
 
+/*
+ * An emulated IOMMU: one [iommu NAME] section, made into an instance of
+ * its model at start (hw/hw.h). Every key besides model and profile is an
+ * override the model parses; the file is read with each one tried.
+ */
+#define CONF_IOMMU_MAX		64	/* [iommu] sections one file may have */
+#define CONF_IOMMU_PARAM_MAX	64	/* overrides one section may have */
+
+struct conf_iommu {
+	char		*name;		/* [iommu NAME] */
+	int		 line;		/* of its header */
+	char		*model;		/* required */
+	int		 model_line;
+	char		*profile;	/* NULL: the model's default */
+	int		 profile_line;
+	struct hw_param	*params;	/* the overrides, strings ours */
+	size_t		 nparams;
+};
+
 struct conf {
 	char		*path;		/* the file read, for messages */
 
@@ -116,6 +137,7 @@ struct conf {
 	uint64_t	 socket_per_uid;	/* connections one uid may open */
 	uint64_t	 noiommu_granule;	/* iommufd/noiommu.h */
 	int		 uapi_level;	/* index: see conf_uapi_level() */
+	char		*model_dir;	/* model plugins: NAME.so */
 
 	/*
 	 * [limits], in the order of enum limit_kind (limit.h): objects,
@@ -132,10 +154,13 @@ struct conf {
 
 	/*
 	 * The [device NAME] sections, in file order: the i-th is served as
-	 * the VFIO cdev node vfio<i>. Later: [iommu NAME] the same way.
+	 * the VFIO cdev node vfio<i>.
 	 */
 	struct conf_device	*devices;
 	size_t			 ndevices;
+	/* The [iommu NAME] sections, in file order. */
+	struct conf_iommu	*iommus;
+	size_t			 niommus;
 
 	/* "file:line: message", in file order. */
 	char		**errors;
@@ -147,6 +172,15 @@ struct conf {
  * with the same keys (the [device] sections are not reloadable).
  */
 int	conf_devices_equal(const struct conf *, const struct conf *);
+
+/*
+ * Whether two configurations declare the same IOMMU instances, in the same
+ * order with the same keys (the [iommu] sections are not reloadable).
+ */
+int	conf_iommus_equal(const struct conf *, const struct conf *);
+/* The [iommu NAME] section called name, or NULL. */
+const struct conf_iommu *conf_iommu_find(const struct conf *,
+	    const char *name);
 
 /* The [device NAME] section called name, or NULL. */
 const struct conf_device *conf_device_find(const struct conf *,

@@ -32,6 +32,7 @@
 #include "core/trace.h"
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
+#include "hw/hw.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8
@@ -273,6 +274,25 @@ control_user_one(void *arg, uid_t uid, unsigned int nctx, const uint64_t *use)
 		json_array_append_new(arr, u);
 }
 
+/* The VMs of one device for the status, as vfio_cdev_vm_foreach() goes. */
+struct control_vms {
+	json_t		*a;
+	unsigned int	 index;
+};
+
+/* Add vm to the array when it holds the device asked for: 0, or -1. */
+static int
+control_vm_one(unsigned int index, const struct vfio_cdev_vm *vm, void *arg)
+{
+	struct control_vms	*v = arg;
+
+	if (index != v->index)
+		return (0);
+	return (json_array_append_new(v->a, json_pack("{s:I, s:I, s:I}",
+	    "pid", (json_int_t)vm->pid, "vm", (json_int_t)vm->vm_id,
+	    "kvm_fd", (json_int_t)vm->kvm_fd)) != 0 ? -1 : 0);
+}
+
 /* "limits": the maxima per context and per uid; "users": each uid's use. */
 static int
 control_status_limits(json_t *body)
@@ -293,6 +313,43 @@ control_status_limits(json_t *body)
 	return (0);
 }
 
+/* describe's callback: one register into the object arg as "0x...". */
+static void
+control_reg_one(void *arg, const char *reg, uint64_t value)
+{
+	char	buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)value);
+	(void)json_object_set_new(arg, reg, json_string(buf));
+}
+
+/*
+ * The IOMMU instances, configured then built-in: name, model, profile
+ * (null for none) and the registers the model describes. 0 or -ENOMEM.
+ */
+static int
+control_status_iommus(json_t *body)
+{
+	const struct hw_instance	*hw;
+	json_t				*a, *o, *regs;
+	size_t				 i;
+
+	if ((a = json_array()) == NULL || control_set(body, "iommus", a) != 0)
+		return (-ENOMEM);
+	for (i = 0; (hw = hw_instance_at(i)) != NULL; i++) {
+		if ((regs = json_object()) == NULL)
+			return (-ENOMEM);
+		if (hw->ops->describe != NULL)
+			hw->ops->describe(hw, control_reg_one, regs);
+		o = json_pack("{s:s, s:s, s:s?, s:o}", "name", hw->name,
+		    "model", hw->ops->name, "profile", hw->profile,
+		    "registers", regs);
+		if (o == NULL || json_array_append_new(a, o) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
+}
+
 static int
 control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
@@ -304,6 +361,7 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	size_t		 i, n = 0;
 	unsigned int	 nopen;
 	uint32_t	 bctx, devid;
+	struct control_vms vms;
 
 	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
 		return (-EINVAL);
@@ -336,8 +394,17 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 		return (-ENOMEM);
 	for (i = 0; vfio_cdev_state((unsigned int)i, &nopen, &bctx,
 	    &devid) == 0; i++) {
-		if (json_array_append_new(tr, json_pack("{s:s, s:I, s:I, "
-		    "s:I, s:I}", "name", vfio_cdev_name((unsigned int)i),
+		if ((vms.a = json_array()) == NULL)
+			return (-ENOMEM);
+		vms.index = (unsigned int)i;
+		if (vfio_cdev_vm_foreach(control_vm_one, &vms) != 0) {
+			json_decref(vms.a);
+			return (-ENOMEM);
+		}
+		/* vms first: what follows reads as it did before it. */
+		if (json_array_append_new(tr, json_pack("{s:o, s:s, s:I, "
+		    "s:I, s:I, s:I}", "vms", vms.a,
+		    "name", vfio_cdev_name((unsigned int)i),
 		    "index", (json_int_t)i, "opens", (json_int_t)nopen,
 		    "context", (json_int_t)bctx,
 		    "dev_id", (json_int_t)devid)) != 0)
@@ -348,7 +415,8 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	if (control_set(body, "locked", tr) != 0)
 		return (-ENOMEM);
 	acct_foreach(control_acct_one, tr);
-	if (control_status_limits(body) != 0)
+	if (control_status_limits(body) != 0 ||
+	    control_status_iommus(body) != 0)
 		return (-ENOMEM);
 	if (control_set(body, "version", json_string(IOASIDD_VERSION)) != 0 ||
 	    control_set(body, "pid", json_integer(getpid())) != 0 ||

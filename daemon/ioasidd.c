@@ -51,6 +51,8 @@
 #include "core/limit.h"
 #include "core/trace.h"
 #include "dev/vfio_cdev.h"
+#include "hw/hw.h"
+#include "hw/plugin.h"
 #include "iommufd/noiommu.h"
 #include "log.h"
 #include "transport/ctl.h"
@@ -324,6 +326,17 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 		    "old", ch[i].old, "new", ch[i].new);
 		if (c != NULL)
 			json_array_append_new(reload ? applied : restart, c);
+	}
+	if (!conf_iommus_equal(d.conf, conf)) {
+		log_warnx("the [iommu] sections changed; restart ioasidd to "
+		    "apply them");
+		n++;
+		c = json_pack("{s:s, s:s, s:s}", "key", "[iommu]", "old",
+		    "", "new", "");
+		if (c != NULL && restart != NULL)
+			json_array_append_new(restart, c);
+		else
+			json_decref(c);
 	}
 	if (!conf_devices_equal(d.conf, conf)) {
 		log_warnx("the [device] sections changed; restart ioasidd to "
@@ -708,6 +721,36 @@ static const struct hfd_loop ioasidd_hfd_loop = {
 	.watch_output = ioasidd_hfd_watch_output,
 };
 
+/*
+ * The [iommu NAME] instances, made once at start (conf_load() has made
+ * and freed each already, so a failure here is out of memory or a bug).
+ */
+static void
+ioasidd_iommus(const struct conf *conf)
+{
+	const struct conf_iommu	*im;
+	struct hw_instance	*inst;
+	char			 err[256];
+	size_t			 i;
+	int			 rc;
+
+	hw_model_dir_set(conf->model_dir);
+	for (i = 0; i < conf->niommus; i++) {
+		im = &conf->iommus[i];
+		rc = hw_instance_new(im->name, im->model, im->profile,
+		    im->params, im->nparams, &inst, err, sizeof(err));
+		if (rc != 0)
+			fatalx("[iommu %s]: %s", im->name, err);
+		if ((rc = hw_instance_add(inst)) != 0) {
+			hw_instance_free(inst);
+			fatalx("[iommu %s]: %s", im->name, strerror(-rc));
+		}
+		log_info("iommu %s is model %s%s%s", inst->name,
+		    inst->ops->name, inst->profile != NULL ? ", profile " :
+		    "", inst->profile != NULL ? inst->profile : "");
+	}
+}
+
 static void
 ioasidd_start(void)
 {
@@ -730,6 +773,7 @@ ioasidd_start(void)
 	control_init(&hooks);
 	hfd_set_loop(&ioasidd_hfd_loop);
 
+	ioasidd_iommus(d.conf);
 	if ((rc = vfio_cdev_configure(d.conf->devices,
 	    d.conf->ndevices)) != 0)
 		fatalx("cannot make the devices: %s", strerror(-rc));
@@ -802,6 +846,7 @@ ioasidd_stop(void)
 	while ((ctx = TAILQ_FIRST(&ctx_list)) != NULL)
 		ctx_free(ctx);
 	vfio_cdev_unconfigure();
+	hw_instances_clear();
 	hfd_set_loop(NULL);
 	control_transport_clear();
 	for (i = 0; i < nitems(d.ev_sig); i++) {

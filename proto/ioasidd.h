@@ -76,4 +76,7 @@ struct ioasidd_region_rw {
 #define IOASIDD_REGION_READ	_IO(';', IOASIDD_CMD_REGION_READ)
 #define IOASIDD_REGION_WRITE	_IO(';', IOASIDD_CMD_REGION_WRITE)
 
+/* The VM that holds a device (KVM's kvm-vfio device): ioasidd_kvm.h. */
+#include "ioasidd_kvm.h"
+
 #endif /* IOASIDD_PROTO_IOASIDD_H */

@@ -483,6 +483,16 @@ static const struct uapi_field f_ioasidd_region_read[] = {
 	P(ioasidd_region_rw, data_uptr, UD_OUT, UB_BYTES, 3, -1, 1, NULL),
 };
 
+static const struct uapi_field f_ioasidd_kvm_file[] = {
+	F(ioasidd_kvm_file, argsz, UK_SIZE, UD_IN),
+	F(ioasidd_kvm_file, op, UK_ENUM, UD_IN),
+	F(ioasidd_kvm_file, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_kvm_file, pid, UK_VALUE, UD_IN),
+	F(ioasidd_kvm_file, kvm_fd, UK_VALUE, UD_IN),
+	F(ioasidd_kvm_file, __reserved, UK_RESERVED, UD_IN),
+	F(ioasidd_kvm_file, vm_id, UK_VALUE, UD_IN),
+};
+
 static const struct uapi_field f_ioasidd_region_write[] = {
 	F(ioasidd_region_rw, argsz, UK_SIZE, UD_IN),
 	F(ioasidd_region_rw, flags, UK_FLAGS, UD_IN),
@@ -963,6 +973,9 @@ static const struct uapi_struct st_ioasidd_region_write =
     S("ioasidd_region_rw", f_ioasidd_region_write,
     sizeof(struct ioasidd_region_rw),
     UAPI_ENDOF(ioasidd_region_rw, data_uptr));
+static const struct uapi_struct st_ioasidd_kvm_file =
+    S("ioasidd_kvm_file", f_ioasidd_kvm_file,
+    sizeof(struct ioasidd_kvm_file), UAPI_ENDOF(ioasidd_kvm_file, vm_id));
 static const struct uapi_struct st_iommu_test_cmd =
     SV("iommu_test_cmd", f_test, sizeof(struct iommu_test_cmd),
     UAPI_ENDOF(iommu_test_cmd, last), TEST_SEL, v_test);
@@ -1038,6 +1051,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	    &st_vfio_pci_hot_reset_info),
 	CD(VFIO_DEVICE_PCI_HOT_RESET, UA_ARGSZ, &st_vfio_pci_hot_reset),
 	CD(VFIO_DEVICE_FEATURE, UA_ARGSZ, &st_vfio_device_feature),
+	CD(IOASIDD_KVM_FILE, UA_ARGSZ, &st_ioasidd_kvm_file),
 };
 const size_t uapi_ncmds = UAPI_NITEMS(uapi_cmds);
 
@@ -1671,6 +1685,11 @@ OFF(ioasidd_region_rw, length, 16);
 OFF(ioasidd_region_rw, data_uptr, 24);
 _Static_assert(IOASIDD_REGION_READ == 0x3bfa, "IOASIDD_REGION_READ");
 _Static_assert(IOASIDD_REGION_WRITE == 0x3bfb, "IOASIDD_REGION_WRITE");
+SZ(ioasidd_kvm_file, 32);
+OFF(ioasidd_kvm_file, pid, 12);
+OFF(ioasidd_kvm_file, kvm_fd, 16);
+OFF(ioasidd_kvm_file, vm_id, 24);
+_Static_assert(IOASIDD_KVM_FILE == 0x3bf0, "IOASIDD_KVM_FILE");
 
 /* The selftest command: union member offsets are from the struct start. */
 SZ(iommu_test_cmd, 72);

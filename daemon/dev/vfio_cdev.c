@@ -97,6 +97,7 @@ struct vfio_cdev_dev {
 	struct edev		 edev;
 	struct pci_dev		*pci;
 	struct vfio_cdev_file	*bound;		/* the open bound, or NULL */
+	struct vfio_cdev_file	*opens;		/* every open, a list */
 	unsigned int		 nopen;
 };
 
@@ -106,6 +107,10 @@ struct vfio_cdev_file {
 	/* Bound: the context (a reference) and our DEVICE in it (held). */
 	struct ctx		*ctx;
 	struct device		*idev;
+	/* The VMs that added it to their kvm-vfio device. */
+	struct vfio_cdev_vm	 vms[IOASIDD_KVM_VMS_MAX];
+	unsigned int		 nvms;
+	struct vfio_cdev_file	*next;		/* the device's next open */
 };
 
 static struct vfio_cdev_dev	*vfio_cdev_devs;
@@ -116,7 +121,7 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 {
 	struct vfio_cdev_dev		*v = NULL;
 	const struct hw_instance	*hw;
-	unsigned int			 flags;
+	unsigned int			 flags, width;
 	size_t				 i;
 	int				 rc;
 
@@ -125,8 +130,9 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 		return (-ENOMEM);
 	for (i = 0; i < n; i++) {
 		/*
-		 * The [iommu NAME] instances are later work: a name we do
-		 * not know is an instance of its model with the defaults.
+		 * iommu names a configured [iommu NAME] instance or a
+		 * built-in one; any other name is a label for devices
+		 * behind the built-in instance of their model.
 		 */
 		if ((hw = hw_instance_find(cd[i].iommu)) == NULL &&
 		    (hw = hw_instance_find(cd[i].model)) == NULL)
@@ -137,6 +143,10 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			    0, 0);
 			continue;
 		}
+		/* The unit's PASID width bounds the device's (Linux). */
+		width = cd[i].pasid_width;
+		if (hw->ops->pasid_bits != NULL)
+			width = MIN(width, hw->ops->pasid_bits(hw));
 		flags = 0;
 		if (!(cd[i].caps & CONF_DEVCAP_DIRTY))
 			flags |= HW_DEV_NO_DIRTY;
@@ -144,10 +154,10 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			flags |= HW_DEV_HUGE_IOVA;
 		if (cd[i].caps & CONF_DEVCAP_PRI)
 			flags |= HW_DEV_IOPF;
-		if (cd[i].pasid_width != 0)
+		if (width != 0)
 			flags |= HW_DEV_PASID;
 		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
-		    cd[i].pasid_width, flags);
+		    width, flags);
 		if ((rc = pci_dev_create(&v[i].edev, &cd[i],
 		    &v[i].pci)) != 0) {
 			log_warnx("%s: device %s: function %s: %s", __func__,
@@ -217,6 +227,8 @@ vfio_cdev_open(unsigned int index, struct vfio_cdev_file **fp)
 		return (-ENOMEM);
 	f->dev = &vfio_cdev_devs[index];
 	f->dev->nopen++;
+	f->next = f->dev->opens;
+	f->dev->opens = f;
 	*fp = f;
 	return (0);
 }
@@ -251,9 +263,17 @@ vfio_cdev_unbind(struct vfio_cdev_file *f)
 void
 vfio_cdev_close(struct vfio_cdev_file *f)
 {
+	struct vfio_cdev_file	**pp;
+
 	if (f == NULL)
 		return;
 	vfio_cdev_unbind(f);
+	for (pp = &f->dev->opens; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
 	f->dev->nopen--;
 	free(f);
 }
@@ -742,6 +762,75 @@ vfio_cdev_ioctl_region_rw(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	return ((int)n);
 }
 
+/*
+ * IOASIDD_KVM_FILE (proto/ioasidd_kvm.h): a VM adds the open to its
+ * kvm-vfio device, or removes it. The VM is the caller's process when
+ * the transport knows it, else the pid the library sent, with the
+ * library's number for the VM. Allowed on an open not yet bound: QEMU
+ * adds the device to KVM before it binds it.
+ */
+static int
+vfio_cdev_ioctl_kvm_file(struct vfio_cdev_file *f, struct ucmd *ucmd)
+{
+	struct ioasidd_kvm_file	 k;
+	pid_t			 pid;
+	unsigned int		 i;
+	int			 rc;
+
+	rc = vfio_cdev_read_struct(ucmd, &k, sizeof(k), sizeof(k));
+	if (rc != 0)
+		return (rc);
+	if (k.flags != 0 || k.__reserved != 0 ||
+	    (k.op != IOASIDD_KVM_FILE_ADD && k.op != IOASIDD_KVM_FILE_DEL))
+		return (-EINVAL);
+	pid = ucmd->caller != NULL && ucmd->caller->pid != 0 ?
+	    ucmd->caller->pid : (pid_t)k.pid;
+	for (i = 0; i < f->nvms; i++) {
+		if (f->vms[i].pid == pid && f->vms[i].vm_id == k.vm_id)
+			break;
+	}
+	if (k.op == IOASIDD_KVM_FILE_DEL) {
+		if (i == f->nvms)
+			return (-ENOENT);
+		f->vms[i] = f->vms[--f->nvms];
+		log_debug("vfio%u: VM %d/%llu removed it",
+		    (unsigned int)(f->dev - vfio_cdev_devs), (int)pid,
+		    (unsigned long long)k.vm_id);
+		return (0);
+	}
+	if (i < f->nvms)
+		return (-EEXIST);
+	if (f->nvms == nitems(f->vms))
+		return (-ENOMEM);
+	f->vms[f->nvms].pid = pid;
+	f->vms[f->nvms].kvm_fd = k.kvm_fd;
+	f->vms[f->nvms].vm_id = k.vm_id;
+	f->nvms++;
+	log_debug("vfio%u: VM %d/%llu (kvm-vfio descriptor %d) added it",
+	    (unsigned int)(f->dev - vfio_cdev_devs), (int)pid,
+	    (unsigned long long)k.vm_id, (int)k.kvm_fd);
+	return (0);
+}
+
+int
+vfio_cdev_vm_foreach(int (*fn)(unsigned int, const struct vfio_cdev_vm *,
+    void *), void *arg)
+{
+	const struct vfio_cdev_file	*f;
+	unsigned int			 d, i;
+	int				 rc;
+
+	for (d = 0; d < vfio_cdev_ndevs; d++) {
+		for (f = vfio_cdev_devs[d].opens; f != NULL; f = f->next) {
+			for (i = 0; i < f->nvms; i++) {
+				if ((rc = fn(d, &f->vms[i], arg)) != 0)
+					return (rc);
+			}
+		}
+	}
+	return (0);
+}
+
 /* The node's ioctl table: number to handler. */
 static const struct {
 	unsigned int	  cmd;
@@ -753,6 +842,7 @@ static const struct {
 	{ VFIO_DEVICE_GET_INFO, vfio_cdev_ioctl_get_info },
 	{ IOASIDD_REGION_READ, vfio_cdev_ioctl_region_rw },
 	{ IOASIDD_REGION_WRITE, vfio_cdev_ioctl_region_rw },
+	{ IOASIDD_KVM_FILE, vfio_cdev_ioctl_kvm_file },
 };
 
 /* vfio-pci's commands: only for a device with a PCI function. */
@@ -795,7 +885,8 @@ vfio_cdev_dispatch(struct vfio_cdev_file *f, struct ucmd *ucmd)
 	if (hw_is_noiommu(f->dev->edev.desc.hw) &&
 	    (ucmd->caller->caps & CALLER_CAP_SYS_RAWIO) == 0)
 		return (-EPERM);
-	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD && f->ctx == NULL)
+	if (ucmd->cmd != VFIO_DEVICE_BIND_IOMMUFD &&
+	    ucmd->cmd != IOASIDD_KVM_FILE && f->ctx == NULL)
 		return (-EINVAL);
 	/*
 	 * The bound context's objects whose answers are still on their way

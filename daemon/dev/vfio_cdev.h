@@ -22,6 +22,8 @@
 #ifndef IOASIDD_DEV_VFIO_CDEV_H
 #define IOASIDD_DEV_VFIO_CDEV_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +50,26 @@ const char	*vfio_cdev_name(unsigned int);
  */
 int		 vfio_cdev_state(unsigned int i, unsigned int *nopen,
 		    uint32_t *ctx_id, uint32_t *devid);
+
+/*
+ * A VM that holds an open of a device (proto/ioasidd_kvm.h): the
+ * process, the library's number for the VM in it, and the kvm-vfio
+ * descriptor the VMM named it with.
+ */
+struct vfio_cdev_vm {
+	pid_t		pid;
+	int		kvm_fd;
+	uint64_t	vm_id;
+};
+
+/*
+ * Call fn for every VM of every open of every device, with the device's
+ * index, in device order; stop at the first non-zero return and give
+ * it, else 0. fn must not open or close a device. The KVM coherency view
+ * reads which VM has which device through this.
+ */
+int		 vfio_cdev_vm_foreach(int (*fn)(unsigned int,
+		    const struct vfio_cdev_vm *, void *), void *);
 
 /* Open device index: 0, or -ENODEV when there is no such device. */
 int		 vfio_cdev_open(unsigned int index, struct vfio_cdev_file **);

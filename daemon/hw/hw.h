@@ -15,6 +15,10 @@
  * left NULL means the hardware cannot do it; the callers then answer what
  * the kernel answers for a driver without that op (mostly EOPNOTSUPP).
  * The object code includes this header only, never a model's file.
+ *
+ * Installed as <ioasid/hw/hw.h>, this is also the model ABI of plugins
+ * (hw/plugin.h), so it includes nothing of the daemon; any change to the
+ * table or the structs it uses raises HW_MODEL_VERSION.
  */
 #ifndef IOASIDD_HW_H
 #define IOASIDD_HW_H
@@ -23,7 +27,7 @@
 #include <stdint.h>
 
 /* The interface version a model is written against. */
-#define HW_MODEL_VERSION	1
+#define HW_MODEL_VERSION	2
 
 /* The largest GET_HW_INFO blob any model fills. */
 #define HW_INFO_MAX		256
@@ -40,6 +44,13 @@
 #define HW_DOMAIN_PASID		0x4	/* allocated with ALLOC_PASID */
 
 struct hw_instance;
+
+/* One "key = value" of an [iommu NAME] section besides model and profile. */
+struct hw_param {
+	const char	*key;
+	const char	*value;
+	int		 line;		/* in the config, for messages */
+};
 
 /* What a model is told about one device behind one of its instances. */
 struct hw_dev_desc {
@@ -189,6 +200,28 @@ struct hw_model_ops {
 	 */
 	int	(*viommu_mmap)(uint32_t type, void *buf, size_t len,
 		    uint64_t offset, uint64_t *mmap_len, void *page);
+
+	/* Profile names, NULL-terminated, the default first; NULL: none. */
+	const char *const *profiles;
+	/*
+	 * Build inst->priv from the profile (NULL: the default) and the
+	 * overrides; 0, or -errno with a one-line reason for the operator in
+	 * err (errlen bytes) naming the key at fault. Optional.
+	 */
+	int	(*instance_init)(struct hw_instance *inst, const char *profile,
+		    const struct hw_param *params, size_t nparams,
+		    char *err, size_t errlen);
+	void	(*instance_fini)(struct hw_instance *inst);
+	/* Each register (name, value) the instance reports, for status. */
+	void	(*describe)(const struct hw_instance *inst,
+		    void (*fn)(void *arg, const char *reg, uint64_t value),
+		    void *arg);
+	/*
+	 * The PASID bits the unit translates: a device behind it has at
+	 * most that many (0: none, whatever its PCI capability says).
+	 * Optional; NULL leaves the device's own width.
+	 */
+	unsigned int (*pasid_bits)(const struct hw_instance *inst);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
@@ -200,12 +233,35 @@ struct hw_instance {
 	const char			*name;		/* "mock0" */
 	const struct hw_model_ops	*ops;
 	uint64_t			 param;		/* model's own */
+	const char			*profile;	/* NULL: none */
+	void				*priv;		/* instance_init's */
 };
 
 /* The built-in models, by name, or NULL. */
 const struct hw_model_ops	*hw_model_find(const char *name);
 /* The built-in and configured instances, by name, or NULL. */
 const struct hw_instance	*hw_instance_find(const char *name);
+/* The i-th instance, configured ones first, or NULL past the last. */
+const struct hw_instance	*hw_instance_at(size_t i);
+
+/*
+ * A new instance name of model, from its profile (NULL: the model's
+ * default) and the overrides, in *instp (hw_instance_free() it): 0, or
+ * -ENOENT for an unknown model, -EINVAL for an unknown profile, a key the
+ * model does not take or a bad value, -ENOMEM; err then says why.
+ */
+int	hw_instance_new(const char *name, const char *model,
+	    const char *profile, const struct hw_param *params,
+	    size_t nparams, struct hw_instance **instp, char *err,
+	    size_t errlen);
+void	hw_instance_free(struct hw_instance *);
+/*
+ * Make inst a configured instance, found by hw_instance_find(): 0, or
+ * -EEXIST if one of its name is there, -ENOMEM. The table owns it then.
+ */
+int	hw_instance_add(struct hw_instance *inst);
+/* Free every configured instance (no device may point at one any more). */
+void	hw_instances_clear(void);
 
 /* The selftest mock model (hw/mock.c) and its default instance. */
 extern const struct hw_model_ops	hw_mock_ops;
@@ -224,6 +280,9 @@ hw_is_noiommu(const struct hw_instance *hw)
 /* The plain model (hw/plain.c): 4 KiB pages from address 0, nothing else. */
 extern const struct hw_model_ops	hw_plain_ops;
 extern const struct hw_instance		hw_plain_instance;
+
+/* Intel VT-d (hw/vtd.c): registers from a profile and overrides. */
+extern const struct hw_model_ops	hw_vtd_ops;
 
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t

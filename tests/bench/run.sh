@@ -132,6 +132,27 @@ echo "latency: median per ioctl as one client sees it; cost: wall time over"
 echo "all ioctls, the inverse of the throughput"
 
 echo
+echo "== KVM: KVM_SET_DEVICE_ATTR FILE_ADD+DEL of an emulated device, which the"
+echo "   preload library answers and tells the daemon, against the same call"
+echo "   on a descriptor not a device (passed to the kernel) and a bare one"
+cat >> "$T/ioasidd.conf" <<CONF
+
+[device nic0]
+rid = 00:01.0
+CONF
+start_daemon ""
+if [ -n "$QUICK" ]; then KN=2000; else KN=20000; fi
+set -- $(env LD_PRELOAD="$B/libioasid-preload.so" \
+    IOASIDD_SOCKET="$T/iommu.sock" "$B/bench/kvm_attr" "$KN" 5)
+stop_daemon
+printf '%-14s %14s %12s %10s\n' "device us" "passed us" "bare us" \
+    "dev/bare"
+awk -v d="$1" -v p="$2" -v b="$3" \
+    'BEGIN { printf "%-14s %14s %12s %9.2fx\n", d, p, b, d / b }'
+echo "device: ADD or DEL answered by the library, one daemon round trip"
+echo "each; passed: what the check costs a call that is the kernel's"
+
+echo
 echo "== the JSON trace: per ioctl through the preload path, trace on against"
 echo "   off, alternating in one daemon (ioasidctl trace on/off between runs)"
 cat > "$T/ioasidd.conf" <<CONF

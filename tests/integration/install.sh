@@ -5,9 +5,10 @@
 # make install and make uninstall into a scratch DESTDIR with PREFIX=/usr:
 # every file lands where it should with the right mode, the unit names the
 # installed paths, ioasid.pc is valid and a program built with it links and
-# runs against the installed library, the man pages render without
-# warnings, an edited configuration survives, and uninstall leaves only
-# directories.
+# runs against the installed library, a model plugin builds out of the
+# tree against the installed <ioasid/hw/hw.h> and the installed daemon
+# loads it, the man pages render without warnings, an edited
+# configuration survives, and uninstall leaves only directories.
 #
 # It reuses the build in BUILD_DIR and must not rebuild it: run it with the
 # same make variables the build had (make check passes them on through
@@ -57,6 +58,12 @@ check "ioasidd in /usr/sbin, mode 755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - "$R/usr/sbin/ioasidd"
 check "ioasidctl in /usr/bin, mode 755" \
     sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - "$R/usr/bin/ioasidctl"
+check "ioasidd-testvmm in /usr/bin, mode 755" \
+    sh -c '[ -x "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
+    "$R/usr/bin/ioasidd-testvmm"
+check "the installed ioasidd-testvmm runs (--help)" \
+    sh -c '"$1" --help | grep -q "^usage: ioasidd-testvmm"' - \
+    "$R/usr/bin/ioasidd-testvmm"
 check "the installed ioasidd runs (-V)" \
     sh -c '"$1" -V | grep -q "^ioasidd [0-9]"' - "$R/usr/sbin/ioasidd"
 check "the installed ioasidctl runs (--help)" \
@@ -73,6 +80,11 @@ check "the headers: ioasid.h, linux/iommufd.h, iommufd_test.h" \
     [ -f "$R/usr/include/ioasid/ioasid.h" ] && \
     [ -f "$R/usr/include/ioasid/linux/iommufd.h" ] && \
     [ -f "$R/usr/include/ioasid/iommufd_test.h" ]
+check "the model-ABI header: ioasid/hw/hw.h" \
+    cmp -s "$R/usr/include/ioasid/hw/hw.h" "$ROOT/daemon/hw/hw.h"
+check "the spapr-tce plugin in /usr/lib/ioasidd/models, mode 755" \
+    sh -c '[ -f "$1" ] && [ "$(stat -c %a "$1")" = 755 ]' - \
+    "$R/usr/lib/ioasidd/models/spapr-tce.so"
 check "the configuration is the shipped one" \
     cmp -s "$ROOT/ioasidd.conf" "$R/etc/ioasidd.conf"
 check "the installed daemon accepts the installed configuration" \
@@ -101,7 +113,8 @@ check "the udev rule is installed" \
     grep -q '^SUBSYSTEM=="cuse", KERNEL=="iommu", GROUP="kvm", MODE="0660"$' \
     "$R/lib/udev/rules.d/60-ioasidd.rules"
 
-for m in man1/ioasidctl.1 man5/ioasidd.conf.5 man8/ioasidd.8; do
+for m in man1/ioasidctl.1 man1/ioasidd-testvmm.1 man5/ioasidd.conf.5 \
+    man8/ioasidd.8; do
 	f=$R/usr/share/man/$m
 	check "man page $m is installed" cmp -s "$f" "$ROOT/man/$(basename "$m")"
 	if command -v groff >/dev/null 2>&1; then
@@ -164,6 +177,65 @@ if [ $rc -eq 0 ]; then
 	    sh -c 'LD_LIBRARY_PATH=$1/usr/lib ldd "$2" |
 	    grep -q "libioasid.so.0 => $1/usr/lib/libioasid.so.0"' - "$R" "$D/prog"
 fi
+
+# --- a model plugin built out of the tree ---------------------------------
+# Against the installed header only, as its author would build it; then
+# the installed daemon loads it from a model-dir of its own.
+mkdir -p "$D/models"
+cat >"$D/mine.c" <<'EOF'
+#include <errno.h>
+#include <string.h>
+
+#include <ioasid/hw/hw.h>
+
+static int
+mine_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
+    const struct hw_data *data, struct hw_domain *dom)
+{
+	(void)dev;
+	if (flags != 0 || (data != NULL && data->type != 0))
+		return (-EOPNOTSUPP);
+	memset(dom, 0, sizeof(*dom));
+	dom->pgsize_bitmap = 1ULL << 12;
+	dom->aperture_last = (1ULL << 39) - 1;
+	return (0);
+}
+
+static int
+mine_attach_check(const struct hw_dev_desc *dev, const struct hw_domain *dom)
+{
+	(void)dev;
+	(void)dom;
+	return (0);
+}
+
+const struct hw_model_ops ioasidd_hw_model = {
+	.version = HW_MODEL_VERSION,
+	.name = "mine",
+	.domain_alloc_paging = mine_domain_alloc_paging,
+	.attach_check = mine_attach_check,
+};
+EOF
+${CC:-cc} -std=c99 -Wall -Wextra -Werror -shared -fPIC -I"$R/usr/include" \
+    -o "$D/models/mine.so" "$D/mine.c" >"$D/out" 2>&1; rc=$?
+check "a plugin builds out of the tree against the installed hw.h" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || cat "$D/out"
+${CC:-cc} -shared -fPIC -I"$R/usr/include" -o "$D/models/spapr-tce.so" \
+    "$ROOT/models/spapr-tce.c" >"$D/out" 2>&1; rc=$?
+check "so does spapr-tce.c, from its source alone" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || cat "$D/out"
+cat >"$D/plugins.conf" <<EOF
+[daemon]
+model-dir = $D/models
+[iommu m]
+model = mine
+[iommu t]
+model = spapr-tce
+profile = pseries-16m
+EOF
+check "the installed daemon loads both (-n)" \
+    sh -c '"$1" -n -f "$2" | grep -q "configuration OK"' - \
+    "$R/usr/sbin/ioasidd" "$D/plugins.conf"
 
 # --- reinstall and uninstall ----------------------------------------------
 echo "# edited" >>"$R/etc/ioasidd.conf"

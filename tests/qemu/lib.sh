@@ -30,10 +30,11 @@ qemu_setup() {
 	return 0
 }
 
-# qemu_daemon DIR: a fresh ioasidd in the background ($PID), serving
-# DIR/iommu.sock (SOCK) and DIR/control.sock (CTLSOCK), no CUSE node,
-# one [device edu0] (vfio0) on the plain IOMMU model, logging each
-# command at debug level into DIR/daemon.log.
+# qemu_daemon DIR [PROFILE]: a fresh ioasidd in the background ($PID),
+# serving DIR/iommu.sock (SOCK) and DIR/control.sock (CTLSOCK), no CUSE
+# node, one [device edu0] (vfio0) on the plain IOMMU model, or with
+# PROFILE behind an [iommu vtd0] of the intel-vtd model with that
+# profile, logging each command at debug level into DIR/daemon.log.
 qemu_daemon() {
 	SOCK=$1/iommu.sock
 	CTLSOCK=$1/control.sock
@@ -45,11 +46,26 @@ control-socket = $CTLSOCK
 node =
 log-level = ${QEMU_LOG_LEVEL:-debug}
 
+EOF
+	if [ -n "${2:-}" ]; then
+		cat >>"$1/ioasidd.conf" <<EOF
+[iommu vtd0]
+model = intel-vtd
+profile = $2
+
+[device edu0]
+rid = 00:03.0
+function = edu
+iommu = vtd0
+EOF
+	else
+		cat >>"$1/ioasidd.conf" <<EOF
 [device edu0]
 rid = 00:03.0
 function = edu
 model = plain
 EOF
+	fi
 	start_daemon "$1/ioasidd.conf" "$1/daemon.log" "$SOCK"
 }
 
@@ -74,7 +90,8 @@ qemu_run() {
 	[ "$_m" = bare ] ||
 		set -- "$@" -object iommufd,id=iommufd0 \
 		    -device vfio-pci,iommufd=iommufd0,fd=%{vfio0}
-	set -- "$QEMU" -L "$FW" -accel tcg -cpu max -m 512 -nodefaults \
+	set -- "$QEMU" -L "$FW" -accel "${QEMU_ACCEL:-tcg}" \
+	    -cpu "${QEMU_CPU:-max}" -m 512 -nodefaults \
 	    -display none -monitor none -no-reboot \
 	    -serial "file:$_d/$_m.console" -serial "file:$_d/$_m.results" \
 	    -kernel "$KERNEL" -initrd "$_i" -append "$_append" "$@"
@@ -134,6 +151,12 @@ qemu_cmdline() {
 qemu_start_paused() {
 	qemu_run killed "$1" "$1/initrd.gz" -S &
 	QPID=$!
+}
+
+# kvm_usable: /dev/kvm can be opened for reading and writing here.
+kvm_usable() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	    (exec 4<>/dev/kvm) 2>/dev/null
 }
 
 # qemu_status_has TEXT: the daemon's JSON status contains TEXT.

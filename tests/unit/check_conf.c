@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "conf.h"
+#include "hw/hw.h"
 #include "dev/pci.h"
 #include "uapi.h"
 #include "log.h"
@@ -267,6 +268,138 @@ START_TEST(conf_test_devices)
 }
 END_TEST
 
+/* [iommu NAME] sections: read, found, compared, and made into instances. */
+START_TEST(conf_test_iommus)
+{
+	struct conf			*conf, *other;
+	const struct conf_iommu		*im;
+	const struct hw_instance	*hw;
+	struct hw_instance		*inst;
+	char				 err[256];
+	size_t				 i;
+
+	ck_assert_int_eq(load_text(
+	    "[iommu m0]\n"
+	    "model = mock\n"
+	    "[iommu p1]\n"
+	    "model = plain\n"
+	    "[device a]\n"
+	    "rid = 00:01.0\n"
+	    "iommu = m0\n"
+	    "[device b]\n"
+	    "rid = 00:01.0\n"
+	    "iommu = p1\n"
+	    "model = plain\n", &conf), 0);
+	ck_assert_uint_eq(conf->nerrors, 0);
+	ck_assert_uint_eq(conf->niommus, 2);
+	im = conf_iommu_find(conf, "p1");
+	ck_assert_ptr_eq(im, &conf->iommus[1]);
+	ck_assert_str_eq(im->model, "plain");
+	ck_assert_ptr_null(im->profile);
+	ck_assert_int_eq(im->line, 3);
+	ck_assert_ptr_null(conf_iommu_find(conf, "a"));
+	ck_assert(conf_iommus_equal(conf, conf));
+	ck_assert_int_eq(conf_defaults(&other), 0);
+	ck_assert(!conf_iommus_equal(conf, other));
+	conf_free(other);
+
+	/* What the daemon does at start, and the lookups afterwards. */
+	for (i = 0; i < conf->niommus; i++) {
+		im = &conf->iommus[i];
+		ck_assert_int_eq(hw_instance_new(im->name, im->model,
+		    im->profile, im->params, im->nparams, &inst, err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(hw_instance_add(inst), 0);
+	}
+	hw = hw_instance_find("p1");
+	ck_assert_ptr_nonnull(hw);
+	ck_assert_ptr_eq(hw->ops, &hw_plain_ops);
+	ck_assert_ptr_null(hw->profile);
+	ck_assert_ptr_eq(hw_instance_find("m0")->ops, &hw_mock_ops);
+	ck_assert_ptr_ne(hw_instance_find("m0"), &hw_mock_instance);
+	ck_assert_ptr_eq(hw_instance_find("mock"), &hw_mock_instance);
+	ck_assert_ptr_eq(hw_instance_at(0), hw_instance_find("m0"));
+	ck_assert_ptr_eq(hw_instance_at(1), hw);
+	ck_assert_ptr_eq(hw_instance_at(2), &hw_mock_instance);
+	ck_assert_ptr_null(hw_instance_at(5));
+	/* The same name twice is refused, the table unchanged. */
+	ck_assert_int_eq(hw_instance_new("m0", "mock", NULL, NULL, 0, &inst,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(hw_instance_add(inst), -EEXIST);
+	hw_instance_free(inst);
+	ck_assert_ptr_null(hw_instance_at(5));
+	hw_instances_clear();
+	ck_assert_ptr_null(hw_instance_find("m0"));
+	ck_assert_ptr_eq(hw_instance_at(0), &hw_mock_instance);
+	unload(conf);
+
+	ck_assert_int_eq(hw_instance_new("x", "vtd9", NULL, NULL, 0, &inst,
+	    err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_null(inst);
+	ck_assert_ptr_nonnull(strstr(err, "mock"));
+	ck_assert_int_eq(hw_instance_new("plain", "plain", NULL, NULL, 0,
+	    &inst, err, sizeof(err)), -EEXIST);
+	ck_assert_int_eq(hw_instance_new("x", "plain", "qemu", NULL, 0,
+	    &inst, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(inst);
+}
+END_TEST
+
+/* Each mistake of an [iommu] section at the line of the key at fault. */
+START_TEST(conf_test_iommu_errors)
+{
+	struct conf	*conf;
+
+	ck_assert_int_eq(load_text(
+	    "[iommu a]\n"			/* 1 */
+	    "profile = x\n"
+	    "[iommu b]\n"
+	    "model = vtd9\n"
+	    "[iommu c]\n"			/* 5 */
+	    "model = mock\n"
+	    "profile = qemu\n"
+	    "[iommu d]\n"
+	    "model = mock\n"
+	    "cap = 0x1\n"			/* 10 */
+	    "[iommu d]\n"
+	    "[iommu e/1]\n"
+	    "[iommu mock]\n"
+	    "model = mock\n"
+	    "[iommu f]\n"			/* 15 */
+	    "model = plain\n"
+	    "model = mock\n"
+	    "x = 1\n"
+	    "x = 2\n"
+	    "y = two words\n"			/* 20 */
+	    "[iommu]\n"
+	    "[device g]\n"
+	    "rid = 00:01.0\n"
+	    "iommu = f\n"
+	    "model = mock\n"			/* 25 */
+	    "[device h]\n"
+	    "rid = 00:02.0\n"
+	    "iommu = f\n"
+	    "model = plain\n", &conf), -EINVAL);
+	ck_assert(has_error(conf, 1, "[iommu a] needs a model"));
+	ck_assert(has_error(conf, 4, "model \"vtd9\" is not one of"));
+	ck_assert(has_error(conf, 7, "model mock has no profiles"));
+	ck_assert(has_error(conf, 10, "unknown key \"cap\""));
+	ck_assert(has_error(conf, 11, "[iommu d] is already on line 8"));
+	ck_assert(has_error(conf, 12, "iommu name \"e/1\""));
+	ck_assert(has_error(conf, 13, "name of a built-in instance"));
+	ck_assert(has_error(conf, 17, "already set on line 16"));
+	ck_assert(has_error(conf, 19, "already set on line 18"));
+	ck_assert(has_error(conf, 20, "y must be one word"));
+	/* f is plain with override x, which plain does not take. */
+	ck_assert(has_error(conf, 18, "unknown key \"x\""));
+	ck_assert(has_error(conf, 21, "needs a name"));
+	ck_assert(has_error(conf, 25, "model mock clashes with model plain "
+	    "of [iommu f] (line 15)"));
+	ck_assert_uint_eq(conf->nerrors, 13);
+	unload(conf);
+}
+END_TEST
+
 /* A bad line inside a [device] section, and its message. */
 static const struct {
 	const char	*line;
@@ -449,7 +582,7 @@ START_TEST(conf_test_many_errors)
 	    "socket = /tmp/b\n"
 	    "socket = /tmp/c\n"			/* 4: twice */
 	    "log-level = loud\n"		/* 5 */
-	    "[iommu vtd0]\n"			/* 6: not yet known */
+	    "[vtd vtd0]\n"			/* 6: not known */
 	    "model = vtd\n"			/* 7: skipped, no noise */
 	    "[daemon]\n"
 	    "socket-mode = 8\n"			/* 9 */
@@ -460,7 +593,7 @@ START_TEST(conf_test_many_errors)
 	ck_assert(has_error(conf, 1, "outside any section"));
 	ck_assert(has_error(conf, 4, "already set on line 3"));
 	ck_assert(has_error(conf, 5, "log-level must be one of"));
-	ck_assert(has_error(conf, 6, "unknown section [iommu]"));
+	ck_assert(has_error(conf, 6, "unknown section [vtd]"));
 	ck_assert(has_error(conf, 9, "octal mode"));
 	ck_assert(has_error(conf, 10, "expected"));
 	/* In file order. */
@@ -703,6 +836,8 @@ conf_suite(void)
 	tcase_add_test(tc, conf_test_many_errors);
 	tcase_add_test(tc, conf_test_devices);
 	tcase_add_test(tc, conf_test_device_model);
+	tcase_add_test(tc, conf_test_iommus);
+	tcase_add_test(tc, conf_test_iommu_errors);
 	tcase_add_loop_test(tc, conf_test_device_errors, 0,
 	    nitems(conf_bad_dev));
 	tcase_add_test(tc, conf_test_device_whole);

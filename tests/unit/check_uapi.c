@@ -70,6 +70,7 @@ static const struct {
 	{ 0x3b70, 12, 12, UA_ARGSZ },	/* GET_PCI_HOT_RESET_INFO */
 	{ 0x3b71, 12, 12, UA_ARGSZ },	/* VFIO_DEVICE_PCI_HOT_RESET */
 	{ 0x3b75, 8, 8, UA_ARGSZ },	/* VFIO_DEVICE_FEATURE */
+	{ 0x3bf0, 32, 32, UA_ARGSZ },	/* IOASIDD_KVM_FILE */
 };
 #define NABI_IOMMU	35
 #define NABI	(sizeof(abi) / sizeof(abi[0]))

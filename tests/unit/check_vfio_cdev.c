@@ -29,6 +29,7 @@
 #include "core/ucmd.h"
 #include "dev/vfio_cdev.h"
 #include "helpers.h"
+#include "ioasidd_kvm.h"
 #include "suites.h"
 
 static int	vpipe[2] = { -1, -1 };
@@ -116,6 +117,107 @@ START_TEST(vfio_test_open)
 	ck_assert_int_eq(vfio_cdev_open(0, &f), 0);
 	ck_assert_uint_eq(vfio_cdev_devid(f), 0);
 	vfio_cdev_close(f);
+}
+END_TEST
+
+/* vfio_cdev_vm_foreach() callback: count the VMs and keep the last. */
+struct vm_seen {
+	unsigned int		n;
+	unsigned int		dev;
+	struct vfio_cdev_vm	last;
+};
+
+static int
+vm_count(unsigned int dev, const struct vfio_cdev_vm *vm, void *arg)
+{
+	struct vm_seen	*s = arg;
+
+	s->n++;
+	s->dev = dev;
+	s->last = *vm;
+	return (0);
+}
+
+static long
+vkvm(struct vfio_cdev_file *f, uint32_t op, uint64_t vm_id)
+{
+	struct ioasidd_kvm_file	k = {
+		.argsz = sizeof(k),
+		.op = op,
+		.pid = 4242,
+		.kvm_fd = 7,
+		.vm_id = vm_id,
+	};
+
+	return (vio(f, IOASIDD_KVM_FILE, &k));
+}
+
+/*
+ * IOASIDD_KVM_FILE: allowed unbound, EEXIST, ENOENT, ENOMEM past the
+ * bound, EINVAL for bad fields; the VMs are seen through the iterator
+ * and go with the open.
+ */
+START_TEST(vfio_test_kvm)
+{
+	struct vfio_cdev_file	*f, *g;
+	struct ioasidd_kvm_file	 k;
+	struct vm_seen		 s;
+	uint8_t			 big[48];
+	pid_t			 pid;
+	uint64_t		 i;
+
+	pid = tcaller.pid != 0 ? tcaller.pid : 4242;
+	ck_assert_int_eq(vfio_cdev_open(1, &f), 0);
+	ck_assert_int_eq(vfio_cdev_open(1, &g), 0);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_ADD, 1), 0);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_ADD, 1), -EEXIST);
+	ck_assert_int_eq(vkvm(g, IOASIDD_KVM_FILE_ADD, 1), 0);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(vfio_cdev_vm_foreach(vm_count, &s), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_uint_eq(s.dev, 1);
+	ck_assert_int_eq(s.last.pid, pid);
+	ck_assert_int_eq(s.last.kvm_fd, 7);
+	ck_assert_uint_eq(s.last.vm_id, 1);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_DEL, 2), -ENOENT);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_DEL, 1), 0);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_DEL, 1), -ENOENT);
+	for (i = 1; i <= IOASIDD_KVM_VMS_MAX; i++)
+		ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_ADD, i), 0);
+	ck_assert_int_eq(vkvm(f, IOASIDD_KVM_FILE_ADD, i), -ENOMEM);
+	/* Bad fields: EINVAL or E2BIG, nothing changed. */
+	ck_assert_int_eq(vkvm(f, 0, 9), -EINVAL);
+	ck_assert_int_eq(vkvm(f, 3, 9), -EINVAL);
+	memset(&k, 0, sizeof(k));
+	k.argsz = sizeof(k) - 1;
+	k.op = IOASIDD_KVM_FILE_DEL;
+	k.vm_id = 1;
+	ck_assert_int_eq(vio(f, IOASIDD_KVM_FILE, &k), -EINVAL);
+	k.argsz = sizeof(k);
+	k.flags = 1;
+	ck_assert_int_eq(vio(f, IOASIDD_KVM_FILE, &k), -EINVAL);
+	k.flags = 0;
+	k.__reserved = 1;
+	ck_assert_int_eq(vio(f, IOASIDD_KVM_FILE, &k), -EINVAL);
+	memset(big, 0, sizeof(big));
+	k.__reserved = 0;
+	k.argsz = sizeof(big);
+	memcpy(big, &k, sizeof(k));
+	big[40] = 1;
+	ck_assert_int_eq(vio(f, IOASIDD_KVM_FILE, big), -E2BIG);
+	ck_assert_int_eq(vio(f, IOASIDD_KVM_FILE, NULL), -EFAULT);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(vfio_cdev_vm_foreach(vm_count, &s), 0);
+	ck_assert_uint_eq(s.n, IOASIDD_KVM_VMS_MAX + 1);
+	/* The last close forgets them. */
+	vfio_cdev_close(f);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(vfio_cdev_vm_foreach(vm_count, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	vfio_cdev_close(g);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(vfio_cdev_vm_foreach(vm_count, &s), 0);
+	ck_assert_uint_eq(s.n, 0);
 }
 END_TEST
 
@@ -495,6 +597,7 @@ vfio_cdev_suite(void)
 	tcase_add_test(tc, vfio_test_bound);
 	tcase_add_test(tc, vfio_test_pasid);
 	tcase_add_test(tc, vfio_test_probe);
+	tcase_add_test(tc, vfio_test_kvm);
 	suite_add_tcase(s, tc);
 	return (s);
 }
