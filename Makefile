@@ -58,7 +58,7 @@ ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
 # ("core/ctx.h"), so -Idaemon is the only daemon include path.
 CORE_SRCS	:= $(filter-out daemon/ioasidd.c, \
 		   $(wildcard daemon/*.c daemon/*/*.c)) \
-		   proto/uapi.c proto/wire.c proto/ctl.c
+		   proto/uapi.c proto/wire.c proto/ctl.c proto/tracefmt.c
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(B)/%.o)
 CLIENT_COMMON	:= client/chan.c proto/uapi.c proto/wire.c
 TEST_SRCS	:= $(wildcard tests/unit/*.c)
@@ -129,6 +129,8 @@ $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 	    $< > $@
 
 $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
+	    $(B)/client/tracetool.o $(B)/client/replay.o \
+	    $(B)/pic/client/libioasid.o \
 	    $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

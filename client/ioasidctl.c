@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "ctl.h"
 #include "launch.h"
+#include "tracetool.h"
 
 /* How long to wait for the daemon's answer. */
 #define CTL_TIMEOUT_MS	30000
@@ -43,6 +44,7 @@ struct ctl_command {
 	const char	*summary;
 	const char	*help;		/* what it does, for help COMMAND */
 	int		 maxargs;
+	int		 options;	/* takes options of its own */
 	/* Build the request's arguments; NULL is none. Exits on errors. */
 	json_t		*(*request)(int argc, char **argv);
 	void		 (*print)(json_t *reply);
@@ -671,6 +673,63 @@ request_log_level(int argc, char **argv)
 	return (json_pack("{s:s}", "level", argv[0]));
 }
 
+/* trace on|off|status [--context N] */
+static json_t *
+request_trace(int argc, char **argv)
+{
+	const struct ctl_command	*c = ctl_command_find("trace");
+	const char			*action = NULL;
+	char				*end;
+	long long			 id = 0;
+	int				 i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--context") == 0 && i + 1 < argc) {
+			errno = 0;
+			id = strtoll(argv[++i], &end, 10);
+			if (argv[i][0] == '\0' || *end != '\0' ||
+			    errno != 0 || id <= 0 || id > UINT32_MAX)
+				command_usage(c, "--context takes a context "
+				    "number, as \"ioasidctl status\" lists them");
+		} else if (action == NULL && (strcmp(argv[i], "on") == 0 ||
+		    strcmp(argv[i], "off") == 0 ||
+		    strcmp(argv[i], "status") == 0))
+			action = argv[i];
+		else
+			command_usage(c, "trace on, off or status, and "
+			    "--context N, or trace summary TRACE");
+	}
+	if (action == NULL)
+		action = "status";
+	if (id != 0)
+		return (json_pack("{s:s, s:I}", "action", action, "ctx",
+		    (json_int_t)id));
+	return (json_pack("{s:s}", "action", action));
+}
+
+static void
+print_trace(json_t *r)
+{
+	json_t	*t = json_object_get(r, "trace");
+
+	if (json_object_get(r, "traced") != NULL)
+		printf("context traced: %s\n",
+		    json_is_true(json_object_get(r, "traced")) ? "yes" : "no");
+	if (!json_is_true(json_object_get(t, "active"))) {
+		printf("trace off\n");
+		return;
+	}
+	printf("trace on%s, writing %s\n",
+	    json_is_true(json_object_get(t, "all")) ? " for every context" :
+	    " for chosen contexts", jstr(t, "path"));
+	printf("records %lld, written %lld, dropped %lld, bytes %lld, "
+	    "rotations %lld\n", jint(t, "records"), jint(t, "written"),
+	    jint(t, "dropped"), jint(t, "bytes"), jint(t, "rotations"));
+	if (jint(t, "error") != 0)
+		printf("last write error: %s\n",
+		    strerror((int)jint(t, "error")));
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ .name = "status", .args = "",
 	  .summary = "version, uptime, transports, locked memory, contexts",
@@ -720,6 +779,18 @@ static const struct ctl_command ctl_commands[] = {
 "fails saying how many errors there were (\"ioasidd -n -f FILE\" lists\n"
 "them).",
 	  .maxargs = 0, .print = print_reload },
+	{ .name = "trace", .args = "on|off|status [--context N]",
+	  .summary = "the JSON trace: on, off, how it goes",
+	  .help =
+"Turn the JSON trace on or off for every context, or with --context N for\n"
+"one. \"on\" starts the file the configuration's [trace] path names when\n"
+"none is being written; \"off\" without --context stops it, writing every\n"
+"queued record. \"status\" shows the file, the records queued, written and\n"
+"dropped (the queue was full), and the bytes written.\n"
+"\"ioasidctl trace summary TRACE\" reads a trace file instead: calls,\n"
+"errors and latency percentiles per command and per context.",
+	  .maxargs = 3, .options = 1, .request = request_trace,
+	  .print = print_trace },
 };
 
 static const struct ctl_command *
@@ -747,6 +818,10 @@ ctl_list_commands(FILE *fp)
 		    c->args[0] != '\0' ? " " : "", c->args);
 		fprintf(fp, "  %-28s %s\n", head, c->summary);
 	}
+	fprintf(fp, "  %-28s %s\n", "trace summary TRACE",
+	    "calls, errors, latencies of a trace file");
+	fprintf(fp, "  %-28s %s\n", "replay [--keep-going] TRACE",
+	    "issue a trace again and compare every answer");
 	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
 	    "start a program with device nodes open");
 	fprintf(fp, "  %-28s %s\n", "help [COMMAND]", "this list, or more on "
@@ -823,6 +898,12 @@ main(int argc, char **argv)
 		ctl_help(argc - 1, argv + 1);
 	if (strcmp(argv[0], "run") == 0)
 		return (launch_main(argc, argv, ctl_device_index));
+	/* Trace files are read here, without the daemon. */
+	if (strcmp(argv[0], "trace") == 0 && argc > 1 &&
+	    strcmp(argv[1], "summary") == 0)
+		return (tracetool_summary(argc - 2, argv + 2));
+	if (strcmp(argv[0], "replay") == 0)
+		return (tracetool_replay(argc - 1, argv + 1));
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
 		usage(stderr, 1);
@@ -835,7 +916,7 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--help") == 0)
 			command_help(c);
 	}
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc && !c->options; i++) {
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			snprintf(err, sizeof err, "unknown option \"%s\" (the "
 			    "options -s and --json go before the command)",

@@ -63,6 +63,7 @@ struct conf_section {
 static const struct conf_section conf_sections[] = {
 	{ .name = "daemon", .named = 0 },
 	{ .name = "limits", .named = 0 },
+	{ .name = "trace", .named = 0 },
 	/* Its keys are conf_device_keys[], read by conf_device_key(). */
 	{ .name = "device", .named = 1 },
 	/* Its keys are model, profile and the model's overrides. */
@@ -215,6 +216,19 @@ const struct conf_key conf_keys[] = {
 	{ .section = "limits", .name = "uid-reserved-ranges", .type = CONF_NUMBER,
 	  .offset = offsetof(struct conf, limit_uid[3]), .max = CONF_NUMBER_MAX,
 	  .dflt = "16K", .flags = CONF_F_RELOAD },
+	/* The JSON trace (core/trace.h). */
+	{ .section = "trace", .name = "enabled", .type = CONF_CHOICE,
+	  .offset = offsetof(struct conf, trace_enabled),
+	  .choices = conf_yes_no, .dflt = "no", .flags = CONF_F_RELOAD },
+	{ .section = "trace", .name = "max-size", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, trace_max_size),
+	  .max = CONF_NUMBER_MAX, .dflt = "64M", .flags = CONF_F_RELOAD },
+	{ .section = "trace", .name = "path", .type = CONF_PATH,
+	  .offset = offsetof(struct conf, trace_path), .max = PATH_MAX - 16,
+	  .dflt = "/var/log/ioasidd/trace.jsonl", .flags = CONF_F_RELOAD },
+	{ .section = "trace", .name = "rotate", .type = CONF_NUMBER,
+	  .offset = offsetof(struct conf, trace_rotate), .max = 99,
+	  .dflt = "4", .flags = CONF_F_RELOAD },
 };
 const size_t conf_nkeys = nitems(conf_keys);
 

@@ -147,6 +147,12 @@ struct conf {
 	uint64_t	 limit_ctx[5];	/* per context */
 	uint64_t	 limit_uid[5];	/* per uid, over its contexts */
 
+	/* [trace]: the JSON trace (core/trace.h). */
+	int		 trace_enabled;	/* no (0), yes (1) */
+	char		*trace_path;
+	uint64_t	 trace_max_size;	/* 0: no limit */
+	uint64_t	 trace_rotate;	/* older files kept */
+
 	/*
 	 * The [device NAME] sections, in file order: the i-th is served as
 	 * the VFIO cdev node vfio<i>.

@@ -29,6 +29,7 @@
 #include "core/ctx.h"
 #include "core/hfd.h"
 #include "core/limit.h"
+#include "core/trace.h"
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
@@ -56,6 +57,9 @@ static int	control_ctl_reload(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static int	control_ctl_coherency(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
+static int	control_ctl_trace(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
+static json_t	*control_trace_json(void);
 
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "coherency", .exec = control_ctl_coherency, .usage = "" },
@@ -65,6 +69,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .usage = "[\"ctx\": ID]" },
 	{ .name = "reload", .exec = control_ctl_reload, .usage = "" },
 	{ .name = "status", .exec = control_ctl_status, .usage = "" },
+	{ .name = "trace", .exec = control_ctl_trace,
+	  .usage = "\"action\": \"on\"|\"off\"|\"status\" [, \"ctx\": ID]" },
 };
 const size_t ctl_ncmds = nitems(ctl_cmds);
 
@@ -470,7 +476,8 @@ control_ctl_status(__unused const struct ctl_peer *peer, json_t *req,
 	    control_started.tv_sec)) != 0 ||
 	    control_set(body, "log-level",
 	    json_string(control_level_name(log_getlevel()))) != 0 ||
-	    control_set(body, "ncontexts", json_integer((json_int_t)n)) != 0)
+	    control_set(body, "ncontexts", json_integer((json_int_t)n)) != 0 ||
+	    control_set(body, "trace", control_trace_json()) != 0)
 		return (-ENOMEM);
 	return (0);
 }
@@ -630,10 +637,78 @@ control_ctl_reload(const struct ctl_peer *peer, json_t *req, json_t *body,
 	return (control_hooks.reload(body, err, errlen));
 }
 
+/* What status and "trace status" say about the trace. */
+static json_t *
+control_trace_json(void)
+{
+	struct trace_stats	st;
+
+	trace_get_stats(&st);
+	return (json_pack("{s:b, s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:i}",
+	    "active", st.active, "all", st.all, "path", trace_path(),
+	    "records", (json_int_t)st.records,
+	    "dropped", (json_int_t)st.dropped,
+	    "written", (json_int_t)st.written,
+	    "bytes", (json_int_t)st.bytes,
+	    "rotations", (json_int_t)st.rotations, "error", st.error));
+}
+
+/*
+ * trace on|off|status, for one context ("ctx") or all. "on" starts the
+ * file the configuration names when none is being written; "off" for all
+ * stops it, writing what is queued.
+ */
+static int
+control_ctl_trace(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	const char	*cmd, *action;
+	json_int_t	 id = 0;
+	int		 rc = 0;
+
+	if (control_unpack(req, err, errlen, "{s:s, s:s, s?I}", "cmd", &cmd,
+	    "action", &action, "ctx", &id) != 0)
+		return (-EINVAL);
+	if (id < 0 || id > UINT32_MAX) {
+		snprintf(err, errlen, "bad context %lld", (long long)id);
+		return (-EINVAL);
+	}
+	if (id != 0 && strcmp(action, "status") != 0 &&
+	    control_find_ctx(id) == NULL) {
+		snprintf(err, errlen, "no context %lld", (long long)id);
+		return (-ENOENT);
+	}
+	if (strcmp(action, "on") == 0) {
+		if (trace_path() == NULL) {
+			if (control_hooks.trace_start == NULL)
+				return (-EOPNOTSUPP);
+			if ((rc = control_hooks.trace_start(id == 0, err,
+			    errlen)) != 0)
+				return (rc);
+		}
+		rc = trace_set((uint32_t)id, 1);
+	} else if (strcmp(action, "off") == 0) {
+		if (id == 0)
+			trace_stop();
+		else
+			rc = trace_set((uint32_t)id, 0);
+	} else if (strcmp(action, "status") != 0) {
+		snprintf(err, errlen, "action is on, off or status");
+		return (-EINVAL);
+	}
+	if (rc != 0)
+		return (rc);
+	if (id != 0 && control_set(body, "traced",
+	    json_boolean(trace_enabled((uint32_t)id))) != 0)
+		return (-ENOMEM);
+	return (control_set(body, "trace", control_trace_json()));
+}
+
 json_t *
 control_exec(const struct ctl_peer *peer, json_t *req)
 {
 	const struct ctl_cmd	*cmd = NULL;
+	struct trace_site	 site;
 	const char		*name;
 	json_t			*body, *reply;
 	char			 err[256];
@@ -656,6 +731,11 @@ control_exec(const struct ctl_peer *peer, json_t *req)
 	if ((body = json_object()) == NULL)
 		return (NULL);
 	err[0] = '\0';
+	site.ctx = 0;
+	site.pid = peer->pid;
+	site.node = "control";
+	site.devnode = 0;
+	trace_event(&site, "control", name);
 	/* Objects whose answers have landed are shown as published. */
 	ctx_settle_all();
 	rc = cmd->exec(peer, req, body, err, sizeof err);

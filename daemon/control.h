@@ -48,6 +48,11 @@ struct control_hooks {
 	 * body. 0, or -errno with a message in err.
 	 */
 	int		(*reload)(json_t *body, char *err, size_t errlen);
+	/*
+	 * Start the trace file the configuration names, every context
+	 * traced when all is set. 0, or -errno with a message in err.
+	 */
+	int		(*trace_start)(int all, char *err, size_t errlen);
 };
 
 void	control_init(const struct control_hooks *);

@@ -49,6 +49,7 @@
 #include "core/dispatch.h"
 #include "core/hfd.h"
 #include "core/limit.h"
+#include "core/trace.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
 #include "hw/plugin.h"
@@ -58,6 +59,7 @@
 #include "transport/cuse.h"
 #include "transport/sock.h"
 #include "transport/unixsock.h"
+#include "uapi.h"
 
 #ifndef IOASIDD_SYSCONFDIR
 #define IOASIDD_SYSCONFDIR	"/etc"
@@ -116,6 +118,70 @@ ioasidd_limits(const struct conf *conf)
 	(void)noiommu_set_granule(conf->noiommu_granule);
 	/* One of the levels conf.c offers, each one dispatch knows. */
 	(void)dispatch_set_uapi_level(conf_uapi_level(conf));
+}
+
+/*
+ * Starts the trace file of conf, every context traced when all is set:
+ * 0, or -errno with a message in err.
+ */
+static int
+ioasidd_trace_start(const struct conf *conf, int all, char *err,
+    size_t errlen)
+{
+	json_t	*hw, *dev;
+	size_t	 i;
+	int	 rc;
+
+	if ((hw = json_array()) == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < conf->ndevices; i++) {
+		dev = json_pack("{s:s, s:s, s:s, s:i}",
+		    "device", conf->devices[i].name,
+		    "iommu", conf->devices[i].iommu != NULL ?
+		    conf->devices[i].iommu : "iommu0",
+		    "model", conf->devices[i].model != NULL ?
+		    conf->devices[i].model : "mock",
+		    "pasid_width", (int)conf->devices[i].pasid_width);
+		json_array_append_new(hw, dev);
+	}
+	rc = trace_start(conf->trace_path, conf->trace_max_size,
+	    (unsigned int)conf->trace_rotate, all, hw,
+	    conf_uapi_level(conf) == UAPI_LEVEL_6_12 ? "6.12" : "7.3");
+	if (rc != 0) {
+		snprintf(err, errlen, "trace %s: %s", conf->trace_path,
+		    strerror(-rc));
+		log_warnx("%s", err);
+	}
+	return (rc);
+}
+
+/* The control socket's "trace on" when no file is being written. */
+static int
+ioasidd_trace_hook(int all, char *err, size_t errlen)
+{
+	return (ioasidd_trace_start(d.conf, all, err, errlen));
+}
+
+/*
+ * The [trace] section applied: the file started, restarted (its path or
+ * limits changed) or stopped.
+ */
+static void
+ioasidd_trace(const struct conf *conf, const struct conf *old)
+{
+	char	err[256];
+
+	if (!conf->trace_enabled) {
+		if (old != NULL && old->trace_enabled)
+			trace_stop();
+		return;
+	}
+	if (trace_path() != NULL && old != NULL && old->trace_enabled &&
+	    strcmp(old->trace_path, conf->trace_path) == 0 &&
+	    old->trace_max_size == conf->trace_max_size &&
+	    old->trace_rotate == conf->trace_rotate)
+		return;
+	(void)ioasidd_trace_start(conf, 1, err, sizeof(err));
 }
 
 /* The level the configuration and -v ask for. */
@@ -285,6 +351,7 @@ ioasidd_reload(json_t *body, char *err, size_t errlen)
 	}
 	if (n == 0)
 		log_info("no changes");
+	ioasidd_trace(conf, d.conf);
 	conf_take_reloadable(d.conf, conf);
 	conf_free(conf);
 	sock_server_set_per_uid(d.sock,
@@ -688,7 +755,8 @@ static void
 ioasidd_start(void)
 {
 	const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	const struct control_hooks hooks = { .reload = ioasidd_reload };
+	const struct control_hooks hooks = { .reload = ioasidd_reload,
+	    .trace_start = ioasidd_trace_hook };
 	struct cuse_config cc;
 	size_t		 i;
 	int		 rc;
@@ -864,11 +932,13 @@ main(int argc, char **argv)
 	ioasidd_limits(d.conf);
 
 	ioasidd_start();
+	ioasidd_trace(d.conf, NULL);
 	log_info("ioasidd %s started, pid %ld", IOASIDD_VERSION,
 	    (long)getpid());
 	if (event_base_dispatch(d.base) == -1)
 		log_warnx("event loop failed");
 	ioasidd_stop();
+	trace_stop();
 	log_info("exited");
 	free(d.overrides);
 	return (0);

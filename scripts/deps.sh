@@ -9,6 +9,8 @@ libjansson-dev check libbsd-dev libinih-dev"
 # Some integration checks drive the control socket and the preload library
 # from Python, and render the manual pages with groff.
 PKGS="$PKGS python3 groff-base"
+# Every test that writes a trace validates it against its JSON Schema.
+PKGS="$PKGS python3-jsonschema"
 # The guest test of the real CUSE node boots a kernel under QEMU.
 [ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
 	PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils"

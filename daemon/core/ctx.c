@@ -26,6 +26,7 @@
 #include "core/inject.h"
 #include "core/hfd.h"
 #include "core/ioctl.h"
+#include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "iommufd/objs.h"
@@ -176,6 +177,19 @@ ctx_id_free(struct ctx *ctx, uint32_t id)
 	RB_INSERT(id_tree, &ctx->free_ids, r);
 }
 
+/* A trace line for an open or close of the context's file. */
+static void
+ctx_trace(const struct ctx *ctx, const char *type)
+{
+	struct trace_site	site;
+
+	site.ctx = ctx->id;
+	site.pid = ctx->opener;
+	site.node = ctx->transport;
+	site.devnode = 0;
+	trace_event(&site, type, NULL);
+}
+
 int
 ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 {
@@ -205,6 +219,7 @@ ctx_new(const char *transport, pid_t opener, struct ctx **ctxp)
 	ctx->transport = transport;
 	TAILQ_INSERT_TAIL(&ctx_list, ctx, entry);
 	*ctxp = ctx;
+	ctx_trace(ctx, "open");
 	return (0);
 }
 
@@ -224,6 +239,7 @@ ctx_put(struct ctx *ctx)
 void
 ctx_close(struct ctx *ctx)
 {
+	ctx_trace(ctx, "close");
 	ctx->priv = NULL;
 	ctx->settle = NULL;
 	/* Closed: no descriptor names it, and the inode may be reused. */

@@ -112,6 +112,7 @@
 
 #include "core/caller.h"
 #include "core/ctx.h"
+#include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
@@ -446,6 +447,20 @@ cuse_writable(const struct ucaller *c, const struct uregions *ur)
 	return (1);
 }
 
+/* The trace line of a call answered from its regions. */
+static void
+cuse_trace_ioctl(struct cuse_open *co, const struct cuse_uaccess *cu,
+    unsigned int num, uint64_t arg, long result, uint64_t t0)
+{
+	struct trace_site	site;
+
+	site.ctx = co->ctx->id;
+	site.pid = cu->pid;
+	site.devnode = co->vf != NULL;
+	site.node = site.devnode ? "vfio" : "iommu";
+	trace_ioctl(&site, num, arg, &cu->ur, result, t0);
+}
+
 static long
 cuse_dispatch(struct cuse_open *co, fuse_req_t req, unsigned int num,
     uint64_t arg, const struct uaccess_ops *ops, struct cuse_uaccess *cu)
@@ -599,6 +614,7 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	uint64_t		 off = 0, lo, hi, end = 0;
 	unsigned int		 i, j;
 	long			 result;
+	uint64_t		 t0;
 
 	memset(&cu, 0, sizeof(cu));
 	memset(regs, 0, sizeof(regs));
@@ -635,7 +651,9 @@ cuse_ioctl_final(fuse_req_t req, struct cuse_open *co, unsigned int num,
 		return;
 	}
 
+	t0 = trace_now();
 	result = cuse_dispatch(co, req, num, arg, &cuse_region_ops, &cu);
+	cuse_trace_ioctl(co, &cu, num, arg, result, t0);
 
 	if (ans != NULL && cu.ur.nwrites != 0) {
 		/* The caller's bytes first, then what the command wrote. */
@@ -729,7 +747,7 @@ cuse_ioctl_bare(fuse_req_t req, struct cuse_open *co, unsigned int num,
     uint64_t arg)
 {
 	struct cuse_uaccess	 cu;
-	uint64_t		 nioctls = co->ctx->nioctls;
+	uint64_t		 nioctls = co->ctx->nioctls, t0;
 	long			 result;
 
 	memset(&cu, 0, sizeof(cu));
@@ -737,13 +755,16 @@ cuse_ioctl_bare(fuse_req_t req, struct cuse_open *co, unsigned int num,
 	cu.ur.outs = &cuse_no_out;
 	cu.ur.nouts = 1;
 	cu.tid = fuse_req_ctx(req)->pid;
+	t0 = trace_now();
 	result = cuse_dispatch(co, req, num, arg, &cuse_region_ops, &cu);
-	uregions_clear(&cu.ur);
 	if (result == -EFAULT && uapi_cmd_find(num) != NULL &&
 	    uapi_cmd_find(num)->st != NULL) {
+		uregions_clear(&cu.ur);
 		co->ctx->nioctls = nioctls;
 		return (0);
 	}
+	cuse_trace_ioctl(co, &cu, num, arg, result, t0);
+	uregions_clear(&cu.ur);
 	cuse_answer(req, result, NULL, 0);
 	return (1);
 }

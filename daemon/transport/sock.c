@@ -91,6 +91,7 @@
 #include "core/caller.h"
 #include "core/ctx.h"
 #include "core/inject.h"
+#include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
@@ -854,7 +855,9 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	struct uregions		 ur;
 	struct ucmd		 uc;
 	struct ucaller		 caller;
+	struct trace_site	 site;
 	struct umem		*sent = NULL;
+	uint64_t		 t0;
 	struct ufd		*u;
 	unsigned int		 i;
 	long			 result;
@@ -924,6 +927,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	 * is left of it goes back in the reply, and nothing stays armed.
 	 */
 	left = rq.io.fail_nth;
+	t0 = trace_now();
 	if ((result = sock_bulk_room(ch)) == 0) {
 		inject_arm(left);
 		if (ch->conn->vf != NULL)
@@ -934,6 +938,11 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 		inject_arm(0);
 	}
 	sock_trace(ch, &uc, result);
+	site.ctx = ch->conn->ctx->id;
+	site.pid = caller.pid;
+	site.devnode = ch->conn->vf != NULL;
+	site.node = site.devnode ? "vfio" : "iommu";
+	trace_ioctl(&site, uc.cmd, uc.arg, &ur, result, t0);
 	if (sent != NULL)
 		umem_put(sent);
 
@@ -967,11 +976,18 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 static int
 sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
 {
-	unsigned int	i;
+	struct trace_site	site;
+	unsigned int		i;
 
 	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
 	    m->hdr.seq != ch->last_seq)
 		return (-EPROTO);
+	/* The last call's answer did not land: its new objects go. */
+	site.ctx = ch->conn->ctx->id;
+	site.pid = m->pid;
+	site.devnode = ch->conn->vf != NULL;
+	site.node = site.devnode ? "vfio" : "iommu";
+	trace_event(&site, "unwritten", NULL);
 	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
 		sock_settle(ch, 0);
 	for (i = 0; i < ch->nearly; i++)

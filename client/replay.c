@@ -1,0 +1,689 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * ioasidctl replay TRACE: re-issue the ioctls of a trace against a running
+ * daemon (through libioasid, one connection per traced context) and
+ * compare every answer with the recorded one.
+ *
+ * Everything a call names is remapped from the recording to this run:
+ *  - object ids: an id a call returned (a UK_ID output) is paired with
+ *    the id this run got, and later inputs naming it get ours;
+ *  - caller buffers (UK_UPTR): a buffer of the recorded length is made,
+ *    holding the recorded contents;
+ *  - mapped caller memory (UK_UVA): anonymous memory of the call's
+ *    length, placed at the recorded address's offset in a 1 GiB
+ *    alignment so that the IOVAs the daemon picks are the same; a later
+ *    address inside an earlier range lands at the same offset of it;
+ *  - descriptors (UK_FD): one a call returned is kept under the recorded
+ *    number; an input names ours, an input the recording could not
+ *    have had (the call failed with EBADF) names none.
+ * Every result and every output field and buffer is compared; the first
+ * divergence is printed with the calls around it and replay stops, or
+ * with --keep-going every divergence is printed. The exit status is 0
+ * when nothing diverged.
+ *
+ * Left for later: device nodes (their lines are counted as skipped), other
+ * processes, and replay in-process without a daemon.
+ */
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ioasid.h"
+#include "tracefmt.h"
+#include "tracetool.h"
+#include "uapi.h"
+
+#define RP_ALIGN	(1ULL << 30)	/* UVA placement alignment */
+#define RP_MAX_BUF	(256ULL << 20)	/* largest caller buffer made */
+#define RP_STRUCT	4096		/* room for any struct and tail */
+#define RP_CONTEXT	2		/* calls shown on each side */
+#define RP_BADFD	(1 << 30)	/* a descriptor number never open */
+#define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
+
+/* A pairing of a recorded value with this run's, per context. */
+struct rp_pair {
+	int64_t		 ctx;
+	int		 kind;		/* UK_ID, UK_FD */
+	uint64_t	 rec, live;
+};
+
+/* Caller memory made for a recorded UVA range. */
+struct rp_uva {
+	uint64_t	 rec, len;
+	uint8_t		*live;
+};
+
+struct rp_ctx {
+	int64_t		 id;
+	int		 fd;
+	/* The ids the context's last call made, for an "unwritten". */
+	uint32_t	 made[UAPI_MAX_BUFS];
+	unsigned int	 nmade;
+};
+
+struct replay {
+	const char	*socket;
+	const char	*path;
+	int		 keep_going;
+	json_t		*lines;		/* every line, in order */
+	struct rp_pair	*pairs;
+	size_t		 npairs, cappairs;
+	struct rp_uva	*uvas;
+	size_t		 nuvas, capuvas;
+	struct rp_ctx	*ctxs;
+	size_t		 nctxs, capctxs;
+	int		*files;		/* memfds made for UK_FD inputs */
+	size_t		 nfiles, capfiles;
+	uint64_t	 calls, diverged, skipped;
+};
+
+/* Grows array *p of *cap elements of size sz to hold n + 1: 0 or -1. */
+static int
+rp_grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	void	*np;
+
+	if (n < *cap)
+		return (0);
+	if ((np = reallocarray(*(void **)p, *cap ? *cap * 2 : 16, sz)) == NULL)
+		return (-1);
+	*(void **)p = np;
+	*cap = *cap ? *cap * 2 : 16;
+	return (0);
+}
+
+/* The live value paired with rec, or rec itself when there is none. */
+static int
+rp_lookup(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
+    uint64_t *live)
+{
+	size_t	i;
+
+	for (i = rp->npairs; i-- > 0;) {
+		if (rp->pairs[i].ctx == ctx && rp->pairs[i].kind == kind &&
+		    rp->pairs[i].rec == rec) {
+			*live = rp->pairs[i].live;
+			return (1);
+		}
+	}
+	*live = rec;
+	return (0);
+}
+
+static void
+rp_pair(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
+    uint64_t live)
+{
+	if (rp_grow(&rp->pairs, &rp->cappairs, rp->npairs,
+	    sizeof(*rp->pairs)) != 0)
+		return;
+	rp->pairs[rp->npairs].ctx = ctx;
+	rp->pairs[rp->npairs].kind = kind;
+	rp->pairs[rp->npairs].rec = rec;
+	rp->pairs[rp->npairs].live = live;
+	rp->npairs++;
+}
+
+/*
+ * Caller memory standing for recorded range [rec, rec + len): inside an
+ * earlier range when it fits, else new memory at the same offset in
+ * RP_ALIGN. NULL when it cannot be made.
+ */
+static void *
+rp_uva(struct replay *rp, uint64_t rec, uint64_t len)
+{
+	struct rp_uva	*u;
+	uint8_t		*base;
+	uint64_t	 off, size, pg;
+	size_t		 i;
+
+	for (i = 0; i < rp->nuvas; i++) {
+		u = &rp->uvas[i];
+		if (rec >= u->rec && len <= u->len && rec - u->rec <=
+		    u->len - len)
+			return (u->live + (rec - u->rec));
+	}
+	if (len == 0 || len > RP_MAX_BUF * 16 ||
+	    rp_grow(&rp->uvas, &rp->capuvas, rp->nuvas,
+	    sizeof(*rp->uvas)) != 0)
+		return (NULL);
+	pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	off = rec % RP_ALIGN;
+	size = RP_ALIGN + off + len + pg;
+	/* Reserve, then place the range at the recorded offset. */
+	base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return (NULL);
+	base += (RP_ALIGN - (uintptr_t)base % RP_ALIGN) % RP_ALIGN;
+	if (mprotect((void *)(((uintptr_t)base + off) & ~(pg - 1)),
+	    ((off % pg) + len + pg - 1) & ~(pg - 1),
+	    PROT_READ | PROT_WRITE) != 0)
+		return (NULL);
+	u = &rp->uvas[rp->nuvas++];
+	u->rec = rec;
+	u->len = len;
+	u->live = base + off;
+	return (u->live);
+}
+
+/* An address nothing can be read from or written to (a guard page). */
+static void *
+rp_badaddr(void)
+{
+	static void	*bad;
+
+	if (bad == NULL) {
+		bad = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (bad == MAP_FAILED)
+			bad = NULL;
+	}
+	return (bad);
+}
+
+/*
+ * A descriptor standing for a file the recorded caller passed: a memfd of
+ * size bytes (zeros; file contents are not in the trace). -1 on failure.
+ */
+static int
+rp_file(struct replay *rp, uint64_t size)
+{
+	int	fd;
+
+	if ((fd = memfd_create("ioasidctl-replay", MFD_CLOEXEC)) < 0)
+		return (-1);
+	if (ftruncate(fd, (off_t)size) != 0) {
+		close(fd);
+		return (-1);
+	}
+	if (rp_grow(&rp->files, &rp->capfiles, rp->nfiles,
+	    sizeof(*rp->files)) != 0) {
+		close(fd);
+		return (-1);
+	}
+	rp->files[rp->nfiles++] = fd;
+	return (fd);
+}
+
+/* The context of traced id ctx, or NULL. */
+static struct rp_ctx *
+rp_ctx_find(struct replay *rp, int64_t ctx)
+{
+	size_t	i;
+
+	for (i = 0; i < rp->nctxs; i++) {
+		if (rp->ctxs[i].id == ctx)
+			return (&rp->ctxs[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * The recorded caller could not take the answer of its last call: the
+ * daemon dropped the objects it made, and so do we.
+ */
+static void
+rp_unwritten(struct replay *rp, int64_t ctx)
+{
+	struct iommu_destroy	 d;
+	struct rp_ctx		*c;
+	unsigned int		 k;
+
+	if ((c = rp_ctx_find(rp, ctx)) == NULL)
+		return;
+	for (k = 0; k < c->nmade; k++) {
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.id = c->made[k];
+		(void)ioasid_ioctl(c->fd, IOMMU_DESTROY, &d);
+	}
+	c->nmade = 0;
+}
+
+/* This run's descriptor of traced context ctx, connecting when new. */
+static int
+rp_ctx_fd(struct replay *rp, int64_t ctx)
+{
+	size_t	i;
+	int	fd;
+
+	for (i = 0; i < rp->nctxs; i++) {
+		if (rp->ctxs[i].id == ctx)
+			return (rp->ctxs[i].fd);
+	}
+	if ((fd = ioasid_open(rp->socket)) < 0)
+		return (fd);
+	if (rp_grow(&rp->ctxs, &rp->capctxs, rp->nctxs,
+	    sizeof(*rp->ctxs)) != 0) {
+		ioasid_close(fd);
+		return (-ENOMEM);
+	}
+	memset(&rp->ctxs[rp->nctxs], 0, sizeof(rp->ctxs[0]));
+	rp->ctxs[rp->nctxs].id = ctx;
+	rp->ctxs[rp->nctxs].fd = fd;
+	rp->nctxs++;
+	return (fd);
+}
+
+/* The context's close: its connection goes. */
+static void
+rp_ctx_close(struct replay *rp, int64_t ctx)
+{
+	size_t	i;
+
+	for (i = 0; i < rp->nctxs; i++) {
+		if (rp->ctxs[i].id != ctx)
+			continue;
+		ioasid_close(rp->ctxs[i].fd);
+		rp->ctxs[i] = rp->ctxs[--rp->nctxs];
+		return;
+	}
+}
+
+/* One line of a call, short, for the calls around a divergence. */
+static void
+rp_show_line(json_t *l, size_t lineno, int mark)
+{
+	const char	*type = json_string_value(json_object_get(l, "type"));
+
+	printf("  %s %5zu  ", mark ? ">" : " ", lineno);
+	if (type != NULL && strcmp(type, "ioctl") == 0)
+		printf("context %lld  %-28s %s\n",
+		    (long long)json_integer_value(json_object_get(l, "ctx")),
+		    json_string_value(json_object_get(l, "cmd")),
+		    json_string_value(json_object_get(l, "result")));
+	else
+		printf("%s\n", type != NULL ? type : "?");
+}
+
+/*
+ * Reports a divergence at line index i: what differs, then the calls
+ * around it.
+ */
+static void
+rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
+    json_t *live)
+{
+	json_t	*l = json_array_get(rp->lines, i);
+	char	*a, *b;
+	size_t	 j, lo, hi;
+
+	rp->diverged++;
+	a = rec != NULL ? json_dumps(rec, JSON_ENCODE_ANY | JSON_COMPACT) :
+	    NULL;
+	b = live != NULL ? json_dumps(live, JSON_ENCODE_ANY | JSON_COMPACT) :
+	    NULL;
+	printf("%s:%zu: seq %lld, %s on context %lld: %s differs\n",
+	    rp->path, i + 1,
+	    (long long)json_integer_value(json_object_get(l, "seq")),
+	    json_string_value(json_object_get(l, "cmd")),
+	    (long long)json_integer_value(json_object_get(l, "ctx")), what);
+	printf("  - recorded: %s\n  + replayed: %s\n", a ? a : "(none)",
+	    b ? b : "(none)");
+	free(a);
+	free(b);
+	lo = i > RP_CONTEXT ? i - RP_CONTEXT : 0;
+	hi = MIN_SZ(i + RP_CONTEXT + 1, json_array_size(rp->lines));
+	for (j = lo; j < hi; j++)
+		rp_show_line(json_array_get(rp->lines, j), j + 1, j == i);
+}
+
+/*
+ * Compares the recorded outputs of line i with this run's struct buf
+ * (layout st, len bytes): ids through the pairs (a new one is paired),
+ * descriptors paired and not compared, the rest as JSON.
+ * Returns the number of differences.
+ */
+static int
+rp_compare_out(struct replay *rp, size_t i, int64_t ctx,
+    const struct uapi_struct *st, const uint8_t *buf, size_t len,
+    json_t *rec_out)
+{
+	struct rp_ctx		*cur = rp_ctx_find(rp, ctx);
+	const struct uapi_field	*f;
+	const char		*key;
+	json_t			*live, *rv, *lv;
+	uint64_t		 r, l;
+	char			 what[96];
+	int			 n = 0;
+
+	if (rec_out == NULL)
+		return (0);
+	st = uapi_resolve(st, buf, len);
+	live = tracefmt_struct_encode(st, buf, len, UD_OUT);
+	json_object_foreach(rec_out, key, rv) {
+		lv = json_object_get(live, key);
+		f = uapi_field_byname(st, key);
+		snprintf(what, sizeof(what), "out.%s", key);
+		if (f == NULL || lv == NULL) {
+			rp_diverge(rp, i, what, rv, lv);
+			n++;
+			continue;
+		}
+		if ((f->kind == UK_ID || f->kind == UK_FD) &&
+		    json_is_integer(rv)) {
+			r = (uint64_t)json_integer_value(rv);
+			if (f->kind == UK_FD && f->width == 4)
+				r = (uint32_t)r;
+			l = uapi_get(f, buf);
+			if (f->kind == UK_FD) {
+				rp_pair(rp, ctx, UK_FD, r, l);
+				continue;
+			}
+			/*
+			 * A fresh context numbers its objects as the
+			 * recorded one did: a different id is a different
+			 * history. The pair is kept either way, so that
+			 * later calls name our object.
+			 */
+			if (r != l) {
+				rp_diverge(rp, i, what, rv, lv);
+				n++;
+			}
+			rp_pair(rp, ctx, UK_ID, r, l);
+			if (cur != NULL && cur->nmade < UAPI_MAX_BUFS)
+				cur->made[cur->nmade++] = (uint32_t)l;
+			continue;
+		}
+		if (f->kind == UK_UPTR || f->kind == UK_UVA)
+			continue;
+		if (!json_equal(rv, lv)) {
+			rp_diverge(rp, i, what, rv, lv);
+			n++;
+		}
+	}
+	json_decref(live);
+	return (n);
+}
+
+/* The first UK_LEN field's value in buf: the length a UVA maps. */
+static uint64_t
+rp_uva_len(const struct uapi_struct *st, const uint8_t *buf)
+{
+	uint16_t	i;
+
+	for (i = 0; i < st->nfields; i++) {
+		if (st->fields[i].kind == UK_LEN)
+			return (uapi_get(&st->fields[i], buf));
+	}
+	return (0);
+}
+
+/* The bytes a file named by a call must have: its start plus length. */
+static uint64_t
+rp_file_size(const struct uapi_struct *st, const uint8_t *buf)
+{
+	const struct uapi_field	*f;
+
+	f = uapi_field_byname(st, "start");
+	return ((f != NULL ? uapi_get(f, buf) : 0) + rp_uva_len(st, buf));
+}
+
+/* Replays ioctl line i. Returns the number of differences, -1 to stop. */
+static int
+rp_ioctl(struct replay *rp, size_t i, json_t *l)
+{
+	const struct uapi_cmd	*c;
+	const struct uapi_struct *st;
+	const struct uapi_field	*f;
+	struct uapi_buf		 bufs[UAPI_MAX_BUFS];
+	uint8_t			*mem[UAPI_MAX_BUFS] = { NULL };
+	uint8_t			 buf[RP_STRUCT];
+	json_t			*in, *arrays, *oarrays, *a, *live;
+	const char		*cmd, *result, *node;
+	int64_t			 ctx;
+	uint64_t		 v, len, kept64;
+	size_t			 kept;
+	uint16_t		 k;
+	long			 ret;
+	int			 fd, nbufs = 0, n = 0, b, want_err;
+	char			 what[96];
+	void			*arg = NULL;
+
+	cmd = json_string_value(json_object_get(l, "cmd"));
+	result = json_string_value(json_object_get(l, "result"));
+	node = json_string_value(json_object_get(l, "node"));
+	ctx = json_integer_value(json_object_get(l, "ctx"));
+	in = json_object_get(l, "in");
+	if (node != NULL && strcmp(node, "iommu") != 0) {
+		rp->skipped++;
+		return (0);
+	}
+	if (cmd == NULL || result == NULL ||
+	    (want_err = tracefmt_errno_byname(result)) < 0) {
+		fprintf(stderr, "ioasidctl: %s:%zu: not a call line\n",
+		    rp->path, i + 1);
+		return (-1);
+	}
+	rp->calls++;
+	if ((fd = rp_ctx_fd(rp, ctx)) < 0) {
+		fprintf(stderr, "ioasidctl: cannot connect to the daemon: "
+		    "%s\n", strerror(-fd));
+		return (-1);
+	}
+	rp_ctx_find(rp, ctx)->nmade = 0;
+	if ((c = uapi_cmd_byname(cmd)) == NULL) {
+		/* A number the table does not know: issued as it was. */
+		v = strtoull(json_string_value(json_object_get(l, "num")),
+		    NULL, 16);
+		memset(buf, 0, sizeof(buf));
+		ret = ioasid_ioctl(fd, (unsigned long)v, buf);
+		if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
+		    result) != 0) {
+			live = json_string(tracefmt_errno_name(ret < 0 ?
+			    (int)-ret : 0));
+			rp_diverge(rp, i, "result", json_object_get(l,
+			    "result"), live);
+			json_decref(live);
+			return (1);
+		}
+		return (0);
+	}
+	st = c->st;
+	memset(buf, 0, sizeof(buf));
+	if (c->argkind == UA_VALUE) {
+		arg = (void *)(uintptr_t)json_integer_value(json_object_get(in,
+		    "arg"));
+	} else if (st != NULL) {
+		if (in == NULL ||
+		    tracefmt_struct_decode(st, in, buf, sizeof(buf)) != 0) {
+			fprintf(stderr, "ioasidctl: %s:%zu: the input does "
+			    "not fit %s\n", rp->path, i + 1, cmd);
+			return (-1);
+		}
+		st = uapi_resolve(st, buf, sizeof(buf));
+		/* Nothing could be read at the caller's pointer. */
+		arg = json_object_size(in) == 0 ? rp_badaddr() : buf;
+		/* Ids and descriptors to this run's. */
+		for (k = 0; k < st->nfields; k++) {
+			f = &st->fields[k];
+			if (!(f->dir & UD_IN) || (f->kind != UK_ID &&
+			    f->kind != UK_FD))
+				continue;
+			v = uapi_get(f, buf);
+			if (f->kind == UK_ID && v != 0) {
+				(void)rp_lookup(rp, ctx, UK_ID, v, &v);
+				uapi_set(f, buf, v);
+			} else if (f->kind == UK_FD &&
+			    json_object_get(in, f->name) != NULL &&
+			    (int32_t)v >= 0) {
+				if (want_err == EBADF)
+					v = RP_BADFD;
+				else if (!rp_lookup(rp, ctx, UK_FD, v, &v))
+					v = (uint64_t)rp_file(rp,
+					    rp_file_size(st, buf));
+				uapi_set(f, buf, v);
+			}
+		}
+		/* Mapped memory. */
+		for (k = 0; k < st->nfields; k++) {
+			f = &st->fields[k];
+			if (f->kind != UK_UVA || (v = uapi_get(f, buf)) == 0)
+				continue;
+			len = rp_uva_len(st, buf);
+			if (len != 0 && len <= RP_MAX_BUF * 16) {
+				void *p = rp_uva(rp, v, len);
+
+				if (p != NULL)
+					uapi_set(f, buf, (uintptr_t)p);
+			}
+		}
+		/* Caller buffers of the recorded sizes and contents. */
+		nbufs = uapi_bufs(st, buf, sizeof(buf), bufs, UAPI_MAX_BUFS);
+		arrays = json_object_get(l, "arrays");
+		for (b = 0; b < nbufs; b++) {
+			if (bufs[b].len > RP_MAX_BUF ||
+			    (mem[b] = calloc(1, (size_t)bufs[b].len)) == NULL)
+				continue;
+			a = json_object_get(arrays, bufs[b].field->name);
+			if (json_is_true(json_object_get(a, "unreadable"))) {
+				uapi_set(bufs[b].field, buf,
+				    (uintptr_t)rp_badaddr());
+				continue;
+			}
+			if (a != NULL)
+				(void)tracefmt_buf_decode(bufs[b].field, a,
+				    mem[b], (size_t)bufs[b].len, &kept,
+				    &kept64);
+			uapi_set(bufs[b].field, buf, (uintptr_t)mem[b]);
+		}
+		if (nbufs < 0)
+			nbufs = 0;
+	}
+
+	ret = ioasid_ioctl(fd, c->num, arg);
+
+	if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
+	    result) != 0) {
+		live = json_string(tracefmt_errno_name(ret < 0 ? (int)-ret :
+		    0));
+		rp_diverge(rp, i, "result", json_object_get(l, "result"),
+		    live);
+		json_decref(live);
+		n++;
+	} else if (ret > 0 && json_integer_value(json_object_get(l,
+	    "ret")) != ret && c->argkind != UA_SIZED) {
+		live = json_integer(ret);
+		rp_diverge(rp, i, "ret", json_object_get(l, "ret"), live);
+		json_decref(live);
+		n++;
+	} else if (ret >= 0 && st != NULL && c->argkind != UA_VALUE) {
+		n += rp_compare_out(rp, i, ctx, c->st, buf, c->st->size,
+		    json_object_get(l, "out"));
+		oarrays = json_object_get(l, "out_arrays");
+		for (b = 0; b < nbufs; b++) {
+			a = json_object_get(oarrays, bufs[b].field->name);
+			if (a == NULL || mem[b] == NULL)
+				continue;
+			live = tracefmt_buf_encode(bufs[b].field, mem[b],
+			    (size_t)bufs[b].len, bufs[b].len);
+			if (!json_equal(a, live)) {
+				snprintf(what, sizeof(what), "out_arrays.%s",
+				    bufs[b].field->name);
+				rp_diverge(rp, i, what, a, live);
+				n++;
+			}
+			json_decref(live);
+		}
+	}
+	for (b = 0; b < nbufs; b++)
+		free(mem[b]);
+	return (n);
+}
+
+int
+tracetool_replay(int argc, char **argv)
+{
+	struct replay	 rp;
+	json_error_t	 jerr;
+	json_t		*l;
+	const char	*type;
+	char		*line = NULL;
+	size_t		 cap = 0, i, lineno = 0;
+	FILE		*fp;
+	int		 a, rc;
+
+	memset(&rp, 0, sizeof(rp));
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--keep-going") == 0)
+			rp.keep_going = 1;
+		else if (strcmp(argv[a], "--socket") == 0 && a + 1 < argc)
+			rp.socket = argv[++a];
+		else if (argv[a][0] != '-' && rp.path == NULL)
+			rp.path = argv[a];
+		else
+			goto usage;
+	}
+	if (rp.path == NULL)
+		goto usage;
+	if ((fp = fopen(rp.path, "r")) == NULL) {
+		fprintf(stderr, "ioasidctl: %s: %s\n", rp.path,
+		    strerror(errno));
+		return (2);
+	}
+	rp.lines = json_array();
+	while (getline(&line, &cap, fp) > 0) {
+		lineno++;
+		if ((l = json_loads(line, 0, &jerr)) == NULL) {
+			fprintf(stderr, "ioasidctl: %s:%zu: %s\n", rp.path,
+			    lineno, jerr.text);
+			free(line);
+			fclose(fp);
+			json_decref(rp.lines);
+			return (2);
+		}
+		json_array_append_new(rp.lines, l);
+	}
+	free(line);
+	fclose(fp);
+
+	rc = 0;
+	json_array_foreach(rp.lines, i, l) {
+		type = json_string_value(json_object_get(l, "type"));
+		if (type == NULL)
+			continue;
+		if (strcmp(type, "close") == 0)
+			rp_ctx_close(&rp,
+			    json_integer_value(json_object_get(l, "ctx")));
+		if (strcmp(type, "unwritten") == 0)
+			rp_unwritten(&rp,
+			    json_integer_value(json_object_get(l, "ctx")));
+		if (strcmp(type, "ioctl") != 0)
+			continue;
+		if ((rc = rp_ioctl(&rp, i, l)) < 0)
+			break;
+		if (rp.diverged != 0 && !rp.keep_going)
+			break;
+	}
+	while (rp.nctxs > 0)
+		rp_ctx_close(&rp, rp.ctxs[0].id);
+	printf("replay: %llu calls, %llu diverged, %llu skipped%s\n",
+	    (unsigned long long)rp.calls, (unsigned long long)rp.diverged,
+	    (unsigned long long)rp.skipped,
+	    rp.diverged != 0 && !rp.keep_going ? " (stopped at the first)" :
+	    "");
+	json_decref(rp.lines);
+	free(rp.pairs);
+	free(rp.uvas);
+	free(rp.ctxs);
+	for (i = 0; i < rp.nfiles; i++)
+		close(rp.files[i]);
+	free(rp.files);
+	if (rc < 0)
+		return (2);
+	return (rp.diverged != 0 ? 1 : 0);
+usage:
+	fprintf(stderr, "usage: ioasidctl replay [--keep-going] "
+	    "[--socket PATH] TRACE\n");
+	return (2);
+}

@@ -1,0 +1,702 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The trace queue and its writer thread (see trace.h for the contract).
+ *
+ * The event thread only copies bytes into a record and links it to the
+ * queue under a mutex; the writer thread takes the whole queue at once,
+ * encodes each record with proto/tracefmt.c into one JSON line, and
+ * writes the batch. The field table decides every key of a line.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/trace.h"
+#include "core/ucmd.h"
+#include "core/util.h"
+#include "tracefmt.h"
+#include "uapi.h"
+
+#define TRACE_KIND_IOCTL	1
+#define TRACE_KIND_EVENT	2
+/* Longest detail text of an event line. */
+#define TRACE_MAX_DETAIL	256
+/* Contexts turned on or off one by one. */
+#define TRACE_MAX_CTX		64
+
+struct trace_buf {
+	const struct uapi_field	*field;
+	uint64_t		 len;		/* the buffer's length */
+	uint32_t		 in_have, out_have;
+	uint32_t		 in_off, out_off;	/* in rec->data */
+};
+
+struct trace_rec {
+	struct trace_rec	*next;
+	size_t			 size;		/* of the allocation */
+	uint64_t		 seq, t, dur;
+	uint32_t		 ctx;
+	pid_t			 pid;
+	int			 kind;
+	int			 devnode;
+	char			 node[16];
+	char			 type[16];	/* events */
+	char			*detail;	/* events: in data, or NULL */
+	uint32_t		 num;
+	uint64_t		 arg;
+	long			 result;
+	uint32_t		 in_len;	/* struct as sent, at data */
+	uint32_t		 out_len;	/* as returned, at data + in_len */
+	unsigned int		 nbufs;
+	struct trace_buf	 bufs[UAPI_MAX_BUFS];
+	uint8_t			 data[];
+};
+
+static struct {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 wake;
+	pthread_t		 thread;
+	int			 running;
+	int			 stopping;
+	int			 fd;
+	char			*path;
+	uint64_t		 max_size;
+	unsigned int		 rotate;
+	json_t			*header;
+	/* The queue, oldest first. */
+	struct trace_rec	*head, **tail;
+	size_t			 queued;
+	uint64_t		 seq;
+	uint64_t		 dropped_unreported;
+	struct trace_stats	 st;
+	/* Per-context choices on top of st.all. */
+	uint32_t		 ids[TRACE_MAX_CTX];
+	uint8_t			 on[TRACE_MAX_CTX];
+	unsigned int		 nids;
+} tr = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.fd = -1,
+};
+
+uint64_t
+trace_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+/* Writes all of len bytes to fd: 0 or -errno. */
+static int
+trace_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (n < 0 ? -errno : -EIO);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* Opens tr.path for appending and writes the header: 0 or -errno. */
+static int
+trace_open_file(void)
+{
+	struct stat	 sb;
+	char		*line;
+	int		 fd, error;
+
+	fd = open(tr.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return (-errno);
+	tr.st.bytes = fstat(fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	if ((line = json_dumps(tr.header, JSON_COMPACT)) == NULL) {
+		close(fd);
+		return (-ENOMEM);
+	}
+	error = trace_write_all(fd, line, strlen(line));
+	if (error == 0)
+		error = trace_write_all(fd, "\n", 1);
+	if (error == 0)
+		tr.st.bytes += strlen(line) + 1;
+	free(line);
+	if (error != 0) {
+		close(fd);
+		return (error);
+	}
+	tr.fd = fd;
+	return (0);
+}
+
+/* Moves path to path.1, path.1 to path.2, ...; the oldest goes. */
+static void
+trace_rotate(void)
+{
+	char		from[PATH_MAX], to[PATH_MAX];
+	unsigned int	i;
+
+	close(tr.fd);
+	tr.fd = -1;
+	if (tr.rotate == 0)
+		(void)unlink(tr.path);
+	for (i = tr.rotate; i > 0; i--) {
+		snprintf(to, sizeof(to), "%s.%u", tr.path, i);
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", tr.path);
+		else
+			snprintf(from, sizeof(from), "%s.%u", tr.path, i - 1);
+		(void)rename(from, to);
+	}
+	tr.st.rotations++;
+	if ((tr.st.error = -trace_open_file()) != 0)
+		tr.fd = -1;
+}
+
+/* The JSON object of a buffer kept in rec (in or out bytes). */
+static json_t *
+trace_buf_json(const struct trace_rec *rec, const struct trace_buf *b,
+    int out)
+{
+	json_t	*o;
+
+	o = tracefmt_buf_encode(b->field,
+	    rec->data + (out ? b->out_off : b->in_off),
+	    out ? b->out_have : b->in_have, b->len);
+	/* The caller's pointer led nowhere readable (EFAULT). */
+	if (o != NULL && !out && b->in_have < MIN(b->len,
+	    (uint64_t)TRACEFMT_MAX_BUF))
+		json_object_set_new(o, "unreadable", json_true());
+	return (o);
+}
+
+/* The JSON line of one record, or NULL when out of memory. */
+static json_t *
+trace_rec_json(const struct trace_rec *rec)
+{
+	const struct uapi_cmd		*c;
+	const struct uapi_struct	*st;
+	const struct trace_buf		*b;
+	json_t				*o, *in, *out, *arrays, *oarrays;
+	char				 num[16];
+	unsigned int			 i;
+
+	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}",
+	    "type", rec->kind == TRACE_KIND_IOCTL ? "ioctl" : rec->type,
+	    "seq", (json_int_t)rec->seq, "t", (json_int_t)rec->t,
+	    "pid", (int)rec->pid, "ctx", (json_int_t)rec->ctx,
+	    "node", rec->node);
+	if (o == NULL)
+		return (NULL);
+	if (rec->kind == TRACE_KIND_EVENT) {
+		if (rec->detail != NULL)
+			json_object_set_new(o, "detail",
+			    json_string(rec->detail));
+		return (o);
+	}
+	c = uapi_cmd_find_on(rec->num, rec->devnode);
+	snprintf(num, sizeof(num), "0x%x", rec->num);
+	json_object_set_new(o, "cmd", json_string(c != NULL ? c->name : num));
+	json_object_set_new(o, "num", json_string(num));
+	st = c != NULL ? c->st : NULL;
+	if (c != NULL && c->argkind == UA_VALUE)
+		json_object_set_new(o, "in", json_pack("{s:I}", "arg",
+		    (json_int_t)rec->arg));
+	else if (st != NULL) {
+		in = tracefmt_struct_encode(st, rec->data, rec->in_len,
+		    UD_IN);
+		json_object_set_new(o, "in", in);
+	}
+	arrays = json_object();
+	oarrays = json_object();
+	for (i = 0; i < rec->nbufs; i++) {
+		b = &rec->bufs[i];
+		if (b->field->buf_dir & UD_IN)
+			json_object_set_new(arrays, b->field->name,
+			    trace_buf_json(rec, b, 0));
+		if ((b->field->buf_dir & UD_OUT) && rec->result >= 0)
+			json_object_set_new(oarrays, b->field->name,
+			    trace_buf_json(rec, b, 1));
+	}
+	if (json_object_size(arrays) != 0)
+		json_object_set(o, "arrays", arrays);
+	json_object_set_new(o, "result",
+	    json_string(tracefmt_errno_name(rec->result < 0 ?
+	    (int)-rec->result : 0)));
+	if (rec->result > 0)
+		json_object_set_new(o, "ret", json_integer(rec->result));
+	if (st != NULL && rec->result >= 0) {
+		out = tracefmt_struct_encode(st, rec->data + rec->in_len,
+		    rec->out_len, UD_OUT);
+		if (json_object_size(out) != 0)
+			json_object_set(o, "out", out);
+		json_decref(out);
+	}
+	if (json_object_size(oarrays) != 0)
+		json_object_set(o, "out_arrays", oarrays);
+	json_decref(arrays);
+	json_decref(oarrays);
+	json_object_set_new(o, "dur_ns", json_integer((json_int_t)rec->dur));
+	return (o);
+}
+
+/* A batch of lines on its way to the file. */
+struct trace_batch {
+	char	*buf;
+	size_t	 len, cap;
+	size_t	 lines;
+	int	 error;
+};
+
+/* Writes what the batch holds to the file and empties it. */
+static void
+trace_batch_write(struct trace_batch *b)
+{
+	int	error;
+
+	if (b->len == 0)
+		return;
+	error = tr.fd >= 0 ? trace_write_all(tr.fd, b->buf, b->len) : -EBADF;
+	pthread_mutex_lock(&tr.lock);
+	if (error != 0)
+		tr.st.error = -error;
+	else {
+		tr.st.bytes += b->len;
+		tr.st.written += b->lines;
+	}
+	pthread_mutex_unlock(&tr.lock);
+	b->len = 0;
+	b->lines = 0;
+}
+
+/*
+ * Adds the line of a JSON value to the batch; a line that would take the
+ * file past max_size first writes the batch and rotates.
+ */
+static void
+trace_append(struct trace_batch *b, json_t *o)
+{
+	char	*line, *nb;
+	size_t	 n;
+
+	if (o == NULL || (line = json_dumps(o, JSON_COMPACT)) == NULL)
+		return;
+	n = strlen(line);
+	if (tr.fd >= 0 && tr.max_size != 0 &&
+	    tr.st.bytes + b->len + n + 1 > tr.max_size &&
+	    tr.st.written + b->lines > 0) {
+		trace_batch_write(b);
+		trace_rotate();
+	}
+	if (b->len + n + 1 > b->cap) {
+		if ((nb = realloc(b->buf, (b->len + n + 1) * 2)) == NULL) {
+			free(line);
+			return;
+		}
+		b->buf = nb;
+		b->cap = (b->len + n + 1) * 2;
+	}
+	memcpy(b->buf + b->len, line, n);
+	b->buf[b->len + n] = '\n';
+	b->len += n + 1;
+	b->lines++;
+	free(line);
+}
+
+/*
+ * Encodes and writes a batch of records (and a line for the dropped
+ * ones), then frees them. Runs on the writer thread, without the lock.
+ */
+static void
+trace_flush(struct trace_rec *list, uint64_t dropped, uint64_t t)
+{
+	struct trace_batch	 b;
+	struct trace_rec	*rec, *next;
+	json_t			*o;
+
+	memset(&b, 0, sizeof(b));
+	if (dropped != 0) {
+		o = json_pack("{s:s,s:I,s:I}", "type", "dropped",
+		    "t", (json_int_t)t, "count", (json_int_t)dropped);
+		trace_append(&b, o);
+		json_decref(o);
+	}
+	for (rec = list; rec != NULL; rec = next) {
+		next = rec->next;
+		o = trace_rec_json(rec);
+		trace_append(&b, o);
+		json_decref(o);
+		free(rec);
+	}
+	trace_batch_write(&b);
+	free(b.buf);
+}
+
+/* The writer thread: a batch every TRACE_FLUSH_MS until stopped. */
+static void *
+trace_writer(void *arg)
+{
+	struct trace_rec	*list;
+	struct timespec		 ts;
+	uint64_t		 dropped;
+	int			 stop;
+
+	(void)arg;
+	pthread_mutex_lock(&tr.lock);
+	for (;;) {
+		stop = tr.stopping;
+		if (!stop && tr.head == NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_nsec += TRACE_FLUSH_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(&tr.wake, &tr.lock, &ts);
+		}
+		list = tr.head;
+		tr.head = NULL;
+		tr.tail = &tr.head;
+		tr.queued = 0;
+		dropped = tr.dropped_unreported;
+		tr.dropped_unreported = 0;
+		pthread_mutex_unlock(&tr.lock);
+		trace_flush(list, dropped, trace_now());
+		if (stop)
+			return (NULL);
+		/*
+		 * What came in while this batch was written is the next
+		 * one, at once; an empty queue waits TRACE_FLUSH_MS.
+		 */
+		pthread_mutex_lock(&tr.lock);
+	}
+}
+
+int
+trace_start(const char *path, uint64_t max_size, unsigned int rotate,
+    int all, json_t *hw, const char *uapi_level)
+{
+	pthread_condattr_t	ca;
+	int			error;
+
+	trace_stop();
+	json_decref(tr.header);
+	tr.header = json_pack("{s:s,s:i,s:s,s:s,s:o}", "type", "header",
+	    "format", TRACE_FORMAT, "ioasidd", IOASIDD_VERSION,
+	    "uapi_level", uapi_level, "hw", hw != NULL ? hw : json_null());
+	free(tr.path);
+	tr.path = strdup(path);
+	if (tr.header == NULL || tr.path == NULL)
+		return (-ENOMEM);
+	tr.max_size = max_size;
+	tr.rotate = rotate;
+	memset(&tr.st, 0, sizeof(tr.st));
+	tr.nids = 0;
+	if ((error = trace_open_file()) != 0)
+		return (error);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&tr.wake);
+	pthread_cond_init(&tr.wake, &ca);
+	pthread_condattr_destroy(&ca);
+	tr.head = NULL;
+	tr.tail = &tr.head;
+	tr.stopping = 0;
+	if ((error = pthread_create(&tr.thread, NULL, trace_writer,
+	    NULL)) != 0) {
+		close(tr.fd);
+		tr.fd = -1;
+		return (-error);
+	}
+	pthread_mutex_lock(&tr.lock);
+	tr.running = 1;
+	tr.st.active = 1;
+	tr.st.all = all;
+	pthread_mutex_unlock(&tr.lock);
+	return (0);
+}
+
+void
+trace_stop(void)
+{
+	if (!tr.running)
+		return;
+	pthread_mutex_lock(&tr.lock);
+	tr.running = 0;
+	tr.st.active = 0;
+	tr.stopping = 1;
+	pthread_cond_signal(&tr.wake);
+	pthread_mutex_unlock(&tr.lock);
+	pthread_join(tr.thread, NULL);
+	if (tr.fd >= 0)
+		close(tr.fd);
+	tr.fd = -1;
+}
+
+int
+trace_set(uint32_t ctx, int on)
+{
+	unsigned int	i;
+	int		error = 0;
+
+	pthread_mutex_lock(&tr.lock);
+	if (!tr.running)
+		error = -ENOENT;
+	else if (ctx == 0) {
+		tr.st.all = on;
+		tr.nids = 0;
+	} else {
+		for (i = 0; i < tr.nids && tr.ids[i] != ctx; i++)
+			;
+		if (i == tr.nids && tr.nids == TRACE_MAX_CTX)
+			error = -ENOSPC;
+		else {
+			if (i == tr.nids)
+				tr.nids++;
+			tr.ids[i] = ctx;
+			tr.on[i] = on != 0;
+		}
+	}
+	pthread_mutex_unlock(&tr.lock);
+	return (error);
+}
+
+/* trace_enabled() with the lock held. */
+static int
+trace_enabled_locked(uint32_t ctx)
+{
+	unsigned int	i;
+
+	if (!tr.running)
+		return (0);
+	for (i = 0; i < tr.nids; i++) {
+		if (tr.ids[i] == ctx)
+			return (tr.on[i]);
+	}
+	return (tr.st.all);
+}
+
+int
+trace_enabled(uint32_t ctx)
+{
+	int	on;
+
+	/* The common case, tracing off, takes no lock. */
+	if (!__atomic_load_n(&tr.running, __ATOMIC_RELAXED))
+		return (0);
+	pthread_mutex_lock(&tr.lock);
+	on = trace_enabled_locked(ctx);
+	pthread_mutex_unlock(&tr.lock);
+	return (on);
+}
+
+void
+trace_get_stats(struct trace_stats *st)
+{
+	pthread_mutex_lock(&tr.lock);
+	*st = tr.st;
+	pthread_mutex_unlock(&tr.lock);
+}
+
+const char *
+trace_path(void)
+{
+	return (tr.running ? tr.path : NULL);
+}
+
+/*
+ * Queues rec (allocated with malloc, size bytes) or drops it when the
+ * queue is full; either way the record is the queue's.
+ */
+static void
+trace_queue(struct trace_rec *rec)
+{
+	pthread_mutex_lock(&tr.lock);
+	if (!tr.running || tr.queued + rec->size > TRACE_QUEUE_BYTES) {
+		if (tr.running) {
+			tr.st.dropped++;
+			tr.dropped_unreported++;
+		}
+		pthread_mutex_unlock(&tr.lock);
+		free(rec);
+		return;
+	}
+	rec->seq = ++tr.seq;
+	rec->next = NULL;
+	*tr.tail = rec;
+	tr.tail = &rec->next;
+	tr.queued += rec->size;
+	tr.st.records++;
+	if (tr.queued > TRACE_QUEUE_BYTES / 2)
+		pthread_cond_signal(&tr.wake);
+	pthread_mutex_unlock(&tr.lock);
+}
+
+/* A new record for site of kind with extra data bytes, or NULL. */
+static struct trace_rec *
+trace_rec_new(const struct trace_site *site, int kind, size_t extra)
+{
+	struct trace_rec	*rec;
+
+	if ((rec = calloc(1, sizeof(*rec) + extra)) == NULL) {
+		pthread_mutex_lock(&tr.lock);
+		tr.st.dropped++;
+		tr.dropped_unreported++;
+		pthread_mutex_unlock(&tr.lock);
+		return (NULL);
+	}
+	rec->size = sizeof(*rec) + extra;
+	rec->kind = kind;
+	rec->t = trace_now();
+	rec->ctx = site->ctx;
+	rec->pid = site->pid;
+	rec->devnode = site->devnode;
+	snprintf(rec->node, sizeof(rec->node), "%s",
+	    site->node != NULL ? site->node : "");
+	return (rec);
+}
+
+void
+trace_event(const struct trace_site *site, const char *type,
+    const char *detail)
+{
+	struct trace_rec	*rec;
+
+	if (!trace_enabled(site->ctx))
+		return;
+	if ((rec = trace_rec_new(site, TRACE_KIND_EVENT, detail != NULL ?
+	    strnlen(detail, TRACE_MAX_DETAIL) + 1 : 0)) == NULL)
+		return;
+	snprintf(rec->type, sizeof(rec->type), "%s", type);
+	if (detail != NULL) {
+		rec->detail = (char *)rec->data;
+		memcpy(rec->detail, detail, strnlen(detail, TRACE_MAX_DETAIL));
+	}
+	trace_queue(rec);
+}
+
+/*
+ * How many bytes from uaddr one carried region holds (at most len), copied
+ * to out.
+ */
+static size_t
+trace_peek(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
+    size_t len)
+{
+	const struct uregion	*r;
+	uint64_t		 n;
+	unsigned int		 i;
+
+	for (i = 0; i < ur->nregions; i++) {
+		r = &ur->regions[i];
+		if (r->data == NULL || uaddr < r->uaddr ||
+		    uaddr - r->uaddr >= r->len)
+			continue;
+		n = MIN(r->len - (uaddr - r->uaddr), (uint64_t)len);
+		memcpy(out, (const uint8_t *)r->data + (uaddr - r->uaddr), n);
+		return ((size_t)n);
+	}
+	return (0);
+}
+
+/* Lays the command's writes that fall in [uaddr, uaddr + len) over out. */
+static void
+trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
+    size_t len)
+{
+	const struct uwrite	*w;
+	uint64_t		 lo, hi;
+	unsigned int		 i;
+
+	for (i = 0; i < ur->nwrites; i++) {
+		w = &ur->writes[i];
+		lo = MAX(w->uaddr, uaddr);
+		hi = MIN(w->uaddr + w->len, uaddr + len);
+		if (lo >= hi)
+			continue;
+		memcpy(out + (lo - uaddr), w->data + (lo - w->uaddr),
+		    hi - lo);
+	}
+}
+
+void
+trace_ioctl(const struct trace_site *site, unsigned int num, uint64_t arg,
+    const struct uregions *ur, long result, uint64_t t0)
+{
+	const struct uapi_cmd	*c;
+	const struct uapi_struct *st = NULL;
+	struct uapi_buf		 bufs[UAPI_MAX_BUFS];
+	struct trace_rec	*rec;
+	struct trace_buf	*tb;
+	uint8_t			 in[TRACE_MAX_STRUCT];
+	size_t			 in_len = 0, extra, off, blen;
+	uint32_t		 size;
+	int			 nbufs = 0, i;
+
+	if (!trace_enabled(site->ctx))
+		return;
+	c = uapi_cmd_find_on(num, site->devnode);
+	if (c != NULL && c->st != NULL && (c->argkind == UA_SIZED ||
+	    c->argkind == UA_ARGSZ)) {
+		st = c->st;
+		in_len = trace_peek(ur, arg, in, sizeof(in));
+		if (in_len >= sizeof(size)) {
+			memcpy(&size, in, sizeof(size));
+			in_len = MIN(in_len, (size_t)size);
+		}
+		nbufs = uapi_bufs(st, in, in_len, bufs, UAPI_MAX_BUFS);
+		if (nbufs < 0)
+			nbufs = 0;
+	}
+	extra = 2 * in_len;
+	for (i = 0; i < nbufs; i++)
+		extra += 2 * MIN(bufs[i].len, (uint64_t)TRACEFMT_MAX_BUF);
+	if ((rec = trace_rec_new(site, TRACE_KIND_IOCTL, extra)) == NULL)
+		return;
+	rec->t = t0;
+	rec->dur = trace_now() - t0;
+	rec->num = num;
+	rec->arg = arg;
+	rec->result = result;
+	rec->in_len = rec->out_len = (uint32_t)in_len;
+	memcpy(rec->data, in, in_len);
+	memcpy(rec->data + in_len, in, in_len);
+	trace_overlay(ur, arg, rec->data + in_len, in_len);
+	off = 2 * in_len;
+	for (i = 0; i < nbufs; i++) {
+		tb = &rec->bufs[rec->nbufs++];
+		blen = (size_t)MIN(bufs[i].len, (uint64_t)TRACEFMT_MAX_BUF);
+		tb->field = bufs[i].field;
+		tb->len = bufs[i].len;
+		tb->in_off = (uint32_t)off;
+		tb->in_have = (uint32_t)trace_peek(ur, bufs[i].uaddr,
+		    rec->data + off, blen);
+		off += blen;
+		tb->out_off = (uint32_t)off;
+		memcpy(rec->data + off, rec->data + tb->in_off, tb->in_have);
+		trace_overlay(ur, bufs[i].uaddr, rec->data + off, blen);
+		/* An output buffer is known whole once written. */
+		tb->out_have = (bufs[i].dir & UD_OUT) ? (uint32_t)blen :
+		    tb->in_have;
+		off += blen;
+	}
+	trace_queue(rec);
+}

@@ -1,0 +1,107 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The JSON trace: one line per ioctl on any node, per open and close, per
+ * control action, written by a thread of its own.
+ *
+ * The ioctl path never waits on storage. A call copies its raw bytes (the
+ * struct as the caller sent it, the struct as it goes back, the caller
+ * buffers, bounded) into a record and queues it; nothing is encoded and
+ * nothing written there. The queue is bounded (TRACE_QUEUE_BYTES): a
+ * record that does not fit is dropped and counted, and the writer puts a
+ * "dropped" line with the count into the trace, and status shows it. The
+ * writer takes the whole queue at once, encodes the records with
+ * proto/tracefmt.c and writes them with one write(2) per batch, and takes
+ * what came in meanwhile; an empty queue is looked at again after
+ * TRACE_FLUSH_MS (or when it is half full). A crash loses what is
+ * queued: the records of the last TRACE_FLUSH_MS when the writer keeps
+ * up, at most TRACE_QUEUE_BYTES of them when it does not.
+ * trace_stop() writes everything left.
+ *
+ * The first line of every file is a header: the format version, the
+ * ioasidd version, the kernel uAPI level answered and the hardware-model
+ * configuration. A file that reaches max_size is rotated: path.1 ... 
+ * path.ROTATE keep the older ones (0: the file starts again).
+ */
+#ifndef IOASIDD_TRACE_H
+#define IOASIDD_TRACE_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct uregions;
+
+#define TRACE_FORMAT		1
+#define TRACE_QUEUE_BYTES	(32U << 20)
+#define TRACE_FLUSH_MS		20
+/* Most bytes of a call's own struct kept (the largest is far smaller). */
+#define TRACE_MAX_STRUCT	1024
+
+/* Where a call came in: the context and the node it was made on. */
+struct trace_site {
+	uint32_t	 ctx;		/* context id; 0 for none */
+	pid_t		 pid;
+	const char	*node;		/* "iommu", "vfio0", ... */
+	int		 devnode;	/* a VFIO device node's table */
+};
+
+struct trace_stats {
+	int		 active;	/* a file is being written */
+	int		 all;		/* every context traced */
+	uint64_t	 records;	/* queued since start */
+	uint64_t	 dropped;	/* queue full */
+	uint64_t	 written;	/* lines written */
+	uint64_t	 bytes;		/* bytes written to the current file */
+	uint64_t	 rotations;
+	int		 error;		/* last write error (errno), or 0 */
+};
+
+/*
+ * Starts writing to path (appending), with the header built from hw (a
+ * JSON value describing the hardware configuration; the reference is
+ * taken) and uapi_level ("7.3"). max_size 0 is no limit. Contexts are
+ * traced when all is set or when turned on one by one. Returns 0 or
+ * -errno (the file cannot be opened, no thread). A running trace is
+ * stopped first.
+ */
+int		 trace_start(const char *path, uint64_t max_size,
+		    unsigned int rotate, int all, json_t *hw,
+		    const char *uapi_level);
+/* Writes every queued record and stops the writer. */
+void		 trace_stop(void);
+
+/*
+ * Tracing of one context (id != 0) or of all (id 0) on or off. Turning a
+ * context on when no file is being written does nothing: -ENOENT.
+ */
+int		 trace_set(uint32_t ctx, int on);
+/* Whether calls of this context are traced now. */
+int		 trace_enabled(uint32_t ctx);
+void		 trace_get_stats(struct trace_stats *);
+/* The path being written, or NULL. */
+const char	*trace_path(void);
+
+/* Monotonic nanoseconds, the trace's clock. */
+uint64_t	 trace_now(void);
+
+/*
+ * One ioctl answered through caller regions (the socket; CUSE's last
+ * round): its struct and buffers are read from ur's regions as they came
+ * and its answer from ur's writes. t0 is trace_now() before the call.
+ */
+void		 trace_ioctl(const struct trace_site *, unsigned int num,
+		    uint64_t arg, const struct uregions *ur, long result,
+		    uint64_t t0);
+
+/*
+ * Any other event: "open", "close", "control" and the like, with a short
+ * detail text (may be NULL).
+ */
+void		 trace_event(const struct trace_site *, const char *type,
+		    const char *detail);
+
+#endif /* IOASIDD_TRACE_H */

@@ -1,0 +1,95 @@
+/*
+ * Copyright (c) 2026 The ioasidd developers
+ * SPDX-License-Identifier: ISC
+ *
+ * The JSON form of ioctl structs, caller buffers and results, derived from
+ * the field table in uapi.h: there is no per-command JSON code anywhere.
+ * The trace writer encodes with it, replay and the tests decode with it.
+ *
+ * A struct is a JSON object whose keys are the table's field names:
+ *  - ids, counts, lengths, selectors and plain values are JSON integers
+ *    (descriptor numbers signed, so -1 stays -1);
+ *  - addresses (UK_IOVA, UK_UVA, UK_UPTR) and flag masks are strings
+ *    "0x..." so that every 64-bit value survives any JSON reader;
+ *  - fields wider than 8 bytes and UK_BYTES fields are hex strings of
+ *    their bytes in memory order;
+ *  - reserved fields appear only when they are not zero;
+ *  - a UK_FDS tail is an array of descriptor numbers;
+ *  - non-zero bytes the caller sent past the struct we know (which make
+ *    the call E2BIG) are the hex string "_tail".
+ * A decoder takes an integer or a "0x..." string for any number.
+ *
+ * A caller buffer is {"len": N, "hex": "..."} or, when the table gives
+ * its entry layout, {"len": N, "elems": [{...}, ...]}; at most
+ * TRACEFMT_MAX_BUF bytes of it are kept, so a trace line stays bounded.
+ */
+#ifndef IOASIDD_PROTO_TRACEFMT_H
+#define IOASIDD_PROTO_TRACEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "uapi.h"
+
+/* The key of the bytes past a struct. */
+#define TRACEFMT_TAIL		"_tail"
+
+/* Most bytes of one caller buffer that a trace line keeps. */
+#define TRACEFMT_MAX_BUF	4096
+
+/*
+ * The fields of the struct in buf (len bytes of it known) whose direction
+ * has a bit of dir (UD_IN, UD_OUT), as a new JSON object, or NULL when out
+ * of memory. The variant that the bytes select is used. Fields that do
+ * not fit in len are left out.
+ */
+json_t		*tracefmt_struct_encode(const struct uapi_struct *st,
+		    const void *buf, size_t len, unsigned int dir);
+
+/*
+ * Sets the fields that obj names in buf (cap bytes). The selector is set
+ * first, so that the other fields are looked up in the variant it picks.
+ * Fields obj does not name are left as they are. Returns 0, or -EINVAL
+ * for a name the layout does not have, a value of the wrong type or one
+ * that does not fit, or a field past cap.
+ */
+int		 tracefmt_struct_decode(const struct uapi_struct *st,
+		    const json_t *obj, void *buf, size_t cap);
+
+/*
+ * The caller buffer behind pointer field f, len bytes long, of which the
+ * first have bytes are in data, as a new JSON object (see above), or NULL
+ * when out of memory.
+ */
+json_t		*tracefmt_buf_encode(const struct uapi_field *f,
+		    const void *data, size_t have, uint64_t len);
+
+/*
+ * The bytes of a buffer encoded by tracefmt_buf_encode() into out (cap
+ * bytes): *kept is how many were recorded (and written), *len the length
+ * the buffer had. Returns 0 or -EINVAL.
+ */
+int		 tracefmt_buf_decode(const struct uapi_field *f,
+		    const json_t *obj, void *out, size_t cap, size_t *kept,
+		    uint64_t *len);
+
+/*
+ * The name of an errno value ("ENOENT"), "OK" for 0, or "E<number>" for
+ * one without a name. The string is static.
+ */
+const char	*tracefmt_errno_name(int err);
+
+/* The errno value of such a name (0 for "OK"), or -1 for none. */
+int		 tracefmt_errno_byname(const char *name);
+
+/*
+ * Writes bytes as lower-case hex into a new JSON string, or NULL when out
+ * of memory. tracefmt_hex_decode() reads one back into out (cap bytes):
+ * the number of bytes, or -EINVAL for a string that is not hex or too long.
+ */
+json_t		*tracefmt_hex_encode(const void *data, size_t len);
+long		 tracefmt_hex_decode(const char *hex, void *out, size_t cap);
+
+#endif /* IOASIDD_PROTO_TRACEFMT_H */

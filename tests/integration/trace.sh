@@ -1,0 +1,228 @@
+#!/bin/sh
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# The JSON trace (issue 10, §1): a real program under the preload library
+# with [trace] on, and the lines it leaves: a header, opens and closes,
+# one line per ioctl with its fields by name, errno names, control
+# actions; every line valid against proto/trace-schema.json where the
+# validator can run. ioasidctl trace on, off and status, per context;
+# rotation at max-size keeping "rotate" files; everything queued written
+# on a clean exit.
+#
+# usage: tests/integration/trace.sh BUILD_DIR
+
+set -u
+
+B=${1:-build}
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+DAEMON=$B/ioasidd
+CTL=$B/ioasidctl
+PRELOAD=$B/libioasid-preload.so
+PROG=$B/tests/iommu_basic
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/ioasidd-trace.XXXXXX)
+SOCK=$T/iommu.sock
+CTLSOCK=$T/control.sock
+CONF=$T/ioasidd.conf
+TRACE=$T/trace.jsonl
+
+cleanup() {
+	stop_daemon KILL 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+LIBS=$(preload_libs "$PRELOAD")
+for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
+	[ -e "$f" ] || give_up "$f is not built"
+done
+
+# conf ENABLED [KEY=VALUE...]: the configuration, with this [trace].
+conf() {
+	{
+		printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' \
+		    "$SOCK" "$CTLSOCK"
+		printf 'node =\nlog-level = info\n'
+		printf '[trace]\nenabled = %s\npath = %s\n' "$1" "$TRACE"
+		shift
+		for kv in "$@"; do
+			echo "$kv" | sed 's/=/ = /'
+		done
+	} > "$CONF"
+}
+
+ctl() {
+	"$CTL" -s "$CTLSOCK" "$@"
+}
+
+basic() {
+	env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" timeout 60 "$PROG" \
+	    > "$T/out" 2>&1
+}
+
+# The Python that has jsonschema (Debian's python3-jsonschema, which
+# scripts/deps.sh installs, may not be the first python3 on PATH).
+VPY=
+for py in python3 /usr/bin/python3; do
+	if "$py" -c 'import jsonschema' 2>/dev/null; then
+		VPY=$py
+		break
+	fi
+done
+
+# validate FILE...: every line valid against proto/trace-schema.json.
+validate() {
+	if [ -z "$VPY" ]; then
+		fail "no python3 with jsonschema (scripts/deps.sh installs it)"
+		return
+	fi
+	if "$VPY" "$SRC/scripts/trace-validate.py" "$@" > "$T/valid" 2>&1
+	then
+		ok "$(basename "$1") valid against the schema ($(tail -n 1 "$T/valid"))"
+	else
+		fail "$(basename "$1") not valid against the schema"
+		head -n 10 "$T/valid" | sed 's/^/    /'
+	fi
+}
+
+# jq-less field checks: python3 reads the lines.
+q() {
+	python3 - "$TRACE" "$@" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+expr = sys.argv[2]
+sys.exit(0 if eval(expr) else 1)
+PY
+}
+
+# 1. [trace] enabled: a program's session, line by line.
+conf yes
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+check "iommu_basic passes with the trace on" basic
+check "ioasidctl trace status says on" sh -c \
+    "'$CTL' -s '$CTLSOCK' trace status | grep -q 'trace on for every context'"
+ctl status >/dev/null
+stop_daemon
+check "the daemon exits 0" [ $? -eq 0 ]
+check "the first line is the header" q \
+    'lines[0]["type"] == "header" and lines[0]["format"] == 1 and lines[0]["uapi_level"] == "7.3"'
+check "an open and a close of the context" q \
+    'any(l["type"] == "open" for l in lines) and any(l["type"] == "close" for l in lines)'
+check "IOAS_ALLOC traced with its output id" q \
+    'any(l["type"] == "ioctl" and l["cmd"] == "IOMMU_IOAS_ALLOC" and l["result"] == "OK" and l["out"]["out_ioas_id"] > 0 for l in lines)'
+check "IOAS_MAP traced with its fields by name" q \
+    'any(l.get("cmd") == "IOMMU_IOAS_MAP" and "user_va" in l["in"] and "length" in l["in"] for l in lines)'
+check "errors traced as errno names" q \
+    'any(l.get("result", "OK") not in ("OK",) and l["result"].startswith("E") for l in lines if l["type"] == "ioctl")'
+check "IOVA_RANGES' array traced with its length" q \
+    'any(l.get("cmd") == "IOMMU_IOAS_IOVA_RANGES" and "allowed_iovas" in l.get("out_arrays", {}) for l in lines)'
+check "sequence numbers rise by one" q \
+    'all(b["seq"] == a["seq"] + 1 for a, b in zip(lines[1:], lines[2:]))'
+check "every call has its duration" q \
+    'all(l["dur_ns"] >= 0 for l in lines if l["type"] == "ioctl")'
+check "the control action is traced" q \
+    'any(l["type"] == "control" and l["detail"] == "status" for l in lines)'
+check "nothing dropped" q 'not any(l["type"] == "dropped" for l in lines)'
+validate "$TRACE"
+cp "$TRACE" "$T/rec.jsonl"
+sed '0,/"result":"OK"/s//"result":"nonsense"/' "$TRACE" > "$T/bad.jsonl"
+if [ -n "$VPY" ]; then
+	check "the validator refuses a line with a bad result" sh -c \
+	    "! '$VPY' '$SRC/scripts/trace-validate.py' '$T/bad.jsonl' >/dev/null"
+fi
+
+# The summary, read from the file without the daemon.
+"$CTL" trace summary "$TRACE" > "$T/sum" 2>&1
+nio=$(grep -c '"type":"ioctl"' "$TRACE")
+nalloc=$(grep -c '"cmd":"IOMMU_IOAS_ALLOC"' "$TRACE")
+nerr=$(grep '"cmd":"IOMMU_IOAS_ALLOC"' "$TRACE" | grep -vc '"result":"OK"')
+check "summary counts every call ($nio)" grep -q "^$nio calls in" "$T/sum"
+check "summary: IOAS_ALLOC with $nalloc calls, $nerr errors" \
+    grep -Eq "^IOMMU_IOAS_ALLOC +$nalloc +$nerr " "$T/sum"
+check "summary: errors by errno name" grep -q "ENOENT [0-9]" "$T/sum"
+check "summary: one row per context" grep -q "^context [0-9]" "$T/sum"
+check "summary of a file that is not there fails" \
+    sh -c "! '$CTL' trace summary '$T/nothing' 2>/dev/null"
+
+# 2. Off by configuration; on, off and per context from ioasidctl.
+rm -f "$TRACE"
+conf no
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+basic
+check "no file while the trace is off" [ ! -e "$TRACE" ]
+check "trace status says off" sh -c \
+    "'$CTL' -s '$CTLSOCK' trace status | grep -q 'trace off'"
+ctl trace on >/dev/null
+check "trace on starts the file" [ -s "$TRACE" ]
+basic
+ctl trace off >/dev/null
+n=$(grep -c '"type":"ioctl"' "$TRACE")
+check "trace on records the calls ($n)" [ "$n" -gt 10 ]
+basic
+check "trace off stops them" [ "$(grep -c '"type":"ioctl"' "$TRACE")" -eq "$n" ]
+check "trace on --context for a context that is not there fails" \
+    sh -c "! '$CTL' -s '$CTLSOCK' trace on --context 99999 2>/dev/null"
+check "a bad --context is refused" \
+    sh -c "! '$CTL' -s '$CTLSOCK' trace on --context x 2>/dev/null"
+stop_daemon
+validate "$TRACE"
+
+# 3. Rotation: max-size 8K keeping two older files.
+rm -f "$TRACE"*
+conf yes max-size=8K rotate=2
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+basic; basic; basic
+stop_daemon
+check "rotated into trace.jsonl.1 and .2" [ -s "$TRACE.1" -a -s "$TRACE.2" ]
+check "no third older file" [ ! -e "$TRACE.3" ]
+check "each file starts with a header" sh -c \
+    "head -n 1 '$TRACE.1' | grep -q '\"type\":\"header\"' &&
+     head -n 1 '$TRACE' | grep -q '\"type\":\"header\"'"
+validate "$TRACE" "$TRACE.1" "$TRACE.2"
+
+# 4. Replay: the session of part 1 against a fresh daemon, then altered.
+rm -f "$TRACE"*
+conf no
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+"$CTL" replay --socket "$SOCK" "$T/rec.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "the recorded session replays with no divergence ($(tail -n 1 "$T/rp"))" \
+    [ $rc -eq 0 ]
+check "every call was replayed" grep -q \
+    "^replay: $(grep -c '"type":"ioctl"' "$T/rec.jsonl") calls, 0 diverged" "$T/rp"
+# The first IOVA the daemon chose, recorded as another.
+line=$(grep -n '"cmd":"IOMMU_IOAS_MAP".*"out":{"iova"' "$T/rec.jsonl" |
+    head -n 1 | cut -d: -f1)
+iova=$(sed -n "${line}p" "$T/rec.jsonl" | sed 's/.*"out":{"iova":"\([^"]*\)".*/\1/')
+sed "${line}s/\"out\":{\"iova\":\"$iova\"/\"out\":{\"iova\":\"0x7770000\"/" \
+    "$T/rec.jsonl" > "$T/alt.jsonl"
+"$CTL" replay --socket "$SOCK" "$T/alt.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "an altered output fails the replay (exit $rc)" [ $rc -eq 1 ]
+check "the diff names the line and the field" grep -q \
+    "alt.jsonl:$line: seq [0-9]*, IOMMU_IOAS_MAP on context [0-9]*: out.iova differs" "$T/rp"
+check "the diff shows both values" sh -c \
+    "grep -q '^  - recorded: \"0x7770000\"' '$T/rp' &&
+     grep -q '^  + replayed: \"$iova\"' '$T/rp'"
+check "the diff shows the calls around it" grep -q "^  > *$line  context" "$T/rp"
+check "replay stops at the first divergence" grep -q \
+    "1 diverged, 0 skipped (stopped at the first)" "$T/rp"
+# A result altered as well: --keep-going reports both.
+line2=$(grep -n '"result":"ENOENT"' "$T/alt.jsonl" | tail -n 1 | cut -d: -f1)
+sed -i "${line2}s/\"result\":\"ENOENT\"/\"result\":\"EINVAL\"/" "$T/alt.jsonl"
+"$CTL" replay --keep-going --socket "$SOCK" "$T/alt.jsonl" > "$T/rp" 2>&1
+rc=$?
+check "--keep-going reports every divergence (exit $rc)" sh -c \
+    "[ $rc -eq 1 ] && grep -q ', 2 diverged' '$T/rp' &&
+     grep -q 'alt.jsonl:$line2: .*: result differs' '$T/rp'"
+echo 'not json' > "$T/broken.jsonl"
+"$CTL" replay --socket "$SOCK" "$T/broken.jsonl" >/dev/null 2>&1
+check "a file that is not a trace: exit 2" [ $? -eq 2 ]
+alive "after the replays"
+stop_daemon
+
+summary
