@@ -26,6 +26,7 @@ static const struct hw_model_ops *const hw_models[] = {
 	&hw_noiommu_ops,
 	&hw_plain_ops,
 	&hw_vtd_ops,
+	&hw_amdvi_ops,
 };
 
 static const struct hw_instance *const hw_builtin[] = {

@@ -308,6 +308,9 @@ extern const struct hw_instance		hw_plain_instance;
 /* Intel VT-d (hw/vtd.c): registers from a profile and overrides. */
 extern const struct hw_model_ops	hw_vtd_ops;
 
+/* The AMD-Vi model (hw/amdvi.c): instances come from [iommu NAME] only. */
+extern const struct hw_model_ops	hw_amdvi_ops;
+
 /* The smallest page size of a domain (its IOVA alignment), or 0. */
 static inline uint64_t
 hw_domain_min_page(const struct hw_domain *dom)
