@@ -32,9 +32,10 @@ qemu_setup() {
 
 # qemu_daemon DIR [PROFILE]: a fresh ioasidd in the background ($PID),
 # serving DIR/iommu.sock (SOCK) and DIR/control.sock (CTLSOCK), no CUSE
-# node, one [device edu0] (vfio0) on the plain IOMMU model, or with
-# PROFILE behind an [iommu vtd0] of the intel-vtd model with that
-# profile, logging each command at debug level into DIR/daemon.log.
+# node, one [device edu0] (vfio0) on the plain IOMMU model (behind an
+# [iommu host0] of model $QEMU_IOMMU when that is set), or with PROFILE
+# behind an [iommu vtd0] of the intel-vtd model with that profile,
+# logging each command at debug level into DIR/daemon.log.
 qemu_daemon() {
 	SOCK=$1/iommu.sock
 	CTLSOCK=$1/control.sock
@@ -57,6 +58,16 @@ profile = $2
 rid = 00:03.0
 function = edu
 iommu = vtd0
+EOF
+	elif [ -n "${QEMU_IOMMU:-}" ]; then
+		cat >>"$1/ioasidd.conf" <<EOF
+[iommu host0]
+model = $QEMU_IOMMU
+
+[device edu0]
+rid = 00:03.0
+function = edu
+iommu = host0
 EOF
 	else
 		cat >>"$1/ioasidd.conf" <<EOF

@@ -43,6 +43,9 @@
 # usage: tests/qemu/run.sh BUILD_DIR
 # env:   IOASIDD_GUEST_CACHE	the guest test's kernel cache
 #	 IOASIDD_QEMU_TIMEOUT	seconds one boot may take (300)
+#	 QEMU_IOMMU		put edu0 behind an [iommu] of this model
+#				instead of the plain one for the first
+#				boots (logs then in BUILD/qemu-test-MODEL)
 
 set -u
 
@@ -55,7 +58,7 @@ DAEMON=$B/ioasidd
 CTL=$B/ioasidctl
 PRELOAD=$B/libioasid-preload.so
 BUSYBOX=/bin/busybox
-W=$B/qemu-test
+W=$B/qemu-test${QEMU_IOMMU:+-$QEMU_IOMMU}
 
 . "$SRC/tests/integration/lib.sh"
 . "$SRC/tests/guest/initramfs.sh"
@@ -97,7 +100,7 @@ qemu_daemon "$W" || {
 	sed 's/^/    /' "$W/daemon.log" | tail -n 20
 	give_up "the daemon did not start"
 }
-ok "ioasidd serves $SOCK with edu0 as vfio0"
+ok "ioasidd serves $SOCK with edu0 as vfio0 (IOMMU model ${QEMU_IOMMU:-plain})"
 
 # released WHEN: the daemon holds nothing after QEMU went.
 released() {
