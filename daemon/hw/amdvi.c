@@ -65,7 +65,8 @@ struct amdvi_profile {
 /*
  * qemu: QEMU 10's amd-iommu with its default properties (xtsup off):
  * PREFSup PPRSup GTSup IASup GASup HESup, HATS 2, GATS 2 (no GIOSup, so
- * no v2 table, no PASID, no nesting), EFR2 zero.
+ * no v2 table, no PASID, no nesting), EFR2 zero; a QEMU 10.0.2 guest
+ * prints "AMD-Vi: Extended features (0x29d3, 0x0)" (tests/qemu/amdvi_efr.sh).
  * epyc-zen4-like: synthesized after a Zen 4 EPYC without SNP: GT and
  * GIOSup, PASmax 15, no host dirty bit.
  * nested: synthesized: the Zen 4 one with HASup, HDSup and GCR3TRPMode,
