@@ -160,6 +160,12 @@ amdvi_of(const struct hw_dev_desc *dev)
 	return (dev->hw->priv);
 }
 
+/*
+ * 7.3's validate_gdte_nested() rules, in its order: Mode and the host
+ * table root zero; a GCR3 root when V and GV are set; guest paging mode
+ * 4- or 5-level; GLX not 3 (all -EINVAL); 5-level only on a 5-level host
+ * (-EOPNOTSUPP).
+ */
 int
 amdvi_gdte_check(const struct amdvi *a, const uint64_t dte[4])
 {
@@ -487,6 +493,7 @@ amdvi_instance_init(struct hw_instance *inst, const char *profile,
 	return (0);
 }
 
+/* Free what instance_init made. */
 static void
 amdvi_instance_fini(struct hw_instance *inst)
 {
