@@ -451,7 +451,7 @@ amdvi_param(struct amdvi *a, const struct hw_param *p, char *err,
 	    p->key);
 	return (-EINVAL);
 bad:
-	snprintf(err, errlen, "bad value \"%s\" for %s", p->value, p->key);
+	snprintf(err, errlen, "%s: bad value \"%s\"", p->key, p->value);
 	return (-EINVAL);
 }
 

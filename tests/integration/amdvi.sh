@@ -52,7 +52,7 @@ EOF
 check "-n rejects bad amd-vi sections with exit 1" [ $rc -eq 1 ]
 check "an unknown profile, named" grep -q "zen9" "$T/out"
 check "a bad efr value, at its line" \
-    grep -q "^$T/bad.conf:6: .*bad value \"0xnope\" for efr" "$T/out"
+    grep -q "^$T/bad.conf:6: .*efr: bad value \"0xnope\"" "$T/out"
 check "a key amd-vi does not take, at its line" \
     grep -q "^$T/bad.conf:9: .*unknown key \"cap\"" "$T/out"
 
