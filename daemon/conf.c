@@ -44,6 +44,7 @@
 #include "conf.h"
 #include "core/util.h"
 #include "dev/pci.h"
+#include "hw/hw.h"
 #include "hw/plugin.h"
 #include "log.h"
 #include "uapi.h"
@@ -1066,11 +1067,29 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 			if (strcmp(conf_models[i], value) == 0)
 				break;
 		}
-		if (conf_models[i] == NULL)
-			snprintf(err, sizeof(err), "\"%s\" is not a hardware "
-			    "model; known is mock", value);
-		else
+		if (conf_models[i] != NULL) {
 			sp = &d->model;
+			break;
+		}
+		if (hw_model_find(value) != NULL)
+			snprintf(err, sizeof(err), "\"%s\" needs an [iommu "
+			    "NAME] section with model = %s, which the device "
+			    "names with iommu = NAME; model here is mock or "
+			    "plain", value, value);
+		else
+			snprintf(err, sizeof(err), "\"%s\" is not a hardware "
+			    "model; here mock or plain, or an [iommu NAME] "
+			    "section's model named with iommu = NAME", value);
+		/*
+		 * Keep the refused name (the file is refused with it), so
+		 * that no later message speaks of the default instead.
+		 */
+		if ((s = strdup(value)) == NULL) {
+			st->oom = 1;
+			return;
+		}
+		free(d->model);
+		d->model = s;
 		break;
 	case CONF_DK_PASID_WIDTH:
 		errno = 0;
