@@ -91,6 +91,7 @@ struct hw_nested {
 	uint32_t	 iotlb[HW_NESTED_IOTLB_MAX];
 	unsigned int	 niotlb;
 	unsigned int	 flags;		/* HW_DOMAIN_PASID */
+	uint64_t	 entry[4];	/* a vendor's table entry (vSTE...) */
 };
 
 /* A device's cache, as the model sees it (the mock's cache slots). */
@@ -222,6 +223,18 @@ struct hw_model_ops {
 	 * Optional; NULL leaves the device's own width.
 	 */
 	unsigned int (*pasid_bits)(const struct hw_instance *inst);
+
+	/*
+	 * HWPT_INVALIDATE on a vIOMMU of the instance inst, for models whose
+	 * commands name devices (SMMUv3's stream ids): one entry as for
+	 * viommu_invalidate, but lookup finds the device a vDEVICE virt_id
+	 * names (-ENOENT when none). Used instead of viommu_invalidate when
+	 * set. Optional.
+	 */
+	int	(*viommu_invalidate_dev)(const struct hw_instance *inst,
+		    const struct hw_data *,
+		    int (*lookup)(void *, uint64_t virt_id,
+		    const struct hw_dev_desc **), void *);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
