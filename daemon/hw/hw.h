@@ -235,6 +235,13 @@ struct hw_model_ops {
 		    const struct hw_data *,
 		    int (*lookup)(void *, uint64_t virt_id,
 		    const struct hw_dev_desc **), void *);
+	/*
+	 * Whether the device may attach to a nested domain on a vIOMMU,
+	 * given whether it has a vDEVICE there (has_vdevice): 0 or -errno.
+	 * Optional; without it a vDEVICE is required (-ENOENT).
+	 */
+	int	(*nested_attach_check)(const struct hw_dev_desc *,
+		    const struct hw_nested *, int has_vdevice);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */

@@ -459,6 +459,20 @@ smmuv3_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
 }
 
 /*
+ * A translating vSTE needs the device's vDEVICE (its vSID, for commands
+ * and events: -ENOENT without); abort and bypass (also a vSTE without V)
+ * take a device without one, as for a guest's global bypass or abort.
+ */
+static int
+smmuv3_nested_attach_check(const struct hw_dev_desc *dev __unused,
+    const struct hw_nested *nested, int has_vdevice)
+{
+	if (!has_vdevice && STE0_CFG(nested->entry[0]) == CFG_S1_TRANS)
+		return (-ENOENT);
+	return (0);
+}
+
+/*
  * VIOMMU_ALLOC: type ARM_SMMUV3 on an SMMU with both stages whose S2 can
  * keep the guest coherent (COHACC, or S2FWB); its data is not read.
  */
@@ -717,6 +731,7 @@ const struct hw_model_ops hw_smmuv3_ops = {
 	.instance_fini = smmuv3_instance_fini,
 	.describe = smmuv3_describe,
 	.viommu_invalidate_dev = smmuv3_viommu_invalidate_dev,
+	.nested_attach_check = smmuv3_nested_attach_check,
 };
 
 /* The default profile's SMMU, for a device with "iommu = arm-smmuv3". */

@@ -254,19 +254,25 @@ device_unbind(struct device *dev)
 
 /*
  * A nested HWPT on a vIOMMU takes only devices that have a vDEVICE on
- * that vIOMMU (ENOENT otherwise, as the mock driver answers).
+ * that vIOMMU (ENOENT otherwise, as the mock driver answers), unless
+ * the model decides with nested_attach_check.
  */
 static int
 device_viommu_check(struct device *dev, struct obj *hwpt)
 {
-	struct obj	*viommu = hwpt_viommu(hwpt);
+	const struct hw_model_ops	*ops = dev->edev->desc.hw->ops;
+	struct obj			*viommu = hwpt_viommu(hwpt);
+	int				 has;
 
 	if (viommu == NULL)
 		return (0);
-	if (dev->vdevice == NULL || container_of(dev->vdevice,
-	    struct vdevice, obj)->viommu != viommu)
-		return (-ENOENT);
-	return (0);
+	has = dev->vdevice != NULL && container_of(dev->vdevice,
+	    struct vdevice, obj)->viommu == viommu;
+	if (ops->nested_attach_check != NULL)
+		return (ops->nested_attach_check(&dev->edev->desc,
+		    &container_of(hwpt, struct hwpt_nested, obj)->nested,
+		    has));
+	return (has ? 0 : -ENOENT);
 }
 
 /*

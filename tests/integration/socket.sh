@@ -54,6 +54,10 @@ rid = 00:01.0
 [device edu0]
 rid = 00:03.0
 function = edu
+
+[device smmu0]
+rid = 00:18.0
+iommu = arm-smmuv3
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -112,6 +116,8 @@ run iommu_signal
 run iommu_bounds
 # The emulated VFIO device node: bind by descriptor, errnos, unbinding.
 run vfio_cdev
+# A device behind an ARM SMMUv3 (vfio2): QEMU's accelerated SMMUv3 calls.
+run vfio_smmuv3 /dev/vfio/devices/vfio2
 # A PCI function behind the node (edu): regions, interrupts, reset. It
 # closes the device with an eventfd armed: the daemon must drop it.
 nfd=$(ls /proc/"$PID"/fd | wc -l)

@@ -406,6 +406,16 @@ START_TEST(vste_rules)
 	ck_assert_int_eq(paging(HW_DOMAIN_NEST_PARENT, &parent), 0);
 	ck_assert_int_eq(ops()->domain_alloc_nested(&dev, &parent, 0, &d,
 	    &n), -EOPNOTSUPP);
+	/* Only a translating vSTE needs the device's vDEVICE. */
+	ck_assert_int_eq(vste(V | CFG(5), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 0), -ENOENT);
+	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 1), 0);
+	ck_assert_int_eq(vste(V | CFG(4), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 0), 0);
+	ck_assert_int_eq(vste(V | CFG(0), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 0), 0);
+	ck_assert_int_eq(vste(CFG(5), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 0), 0);
 }
 END_TEST
 
