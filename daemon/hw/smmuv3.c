@@ -535,8 +535,8 @@ smmuv3_cmd_check(const struct smmuv3 *s, const uint64_t c[2])
 		allowed1 |= CMD1_LEAF | CMD1_VA;
 		break;
 	case OP_TLBI_NH_ASID:
-		allowed0 |= asid;
-		/* FALLTHROUGH */
+		allowed0 |= asid | CMD0_VMID;
+		break;
 	case OP_TLBI_NH_ALL:
 		allowed0 |= CMD0_VMID;
 		break;
@@ -553,8 +553,9 @@ smmuv3_cmd_check(const struct smmuv3 *s, const uint64_t c[2])
 	case OP_CFGI_CD:
 		if (s->ssid_bits != 0)
 			allowed0 |= CMD0_SSID;
+		allowed0 |= CMD0_SID;
 		allowed1 |= CMD1_LEAF;
-		/* FALLTHROUGH */
+		break;
 	case OP_CFGI_CD_ALL:
 		allowed0 |= CMD0_SID;
 		break;
