@@ -242,6 +242,12 @@ struct hw_model_ops {
 	 */
 	int	(*nested_attach_check)(const struct hw_dev_desc *,
 		    const struct hw_nested *, int has_vdevice);
+	/*
+	 * Whether a device's DMA through the nested domain bypasses its
+	 * stage 1 and goes through the parent's stage 2 alone (1), or is
+	 * aborted (0; also when NULL: no stage-1 walk is modelled).
+	 */
+	int	(*nested_s1_bypass)(const struct hw_nested *);
 };
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */

@@ -473,6 +473,19 @@ smmuv3_nested_attach_check(const struct hw_dev_desc *dev __unused,
 }
 
 /*
+ * A bypass vSTE installs the S2 alone: the device's DMA is translated
+ * by the nest parent. Abort and invalid vSTEs abort it; stage-1 tables
+ * in the guest's memory are not walked, so a translating vSTE aborts
+ * it too.
+ */
+static int
+smmuv3_nested_s1_bypass(const struct hw_nested *nested)
+{
+	return ((nested->entry[0] & STE0_V) &&
+	    STE0_CFG(nested->entry[0]) == CFG_BYPASS);
+}
+
+/*
  * VIOMMU_ALLOC: type ARM_SMMUV3 on an SMMU with both stages whose S2 can
  * keep the guest coherent (COHACC, or S2FWB); its data is not read.
  */
@@ -733,6 +746,7 @@ const struct hw_model_ops hw_smmuv3_ops = {
 	.describe = smmuv3_describe,
 	.viommu_invalidate_dev = smmuv3_viommu_invalidate_dev,
 	.nested_attach_check = smmuv3_nested_attach_check,
+	.nested_s1_bypass = smmuv3_nested_s1_bypass,
 };
 
 /* The default profile's SMMU, for a device with "iommu = arm-smmuv3". */

@@ -691,6 +691,25 @@ device_dma_hwpt(struct device *dev, uint32_t pasid)
 	return (p != NULL ? p->hwpt : NULL);
 }
 
+/*
+ * The paging HWPT whose stage 2 alone translates a device's DMA through
+ * the nested HWPT obj, when the model says its stage 1 is bypassed (an
+ * SMMUv3 bypass vSTE): the parent, or the vIOMMU's. NULL otherwise.
+ */
+static struct obj *
+device_dma_s2(struct obj *obj)
+{
+	struct hwpt_nested	*n = container_of(obj, struct hwpt_nested, obj);
+	struct obj		*p = n->parent;
+
+	if (n->hw->ops->nested_s1_bypass == NULL ||
+	    !n->hw->ops->nested_s1_bypass(&n->nested))
+		return (NULL);
+	if (p != NULL && p->type == OBJ_VIOMMU)
+		p = container_of(p, struct viommu, obj)->parent;
+	return (p != NULL && p->type == OBJ_HWPT_PAGING ? p : NULL);
+}
+
 int
 device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
     size_t len, int to_memory)
@@ -716,8 +735,10 @@ device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
 	 * A nested HWPT translates through its stage 1, a table in the
 	 * guest's memory in the vendor's format; the mock's stage 1 has
 	 * none to walk, so a device behind it reaches nothing until a
-	 * model defines its walk.
+	 * model defines its walk. A bypassed stage 1 leaves the stage 2.
 	 */
+	if (obj->type == OBJ_HWPT_NESTED && device_dma_s2(obj) != NULL)
+		obj = device_dma_s2(obj);
 	if (obj->type != OBJ_HWPT_PAGING) {
 		rc = -EFAULT;
 		goto out;

@@ -58,6 +58,7 @@ function = edu
 [device smmu0]
 rid = 00:18.0
 iommu = arm-smmuv3
+function = edu
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes

@@ -9,11 +9,15 @@
  * of type ARM_SMMUV3 on it, two nested HWPTs (abort and bypass vSTEs) on
  * the vIOMMU, attach to bypass, VDEVICE_ALLOC with the guest's stream id,
  * guest commands one at a time through the vIOMMU, a vEVENTQ. Every errno
- * is Linux 7.3's arm-smmu-v3 one.
+ * is Linux 7.3's arm-smmu-v3 one. The device is an edu function: its DMA
+ * behind the bypass vSTE goes through the S2 (the IOAS), behind abort or
+ * translate it reaches nothing.
  *
  * usage: vfio_smmuv3 /dev/vfio/devices/vfioN
  */
 #include <endian.h>
+#include <sys/mman.h>
+
 #include <fcntl.h>
 #include <stdlib.h>
 
@@ -24,6 +28,10 @@
 #define VSID		0x18	/* the guest's stream id for the device */
 #define STE_V		1ULL
 #define STE_CFG(c)	((uint64_t)(c) << 1)
+
+#define REG(i)		((uint64_t)(i) << 40)	/* region i of the node */
+#define IOVA		0x100000ULL
+#define EDU_BUF		0x40000U
 
 static int	fd, dfd;
 static uint32_t	dev_id;
@@ -76,6 +84,41 @@ cmd(uint32_t viommu, uint64_t c0, uint64_t c1, uint32_t *done)
 	return (rc);
 }
 
+/*
+ * The edu function copies 64 bytes from IOVA into its buffer: 0 when
+ * they arrived as pattern, 1 when the DMA failed (bit 31 of the command),
+ * -1 for anything else.
+ */
+static int
+edu_dma(const uint8_t *pattern)
+{
+	uint8_t		got[64];
+	uint64_t	v64;
+	uint32_t	v;
+	uint16_t	cmdreg = 0x6;
+
+	memset(got, 0, sizeof(got));
+	if (pwrite(dfd, got, sizeof(got), REG(0) + EDU_BUF) != sizeof(got) ||
+	    pwrite(dfd, &cmdreg, 2, REG(7) + 4) != 2)
+		return (-1);
+	v64 = IOVA;
+	(void)pwrite(dfd, &v64, 8, REG(0) + 0x80);
+	v64 = EDU_BUF;
+	(void)pwrite(dfd, &v64, 8, REG(0) + 0x88);
+	v64 = sizeof(got);
+	(void)pwrite(dfd, &v64, 8, REG(0) + 0x90);
+	v = 1;
+	(void)pwrite(dfd, &v, 4, REG(0) + 0x98);
+	if (pread(dfd, &v, 4, REG(0) + 0x98) != 4)
+		return (-1);
+	if (v == 0x80000000)
+		return (1);
+	if (v != 0 || pread(dfd, got, sizeof(got), REG(0) + EDU_BUF) !=
+	    sizeof(got))
+		return (-1);
+	return (memcmp(got, pattern, sizeof(got)) == 0 ? 0 : -1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,7 +131,10 @@ main(int argc, char **argv)
 	struct iommu_veventq_alloc		 qa;
 	uint64_t				 ste[2];
 	uint32_t				 ioas, s2, s1, viommu, abort_id;
+	struct iommu_ioas_map			 m;
 	uint32_t				 bypass, done, id;
+	uint8_t					*mem;
+	int					 i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: vfio_smmuv3 device-node\n");
@@ -172,6 +218,25 @@ main(int argc, char **argv)
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == 0,
 	    "attach to bypass");
 
+	/* Guest memory at IOVA in the S2: DMA behind bypass reaches it. */
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	CHECK(mem != MAP_FAILED, "mmap");
+	if (mem == MAP_FAILED)
+		return (check_report());
+	for (i = 0; i < 4096; i++)
+		mem[i] = (uint8_t)(i * 7 + 3);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+	    IOMMU_IOAS_MAP_WRITEABLE;
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)mem;
+	m.length = 4096;
+	m.iova = IOVA;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &m) == 0, "IOAS_MAP");
+	CHECK(edu_dma(mem) == 0, "DMA behind the bypass vSTE: through S2");
+
 	at.pt_id = s1;
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == -1 &&
 	    errno == ENOENT, "translate vSTE without a vDEVICE");
@@ -185,6 +250,8 @@ main(int argc, char **argv)
 	at.pt_id = s1;
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == 0,
 	    "attach to the translate vSTE");
+	CHECK(edu_dma(mem) == 1,
+	    "DMA behind the translate vSTE: no stage-1 walk, aborted");
 
 	/* Guest commands, one at a time, as QEMU forwards them. */
 	CHECK(cmd(viommu, 0x06 | ((uint64_t)VSID << 32), 0, &done) == 0 &&
@@ -218,14 +285,18 @@ main(int argc, char **argv)
 	at.pt_id = abort_id;
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == 0,
 	    "attach to abort");
+	CHECK(edu_dma(mem) == 1, "DMA behind the abort vSTE: aborted");
 	close(qa.out_veventq_fd);
 	CHECK(ioas_destroy(fd, qa.out_veventq_id) == 0, "destroy vEVENTQ");
 	CHECK(ioas_destroy(fd, vd.out_vdevice_id) == 0, "destroy vDEVICE");
 	CHECK(ioas_destroy(fd, bypass) == 0, "destroy bypass");
 	CHECK(ioas_destroy(fd, s1) == 0, "destroy translate");
 	CHECK(ioas_destroy(fd, viommu) == EBUSY, "vIOMMU busy");
+	/* Closing the node unbinds the device, as the daemon sees the close. */
 	close(dfd);
-	CHECK(ioas_destroy(fd, abort_id) == 0, "destroy abort");
+	for (i = 0; i < 200 && ioas_destroy(fd, abort_id) == EBUSY; i++)
+		usleep(10000);
+	CHECK(i < 200, "destroy abort once the device is closed");
 	CHECK(ioas_destroy(fd, viommu) == 0, "destroy vIOMMU");
 	CHECK(ioas_destroy(fd, s2) == 0, "destroy S2");
 	close(fd);

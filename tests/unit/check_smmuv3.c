@@ -406,6 +406,15 @@ START_TEST(vste_rules)
 	ck_assert_int_eq(paging(HW_DOMAIN_NEST_PARENT, &parent), 0);
 	ck_assert_int_eq(ops()->domain_alloc_nested(&dev, &parent, 0, &d,
 	    &n), -EOPNOTSUPP);
+	/* DMA goes through the S2 alone behind a bypass vSTE only. */
+	ck_assert_int_eq(vste(V | CFG(4), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_s1_bypass(&n), 1);
+	ck_assert_int_eq(vste(V | CFG(5), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_s1_bypass(&n), 0);
+	ck_assert_int_eq(vste(V | CFG(0), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_s1_bypass(&n), 0);
+	ck_assert_int_eq(vste(CFG(4), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_s1_bypass(&n), 0);
 	/* Only a translating vSTE needs the device's vDEVICE. */
 	ck_assert_int_eq(vste(V | CFG(5), 0, 16, &n), 0);
 	ck_assert_int_eq(ops()->nested_attach_check(&dev, &n, 0), -ENOENT);
