@@ -248,7 +248,23 @@ struct hw_model_ops {
 	 * aborted (0; also when NULL: no stage-1 walk is modelled).
 	 */
 	int	(*nested_s1_bypass)(const struct hw_nested *);
+	/*
+	 * A device's DMA at iova through a nested domain that does not
+	 * bypass its stage 1, which is not walked: the event the hardware
+	 * would report to the guest for it, if any. virt_id is the
+	 * device's vDEVICE id; read_s2 reads guest memory at an address
+	 * through the parent's stage 2. 1 with *type (the vEVENTQ type),
+	 * ev (HW_VEVENT_MAX bytes) and *len filled, 0 for no event.
+	 * Optional.
+	 */
+	int	(*nested_dma_event)(const struct hw_nested *, uint64_t virt_id,
+		    uint64_t iova, int (*read_s2)(void *, uint64_t addr,
+		    void *buf, size_t len), void *arg, uint32_t *type,
+		    void *ev, size_t *len);
 };
+
+/* The largest vEVENT record a model makes. */
+#define HW_VEVENT_MAX		64
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
 #define HW_MMAP_MAX		(1ULL << 20)

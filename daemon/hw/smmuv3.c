@@ -485,6 +485,51 @@ smmuv3_nested_s1_bypass(const struct hw_nested *nested)
 	    STE0_CFG(nested->entry[0]) == CFG_BYPASS);
 }
 
+/* The context descriptor a stage-1 translation starts from. */
+#define STE0_S1FMT(v)		GET(v, 5, 4)
+#define STE0_S1CTXPTR		BITS(51, 6)
+#define STE0_S1CDMAX(v)		GET(v, 63, 59)
+#define STE1_S1DSS(v)		GET(v, 1, 0)
+#define  S1DSS_SSID0		2
+#define CD_SIZE			64
+#define CD0_V			(1U << 31)
+#define EVT_C_BAD_CD		0x0a
+
+/*
+ * A DMA without a substream behind a translating vSTE starts from the
+ * guest's context descriptor 0 (a linear table, or S1DSS naming it),
+ * fetched through the stage 2. A fetch that faults is a stage-2 fault,
+ * the host's; a descriptor without V is C_BAD_CD, reported to the guest
+ * with its vSID in place of the stream id. A valid descriptor would be
+ * walked, which the model does not do: no event.
+ */
+static int
+smmuv3_nested_dma_event(const struct hw_nested *nested, uint64_t virt_id,
+    uint64_t iova __unused, int (*read_s2)(void *, uint64_t, void *, size_t),
+    void *arg, uint32_t *type, void *ev, size_t *len)
+{
+	struct iommu_vevent_arm_smmuv3	 e;
+	uint64_t			 ste0 = nested->entry[0];
+	uint32_t			 cd[CD_SIZE / 4];
+
+	if (!(ste0 & STE0_V) || STE0_CFG(ste0) != CFG_S1_TRANS ||
+	    STE0_S1FMT(ste0) != 0)
+		return (0);
+	if (STE0_S1CDMAX(ste0) != 0 &&
+	    STE1_S1DSS(nested->entry[1]) != S1DSS_SSID0)
+		return (0);
+	if (read_s2(arg, ste0 & STE0_S1CTXPTR, cd, sizeof(cd)) != 0)
+		return (0);
+	if (le32toh(cd[0]) & CD0_V)
+		return (0);
+	memset(&e, 0, sizeof(e));
+	e.evt[0] = htole64(EVT_C_BAD_CD | PUT(virt_id, 63, 32));
+	memcpy(ev, &e, sizeof(e));
+	*len = sizeof(e);
+	*type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
+	return (1);
+}
+
 /*
  * VIOMMU_ALLOC: type ARM_SMMUV3 on an SMMU with both stages whose S2 can
  * keep the guest coherent (COHACC, or S2FWB); its data is not read.
@@ -747,6 +792,7 @@ const struct hw_model_ops hw_smmuv3_ops = {
 	.viommu_invalidate_dev = smmuv3_viommu_invalidate_dev,
 	.nested_attach_check = smmuv3_nested_attach_check,
 	.nested_s1_bypass = smmuv3_nested_s1_bypass,
+	.nested_dma_event = smmuv3_nested_dma_event,
 };
 
 /* The default profile's SMMU, for a device with "iommu = arm-smmuv3". */

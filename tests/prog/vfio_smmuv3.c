@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include <linux/vfio.h>
@@ -32,6 +33,7 @@
 #define REG(i)		((uint64_t)(i) << 40)	/* region i of the node */
 #define IOVA		0x100000ULL
 #define EDU_BUF		0x40000U
+#define CD		0x800	/* the guest's context descriptor */
 
 static int	fd, dfd;
 static uint32_t	dev_id;
@@ -119,6 +121,21 @@ edu_dma(const uint8_t *pattern)
 	return (memcmp(got, pattern, sizeof(got)) == 0 ? 0 : -1);
 }
 
+/* The next vEVENT's record within 1 s: 0, ETIMEDOUT, or EIO. */
+static int
+read_event(int qfd, uint64_t *evt)
+{
+	struct pollfd	p = { .fd = qfd, .events = POLLIN };
+	uint8_t		buf[sizeof(struct iommufd_vevent_header) + 32];
+
+	if (poll(&p, 1, 1000) != 1)
+		return (ETIMEDOUT);
+	if (read(qfd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		return (EIO);
+	memcpy(evt, buf + sizeof(struct iommufd_vevent_header), 32);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,6 +150,7 @@ main(int argc, char **argv)
 	uint32_t				 ioas, s2, s1, viommu, abort_id;
 	struct iommu_ioas_map			 m;
 	uint32_t				 bypass, done, id;
+	uint64_t				 ev[4];
 	uint8_t					*mem;
 	int					 i;
 
@@ -204,7 +222,8 @@ main(int argc, char **argv)
 	CHECK(hwpt_alloc(viommu, 0, ste, 8, &id) == EINVAL, "short vSTE");
 	CHECK(hwpt_alloc(s2, 0, ste, 16, &id) == EOPNOTSUPP,
 	    "nested HWPT on the bare parent");
-	ste[0] = STE_V | STE_CFG(5) | 0x40000;	/* S1 with a CD table */
+	/* S1 with a one-descriptor table in guest memory, at IOVA + CD. */
+	ste[0] = STE_V | STE_CFG(5) | (IOVA + CD);
 	CHECK(hwpt_alloc(viommu, 0, ste, 16, &s1) == 0, "translate vSTE");
 	ste[0] = STE_V | STE_CFG(6);
 	CHECK(hwpt_alloc(viommu, 0, ste, 16, &id) == EIO, "S2 vSTE");
@@ -247,11 +266,31 @@ main(int argc, char **argv)
 	vd.dev_id = dev_id;
 	vd.virt_id = VSID;
 	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd) == 0, "VDEVICE_ALLOC");
+	memset(&qa, 0, sizeof(qa));
+	qa.size = sizeof(qa);
+	qa.viommu_id = viommu;
+	qa.type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
+	qa.veventq_depth = 64;
+	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0 &&
+	    qa.out_veventq_fd > 2, "VEVENTQ_ALLOC");
+
 	at.pt_id = s1;
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == 0,
 	    "attach to the translate vSTE");
+	/* The guest's descriptor has no V: C_BAD_CD with the vSID. */
+	memset(mem + CD, 0, 64);
 	CHECK(edu_dma(mem) == 1,
 	    "DMA behind the translate vSTE: no stage-1 walk, aborted");
+	CHECK(read_event(qa.out_veventq_fd, ev) == 0 &&
+	    le64toh(ev[0]) == (0x0a | ((uint64_t)VSID << 32)) &&
+	    ev[1] == 0 && ev[2] == 0 && ev[3] == 0,
+	    "vEVENT C_BAD_CD for vSID %#x: %#llx", VSID,
+	    (unsigned long long)le64toh(ev[0]));
+	/* A valid one would be walked: aborted here, but no event. */
+	mem[CD + 3] = 0x80;
+	CHECK(edu_dma(mem) == 1, "DMA behind a valid descriptor: aborted");
+	CHECK(read_event(qa.out_veventq_fd, ev) == ETIMEDOUT,
+	    "no vEVENT for a valid descriptor");
 
 	/* Guest commands, one at a time, as QEMU forwards them. */
 	CHECK(cmd(viommu, 0x06 | ((uint64_t)VSID << 32), 0, &done) == 0 &&
@@ -272,14 +311,6 @@ main(int argc, char **argv)
 	    &done) == EIO && done == 0, "a vSID without a vDEVICE");
 	CHECK(cmd(viommu, 0x10 | (1ULL << 8), 0, &done) == EIO && done == 0,
 	    "a RES0 bit");
-
-	memset(&qa, 0, sizeof(qa));
-	qa.size = sizeof(qa);
-	qa.viommu_id = viommu;
-	qa.type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
-	qa.veventq_depth = 64;
-	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0 &&
-	    qa.out_veventq_fd > 2, "VEVENTQ_ALLOC");
 
 	/* Tear down as QEMU does: device to abort, then objects. */
 	at.pt_id = abort_id;

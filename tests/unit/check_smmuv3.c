@@ -428,6 +428,73 @@ START_TEST(vste_rules)
 }
 END_TEST
 
+/* Guest memory at 0x10000 through the stage 2, for CD fetches. */
+static uint8_t	guest[4096];
+
+static int
+read_s2(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	int	*reads = arg;
+
+	(*reads)++;
+	if (addr < 0x10000 || addr + len > 0x10000 + sizeof(guest))
+		return (-EFAULT);
+	memcpy(buf, guest + (addr - 0x10000), len);
+	return (0);
+}
+
+START_TEST(dma_events)
+{
+	struct iommu_vevent_arm_smmuv3	 e;
+	struct hw_nested		 n;
+	uint8_t				 ev[HW_VEVENT_MAX];
+	uint32_t			 type;
+	size_t				 len;
+	int				 reads = 0;
+
+	smmu_init(NULL, NULL, 0);
+	memset(guest, 0, sizeof(guest));
+	/* A descriptor without V at 0x10040: C_BAD_CD with the vSID. */
+	ck_assert_int_eq(vste(V | CFG(5) | 0x10040, 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 1);
+	ck_assert_int_eq(reads, 1);
+	ck_assert_uint_eq(type, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3);
+	ck_assert_uint_eq(len, sizeof(e));
+	memcpy(&e, ev, sizeof(e));
+	ck_assert_uint_eq(le64toh(e.evt[0]), 0x0a | (0x42ULL << 32));
+	ck_assert_uint_eq(e.evt[1] | e.evt[2] | e.evt[3], 0);
+	/* V set: the walk is not modelled, no event. */
+	guest[0x40 + 3] = 0x80;
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 0);
+	/* A fetch the stage 2 does not map is the host's fault. */
+	ck_assert_int_eq(vste(V | CFG(5) | 0x20000, 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 0);
+	ck_assert_int_eq(reads, 3);
+	/* Substreams without S1DSS SSID0, or a 2-level table: no fetch. */
+	ck_assert_int_eq(vste(V | CFG(5) | 0x10000 | (1ULL << 59), 0, 16,
+	    &n), 0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 0);
+	ck_assert_int_eq(vste(V | CFG(5) | 0x10000 | (2ULL << 4), 0, 16, &n),
+	    0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 0);
+	ck_assert_int_eq(reads, 3);
+	ck_assert_int_eq(vste(V | CFG(5) | 0x10000 | (1ULL << 59), 2, 16,
+	    &n), 0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 1);
+	/* Abort and bypass vSTEs fetch nothing. */
+	ck_assert_int_eq(vste(V | CFG(0), 0, 16, &n), 0);
+	ck_assert_int_eq(ops()->nested_dma_event(&n, 0x42, 0x1000, read_s2,
+	    &reads, &type, ev, &len), 0);
+	ck_assert_int_eq(reads, 4);
+}
+END_TEST
+
 /* Two devices behind vSIDs 7 and 9. */
 static struct hw_dev_desc	 vdevs[2];
 
@@ -646,6 +713,7 @@ smmuv3_suite(void)
 	tcase_add_test(tc, vste_rules);
 	tcase_add_test(tc, command_rules);
 	tcase_add_test(tc, invalidate_entries);
+	tcase_add_test(tc, dma_events);
 	tcase_add_test(tc, builtin_instance);
 	suite_add_tcase(s, tc);
 	return (s);
