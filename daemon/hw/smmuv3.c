@@ -762,6 +762,13 @@ smmuv3_instance_fini(struct hw_instance *inst)
 	inst->priv = NULL;
 }
 
+/* IDR1.SSIDSIZE: a device behind the SMMU has at most that PASID width. */
+static unsigned int
+smmuv3_pasid_bits(const struct hw_instance *inst)
+{
+	return (smmuv3_of(inst)->ssid_bits);
+}
+
 /* idr0..idr5, iidr, aidr. */
 static void
 smmuv3_describe(const struct hw_instance *inst,
@@ -789,6 +796,7 @@ const struct hw_model_ops hw_smmuv3_ops = {
 	.instance_init = smmuv3_instance_init,
 	.instance_fini = smmuv3_instance_fini,
 	.describe = smmuv3_describe,
+	.pasid_bits = smmuv3_pasid_bits,
 	.viommu_invalidate_dev = smmuv3_viommu_invalidate_dev,
 	.nested_attach_check = smmuv3_nested_attach_check,
 	.nested_s1_bypass = smmuv3_nested_s1_bypass,

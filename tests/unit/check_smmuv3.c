@@ -328,6 +328,13 @@ START_TEST(httu_decides_dirty_tracking)
 	ck_assert_uint_ne(ops()->capabilities(&dev) &
 	    IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, 0);
 	ck_assert_uint_eq(smmuv3_of(&inst)->ssid_bits, 0);
+	/* SSIDSIZE caps the PASID width of the devices behind the SMMU. */
+	ck_assert_uint_eq(ops()->pasid_bits(&inst), 0);
+	smmu_init("qemu-nested", NULL, 0);
+	ck_assert_uint_eq(ops()->pasid_bits(&inst), 20);
+	smmu_init("qemu-nested", (struct hw_param[]){ { "idr1",
+	    "0x2730290", 1 } }, 1);
+	ck_assert_uint_eq(ops()->pasid_bits(&inst), 10);
 }
 END_TEST
 
