@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "hw/hw.h"
 #include "hw/plugin.h"
+#include "hw/smmuv3.h"
 
 /* The most [iommu NAME] instances: one a physical IOMMU would have. */
 #define HW_INSTANCE_MAX		64
@@ -27,12 +28,14 @@ static const struct hw_model_ops *const hw_models[] = {
 	&hw_plain_ops,
 	&hw_vtd_ops,
 	&hw_amdvi_ops,
+	&hw_smmuv3_ops,
 };
 
 static const struct hw_instance *const hw_builtin[] = {
 	&hw_mock_instance,
 	&hw_noiommu_instance,
 	&hw_plain_instance,
+	&hw_smmuv3_instance,
 };
 
 static struct hw_instance	*hw_configured[HW_INSTANCE_MAX];

@@ -92,6 +92,7 @@ struct hw_nested {
 	uint32_t	 iotlb[HW_NESTED_IOTLB_MAX];
 	unsigned int	 niotlb;
 	unsigned int	 flags;		/* HW_DOMAIN_PASID */
+	uint64_t	 entry[4];	/* a vendor's table entry (vSTE...) */
 };
 
 /* A device's cache, as the model sees it (the mock's cache slots). */
@@ -230,7 +231,48 @@ struct hw_model_ops {
 	 * the model has enforce_cache_coherency. Ask hw_snoop_control().
 	 */
 	int	(*snoop_control)(const struct hw_instance *inst);
+
+	/*
+	 * HWPT_INVALIDATE on a vIOMMU of the instance inst, for models whose
+	 * commands name devices (SMMUv3's stream ids): one entry as for
+	 * viommu_invalidate, but lookup finds the device a vDEVICE virt_id
+	 * names (-ENOENT when none). Used instead of viommu_invalidate when
+	 * set. Optional.
+	 */
+	int	(*viommu_invalidate_dev)(const struct hw_instance *inst,
+		    const struct hw_data *,
+		    int (*lookup)(void *, uint64_t virt_id,
+		    const struct hw_dev_desc **), void *);
+	/*
+	 * Whether the device may attach to a nested domain on a vIOMMU,
+	 * given whether it has a vDEVICE there (has_vdevice): 0 or -errno.
+	 * Optional; without it a vDEVICE is required (-ENOENT).
+	 */
+	int	(*nested_attach_check)(const struct hw_dev_desc *,
+		    const struct hw_nested *, int has_vdevice);
+	/*
+	 * Whether a device's DMA through the nested domain bypasses its
+	 * stage 1 and goes through the parent's stage 2 alone (1), or is
+	 * aborted (0; also when NULL: no stage-1 walk is modelled).
+	 */
+	int	(*nested_s1_bypass)(const struct hw_nested *);
+	/*
+	 * A device's DMA at iova through a nested domain that does not
+	 * bypass its stage 1, which is not walked: the event the hardware
+	 * would report to the guest for it, if any. virt_id is the
+	 * device's vDEVICE id; read_s2 reads guest memory at an address
+	 * through the parent's stage 2. 1 with *type (the vEVENTQ type),
+	 * ev (HW_VEVENT_MAX bytes) and *len filled, 0 for no event.
+	 * Optional.
+	 */
+	int	(*nested_dma_event)(const struct hw_nested *, uint64_t virt_id,
+		    uint64_t iova, int (*read_s2)(void *, uint64_t addr,
+		    void *buf, size_t len), void *arg, uint32_t *type,
+		    void *ev, size_t *len);
 };
+
+/* The largest vEVENT record a model makes. */
+#define HW_VEVENT_MAX		64
 
 /* The largest vIOMMU mmap region, and the bytes a model may fill. */
 #define HW_MMAP_MAX		(1ULL << 20)

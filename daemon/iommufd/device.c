@@ -37,6 +37,7 @@
 #include "iommufd/noiommu.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
+#include "iommufd/veventq.h"
 
 #include <linux/iommufd.h>
 #include "ioasidd_coherency.h"
@@ -315,19 +316,25 @@ device_unbind(struct device *dev)
 
 /*
  * A nested HWPT on a vIOMMU takes only devices that have a vDEVICE on
- * that vIOMMU (ENOENT otherwise, as the mock driver answers).
+ * that vIOMMU (ENOENT otherwise, as the mock driver answers), unless
+ * the model decides with nested_attach_check.
  */
 static int
 device_viommu_check(struct device *dev, struct obj *hwpt)
 {
-	struct obj	*viommu = hwpt_viommu(hwpt);
+	const struct hw_model_ops	*ops = dev->edev->desc.hw->ops;
+	struct obj			*viommu = hwpt_viommu(hwpt);
+	int				 has;
 
 	if (viommu == NULL)
 		return (0);
-	if (dev->vdevice == NULL || container_of(dev->vdevice,
-	    struct vdevice, obj)->viommu != viommu)
-		return (-ENOENT);
-	return (0);
+	has = dev->vdevice != NULL && container_of(dev->vdevice,
+	    struct vdevice, obj)->viommu == viommu;
+	if (ops->nested_attach_check != NULL)
+		return (ops->nested_attach_check(&dev->edev->desc,
+		    &container_of(hwpt, struct hwpt_nested, obj)->nested,
+		    has));
+	return (has ? 0 : -ENOENT);
 }
 
 /*
@@ -749,12 +756,103 @@ device_dma_hwpt(struct device *dev, uint32_t pasid)
 	return (p != NULL ? p->hwpt : NULL);
 }
 
+/*
+ * The paging HWPT whose stage 2 alone translates a device's DMA through
+ * the nested HWPT obj, when the model says its stage 1 is bypassed (an
+ * SMMUv3 bypass vSTE): the parent, or the vIOMMU's. NULL otherwise.
+ */
+static struct obj *
+device_dma_s2(struct obj *obj)
+{
+	struct hwpt_nested	*n = container_of(obj, struct hwpt_nested, obj);
+	struct obj		*p = n->parent;
+
+	if (n->hw->ops->nested_s1_bypass == NULL ||
+	    !n->hw->ops->nested_s1_bypass(&n->nested))
+		return (NULL);
+	if (p != NULL && p->type == OBJ_VIOMMU)
+		p = container_of(p, struct viommu, obj)->parent;
+	return (p != NULL && p->type == OBJ_HWPT_PAGING ? p : NULL);
+}
+
+/* DMA through a paging HWPT's IOAS mappings: 0 or -EFAULT. */
+static int
+device_dma_paging(struct hwpt_paging *hwpt, uint64_t iova, void *buf,
+    size_t len, int to_memory)
+{
+	struct device_dma	 dma;
+	int			 rc;
+
+	/*
+	 * Nothing translates for a noiommu device: its bus addresses are
+	 * the emulated physical addresses GET_PA gave (noiommu.h).
+	 */
+	if (hw_is_noiommu(hwpt->domain.hw))
+		return (noiommu_dma_rw(&hwpt->domain, iova, buf, len,
+		    to_memory));
+	memset(&dma, 0, sizeof(dma));
+	dma.next = dma.iova = iova;
+	dma.buf = buf;
+	dma.to_memory = to_memory;
+	dma.prot = to_memory ? IOPT_WRITE : IOPT_READ;
+	/* A read leaves the dirty bits alone, as the hardware does. */
+	if (to_memory && hwpt->dirty != NULL && hwpt->dirty->tracking)
+		dma.dirty = hwpt->dirty;
+	if ((rc = domain_for_each(&hwpt->domain, iova, len, device_dma_check,
+	    &dma)) != 0)
+		return (rc);
+	if (dma.next - iova != len)
+		return (-EFAULT);
+	return (domain_for_each(&hwpt->domain, iova, len, device_dma_copy,
+	    &dma));
+}
+
+/* The stage-2 reader a model's nested_dma_event gets. */
+static int
+device_dma_read_s2(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	if (len == 0 || addr + (len - 1) < addr)
+		return (-EFAULT);
+	return (device_dma_paging(arg, addr, buf, len, 0));
+}
+
+/*
+ * DMA through the nested HWPT obj (on a vIOMMU) that reached nothing:
+ * the event the model says the hardware reports, to the vIOMMU's
+ * vEVENTQ of its type when there is one (a full queue loses it).
+ */
+static void
+device_dma_event(struct device *dev, struct obj *obj, uint64_t iova)
+{
+	struct hwpt_nested	*n = container_of(obj, struct hwpt_nested, obj);
+	struct obj		*viommu = hwpt_viommu(obj), *s2;
+	struct vdevice		*vdev;
+	struct veventq		*q;
+	uint8_t			 ev[HW_VEVENT_MAX];
+	uint32_t		 type;
+	size_t			 len = 0;
+
+	if (n->hw->ops->nested_dma_event == NULL || viommu == NULL ||
+	    dev->vdevice == NULL)
+		return;
+	vdev = container_of(dev->vdevice, struct vdevice, obj);
+	s2 = container_of(viommu, struct viommu, obj)->parent;
+	if (vdev->viommu != viommu || s2 == NULL ||
+	    s2->type != OBJ_HWPT_PAGING)
+		return;
+	memset(ev, 0, sizeof(ev));
+	if (n->hw->ops->nested_dma_event(&n->nested, vdev->virt_id, iova,
+	    device_dma_read_s2, container_of(s2, struct hwpt_paging, obj),
+	    &type, ev, &len) != 1 || len == 0 || len > sizeof(ev))
+		return;
+	if ((q = veventq_find(viommu, type)) != NULL)
+		(void)veventq_report(q, ev, len);
+}
+
 int
 device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
     size_t len, int to_memory)
 {
-	struct hwpt_paging	*hwpt;
-	struct device_dma	 dma;
 	struct obj		*obj;
 	int			 rc;
 
@@ -774,37 +872,18 @@ device_dma_rw(struct device *dev, uint32_t pasid, uint64_t iova, void *buf,
 	 * A nested HWPT translates through its stage 1, a table in the
 	 * guest's memory in the vendor's format; the mock's stage 1 has
 	 * none to walk, so a device behind it reaches nothing until a
-	 * model defines its walk.
+	 * model defines its walk. A bypassed stage 1 leaves the stage 2.
 	 */
+	if (obj->type == OBJ_HWPT_NESTED && device_dma_s2(obj) != NULL)
+		obj = device_dma_s2(obj);
 	if (obj->type != OBJ_HWPT_PAGING) {
+		if (obj->type == OBJ_HWPT_NESTED && pasid == DEVICE_NO_PASID)
+			device_dma_event(dev, obj, iova);
 		rc = -EFAULT;
 		goto out;
 	}
-	hwpt = container_of(obj, struct hwpt_paging, obj);
-	/*
-	 * Nothing translates for a noiommu device: its bus addresses are
-	 * the emulated physical addresses GET_PA gave (noiommu.h).
-	 */
-	if (hw_is_noiommu(hwpt->domain.hw)) {
-		rc = noiommu_dma_rw(&hwpt->domain, iova, buf, len, to_memory);
-		goto out;
-	}
-	memset(&dma, 0, sizeof(dma));
-	dma.next = dma.iova = iova;
-	dma.buf = buf;
-	dma.to_memory = to_memory;
-	dma.prot = to_memory ? IOPT_WRITE : IOPT_READ;
-	/* A read leaves the dirty bits alone, as the hardware does. */
-	if (to_memory && hwpt->dirty != NULL && hwpt->dirty->tracking)
-		dma.dirty = hwpt->dirty;
-	if ((rc = domain_for_each(&hwpt->domain, iova, len, device_dma_check,
-	    &dma)) != 0)
-		goto out;
-	if (dma.next - iova != len) {
-		rc = -EFAULT;
-		goto out;
-	}
-	rc = domain_for_each(&hwpt->domain, iova, len, device_dma_copy, &dma);
+	rc = device_dma_paging(container_of(obj, struct hwpt_paging, obj),
+	    iova, buf, len, to_memory);
 out:
 	if (rc == 0) {
 		dev->dma_ops++;

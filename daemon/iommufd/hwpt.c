@@ -705,6 +705,21 @@ hwpt_inv_lookup(void *arg, uint64_t virt_id, struct hw_dev_cache **cp)
 	return (-EINVAL);
 }
 
+/* The device a vDEVICE of the vIOMMU names, for viommu_invalidate_dev. */
+static int
+hwpt_inv_lookup_dev(void *arg, uint64_t virt_id,
+    const struct hw_dev_desc **descp)
+{
+	struct hwpt_inv_shadow	*sh = arg;
+	struct vdevice		*vdev;
+
+	if ((vdev = vdevice_find(sh->viommu, virt_id)) == NULL ||
+	    vdev->dev == NULL || vdev->dev->edev == NULL)
+		return (-ENOENT);
+	*descp = &vdev->dev->edev->desc;
+	return (0);
+}
+
 static int
 hwpt_inv_shadow_init(struct hwpt_inv_shadow *sh, struct viommu *viommu)
 {
@@ -750,6 +765,9 @@ hwpt_inv_one(const struct hw_model_ops *ops, struct hw_nested *nested,
 {
 	if (nested != NULL)
 		return (ops->nested_invalidate(nested, data));
+	if (ops->viommu_invalidate_dev != NULL)
+		return (ops->viommu_invalidate_dev(sh->viommu->hw, data,
+		    hwpt_inv_lookup_dev, sh));
 	return (ops->viommu_invalidate(data, hwpt_inv_lookup, sh));
 }
 
@@ -790,7 +808,8 @@ hwpt_ioctl_invalidate(struct ucmd *ucmd)
 		nested = n->nested;
 	} else if (obj->type == OBJ_VIOMMU) {
 		ops = container_of(obj, struct viommu, obj)->hw->ops;
-		if (ops->viommu_invalidate == NULL)
+		if (ops->viommu_invalidate == NULL &&
+		    ops->viommu_invalidate_dev == NULL)
 			rc = -EOPNOTSUPP;
 		else if ((rc = hwpt_inv_shadow_init(&sh,
 		    container_of(obj, struct viommu, obj))) == 0)

@@ -55,6 +55,19 @@ profile = qemu-nosuch
 model = intel-vtd
 cap = 0x1
 aw-bits = 40
+[iommu s1]
+model = arm-smmuv3
+idr7 = 0
+[iommu s2]
+model = arm-smmuv3
+idr0 = 0x1_b
+[iommu s3]
+model = arm-smmuv3
+profile = mmu700
+idr0 = 0x8
+[iommu s4]
+model = arm-smmuv3
+profile = qemu-old
 EOF
 "$DAEMON" -n -f "$T/bad.conf" >"$T/out" 2>&1; rc=$?
 check "-n rejects bad [iommu] sections with exit 1" [ $rc -eq 1 ]
@@ -72,6 +85,14 @@ check "an unknown intel-vtd profile, at its line" \
 check "a bad intel-vtd override value, at its line" \
     grep -q "^$T/bad.conf:18: \[iommu w\]: aw-bits must be 39, 48 or 57" \
     "$T/out"
+check "arm-smmuv3: a register it does not have, at its line" \
+    grep -q "^$T/bad.conf:21: .*idr7" "$T/out"
+check "arm-smmuv3: a register value that is no number, at its line" \
+    grep -q "^$T/bad.conf:24: .*idr0: not a 32-bit register value" "$T/out"
+check "arm-smmuv3: registers Linux would not probe" \
+    grep -q "^$T/bad.conf:.*idr0: no translation stage" "$T/out"
+check "arm-smmuv3: an unknown profile" \
+    grep -q "^$T/bad.conf:.*qemu-old" "$T/out"
 
 # --- two instances -----------------------------------------------------
 cat >"$T/ioasidd.conf" <<EOF

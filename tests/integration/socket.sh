@@ -54,6 +54,16 @@ rid = 00:01.0
 [device edu0]
 rid = 00:03.0
 function = edu
+
+[iommu smmu]
+model = arm-smmuv3
+profile = qemu-nested
+iidr = 0x0000143b
+
+[device smmu0]
+rid = 00:18.0
+iommu = smmu
+function = edu
 EOF
 
 # run NAME [ARGS...]: a test program under the preload library; it passes
@@ -112,6 +122,19 @@ run iommu_signal
 run iommu_bounds
 # The emulated VFIO device node: bind by descriptor, errnos, unbinding.
 run vfio_cdev
+# A device behind an ARM SMMUv3 (vfio2): QEMU's accelerated SMMUv3 calls.
+run vfio_smmuv3 /dev/vfio/devices/vfio2
+if [ -x "$CTL" ]; then
+	out=$("$CTL" -s "$CTLSOCK" status)
+	if echo "$out" | grep -q "^  smmu  *model arm-smmuv3, profile qemu-nested" &&
+	    echo "$out" | grep -q "^    idr0  *0xd44141b$" &&
+	    echo "$out" | grep -q "^    iidr  *0x143b$"; then
+		ok "status: the arm-smmuv3 instance, its registers and override"
+	else
+		fail "status: no arm-smmuv3 instance with its registers"
+		echo "$out" | sed 's/^/    /' | head -30
+	fi
+fi
 # A PCI function behind the node (edu): regions, interrupts, reset. It
 # closes the device with an eventfd armed: the daemon must drop it.
 nfd=$(ls /proc/"$PID"/fd | wc -l)

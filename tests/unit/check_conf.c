@@ -276,7 +276,7 @@ START_TEST(conf_test_iommus)
 	const struct hw_instance	*hw;
 	struct hw_instance		*inst;
 	char				 err[256];
-	size_t				 i;
+	size_t				 i, n;
 
 	ck_assert_int_eq(load_text(
 	    "[iommu m0]\n"
@@ -321,13 +321,17 @@ START_TEST(conf_test_iommus)
 	ck_assert_ptr_eq(hw_instance_at(0), hw_instance_find("m0"));
 	ck_assert_ptr_eq(hw_instance_at(1), hw);
 	ck_assert_ptr_eq(hw_instance_at(2), &hw_mock_instance);
-	ck_assert_ptr_null(hw_instance_at(5));
+	/* The two configured ones, then every built-in one. */
+	for (n = 2; hw_instance_at(n) != NULL; n++)
+		ck_assert_ptr_eq(hw_instance_find(hw_instance_at(n)->name),
+		    hw_instance_at(n));
+	ck_assert_uint_ge(n, 5);
 	/* The same name twice is refused, the table unchanged. */
 	ck_assert_int_eq(hw_instance_new("m0", "mock", NULL, NULL, 0, &inst,
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(hw_instance_add(inst), -EEXIST);
 	hw_instance_free(inst);
-	ck_assert_ptr_null(hw_instance_at(5));
+	ck_assert_ptr_null(hw_instance_at(n));
 	hw_instances_clear();
 	ck_assert_ptr_null(hw_instance_find("m0"));
 	ck_assert_ptr_eq(hw_instance_at(0), &hw_mock_instance);
