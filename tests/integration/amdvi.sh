@@ -13,28 +13,8 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-amdvi.XXXXXX)
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/amdvi_probe"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup amdvi "${1:-build}" "tests/amdvi_probe"
 
 # --- mistakes ----------------------------------------------------------
 cat >"$T/bad.conf" <<EOF

@@ -15,31 +15,9 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_coherency
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-coherency.XXXXXX)
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
-PPID_=
-
-cleanup() {
-	[ -n "$PPID_" ] && kill "$PPID_" 2>/dev/null
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup coherency "${1:-build}" "tests/iommu_coherency"
+PROG=$B/tests/iommu_coherency
 
 # --- mistakes ----------------------------------------------------------
 cat >"$T/bad.conf" <<EOF
@@ -106,13 +84,13 @@ fi
 env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$PROG" \
     /dev/vfio/devices/vfio0 /dev/vfio/devices/vfio1 "$T/at" "$T/go" \
     >"$T/prog.out" 2>&1 &
-PPID_=$!
+KIDS=$!
 
 # view: the "ioasidctl coherency" row of the program's /dev/iommu (its
 # device nodes have contexts of their own, "socket-vfio").
 view() {
 	"$CTL" -s "$CSOCK" coherency |
-	    awk -v p="$PPID_" '$2 == "socket" && $3 == p'
+	    awk -v p="$KIDS" '$2 == "socket" && $3 == p'
 }
 
 check "the program reaches the point where A and B are attached" \
@@ -143,8 +121,8 @@ check "objects: A's HWPT still enforces, B's is gone" \
     ! grep -q "\"enforce_cc\": *false" "$1"' - "$T/objs2.json"
 touch "$T/go.2"
 
-wait "$PPID_"; rc=$?
-PPID_=
+wait "$KIDS"; rc=$?
+KIDS=
 check "the program's own checks pass" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || sed 's/^/    /' "$T/prog.out"
 check "ioasidctl help coherency explains WBINVD" \

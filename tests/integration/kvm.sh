@@ -13,37 +13,15 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/kvm_vfio
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-kvm.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
-HOLD=
-
-cleanup() {
-	[ -z "$HOLD" ] || kill -9 "$HOLD" 2>/dev/null
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup kvm "${1:-build}" "tests/kvm_vfio"
+PROG=$B/tests/kvm_vfio
 
 cat > "$T/ioasidd.conf" <<CONF
 [daemon]
 socket = $SOCK
 socket-mode = 0600
-control-socket = $CTLSOCK
+control-socket = $CSOCK
 node =
 log-level = debug
 
@@ -61,14 +39,14 @@ else
 fi
 
 status() {
-	"$CTL" -s "$CTLSOCK" --json status
+	"$CTL" -s "$CSOCK" --json status
 }
 
 # The checks, start to end, on one program.
 mkfifo "$T/in"
 env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" timeout 60 "$PROG" hold \
     < "$T/in" > "$T/prog.out" 2>&1 &
-HOLD=$!
+KIDS=$!
 exec 3> "$T/in"
 if wait_grep '^ready' "$T/prog.out"; then
 	ok "kvm_vfio: add, del, errnos, copies ($(grep -c '^FAIL' \
@@ -83,12 +61,12 @@ check "status: vfio0 has VM $VMM/1 on its two opens ($n)" [ "$n" -eq 2 ]
 check "status: no other VM holds it" \
     [ "$(status | grep -o '"pid":[0-9]*,"vm":' | wc -l)" -eq 2 ]
 check "ioasidctl status shows the VM in its device table" \
-    sh -c "'$CTL' -s '$CTLSOCK' status | grep -q \"nic0.*pid $VMM vm 1\""
+    sh -c "'$CTL' -s '$CSOCK' status | grep -q \"nic0.*pid $VMM vm 1\""
 echo >&3
 exec 3>&-
-wait "$HOLD"
+wait "$KIDS"
 rc=$?
-HOLD=
+KIDS=
 last=$(tail -n 1 "$T/prog.out")
 if [ $rc -eq 0 ]; then
 	ok "kvm_vfio ($last)"
@@ -108,12 +86,12 @@ check "status: closing the device forgot its VMs" [ $i -lt 30 ]
 mkfifo "$T/in2"
 env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" timeout 60 "$PROG" hold \
     < "$T/in2" > "$T/prog2.out" 2>&1 &
-HOLD=$!
+KIDS=$!
 exec 3> "$T/in2"
 wait_grep '^ready' "$T/prog2.out"
-kill -9 "$HOLD" 2>/dev/null
-wait "$HOLD" 2>/dev/null
-HOLD=
+kill -9 "$KIDS" 2>/dev/null
+wait "$KIDS" 2>/dev/null
+KIDS=
 exec 3>&-
 i=0
 while [ $i -lt 30 ] && ! status | grep -q '"vms":\[\],"name":"nic0","index":0,"opens":0'

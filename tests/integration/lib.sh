@@ -83,6 +83,39 @@ wait_grep() {
 	return 1
 }
 
+# test_setup NAME BUILD_DIR [FILE...]: the start every daemon test shares:
+# B (BUILD_DIR made absolute), DAEMON, CTL and PRELOAD in it, LIBS for
+# LD_PRELOAD, a temporary directory T with the paths SOCK and CSOCK for
+# the sockets, and on exit the daemon ($PID) stopped, the processes in
+# KIDS killed and T removed. Gives up unless the daemon, ioasidctl, the
+# preload library and every FILE (a path in BUILD_DIR) are built.
+test_setup() {
+	_name=$1 B=$2
+	shift 2
+	case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+	DAEMON=$B/ioasidd
+	CTL=$B/ioasidctl
+	PRELOAD=$B/libioasid-preload.so
+	KIDS=
+	T=$(mktemp -d "/tmp/ioasidd-$_name.XXXXXX") || give_up "no mktemp"
+	SOCK=$T/iommu.sock
+	CSOCK=$T/control.sock
+	trap test_cleanup EXIT
+	trap 'exit 1' INT TERM
+	for _f in ioasidd ioasidctl libioasid-preload.so "$@"; do
+		[ -e "$B/$_f" ] || give_up "$B/$_f is not built"
+	done
+	LIBS=$(preload_libs "$PRELOAD")
+}
+
+# test_cleanup: what test_setup has run on exit.
+test_cleanup() {
+	# shellcheck disable=SC2086 # KIDS is a list of pids
+	[ -z "$KIDS" ] || kill -9 $KIDS 2>/dev/null
+	stop_daemon KILL 2>/dev/null
+	rm -rf "$T"
+}
+
 # preload_libs LIBRARY: the LD_PRELOAD value for LIBRARY. Under
 # SANITIZE=1 the sanitizer runtime must be loaded before anything else,
 # so it goes first.

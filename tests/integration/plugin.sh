@@ -14,29 +14,8 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-plugin.XXXXXX)
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/iommu_windows" \
-    "$B/models/spapr-tce.so" "$B/include/ioasid/hw/hw.h"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup plugin "${1:-build}" "tests/iommu_windows" "models/spapr-tce.so" "include/ioasid/hw/hw.h"
 
 # --- a device behind the plugin ------------------------------------------
 cat >"$T/ioasidd.conf" <<EOF
