@@ -10,6 +10,9 @@
 # order; once a run has torn down (testvmm --wait) its context must hold
 # only the bound devices, and once it exits the daemon must hold no
 # context and no object. A run with a sequence that fails must exit 1.
+# QEMU's accelerated SMMUv3 order runs on one and on two devices behind the
+# built-in arm-smmuv3 instance (on the mock it is skipped), and QEMU's
+# plain order behind intel-vtd and amd-vi instances of their qemu profiles.
 #
 # usage: tests/integration/examples.sh BUILD_DIR
 
@@ -56,6 +59,31 @@ capabilities =
 [device edu0]
 rid = 00:03.0
 function = edu
+
+[iommu vtd]
+model = intel-vtd
+profile = qemu
+
+[iommu amd]
+model = amd-vi
+profile = qemu
+
+[device smmu0]
+rid = 00:04.0
+iommu = arm-smmuv3
+
+[device smmu1]
+rid = 00:05.0
+function = edu
+iommu = arm-smmuv3
+
+[device vtd0]
+rid = 00:06.0
+iommu = vtd
+
+[device amd0]
+rid = 00:07.0
+iommu = amd
 EOF
 
 start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$CTLSOCK" &&
@@ -183,6 +211,78 @@ close ok
 EOF
 }
 
+# QEMU's accelerated SMMUv3 on N devices ($1): all bound, the nest parent,
+# the vIOMMU, abort and bypass vSTEs, each device's vDEVICE and attach to
+# abort, guest RAM mapped, each device moved to bypass with its CFGI_CD,
+# the TLB commands, and the teardown in reverse.
+smmuv3_n() {
+	echo "open ok"
+	for i in $(seq "$1"); do
+		printf 'open ok\nVFIO_DEVICE_BIND_IOMMUFD ok\n'
+		echo "IOMMU_GET_HW_INFO ok"
+		[ "$i" -eq 1 ] && echo "IOMMU_IOAS_ALLOC ok"
+	done
+	printf 'IOMMU_HWPT_ALLOC ok\nIOMMU_VIOMMU_ALLOC ok\n'
+	printf 'IOMMU_HWPT_ALLOC ok\nIOMMU_HWPT_ALLOC ok\n'
+	for i in $(seq "$1"); do
+		echo "IOMMU_VDEVICE_ALLOC ok"
+		echo "VFIO_DEVICE_ATTACH_IOMMUFD_PT ok"
+	done
+	cat <<EOF
+IOMMU_IOAS_IOVA_RANGES EMSGSIZE
+IOMMU_IOAS_IOVA_RANGES ok
+IOMMU_IOAS_MAP ok
+EOF
+	for i in $(seq "$1"); do
+		echo "VFIO_DEVICE_ATTACH_IOMMUFD_PT ok"
+		echo "IOMMU_HWPT_INVALIDATE ok"
+	done
+	printf 'IOMMU_HWPT_INVALIDATE ok\nIOMMU_HWPT_INVALIDATE ok\n'
+	for i in $(seq "$1"); do
+		echo "VFIO_DEVICE_DETACH_IOMMUFD_PT ok"
+	done
+	for i in $(seq "$1"); do
+		echo "IOMMU_DESTROY ok"
+	done
+	cat <<EOF
+IOMMU_DESTROY ok
+IOMMU_DESTROY ok
+IOMMU_DESTROY ok
+IOMMU_DESTROY ok
+IOMMU_IOAS_UNMAP ok
+IOMMU_DESTROY ok
+EOF
+	for i in $(seq "$1"); do
+		echo "close ok"
+	done
+	echo "close ok"
+}
+
+# QEMU on one mock device whose IOMMU offers no dirty tracking.
+qemu_clean() {
+	cat <<EOF
+open ok
+open ok
+VFIO_DEVICE_BIND_IOMMUFD ok
+IOMMU_GET_HW_INFO ok
+IOMMU_IOAS_ALLOC ok
+IOMMU_HWPT_ALLOC ok
+VFIO_DEVICE_ATTACH_IOMMUFD_PT ok
+IOMMU_IOAS_IOVA_RANGES EMSGSIZE
+IOMMU_IOAS_IOVA_RANGES ok
+IOMMU_IOAS_MAP ok
+EOF
+	queries_mock
+	cat <<EOF
+VFIO_DEVICE_DETACH_IOMMUFD_PT ok
+IOMMU_DESTROY ok
+IOMMU_IOAS_UNMAP ok
+IOMMU_DESTROY ok
+close ok
+close ok
+EOF
+}
+
 cloud_hypervisor_one() {
 	cat <<EOF
 open ok
@@ -301,6 +401,63 @@ check "qemu-two: dirty tracking turned on and off on the first HWPT only" \
     test "$(grep -c "SET_DIRTY_TRACKING -> ok hwpt=${first:-none} " "$T/qemu-two.out")" -eq 2
 empty qemu-two
 
+# --- QEMU's accelerated SMMUv3 on the arm-smmuv3 model ------------------
+
+# smmu NAME N DEVICES...: the accelerated sequence on N devices, in order.
+smmu() {
+	_n=$1 _c=$2
+	shift 2
+	vmm "$_n" --sequence qemu-smmuv3 "$@"
+	status "$_n" 0
+	smmuv3_n "$_c" > "$T/want"
+	expect "$_n" qemu-smmuv3
+	check "$_n: ends with \"qemu-smmuv3: done\"" \
+	    grep -qx "qemu-smmuv3: done" "$T/$_n.out"
+	check "$_n: the IOMMU is an SMMUv3 (hw_info type 2)" \
+	    test "$(grep -c '^qemu-smmuv3: IOMMU_GET_HW_INFO -> ok .* type=0x2 ' \
+	    "$T/$_n.out")" -eq "$_c"
+	check "$_n: the first HWPT is a nest parent on the IOAS" \
+	    grep -q '^qemu-smmuv3: IOMMU_HWPT_ALLOC -> ok dev=1 pt=2 flags=0x1 data_type=0 parent=' \
+	    "$T/$_n.out"
+	check "$_n: abort and bypass vSTEs on the vIOMMU (data type 2)" \
+	    sh -c "grep -q '^qemu-smmuv3: IOMMU_HWPT_ALLOC -> ok .* data_type=2 abort=' \
+	    '$T/$_n.out' && grep -q '^qemu-smmuv3: IOMMU_HWPT_ALLOC -> ok .* data_type=2 bypass=' \
+	    '$T/$_n.out'"
+	check "$_n: a vDEVICE per device, vSIDs 1 to $_c" \
+	    test "$(grep -c '^qemu-smmuv3: IOMMU_VDEVICE_ALLOC -> ok .* vsid=[0-9]* ' \
+	    "$T/$_n.out")" -eq "$_c"
+	check "$_n: every command handled, one a call" \
+	    test "$(grep -c '^qemu-smmuv3: IOMMU_HWPT_INVALIDATE -> ok .* entry_num=1 handled=1$' \
+	    "$T/$_n.out")" -eq $((_c + 2))
+	check "$_n: destroyed vDEVICEs, vSTEs, vIOMMU, parent and IOAS" \
+	    test "$(grep -c '^qemu-smmuv3: IOMMU_DESTROY -> ok ' \
+	    "$T/$_n.out")" -eq $((_c + 5))
+	empty "$_n"
+}
+
+smmu smmu-one 1 3
+smmu smmu-two 2 3 4
+
+# --- QEMU behind intel-vtd and amd-vi (their qemu profiles) --------------
+
+for m in vtd:5:0x1 amd:6:0x4; do
+	n=qemu-${m%%:*}
+	d=${m#*:}
+	t=${d#*:}
+	d=${d%%:*}
+	vmm "$n" --sequence qemu "$d"
+	status "$n" 0
+	qemu_clean > "$T/want"
+	expect "$n" qemu
+	check "$n: hw_info type $t" grep -q \
+	    "^qemu: IOMMU_GET_HW_INFO -> ok dev=1 type=$t " "$T/$n.out"
+	check "$n: the qemu profile offers no dirty tracking" grep -qx \
+	    'qemu: dirty tracking: skipped: no HWPT offers it' "$T/$n.out"
+	check "$n: ends with \"qemu: done\"" grep -qx "qemu: done" \
+	    "$T/$n.out"
+	empty "$n"
+done
+
 # --- what the teardown leaves, seen before the nodes close ---------------
 
 # held NAME WANT ARGS...: run testvmm --wait with ARGS; once it has torn
@@ -338,6 +495,7 @@ held() {
 held held-qemu '"nobjs":2,"objects":{"device":2}' --sequence qemu 0 1
 held held-edu '"nobjs":1,"objects":{"device":1}' --sequence qemu 2
 held held-ch '"nobjs":1,"objects":{"device":1}' --sequence cloud-hypervisor 0
+held held-smmu '"nobjs":2,"objects":{"device":2}' --sequence qemu-smmuv3 3 4
 empty held
 
 # --- all of them, and the failures --------------------------------------
@@ -348,12 +506,22 @@ check "all-edu: three sequences, each done" \
     test "$(grep -c '^[a-z0-9-]*: done$' "$T/all-edu.out")" -eq 3
 empty all-edu
 
+# All three on the edu device behind the SMMU: none skipped.
+vmm all-smmu --sequence all 4
+status all-smmu 0
+check "all-smmu: three sequences, each done" \
+    test "$(grep -c '^[a-z0-9-]*: done$' "$T/all-smmu.out")" -eq 3
+check "all-smmu: the SMMUv3 sequence ran, not skipped" \
+    sh -c "! grep -q '^qemu-smmuv3: skipped' '$T/all-smmu.out' &&
+    grep -q '^qemu-smmuv3: IOMMU_VIOMMU_ALLOC -> ok' '$T/all-smmu.out'"
+empty all-smmu
+
 # A device the daemon lacks: the open fails, the VMM gives up, exit 1,
 # and still nothing is left behind.
-vmm missing --sequence qemu 7
+vmm missing --sequence qemu 9
 status missing 1
-check "missing: the open of vfio7 failed with ENOENT" \
-    grep -q '^qemu: open -> ENOENT /dev/vfio/devices/vfio7' "$T/missing.out"
+check "missing: the open of vfio9 failed with ENOENT" \
+    grep -q '^qemu: open -> ENOENT /dev/vfio/devices/vfio9' "$T/missing.out"
 check "missing: the sequence says FAILED" grep -qx 'qemu: FAILED' \
     "$T/missing.out"
 empty missing
