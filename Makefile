@@ -285,6 +285,8 @@ install: all
 	done
 	install -m 0644 proto/ioasidd_coherency.h \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_coherency.h
+	install -m 0644 proto/ioasidd_pasid.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_pasid.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

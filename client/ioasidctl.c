@@ -616,6 +616,43 @@ print_coherency(json_t *r)
 	}
 }
 
+/*
+ * pasids: per context, the ENQCMD PASID table (vPASID -> pPASID) of its
+ * global-policy devices, and the pPASIDs the daemon has handed out.
+ */
+static void
+print_pasids(json_t *r)
+{
+	json_t		*a, *e, *rows, *m;
+	size_t		 i, j;
+
+	printf("allocated: %lld\n", (long long)jint(r, "allocated"));
+	a = json_object_get(r, "contexts");
+	if (json_array_size(a) == 0) {
+		printf("no contexts\n");
+		return;
+	}
+	printf("%-6s %-10s %-8s %-8s %-8s %s\n", "CTX", "TRANSPORT",
+	    "OPENER", "VPASID", "PPASID", "USERS");
+	json_array_foreach(a, i, e) {
+		rows = json_object_get(e, "pasids");
+		if (json_array_size(rows) == 0) {
+			printf("%-6lld %-10s %-8lld %-8s %-8s %s\n",
+			    (long long)jint(e, "id"), jstr(e, "transport"),
+			    (long long)jint(e, "opener"), "-", "-", "-");
+			continue;
+		}
+		json_array_foreach(rows, j, m) {
+			printf("%-6lld %-10s %-8lld %-8lld %-8lld %lld\n",
+			    (long long)jint(e, "id"), jstr(e, "transport"),
+			    (long long)jint(e, "opener"),
+			    (long long)jint(m, "vpasid"),
+			    (long long)jint(m, "ppasid"),
+			    (long long)jint(m, "users"));
+		}
+	}
+}
+
 static void
 print_reload(json_t *r)
 {
@@ -762,6 +799,17 @@ static const struct ctl_command ctl_commands[] = {
 "enforce cache coherency; CHANGES, how often the WBINVD answer changed.\n"
 "A program reads the same with the IOASIDD_COHERENCY ioctl.",
 	  .maxargs = 0, .print = print_coherency },
+	{ .name = "pasids", .args = "",
+	  .summary = "per context, the ENQCMD PASID table",
+	  .help =
+"The PASID translation table KVM would program for a VM holding each\n"
+"open context's devices, so that ENQCMD carries the host's PASID: one line\n"
+"per vPASID that a device with pasid-policy = global attached, with the\n"
+"host-unique PPASID the daemon handed out for it and the USERS (device\n"
+"attachments) that hold it; \"-\" for a context with none. First, how many\n"
+"pPASIDs the daemon has handed out over all contexts. A program reads its\n"
+"own context's table with the IOASIDD_PASIDS ioctl.",
+	  .maxargs = 0, .print = print_pasids },
 	{ .name = "log-level", .args = "[warn|info|debug]",
 	  .summary = "show or set the log level",
 	  .help =

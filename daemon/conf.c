@@ -93,6 +93,7 @@ enum conf_device_key {
 	CONF_DK_INTX,
 	CONF_DK_MSI,
 	CONF_DK_MSIX,
+	CONF_DK_PASID_POLICY,
 };
 static const char *const conf_device_keys[] = {
 	[CONF_DK_RID] = "rid",
@@ -116,6 +117,7 @@ static const char *const conf_device_keys[] = {
 	[CONF_DK_INTX] = "interrupt-pin",
 	[CONF_DK_MSI] = "msi-vectors",
 	[CONF_DK_MSIX] = "msix-vectors",
+	[CONF_DK_PASID_POLICY] = "pasid-policy",
 };
 _Static_assert(nitems(conf_device_keys) <=
     nitems(((struct conf_device *)0)->seen), "conf_device.seen");
@@ -641,7 +643,8 @@ conf_devices_equal(const struct conf *a, const struct conf *b)
 		if (strcmp(x->name, y->name) != 0 || x->rid != y->rid ||
 		    strcmp(x->iommu, y->iommu) != 0 ||
 		    strcmp(x->model, y->model) != 0 ||
-		    x->pasid_width != y->pasid_width || x->caps != y->caps)
+		    x->pasid_width != y->pasid_width || x->caps != y->caps ||
+		    x->pasid_policy != y->pasid_policy)
 			return (0);
 		if ((x->function == NULL) != (y->function == NULL) ||
 		    (x->function != NULL &&
@@ -1100,6 +1103,15 @@ conf_device_key(struct conf_parse *st, const char *name, const char *value)
 			    "to %d, not \"%s\"", CONF_PASID_WIDTH_MAX, value);
 		else
 			d->pasid_width = (unsigned int)ul;
+		break;
+	case CONF_DK_PASID_POLICY:
+		if (strcmp(value, "per-rid") == 0)
+			d->pasid_policy = CONF_PASID_PER_RID;
+		else if (strcmp(value, "global") == 0)
+			d->pasid_policy = CONF_PASID_GLOBAL;
+		else
+			snprintf(err, sizeof(err), "must be per-rid or "
+			    "global, not \"%s\"", value);
 		break;
 	case CONF_DK_CAPS:
 		(void)conf_caps_parse(value, &d->caps, err, sizeof(err));

@@ -56,6 +56,14 @@ struct conf_key {
 #define CONF_PASID_WIDTH_MAX	20	/* the PCIe PASID is 20 bits wide */
 #define CONF_NAME_MAX		32	/* longest device or instance name */
 
+/*
+ * pasid-policy: per-rid (the default, as upstream: the caller's PASID is
+ * the one on the wire) or global (the daemon hands out host-unique
+ * PASIDs and translates, as ENQCMD needs).
+ */
+#define CONF_PASID_PER_RID	0
+#define CONF_PASID_GLOBAL	1
+
 /* capabilities = a comma-separated list of these words. */
 #define CONF_DEVCAP_DIRTY	0x1	/* "dirty": dirty tracking */
 #define CONF_DEVCAP_HUGE_IOVA	0x2	/* "huge-iova": the large aperture */
@@ -71,6 +79,7 @@ struct conf_device {
 	char		*iommu;		/* IOMMU instance; default "iommu0" */
 	char		*model;		/* hardware model; default "mock" */
 	unsigned int	 pasid_width;	/* 0: no PASID */
+	unsigned int	 pasid_policy;	/* CONF_PASID_* */
 	unsigned int	 caps;		/* CONF_DEVCAP_* */
 	/*
 	 * The PCI function (dev/pci.h): NULL for none (a device with no

@@ -33,6 +33,7 @@
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
+#include "iommufd/pasid.h"
 #include "log.h"
 
 #define CONTROL_MAX_TRANSPORTS	8
@@ -57,6 +58,8 @@ static int	control_ctl_reload(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static int	control_ctl_coherency(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
+static int	control_ctl_pasids(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
 static int	control_ctl_trace(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static json_t	*control_trace_json(void);
@@ -67,6 +70,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .usage = "[\"level\": \"warn\"|\"info\"|\"debug\"]" },
 	{ .name = "objects", .exec = control_ctl_objects,
 	  .usage = "[\"ctx\": ID]" },
+	{ .name = "pasids", .exec = control_ctl_pasids, .usage = "" },
 	{ .name = "reload", .exec = control_ctl_reload, .usage = "" },
 	{ .name = "status", .exec = control_ctl_status, .usage = "" },
 	{ .name = "trace", .exec = control_ctl_trace,
@@ -272,6 +276,59 @@ control_ctx_json(const struct ctx *ctx)
 	    "descriptors", (json_int_t)hfd_ctx_count(ctx),
 	    "coherency", cc);
 	return (c);
+}
+
+/* One row of a context's PASID table onto the array arg. */
+static int
+control_pasid_row(void *arg, const struct pasid_map *m)
+{
+	json_t	*row;
+
+	row = json_pack("{s:I, s:I, s:I}", "vpasid", (json_int_t)m->vpasid,
+	    "ppasid", (json_int_t)m->ppasid, "users", (json_int_t)m->users);
+	if (row == NULL || json_array_append_new(arg, row) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+/*
+ * "pasids": the pPASIDs handed out ("allocated", over all contexts) and
+ * every open context ("contexts": "id", "transport", "opener") with its
+ * ENQCMD PASID table ("pasids": rows of "vpasid", "ppasid", "users"),
+ * what IOASIDD_PASIDS reads.
+ */
+static int
+control_ctl_pasids(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	struct ctx	*ctx;
+	json_t		*ctxs, *c, *rows;
+	const char	*cmd;
+
+	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
+		return (-EINVAL);
+	if (control_set(body, "allocated",
+	    json_integer(pasid_allocated())) != 0)
+		return (-ENOMEM);
+	if ((ctxs = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "contexts", ctxs) != 0)
+		return (-ENOMEM);
+	TAILQ_FOREACH(ctx, &ctx_list, entry) {
+		if ((rows = json_array()) == NULL)
+			return (-ENOMEM);
+		if (pasid_walk(ctx, control_pasid_row, rows) != 0) {
+			json_decref(rows);
+			return (-ENOMEM);
+		}
+		c = json_pack("{s:I, s:s, s:I, s:o}",
+		    "id", (json_int_t)ctx->id,
+		    "transport", ctx->transport != NULL ? ctx->transport : "?",
+		    "opener", (json_int_t)ctx->opener, "pasids", rows);
+		if (c == NULL || json_array_append_new(ctxs, c) != 0)
+			return (-ENOMEM);
+	}
+	return (0);
 }
 
 /*

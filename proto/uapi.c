@@ -47,6 +47,7 @@
 #include "iommufd_test.h"
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
+#include "ioasidd_pasid.h"
 #include "uapi.h"
 
 #define UAPI_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -115,6 +116,15 @@ static const struct uapi_field f_iova_range[] = {
 };
 static const struct uapi_struct st_iova_range =
     E(iommu_iova_range, f_iova_range, 16);
+
+static const struct uapi_field f_ioasidd_pasid_entry[] = {
+	F(ioasidd_pasid_entry, vpasid, UK_VALUE, UD_OUT),
+	F(ioasidd_pasid_entry, ppasid, UK_VALUE, UD_OUT),
+	F(ioasidd_pasid_entry, users, UK_COUNT, UD_OUT),
+	F(ioasidd_pasid_entry, __reserved, UK_RESERVED, UD_OUT),
+};
+static const struct uapi_struct st_ioasidd_pasid_entry =
+    E(ioasidd_pasid_entry, f_ioasidd_pasid_entry, 16);
 
 static const struct uapi_field f_hwpt_vtd_s1[] = {
 	F(iommu_hwpt_vtd_s1, flags, UK_FLAGS, UD_IN),
@@ -484,6 +494,14 @@ static const struct uapi_field f_ioasidd_coherency[] = {
 	F(ioasidd_coherency, out_noncoherent, UK_COUNT, UD_OUT),
 	F(ioasidd_coherency, out_nosnoop, UK_COUNT, UD_OUT),
 	F(ioasidd_coherency, out_changes, UK_VALUE, UD_OUT),
+};
+static const struct uapi_field f_ioasidd_pasids[] = {
+	F(ioasidd_pasids, size, UK_SIZE, UD_IN),
+	F(ioasidd_pasids, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_pasids, num_entries, UK_COUNT, UD_INOUT),	/* 2 */
+	F(ioasidd_pasids, __reserved, UK_RESERVED, UD_IN),
+	P(ioasidd_pasids, entries, UD_OUT, UB_COUNT, 2, -1,
+	    sizeof(struct ioasidd_pasid_entry), &st_ioasidd_pasid_entry),
 };
 
 static const struct uapi_field f_ioasidd_region_read[] = {
@@ -977,6 +995,7 @@ CMD_ST(iommu_hw_queue_alloc, f_hw_queue, length);
 CMD_ST(iommu_ioas_noiommu_get_pa, f_noiommu_get_pa, out_phys);
 CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
 CMD_ST(ioasidd_coherency, f_ioasidd_coherency, out_changes);
+CMD_ST(ioasidd_pasids, f_ioasidd_pasids, entries);
 static const struct uapi_struct st_ioasidd_region_read =
     S("ioasidd_region_rw", f_ioasidd_region_read,
     sizeof(struct ioasidd_region_rw),
@@ -1054,6 +1073,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_IOMMU_MAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_map),
 	C(VFIO_IOMMU_UNMAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_unmap),
 	C(IOASIDD_COHERENCY, UA_SIZED, &st_ioasidd_coherency),
+	C(IOASIDD_PASIDS, UA_SIZED, &st_ioasidd_pasids),
 	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
 	C(IOASIDD_REGION_READ, UA_ARGSZ, &st_ioasidd_region_read),
 	C(IOASIDD_REGION_WRITE, UA_ARGSZ, &st_ioasidd_region_write),
@@ -1696,6 +1716,11 @@ SZ(ioasidd_coherency, 32);
 OFF(ioasidd_coherency, out_flags, 8);
 OFF(ioasidd_coherency, out_changes, 24);
 _Static_assert(IOASIDD_COHERENCY == 0x3be8, "IOASIDD_COHERENCY");
+SZ(ioasidd_pasids, 24);
+OFF(ioasidd_pasids, num_entries, 8);
+OFF(ioasidd_pasids, entries, 16);
+SZ(ioasidd_pasid_entry, 16);
+_Static_assert(IOASIDD_PASIDS == 0x3be9, "IOASIDD_PASIDS");
 SZ(ioasidd_region_rw, 32);
 OFF(ioasidd_region_rw, offset, 8);
 OFF(ioasidd_region_rw, length, 16);

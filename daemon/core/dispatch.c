@@ -41,6 +41,7 @@
 #include "iommufd_test.h"
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
+#include "ioasidd_pasid.h"
 
 #include "core/dispatch.h"
 
@@ -70,6 +71,7 @@ union ucmd_buffer {
 	struct iommu_test_cmd			test;
 	struct ioasidd_mmap			mmap;
 	struct ioasidd_coherency		coherency;
+	struct ioasidd_pasids			pasids;
 };
 
 const size_t dispatch_buf_size = sizeof(union ucmd_buffer);
@@ -105,6 +107,7 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_NOIOMMU_GET_PA, noiommu_ioctl_get_pa),
 	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
 	IOCTL_OP(IOASIDD_COHERENCY, device_ioctl_coherency),
+	IOCTL_OP(IOASIDD_PASIDS, device_ioctl_pasids),
 	IOCTL_OP(IOASIDD_MMAP, viommu_ioctl_mmap),
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");

@@ -68,6 +68,8 @@ int	hw_queue_ioctl_alloc(struct ucmd *);
 int	noiommu_ioctl_get_pa(struct ucmd *);
 /* IOASIDD_COHERENCY (proto/ioasidd_coherency.h): the KVM view */
 int	device_ioctl_coherency(struct ucmd *);
+/* IOASIDD_PASIDS (proto/ioasidd_pasid.h): the ENQCMD PASID table */
+int	device_ioctl_pasids(struct ucmd *);
 /* IOASIDD_MMAP (proto/ioasidd.h): a vIOMMU's page for the caller's mmap */
 int	viommu_ioctl_mmap(struct ucmd *);
 

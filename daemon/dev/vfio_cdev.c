@@ -160,6 +160,7 @@ vfio_cdev_configure(const struct conf_device *cd, size_t n)
 			flags |= HW_DEV_PASID;
 		device_edev_init(&v[i].edev, cd[i].name, hw, cd[i].rid,
 		    width, flags);
+		v[i].edev.pasid_policy = cd[i].pasid_policy;
 		if ((rc = pci_dev_create(&v[i].edev, &cd[i],
 		    &v[i].pci)) != 0) {
 			log_warnx("%s: device %s: function %s: %s", __func__,

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "conf.h"
 #include "core/ctx.h"
 #include "core/ioctl.h"
 #include "core/limit.h"
@@ -37,15 +38,19 @@
 #include "iommufd/noiommu.h"
 #include "iommufd/objs.h"
 #include "iommufd/pages.h"
+#include "iommufd/pasid.h"
 #include "iommufd/veventq.h"
 
 #include <linux/iommufd.h>
 #include "ioasidd_coherency.h"
+#include "ioasidd_pasid.h"
 
 /* One attached PASID (never DEVICE_NO_PASID: that is device.hwpt). */
 struct device_pasid {
 	RB_ENTRY(device_pasid)	 entry;
-	uint32_t		 pasid;
+	uint32_t		 pasid;		/* the caller's: the vPASID */
+	uint32_t		 ppasid;	/* on the wire (pasid.h) */
+	int			 global;	/* ppasid held in pasid.h */
 	struct obj		*hwpt;		/* held */
 };
 
@@ -63,9 +68,12 @@ RB_GENERATE_STATIC(device_pasid_tree, device_pasid, entry, device_pasid_cmp)
  */
 #define DEVICE_PASID_BYTES	LIMIT_MALLOC(sizeof(struct device_pasid))
 
+/* Free an entry, its pPASID with it. */
 static void
 device_pasid_free(struct device *dev, struct device_pasid *p)
 {
+	if (p->global)
+		pasid_put(dev->obj.ctx, p->pasid);
 	limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES, 0, DEVICE_PASID_BYTES);
 	free(p);
 }
@@ -230,8 +238,8 @@ device_destroy(struct obj *obj)
 }
 
 /*
- * "hwpt" (the RID's), "name", "rid", "model" (the instance) and
- * "pasids" (how many are attached); the emulated DMA it made:
+ * "hwpt" (the RID's), "name", "rid", "model" (the instance),
+ * "pasids" (how many are attached) and "pasid_policy"; the emulated DMA it made:
  * "dma_ops" and "dma_bytes" that succeeded, "dma_errors" that failed.
  */
 static json_t *
@@ -249,6 +257,10 @@ device_describe(struct obj *obj)
 	    json_string(dev->edev->desc.hw->name)) != 0))
 		goto fail;
 	if (describe_set(o, "pasids", json_integer(dev->npasids)) != 0)
+		goto fail;
+	if (dev->edev != NULL && describe_set(o, "pasid_policy",
+	    json_string(dev->edev->pasid_policy == CONF_PASID_GLOBAL ?
+	    "global" : "per-rid")) != 0)
 		goto fail;
 	if (describe_set(o, "dma_ops", json_integer(dev->dma_ops)) != 0 ||
 	    describe_set(o, "dma_bytes", json_integer(dev->dma_bytes)) != 0 ||
@@ -481,6 +493,20 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 				return (-ENOMEM);
 			}
 			p->pasid = pasid;
+			p->ppasid = pasid;
+			/* A global device's pPASID, or ENOSPC. */
+			if (dev->edev->pasid_policy == CONF_PASID_GLOBAL) {
+				if ((rc = pasid_get(dev->obj.ctx, pasid,
+				    dev->edev->desc.pasid_width,
+				    &p->ppasid)) != 0) {
+					free(p);
+					limit_uncharge(&dev->obj.ctx->lim,
+					    LIMIT_BYTES, 0,
+					    DEVICE_PASID_BYTES);
+					return (rc);
+				}
+				p->global = 1;
+			}
 			RB_INSERT(device_pasid_tree, &dev->pasids, p);
 			dev->npasids++;
 		}
@@ -915,4 +941,69 @@ device_ioctl_coherency(struct ucmd *ucmd)
 	cmd->out_nosnoop = cc->nnosnoop;
 	cmd->out_changes = cc->nchanges;
 	return (ucmd_respond(ucmd, sizeof(*cmd)));
+}
+
+uint32_t
+device_ppasid(struct device *dev, uint32_t pasid)
+{
+	struct device_pasid	*p;
+
+	if (pasid == DEVICE_NO_PASID)
+		return (DEVICE_NO_PASID);
+	p = device_pasid_find(dev, pasid);
+	return (p != NULL ? p->ppasid : DEVICE_NO_PASID);
+}
+
+struct device_pasids {
+	struct ucmd	*ucmd;
+	uint64_t	 uptr;
+	uint32_t	 max;
+	uint32_t	 count;
+};
+
+/* One row of the table out to the caller while there is room. */
+static int
+device_pasids_one(void *arg, const struct pasid_map *m)
+{
+	struct device_pasids		*r = arg;
+	struct ioasidd_pasid_entry	 e;
+	int				 rc;
+
+	if (r->count < r->max) {
+		memset(&e, 0, sizeof(e));
+		e.vpasid = m->vpasid;
+		e.ppasid = m->ppasid;
+		e.users = m->users;
+		if ((rc = ucmd_write(r->ucmd, r->uptr + (uint64_t)r->count *
+		    sizeof(e), &e, sizeof(e))) != 0)
+			return (rc);
+	}
+	r->count++;
+	return (0);
+}
+
+/*
+ * IOASIDD_PASIDS (proto/ioasidd_pasid.h): the context's ENQCMD PASID
+ * translation table, as IOMMU_IOAS_IOVA_RANGES answers: the rows that
+ * fit, the total in num_entries, EMSGSIZE when they did not all fit.
+ */
+int
+device_ioctl_pasids(struct ucmd *ucmd)
+{
+	struct ioasidd_pasids	*cmd = ucmd->cmd_buf;
+	struct device_pasids	 r;
+	int			 rc;
+
+	if (cmd->flags != 0 || cmd->__reserved != 0)
+		return (-EOPNOTSUPP);
+	r.ucmd = ucmd;
+	r.uptr = cmd->entries;
+	r.max = cmd->num_entries;
+	r.count = 0;
+	if ((rc = pasid_walk(ucmd->ctx, device_pasids_one, &r)) != 0)
+		return (rc);
+	cmd->num_entries = r.count;
+	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0)
+		return (rc);
+	return (r.count > r.max ? -EMSGSIZE : 0);
 }

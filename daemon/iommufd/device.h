@@ -42,6 +42,7 @@ struct edev {
 	char			 name[64];
 	struct hw_dev_desc	 desc;		/* instance, RID, PASID... */
 	struct hw_dev_cache	 cache;		/* model's device cache */
+	unsigned int		 pasid_policy;	/* CONF_PASID_* (conf.h) */
 	struct device		*bound;		/* or NULL */
 };
 
@@ -107,6 +108,12 @@ int	device_report_fault(struct device *, const struct iommu_hwpt_pgfault *,
 int	device_dma_rw(struct device *, uint32_t pasid, uint64_t iova,
 	    void *buf, size_t len, int to_memory);
 
+/*
+ * The PASID on the wire for the caller's pasid: itself under per-rid,
+ * the host-unique one under global (iommufd/pasid.h); DEVICE_NO_PASID
+ * for the RID or a PASID not attached.
+ */
+uint32_t device_ppasid(struct device *, uint32_t pasid);
 /* The id of the HWPT on the RID or a PASID, or 0. */
 uint32_t device_attached_id(struct device *, uint32_t pasid);
 /* The emulated device behind a bound device. */

@@ -87,6 +87,8 @@ check "the spapr-tce plugin in /usr/lib/ioasidd/models, mode 755" \
     "$R/usr/lib/ioasidd/models/spapr-tce.so"
 check "the header of the KVM view, ioasidd_coherency.h" \
     [ -f "$R/usr/include/ioasid/ioasidd_coherency.h" ]
+check "the header of the ENQCMD PASID table, ioasidd_pasid.h" \
+    [ -f "$R/usr/include/ioasid/ioasidd_pasid.h" ]
 check "the configuration is the shipped one" \
     cmp -s "$ROOT/ioasidd.conf" "$R/etc/ioasidd.conf"
 check "the installed daemon accepts the installed configuration" \

@@ -192,6 +192,9 @@ array_errno(const char *cmd, const char *field, uint64_t bytes)
 		return (EOPNOTSUPP);	/* type DEFAULT */
 	if (strcmp(cmd, "IOMMU_TEST_CMD") == 0)
 		return (-1);
+	/* No global-policy device here: an empty table, nothing written. */
+	if (strcmp(cmd, "IOASIDD_PASIDS") == 0)
+		return (0);
 	/* The device node's region access: no /dev/iommu command. */
 	if (strcmp(cmd, "IOASIDD_REGION_READ") == 0 ||
 	    strcmp(cmd, "IOASIDD_REGION_WRITE") == 0)

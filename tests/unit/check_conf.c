@@ -236,6 +236,7 @@ START_TEST(conf_test_devices)
 	    "iommu = smmu-2\n"
 	    "model = mock\n"
 	    "pasid-width = 20\n"
+	    "pasid-policy = global\n"
 	    "capabilities = ats,pri,huge-iova\n"
 	    "[device quiet]\n"
 	    "rid = 00:01.0\n"
@@ -250,12 +251,14 @@ START_TEST(conf_test_devices)
 	ck_assert_str_eq(d->iommu, "iommu0");
 	ck_assert_str_eq(d->model, "mock");
 	ck_assert_uint_eq(d->pasid_width, 0);
+	ck_assert_uint_eq(d->pasid_policy, CONF_PASID_PER_RID);
 	ck_assert_uint_eq(d->caps, CONF_DEVCAP_DIRTY);
 	d = conf_device_find(conf, "gpu.1");
 	ck_assert_ptr_eq(d, &conf->devices[1]);
 	ck_assert_uint_eq(d->rid, 0x3a << 8 | 0x1f << 3 | 7);
 	ck_assert_str_eq(d->iommu, "smmu-2");
 	ck_assert_uint_eq(d->pasid_width, 20);
+	ck_assert_uint_eq(d->pasid_policy, CONF_PASID_GLOBAL);
 	ck_assert_uint_eq(d->caps, CONF_DEVCAP_ATS | CONF_DEVCAP_PRI |
 	    CONF_DEVCAP_HUGE_IOVA);
 	ck_assert_uint_eq(conf_device_find(conf, "quiet")->caps, 0);
@@ -418,6 +421,7 @@ static const struct {
 	{ "model = vtd", "\"vtd\" is not a hardware model" },
 	{ "pasid-width = 21", "a number from 0 to 20" },
 	{ "pasid-width = -1", "a number from 0 to 20" },
+	{ "pasid-policy = vm", "must be per-rid or global, not \"vm\"" },
 	{ "capabilities = dirty,,ats", "has \"\"" },
 	{ "capabilities = fast", "has \"fast\"" },
 	{ "socket = /tmp/x", "unknown key \"socket\" in [device d]" },

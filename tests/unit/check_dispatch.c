@@ -22,6 +22,7 @@
 #include "iommufd_test.h"
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
+#include "ioasidd_pasid.h"
 
 #include "core/ctx.h"
 #include "core/dispatch.h"
@@ -457,6 +458,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOMMU_TEST_CMD, iommu_test_cmd, last),
 	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
 	HDR(IOASIDD_COHERENCY, ioasidd_coherency, out_changes),
+	HDR(IOASIDD_PASIDS, ioasidd_pasids, entries),
 };
 
 START_TEST(sizes_match_headers)

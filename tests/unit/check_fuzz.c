@@ -536,6 +536,8 @@ static const struct {
 	{ "IOASIDD_MMAP", { ENXIO, EPERM, EMFILE } },
 	/* The KVM view (proto/ioasidd_coherency.h). */
 	{ "IOASIDD_COHERENCY", { EOPNOTSUPP } },
+	/* The ENQCMD PASID table (proto/ioasidd_pasid.h). */
+	{ "IOASIDD_PASIDS", { EOPNOTSUPP, EMSGSIZE, EFAULT } },
 	/* The device node's region access is unknown on /dev/iommu. */
 	{ "IOASIDD_REGION_READ", { ENOTTY } },
 	{ "IOASIDD_REGION_WRITE", { ENOTTY } },

@@ -47,6 +47,7 @@
 #include "iommufd_test.h"
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
+#include "ioasidd_pasid.h"
 
 #include "core/acct.h"
 #include "core/ctx.h"
@@ -278,6 +279,7 @@ union probe_any {
 	struct iommu_ioas_noiommu_get_pa	getpa;
 	struct ioasidd_mmap			mmap;
 	struct ioasidd_coherency		coherency;
+	struct ioasidd_pasids			pasids;
 	struct vfio_device_bind_iommufd		bind;
 	struct vfio_device_attach_iommufd_pt	attach;
 	struct vfio_device_detach_iommufd_pt	detach;
@@ -475,6 +477,9 @@ probe_every_command(void)
 	memset(&any, 0, sizeof(any));
 	any.coherency.size = sizeof(any.coherency);
 	(void)probe_ptr(IOASIDD_COHERENCY, &any);
+	memset(&any, 0, sizeof(any));
+	any.pasids.size = sizeof(any.pasids);
+	(void)probe_ptr(IOASIDD_PASIDS, &any);
 	memset(&any, 0, sizeof(any));
 	any.bind.argsz = sizeof(any.bind);
 	(void)probe_ptr(VFIO_DEVICE_BIND_IOMMUFD, &any);
