@@ -880,14 +880,12 @@ trace_record_read(uint32_t id, pid_t peer, int end, json_t *body)
 	r->dropped = 0;
 	pthread_mutex_unlock(&tr.lock);
 
-	/* Encoded without the lock, the recording's root being the caller. */
+	/*
+	 * Encoded without the lock, the recording's root being the caller.
+	 * The records dropped came after those kept: their line follows
+	 * the last of these, once it is read.
+	 */
 	memset(&b, 0, sizeof(b));
-	if (dropped != 0) {
-		o = json_pack("{s:s,s:I,s:I}", "type", "dropped",
-		    "t", (json_int_t)drop_t, "count", (json_int_t)dropped);
-		trace_text_add(&b, o);
-		json_decref(o);
-	}
 	while (list != NULL && b.len < TRACE_RECORD_READ && b.error == 0) {
 		rec = list;
 		list = rec->next;
@@ -896,6 +894,13 @@ trace_record_read(uint32_t id, pid_t peer, int end, json_t *body)
 		json_decref(o);
 		freed += rec->size;
 		free(rec);
+	}
+	if (dropped != 0 && list == NULL) {
+		o = json_pack("{s:s,s:I,s:I}", "type", "dropped",
+		    "t", (json_int_t)drop_t, "count", (json_int_t)dropped);
+		trace_text_add(&b, o);
+		json_decref(o);
+		dropped = 0;
 	}
 
 	pthread_mutex_lock(&tr.lock);
@@ -910,7 +915,12 @@ trace_record_read(uint32_t id, pid_t peer, int end, json_t *body)
 		r->head = list;
 		list = NULL;
 	}
-	more = r != NULL && r->head != NULL;
+	if (r != NULL && dropped != 0) {
+		if (r->dropped == 0)
+			r->drop_t = drop_t;
+		r->dropped += dropped;
+	}
+	more = r != NULL && (r->head != NULL || r->dropped != 0);
 	open = r != NULL ? (int)r->nctxs : 0;
 	if (r != NULL) {
 		r->bytes -= MIN(freed, r->bytes);
