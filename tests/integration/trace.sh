@@ -8,7 +8,9 @@
 # actions; every line valid against proto/trace-schema.json where the
 # validator can run. ioasidctl trace on, off and status, per context;
 # rotation at max-size keeping "rotate" files; everything queued written
-# on a clean exit.
+# on a clean exit. ioasidctl record: the lines of one program's contexts
+# and no other's, valid, replayed with no divergence; a failing program's
+# status and errors; only the recording's process reads it; at most 8.
 #
 # usage: tests/integration/trace.sh BUILD_DIR
 
