@@ -186,6 +186,32 @@ ctl_call(json_t *req, size_t *lenp)
 	return (out);
 }
 
+/*
+ * Sends command cmd with args (borrowed; NULL is none) and returns the
+ * reply when it says done; otherwise says why on stderr and returns NULL.
+ */
+static json_t *
+ctl_exec(const char *cmd, json_t *args)
+{
+	json_t		*req, *reply;
+	const char	*msg;
+	char		*line, err[160];
+	size_t		 len;
+
+	req = ctl_request(cmd, args);
+	line = ctl_call(req, &len);
+	json_decref(req);
+	if (ctl_decode(line, len, &reply, err, sizeof err) != 0)
+		die("%s: the daemon's reply is not valid: %s", ctl_path, err);
+	free(line);
+	if (ctl_reply_result(reply, &msg) != 0) {
+		fprintf(stderr, "ioasidctl: %s: %s\n", cmd, msg);
+		json_decref(reply);
+		return (NULL);
+	}
+	return (reply);
+}
+
 static json_int_t
 jint(json_t *o, const char *key)
 {
@@ -872,6 +898,8 @@ ctl_list_commands(FILE *fp)
 	    "issue a trace again and compare every answer");
 	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
 	    "start a program with device nodes open");
+	fprintf(fp, "  %-28s %s\n", "record -o TRACE -- PROGRAM ...",
+	    "run a program and write the trace of its contexts");
 	fprintf(fp, "  %-28s %s\n", "help [COMMAND]", "this list, or more on "
 	    "one command");
 }
@@ -893,6 +921,13 @@ ctl_help(int argc, char **argv)
 		    "[--socket PATH] [--node PATH]\n"
 		    "           [--preload PATH] -- PROGRAM [ARGUMENT ...]\n"
 		    "%s\n", LAUNCH_HELP);
+		exit(0);
+	}
+	if (strcmp(argv[0], "record") == 0) {
+		printf("usage: ioasidctl record -o TRACE [--device NAME ...] "
+		    "[--socket PATH] [--node PATH]\n"
+		    "           [--preload PATH] -- PROGRAM [ARGUMENT ...]\n"
+		    "%s\n", RECORD_HELP);
 		exit(0);
 	}
 	if ((c = ctl_command_find(argv[0])) == NULL) {
@@ -952,6 +987,9 @@ main(int argc, char **argv)
 		return (tracetool_summary(argc - 2, argv + 2));
 	if (strcmp(argv[0], "replay") == 0)
 		return (tracetool_replay(argc - 1, argv + 1));
+	if (strcmp(argv[0], "record") == 0)
+		return (tracetool_record(argc, argv, ctl_exec,
+		    ctl_device_index));
 	if ((c = ctl_command_find(argv[0])) == NULL) {
 		fprintf(stderr, "ioasidctl: unknown command \"%s\"\n", argv[0]);
 		usage(stderr, 1);

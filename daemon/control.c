@@ -74,7 +74,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "reload", .exec = control_ctl_reload, .usage = "" },
 	{ .name = "status", .exec = control_ctl_status, .usage = "" },
 	{ .name = "trace", .exec = control_ctl_trace,
-	  .usage = "\"action\": \"on\"|\"off\"|\"status\" [, \"ctx\": ID]" },
+	  .usage = "\"action\": \"on\"|\"off\"|\"status\" [, \"ctx\": ID] | "
+	  "\"record\" | \"record-read\", \"record\": ID [, \"end\": BOOL]" },
 };
 const size_t ctl_ncmds = nitems(ctl_cmds);
 
@@ -711,18 +712,64 @@ control_trace_json(void)
 }
 
 /*
- * trace on|off|status, for one context ("ctx") or all. "on" starts the
- * file the configuration names when none is being written; "off" for all
- * stops it, writing what is queued.
+ * trace record: a recording of the contexts the caller's processes open
+ * (its "record" id and the "header" line); trace record-read with
+ * "record" and "end": the lines recorded since the last read.
  */
 static int
-control_ctl_trace(__unused const struct ctl_peer *peer, json_t *req,
+control_ctl_record(const struct ctl_peer *peer, json_t *req, json_t *body,
+    char *err, size_t errlen)
+{
+	const char	*cmd, *action;
+	json_t		*header;
+	json_int_t	 id = 0;
+	int		 end = 0, rc;
+
+	if (control_unpack(req, err, errlen, "{s:s, s:s, s?I, s?b}", "cmd",
+	    &cmd, "action", &action, "record", &id, "end", &end) != 0)
+		return (-EINVAL);
+	if (peer == NULL || peer->pid <= 0) {
+		snprintf(err, errlen, "the caller's pid is not known");
+		return (-EPERM);
+	}
+	if (strcmp(action, "record") == 0) {
+		if ((rc = trace_record_start(peer->pid, &header)) < 0) {
+			snprintf(err, errlen, "%s", rc == -ENOSPC ?
+			    "too many recordings" : strerror(-rc));
+			return (rc);
+		}
+		if (control_set(body, "record", json_integer(rc)) != 0 ||
+		    control_set(body, "header", header) != 0)
+			return (-ENOMEM);
+		return (0);
+	}
+	if (id <= 0 || id > UINT32_MAX ||
+	    (rc = trace_record_read((uint32_t)id, peer->pid, end, body)) ==
+	    -ESRCH) {
+		snprintf(err, errlen, "no recording %lld of this process",
+		    (long long)id);
+		return (-ESRCH);
+	}
+	return (rc);
+}
+
+/*
+ * trace on|off|status, for one context ("ctx") or all. "on" starts the
+ * file the configuration names when none is being written; "off" for all
+ * stops it, writing what is queued. record and record-read: above.
+ */
+static int
+control_ctl_trace(const struct ctl_peer *peer, json_t *req,
     json_t *body, char *err, size_t errlen)
 {
 	const char	*cmd, *action;
 	json_int_t	 id = 0;
 	int		 rc = 0;
 
+	action = json_string_value(json_object_get(req, "action"));
+	if (action != NULL && (strcmp(action, "record") == 0 ||
+	    strcmp(action, "record-read") == 0))
+		return (control_ctl_record(peer, req, body, err, errlen));
 	if (control_unpack(req, err, errlen, "{s:s, s:s, s?I}", "cmd", &cmd,
 	    "action", &action, "ctx", &id) != 0)
 		return (-EINVAL);

@@ -120,20 +120,15 @@ ioasidd_limits(const struct conf *conf)
 	(void)dispatch_set_uapi_level(conf_uapi_level(conf));
 }
 
-/*
- * Starts the trace file of conf, every context traced when all is set:
- * 0, or -errno with a message in err.
- */
-static int
-ioasidd_trace_start(const struct conf *conf, int all, char *err,
-    size_t errlen)
+/* The hardware configuration of conf for a trace header, or NULL. */
+static json_t *
+ioasidd_trace_hw(const struct conf *conf)
 {
 	json_t	*hw, *dev;
 	size_t	 i;
-	int	 rc;
 
 	if ((hw = json_array()) == NULL)
-		return (-ENOMEM);
+		return (NULL);
 	for (i = 0; i < conf->ndevices; i++) {
 		dev = json_pack("{s:s, s:s, s:s, s:i}",
 		    "device", conf->devices[i].name,
@@ -144,9 +139,32 @@ ioasidd_trace_start(const struct conf *conf, int all, char *err,
 		    "pasid_width", (int)conf->devices[i].pasid_width);
 		json_array_append_new(hw, dev);
 	}
+	return (hw);
+}
+
+/* The uAPI level of conf as a trace header says it. */
+static const char *
+ioasidd_trace_level(const struct conf *conf)
+{
+	return (conf_uapi_level(conf) == UAPI_LEVEL_6_12 ? "6.12" : "7.3");
+}
+
+/*
+ * Starts the trace file of conf, every context traced when all is set:
+ * 0, or -errno with a message in err.
+ */
+static int
+ioasidd_trace_start(const struct conf *conf, int all, char *err,
+    size_t errlen)
+{
+	json_t	*hw;
+	int	 rc;
+
+	if ((hw = ioasidd_trace_hw(conf)) == NULL)
+		return (-ENOMEM);
 	rc = trace_start(conf->trace_path, conf->trace_max_size,
 	    (unsigned int)conf->trace_rotate, all, hw,
-	    conf_uapi_level(conf) == UAPI_LEVEL_6_12 ? "6.12" : "7.3");
+	    ioasidd_trace_level(conf));
 	if (rc != 0) {
 		snprintf(err, errlen, "trace %s: %s", conf->trace_path,
 		    strerror(-rc));
@@ -164,13 +182,14 @@ ioasidd_trace_hook(int all, char *err, size_t errlen)
 
 /*
  * The [trace] section applied: the file started, restarted (its path or
- * limits changed) or stopped.
+ * limits changed) or stopped; the header of recordings made from conf.
  */
 static void
 ioasidd_trace(const struct conf *conf, const struct conf *old)
 {
 	char	err[256];
 
+	trace_set_header(ioasidd_trace_hw(conf), ioasidd_trace_level(conf));
 	if (!conf->trace_enabled) {
 		if (old != NULL && old->trace_enabled)
 			trace_stop();

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -34,6 +35,9 @@
 #define TRACE_MAX_DETAIL	256
 /* Contexts turned on or off one by one. */
 #define TRACE_MAX_CTX		64
+/* Contexts of one recording open at once; generations of a pid walked. */
+#define TRACE_REC_CTX		64
+#define TRACE_PID_DEPTH		64
 
 struct trace_buf {
 	const struct uapi_field	*field;
@@ -63,6 +67,18 @@ struct trace_rec {
 	uint8_t			 data[];
 };
 
+/* A recording: its root, its contexts, its records not yet read. */
+struct trace_recording {
+	uint32_t		 id;		/* 0: the slot is free */
+	pid_t			 root;
+	uint32_t		 ctxs[TRACE_REC_CTX];
+	unsigned int		 nctxs;
+	struct trace_rec	*head, **tail;
+	size_t			 bytes;
+	uint64_t		 dropped;	/* since the last read */
+	uint64_t		 drop_t;	/* when the first of them was */
+};
+
 static struct {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 wake;
@@ -84,6 +100,11 @@ static struct {
 	uint32_t		 ids[TRACE_MAX_CTX];
 	uint8_t			 on[TRACE_MAX_CTX];
 	unsigned int		 nids;
+	/* Recordings; nrec is read without the lock on the fast path. */
+	struct trace_recording	 rec[TRACE_MAX_RECORDINGS];
+	unsigned int		 nrec;
+	uint32_t		 rec_id;
+	json_t			*rec_header;
 } tr = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -479,9 +500,9 @@ trace_set(uint32_t ctx, int on)
 	return (error);
 }
 
-/* trace_enabled() with the lock held. */
+/* Whether the file takes calls of ctx, with the lock held. */
 static int
-trace_enabled_locked(uint32_t ctx)
+trace_file_locked(uint32_t ctx)
 {
 	unsigned int	i;
 
@@ -494,16 +515,36 @@ trace_enabled_locked(uint32_t ctx)
 	return (tr.st.all);
 }
 
+/* The recording that ctx belongs to, or NULL; with the lock held. */
+static struct trace_recording *
+trace_rec_of_locked(uint32_t ctx)
+{
+	struct trace_recording	*r;
+	unsigned int		 i, j;
+
+	if (tr.nrec == 0 || ctx == 0)
+		return (NULL);
+	for (i = 0; i < TRACE_MAX_RECORDINGS; i++) {
+		r = &tr.rec[i];
+		for (j = 0; r->id != 0 && j < r->nctxs; j++) {
+			if (r->ctxs[j] == ctx)
+				return (r);
+		}
+	}
+	return (NULL);
+}
+
 int
 trace_enabled(uint32_t ctx)
 {
 	int	on;
 
 	/* The common case, tracing off, takes no lock. */
-	if (!__atomic_load_n(&tr.running, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&tr.running, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&tr.nrec, __ATOMIC_RELAXED) == 0)
 		return (0);
 	pthread_mutex_lock(&tr.lock);
-	on = trace_enabled_locked(ctx);
+	on = trace_file_locked(ctx) || trace_rec_of_locked(ctx) != NULL;
 	pthread_mutex_unlock(&tr.lock);
 	return (on);
 }
@@ -523,24 +564,60 @@ trace_path(void)
 }
 
 /*
- * Queues rec (allocated with malloc, size bytes) or drops it when the
- * queue is full; either way the record is the queue's.
+ * Gives rec (allocated with malloc, size bytes) its sequence number and
+ * hands it to the recording of its context, when there is one, and to
+ * the file's queue, when the file takes it: a copy when both do. Where
+ * it does not fit it is dropped and counted; either way the record is
+ * taken.
  */
 static void
 trace_queue(struct trace_rec *rec)
 {
+	struct trace_recording	*r;
+	struct trace_rec	*copy = NULL;
+	int			 file;
+
 	pthread_mutex_lock(&tr.lock);
-	if (!tr.running || tr.queued + rec->size > TRACE_QUEUE_BYTES) {
-		if (tr.running) {
-			tr.st.dropped++;
-			tr.dropped_unreported++;
-		}
+	file = trace_file_locked(rec->ctx);
+	r = trace_rec_of_locked(rec->ctx);
+	if (!file && r == NULL) {
 		pthread_mutex_unlock(&tr.lock);
 		free(rec);
 		return;
 	}
 	rec->seq = ++tr.seq;
 	rec->next = NULL;
+	if (r != NULL && r->bytes + rec->size > TRACE_RECORD_BYTES) {
+		if (r->dropped++ == 0)
+			r->drop_t = rec->t;
+	} else if (r != NULL) {
+		if (!file)
+			copy = rec;
+		else if ((copy = malloc(rec->size)) != NULL) {
+			memcpy(copy, rec, rec->size);
+			if (rec->detail != NULL)
+				copy->detail = (char *)copy->data;
+		} else if (r->dropped++ == 0)
+			r->drop_t = rec->t;
+		if (copy != NULL) {
+			*r->tail = copy;
+			r->tail = &copy->next;
+			r->bytes += copy->size;
+		}
+	}
+	if (!file) {
+		if (copy != rec)
+			free(rec);
+		pthread_mutex_unlock(&tr.lock);
+		return;
+	}
+	if (tr.queued + rec->size > TRACE_QUEUE_BYTES) {
+		tr.st.dropped++;
+		tr.dropped_unreported++;
+		pthread_mutex_unlock(&tr.lock);
+		free(rec);
+		return;
+	}
 	*tr.tail = rec;
 	tr.tail = &rec->next;
 	tr.queued += rec->size;
@@ -574,23 +651,324 @@ trace_rec_new(const struct trace_site *site, int kind, size_t extra)
 	return (rec);
 }
 
+/*
+ * Whether pid is root or below it, following the parents /proc gives, at
+ * most TRACE_PID_DEPTH generations up.
+ */
+static int
+trace_pid_under(pid_t pid, pid_t root)
+{
+	char		 path[64], buf[512], *p;
+	ssize_t		 n;
+	long		 ppid;
+	unsigned int	 depth;
+	int		 fd;
+
+	for (depth = 0; depth < TRACE_PID_DEPTH && pid > 1; depth++) {
+		if (pid == root)
+			return (1);
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return (0);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return (0);
+		buf[n] = '\0';
+		/* "pid (comm) state ppid ...", comm may hold anything. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %ld", &ppid) != 1)
+			return (0);
+		pid = (pid_t)ppid;
+	}
+	return (pid == root);
+}
+
+/* Frees recording r and its records; with the lock held. */
+static void
+trace_rec_free_locked(struct trace_recording *r)
+{
+	struct trace_rec	*rec, *next;
+
+	for (rec = r->head; rec != NULL; rec = next) {
+		next = rec->next;
+		free(rec);
+	}
+	memset(r, 0, sizeof(*r));
+	__atomic_store_n(&tr.nrec, tr.nrec - 1, __ATOMIC_RELAXED);
+}
+
+/* Frees the recordings whose root has gone; with the lock held. */
+static void
+trace_rec_reap_locked(void)
+{
+	unsigned int	i;
+
+	for (i = 0; i < TRACE_MAX_RECORDINGS; i++) {
+		if (tr.rec[i].id != 0 && kill(tr.rec[i].root, 0) == -1 &&
+		    errno == ESRCH)
+			trace_rec_free_locked(&tr.rec[i]);
+	}
+}
+
+/*
+ * A context opened: it joins the recording whose root its opener is
+ * under. /proc is read without the lock.
+ */
+static void
+trace_rec_join(const struct trace_site *site)
+{
+	struct trace_recording	*r;
+	uint32_t		 ids[TRACE_MAX_RECORDINGS];
+	pid_t			 roots[TRACE_MAX_RECORDINGS];
+	unsigned int		 i, j;
+
+	pthread_mutex_lock(&tr.lock);
+	trace_rec_reap_locked();
+	for (i = 0; i < TRACE_MAX_RECORDINGS; i++) {
+		ids[i] = tr.rec[i].id;
+		roots[i] = tr.rec[i].root;
+	}
+	pthread_mutex_unlock(&tr.lock);
+	for (i = 0; i < TRACE_MAX_RECORDINGS; i++) {
+		if (ids[i] == 0 || !trace_pid_under(site->pid, roots[i]))
+			continue;
+		pthread_mutex_lock(&tr.lock);
+		r = &tr.rec[i];
+		if (r->id == ids[i]) {
+			for (j = 0; j < r->nctxs && r->ctxs[j] != site->ctx;
+			    j++)
+				;
+			if (j < r->nctxs)
+				;
+			else if (r->nctxs < TRACE_REC_CTX)
+				r->ctxs[r->nctxs++] = site->ctx;
+			else if (r->dropped++ == 0)
+				r->drop_t = trace_now();
+		}
+		pthread_mutex_unlock(&tr.lock);
+		return;
+	}
+}
+
+/* A context closed: it leaves its recording. */
+static void
+trace_rec_leave(uint32_t ctx)
+{
+	struct trace_recording	*r;
+	unsigned int		 j;
+
+	pthread_mutex_lock(&tr.lock);
+	if ((r = trace_rec_of_locked(ctx)) != NULL) {
+		for (j = 0; r->ctxs[j] != ctx; j++)
+			;
+		r->ctxs[j] = r->ctxs[--r->nctxs];
+	}
+	pthread_mutex_unlock(&tr.lock);
+}
+
+void
+trace_set_header(json_t *hw, const char *uapi_level)
+{
+	json_t	*h;
+
+	h = json_pack("{s:s,s:i,s:s,s:s,s:o}", "type", "header",
+	    "format", TRACE_FORMAT, "ioasidd", IOASIDD_VERSION,
+	    "uapi_level", uapi_level, "hw", hw != NULL ? hw : json_array());
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&tr.lock);
+	json_decref(tr.rec_header);
+	tr.rec_header = h;
+	pthread_mutex_unlock(&tr.lock);
+}
+
+int
+trace_record_start(pid_t root, json_t **header)
+{
+	struct trace_recording	*r = NULL;
+	unsigned int		 i;
+	int			 rc;
+
+	if (tr.rec_header == NULL)
+		trace_set_header(NULL, "7.3");
+	pthread_mutex_lock(&tr.lock);
+	trace_rec_reap_locked();
+	for (i = 0; i < TRACE_MAX_RECORDINGS && r == NULL; i++) {
+		if (tr.rec[i].id == 0)
+			r = &tr.rec[i];
+	}
+	if (r == NULL)
+		rc = -ENOSPC;
+	else if (tr.rec_header == NULL ||
+	    (*header = json_deep_copy(tr.rec_header)) == NULL)
+		rc = -ENOMEM;
+	else {
+		if (++tr.rec_id == 0)
+			tr.rec_id = 1;
+		memset(r, 0, sizeof(*r));
+		r->id = tr.rec_id;
+		r->root = root;
+		r->tail = &r->head;
+		__atomic_store_n(&tr.nrec, tr.nrec + 1, __ATOMIC_RELAXED);
+		rc = (int)r->id;
+	}
+	pthread_mutex_unlock(&tr.lock);
+	return (rc);
+}
+
+/* The recording id whose root is peer, or NULL; with the lock held. */
+static struct trace_recording *
+trace_rec_find_locked(uint32_t id, pid_t peer)
+{
+	unsigned int	i;
+
+	for (i = 0; id != 0 && i < TRACE_MAX_RECORDINGS; i++) {
+		if (tr.rec[i].id == id)
+			return (tr.rec[i].root == peer ? &tr.rec[i] : NULL);
+	}
+	return (NULL);
+}
+
+/* Appends a JSON value's line to b; a line that cannot be made is left. */
+static void
+trace_text_add(struct trace_batch *b, json_t *o)
+{
+	char	*line, *nb;
+	size_t	 n;
+
+	if (o == NULL || (line = json_dumps(o, JSON_COMPACT)) == NULL)
+		return;
+	n = strlen(line);
+	if (b->len + n + 1 > b->cap) {
+		if ((nb = realloc(b->buf, (b->len + n + 1) * 2)) == NULL) {
+			free(line);
+			b->error = -ENOMEM;
+			return;
+		}
+		b->buf = nb;
+		b->cap = (b->len + n + 1) * 2;
+	}
+	memcpy(b->buf + b->len, line, n);
+	b->buf[b->len + n] = '\n';
+	b->len += n + 1;
+	b->lines++;
+	free(line);
+}
+
+int
+trace_record_read(uint32_t id, pid_t peer, int end, json_t *body)
+{
+	struct trace_recording	*r;
+	struct trace_batch	 b;
+	struct trace_rec	*list, *rec, **last;
+	json_t			*o;
+	uint64_t		 dropped, drop_t;
+	size_t			 freed = 0;
+	int			 more, open;
+
+	pthread_mutex_lock(&tr.lock);
+	if ((r = trace_rec_find_locked(id, peer)) == NULL) {
+		pthread_mutex_unlock(&tr.lock);
+		return (-ESRCH);
+	}
+	list = r->head;
+	r->head = NULL;
+	r->tail = &r->head;
+	dropped = r->dropped;
+	drop_t = r->drop_t;
+	r->dropped = 0;
+	pthread_mutex_unlock(&tr.lock);
+
+	/*
+	 * Encoded without the lock, the recording's root being the caller.
+	 * The records dropped came after those kept: their line follows
+	 * the last of these, once it is read.
+	 */
+	memset(&b, 0, sizeof(b));
+	while (list != NULL && b.len < TRACE_RECORD_READ && b.error == 0) {
+		rec = list;
+		list = rec->next;
+		o = trace_rec_json(rec);
+		trace_text_add(&b, o);
+		json_decref(o);
+		freed += rec->size;
+		free(rec);
+	}
+	if (dropped != 0 && list == NULL) {
+		o = json_pack("{s:s,s:I,s:I}", "type", "dropped",
+		    "t", (json_int_t)drop_t, "count", (json_int_t)dropped);
+		trace_text_add(&b, o);
+		json_decref(o);
+		dropped = 0;
+	}
+
+	pthread_mutex_lock(&tr.lock);
+	r = trace_rec_find_locked(id, peer);
+	if (r != NULL && list != NULL) {
+		/* What is left goes back in front of what came meanwhile. */
+		for (last = &list; *last != NULL; last = &(*last)->next)
+			;
+		*last = r->head;
+		if (r->head == NULL)
+			r->tail = last;
+		r->head = list;
+		list = NULL;
+	}
+	if (r != NULL && dropped != 0) {
+		if (r->dropped == 0)
+			r->drop_t = drop_t;
+		r->dropped += dropped;
+	}
+	more = r != NULL && (r->head != NULL || r->dropped != 0);
+	open = r != NULL ? (int)r->nctxs : 0;
+	if (r != NULL) {
+		r->bytes -= MIN(freed, r->bytes);
+		if (end && !more)
+			trace_rec_free_locked(r);
+	}
+	pthread_mutex_unlock(&tr.lock);
+	for (; list != NULL; list = rec) {
+		rec = list->next;
+		free(list);
+	}
+	if (b.error != 0) {
+		free(b.buf);
+		return (b.error);
+	}
+	o = json_stringn(b.buf != NULL ? b.buf : "", b.len);
+	free(b.buf);
+	if (o == NULL || json_object_set_new(body, "lines", o) != 0 ||
+	    json_object_set_new(body, "more", json_boolean(more)) != 0 ||
+	    json_object_set_new(body, "open", json_integer(open)) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
 void
 trace_event(const struct trace_site *site, const char *type,
     const char *detail)
 {
 	struct trace_rec	*rec;
+	int			 nrec;
 
-	if (!trace_enabled(site->ctx))
-		return;
-	if ((rec = trace_rec_new(site, TRACE_KIND_EVENT, detail != NULL ?
-	    strnlen(detail, TRACE_MAX_DETAIL) + 1 : 0)) == NULL)
-		return;
-	snprintf(rec->type, sizeof(rec->type), "%s", type);
-	if (detail != NULL) {
-		rec->detail = (char *)rec->data;
-		memcpy(rec->detail, detail, strnlen(detail, TRACE_MAX_DETAIL));
+	nrec = __atomic_load_n(&tr.nrec, __ATOMIC_RELAXED) != 0 &&
+	    site->ctx != 0;
+	if (nrec && strcmp(type, "open") == 0)
+		trace_rec_join(site);
+	if (trace_enabled(site->ctx) && (rec = trace_rec_new(site,
+	    TRACE_KIND_EVENT, detail != NULL ?
+	    strnlen(detail, TRACE_MAX_DETAIL) + 1 : 0)) != NULL) {
+		snprintf(rec->type, sizeof(rec->type), "%s", type);
+		if (detail != NULL) {
+			rec->detail = (char *)rec->data;
+			memcpy(rec->detail, detail,
+			    strnlen(detail, TRACE_MAX_DETAIL));
+		}
+		trace_queue(rec);
 	}
-	trace_queue(rec);
+	if (nrec && strcmp(type, "close") == 0)
+		trace_rec_leave(site->ctx);
 }
 
 /*

@@ -23,6 +23,17 @@
  * ioasidd version, the kernel uAPI level answered and the hardware-model
  * configuration. A file that reaches max_size is rotated: path.1 ... 
  * path.ROTATE keep the older ones (0: the file starts again).
+ *
+ * A recording ("ioasidctl record") is a second destination, kept apart
+ * from the file: the contexts opened by a process under the recording's
+ * root (its pid or a descendant, as /proc says at the open) have every
+ * record copied into the recording's own bounded list, whether or not
+ * the file is written, and the root takes them out as JSON lines with
+ * trace_record_read() over the control socket. The daemon opens no path
+ * for it and never waits on the reader: a record that does not fit is
+ * dropped and counted, and the next read puts a "dropped" line where
+ * it was. A recording whose root has gone is freed at the next
+ * recording or context open.
  */
 #ifndef IOASIDD_TRACE_H
 #define IOASIDD_TRACE_H
@@ -40,6 +51,10 @@ struct uregions;
 #define TRACE_FLUSH_MS		20
 /* Most bytes of a call's own struct kept (the largest is far smaller). */
 #define TRACE_MAX_STRUCT	1024
+/* Recordings at once, record bytes each keeps, line bytes one read takes. */
+#define TRACE_MAX_RECORDINGS	8
+#define TRACE_RECORD_BYTES	(16U << 20)
+#define TRACE_RECORD_READ	(4U << 20)
 
 /* Where a call came in: the context and the node it was made on. */
 struct trace_site {
@@ -84,6 +99,31 @@ int		 trace_enabled(uint32_t ctx);
 void		 trace_get_stats(struct trace_stats *);
 /* The path being written, or NULL. */
 const char	*trace_path(void);
+
+/*
+ * The header of the recordings made from now: hw (reference taken) and
+ * uapi_level as for trace_start().
+ */
+void		 trace_set_header(json_t *hw, const char *uapi_level);
+
+/*
+ * Starts a recording for the contexts opened by root and its descendants.
+ * Returns its id (> 0) and, in *header, a new reference to the header
+ * line's object; or -ENOSPC (TRACE_MAX_RECORDINGS recordings running),
+ * -ENOMEM.
+ */
+int		 trace_record_start(pid_t root, json_t **header);
+
+/*
+ * Takes the lines of recording id waiting for peer (its root; any other
+ * pid gets -ESRCH, as for an id that is not there), at most about
+ * TRACE_RECORD_READ bytes of them, into body: "lines" (text, one JSON
+ * line each), "more" (lines are left), "open" (its contexts not yet
+ * closed). With end set, the recording is freed once a read leaves
+ * nothing. Returns 0 or -errno.
+ */
+int		 trace_record_read(uint32_t id, pid_t peer, int end,
+		    json_t *body);
 
 /* Monotonic nanoseconds, the trace's clock. */
 uint64_t	 trace_now(void);

@@ -8,7 +8,9 @@
 # actions; every line valid against proto/trace-schema.json where the
 # validator can run. ioasidctl trace on, off and status, per context;
 # rotation at max-size keeping "rotate" files; everything queued written
-# on a clean exit.
+# on a clean exit. ioasidctl record: the lines of one program's contexts
+# and no other's, valid, replayed with no divergence; a failing program's
+# status and errors; only the recording's process reads it; at most 8.
 #
 # usage: tests/integration/trace.sh BUILD_DIR
 
@@ -31,7 +33,7 @@ TRACE=$T/trace.jsonl
 
 cleanup() {
 	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -223,6 +225,127 @@ echo 'not json' > "$T/broken.jsonl"
 "$CTL" replay --socket "$SOCK" "$T/broken.jsonl" >/dev/null 2>&1
 check "a file that is not a trace: exit 2" [ $? -eq 2 ]
 alive "after the replays"
+stop_daemon
+
+# ctlraw CODE: python code with req(OBJECT), which sends one raw request
+# on the control socket and prints the reply line.
+ctlraw() {
+	python3 - "$CTLSOCK" "$1" <<'PY'
+import json, socket, sys
+def req(o):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(json.dumps(o).encode() + b"\n")
+    print(s.makefile().readline().strip())
+    s.close()
+exec(sys.argv[2])
+PY
+}
+
+# record ARGS...: ioasidctl record against this daemon with this library.
+record() {
+	"$CTL" -s "$CTLSOCK" record --socket "$SOCK" --preload "$LIBS" "$@"
+}
+
+# 5. ioasidctl record: the lines of the recorded program's contexts and
+# of no other, the daemon's file trace being on (to compare) or off.
+rm -f "$TRACE"*
+conf yes
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+REC=$T/recorded.jsonl
+# Another program runs meanwhile: its context must not be recorded.
+(sleep 0.1; basic) &
+other=$!
+record -o "$REC" -- \
+    sh -c "'$PROG' && '$PROG'" > "$T/rec.out" 2> "$T/rec.err"
+rc=$?
+wait $other
+check "record runs the program and exits with its status ($rc)" \
+    [ $rc -eq 0 ]
+check "record says what it wrote" grep -q \
+    "^ioasidctl record: $REC: [0-9]* lines, [0-9]* calls, [0-9]* errors" \
+    "$T/rec.err"
+stop_daemon
+# Two runs of the program, each opening as many contexts as the other.
+python3 - "$TRACE" "$REC" > "$T/cmp" 2>&1 <<'PY'
+import json, sys
+full = open(sys.argv[1]).read().splitlines()
+rec = open(sys.argv[2]).read().splitlines()
+hdr = json.loads(rec[0])
+ctxs = set(json.loads(l)["ctx"] for l in rec[1:])
+want = [l for l in full[1:] if json.loads(l).get("ctx") in ctxs]
+others = set(json.loads(l)["ctx"] for l in full[1:]
+    if json.loads(l)["type"] == "open") - ctxs
+print(len(ctxs), len(others), len(rec) - 1)
+ok = (hdr["type"] == "header" and json.loads(full[0]) == hdr and
+    len(others) >= 1 and len(ctxs) == 2 * len(others) and
+    rec[1:] == want and
+    sum(json.loads(l)["type"] == "close" for l in rec) == len(ctxs))
+sys.exit(0 if ok else 1)
+PY
+check "the recording holds the daemon's lines of its contexts and no other ($(head -n 1 "$T/cmp"))" \
+    [ $? -eq 0 ]
+validate "$REC"
+
+# Recorded with the file trace off; replayed with no divergence.
+rm -f "$TRACE"*
+conf no
+start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
+record -o "$REC" -- "$PROG" > "$T/rec.out" 2> "$T/rec.err"
+check "record with the trace file off (exit $?)" sh -c \
+    "[ -s '$REC' ] && [ ! -e '$TRACE' ] && grep -q '\"cmd\":\"IOMMU_IOAS_MAP\"' '$REC'"
+validate "$REC"
+"$CTL" replay --socket "$SOCK" "$REC" > "$T/rp" 2>&1
+rc=$?
+check "the recording replays with no divergence ($(tail -n 1 "$T/rp"))" \
+    sh -c "[ $rc -eq 0 ] && grep -q \"^replay: $(grep -c '"type":"ioctl"' "$REC") calls, 0 diverged\" '$T/rp'"
+
+# A program that fails: its status, and its errors in the recording.
+cat > "$T/fails.py" <<'PY'
+import fcntl, os, struct, sys
+fd = os.open("/dev/iommu", os.O_RDWR)
+try:
+    # IOMMU_DESTROY of an id that is not there.
+    fcntl.ioctl(fd, 0x3b80, struct.pack("II", 8, 4242))
+except OSError as e:
+    print("destroy:", os.strerror(e.errno))
+    sys.exit(3)
+PY
+record -o "$REC" -- \
+    python3 "$T/fails.py" > "$T/rec.out" 2> "$T/rec.err"
+rc=$?
+check "a failing program's status comes back ($rc)" [ $rc -eq 3 ]
+check "the summary shows its error" grep -q \
+    "1 calls, 1 errors (ENOENT 1)" "$T/rec.err"
+check "the recording shows the failed call" grep -q \
+    '"cmd":"IOMMU_DESTROY".*"result":"ENOENT"' "$REC"
+validate "$REC"
+"$CTL" replay --socket "$SOCK" "$REC" > "$T/rp" 2>&1
+check "the failed call replays as recorded" [ $? -eq 0 ]
+# Another process cannot read a recording: every id is "not there".
+record -o "$T/slow.jsonl" -- \
+    sh -c "sleep 0.5; '$PROG'" > /dev/null 2>&1 &
+slow=$!
+sleep 0.2
+ctlraw 'for i in range(1, 11): req({"cmd": "trace", "action": "record-read", "record": i})' \
+    > "$T/raw"
+check "another process reading any recording gets ESRCH" sh -c \
+    "[ \$(grep -c '\"errno\":\"ESRCH\"' '$T/raw') -eq 10 ]"
+wait $slow
+check "the recording it tried goes on (exit $?)" grep -q \
+    '"cmd":"IOMMU_IOAS_MAP"' "$T/slow.jsonl"
+# At most 8 at once; those of a process that has gone are freed.
+ctlraw 'for i in range(9): req({"cmd": "trace", "action": "record"})' \
+    > "$T/raw"
+check "8 recordings at once, the 9th refused" sh -c \
+    "[ \$(grep -c '\"ok\":true' '$T/raw') -eq 8 ] &&
+     sed -n 9p '$T/raw' | grep -q ENOSPC"
+record -o "$REC" -- "$PROG" > /dev/null 2>&1
+check "a gone process's recordings are freed for the next (exit $?)" \
+    grep -q '"cmd":"IOMMU_IOAS_MAP"' "$REC"
+check "record without -o is a usage error" sh -c \
+    "! '$CTL' -s '$CTLSOCK' record -- true 2>/dev/null"
+alive "after the recordings"
 stop_daemon
 
 summary
