@@ -2,9 +2,11 @@
  * Copyright (c) 2026 The ioasidd developers
  * SPDX-License-Identifier: ISC
  *
- * ioasidctl replay TRACE: re-issue the ioctls of a trace against a running
- * daemon (through libioasid, one connection per traced context) and
- * compare every answer with the recorded one.
+ * ioasidctl replay TRACE: re-issue the ioctls of a trace and compare every
+ * answer with the recorded one. The engine here does the remapping and
+ * the comparing for either back end (replay.h): a running daemon, through
+ * libioasid with one connection per traced context (here), or the core
+ * in this process with --offline (replay_offline.c).
  *
  * Everything a call names is remapped from the recording to this run:
  *  - object ids: an id a call returned (a UK_ID output) is paired with
@@ -20,24 +22,29 @@
  *    have had (the call failed with EBADF) names none.
  * Every result and every output field and buffer is compared; the first
  * divergence is printed with the calls around it and replay stops, or
- * with --keep-going every divergence is printed. The exit status is 0
- * when nothing diverged.
+ * with --keep-going every divergence is printed. With --model every
+ * divergent call is listed on one line and the divergences are counted by
+ * cause ("command: what differs"). The exit status is 0 when nothing
+ * diverged.
  *
- * Left for later: device nodes (their lines are counted as skipped), other
- * processes, and replay in-process without a daemon.
+ * Left for later: device nodes (their lines are counted as skipped) and
+ * other processes.
  */
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "ioasid.h"
+#include "replay.h"
 #include "tracefmt.h"
 #include "tracetool.h"
 #include "uapi.h"
@@ -49,11 +56,20 @@
 #define RP_BADFD	(1 << 30)	/* a descriptor number never open */
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
 
-/* A pairing of a recorded value with this run's, per context. */
+/*
+ * A pairing of a recorded value with this run's, per context: a slot of
+ * an open-addressed hash table, the latest pairing of a key winning.
+ */
 struct rp_pair {
 	int64_t		 ctx;
-	int		 kind;		/* UK_ID, UK_FD */
+	int		 kind;		/* UK_ID, UK_FD; 0: a free slot */
 	uint64_t	 rec, live;
+};
+
+/* Divergences of one cause, for --model's grouping. */
+struct rp_cause {
+	char		*what;
+	uint64_t	 n;
 };
 
 /* Caller memory made for a recorded UVA range. */
@@ -64,19 +80,21 @@ struct rp_uva {
 
 struct rp_ctx {
 	int64_t		 id;
-	int		 fd;
+	int		 fd;		/* the back end's handle */
 	/* The ids the context's last call made, for an "unwritten". */
 	uint32_t	 made[UAPI_MAX_BUFS];
 	unsigned int	 nmade;
 };
 
 struct replay {
-	const char	*socket;
+	const struct replay_backend *be;
 	const char	*path;
-	int		 keep_going;
+	int		 flags;		/* REPLAY_* */
 	json_t		*lines;		/* every line, in order */
-	struct rp_pair	*pairs;
+	struct rp_pair	*pairs;		/* a power of two of slots */
 	size_t		 npairs, cappairs;
+	struct rp_cause	*causes;
+	size_t		 ncauses, capcauses;
 	struct rp_uva	*uvas;
 	size_t		 nuvas, capuvas;
 	struct rp_ctx	*ctxs;
@@ -101,17 +119,34 @@ rp_grow(void *p, size_t *cap, size_t n, size_t sz)
 	return (0);
 }
 
+/* The slot of key (ctx, kind, rec) in a table of cap slots: its or free. */
+static struct rp_pair *
+rp_slot(struct rp_pair *pairs, size_t cap, int64_t ctx, int kind,
+    uint64_t rec)
+{
+	uint64_t	h;
+	size_t		i;
+
+	h = (rec ^ ((uint64_t)ctx << 32) ^ (uint64_t)kind) *
+	    0x9e3779b97f4a7c15ULL;
+	for (i = (size_t)(h >> 32) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (pairs[i].kind == 0 || (pairs[i].ctx == ctx &&
+		    pairs[i].kind == kind && pairs[i].rec == rec))
+			return (&pairs[i]);
+	}
+}
+
 /* The live value paired with rec, or rec itself when there is none. */
 static int
 rp_lookup(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
     uint64_t *live)
 {
-	size_t	i;
+	struct rp_pair	*p;
 
-	for (i = rp->npairs; i-- > 0;) {
-		if (rp->pairs[i].ctx == ctx && rp->pairs[i].kind == kind &&
-		    rp->pairs[i].rec == rec) {
-			*live = rp->pairs[i].live;
+	if (rp->cappairs != 0) {
+		p = rp_slot(rp->pairs, rp->cappairs, ctx, kind, rec);
+		if (p->kind != 0) {
+			*live = p->live;
 			return (1);
 		}
 	}
@@ -119,18 +154,35 @@ rp_lookup(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
 	return (0);
 }
 
+/* Pair rec with live, replacing an earlier pairing of rec. */
 static void
 rp_pair(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
     uint64_t live)
 {
-	if (rp_grow(&rp->pairs, &rp->cappairs, rp->npairs,
-	    sizeof(*rp->pairs)) != 0)
-		return;
-	rp->pairs[rp->npairs].ctx = ctx;
-	rp->pairs[rp->npairs].kind = kind;
-	rp->pairs[rp->npairs].rec = rec;
-	rp->pairs[rp->npairs].live = live;
-	rp->npairs++;
+	struct rp_pair	*np, *p;
+	size_t		 i, cap;
+
+	if (rp->npairs + 1 > rp->cappairs / 2) {
+		cap = rp->cappairs ? rp->cappairs * 2 : 64;
+		if ((np = calloc(cap, sizeof(*np))) == NULL)
+			return;
+		for (i = 0; i < rp->cappairs; i++) {
+			p = &rp->pairs[i];
+			if (p->kind != 0)
+				*rp_slot(np, cap, p->ctx, p->kind, p->rec) =
+				    *p;
+		}
+		free(rp->pairs);
+		rp->pairs = np;
+		rp->cappairs = cap;
+	}
+	p = rp_slot(rp->pairs, rp->cappairs, ctx, kind, rec);
+	if (p->kind == 0)
+		rp->npairs++;
+	p->ctx = ctx;
+	p->kind = kind;
+	p->rec = rec;
+	p->live = live;
 }
 
 /*
@@ -245,12 +297,12 @@ rp_unwritten(struct replay *rp, int64_t ctx)
 		memset(&d, 0, sizeof(d));
 		d.size = sizeof(d);
 		d.id = c->made[k];
-		(void)ioasid_ioctl(c->fd, IOMMU_DESTROY, &d);
+		(void)rp->be->ioctl(rp->be->priv, c->fd, IOMMU_DESTROY, &d);
 	}
 	c->nmade = 0;
 }
 
-/* This run's descriptor of traced context ctx, connecting when new. */
+/* This run's handle of traced context ctx, opening one when new. */
 static int
 rp_ctx_fd(struct replay *rp, int64_t ctx)
 {
@@ -261,11 +313,11 @@ rp_ctx_fd(struct replay *rp, int64_t ctx)
 		if (rp->ctxs[i].id == ctx)
 			return (rp->ctxs[i].fd);
 	}
-	if ((fd = ioasid_open(rp->socket)) < 0)
+	if ((fd = rp->be->open(rp->be->priv)) < 0)
 		return (fd);
 	if (rp_grow(&rp->ctxs, &rp->capctxs, rp->nctxs,
 	    sizeof(*rp->ctxs)) != 0) {
-		ioasid_close(fd);
+		rp->be->close(rp->be->priv, fd);
 		return (-ENOMEM);
 	}
 	memset(&rp->ctxs[rp->nctxs], 0, sizeof(rp->ctxs[0]));
@@ -275,7 +327,7 @@ rp_ctx_fd(struct replay *rp, int64_t ctx)
 	return (fd);
 }
 
-/* The context's close: its connection goes. */
+/* The context's close: its handle goes. */
 static void
 rp_ctx_close(struct replay *rp, int64_t ctx)
 {
@@ -284,7 +336,7 @@ rp_ctx_close(struct replay *rp, int64_t ctx)
 	for (i = 0; i < rp->nctxs; i++) {
 		if (rp->ctxs[i].id != ctx)
 			continue;
-		ioasid_close(rp->ctxs[i].fd);
+		rp->be->close(rp->be->priv, rp->ctxs[i].fd);
 		rp->ctxs[i] = rp->ctxs[--rp->nctxs];
 		return;
 	}
@@ -306,27 +358,70 @@ rp_show_line(json_t *l, size_t lineno, int mark)
 		printf("%s\n", type != NULL ? type : "?");
 }
 
+/* Count one divergence of cause what ("command: what differs"). */
+static void
+rp_cause(struct replay *rp, const char *what)
+{
+	size_t	i;
+
+	for (i = 0; i < rp->ncauses; i++) {
+		if (strcmp(rp->causes[i].what, what) == 0) {
+			rp->causes[i].n++;
+			return;
+		}
+	}
+	if (rp_grow(&rp->causes, &rp->capcauses, rp->ncauses,
+	    sizeof(*rp->causes)) != 0 ||
+	    (rp->causes[rp->ncauses].what = strdup(what)) == NULL)
+		return;
+	rp->causes[rp->ncauses++].n = 1;
+}
+
 /*
  * Reports a divergence at line index i: what differs, then the calls
- * around it.
+ * around it; with REPLAY_BY_CAUSE one line, the cause counted.
  */
 static void
 rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
     json_t *live)
 {
-	json_t	*l = json_array_get(rp->lines, i);
-	char	*a, *b;
-	size_t	 j, lo, hi;
+	json_t		*l = json_array_get(rp->lines, i);
+	const char	*cmd = json_string_value(json_object_get(l, "cmd"));
+	char		*a, *b, cause[160];
+	size_t		 j, lo, hi;
 
 	rp->diverged++;
+	if (rp->flags & REPLAY_QUIET)
+		return;
 	a = rec != NULL ? json_dumps(rec, JSON_ENCODE_ANY | JSON_COMPACT) :
 	    NULL;
 	b = live != NULL ? json_dumps(live, JSON_ENCODE_ANY | JSON_COMPACT) :
 	    NULL;
+	if (rp->flags & REPLAY_BY_CAUSE) {
+		/* A refusal is its errno; any other difference its field. */
+		if (strcmp(what, "result") == 0 && json_is_string(live) &&
+		    strcmp(json_string_value(live), "OK") != 0)
+			snprintf(cause, sizeof(cause), "%s refused: %s", cmd,
+			    json_string_value(live));
+		else if (strcmp(what, "result") == 0)
+			snprintf(cause, sizeof(cause), "%s succeeds (recorded "
+			    "%s)", cmd, a != NULL ? a : "?");
+		else
+			snprintf(cause, sizeof(cause), "%s: %s differs", cmd,
+			    what);
+		rp_cause(rp, cause);
+		printf("%s:%zu: seq %lld, context %lld: %s: recorded %s, "
+		    "replayed %s\n", rp->path, i + 1,
+		    (long long)json_integer_value(json_object_get(l, "seq")),
+		    (long long)json_integer_value(json_object_get(l, "ctx")),
+		    cause, a ? a : "(none)", b ? b : "(none)");
+		free(a);
+		free(b);
+		return;
+	}
 	printf("%s:%zu: seq %lld, %s on context %lld: %s differs\n",
 	    rp->path, i + 1,
-	    (long long)json_integer_value(json_object_get(l, "seq")),
-	    json_string_value(json_object_get(l, "cmd")),
+	    (long long)json_integer_value(json_object_get(l, "seq")), cmd,
 	    (long long)json_integer_value(json_object_get(l, "ctx")), what);
 	printf("  - recorded: %s\n  + replayed: %s\n", a ? a : "(none)",
 	    b ? b : "(none)");
@@ -467,8 +562,8 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	}
 	rp->calls++;
 	if ((fd = rp_ctx_fd(rp, ctx)) < 0) {
-		fprintf(stderr, "ioasidctl: cannot connect to the daemon: "
-		    "%s\n", strerror(-fd));
+		fprintf(stderr, "ioasidctl: cannot open a context (%s): "
+		    "%s\n", rp->be->name, strerror(-fd));
 		return (-1);
 	}
 	rp_ctx_find(rp, ctx)->nmade = 0;
@@ -477,7 +572,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		v = strtoull(json_string_value(json_object_get(l, "num")),
 		    NULL, 16);
 		memset(buf, 0, sizeof(buf));
-		ret = ioasid_ioctl(fd, (unsigned long)v, buf);
+		ret = rp->be->ioctl(rp->be->priv, fd, (unsigned long)v, buf);
 		if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
 		    result) != 0) {
 			live = json_string(tracefmt_errno_name(ret < 0 ?
@@ -561,7 +656,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			nbufs = 0;
 	}
 
-	ret = ioasid_ioctl(fd, c->num, arg);
+	ret = rp->be->ioctl(rp->be->priv, fd, c->num, arg);
 
 	if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
 	    result) != 0) {
@@ -602,52 +697,60 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 }
 
 int
-tracetool_replay(int argc, char **argv)
+replay_load(const char *path, json_t **linesp)
 {
-	struct replay	 rp;
 	json_error_t	 jerr;
-	json_t		*l;
-	const char	*type;
+	json_t		*lines, *l;
 	char		*line = NULL;
-	size_t		 cap = 0, i, lineno = 0;
+	size_t		 cap = 0, lineno = 0;
 	FILE		*fp;
-	int		 a, rc;
 
-	memset(&rp, 0, sizeof(rp));
-	for (a = 0; a < argc; a++) {
-		if (strcmp(argv[a], "--keep-going") == 0)
-			rp.keep_going = 1;
-		else if (strcmp(argv[a], "--socket") == 0 && a + 1 < argc)
-			rp.socket = argv[++a];
-		else if (argv[a][0] != '-' && rp.path == NULL)
-			rp.path = argv[a];
-		else
-			goto usage;
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "ioasidctl: %s: %s\n", path, strerror(errno));
+		return (-1);
 	}
-	if (rp.path == NULL)
-		goto usage;
-	if ((fp = fopen(rp.path, "r")) == NULL) {
-		fprintf(stderr, "ioasidctl: %s: %s\n", rp.path,
-		    strerror(errno));
-		return (2);
+	if ((lines = json_array()) == NULL) {
+		fclose(fp);
+		fprintf(stderr, "ioasidctl: out of memory\n");
+		return (-1);
 	}
-	rp.lines = json_array();
 	while (getline(&line, &cap, fp) > 0) {
 		lineno++;
-		if ((l = json_loads(line, 0, &jerr)) == NULL) {
-			fprintf(stderr, "ioasidctl: %s:%zu: %s\n", rp.path,
-			    lineno, jerr.text);
+		if ((l = json_loads(line, 0, &jerr)) == NULL ||
+		    json_array_append_new(lines, l) != 0) {
+			fprintf(stderr, "ioasidctl: %s:%zu: %s\n", path,
+			    lineno, l == NULL ? jerr.text : "out of memory");
 			free(line);
 			fclose(fp);
-			json_decref(rp.lines);
-			return (2);
+			json_decref(lines);
+			return (-1);
 		}
-		json_array_append_new(rp.lines, l);
 	}
 	free(line);
 	fclose(fp);
+	*linesp = lines;
+	return (0);
+}
 
-	rc = 0;
+int
+replay_run(const struct replay_backend *be, const char *path,
+    json_t *lines, int flags, struct replay_stats *st)
+{
+	struct replay	 rp;
+	struct timespec	 t0, t1;
+	json_t		*l;
+	const char	*type;
+	size_t		 i;
+	int		 rc = 0;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.be = be;
+	rp.path = path;
+	rp.flags = flags;
+	rp.lines = lines;
+	if (flags & REPLAY_BY_CAUSE)
+		rp.flags |= REPLAY_KEEP_GOING;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	json_array_foreach(rp.lines, i, l) {
 		type = json_string_value(json_object_get(l, "type"));
 		if (type == NULL)
@@ -662,28 +765,138 @@ tracetool_replay(int argc, char **argv)
 			continue;
 		if ((rc = rp_ioctl(&rp, i, l)) < 0)
 			break;
-		if (rp.diverged != 0 && !rp.keep_going)
+		if (rp.diverged != 0 && !(rp.flags & REPLAY_KEEP_GOING))
 			break;
 	}
 	while (rp.nctxs > 0)
 		rp_ctx_close(&rp, rp.ctxs[0].id);
-	printf("replay: %llu calls, %llu diverged, %llu skipped%s\n",
-	    (unsigned long long)rp.calls, (unsigned long long)rp.diverged,
-	    (unsigned long long)rp.skipped,
-	    rp.diverged != 0 && !rp.keep_going ? " (stopped at the first)" :
-	    "");
-	json_decref(rp.lines);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!(flags & REPLAY_QUIET)) {
+		if (rp.ncauses != 0)
+			printf("differences by cause:\n");
+		for (i = 0; i < rp.ncauses; i++)
+			printf("  %6llu  %s\n",
+			    (unsigned long long)rp.causes[i].n,
+			    rp.causes[i].what);
+		printf("replay: %llu calls, %llu diverged, %llu skipped%s\n",
+		    (unsigned long long)rp.calls,
+		    (unsigned long long)rp.diverged,
+		    (unsigned long long)rp.skipped,
+		    rp.diverged != 0 && !(rp.flags & REPLAY_KEEP_GOING) ?
+		    " (stopped at the first)" : "");
+	}
+	if (st != NULL) {
+		st->calls = rp.calls;
+		st->diverged = rp.diverged;
+		st->skipped = rp.skipped;
+		st->nsec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ULL +
+		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	}
 	free(rp.pairs);
 	free(rp.uvas);
 	free(rp.ctxs);
 	for (i = 0; i < rp.nfiles; i++)
 		close(rp.files[i]);
 	free(rp.files);
+	for (i = 0; i < rp.ncauses; i++)
+		free(rp.causes[i].what);
+	free(rp.causes);
 	if (rc < 0)
 		return (2);
 	return (rp.diverged != 0 ? 1 : 0);
+}
+
+/* The socket back end: one libioasid connection per context. */
+static int
+rp_sock_open(void *priv)
+{
+	return (ioasid_open(priv));
+}
+
+static long
+rp_sock_ioctl(void *priv, int h, unsigned long num, void *arg)
+{
+	(void)priv;
+	return (ioasid_ioctl(h, num, arg));
+}
+
+static void
+rp_sock_close(void *priv, int h)
+{
+	(void)priv;
+	ioasid_close(h);
+}
+
+int
+tracetool_replay(int argc, char **argv)
+{
+	struct replay_backend	 be;
+	struct replay_stats	 st;
+	const char		*path = NULL, *socket = NULL, *config = NULL;
+	const char		*model = NULL;
+	json_t			*lines;
+	char			 err[512];
+	int			 a, flags = 0, offline = 0, timed = 0, rc;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--keep-going") == 0)
+			flags |= REPLAY_KEEP_GOING;
+		else if (strcmp(argv[a], "--offline") == 0)
+			offline = 1;
+		else if (strcmp(argv[a], "--time") == 0)
+			timed = 1;
+		else if (strcmp(argv[a], "--socket") == 0 && a + 1 < argc)
+			socket = argv[++a];
+		else if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
+			config = argv[++a];
+		else if (strcmp(argv[a], "--model") == 0 && a + 1 < argc)
+			model = argv[++a];
+		else if (argv[a][0] != '-' && path == NULL)
+			path = argv[a];
+		else
+			goto usage;
+	}
+	if (path == NULL || (config != NULL && !offline) ||
+	    (socket != NULL && offline))
+		goto usage;
+	if (model != NULL) {
+		flags |= REPLAY_BY_CAUSE;
+		/* A running daemon serves the models it was started with. */
+		offline = 1;
+		if (socket != NULL)
+			goto usage;
+	}
+	if (replay_load(path, &lines) != 0)
+		return (2);
+	if (offline) {
+		if (replay_offline_start(lines, config, model, &be, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "ioasidctl: replay --offline: %s\n",
+			    err);
+			json_decref(lines);
+			return (2);
+		}
+	} else {
+		memset(&be, 0, sizeof(be));
+		be.name = "socket";
+		be.priv = (void *)(uintptr_t)socket;
+		be.open = rp_sock_open;
+		be.ioctl = rp_sock_ioctl;
+		be.close = rp_sock_close;
+	}
+	if (model != NULL)
+		printf("replay: %s against model %s\n", path, model);
+	rc = replay_run(&be, path, lines, flags, &st);
+	if (timed)
+		printf("replay: %.6f s, %.0f calls/s\n", st.nsec / 1e9,
+		    st.nsec != 0 ? st.calls * 1e9 / st.nsec : 0.0);
+	if (offline)
+		replay_offline_stop(&be);
+	json_decref(lines);
+	return (rc);
 usage:
-	fprintf(stderr, "usage: ioasidctl replay [--keep-going] "
-	    "[--socket PATH] TRACE\n");
+	fprintf(stderr, "usage: ioasidctl replay [--keep-going] [--time] "
+	    "[--socket PATH | --offline [--config FILE]] [--model NAME] "
+	    "TRACE\n");
 	return (2);
 }

@@ -221,6 +221,32 @@ hw_instance_add(struct hw_instance *inst)
 	return (0);
 }
 
+/*
+ * Make inst a configured instance standing in for the built-in one called
+ * builtin, which hw_instance_find() then no longer finds: what "ioasidctl
+ * replay --model" does to put the selftest's mock devices behind another
+ * model. 0, or -EEXIST when a configured instance has that name already,
+ * -ENOMEM. The table owns inst then, under its new name.
+ */
+int
+hw_instance_shadow(const char *builtin, struct hw_instance *inst)
+{
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < hw_nconfigured; i++) {
+		if (strcmp(hw_configured[i]->name, builtin) == 0)
+			return (-EEXIST);
+	}
+	if (hw_nconfigured == nitems(hw_configured) ||
+	    (s = strdup(builtin)) == NULL)
+		return (-ENOMEM);
+	free((char *)(uintptr_t)inst->name);
+	inst->name = s;
+	hw_configured[hw_nconfigured++] = inst;
+	return (0);
+}
+
 /* Free the configured instances, the last made first. */
 void
 hw_instances_clear(void)

@@ -310,6 +310,11 @@ void	hw_instance_free(struct hw_instance *);
  * -EEXIST if one of its name is there, -ENOMEM. The table owns it then.
  */
 int	hw_instance_add(struct hw_instance *inst);
+/*
+ * Make inst, renamed builtin, the instance found by that name instead of
+ * the built-in one: 0, -EEXIST, -ENOMEM. The table owns it then.
+ */
+int	hw_instance_shadow(const char *builtin, struct hw_instance *inst);
 /* Free every configured instance (no device may point at one any more). */
 void	hw_instances_clear(void);
 
