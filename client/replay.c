@@ -586,6 +586,10 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	}
 	st = c->st;
 	memset(buf, 0, sizeof(buf));
+	if (rp->be->mem != NULL) {
+		rp->be->mem(rp->be->priv, NULL, 0);
+		rp->be->mem(rp->be->priv, buf, sizeof(buf));
+	}
 	if (c->argkind == UA_VALUE) {
 		arg = (void *)(uintptr_t)json_integer_value(json_object_get(in,
 		    "arg"));
@@ -651,6 +655,9 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 				    mem[b], (size_t)bufs[b].len, &kept,
 				    &kept64);
 			uapi_set(bufs[b].field, buf, (uintptr_t)mem[b]);
+			if (rp->be->mem != NULL)
+				rp->be->mem(rp->be->priv, mem[b],
+				    (size_t)bufs[b].len);
 		}
 		if (nbufs < 0)
 			nbufs = 0;

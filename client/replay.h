@@ -10,6 +10,7 @@
 #ifndef IOASIDD_CLIENT_REPLAY_H
 #define IOASIDD_CLIENT_REPLAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -25,6 +26,11 @@ struct replay_backend {
 			    void *arg);
 	/* The context's close. */
 	void		(*close)(void *priv, int h);
+	/*
+	 * Optional: [p, p + len) is memory of the replay that the next call
+	 * may read and write; NULL clears the list before each call.
+	 */
+	void		(*mem)(void *priv, void *p, size_t len);
 };
 
 #define REPLAY_KEEP_GOING	0x1	/* report every divergence */

@@ -35,13 +35,96 @@
 #include "replay.h"
 #include "uapi.h"
 
+#define OFF_MEMS	(UAPI_MAX_BUFS + 1)
+
 struct offline {
 	struct ucaller	  caller;
+	/* The replay's memory the current call may use, by memcpy. */
+	struct {
+		uint8_t	 *p;
+		size_t	  len;
+	}		  mems[OFF_MEMS];
+	unsigned int	  nmems;
 	struct ctx	**ctxs;		/* by handle; NULL once closed */
 	size_t		  nctxs, capctxs;
 };
 
 static struct offline	off;
+
+/* Whether [uaddr, uaddr + len) lies in memory the replay made. */
+static int
+off_known(const struct offline *o, uint64_t uaddr, size_t len)
+{
+	unsigned int	i;
+	uintptr_t	p;
+
+	for (i = 0; i < o->nmems; i++) {
+		p = (uintptr_t)o->mems[i].p;
+		if (uaddr >= p && len <= o->mems[i].len &&
+		    uaddr - p <= o->mems[i].len - len)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The self uaccess with a short cut: the replay's own buffers are copied
+ * directly, anything else (a guard page standing for an unreadable
+ * pointer, a recorded address nothing stands for) goes through the self
+ * uaccess, which answers EFAULT rather than crashing.
+ */
+static int
+off_read(void *priv, uint64_t uaddr, void *buf, size_t len)
+{
+	if (off_known(&off, uaddr, len)) {
+		memcpy(buf, (const void *)(uintptr_t)uaddr, len);
+		return (0);
+	}
+	return (uself_ops.read(priv, uaddr, buf, len));
+}
+
+static int
+off_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
+{
+	if (off_known(&off, uaddr, len)) {
+		memcpy((void *)(uintptr_t)uaddr, buf, len);
+		return (0);
+	}
+	return (uself_ops.write(priv, uaddr, buf, len));
+}
+
+static int
+off_getfd(void *priv, int cfd)
+{
+	return (uself_ops.getfd(priv, cfd));
+}
+
+static int
+off_putfd(void *priv, int fd, uint64_t uaddr)
+{
+	return (uself_ops.putfd(priv, fd, uaddr));
+}
+
+static const struct uaccess_ops off_uops = {
+	.read = off_read,
+	.write = off_write,
+	.getfd = off_getfd,
+	.putfd = off_putfd,
+};
+
+/* Note memory of the next call; NULL forgets what was noted. */
+static void
+off_mem(void *priv, void *p, size_t len)
+{
+	struct offline	*o = priv;
+
+	if (p == NULL)
+		o->nmems = 0;
+	else if (o->nmems < OFF_MEMS) {
+		o->mems[o->nmems].p = p;
+		o->mems[o->nmems++].len = len;
+	}
+}
 
 /* A new context: its handle, or -ENOMEM. */
 static int
@@ -77,7 +160,7 @@ off_ioctl(void *priv, int h, unsigned long num, void *arg)
 	ucmd.cmd = (unsigned int)num;
 	ucmd.arg = (uint64_t)(uintptr_t)arg;
 	ucmd.caller = &o->caller;
-	ucmd.uops = &uself_ops;
+	ucmd.uops = &off_uops;
 	return (dispatch(&ucmd));
 }
 
@@ -217,6 +300,7 @@ replay_offline_start(json_t *lines, const char *config, const char *model,
 	be->open = off_open;
 	be->ioctl = off_ioctl;
 	be->close = off_close;
+	be->mem = off_mem;
 	return (0);
 }
 
