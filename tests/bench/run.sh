@@ -234,6 +234,46 @@ echo "target: on <= 1.15x off. A call copies its bytes into the queue; the"
 echo "writer thread encodes and writes them, batch after batch."
 
 echo
+echo "== replay: a recorded session (tests/bench/replay_calls: IOAS_ALLOC,"
+echo "   MAP, IOVA_RANGES, UNMAP, DESTROY) replayed in process (--offline),"
+echo "   and through the socket against the same calls issued directly"
+if [ -n "$QUICK" ]; then RN=2000; else RN=20000; fi
+start_daemon ""
+"$B/ioasidctl" -s "$T/control.sock" record --socket "$T/iommu.sock" \
+    --preload "$B/libioasid-preload.so" -o "$T/replay.jsonl" -- \
+    "$B/bench/replay_calls" "$RN" >/dev/null 2>"$T/record.err" || {
+	cat "$T/record.err" >&2
+	exit 1
+}
+# replay_rate ARGS...: calls/s of the calls alone, then with loading.
+replay_rate() {
+	"$B/ioasidctl" replay --time "$@" "$T/replay.jsonl" |
+	    sed -n 's/^replay: .* s, \([0-9]*\) calls\/s; with loading .* s, \([0-9]*\) calls\/s$/\1 \2/p'
+}
+dirs= socks= offs= offalls= ratios=
+for r in $(seq "$REPS"); do
+	d=$(env LD_PRELOAD="$B/libioasid-preload.so" \
+	    IOASIDD_SOCKET="$T/iommu.sock" "$B/bench/replay_calls" "$RN" |
+	    awk '{ print $2 }')
+	set -- $(replay_rate --socket "$T/iommu.sock")
+	s=$1
+	set -- $(replay_rate --offline)
+	dirs="$dirs $d" socks="$socks $s" offs="$offs $1" offalls="$offalls $2"
+	ratios="$ratios $(awk -v s="$s" -v d="$d" \
+	    'BEGIN { printf "%.1f", 100 * s / d }')"
+done
+stop_daemon
+printf '%-34s %12s\n' "$((RN * 5)) calls" "calls/s"
+printf '%-34s %12s\n' "issued directly (libioasid)" "$(median $dirs)"
+printf '%-34s %12s %7s%%\n' "replayed through the socket" "$(median $socks)" \
+    "$(median $ratios)"
+printf '%-34s %12s\n' "replayed offline" "$(median $offs)"
+printf '%-34s %12s\n' "replayed offline, with loading" "$(median $offalls)"
+echo "targets: offline >= 300000 calls/s; the socket >= 80% of direct (the"
+echo "ratio is taken within each round). \"with loading\" adds reading and"
+echo "parsing the JSON file, done once before the first call."
+
+echo
 echo "== QEMU 10 under TCG: guest boot time with ioasidd's edu device passed"
 echo "   through (vfio-pci over iommufd) against the same guest without it"
 if [ -n "$QUICK" ]; then BOOTS=1; else BOOTS=5; fi
