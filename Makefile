@@ -176,7 +176,10 @@ $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
-$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a
+# The replay engine and its back ends are tested in process too.
+$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/replay.o \
+	    $(B)/client/replay_offline.o $(B)/pic/client/libioasid.o \
+	    $(B)/pic/client/chan.o $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Test programs: ordinary programs that know nothing of ioasidd; they use
