@@ -894,8 +894,10 @@ ctl_list_commands(FILE *fp)
 	}
 	fprintf(fp, "  %-28s %s\n", "trace summary TRACE",
 	    "calls, errors, latencies of a trace file");
-	fprintf(fp, "  %-28s %s\n", "replay [--keep-going] TRACE",
+	fprintf(fp, "  %-28s %s\n", "replay [--offline] TRACE",
 	    "issue a trace again and compare every answer");
+	fprintf(fp, "  %-28s %s\n", "replay --model NAME TRACE",
+	    "the same against another hardware model");
 	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
 	    "start a program with device nodes open");
 	fprintf(fp, "  %-28s %s\n", "record -o TRACE -- PROGRAM ...",

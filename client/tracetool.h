@@ -25,8 +25,9 @@
  */
 int	tracetool_summary(int argc, char **argv);
 /*
- * ioasidctl replay [--keep-going] [--socket PATH] TRACE: argv holds what
- * follows "replay". Returns the exit status: 0 when every call gave the
+ * ioasidctl replay [--keep-going] [--time] [--socket PATH | --offline
+ * [--config FILE]] [--model NAME] TRACE: argv holds what follows
+ * "replay". Returns the exit status: 0 when every call gave the
  * recorded answer, 1 on a divergence, 2 when the replay could not run.
  */
 int	tracetool_replay(int argc, char **argv);
