@@ -378,6 +378,29 @@ rp_cause(struct replay *rp, const char *what)
 }
 
 /*
+ * The command of line l as a cause names it: its name, and the selftest
+ * operation or the driver data type it was called with, which decide what
+ * a model does with it.
+ */
+static void
+rp_cause_cmd(json_t *l, char *buf, size_t len)
+{
+	json_t		*in = json_object_get(l, "in");
+	const char	*cmd = json_string_value(json_object_get(l, "cmd"));
+	json_t		*op = json_object_get(in, "op");
+	json_t		*dt = json_object_get(in, "data_type");
+
+	if (json_is_integer(op))
+		snprintf(buf, len, "%s op %lld", cmd ? cmd : "?",
+		    (long long)json_integer_value(op));
+	else if (json_is_integer(dt) && json_integer_value(dt) != 0)
+		snprintf(buf, len, "%s data_type %lld", cmd ? cmd : "?",
+		    (long long)json_integer_value(dt));
+	else
+		snprintf(buf, len, "%s", cmd ? cmd : "?");
+}
+
+/*
  * Reports a divergence at line index i: what differs, then the calls
  * around it; with REPLAY_BY_CAUSE one line, the cause counted.
  */
@@ -387,7 +410,7 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 {
 	json_t		*l = json_array_get(rp->lines, i);
 	const char	*cmd = json_string_value(json_object_get(l, "cmd"));
-	char		*a, *b, cause[160];
+	char		*a, *b, cause[192], name[96];
 	size_t		 j, lo, hi;
 
 	rp->diverged++;
@@ -398,16 +421,17 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 	b = live != NULL ? json_dumps(live, JSON_ENCODE_ANY | JSON_COMPACT) :
 	    NULL;
 	if (rp->flags & REPLAY_BY_CAUSE) {
+		rp_cause_cmd(l, name, sizeof(name));
 		/* A refusal is its errno; any other difference its field. */
 		if (strcmp(what, "result") == 0 && json_is_string(live) &&
 		    strcmp(json_string_value(live), "OK") != 0)
-			snprintf(cause, sizeof(cause), "%s refused: %s", cmd,
+			snprintf(cause, sizeof(cause), "%s refused: %s", name,
 			    json_string_value(live));
 		else if (strcmp(what, "result") == 0)
 			snprintf(cause, sizeof(cause), "%s succeeds (recorded "
-			    "%s)", cmd, a != NULL ? a : "?");
+			    "%s)", name, a != NULL ? a : "?");
 		else
-			snprintf(cause, sizeof(cause), "%s: %s differs", cmd,
+			snprintf(cause, sizeof(cause), "%s: %s differs", name,
 			    what);
 		rp_cause(rp, cause);
 		printf("%s:%zu: seq %lld, context %lld: %s: recorded %s, "

@@ -127,11 +127,15 @@ for m in mock intel-vtd amd-vi arm-smmuv3 plain spapr-tce; do
 	    [ '$counted' = '$n' ]"
 done
 check "the mock model refuses no HWPT with EOPNOTSUPP" sh -c \
-    "! grep -q 'IOMMU_HWPT_ALLOC refused: EOPNOTSUPP' '$T/m.mock'"
+    "! grep -q 'IOMMU_HWPT_ALLOC.* refused: EOPNOTSUPP' '$T/m.mock'"
 for m in intel-vtd amd-vi spapr-tce; do
-	check "$m refuses the selftest's nested HWPT: EOPNOTSUPP" grep -q \
-	    '^ *[0-9]*  IOMMU_HWPT_ALLOC refused: EOPNOTSUPP$' "$T/m.$m"
+	check "$m refuses the selftest's driver data: EOPNOTSUPP" grep -q \
+	    '^ *1  IOMMU_HWPT_ALLOC data_type 57005 refused: EOPNOTSUPP$' \
+	    "$T/m.$m"
 done
+check "the selftest's operations are told apart" grep -q \
+    '^ *[0-9]*  IOMMU_TEST_CMD op 2: out.mock_domain.out_idev_id differs$' \
+    "$T/m.intel-vtd"
 "$CTL" replay --model nosuch "$BASIC" > "$T/rp" 2>&1
 rc=$?
 check "an unknown model: exit 2, the known ones listed ($rc)" sh -c \
