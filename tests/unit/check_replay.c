@@ -118,6 +118,50 @@ START_TEST(test_diverge)
 }
 END_TEST
 
+/*
+ * Many objects live at once, then freed and made again under the same
+ * ids: the pairings outgrow the table several times and a reused id is
+ * paired again, and every call still answers as recorded.
+ */
+START_TEST(test_many)
+{
+	struct replay_backend	 be;
+	struct replay_stats	 st;
+	json_t			*a = json_array();
+	char			 line[512], err[256];
+	int			 i, round;
+
+	json_array_append_new(a, json_loads(HDR, 0, NULL));
+	for (round = 0; round < 2; round++) {
+		for (i = 1; i <= 300; i++) {
+			snprintf(line, sizeof(line), "{\"type\":\"ioctl\","
+			    "\"ctx\":1,\"node\":\"iommu\",\"cmd\":"
+			    "\"IOMMU_IOAS_ALLOC\",\"num\":\"0x3b81\",\"in\":"
+			    "{\"size\":12,\"flags\":\"0x0\"},\"result\":"
+			    "\"OK\",\"out\":{\"out_ioas_id\":%d}}",
+			    i);
+			json_array_append_new(a, json_loads(line, 0, NULL));
+		}
+		for (i = 1; i <= 300; i++) {
+			snprintf(line, sizeof(line), "{\"type\":\"ioctl\","
+			    "\"ctx\":1,\"node\":\"iommu\",\"cmd\":"
+			    "\"IOMMU_DESTROY\",\"num\":\"0x3b80\",\"in\":"
+			    "{\"size\":8,\"id\":%d},\"result\":\"OK\"}",
+			    i);
+			json_array_append_new(a, json_loads(line, 0, NULL));
+		}
+	}
+	ck_assert_uint_eq(json_array_size(a), 1201);
+	ck_assert_int_eq(replay_offline_start(a, NULL, NULL, &be, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(replay_run(&be, "t", a, REPLAY_QUIET, &st), 0);
+	replay_offline_stop(&be);
+	ck_assert_uint_eq(st.calls, 1200);
+	ck_assert_uint_eq(st.diverged, 0);
+	json_decref(a);
+}
+END_TEST
+
 /* --model: the mock instance stands in for, then the built-in again. */
 START_TEST(test_model)
 {
@@ -150,6 +194,7 @@ replay_suite(void)
 
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_contexts);
+	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_diverge);
 	tcase_add_test(tc, test_model);
 	suite_add_tcase(s, tc);
