@@ -51,11 +51,14 @@ hwpt_paging_destroy(struct obj *obj)
 {
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
+	struct ioas		*ioas;
 
 	if (hwpt->fault != NULL)
 		obj_drop(hwpt->fault);
-	if (hwpt->auto_entry.le_prev != NULL)
-		LIST_REMOVE(hwpt, auto_entry);
+	if (hwpt->flags & HWPT_F_AUTO) {
+		ioas = container_of(hwpt->ioas, struct ioas, obj);
+		TAILQ_REMOVE(&ioas->auto_hwpts, hwpt, auto_entry);
+	}
 	domain_remove(&hwpt->domain);
 	if (hwpt->ioas != NULL)
 		obj_drop(hwpt->ioas);
@@ -202,7 +205,7 @@ hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
 	}
 	if (auto_domain) {
 		hwpt->flags |= HWPT_F_AUTO;
-		LIST_INSERT_HEAD(&ioas->auto_hwpts, hwpt, auto_entry);
+		TAILQ_INSERT_TAIL(&ioas->auto_hwpts, hwpt, auto_entry);
 	}
 	*hwptp = hwpt;
 	return (0);

@@ -281,6 +281,7 @@ ioas_ioctl_alloc(struct ucmd *ucmd)
 		return (rc);
 	ioas = container_of(obj, struct ioas, obj);
 	iopt_init(&ioas->iopt);
+	TAILQ_INIT(&ioas->auto_hwpts);
 	ioas->iopt.acct = &ucmd->ctx->lim;
 	cmd->out_ioas_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {

@@ -24,6 +24,8 @@
 #include "core/umem.h"
 #include "hw/hw.h"
 #include "iommufd/device.h"
+#include "iommufd/hwpt.h"
+#include "iommufd/ioas.h"
 #include "helpers.h"
 #include "suites.h"
 #include "uapi.h"
@@ -787,7 +789,7 @@ START_TEST(reserved_regions)
 END_TEST
 
 /* A HWPT with a fault queue holds it and takes only IOPF devices. */
-START_TEST(hwpt_fault)
+START_TEST(fault_hwpt)
 {
 	struct obj	*fault = test_obj_new(OBJ_FAULT);
 	struct edev	 e;
@@ -892,6 +894,43 @@ START_TEST(teardown_attached)
 }
 END_TEST
 
+/*
+ * With several auto domains on an IOAS that would all take a device, an
+ * attach to the IOAS joins the oldest, as the kernel walks its list.
+ */
+START_TEST(auto_oldest_first)
+{
+	struct hwpt_paging	*h[3];
+	uint32_t		 hid[3];
+	struct edev		 e;
+	struct device		*dev;
+	struct ioas		*ioas;
+	uint32_t		 ioas_id = test_ioas_new(), pt, id;
+	int			 i;
+
+	ioas = container_of(obj_find(tctx, ioas_id, OBJ_IOAS), struct ioas,
+	    obj);
+	device_edev_init(&e, "third", hw_instance_find("mock"), 0x30, 0, 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(hwpt_paging_new(tctx, &e.desc, ioas, 0, NULL,
+		    1, &h[i]), 0);
+		obj_finalize(&h[i]->obj);
+		hid[i] = h[i]->obj.id;
+	}
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	pt = ioas_id;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(pt, hid[0]);
+	/* Its last device took the oldest; the next oldest is the choice. */
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), 0);
+	ck_assert_ptr_null(obj_find(tctx, hid[0], OBJ_ANY));
+	pt = ioas_id;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(pt, hid[1]);
+	device_unbind(dev);
+}
+END_TEST
+
 /* Models and instances are found by name, at the interface's version. */
 START_TEST(hw_lookup)
 {
@@ -953,9 +992,10 @@ device_suite(void)
 	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
 	tcase_add_test(tc, reserved_regions);
-	tcase_add_test(tc, hwpt_fault);
+	tcase_add_test(tc, fault_hwpt);
 	tcase_add_test(tc, hw_lookup);
 	tcase_add_test(tc, teardown_attached);
+	tcase_add_test(tc, auto_oldest_first);
 	suite_add_tcase(s, tc);
 	return (s);
 }
