@@ -212,35 +212,16 @@ trace_buf_json(const struct trace_rec *rec, const struct trace_buf *b,
 }
 
 /*
- * The descriptor part of a TRACE_KIND_FD record: the object, the length
- * and the records by field name (a vEVENTQ's event: its header, then its
- * payload in hex; bytes past the last whole record in hex too).
+ * The descriptor part of a TRACE_KIND_FD record: the object, then the
+ * length and the records by field name (tracefmt_fd_encode()).
  */
 static void
 trace_fd_json(json_t *o, const struct trace_rec *rec)
 {
-	const struct uapi_struct	*st;
-	json_t				*a;
-	size_t				 off = 0, have = rec->in_len;
-
 	json_object_set_new(o, "obj", json_integer((json_int_t)rec->arg));
-	if (rec->num == 0)
-		return;
-	json_object_set_new(o, "len", json_integer(rec->result));
-	st = uapi_record((int)rec->num);
-	if ((a = json_array()) == NULL)
-		return;
-	while (st != NULL && have - off >= st->size) {
-		json_array_append_new(a, tracefmt_struct_encode(st,
-		    rec->data + off, st->size, UD_INOUT));
-		off += st->size;
-		if (rec->num == UAPI_REC_VEVENT)
-			break;
-	}
-	json_object_set_new(o, "records", a);
-	if (off < have)
-		json_object_set_new(o, "payload",
-		    tracefmt_hex_encode(rec->data + off, have - off));
+	if (rec->num != 0)
+		(void)tracefmt_fd_encode(o, (int)rec->num, rec->data,
+		    rec->in_len, (uint64_t)rec->result);
 }
 
 /* The JSON line of one record, or NULL when out of memory. */
