@@ -4,8 +4,10 @@
 #
 # The trace of VFIO device nodes and of the descriptors commands hand out
 # (issue 10, §1 and §2): a real program on the edu device (region reads
-# and writes, SET_IRQS with eventfds) and one on a fault queue (records
-# read, responses written, the descriptor closed) recorded with
+# and writes, SET_IRQS with eventfds), the example VMM's three sequences
+# on it (bind, attach, region and interrupt info, detach) and a program
+# on a fault queue (records read, responses written, the descriptor
+# closed) recorded with
 # ioasidctl record; the lines name the device node and decode the
 # records by field name, and are valid against the schema. Each replays
 # against a fresh daemon whose devices are in another order (edu0 is
@@ -38,7 +40,7 @@ trap 'exit 1' INT TERM
 
 LIBS=$(preload_libs "$PRELOAD")
 for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/vfio_region" \
-    "$B/tests/iommu_fds"; do
+    "$B/tests/iommu_fds" "$B/testvmm"; do
 	[ -e "$f" ] || give_up "$f is not built"
 done
 
@@ -108,6 +110,9 @@ record -o "$DEV" -- "$B/tests/vfio_region" 0 > "$T/out" 2> "$T/err"
 check "vfio_region recorded (exit $?)" [ -s "$DEV" ]
 record -o "$FQ" -- "$B/tests/iommu_fds" queue iopf > "$T/out" 2> "$T/err"
 check "iommu_fds' fault queue parts recorded (exit $?)" [ -s "$FQ" ]
+VMM=$T/vmm.jsonl
+record -o "$VMM" -- "$B/testvmm" --sequence all 0 > "$T/out" 2> "$T/err"
+check "testvmm's sequences recorded (exit $?)" [ -s "$VMM" ]
 alive "after the recordings"
 stop_daemon
 
@@ -127,7 +132,9 @@ check "page responses written, by field name" q "$FQ" \
     'any(l["type"] == "fdwrite" and [r["cookie"] for r in l["records"]] == [1, 2] and l["records"][0]["code"] == 0 for l in lines)'
 check "the descriptors' closes" q "$FQ" \
     'sum(l["type"] == "fdclose" and l["node"] == "fault" for l in lines) == 2'
-validate "$DEV" "$FQ"
+check "testvmm: ATTACH, DETACH and region info on the node" q "$VMM" \
+    'set(l.get("cmd") for l in lines if l.get("node") == "vfio0") >= {"VFIO_DEVICE_ATTACH_IOMMUFD_PT", "VFIO_DEVICE_DETACH_IOMMUFD_PT", "VFIO_DEVICE_GET_REGION_INFO", "VFIO_DEVICE_GET_IRQ_INFO", "VFIO_DEVICE_GET_INFO"}'
+validate "$DEV" "$FQ" "$VMM"
 
 # 2. Replayed where edu0 is vfio1: the device is found by its name.
 conf nic0 edu0
@@ -137,6 +144,11 @@ n=$(grep -c '"type":"ioctl"' "$DEV")
 replay "$DEV" > "$T/rp" 2>&1
 rc=$?
 check "the device session replays with no divergence ($(tail -n 1 "$T/rp"))" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^replay: $n calls, 0 diverged, 0 skipped' '$T/rp'"
+n=$(grep -c '"type":"ioctl"' "$VMM")
+replay "$VMM" > "$T/rp" 2>&1
+rc=$?
+check "testvmm's sequences replay with no divergence ($(tail -n 1 "$T/rp"))" \
     sh -c "[ $rc -eq 0 ] && grep -q '^replay: $n calls, 0 diverged, 0 skipped' '$T/rp'"
 n=$(grep -c '"type":"ioctl"' "$FQ")
 replay "$FQ" > "$T/rp" 2>&1
