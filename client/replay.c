@@ -528,8 +528,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			} else if (f->kind == UK_FD &&
 			    json_object_get(in, f->name) != NULL &&
 			    (int32_t)v >= 0) {
-				/* BIND's iommufd: the bound context's. */
-				if (dev && bound != 0 && want_err == 0)
+				/*
+				 * BIND's iommufd: the bound context's, unless
+				 * the call failed on the descriptor itself.
+				 */
+				if (dev && bound != 0 && want_err != EBADF &&
+				    want_err != EBADFD)
 					v = (uint64_t)rp_ctx_fd(rp, bound);
 				else if (want_err == EBADF)
 					v = RP_BADFD;
