@@ -27,7 +27,7 @@
 
 #include <linux/iommufd.h>
 
-#define RD_MAX		256		/* opens, queues, reads waiting */
+#define RD_MAX		256		/* opens, queues, waiting reads */
 #define RD_MAX_FDS	4096		/* eventfds made */
 #define RD_WAIT_MS	1000		/* for records that should come */
 #define RD_BADFD	(1 << 30)	/* a descriptor number never open */
@@ -36,7 +36,7 @@
 /* A device open or a queue descriptor of a traced context. */
 struct rd_fd {
 	int64_t		 ctx;
-	uint64_t	 obj;		/* queues: the recorded object id */
+	uint64_t	 obj;		/* queues: the recorded id */
 	int		 fd;
 };
 
@@ -194,11 +194,12 @@ replay_dev_keep(int64_t ctx, const struct uapi_struct *st,
 static struct rd_fd *
 rd_queue(json_t *l)
 {
-	int64_t		ctx = json_integer_value(json_object_get(l, "ctx"));
-	uint64_t	obj = (uint64_t)json_integer_value(
-			    json_object_get(l, "obj"));
+	int64_t		ctx;
+	uint64_t	obj;
 	size_t		i;
 
+	ctx = json_integer_value(json_object_get(l, "ctx"));
+	obj = (uint64_t)json_integer_value(json_object_get(l, "obj"));
 	for (i = rd_nqueues; i-- > 0;) {
 		if (rd_queues[i].ctx == ctx && rd_queues[i].obj == obj)
 			return (&rd_queues[i]);
