@@ -130,7 +130,7 @@ $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 
 $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
 	    $(B)/client/tracetool.o $(B)/client/replay.o $(B)/client/record.o \
-	    $(B)/pic/client/libioasid.o \
+	    $(B)/client/replay_dev.o $(B)/pic/client/libioasid.o \
 	    $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

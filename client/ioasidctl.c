@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "ctl.h"
 #include "launch.h"
+#include "replay_dev.h"
 #include "tracetool.h"
 
 /* How long to wait for the daemon's answer. */
@@ -985,8 +986,12 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "trace") == 0 && argc > 1 &&
 	    strcmp(argv[1], "summary") == 0)
 		return (tracetool_summary(argc - 2, argv + 2));
-	if (strcmp(argv[0], "replay") == 0)
+	if (strcmp(argv[0], "replay") == 0) {
+		/* Devices by name when the control socket is there. */
+		if (access(ctl_path, F_OK) == 0)
+			replay_dev_resolve = ctl_device_index;
 		return (tracetool_replay(argc - 1, argv + 1));
+	}
 	if (strcmp(argv[0], "record") == 0)
 		return (tracetool_record(argc, argv, ctl_exec,
 		    ctl_device_index));
