@@ -166,7 +166,8 @@ tracetool_timeline(int argc, char **argv)
 	uint64_t	 max = TIMELINE_MAX_RECORDS, kept, records;
 	FILE		*fp;
 	char		*end;
-	int		 i, err;
+	int		 i, err, usage = 0;
+	long long	 bad;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
@@ -185,9 +186,9 @@ tracetool_timeline(int argc, char **argv)
 		    strcmp(argv[i], "-") == 0))
 			in = argv[i];
 		else
-			in = out = NULL, i = argc;
+			usage = 1;
 	}
-	if (in == NULL || out == NULL) {
+	if (usage || in == NULL || out == NULL) {
 		fprintf(stderr, "usage: ioasidctl trace timeline TRACE "
 		    "-o FILE.html [--max-records N]\n");
 		return (1);
@@ -234,8 +235,8 @@ tracetool_timeline(int argc, char **argv)
 	    all, "meta"), "kept"));
 	records = (uint64_t)json_integer_value(json_object_get(
 	    json_object_get(all, "meta"), "records"));
-	i = (int)json_integer_value(json_object_get(json_object_get(all,
-	    "meta"), "bad"));
+	bad = json_integer_value(json_object_get(json_object_get(all, "meta"),
+	    "bad"));
 	json_decref(all);
 	if (err) {
 		fprintf(stderr, "ioasidctl: %s: write error\n", out);
@@ -246,5 +247,5 @@ tracetool_timeline(int argc, char **argv)
 	    "%s\n", out, (unsigned long long)kept,
 	    (unsigned long long)records, kept < records ?
 	    " (the rest left out: --max-records)" : "");
-	return (i != 0 ? 1 : 0);
+	return (bad != 0 ? 1 : 0);
 }

@@ -3,9 +3,10 @@
 # SPDX-License-Identifier: ISC
 #
 # ioasidctl trace timeline (issue 10, §3), checked in a real browser: a
-# session recorded with ioasidctl record (iommu_basic and iommu_fds, which
-# make IOASes, HWPTs, mock devices, a vIOMMU, vDEVICEs, fault and event
-# queues, and fail on purpose), drawn as a page that headless Chromium
+# session recorded with ioasidctl record (iommu_basic, iommu_fds and
+# vfio_cdev, which make IOASes, HWPTs, devices, mock devices, a vIOMMU,
+# vDEVICEs, fault and event queues, and fail on purpose), drawn as a
+# page that headless Chromium
 # loads from the file with no network. The page's script writes what it
 # drew (lanes, calls, errors, object lifetimes, those destroyed, faults
 # and events) into #timeline's attributes, counted from the drawing; they
@@ -41,7 +42,7 @@ trap 'exit 1' INT TERM
 
 LIBS=$(preload_libs "$PRELOAD")
 for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/iommu_basic" \
-    "$B/tests/iommu_fds"; do
+    "$B/tests/iommu_fds" "$B/tests/vfio_cdev"; do
 	[ -e "$f" ] || give_up "$f is not built"
 done
 CHROMIUM=
@@ -108,10 +109,12 @@ PY
 {
 	printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' "$SOCK" "$CTLSOCK"
 	printf 'node =\nlog-level = info\n'
+	printf '[device nic0]\nrid = 00:01.0\n'
 } > "$CONF"
 start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
 "$CTL" -s "$CTLSOCK" record --socket "$SOCK" --preload "$LIBS" -o "$REC" \
-    -- sh -c "'$B/tests/iommu_basic' && '$B/tests/iommu_fds'" \
+    -- sh -c "'$B/tests/iommu_basic' && '$B/tests/iommu_fds' &&
+    '$B/tests/vfio_cdev'" \
     > "$T/rec.out" 2> "$T/rec.err"
 check "a session recorded (exit $?): $(tail -n 1 "$T/rec.err")" \
     grep -q '"cmd":"IOMMU_VIOMMU_ALLOC"' "$REC"
@@ -147,7 +150,11 @@ kinds_drawn() {
 	done
 }
 check "lifetimes of every kind the session made" kinds_drawn IOAS HWPT \
-    FAULT vIOMMU vDEVICE vEVENTQ "mock DEVICE"
+    FAULT vIOMMU vDEVICE vEVENTQ DEVICE "mock DEVICE"
+check "every lifetime ends in the session, every context having closed" \
+    sh -c "grep -q 'data-end=\"context closed\"' '$T/dom' &&
+     grep -q 'data-end=\"IOMMU_DESTROY\"' '$T/dom' &&
+     ! grep -q 'data-end=\"still there' '$T/dom'"
 check "the heading counts the calls" grep -q \
     "$(grep -c '"type":"ioctl"' "$REC") calls, $(grep '"type":"ioctl"' "$REC" |
     grep -vc '"result":"OK"') errors" "$T/dom"
