@@ -10,9 +10,10 @@
  * own script works out lanes, object lifetimes and marks from the lines.
  *
  * The page stays bounded: at most --max-records lines of a trace go in
- * (TIMELINE_MAX_RECORDS unless told), the first ones, and the page says
- * how many were left out; caller buffers are clipped to
- * TIMELINE_HEX_CHARS hex digits each.
+ * (TIMELINE_MAX_RECORDS unless told) and TIMELINE_MAX_BYTES of them, the
+ * first ones, and the page says how many were left out; caller buffers
+ * are clipped to TIMELINE_HEX_CHARS hex digits each; a line longer than
+ * TIMELINE_MAX_LINE (no trace writer makes one) is skipped as bad.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@ extern const char	timeline_html_end[];
 #define TIMELINE_MAX_RECORDS	20000
 #define TIMELINE_HARD_MAX	200000
 #define TIMELINE_HEX_CHARS	256
+#define TIMELINE_MAX_BYTES	(64U << 20)
+#define TIMELINE_MAX_LINE	(1U << 20)
 
 /* Clips the "hex" of every buffer in bufs (an "arrays" object) in place. */
 static void
@@ -90,8 +93,9 @@ timeline_read(FILE *fp, const char *src, uint64_t max)
 	char		*line = NULL;
 	size_t		 cap = 0;
 	uint64_t	 records = 0, kept = 0, bad = 0, dropped = 0, lineno = 0;
+	uint64_t	 bytes = 0;
 	ssize_t		 n;
-	int		 rc;
+	int		 rc, cut = 0;
 
 	/* meta and lines are borrowed from all, which owns them. */
 	if ((all = json_object()) == NULL)
@@ -105,6 +109,13 @@ timeline_read(FILE *fp, const char *src, uint64_t max)
 	lines = json_object_get(all, "lines");
 	while ((n = getline(&line, &cap, fp)) > 0) {
 		lineno++;
+		if ((size_t)n > TIMELINE_MAX_LINE) {
+			if (bad++ == 0)
+				fprintf(stderr, "ioasidctl: %s:%llu: a line of "
+				    "%zd bytes\n", src,
+				    (unsigned long long)lineno, n);
+			continue;
+		}
 		if ((o = json_loads(line, 0, &jerr)) == NULL ||
 		    !json_is_object(o)) {
 			if (bad++ == 0)
@@ -127,10 +138,14 @@ timeline_read(FILE *fp, const char *src, uint64_t max)
 			dropped += (uint64_t)json_integer_value(
 			    json_object_get(o, "count"));
 		records++;
-		if (kept == max) {
+		if (cut || kept == max ||
+		    bytes + (size_t)n > TIMELINE_MAX_BYTES) {
+			/* Cut here: none after goes in, however short. */
+			cut = 1;
 			json_decref(o);
 			continue;
 		}
+		bytes += (size_t)n;
 		timeline_clip(json_object_get(o, "arrays"));
 		timeline_clip(json_object_get(o, "out_arrays"));
 		if (json_array_append_new(lines, o) != 0)
@@ -144,6 +159,8 @@ timeline_read(FILE *fp, const char *src, uint64_t max)
 	rc |= json_object_set_new(meta, "omitted",
 	    json_integer(records - kept));
 	rc |= json_object_set_new(meta, "max", json_integer(max));
+	rc |= json_object_set_new(meta, "max_mib",
+	    json_integer(TIMELINE_MAX_BYTES >> 20));
 	rc |= json_object_set_new(meta, "dropped", json_integer(dropped));
 	rc |= json_object_set_new(meta, "bad", json_integer(bad));
 	if (rc != 0) {

@@ -265,12 +265,16 @@ check "a trace that is not there fails, writing nothing" sh -c \
      [ ! -e '$T/y.html' ]"
 check "a directory it cannot write fails" sh -c \
     "! '$CTL' trace timeline '$REC' -o '$T/no/such/dir.html' 2>/dev/null"
-printf 'not json\n' | cat - "$REC" > "$T/bad.jsonl"
+{
+	echo 'not json'
+	python3 -c 'print("{\"type\":\"control\",\"detail\":\"%s\"}" % ("x" * 1100000))'
+	cat "$REC"
+} > "$T/bad.jsonl"
 "$CTL" trace timeline "$T/bad.jsonl" -o "$T/bad.html" 2>/dev/null
 rc=$?
 browse "$T/bad.html" --dump-dom > "$T/dom"
-check "a bad line: exit 1, the rest drawn, the page says so (exit $rc)" \
+check "a bad line and one over 1 MiB: exit 1, the rest drawn, the page says so (exit $rc)" \
     sh -c "[ $rc -eq 1 ] && grep -q 'status=\"drawn\"' '$T/dom' &&
-	grep -q '1 unreadable lines skipped' '$T/dom'"
+	grep -q '2 unreadable lines skipped' '$T/dom'"
 
 summary
