@@ -31,6 +31,13 @@ struct replay_backend {
 	 * may read and write; NULL clears the list before each call.
 	 */
 	void		(*mem)(void *priv, void *p, size_t len);
+	/*
+	 * Whether device nodes and the descriptors queues hand out are
+	 * replayed (client/replay_dev.c, on the daemon at socket, NULL for
+	 * the default); else their lines are skipped.
+	 */
+	int		 devices;
+	const char	*socket;
 };
 
 #define REPLAY_KEEP_GOING	0x1	/* report every divergence */

@@ -46,10 +46,15 @@ check "iommu_basic replays offline with no divergence (exit $rc)" sh -c \
     "[ $rc -eq 0 ] &&
      grep -q '^replay: $ncalls calls, 0 diverged, 0 skipped$' '$T/rp'"
 "$CTL" replay --offline --keep-going "$FDS" > "$T/fds.off" 2>&1
-tail -n 1 "$T/fds.sock" > "$T/s1"
-tail -n 1 "$T/fds.off" > "$T/o1"
-check "iommu_fds replays offline as through the socket ($(cat "$T/o1"))" \
-    cmp -s "$T/s1" "$T/o1"
+# Its calls all replayed (the queue descriptors' lines only through the
+# socket), with the divergences the socket replay has or more.
+sed -n 's/^replay: \([0-9]*\) calls, \([0-9]*\) diverged.*/\1 \2/p' \
+    "$T/fds.sock" > "$T/s1"
+sed -n 's/^replay: \([0-9]*\) calls, \([0-9]*\) diverged.*/\1 \2/p' \
+    "$T/fds.off" > "$T/o1"
+check "iommu_fds: every call replayed offline ($(cat "$T/o1") against $(cat "$T/s1"))" \
+    sh -c "[ \"\$(cut -d' ' -f1 '$T/s1')\" = \"\$(cut -d' ' -f1 '$T/o1')\" ] &&
+    [ \"\$(cut -d' ' -f2 '$T/o1')\" -ge \"\$(cut -d' ' -f2 '$T/s1')\" ]"
 "$CTL" replay --offline --time "$BASIC" > "$T/rp" 2>&1
 check "--time prints the rates" grep -q \
     '^replay: [0-9.]* s, [0-9]* calls/s; with loading [0-9.]* s, [0-9]* calls/s$' \

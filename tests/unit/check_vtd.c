@@ -404,6 +404,23 @@ START_TEST(vtd_attach)
 	dom.flags = 0;
 	dom.pagetable_type = 1;		/* first stage */
 	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+
+	/* Another unit's domain: its address width and its page sizes. */
+	ck_assert_int_eq(mk("qemu", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev, 0, NULL, &dom),
+	    0);
+	ck_assert_uint_eq(dom.aperture_last, (1ULL << 48) - 1);
+	ck_assert_int_eq(mk("qemu-aw39", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.aperture_last = (1ULL << 39) - 1;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	mk_regs(QEMU_CAP & ~(1ULL << 35), QEMU_ECAP);	/* no 1 GiB pages */
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.pgsize_bitmap &= ~(1ULL << 30);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	/* A nest parent needs a unit that nests. */
+	dom.flags = HW_DOMAIN_NEST_PARENT;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
 }
 END_TEST
 
