@@ -1007,3 +1007,19 @@ device_ioctl_pasids(struct ucmd *ucmd)
 		return (rc);
 	return (r.count > r.max ? -EMSGSIZE : 0);
 }
+
+int
+device_global_pasids(struct device *dev,
+    int (*fn)(void *, uint32_t vpasid, uint32_t ppasid), void *arg)
+{
+	struct device_pasid	*p;
+	int			 rc;
+
+	RB_FOREACH(p, device_pasid_tree, &dev->pasids) {
+		if (!p->global)
+			continue;
+		if ((rc = fn(arg, p->pasid, p->ppasid)) != 0)
+			return (rc);
+	}
+	return (0);
+}
