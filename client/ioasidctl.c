@@ -700,7 +700,8 @@ print_enqcmd(json_t *r)
 	json_array_foreach(a, i, g) {
 		if (jint(g, "pid") != 0)
 			snprintf(who, sizeof(who), "%lld/%lld",
-			    (long long)jint(g, "pid"), (long long)jint(g, "vm"));
+			    (long long)jint(g, "pid"),
+			    (long long)jint(g, "vm"));
 		else
 			snprintf(who, sizeof(who), "ctx:%lld",
 			    (long long)jint(g, "context"));
