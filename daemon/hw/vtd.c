@@ -23,13 +23,16 @@
  *				CAP.FL5LP and MGAW above 48), lower half
  *	nested S1 data		addr_width 48, or 57 with CAP.FL5LP; SRE
  *				needs ECAP.SRS, EAFE needs ECAP.EAFS
+ *	domain ids		CAP.ND: 2^(4 + 2 * ND), ids 2 and up for
+ *				domains attached behind the unit, ENOSPC
+ *				past the last (domain_attach_iommu())
  *
  * The registers come from a profile (QEMU 10.0.2's intel-iommu with its
  * properties, checked against QEMU by tests/qemu/vtd_oracle.sh, and
  * synthesized server units) and the overrides of an [iommu] section:
  * cap and ecap themselves, or the convenience keys that set fields of
  * them (aw-bits, pasid-bits, caching-mode, snoop-control, nesting,
- * dirty-tracking).
+ * dirty-tracking, nd).
  */
 #include <ctype.h>
 #include <errno.h>
