@@ -74,6 +74,7 @@ enqcmd_setup(void)
 	ctx_pipe(c2, p2);
 }
 
+/* Devices, the second context and the pipes go; no pPASID is left. */
 static void
 enqcmd_teardown(void)
 {
