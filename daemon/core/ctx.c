@@ -319,6 +319,8 @@ obj_alloc(struct ctx *ctx, enum obj_type type, struct obj **objp)
 	obj->type = type;
 	obj->state = OBJ_RESERVED;
 	obj->users = 1;
+	if (obj_ops[type]->init != NULL)
+		obj_ops[type]->init(obj);
 	RB_INSERT(obj_tree, &ctx->objs, obj);
 	ctx->nobjs++;
 	*objp = obj;

@@ -269,11 +269,21 @@ struct hw_model_ops {
 		    uint64_t iova, int (*read_s2)(void *, uint64_t addr,
 		    void *buf, size_t len), void *arg, uint32_t *type,
 		    void *ev, size_t *len);
+
+	/*
+	 * Paging domains are not tied to the instance they were made on:
+	 * a device behind another instance of the model may attach to
+	 * one (also as a nest parent) when attach_check, asked for the
+	 * device's instance, says it fits. As VT-d's driver shares a
+	 * domain among units; 0 keeps a domain to its own instance.
+	 */
+	int	 share_domains;
 	/*
 	 * A device behind inst is attached (RID or PASID) to the domain
 	 * key names (the core's, the same for the domain's whole life):
 	 * the hardware's domain id for it on that unit, taken at the
-	 * first attachment and counted; 0, or -ENOSPC when the unit has
+	 * first attachment behind the unit and counted (a domain shared
+	 * among units has one on each); 0, or -ENOSPC when the unit has
 	 * none left, which fails the attach. domain_id_put drops one
 	 * attachment's count and frees the id with the last. Optional,
 	 * both or neither: without them ids never run out.

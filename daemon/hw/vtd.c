@@ -319,22 +319,43 @@ vtd_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
 }
 
 /*
- * Whether the device may use a domain of its unit (paging_domain_
- * compatible()): the unit must do what the domain was made with.
+ * Whether the device may use a domain made on its unit or on another
+ * (paging_domain_compatible()): the unit must do what the domain was
+ * made with: snooping, dirty tracking, nesting, the table's stage, its
+ * page sizes and its input address width.
  */
 static int
 vtd_attach_check(const struct hw_dev_desc *dev, const struct hw_domain *dom)
 {
 	const struct vtd	*v = vtd_of(dev);
+	unsigned int		 bits;
 
 	if (dom->enforce_cc && !(v->ecap & VTD_ECAP_SC))
 		return (-EINVAL);
 	if ((dom->flags & HW_DOMAIN_DIRTY) && (!vtd_ssads(v) ||
 	    (dev->flags & HW_DEV_NO_DIRTY)))
 		return (-EINVAL);
-	if (dom->pagetable_type == VTD_PT_FIRST && !vtd_flts(v))
+	if ((dom->flags & HW_DOMAIN_NEST_PARENT) && !vtd_nested(v))
 		return (-EINVAL);
-	if (dom->pagetable_type == VTD_PT_SECOND && !vtd_slts(v))
+	switch (dom->pagetable_type) {
+	case VTD_PT_FIRST:
+		if (!vtd_flts(v) || ((dom->pgsize_bitmap & SZ_1G) &&
+		    !(v->cap & VTD_CAP_FL1GP)))
+			return (-EINVAL);
+		bits = vtd_fs_bits(v) - 1;
+		break;
+	case VTD_PT_SECOND:
+		if (!vtd_slts(v) || ((dom->pgsize_bitmap & SZ_2M) &&
+		    !(v->cap & VTD_CAP_SLLPS_2M)) ||
+		    ((dom->pgsize_bitmap & SZ_1G) &&
+		    !(v->cap & VTD_CAP_SLLPS_1G)))
+			return (-EINVAL);
+		bits = vtd_ss_bits(v);
+		break;
+	default:
+		return (-EINVAL);
+	}
+	if (bits == 0 || dom->aperture_last > (1ULL << bits) - 1)
 		return (-EINVAL);
 	return (0);
 }
@@ -737,6 +758,7 @@ const struct hw_model_ops hw_vtd_ops = {
 	.describe = vtd_describe,
 	.pasid_bits = vtd_pasid_bits,
 	.snoop_control = vtd_snoop_control,
+	.share_domains = 1,
 	.domain_id_get = vtd_domain_id_get,
 	.domain_id_put = vtd_domain_id_put,
 };

@@ -417,6 +417,23 @@ START_TEST(vtd_attach)
 	dom.flags = 0;
 	dom.pagetable_type = 1;		/* first stage */
 	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+
+	/* Another unit's domain: its address width and its page sizes. */
+	ck_assert_int_eq(mk("qemu", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev, 0, NULL, &dom),
+	    0);
+	ck_assert_uint_eq(dom.aperture_last, (1ULL << 48) - 1);
+	ck_assert_int_eq(mk("qemu-aw39", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.aperture_last = (1ULL << 39) - 1;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	mk_regs(QEMU_CAP & ~(1ULL << 35), QEMU_ECAP);	/* no 1 GiB pages */
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.pgsize_bitmap &= ~(1ULL << 30);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	/* A nest parent needs a unit that nests. */
+	dom.flags = HW_DOMAIN_NEST_PARENT;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
 }
 END_TEST
 
@@ -719,6 +736,48 @@ START_TEST(vtd_domain_ids_attach)
 }
 END_TEST
 
+/*
+ * Ids are the unit's own: a domain shared by devices behind two units
+ * takes an id on each, so a full unit does not stop the other.
+ */
+START_TEST(vtd_domain_ids_units)
+{
+	struct hw_instance	*other;
+	struct edev		 ea, eb;
+	struct device		*a, *b;
+	uint32_t		 ida, idb, ioas = test_ioas_new(), h[15], pt, v;
+
+	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){ "nd=0",
+	    "pasid-bits=8" }, 2), 0);
+	ck_assert_int_eq(hw_instance_new("vtd1", "intel-vtd", "qemu-pasid",
+	    NULL, 0, &other, err, sizeof(err)), 0);
+	device_edev_init(&ea, "a", inst, 0x08, 8, HW_DEV_PASID);
+	device_edev_init(&eb, "b", other, 0x10, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &ea, &a, &ida), 0);
+	ck_assert_int_eq(device_bind(tctx, &eb, &b, &idb), 0);
+	for (v = 0; v < 15; v++)
+		h[v] = vtd_hwpt(ida, ioas);
+	pt = h[0];
+	ck_assert_int_eq(device_attach(a, DEVICE_NO_PASID, &pt), 0);
+	for (v = 1; v < 14; v++) {
+		pt = h[v];
+		ck_assert_int_eq(device_attach(a, v, &pt), 0);
+	}
+	pt = h[14];
+	ck_assert_int_eq(device_attach(a, 14, &pt), -ENOSPC);
+	/* The other unit has ids: b takes h[14] and a domain of a's. */
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), 0);
+	pt = h[3];
+	ck_assert_int_eq(device_replace(b, DEVICE_NO_PASID, &pt), 0);
+	/* h[14] lost its only device: a's unit still has no id for it. */
+	pt = h[14];
+	ck_assert_int_eq(device_attach(a, 14, &pt), -ENOSPC);
+	device_unbind(b);
+	device_unbind(a);
+	hw_instance_free(other);
+}
+END_TEST
+
 /* Through the generic instance calls, and a config-style bad key. */
 START_TEST(vtd_instance)
 {
@@ -760,6 +819,7 @@ vtd_suite(void)
 	tc = tcase_create("vtd-devices");
 	tcase_add_checked_fixture(tc, test_setup, teardown_ctx);
 	tcase_add_test(tc, vtd_domain_ids_attach);
+	tcase_add_test(tc, vtd_domain_ids_units);
 	suite_add_tcase(s, tc);
 	return (s);
 }
