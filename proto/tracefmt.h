@@ -76,6 +76,16 @@ int		 tracefmt_buf_decode(const struct uapi_field *f,
 		    uint64_t *len);
 
 /*
+ * The records that moved on a descriptor (a trace "fdread" or "fdwrite"
+ * line): have bytes of records of layout kind (UAPI_REC_*) at data, of
+ * len in all, set in o as "len", "records" (each record by field name; a
+ * vEVENTQ's one event header) and "payload" (the bytes past them, in
+ * hex). Returns 0 or -ENOMEM.
+ */
+int		 tracefmt_fd_encode(json_t *o, int kind, const void *data,
+		    size_t have, uint64_t len);
+
+/*
  * The name of an errno value ("ENOENT"), "OK" for 0, or "E<number>" for
  * one without a name. The string is static.
  */

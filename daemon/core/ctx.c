@@ -187,6 +187,7 @@ ctx_trace(const struct ctx *ctx, const char *type)
 	site.pid = ctx->opener;
 	site.node = ctx->transport;
 	site.devnode = 0;
+	site.bound = 0;
 	trace_event(&site, type, NULL);
 }
 
