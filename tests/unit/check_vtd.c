@@ -415,7 +415,8 @@ START_TEST(vtd_nested)
 	struct hw_nested		 nested;
 	struct hw_data			 data;
 	unsigned char			 buf[64];
-	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST;
+	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST |
+					    ECAP_FLTS;
 
 	mk_regs(QEMU_CAP, sm);
 	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev,
@@ -486,7 +487,10 @@ START_TEST(vtd_nested)
 	mk_regs(QEMU_CAP, sm | ECAP_EAFS);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), 0);
-	/* No NEST, or no scalable mode: no nested domain. */
+	/* No NEST, no FLTS, or no scalable mode: no nested domain. */
+	mk_regs(QEMU_CAP, sm & ~ECAP_FLTS);
+	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
+	    &data, &nested), -EOPNOTSUPP);
 	mk_regs(QEMU_CAP, sm & ~ECAP_NEST);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), -EOPNOTSUPP);
