@@ -479,8 +479,12 @@ vtd_convenience(struct vtd *v, const struct hw_param *p, char *err,
 		vtd_set(&v->cap, VTD_CAP_CM, b);
 	else if (strcmp(p->key, "snoop-control") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SC, b);
-	else if (strcmp(p->key, "nesting") == 0 && b >= 0)
+	else if (strcmp(p->key, "nesting") == 0 && b >= 0) {
+		/* The spec has NEST imply both stages: on sets all three. */
 		vtd_set(&v->ecap, VTD_ECAP_NEST, b);
+		if (b)
+			v->ecap |= VTD_ECAP_FLTS | VTD_ECAP_SLTS;
+	}
 	else if (strcmp(p->key, "dirty-tracking") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SLADS | VTD_ECAP_SMPWC, b);
 	else if (strcmp(p->key, "page-requests") == 0 && b >= 0)

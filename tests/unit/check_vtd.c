@@ -194,7 +194,15 @@ START_TEST(vtd_overrides)
 	    "pasid-bits=20", "snoop-control=on", "nesting=on",
 	    "dirty-tracking=on" }, 4), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP | ECAP_PASID |
-	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_SLADS | ECAP_SMPWC);
+	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_FLTS | ECAP_SLADS |
+	    ECAP_SMPWC);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on" }, 1), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_NEST |
+	    ECAP_SLTS);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on", "nesting=off" }, 2), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_SLTS);
 	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){
 	    "pasid-bits=0" }, 1), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP);
