@@ -28,7 +28,6 @@
 
 #include "core/ctx.h"
 #include "core/umem.h"
-#include "hw/amdvi.h"
 #include "hw/hw.h"
 #include "hw/plugin.h"
 #include "iommufd/device.h"

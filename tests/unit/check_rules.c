@@ -71,6 +71,7 @@ mk(const char *model, const char *profile, const char *const kv[3])
 	dev.flags = HW_DEV_PASID;
 }
 
+/* After each row: its instance. */
 static void
 rules_teardown(void)
 {
