@@ -573,7 +573,8 @@ models_coherency_body(void)
 	struct hw_domain	 dom;
 	int			 rc;
 
-	ck_assert_int_eq(hw_snoop_control(inst), want.snoop);
+	ck_assert_msg(hw_snoop_control(inst) == want.snoop, "%s: snoop "
+	    "control %d", label(), hw_snoop_control(inst));
 	rc = inst->ops->domain_alloc_paging(&edev.desc, 0, NULL, &dom);
 	ck_assert_int_eq(rc, 0);
 	/* The core asks for enforcement where the unit has snoop control. */
