@@ -181,6 +181,8 @@ $(B)/daemon/conf.o: ALL_CFLAGS += -DIOASIDD_MODELDIR='"$(MODELDIR)"'
 $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"' \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
+$(B)/tests/unit/check_models.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 $(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a

@@ -21,8 +21,10 @@
  *	aperture		second stage: the largest SAGAW level that
  *				MGAW allows; first stage: 48 bits (57 with
  *				CAP.FL5LP and MGAW above 48), lower half
- *	nested S1 data		addr_width 48, or 57 with CAP.FL5LP; SRE
- *				needs ECAP.SRS, EAFE needs ECAP.EAFS
+ *	nested S1 data		NEST with FLTS (the guest's tables are
+ *				first-stage ones); addr_width 48, or 57
+ *				with CAP.FL5LP; SRE needs ECAP.SRS, EAFE
+ *				needs ECAP.EAFS
  *	domain ids		CAP.ND: 2^(4 + 2 * ND), ids 2 and up for
  *				domains attached behind the unit, ENOSPC
  *				past the last (domain_attach_iommu())
@@ -376,7 +378,11 @@ vtd_domain_alloc_nested(const struct hw_dev_desc *dev,
 	const uint8_t		*p = data->buf;
 	size_t			 i;
 
-	if (!vtd_nested(v) || (flags & ~HW_DOMAIN_PASID))
+	/*
+	 * The guest's tables are first-stage ones: the spec has NEST imply
+	 * FLTS, so a unit reporting NEST without it cannot walk them.
+	 */
+	if (!vtd_nested(v) || !vtd_flts(v) || (flags & ~HW_DOMAIN_PASID))
 		return (-EOPNOTSUPP);
 	if (data->type != IOMMU_HWPT_DATA_VTD_S1)
 		return (-EOPNOTSUPP);
@@ -532,8 +538,12 @@ vtd_convenience(struct vtd *v, const struct hw_param *p, char *err,
 		vtd_set(&v->cap, VTD_CAP_CM, b);
 	else if (strcmp(p->key, "snoop-control") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SC, b);
-	else if (strcmp(p->key, "nesting") == 0 && b >= 0)
+	else if (strcmp(p->key, "nesting") == 0 && b >= 0) {
+		/* The spec has NEST imply both stages: on sets all three. */
 		vtd_set(&v->ecap, VTD_ECAP_NEST, b);
+		if (b)
+			v->ecap |= VTD_ECAP_FLTS | VTD_ECAP_SLTS;
+	}
 	else if (strcmp(p->key, "dirty-tracking") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SLADS | VTD_ECAP_SMPWC, b);
 	else if (strcmp(p->key, "page-requests") == 0 && b >= 0)

@@ -207,7 +207,15 @@ START_TEST(vtd_overrides)
 	    "pasid-bits=20", "snoop-control=on", "nesting=on",
 	    "dirty-tracking=on" }, 4), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP | ECAP_PASID |
-	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_SLADS | ECAP_SMPWC);
+	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_FLTS | ECAP_SLADS |
+	    ECAP_SMPWC);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on" }, 1), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_NEST |
+	    ECAP_SLTS);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on", "nesting=off" }, 2), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_SLTS);
 	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){
 	    "pasid-bits=0" }, 1), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP);
@@ -445,7 +453,8 @@ START_TEST(vtd_nested)
 	struct hw_nested		 nested;
 	struct hw_data			 data;
 	unsigned char			 buf[64];
-	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST;
+	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST |
+					    ECAP_FLTS;
 
 	mk_regs(QEMU_CAP, sm);
 	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev,
@@ -516,7 +525,10 @@ START_TEST(vtd_nested)
 	mk_regs(QEMU_CAP, sm | ECAP_EAFS);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), 0);
-	/* No NEST, or no scalable mode: no nested domain. */
+	/* No NEST, no FLTS, or no scalable mode: no nested domain. */
+	mk_regs(QEMU_CAP, sm & ~ECAP_FLTS);
+	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
+	    &data, &nested), -EOPNOTSUPP);
 	mk_regs(QEMU_CAP, sm & ~ECAP_NEST);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), -EOPNOTSUPP);
