@@ -182,6 +182,8 @@ $(B)/daemon/conf.o: ALL_CFLAGS += -DIOASIDD_MODELDIR='"$(MODELDIR)"'
 $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"' \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
+$(B)/tests/unit/check_models.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 # The replay engine and its back ends are tested in process too.
@@ -300,6 +302,8 @@ install: all
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_coherency.h
 	install -m 0644 proto/ioasidd_pasid.h \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_pasid.h
+	install -m 0644 proto/ioasidd_enqcmd.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_enqcmd.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

@@ -440,7 +440,7 @@ outlive(uint8_t *buf, long pg)
 	struct iommu_fault_alloc fa;
 	struct pollfd	pfd;
 	uint8_t	tmp[8];
-	int	fd, afd, st;
+	int	fd, afd, st = 0;
 	pid_t	pid;
 
 	if ((pid = fork()) == 0) {
