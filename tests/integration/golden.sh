@@ -45,7 +45,8 @@ daemon() {
 
 # divergences FILE: "LINE WHAT" for each divergence a replay printed.
 divergences() {
-	sed -n 's/^[^ ]*\.jsonl:\([0-9]*\): seq [0-9]*, [A-Za-z0-9_]* on context [0-9]*: \(.*\) differs$/\1 \2/p' "$1"
+	_at='^[^ ]*\.jsonl:\([0-9]*\): seq [0-9]*, [A-Za-z0-9_]*'
+	sed -n "s/$_at on context [0-9]*: \\(.*\\) differs\$/\\1 \\2/p" "$1"
 }
 
 # replay_golden NAME: replay $T/NAME.jsonl against the daemon, with
@@ -159,12 +160,11 @@ sed "${line}s/\"dirty.out_nr_dirty\":3/\"dirty.out_nr_dirty\":4/" \
 altered dirty "$line" out.dirty.out_nr_dirty 4 3
 
 # An output array changed: the dirty bitmap with a bit more (page 1).
-line=$(grep -n '"cmd":"IOMMU_HWPT_GET_DIRTY_BITMAP".*"out_arrays":{"data":{"len":32,"hex":"09' \
+oa='"out_arrays":{"data":{"len":32,"hex":"'
+line=$(grep -n "\"cmd\":\"IOMMU_HWPT_GET_DIRTY_BITMAP\".*${oa}09" \
     "$GOLD/dirty.jsonl" | head -n 1 | cut -d: -f1)
-sed "${line}s/\"out_arrays\":{\"data\":{\"len\":32,\"hex\":\"09/\"out_arrays\":{\"data\":{\"len\":32,\"hex\":\"0b/" \
-    "$GOLD/dirty.jsonl" > "$T/dirty.jsonl"
-hex=$(sed -n "${line}s/.*\"out_arrays\":{\"data\":{\"len\":32,\"hex\":\"\([0-9a-f]*\)\".*/\1/p" \
-    "$GOLD/dirty.jsonl")
+sed "${line}s/${oa}09/${oa}0b/" "$GOLD/dirty.jsonl" > "$T/dirty.jsonl"
+hex=$(sed -n "${line}s/.*${oa}\([0-9a-f]*\)\".*/\1/p" "$GOLD/dirty.jsonl")
 altered dirty "$line" out_arrays.data \
     "{\"len\":32,\"hex\":\"0b${hex#09}\"}" "{\"len\":32,\"hex\":\"$hex\"}"
 

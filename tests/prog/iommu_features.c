@@ -143,6 +143,7 @@ get_dirty(int fd, uint32_t hwpt, uint32_t flags, uint64_t *bm)
 	return (ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g) == 0 ? 0 : errno);
 }
 
+/* The dirty session on ioas, mapping va (see the top of the file). */
 static void
 ft_dirty(int fd, uint32_t ioas, void *va)
 {
@@ -210,6 +211,7 @@ pasid_op(int fd, uint32_t op, uint32_t stdev, uint32_t pasid, uint32_t pt)
 	return (test_cmd(fd, &c, op, stdev));
 }
 
+/* The PASID session on ioas, mapping va. */
 static void
 ft_pasid(int fd, uint32_t ioas, void *va)
 {
@@ -260,7 +262,7 @@ ft_pasid(int fd, uint32_t ioas, void *va)
 	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
 }
 
-/* Returns the queue's descriptor, still open. */
+/* The fault session on ioas; returns the queue's descriptor, still open. */
 static int
 ft_fault(int fd, uint32_t ioas)
 {
@@ -315,7 +317,7 @@ struct ft_vevent {
 	struct iommu_viommu_event_selftest	ev;
 };
 
-/* Returns the queue's descriptor, still open. */
+/* The vEVENTQ session on ioas; returns the queue's descriptor, open. */
 static int
 ft_vevent(int fd, uint32_t ioas)
 {
