@@ -5,11 +5,13 @@
 # Re-record the golden trace NAME (tests/traces/NAME.jsonl): a fresh
 # daemon on the configuration beside it (NAME.conf, after a [daemon]
 # section of private sockets made here), the session's program run under
-# "ioasidctl record", the new trace validated against
-# proto/trace-schema.json and replayed once against the same daemon.
-# The README says what each golden is; `remake.sh all` re-records every
-# one but qemu-boot (which boots QEMU: tests/qemu/run.sh) and selftest
-# (the kernel's selftest, minutes).
+# "ioasidctl record" (for qemu-boot: the QEMU test, which records its
+# first boot in the build tree, copied here), the new trace validated
+# against proto/trace-schema.json and replayed once against the daemon.
+# For a golden with device-node calls NAME.diverge is written again from
+# that replay. Last, the lines whose command, result or outputs differ
+# from the old golden's are listed. The README says what each golden is;
+# `remake.sh all` re-records every one but qemu-boot.
 #
 # usage: tests/traces/remake.sh NAME|all [BUILD_DIR]
 
@@ -45,32 +47,20 @@ session() {
 		echo "$B/tests/iommu_errors" ;;
 	dirty | pasid | fault | vevent)
 		echo "$B/tests/iommu_features $1" ;;
-	selftest)
-		echo "$B/selftest/7.3/bin/iommufd" ;;
 	*)
 		return 1 ;;
 	esac
 }
 
 OUT=$DIR/$NAME.jsonl
-if [ "$NAME" = qemu-boot ]; then
-	# The QEMU test records its first boot into the build tree.
-	sh "$SRC/tests/qemu/run.sh" "$B" || exit 1
-	cp "$B/qemu-test/nommu.jsonl" "$OUT" || exit 1
-	echo "remake: $OUT from $B/qemu-test/nommu.jsonl"
-	exit 0
-fi
-cmd=$(session "$NAME") || {
-	echo "remake: no golden $NAME" >&2
-	exit 2
-}
 [ -e "$DIR/$NAME.conf" ] || {
-	echo "remake: no $DIR/$NAME.conf" >&2
+	echo "remake: no golden $NAME ($DIR/$NAME.conf)" >&2
 	exit 2
 }
 T=$(mktemp -d /tmp/ioasidd-remake.XXXXXX) || exit 1
 trap 'stop_daemon KILL 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
+[ ! -e "$OUT" ] || cp "$OUT" "$T/old.jsonl"
 {
 	printf '[daemon]\nsocket = %s\ncontrol-socket = %s\nnode =\n\n' \
 	    "$T/iommu.sock" "$T/control.sock"
@@ -80,16 +70,72 @@ start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$T/iommu.sock" || {
 	cat "$T/daemon.log" >&2
 	exit 1
 }
-# shellcheck disable=SC2086 # cmd is a program and its arguments
-(cd "$T" && "$CTL" -s "$T/control.sock" record -o "$OUT" \
-    --socket "$T/iommu.sock" --preload "$(preload_libs "$PRELOAD")" \
-    -- $cmd > "$T/out" 2>&1)
-rc=$?
-tail -n 1 "$T/out"
-[ $rc -eq 0 ] || {
-	echo "remake: $cmd exited $rc" >&2
-	exit 1
-}
+if [ "$NAME" = qemu-boot ]; then
+	# The QEMU test records its first boot into the build tree.
+	sh "$SRC/tests/qemu/run.sh" "$B" > "$T/out" 2>&1 &&
+	    cp "$B/qemu-test/nommu.jsonl" "$OUT"
+	rc=$?
+	tail -n 1 "$T/out"
+	[ $rc -eq 0 ] || {
+		echo "remake: the QEMU test failed (tests/qemu/run.sh)" >&2
+		exit 1
+	}
+else
+	cmd=$(session "$NAME") || {
+		echo "remake: no session for $NAME" >&2
+		exit 2
+	}
+	# shellcheck disable=SC2086 # cmd is a program and its arguments
+	(cd "$T" && "$CTL" -s "$T/control.sock" record -o "$OUT" \
+	    --socket "$T/iommu.sock" --preload "$(preload_libs "$PRELOAD")" \
+	    -- $cmd > "$T/out" 2>&1)
+	rc=$?
+	tail -n 1 "$T/out"
+	[ $rc -eq 0 ] || {
+		echo "remake: $cmd exited $rc" >&2
+		exit 1
+	}
+fi
 py=$(trace_python) && "$py" "$SRC/scripts/trace-validate.py" "$OUT" ||
     exit 1
-"$CTL" replay --keep-going --socket "$T/iommu.sock" "$OUT" | tail -n 1
+cp "$OUT" "$T/$NAME.jsonl"
+"$CTL" replay --keep-going --socket "$T/iommu.sock" "$T/$NAME.jsonl" \
+    > "$T/rp" 2>&1
+tail -n 1 "$T/rp"
+# The divergences of a golden with device-node calls, listed again (the
+# line numbers move when the session does).
+if grep -q '"node":"vfio"' "$OUT"; then
+	at='^[^ ]*\.jsonl:\([0-9]*\): seq [0-9]*, [A-Za-z0-9_]*'
+	{
+		echo "# Divergences of $NAME.jsonl while replay skips" \
+		    "device-node (VFIO) calls:"
+		echo "# the iommufd calls naming the device bound by a skipped" \
+		    "call, or made"
+		echo "# after it (ids, IOVA ranges). LINE WHAT, as ioasidctl" \
+		    "replay prints them."
+		sed -n "s/$at on context [0-9]*: \\(.*\\) differs\$/\\1 \\2/p" \
+		    "$T/rp"
+	} > "$DIR/$NAME.diverge"
+	echo "remake: $DIR/$NAME.diverge:" \
+	    "$(grep -vc '^#' "$DIR/$NAME.diverge") divergences"
+fi
+[ -e "$T/old.jsonl" ] || exit 0
+# What the new recording answers differently from the old one: every line
+# changes in its times, pids and addresses, which replay does not compare.
+"$py" - "$T/old.jsonl" "$OUT" <<'PY'
+import json, sys
+keys = ("type", "cmd", "result", "out", "out_arrays")
+old = [json.loads(l) for l in open(sys.argv[1])][1:]
+new = [json.loads(l) for l in open(sys.argv[2])][1:]
+n = 0
+for i in range(max(len(old), len(new))):
+    a = old[i] if i < len(old) else {}
+    b = new[i] if i < len(new) else {}
+    if [a.get(k) for k in keys] != [b.get(k) for k in keys]:
+        n += 1
+        if n <= 20:
+            print("line %d: was %s %s, now %s %s" % (i + 2,
+                a.get("cmd", a.get("type")), a.get("result", ""),
+                b.get("cmd", b.get("type")), b.get("result", "")))
+print("remake: %d lines answer differently from the old golden" % n)
+PY
