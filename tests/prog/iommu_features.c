@@ -16,14 +16,11 @@
  *		reserved PASID's replace failing
  *  fault	a fault queue, a HWPT naming it, page requests raised by the
  *		mock, read and answered on the queue's descriptor; the
- *		queue kept (EBUSY) while that descriptor is open
+ *		queue kept (EBUSY) while that descriptor is open, destroyed
+ *		once it is closed
  *  vevent	a vIOMMU, a vDEVICE, a vEVENTQ, events raised by the mock and
- *		read from the queue's descriptor; the same EBUSY
- *
- * The trace has no line for the close of a descriptor a command handed
- * out, so these sessions close the queues' descriptors last, after the
- * close of /dev/iommu has taken every object: a replay, which cannot
- * know when they closed, then answers every call as the recording did.
+ *		read from the queue's descriptor; the same EBUSY, and the
+ *		vIOMMU kept while its vDEVICE is there
  *
  * usage: iommu_features dirty | pasid | fault | vevent
  */
@@ -262,8 +259,8 @@ ft_pasid(int fd, uint32_t ioas, void *va)
 	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
 }
 
-/* The fault session on ioas; returns the queue's descriptor, still open. */
-static int
+/* The fault session on ioas. */
+static void
 ft_fault(int fd, uint32_t ioas)
 {
 	struct iommu_hwpt_page_response	 resp[2];
@@ -307,8 +304,10 @@ ft_fault(int fd, uint32_t ioas)
 	CHECK(ioas_destroy(fd, hwpt) == 0, "DESTROY the HWPT");
 	CHECK(ioas_destroy(fd, fa.out_fault_id) == EBUSY,
 	    "DESTROY of the queue while its descriptor is open");
+	close((int)fa.out_fault_fd);
+	CHECK(ioas_destroy(fd, fa.out_fault_id) == 0,
+	    "DESTROY of the queue once it is closed");
 	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
-	return ((int)fa.out_fault_fd);
 }
 
 /* One vEVENT of the mock: its header and the vDEVICE's virt_id. */
@@ -317,8 +316,8 @@ struct ft_vevent {
 	struct iommu_viommu_event_selftest	ev;
 };
 
-/* The vEVENTQ session on ioas; returns the queue's descriptor, open. */
-static int
+/* The vEVENTQ session on ioas. */
+static void
 ft_vevent(int fd, uint32_t ioas)
 {
 	struct iommu_hwpt_selftest	sel = {
@@ -371,10 +370,16 @@ ft_vevent(int fd, uint32_t ioas)
 	CHECK(replace(fd, stdev, ioas) == 0, "the device back on the IOAS");
 	CHECK(ioas_destroy(fd, qa.out_veventq_id) == EBUSY,
 	    "DESTROY of the queue while its descriptor is open");
+	close((int)qa.out_veventq_fd);
+	CHECK(ioas_destroy(fd, qa.out_veventq_id) == 0,
+	    "DESTROY of the queue once it is closed");
 	CHECK(ioas_destroy(fd, nested) == 0, "DESTROY the nested HWPT");
 	CHECK(ioas_destroy(fd, va.out_viommu_id) == EBUSY,
-	    "DESTROY of the vIOMMU under its vDEVICE and queue");
-	return ((int)qa.out_veventq_fd);
+	    "DESTROY of the vIOMMU under its vDEVICE");
+	CHECK(ioas_destroy(fd, vd.out_vdevice_id) == 0, "DESTROY the vDEVICE");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == 0, "DESTROY the vIOMMU");
+	CHECK(ioas_destroy(fd, parent) == 0, "DESTROY the parent");
+	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
 }
 
 int
@@ -382,7 +387,7 @@ main(int argc, char **argv)
 {
 	uint32_t	 ioas;
 	void		*va;
-	int		 fd, q = -1;
+	int		 fd;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: iommu_features dirty | pasid | fault "
@@ -406,21 +411,14 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "pasid") == 0)
 		ft_pasid(fd, ioas, va);
 	else if (strcmp(argv[1], "fault") == 0)
-		q = ft_fault(fd, ioas);
+		ft_fault(fd, ioas);
 	else if (strcmp(argv[1], "vevent") == 0)
-		q = ft_vevent(fd, ioas);
+		ft_vevent(fd, ioas);
 	else {
 		fprintf(stderr, "iommu_features: no feature %s\n", argv[1]);
 		return (2);
 	}
-	/*
-	 * A queue's descriptor holds its object: what is left goes with
-	 * the close of /dev/iommu, the queue's descriptor closed after it.
-	 */
-	if (q < 0)
-		CHECK(ioas_destroy(fd, ioas) == 0, "DESTROY the IOAS");
+	CHECK(ioas_destroy(fd, ioas) == 0, "DESTROY the IOAS");
 	close(fd);
-	if (q >= 0)
-		close(q);
 	return (check_report());
 }

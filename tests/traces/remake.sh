@@ -8,9 +8,8 @@
 # "ioasidctl record" (for qemu-boot: the QEMU test, which records its
 # first boot in the build tree, copied here), the new trace validated
 # against proto/trace-schema.json and replayed once against the daemon.
-# For a golden with device-node calls NAME.diverge is written again from
-# that replay. Last, the lines whose command, result or outputs differ
-# from the old golden's are listed. The README says what each golden is;
+# Last, the lines whose command, result or outputs differ from the old
+# golden's are listed. The README says what each golden is;
 # `remake.sh all` re-records every one but qemu-boot.
 #
 # usage: tests/traces/remake.sh NAME|all [BUILD_DIR]
@@ -102,40 +101,23 @@ cp "$OUT" "$T/$NAME.jsonl"
 "$CTL" replay --keep-going --socket "$T/iommu.sock" "$T/$NAME.jsonl" \
     > "$T/rp" 2>&1
 tail -n 1 "$T/rp"
-# The divergences of a golden with device-node calls, listed again (the
-# line numbers move when the session does).
-if grep -q '"node":"vfio"' "$OUT"; then
-	at='^[^ ]*\.jsonl:\([0-9]*\): seq [0-9]*, [A-Za-z0-9_]*'
-	{
-		echo "# Divergences of $NAME.jsonl while replay skips" \
-		    "device-node (VFIO) calls:"
-		echo "# the iommufd calls naming the device bound by a skipped" \
-		    "call, or made"
-		echo "# after it (ids, IOVA ranges). LINE WHAT, as ioasidctl" \
-		    "replay prints them."
-		sed -n "s/$at on context [0-9]*: \\(.*\\) differs\$/\\1 \\2/p" \
-		    "$T/rp"
-	} > "$DIR/$NAME.diverge"
-	echo "remake: $DIR/$NAME.diverge:" \
-	    "$(grep -vc '^#' "$DIR/$NAME.diverge") divergences"
-fi
 [ -e "$T/old.jsonl" ] || exit 0
 # What the new recording answers differently from the old one: every line
 # changes in its times, pids and addresses, which replay does not compare.
 "$py" - "$T/old.jsonl" "$OUT" <<'PY'
-import json, sys
-keys = ("type", "cmd", "result", "out", "out_arrays")
-old = [json.loads(l) for l in open(sys.argv[1])][1:]
-new = [json.loads(l) for l in open(sys.argv[2])][1:]
+import difflib, json, sys
+keys = ("type", "cmd", "result", "out", "out_arrays", "records")
+def calls(path):
+    return [json.dumps([o.get(k) for k in keys], sort_keys=True)
+            for o in map(json.loads, open(path))][1:]
+old, new = calls(sys.argv[1]), calls(sys.argv[2])
 n = 0
-for i in range(max(len(old), len(new))):
-    a = old[i] if i < len(old) else {}
-    b = new[i] if i < len(new) else {}
-    if [a.get(k) for k in keys] != [b.get(k) for k in keys]:
-        n += 1
-        if n <= 20:
-            print("line %d: was %s %s, now %s %s" % (i + 2,
-                a.get("cmd", a.get("type")), a.get("result", ""),
-                b.get("cmd", b.get("type")), b.get("result", "")))
+sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+for op, i1, i2, j1, j2 in sm.get_opcodes():
+    if op == "equal":
+        continue
+    n += max(i2 - i1, j2 - j1)
+    print("%s: old lines %d-%d, new lines %d-%d" % (op, i1 + 2, i2 + 1,
+        j1 + 2, j2 + 1))
 print("remake: %d lines answer differently from the old golden" % n)
 PY
