@@ -65,7 +65,7 @@ replay_golden() {
 
 set -- "$GOLD"/*.jsonl
 [ -e "$1" ] || give_up "no golden trace in $GOLD"
-check "at least 9 goldens ($#)" [ $# -ge 9 ]
+check "at least 10 goldens ($#)" [ $# -ge 10 ]
 for g in "$@"; do
 	name=$(basename "$g" .jsonl)
 	if [ ! -e "$GOLD/$name.conf" ]; then

@@ -28,7 +28,8 @@ PRELOAD=$B/libioasid-preload.so
 . "$SRC/tests/integration/lib.sh"
 
 # The goldens `all` re-records.
-QUICK="cloud-hypervisor qemu qemu-smmuv3 errors dirty pasid fault vevent"
+QUICK="cloud-hypervisor qemu qemu-smmuv3 errors dirty pasid fault vevent
+    coherency"
 
 if [ "$NAME" = all ]; then
 	for n in $QUICK; do
@@ -46,6 +47,11 @@ session() {
 		echo "$B/tests/iommu_errors" ;;
 	dirty | pasid | fault | vevent)
 		echo "$B/tests/iommu_features $1" ;;
+	coherency)
+		# Its pauses go on at once: the go-ahead files are there.
+		touch "$T/go.1" "$T/go.2"
+		echo "$B/tests/iommu_coherency /dev/vfio/devices/vfio0" \
+		    "/dev/vfio/devices/vfio1 $T/at $T/go" ;;
 	*)
 		return 1 ;;
 	esac
