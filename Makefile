@@ -112,8 +112,9 @@ $(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
 	ln -sf libioasid.so.0 $@
 
 $(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o \
-	    client/failnth.o)
-	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
+	    client/failnth.o client/passthru.o proto/tracefmt.o)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl \
+	    $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 
 # The installation paths baked into ioasid.pc: rebuild it when they change
 # (a build made with one PREFIX and installed with another).
@@ -175,7 +176,7 @@ $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
-$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/libcore.a
+$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/passthru.o $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Test programs: ordinary programs that know nothing of ioasidd; they use
@@ -212,6 +213,18 @@ $(B)/tests/oracle_probe: tests/oracle/probe.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) \
 	    $(LDFLAGS) -o $@ $<
+
+# The golden sessions of the differential replay, as a static program with
+# the pass-through recorder linked in (tests/oracle/record.sh runs it on
+# the oracle kernel, whose guest runs static programs only): --wrap sends
+# the program's ioctl() and close() through client/passthru_wrap.c.
+PASSTHRU_STATIC	 = client/passthru.c client/passthru_wrap.c proto/tracefmt.c \
+		   proto/uapi.c
+$(B)/oracle/golden-rec: tests/oracle/golden.c $(PASSTHRU_STATIC) $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) \
+	    -Iclient -static -Wl,--wrap=ioctl,--wrap=close -o $@ \
+	    $(filter %.c,$^) -ljansson -lpthread
 
 # -MMD: the programs share tests/bench/bench.h.
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags

@@ -21,7 +21,10 @@
  * Every result and every output field and buffer is compared; the first
  * divergence is printed with the calls around it and replay stops, or
  * with --keep-going every divergence is printed. The exit status is 0
- * when nothing diverged.
+ * when nothing diverged. A trace recorded on the real kernel (the
+ * preload library's pass-through mode: its header names the "kernel")
+ * is a differential replay: each divergence is one line saying what the
+ * kernel answered and what ioasidd answers.
  *
  * Left for later: device nodes (their lines are counted as skipped), other
  * processes, and replay in-process without a daemon.
@@ -74,6 +77,7 @@ struct replay {
 	const char	*socket;
 	const char	*path;
 	int		 keep_going;
+	const char	*kernel;	/* the header's: recorded on a kernel */
 	json_t		*lines;		/* every line, in order */
 	struct rp_pair	*pairs;
 	size_t		 npairs, cappairs;
@@ -323,13 +327,18 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 	    NULL;
 	b = live != NULL ? json_dumps(live, JSON_ENCODE_ANY | JSON_COMPACT) :
 	    NULL;
-	printf("%s:%zu: seq %lld, %s on context %lld: %s differs\n",
+	printf("%s:%zu: seq %lld, %s on context %lld: %s differs",
 	    rp->path, i + 1,
 	    (long long)json_integer_value(json_object_get(l, "seq")),
 	    json_string_value(json_object_get(l, "cmd")),
 	    (long long)json_integer_value(json_object_get(l, "ctx")), what);
-	printf("  - recorded: %s\n  + replayed: %s\n", a ? a : "(none)",
-	    b ? b : "(none)");
+	/* A recording of the real kernel: the oracle's answer and ours. */
+	if (rp->kernel != NULL)
+		printf(": kernel %s answered %s, ioasidd %s\n", rp->kernel,
+		    a ? a : "(none)", b ? b : "(none)");
+	else
+		printf("\n  - recorded: %s\n  + replayed: %s\n",
+		    a ? a : "(none)", b ? b : "(none)");
 	free(a);
 	free(b);
 	lo = i > RP_CONTEXT ? i - RP_CONTEXT : 0;
@@ -652,6 +661,9 @@ tracetool_replay(int argc, char **argv)
 		type = json_string_value(json_object_get(l, "type"));
 		if (type == NULL)
 			continue;
+		if (strcmp(type, "header") == 0)
+			rp.kernel = json_string_value(json_object_get(l,
+			    "kernel"));
 		if (strcmp(type, "close") == 0)
 			rp_ctx_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));

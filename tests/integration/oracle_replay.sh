@@ -1,0 +1,107 @@
+#!/bin/sh
+# Copyright (c) 2026 The ioasidd developers
+# SPDX-License-Identifier: ISC
+#
+# Differential replay (issue 10, §2): the golden sessions recorded once on
+# the real kernel (tests/traces/oracle/KVER/*.jsonl, remade by
+# tests/oracle/record.sh) are replayed on ioasidd at the same uAPI level
+# with `ioasidctl replay --keep-going`, and every call whose answer
+# differs is reported. A difference listed in KVER/expected (with its
+# reason) is known; any other fails, and so does an expected one that no
+# longer happens (ioasidd now answers as the kernel: remove the line).
+# Each trace is also checked against proto/trace-schema.json. Ends with
+# "N passed, M failed".
+#
+# usage: tests/integration/oracle_replay.sh BUILD_DIR
+
+set -u
+
+B=${1:-build}
+case $B in /*) ;; *) B=$(pwd)/$B ;; esac
+DAEMON=$B/ioasidd
+CTL=$B/ioasidctl
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+TRACES=$SRC/tests/traces/oracle
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/ioasidd-oreplay.XXXXXX)
+SOCK=$T/iommu.sock
+PID=
+cleanup() {
+	stop_daemon KILL 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+for f in "$DAEMON" "$CTL"; do
+	[ -e "$f" ] || give_up "$f is not built"
+done
+VPY=
+for py in python3 /usr/bin/python3; do
+	if "$py" -c 'import jsonschema' 2>/dev/null; then
+		VPY=$py
+		break
+	fi
+done
+
+# diffs SESSION REPORT: the divergences of a replay report, one per line,
+# as "SESSION SEQ CMD WHAT".
+diffs() {
+	sed -n 's/^[^ ]*:[0-9]*: seq \([0-9]*\), \([A-Z0-9_x]*\) on context [0-9]*: \([^ ]*\) differs.*/\1 \2 \3/p' \
+	    "$2" | sed "s/^/$1 /"
+}
+
+for dir in "$TRACES"/*/; do
+	kver=$(basename "$dir")
+	exp=$dir/expected
+	[ -e "$exp" ] || { fail "$kver: no expectations file"; continue; }
+	printf '[daemon]\nsocket = %s\ncontrol-socket = %s/control.sock\n' \
+	    "$SOCK" "$T" > "$T/conf"
+	printf 'node =\nuapi-level = %s\n' "$kver" >> "$T/conf"
+	start_daemon "$T/conf" "$T/log" "$SOCK" ||
+	    give_up "the daemon did not start at uAPI level $kver"
+	: > "$T/seen"
+	for tr in "$dir"*.jsonl; do
+		s=$(basename "$tr" .jsonl)
+		if [ -n "$VPY" ]; then
+			check "$kver/$s valid against the schema" \
+			    "$VPY" "$SRC/scripts/trace-validate.py" "$tr"
+		fi
+		check "$kver/$s was recorded on a kernel" \
+		    grep -q '"type":"header".*"kernel":"'"$kver" "$tr"
+		out=$T/$kver-$s.out
+		"$CTL" replay --keep-going --socket "$SOCK" "$tr" > "$out" 2>&1
+		rc=$?
+		check "$kver/$s replayed to the end (status $rc)" \
+		    grep -q '^replay: [0-9]* calls' "$out"
+		sed -n 's/^replay: /    '"$kver\/$s"': /p' "$out"
+		diffs "$s" "$out" >> "$T/seen"
+	done
+	stop_daemon
+	# Known, new and gone differences.
+	grep -v '^#' "$exp" | awk 'NF >= 4 { print $1, $2, $3, $4 }' |
+	    sort > "$T/known"
+	sort "$T/seen" > "$T/seen.s"
+	comm -12 "$T/known" "$T/seen.s" > "$T/both"
+	comm -13 "$T/known" "$T/seen.s" > "$T/new"
+	comm -23 "$T/known" "$T/seen.s" > "$T/gone"
+	while read -r s seq cmd what; do
+		why=$(awk -v k="$s $seq $cmd $what" \
+		    '$1" "$2" "$3" "$4 == k { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' \
+		    "$exp")
+		echo "    known: $kver/$s seq $seq $cmd $what ($why)"
+	done < "$T/both"
+	while read -r s seq cmd what; do
+		grep -h "seq $seq, $cmd on .*: $what differs" \
+		    "$T/$kver-$s.out" | sed 's/^/    NEW: /'
+	done < "$T/new"
+	sed 's/^/    no longer differs (remove from expected): /' "$T/gone"
+	check "$kver: no new difference from the kernel" [ ! -s "$T/new" ]
+	check "$kver: every expected difference still there" \
+	    [ ! -s "$T/gone" ]
+	check "$kver: some calls answered as the kernel did" \
+	    [ "$(cat "$T"/*.out | sed -n 's/^replay: \([0-9]*\) calls.*/\1/p' |
+	    awk '{ n += $1 } END { print n + 0 }')" -gt "$(wc -l < "$T/seen")" ]
+	rm -f "$T"/*.out
+done
+summary
