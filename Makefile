@@ -226,6 +226,12 @@ $(B)/oracle/golden-rec: tests/oracle/golden.c $(PASSTHRU_STATIC) $(B)/.flags
 	    -Iclient -static -Wl,--wrap=ioctl,--wrap=close -o $@ \
 	    $(filter %.c,$^) -ljansson -lpthread
 
+# The same sessions as an ordinary dynamic program, for the preload
+# library's pass-through mode (tests/integration/oracle_replay.sh).
+$(B)/tests/golden: tests/oracle/golden.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 # -MMD: the programs share tests/bench/bench.h.
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
@@ -237,7 +243,8 @@ check: check-unit check-integration
 check-unit: $(UNIT) $(MODELS) $(TMODELS)
 	$(UNIT)
 
-check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe
+check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \
+	    $(B)/tests/golden
 	tests/integration/run.sh $(B)
 
 # The real CUSE node under Debian's kernel in QEMU (also part of check).

@@ -9,7 +9,11 @@
 # differs is reported. A difference listed in KVER/expected (with its
 # reason) is known; any other fails, and so does an expected one that no
 # longer happens (ioasidd now answers as the kernel: remove the line).
-# Each trace is also checked against proto/trace-schema.json. Ends with
+# Each trace is also checked against proto/trace-schema.json. First, the
+# preload library's pass-through mode itself: the golden program run with
+# IOASIDD_PASSTHROUGH=1 against a character device that is not iommufd
+# (/dev/null) gets the kernel's own answers (ENOTTY), none of the
+# daemon's, and leaves the trace of every call. Ends with
 # "N passed, M failed".
 #
 # usage: tests/integration/oracle_replay.sh BUILD_DIR
@@ -33,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for f in "$DAEMON" "$CTL"; do
+for f in "$DAEMON" "$CTL" "$B/tests/golden" "$B/libioasid-preload.so"; do
 	[ -e "$f" ] || give_up "$f is not built"
 done
 VPY=
@@ -44,6 +48,12 @@ for py in python3 /usr/bin/python3; do
 	fi
 done
 
+# valid FILE: FILE valid against the schema (the validator's lines kept).
+valid() {
+	"$VPY" "$SRC/scripts/trace-validate.py" "$1" > "$T/valid" 2>&1 ||
+	    { sed 's/^/    /' "$T/valid" | head -n 5; return 1; }
+}
+
 # diffs SESSION REPORT: the divergences of a replay report, one per line,
 # as "SESSION SEQ CMD WHAT".
 diffs() {
@@ -51,6 +61,28 @@ diffs() {
 	    "$2" | sed "s/^/$1 /"
 }
 
+# 1. Pass-through with the preload library: the kernel answers.
+PT=$T/pt.jsonl
+env LD_PRELOAD="$(preload_libs "$B/libioasid-preload.so")" \
+    IOASIDD_PASSTHROUGH=1 IOASIDD_NODE=/dev/null IOASIDD_TRACE="$PT" \
+    IOASIDD_SOCKET="$T/none.sock" timeout 60 "$B/tests/golden" ioas \
+    /dev/null > "$T/pt.out" 2>&1
+check "golden ran under the pass-through mode" \
+    grep -q '^golden ioas: 19 calls' "$T/pt.out"
+check "a header naming the kernel, an open and a close" sh -c \
+    "head -n 1 '$PT' | grep -q '\"type\":\"header\".*\"kernel\"' &&
+    grep -q '\"type\":\"open\"' '$PT' && tail -n 1 '$PT' |
+    grep -q '\"type\":\"close\"'"
+check "every call traced" [ "$(grep -c '"type":"ioctl"' "$PT")" -eq 19 ]
+check "every answer the kernel's (ENOTTY from /dev/null)" \
+    [ "$(grep -c '"result":"ENOTTY"' "$PT")" -eq 19 ]
+check "fields by name from the table" \
+    grep -q '"cmd":"IOMMU_IOAS_MAP".*"in":{[^}]*"user_va":"0x' "$PT"
+if [ -n "$VPY" ]; then
+	check "the pass-through trace valid against the schema" valid "$PT"
+fi
+
+# 2. The kernel's recordings replayed on ioasidd.
 for dir in "$TRACES"/*/; do
 	kver=$(basename "$dir")
 	exp=$dir/expected
@@ -65,7 +97,7 @@ for dir in "$TRACES"/*/; do
 		s=$(basename "$tr" .jsonl)
 		if [ -n "$VPY" ]; then
 			check "$kver/$s valid against the schema" \
-			    "$VPY" "$SRC/scripts/trace-validate.py" "$tr"
+			    valid "$tr"
 		fi
 		check "$kver/$s was recorded on a kernel" \
 		    grep -q '"type":"header".*"kernel":"'"$kver" "$tr"
