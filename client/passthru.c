@@ -270,6 +270,7 @@ passthru_ioctl(int fd, unsigned long req, void *arg, passthru_ioctl_fn real)
 		call.bufs[i].in = bin[i];
 		call.bufs[i].in_have = passthru_peek(bufs[i].uaddr, bin[i],
 		    blen);
+		call.bufs[i].unreadable = call.bufs[i].in_have < blen;
 		call.bufs[i].out = bout[i];
 	}
 

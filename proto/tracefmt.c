@@ -458,7 +458,7 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 	const struct uapi_cmd		*cmd;
 	const struct uapi_struct	*st;
 	const struct tracefmt_callbuf	*b;
-	json_t				*o, *out, *arrays, *oarrays;
+	json_t				*o, *out, *arrays, *oarrays, *e;
 	char				 num[16];
 	unsigned int			 i;
 
@@ -487,6 +487,13 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 		if (b->field->buf_dir & UD_IN)
 			json_object_set_new(arrays, b->field->name,
 			    tracefmt_callbuf_json(b, 0));
+		else if (b->unreadable) {
+			e = tracefmt_buf_encode(b->field, NULL, 0, b->len);
+			if (e != NULL)
+				json_object_set_new(e, "unreadable",
+				    json_true());
+			json_object_set_new(arrays, b->field->name, e);
+		}
 		if ((b->field->buf_dir & UD_OUT) && c->result >= 0)
 			json_object_set_new(oarrays, b->field->name,
 			    tracefmt_callbuf_json(b, 1));

@@ -81,6 +81,12 @@ struct tracefmt_callbuf {
 	uint64_t		 len;		/* the buffer's length */
 	const void		*in, *out;
 	size_t			 in_have, out_have;	/* bytes known */
+	/*
+	 * An output-only buffer whose address could not be read before
+	 * the call: written to "arrays" as unreadable, so that a replay
+	 * passes a bad address too.
+	 */
+	int			 unreadable;
 };
 
 /* One ioctl: what went in, what came back, where and when. */

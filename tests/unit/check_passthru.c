@@ -49,6 +49,10 @@ fake_ioctl(int fd, unsigned long req, ...)
 	}
 	if (req == IOMMU_IOAS_IOVA_RANGES) {
 		r = arg;
+		if (r->num_iovas >= 1 && r->allowed_iovas < 4096) {
+			errno = EFAULT;
+			return (-1);
+		}
 		if (r->num_iovas >= 1)
 			memcpy((void *)(uintptr_t)r->allowed_iovas, &one,
 			    sizeof(one));
@@ -139,6 +143,12 @@ START_TEST(test_session)
 	r.allowed_iovas = (uintptr_t)ranges;
 	ck_assert_int_eq(passthru_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r,
 	    fake_ioctl), 0);
+	/* An output array at a bad address: recorded as unreadable. */
+	r.num_iovas = 1;
+	r.allowed_iovas = 8;
+	ck_assert_int_eq(passthru_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r,
+	    fake_ioctl), -1);
+	ck_assert_int_eq(errno, EFAULT);
 	errno = 0;
 	rc = passthru_ioctl(fd, IOMMU_DESTROY, &d, fake_ioctl);
 	ck_assert_int_eq(rc, -1);
@@ -149,10 +159,10 @@ START_TEST(test_session)
 	ck_assert_int_eq(errno, EFAULT);
 	passthru_close(fd);
 	close(fd);
-	ck_assert_int_eq(fake_calls, 4);
+	ck_assert_int_eq(fake_calls, 5);
 
 	lines = pt_lines(path);
-	ck_assert_uint_eq(json_array_size(lines), 7);
+	ck_assert_uint_eq(json_array_size(lines), 8);
 	l = json_array_get(lines, 0);
 	ck_assert_str_eq(pt_str(l, "type"), "header");
 	ck_assert_int_eq(pt_int(l, "format"), 1);
@@ -182,17 +192,26 @@ START_TEST(test_session)
 	ck_assert_str_eq(pt_str(e, "start"), "0x1000");
 	ck_assert_str_eq(pt_str(e, "last"), "0xffffffff");
 
+	/* The good array was not "unreadable", the bad one is. */
+	ck_assert_ptr_null(json_object_get(l, "arrays"));
 	l = json_array_get(lines, 4);
+	ck_assert_str_eq(pt_str(l, "result"), "EFAULT");
+	e = json_object_get(json_object_get(l, "arrays"), "allowed_iovas");
+	ck_assert(json_is_true(json_object_get(e, "unreadable")));
+	ck_assert_int_eq(pt_int(e, "len"),
+	    (json_int_t)sizeof(struct iommu_iova_range));
+
+	l = json_array_get(lines, 5);
 	ck_assert_str_eq(pt_str(l, "cmd"), "IOMMU_DESTROY");
 	ck_assert_str_eq(pt_str(l, "result"), "ENOENT");
 	ck_assert_ptr_null(json_object_get(l, "out"));
 	ck_assert_int_eq(pt_int(json_object_get(l, "in"), "id"), 99);
 
-	l = json_array_get(lines, 5);
+	l = json_array_get(lines, 6);
 	ck_assert_str_eq(pt_str(l, "result"), "EFAULT");
 	ck_assert_uint_eq(json_object_size(json_object_get(l, "in")), 0);
 
-	l = json_array_get(lines, 6);
+	l = json_array_get(lines, 7);
 	ck_assert_str_eq(pt_str(l, "type"), "close");
 	ck_assert_int_eq(pt_int(l, "ctx"), 1);
 	json_decref(lines);
