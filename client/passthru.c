@@ -13,7 +13,11 @@
  * a descriptor is traced when it is open on the same character device.
  * A context is a descriptor number of the node: it is numbered when
  * its first ioctl is seen (an "open" line) and forgotten when closed
- * (a "close" line). A dup()ed descriptor is a context of its own.
+ * (a "close" line). A dup()ed descriptor is a context of its own. A
+ * descriptor a command hands out (an output field of kind UK_FD) gets a
+ * "close" line of its context with its number as "fd" when the program
+ * closes it, so that replay closes its own and the kernel's side effect
+ * (an access ending) happens there too.
  */
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -51,6 +55,8 @@ static struct {
 	uint64_t	 seq;
 	uint32_t	 nctx;
 	uint32_t	 ctx[PASSTHRU_MAX_FD];
+	/* Descriptors a command handed out, by the context that made them. */
+	uint32_t	 made[PASSTHRU_MAX_FD];
 } pt = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.fd = -1,
@@ -182,13 +188,45 @@ passthru_is_node(int fd)
 	    sb.st_rdev == pt.rdev);
 }
 
-/* An "open" or "close" line of context ctx; with the lock held. */
+/*
+ * An "open" or "close" line of context ctx, or with fd >= 0 the close of
+ * descriptor fd that a command of ctx handed out; with the lock held.
+ */
 static void
-passthru_event(const char *type, uint32_t ctx)
+passthru_event(const char *type, uint32_t ctx, int fd)
 {
-	passthru_line(json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", type,
+	json_t	*o;
+
+	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", type,
 	    "seq", (json_int_t)++pt.seq, "t", (json_int_t)passthru_now(),
-	    "pid", (int)getpid(), "ctx", (json_int_t)ctx, "node", "iommu"));
+	    "pid", (int)getpid(), "ctx", (json_int_t)ctx, "node", "iommu");
+	if (o != NULL && fd >= 0)
+		json_object_set_new(o, "fd", json_integer(fd));
+	passthru_line(o);
+}
+
+/*
+ * Notes the descriptors that the answer (st, out_len bytes at out) hands
+ * out to context ctx, so that their close is traced; with the lock held.
+ */
+static void
+passthru_made(const struct uapi_struct *st, const uint8_t *out,
+    size_t out_len, uint32_t ctx)
+{
+	const struct uapi_field	*f;
+	int32_t			 fd;
+	uint16_t		 i;
+
+	st = uapi_resolve(st, out, out_len);
+	for (i = 0; i < st->nfields; i++) {
+		f = &st->fields[i];
+		if (f->kind != UK_FD || !(f->dir & UD_OUT) || f->width != 4 ||
+		    (size_t)f->off + f->width > out_len)
+			continue;
+		fd = (int32_t)uapi_get(f, out);
+		if (fd >= 0 && fd < PASSTHRU_MAX_FD)
+			pt.made[fd] = ctx;
+	}
 }
 
 /* The context of fd, numbered (and its "open" written) when new. */
@@ -199,7 +237,7 @@ passthru_ctx(int fd)
 		return (0);
 	if (pt.ctx[fd] == 0) {
 		pt.ctx[fd] = ++pt.nctx;
-		passthru_event("open", pt.ctx[fd]);
+		passthru_event("open", pt.ctx[fd], -1);
 	}
 	return (pt.ctx[fd]);
 }
@@ -308,6 +346,8 @@ passthru_ioctl(int fd, unsigned long req, void *arg, passthru_ioctl_fn real)
 	call.ctx = passthru_ctx(fd);
 	call.seq = ++pt.seq;
 	passthru_line(tracefmt_call_encode(&call));
+	if (rc >= 0 && c != NULL && c->st != NULL && call.out_len > 0)
+		passthru_made(c->st, out, call.out_len, call.ctx);
 	passthru_unlock();
 	for (i = 0; i < nbufs; i++) {
 		free(bin[i]);
@@ -326,8 +366,12 @@ passthru_close(int fd)
 		return;
 	passthru_lock();
 	if (pt.ready > 0 && pt.ctx[fd] != 0) {
-		passthru_event("close", pt.ctx[fd]);
+		passthru_event("close", pt.ctx[fd], -1);
 		pt.ctx[fd] = 0;
+	}
+	if (pt.ready > 0 && pt.made[fd] != 0) {
+		passthru_event("close", pt.made[fd], fd);
+		pt.made[fd] = 0;
 	}
 	passthru_unlock();
 	errno = saved;

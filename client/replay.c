@@ -294,6 +294,28 @@ rp_ctx_close(struct replay *rp, int64_t ctx)
 	}
 }
 
+/*
+ * A descriptor that a call of context ctx handed out was closed (recorded
+ * number fd): ours is closed too, and forgotten.
+ */
+static void
+rp_fd_close(struct replay *rp, int64_t ctx, int64_t fd)
+{
+	size_t	i;
+
+	for (i = rp->npairs; i-- > 0;) {
+		if (rp->pairs[i].ctx != ctx || rp->pairs[i].kind != UK_FD ||
+		    rp->pairs[i].rec != (uint64_t)fd)
+			continue;
+		close((int)rp->pairs[i].live);
+		/* Kept in order: the newest pairing of a value wins. */
+		memmove(&rp->pairs[i], &rp->pairs[i + 1],
+		    (rp->npairs - i - 1) * sizeof(rp->pairs[0]));
+		rp->npairs--;
+		return;
+	}
+}
+
 /* One line of a call, short, for the calls around a divergence. */
 static void
 rp_show_line(json_t *l, size_t lineno, int mark)
@@ -664,7 +686,12 @@ tracetool_replay(int argc, char **argv)
 		if (strcmp(type, "header") == 0)
 			rp.kernel = json_string_value(json_object_get(l,
 			    "kernel"));
-		if (strcmp(type, "close") == 0)
+		if (strcmp(type, "close") == 0 &&
+		    json_is_integer(json_object_get(l, "fd")))
+			rp_fd_close(&rp,
+			    json_integer_value(json_object_get(l, "ctx")),
+			    json_integer_value(json_object_get(l, "fd")));
+		else if (strcmp(type, "close") == 0)
 			rp_ctx_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));
 		if (strcmp(type, "unwritten") == 0)

@@ -34,6 +34,7 @@ fake_ioctl(int fd, unsigned long req, ...)
 	struct iommu_ioas_alloc		*a;
 	struct iommu_ioas_iova_ranges	*r;
 	struct iommu_iova_range		 one = { 0x1000, 0xffffffff };
+	struct iommu_fault_alloc	*f;
 	va_list				 ap;
 	void				*arg;
 
@@ -58,6 +59,12 @@ fake_ioctl(int fd, unsigned long req, ...)
 			    sizeof(one));
 		r->num_iovas = 1;
 		r->out_iova_alignment = 4096;
+		return (0);
+	}
+	if (req == IOMMU_FAULT_QUEUE_ALLOC) {
+		f = arg;
+		f->out_fault_id = 3;
+		f->out_fault_fd = (uint32_t)dup(fd);
 		return (0);
 	}
 	errno = req == IOMMU_IOAS_ALLOC ? EFAULT : ENOENT;
@@ -218,6 +225,40 @@ START_TEST(test_session)
 }
 END_TEST
 
+START_TEST(test_handed_out)
+{
+	struct iommu_fault_alloc	 f = { .size = sizeof(f) };
+	json_t				*lines, *l;
+	char				*path = pt_env();
+	int				 fd;
+
+	fd = open("/dev/null", O_RDWR);
+	ck_assert_int_eq(passthru_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f,
+	    fake_ioctl), 0);
+	ck_assert_int_gt((int)f.out_fault_fd, fd);
+	/* The descriptor handed out is closed: a line names it. */
+	passthru_close((int)f.out_fault_fd);
+	close((int)f.out_fault_fd);
+	/* Closed again (a number not handed out now): nothing. */
+	passthru_close((int)f.out_fault_fd);
+	passthru_close(fd);
+	close(fd);
+	lines = pt_lines(path);
+	ck_assert_uint_eq(json_array_size(lines), 5);
+	l = json_array_get(lines, 2);
+	ck_assert_int_eq(pt_int(json_object_get(l, "out"), "out_fault_fd"),
+	    (json_int_t)f.out_fault_fd);
+	l = json_array_get(lines, 3);
+	ck_assert_str_eq(pt_str(l, "type"), "close");
+	ck_assert_int_eq(pt_int(l, "ctx"), 1);
+	ck_assert_int_eq(pt_int(l, "fd"), (json_int_t)f.out_fault_fd);
+	l = json_array_get(lines, 4);
+	ck_assert_str_eq(pt_str(l, "type"), "close");
+	ck_assert_ptr_null(json_object_get(l, "fd"));
+	json_decref(lines);
+}
+END_TEST
+
 START_TEST(test_left_alone)
 {
 	struct iommu_ioas_alloc	 a = { .size = sizeof(a) };
@@ -266,6 +307,7 @@ passthru_suite(void)
 	/* Each test in its own process: the recorder sets up once. */
 	tc = tcase_create("record");
 	tcase_add_test(tc, test_session);
+	tcase_add_test(tc, test_handed_out);
 	tcase_add_test(tc, test_left_alone);
 	tcase_add_test(tc, test_no_trace_file);
 	suite_add_tcase(s, tc);
