@@ -136,4 +136,23 @@ for dir in "$TRACES"/*/; do
 	    awk '{ n += $1 } END { print n + 0 }')" -gt "$(wc -l < "$T/seen")" ]
 	rm -f "$T"/*.out
 done
+
+# 3. A recording altered on purpose (the kernel "answered" EEXIST to the
+# first map): reported as a difference, in the kernel's words.
+dir=$TRACES/6.12
+awk '!done && /"cmd":"IOMMU_IOAS_MAP"/ {
+	sub(/"result":"OK"/, "\"result\":\"EEXIST\"")
+	done = 1
+} { print }' "$dir/ioas.jsonl" > "$T/altered.jsonl"
+printf '[daemon]\nsocket = %s\ncontrol-socket = %s/control.sock\n' \
+    "$SOCK" "$T" > "$T/conf"
+printf 'node =\nuapi-level = 6.12\n' >> "$T/conf"
+start_daemon "$T/conf" "$T/log" "$SOCK" || give_up "the daemon did not start"
+"$CTL" replay --keep-going --socket "$SOCK" "$T/altered.jsonl" > "$T/alt.out"
+rc=$?
+check "an altered recording fails the replay (status $rc)" [ "$rc" -eq 1 ]
+check "the difference said in the kernel's words" grep -q \
+    'IOMMU_IOAS_MAP on context 1: result differs: kernel 6.12.[0-9]* answered "EEXIST", ioasidd "OK"' \
+    "$T/alt.out"
+stop_daemon
 summary
