@@ -131,9 +131,17 @@ $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 
 $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
 	    $(B)/client/tracetool.o $(B)/client/replay.o $(B)/client/record.o \
-	    $(B)/pic/client/libioasid.o \
+	    $(B)/client/replay_dev.o $(B)/client/timeline.o \
+	    $(B)/client/timeline_html.o $(B)/pic/client/libioasid.o \
 	    $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The page template of "ioasidctl trace timeline", built in as it is
+# (.incbin, with the path from the top of the tree).
+$(B)/client/timeline_html.o: client/timeline_html.S client/timeline.html \
+	    $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ client/timeline_html.S
 
 # "ioasidctl run" puts the installed preload library in LD_PRELOAD.
 $(B)/client/launch.o: ALL_CFLAGS += -DIOASIDD_LIBDIR='"$(LIBDIR)"'
@@ -174,6 +182,8 @@ $(B)/daemon/conf.o: ALL_CFLAGS += -DIOASIDD_MODELDIR='"$(MODELDIR)"'
 $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"' \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
+$(B)/tests/unit/check_models.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 $(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/passthru.o $(B)/libcore.a

@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "ctl.h"
 #include "launch.h"
+#include "replay_dev.h"
 #include "tracetool.h"
 
 /* How long to wait for the daemon's answer. */
@@ -862,7 +863,10 @@ static const struct ctl_command ctl_commands[] = {
 "queued record. \"status\" shows the file, the records queued, written and\n"
 "dropped (the queue was full), and the bytes written.\n"
 "\"ioasidctl trace summary TRACE\" reads a trace file instead: calls,\n"
-"errors and latency percentiles per command and per context.",
+"errors and latency percentiles per command and per context.\n"
+"\"ioasidctl trace timeline TRACE -o FILE.html [--max-records N]\" draws\n"
+"one as a self-contained web page: a lane per context, object lifetimes,\n"
+"calls, errors, faults and events, each call's fields on hover.",
 	  .maxargs = 3, .options = 1, .request = request_trace,
 	  .print = print_trace },
 };
@@ -894,6 +898,8 @@ ctl_list_commands(FILE *fp)
 	}
 	fprintf(fp, "  %-28s %s\n", "trace summary TRACE",
 	    "calls, errors, latencies of a trace file");
+	fprintf(fp, "  %-28s %s\n", "trace timeline TRACE -o HTML",
+	    "draw a trace file as a web page");
 	fprintf(fp, "  %-28s %s\n", "replay [--keep-going] TRACE",
 	    "issue a trace again and compare every answer");
 	fprintf(fp, "  %-28s %s\n", "run [OPTIONS] -- PROGRAM ...",
@@ -985,8 +991,15 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "trace") == 0 && argc > 1 &&
 	    strcmp(argv[1], "summary") == 0)
 		return (tracetool_summary(argc - 2, argv + 2));
-	if (strcmp(argv[0], "replay") == 0)
+	if (argc >= 2 && strcmp(argv[0], "trace") == 0 &&
+	    strcmp(argv[1], "timeline") == 0)
+		return (tracetool_timeline(argc - 2, argv + 2));
+	if (strcmp(argv[0], "replay") == 0) {
+		/* Devices by name when the control socket is there. */
+		if (access(ctl_path, F_OK) == 0)
+			replay_dev_resolve = ctl_device_index;
 		return (tracetool_replay(argc - 1, argv + 1));
+	}
 	if (strcmp(argv[0], "record") == 0)
 		return (tracetool_record(argc, argv, ctl_exec,
 		    ctl_device_index));

@@ -26,8 +26,9 @@
  * is a differential replay: each divergence is one line saying what the
  * kernel answered and what ioasidd answers.
  *
- * Left for later: device nodes (their lines are counted as skipped), other
- * processes, and replay in-process without a daemon.
+ * Device nodes ("device" lines and the calls on them) and the descriptors
+ * queues hand out are replayed by client/replay_dev.c. Left for later:
+ * other processes, and replay in-process without a daemon.
  */
 #include <sys/mman.h>
 
@@ -41,6 +42,7 @@
 #include <jansson.h>
 
 #include "ioasid.h"
+#include "replay_dev.h"
 #include "tracefmt.h"
 #include "tracetool.h"
 #include "uapi.h"
@@ -352,7 +354,9 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 	printf("%s:%zu: seq %lld, %s on context %lld: %s differs",
 	    rp->path, i + 1,
 	    (long long)json_integer_value(json_object_get(l, "seq")),
-	    json_string_value(json_object_get(l, "cmd")),
+	    json_object_get(l, "cmd") != NULL ?
+	    json_string_value(json_object_get(l, "cmd")) :
+	    json_string_value(json_object_get(l, "type")),
 	    (long long)json_integer_value(json_object_get(l, "ctx")), what);
 	/* A recording of the real kernel: the oracle's answer and ours. */
 	if (rp->kernel != NULL)
@@ -472,12 +476,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	uint8_t			 buf[RP_STRUCT];
 	json_t			*in, *arrays, *oarrays, *a, *live;
 	const char		*cmd, *result, *node;
-	int64_t			 ctx;
+	int64_t			 ctx, idctx, bound;
 	uint64_t		 v, len, kept64;
 	size_t			 kept;
 	uint16_t		 k;
 	long			 ret;
-	int			 fd, nbufs = 0, n = 0, b, want_err;
+	int			 fd, nbufs = 0, n = 0, b, want_err, dev;
 	char			 what[96];
 	void			*arg = NULL;
 
@@ -486,7 +490,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	node = json_string_value(json_object_get(l, "node"));
 	ctx = json_integer_value(json_object_get(l, "ctx"));
 	in = json_object_get(l, "in");
-	if (node != NULL && strcmp(node, "iommu") != 0) {
+	/* A device node's ids are those of the context it is bound to. */
+	dev = replay_dev_is_node(node);
+	bound = json_integer_value(json_object_get(l, "bound_ctx"));
+	idctx = dev && bound != 0 ? bound : ctx;
+	if (node != NULL && strcmp(node, "iommu") != 0 &&
+	    (!dev || replay_dev_fd(ctx) < 0)) {
 		rp->skipped++;
 		return (0);
 	}
@@ -497,12 +506,14 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		return (-1);
 	}
 	rp->calls++;
-	if ((fd = rp_ctx_fd(rp, ctx)) < 0) {
+	if (dev)
+		fd = replay_dev_fd(ctx);
+	else if ((fd = rp_ctx_fd(rp, ctx)) < 0) {
 		fprintf(stderr, "ioasidctl: cannot connect to the daemon: "
 		    "%s\n", strerror(-fd));
 		return (-1);
-	}
-	rp_ctx_find(rp, ctx)->nmade = 0;
+	} else
+		rp_ctx_find(rp, ctx)->nmade = 0;
 	if ((c = uapi_cmd_byname(cmd)) == NULL) {
 		/* A number the table does not know: issued as it was. */
 		v = strtoull(json_string_value(json_object_get(l, "num")),
@@ -543,18 +554,31 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 				continue;
 			v = uapi_get(f, buf);
 			if (f->kind == UK_ID && v != 0) {
-				(void)rp_lookup(rp, ctx, UK_ID, v, &v);
+				(void)rp_lookup(rp, idctx, UK_ID, v, &v);
 				uapi_set(f, buf, v);
 			} else if (f->kind == UK_FD &&
 			    json_object_get(in, f->name) != NULL &&
 			    (int32_t)v >= 0) {
-				if (want_err == EBADF)
+				/*
+				 * BIND's iommufd: the bound context's, unless
+				 * the call failed on the descriptor itself.
+				 */
+				if (dev && bound != 0 && want_err != EBADF &&
+				    want_err != EBADFD)
+					v = (uint64_t)rp_ctx_fd(rp, bound);
+				else if (want_err == EBADF)
 					v = RP_BADFD;
 				else if (!rp_lookup(rp, ctx, UK_FD, v, &v))
 					v = (uint64_t)rp_file(rp,
 					    rp_file_size(st, buf));
 				uapi_set(f, buf, v);
 			}
+		}
+		/* Descriptors in the struct's tail (eventfds). */
+		if (replay_dev_fds(st, buf, sizeof(buf), want_err) != 0) {
+			fprintf(stderr, "ioasidctl: %s:%zu: no descriptor "
+			    "for %s\n", rp->path, i + 1, cmd);
+			return (-1);
 		}
 		/* Mapped memory. */
 		for (k = 0; k < st->nfields; k++) {
@@ -609,8 +633,10 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		json_decref(live);
 		n++;
 	} else if (ret >= 0 && st != NULL && c->argkind != UA_VALUE) {
-		n += rp_compare_out(rp, i, ctx, c->st, buf, c->st->size,
+		n += rp_compare_out(rp, i, idctx, c->st, buf, c->st->size,
 		    json_object_get(l, "out"));
+		replay_dev_keep(ctx, uapi_resolve(c->st, buf, c->st->size),
+		    buf, l);
 		oarrays = json_object_get(l, "out_arrays");
 		for (b = 0; b < nbufs; b++) {
 			a = json_object_get(oarrays, bufs[b].field->name);
@@ -630,6 +656,30 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	for (b = 0; b < nbufs; b++)
 		free(mem[b]);
 	return (n);
+}
+
+/* replay_dev.c's view of the pairs: a recorded id of ctx to ours. */
+static int
+rp_dev_lookup(void *arg, int64_t ctx, uint64_t rec, uint64_t *live)
+{
+	return (rp_lookup(arg, ctx, UK_ID, rec, live));
+}
+
+/* replay_dev.c's divergences, reported as ours. */
+static void
+rp_dev_diverge(void *arg, size_t i, const char *what, json_t *rec,
+    json_t *live)
+{
+	rp_diverge(arg, i, what, rec, live);
+}
+
+/* The connection of traced context ctx when there is one, else -1. */
+static int
+rp_ctx_fd_if(struct replay *rp, int64_t ctx)
+{
+	struct rp_ctx	*c = rp_ctx_find(rp, ctx);
+
+	return (c != NULL ? c->fd : -1);
 }
 
 int
@@ -691,9 +741,21 @@ tracetool_replay(int argc, char **argv)
 			rp_fd_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")),
 			    json_integer_value(json_object_get(l, "fd")));
-		else if (strcmp(type, "close") == 0)
+		else if (strcmp(type, "close") == 0) {
 			rp_ctx_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));
+			replay_dev_close(
+			    json_integer_value(json_object_get(l, "ctx")));
+		}
+		if (strcmp(type, "device") == 0 &&
+		    (rc = replay_dev_open(rp.socket, l)) < 0)
+			fprintf(stderr, "ioasidctl: %s:%zu: cannot open the "
+			    "device: %s\n", rp.path, i + 1, strerror(-rc));
+		rc = 0;
+		if (strncmp(type, "fd", 2) == 0)
+			(void)replay_dev_fdline(i, l, &rp, rp_dev_lookup,
+			    rp_dev_diverge, rp_ctx_fd_if(&rp,
+			    json_integer_value(json_object_get(l, "ctx"))));
 		if (strcmp(type, "unwritten") == 0)
 			rp_unwritten(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));
@@ -701,9 +763,13 @@ tracetool_replay(int argc, char **argv)
 			continue;
 		if ((rc = rp_ioctl(&rp, i, l)) < 0)
 			break;
+		(void)replay_dev_poll(0, &rp, rp_dev_lookup, rp_dev_diverge);
 		if (rp.diverged != 0 && !rp.keep_going)
 			break;
 	}
+	if (rc >= 0 && (rp.diverged == 0 || rp.keep_going))
+		(void)replay_dev_poll(1, &rp, rp_dev_lookup, rp_dev_diverge);
+	replay_dev_free();
 	while (rp.nctxs > 0)
 		rp_ctx_close(&rp, rp.ctxs[0].id);
 	printf("replay: %llu calls, %llu diverged, %llu skipped%s\n",

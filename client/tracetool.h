@@ -25,6 +25,11 @@
  */
 int	tracetool_summary(int argc, char **argv);
 /*
+ * ioasidctl trace timeline TRACE -o FILE [--max-records N]: argv holds
+ * what follows "timeline". Writes the page; returns the exit status.
+ */
+int	tracetool_timeline(int argc, char **argv);
+/*
  * ioasidctl replay [--keep-going] [--socket PATH] TRACE: argv holds what
  * follows "replay". Returns the exit status: 0 when every call gave the
  * recorded answer, 1 on a divergence, 2 when the replay could not run.

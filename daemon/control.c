@@ -839,6 +839,7 @@ control_exec(const struct ctl_peer *peer, json_t *req)
 	site.pid = peer->pid;
 	site.node = "control";
 	site.devnode = 0;
+	site.bound = 0;
 	trace_event(&site, "control", name);
 	/* Objects whose answers have landed are shown as published. */
 	ctx_settle_all();

@@ -399,6 +399,36 @@ tracefmt_buf_decode(const struct uapi_field *f, const json_t *obj,
 	return (0);
 }
 
+int
+tracefmt_fd_encode(json_t *o, int kind, const void *data, size_t have,
+    uint64_t len)
+{
+	const struct uapi_struct	*st = uapi_record(kind);
+	const uint8_t			*p = data;
+	json_t				*a;
+	size_t				 off = 0;
+
+	if (have > TRACEFMT_MAX_BUF)
+		have = TRACEFMT_MAX_BUF;
+	if ((a = json_array()) == NULL ||
+	    json_object_set_new(o, "records", a) != 0 ||
+	    json_object_set_new(o, "len", tracefmt_num(len, 0)) != 0)
+		return (-ENOMEM);
+	while (st != NULL && have - off >= st->size) {
+		if (json_array_append_new(a, tracefmt_struct_encode(st,
+		    p + off, st->size, UD_INOUT)) != 0)
+			return (-ENOMEM);
+		off += st->size;
+		/* One event per vEVENTQ record: its payload follows. */
+		if (kind == UAPI_REC_VEVENT)
+			break;
+	}
+	if (off < have && json_object_set_new(o, "payload",
+	    tracefmt_hex_encode(p + off, have - off)) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
 const char *
 tracefmt_errno_name(int err)
 {
@@ -473,6 +503,9 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 	json_object_set_new(o, "cmd", json_string(cmd != NULL ? cmd->name :
 	    num));
 	json_object_set_new(o, "num", json_string(num));
+	if (c->devnode)
+		json_object_set_new(o, "bound_ctx",
+		    json_integer((json_int_t)c->bound));
 	st = cmd != NULL ? cmd->st : NULL;
 	if (cmd != NULL && cmd->argkind == UA_VALUE)
 		json_object_set_new(o, "in", json_pack("{s:I}", "arg",

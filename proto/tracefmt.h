@@ -96,6 +96,7 @@ struct tracefmt_call {
 	int			 pid;
 	const char		*node;
 	int			 devnode;	/* uapi_cmd_find_on() */
+	uint32_t		 bound;		/* a device node's context */
 	uint32_t		 num;
 	uint64_t		 arg;
 	long			 result;	/* -errno or the return value */
@@ -111,6 +112,16 @@ struct tracefmt_call {
  * writer and the preload library's pass-through mode write with it.
  */
 json_t		*tracefmt_call_encode(const struct tracefmt_call *c);
+
+/*
+ * The records that moved on a descriptor (a trace "fdread" or "fdwrite"
+ * line): have bytes of records of layout kind (UAPI_REC_*) at data, of
+ * len in all, set in o as "len", "records" (each record by field name; a
+ * vEVENTQ's one event header) and "payload" (the bytes past them, in
+ * hex). Returns 0 or -ENOMEM.
+ */
+int		 tracefmt_fd_encode(json_t *o, int kind, const void *data,
+		    size_t have, uint64_t len);
 
 /*
  * The name of an errno value ("ENOENT"), "OK" for 0, or "E<number>" for

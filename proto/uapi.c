@@ -117,6 +117,35 @@ static const struct uapi_field f_iova_range[] = {
 static const struct uapi_struct st_iova_range =
     E(iommu_iova_range, f_iova_range, 16);
 
+/* The records read from and written to a fault queue or vEVENTQ descriptor. */
+static const struct uapi_field f_pgfault[] = {
+	F(iommu_hwpt_pgfault, flags, UK_FLAGS, UD_OUT),
+	F(iommu_hwpt_pgfault, dev_id, UK_ID, UD_OUT),
+	F(iommu_hwpt_pgfault, pasid, UK_VALUE, UD_OUT),
+	F(iommu_hwpt_pgfault, grpid, UK_VALUE, UD_OUT),
+	F(iommu_hwpt_pgfault, perm, UK_FLAGS, UD_OUT),
+	F(iommu_hwpt_pgfault, __reserved, UK_RESERVED, UD_OUT),
+	F(iommu_hwpt_pgfault, addr, UK_IOVA, UD_OUT),
+	F(iommu_hwpt_pgfault, length, UK_LEN, UD_OUT),
+	F(iommu_hwpt_pgfault, cookie, UK_VALUE, UD_OUT),
+};
+static const struct uapi_struct st_pgfault =
+    E(iommu_hwpt_pgfault, f_pgfault, 40);
+
+static const struct uapi_field f_page_response[] = {
+	F(iommu_hwpt_page_response, cookie, UK_VALUE, UD_IN),
+	F(iommu_hwpt_page_response, code, UK_ENUM, UD_IN),
+};
+static const struct uapi_struct st_page_response =
+    E(iommu_hwpt_page_response, f_page_response, 8);
+
+static const struct uapi_field f_vevent_header[] = {
+	F(iommufd_vevent_header, flags, UK_FLAGS, UD_OUT),
+	F(iommufd_vevent_header, sequence, UK_VALUE, UD_OUT),
+};
+static const struct uapi_struct st_vevent_header =
+    E(iommufd_vevent_header, f_vevent_header, 8);
+
 static const struct uapi_field f_ioasidd_pasid_entry[] = {
 	F(ioasidd_pasid_entry, vpasid, UK_VALUE, UD_OUT),
 	F(ioasidd_pasid_entry, ppasid, UK_VALUE, UD_OUT),
@@ -1817,6 +1846,21 @@ OFF(vfio_iommu_type1_dma_map, size, 24);
 SZ(vfio_iommu_type1_dma_unmap, 24);
 OFF(vfio_iommu_type1_dma_unmap, iova, 8);
 OFF(vfio_iommu_type1_dma_unmap, size, 16);
+
+const struct uapi_struct *
+uapi_record(int kind)
+{
+	switch (kind) {
+	case UAPI_REC_PGFAULT:
+		return (&st_pgfault);
+	case UAPI_REC_PAGE_RESPONSE:
+		return (&st_page_response);
+	case UAPI_REC_VEVENT:
+		return (&st_vevent_header);
+	default:
+		return (NULL);
+	}
+}
 
 size_t
 uapi_vevent_len(uint32_t type)

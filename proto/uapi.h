@@ -194,6 +194,19 @@ int				 uapi_cmd_maps_uva(const struct uapi_cmd *);
  */
 size_t				 uapi_vevent_len(uint32_t type);
 
+/*
+ * The records that move on the descriptors commands hand out: a fault
+ * queue's iommu_hwpt_pgfault (read) and iommu_hwpt_page_response
+ * (written), a vEVENTQ's iommufd_vevent_header (read, before each
+ * event's payload).
+ */
+#define UAPI_REC_PGFAULT	1
+#define UAPI_REC_PAGE_RESPONSE	2
+#define UAPI_REC_VEVENT		3
+
+/* The layout of one such record, or NULL for another kind. */
+const struct uapi_struct	*uapi_record(int kind);
+
 /* The field called name in st, or NULL. */
 const struct uapi_field		*uapi_field_byname(const struct uapi_struct *st,
 				    const char *name);

@@ -11,6 +11,8 @@ libjansson-dev check libbsd-dev libinih-dev"
 PKGS="$PKGS python3 groff-base"
 # Every test that writes a trace validates it against its JSON Schema.
 PKGS="$PKGS python3-jsonschema"
+# The trace timeline test loads its page in a real browser, headless.
+PKGS="$PKGS chromium"
 # The guest test of the real CUSE node boots a kernel under QEMU.
 [ "${IOASIDD_NO_GUEST:-0}" = 1 ] ||
 	PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils"

@@ -187,6 +187,7 @@ ctx_trace(const struct ctx *ctx, const char *type)
 	site.pid = ctx->opener;
 	site.node = ctx->transport;
 	site.devnode = 0;
+	site.bound = 0;
 	trace_event(&site, type, NULL);
 }
 
@@ -319,6 +320,8 @@ obj_alloc(struct ctx *ctx, enum obj_type type, struct obj **objp)
 	obj->type = type;
 	obj->state = OBJ_RESERVED;
 	obj->users = 1;
+	if (obj_ops[type]->init != NULL)
+		obj_ops[type]->init(obj);
 	RB_INSERT(obj_tree, &ctx->objs, obj);
 	ctx->nobjs++;
 	*objp = obj;

@@ -78,6 +78,11 @@ struct obj_ops {
 	const char	*name;		/* "ioas" */
 	size_t		 size;		/* of the embedding struct */
 	/*
+	 * Set up what a zeroed object cannot start as (list heads), right
+	 * after it is allocated, whoever allocates it. Optional.
+	 */
+	void		(*init)(struct obj *);
+	/*
 	 * Release what the object holds (references on other objects,
 	 * memory it owns); the object itself is freed by the caller.
 	 * Called for live objects on DESTROY and close, and for reserved

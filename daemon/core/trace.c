@@ -31,6 +31,7 @@
 
 #define TRACE_KIND_IOCTL	1
 #define TRACE_KIND_EVENT	2
+#define TRACE_KIND_FD		3
 /* Longest detail text of an event line. */
 #define TRACE_MAX_DETAIL	256
 /* Contexts turned on or off one by one. */
@@ -51,6 +52,7 @@ struct trace_rec {
 	size_t			 size;		/* of the allocation */
 	uint64_t		 seq, t, dur;
 	uint32_t		 ctx;
+	uint32_t		 bound;		/* device nodes */
 	pid_t			 pid;
 	int			 kind;
 	int			 devnode;
@@ -192,6 +194,19 @@ trace_rotate(void)
 		tr.fd = -1;
 }
 
+/*
+ * The descriptor part of a TRACE_KIND_FD record: the object, then the
+ * length and the records by field name (tracefmt_fd_encode()).
+ */
+static void
+trace_fd_json(json_t *o, const struct trace_rec *rec)
+{
+	json_object_set_new(o, "obj", json_integer((json_int_t)rec->arg));
+	if (rec->num != 0)
+		(void)tracefmt_fd_encode(o, (int)rec->num, rec->data,
+		    rec->in_len, (uint64_t)rec->result);
+}
+
 /* The JSON line of one record, or NULL when out of memory. */
 static json_t *
 trace_rec_json(const struct trace_rec *rec)
@@ -210,6 +225,7 @@ trace_rec_json(const struct trace_rec *rec)
 		c.pid = (int)rec->pid;
 		c.node = rec->node;
 		c.devnode = rec->devnode;
+		c.bound = rec->bound;
 		c.num = rec->num;
 		c.arg = rec->arg;
 		c.result = rec->result;
@@ -233,7 +249,13 @@ trace_rec_json(const struct trace_rec *rec)
 	    "seq", (json_int_t)rec->seq, "t", (json_int_t)rec->t,
 	    "pid", (int)rec->pid, "ctx", (json_int_t)rec->ctx,
 	    "node", rec->node);
-	if (o != NULL && rec->detail != NULL)
+	if (o == NULL)
+		return (NULL);
+	if (rec->kind == TRACE_KIND_FD) {
+		trace_fd_json(o, rec);
+		return (o);
+	}
+	if (rec->detail != NULL)
 		json_object_set_new(o, "detail", json_string(rec->detail));
 	return (o);
 }
@@ -605,6 +627,7 @@ trace_rec_new(const struct trace_site *site, int kind, size_t extra)
 	rec->ctx = site->ctx;
 	rec->pid = site->pid;
 	rec->devnode = site->devnode;
+	rec->bound = site->bound;
 	snprintf(rec->node, sizeof(rec->node), "%s",
 	    site->node != NULL ? site->node : "");
 	return (rec);
@@ -1035,5 +1058,27 @@ trace_ioctl(const struct trace_site *site, unsigned int num, uint64_t arg,
 		    tb->in_have;
 		off += blen;
 	}
+	trace_queue(rec);
+}
+
+void
+trace_fd(const struct trace_site *site, const char *type, int kind,
+    uint32_t obj, const void *data, size_t len)
+{
+	struct trace_rec	*rec;
+	size_t			 keep;
+
+	if (!trace_enabled(site->ctx))
+		return;
+	keep = data != NULL ? MIN(len, (size_t)TRACEFMT_MAX_BUF) : 0;
+	if ((rec = trace_rec_new(site, TRACE_KIND_FD, keep)) == NULL)
+		return;
+	snprintf(rec->type, sizeof(rec->type), "%s", type);
+	rec->num = data != NULL ? (uint32_t)kind : 0;
+	rec->arg = obj;
+	rec->result = (long)MIN(len, (size_t)LONG_MAX);
+	rec->in_len = (uint32_t)keep;
+	if (keep != 0)
+		memcpy(rec->data, data, keep);
 	trace_queue(rec);
 }

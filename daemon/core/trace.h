@@ -19,6 +19,12 @@
  * up, at most TRACE_QUEUE_BYTES of them when it does not.
  * trace_stop() writes everything left.
  *
+ * A VFIO device node's lines name it ("vfio0"): a "device" line when a
+ * context turns out to be an open of one (its detail the device's name),
+ * then its ioctls with "bound_ctx", the iommufd context the open is bound
+ * to once the call is done. The records that move on the descriptors
+ * fault queues and vEVENTQs hand out are lines of their own (trace_fd()).
+ *
  * The first line of every file is a header: the format version, the
  * ioasidd version, the kernel uAPI level answered and the hardware-model
  * configuration. A file that reaches max_size is rotated: path.1 ... 
@@ -62,6 +68,7 @@ struct trace_site {
 	pid_t		 pid;
 	const char	*node;		/* "iommu", "vfio0", ... */
 	int		 devnode;	/* a VFIO device node's table */
+	uint32_t	 bound;		/* a device node's iommufd context */
 };
 
 struct trace_stats {
@@ -143,5 +150,17 @@ void		 trace_ioctl(const struct trace_site *, unsigned int num,
  */
 void		 trace_event(const struct trace_site *, const char *type,
 		    const char *detail);
+
+/*
+ * Bytes that moved on a descriptor a command handed out (a fault queue's,
+ * a vEVENTQ's): type "fdread" for records the caller gets to read (fault
+ * records, events; traced when the daemon hands them to the descriptor),
+ * "fdwrite" for those it wrote (page responses), "fdclose" when it closed
+ * the descriptor (data NULL). rec is a UAPI_REC_* layout, obj the id of
+ * the object behind the descriptor. At most TRACEFMT_MAX_BUF bytes are
+ * kept; len is the whole length.
+ */
+void		 trace_fd(const struct trace_site *, const char *type,
+		    int rec, uint32_t obj, const void *data, size_t len);
 
 #endif /* IOASIDD_TRACE_H */

@@ -62,6 +62,7 @@
 
 #include "conf.h"
 #include "core/ctx.h"
+#include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/util.h"
 #include "dev/pci.h"
@@ -202,6 +203,17 @@ const char *
 vfio_cdev_name(unsigned int i)
 {
 	return (i < vfio_cdev_ndevs ? vfio_cdev_devs[i].edev.name : NULL);
+}
+
+const char *
+vfio_cdev_trace_site(const struct vfio_cdev_file *f, struct trace_site *site,
+    char *node, size_t len)
+{
+	snprintf(node, len, "vfio%u", (unsigned int)(f->dev - vfio_cdev_devs));
+	site->node = node;
+	site->devnode = 1;
+	site->bound = f->ctx != NULL ? f->ctx->id : 0;
+	return (f->dev->edev.name);
 }
 
 int

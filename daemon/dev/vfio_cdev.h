@@ -44,6 +44,15 @@ void		 vfio_cdev_unconfigure(void);
 unsigned int	 vfio_cdev_count(void);
 const char	*vfio_cdev_name(unsigned int);
 
+struct trace_site;
+/*
+ * Sets the trace site of a call on open f: its node's name ("vfio0",
+ * written to node, len bytes), the device table, the iommufd context it
+ * is bound to (0 for none). The device's configured name, or NULL.
+ */
+const char	*vfio_cdev_trace_site(const struct vfio_cdev_file *f,
+		    struct trace_site *site, char *node, size_t len);
+
 /*
  * Device i's opens, and the context id and DEVICE id of its binding (0
  * and 0 when unbound), for the status report: 0, or -ENODEV.

@@ -269,6 +269,15 @@ struct hw_model_ops {
 		    uint64_t iova, int (*read_s2)(void *, uint64_t addr,
 		    void *buf, size_t len), void *arg, uint32_t *type,
 		    void *ev, size_t *len);
+
+	/*
+	 * Paging domains are not tied to the instance they were made on:
+	 * a device behind another instance of the model may attach to
+	 * one (also as a nest parent) when attach_check, asked for the
+	 * device's instance, says it fits. As VT-d's driver shares a
+	 * domain among units; 0 keeps a domain to its own instance.
+	 */
+	int	 share_domains;
 };
 
 /* The largest vEVENT record a model makes. */

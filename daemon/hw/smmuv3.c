@@ -417,12 +417,13 @@ smmuv3_attach_check(const struct hw_dev_desc *dev __unused,
 
 /*
  * A nested domain from a guest STE, on a vIOMMU only (the driver has no
- * nested domain on a bare parent: -EOPNOTSUPP). The data must be the
- * 16-byte vSTE exactly (else -EINVAL). A vSTE without V is kept as all
- * zeroes (an abort); a valid one may set only the allowed bits, say
- * abort, bypass or stage-1 translate, and EATS abort or translate (-EIO
- * otherwise). entry[0], entry[1]: the vSTE without EATS; entry[2]: 1
- * when ATS is on (S1 translate with EATS translate).
+ * nested domain on a bare parent: -EOPNOTSUPP). The data is the 16-byte
+ * vSTE (shorter: -EINVAL), any bytes after it zero (else -E2BIG). A vSTE
+ * without V is kept as all zeroes (an abort); a valid one may set only
+ * the allowed bits, say abort, bypass or stage-1 translate, and EATS
+ * abort or translate (-EIO otherwise). entry[0], entry[1]: the vSTE
+ * without EATS; entry[2]: 1 when ATS is on (S1 translate with EATS
+ * translate).
  */
 static int
 smmuv3_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
@@ -430,14 +431,21 @@ smmuv3_domain_alloc_nested(const struct hw_dev_desc *dev __unused,
     const struct hw_data *data, struct hw_nested *nested)
 {
 	struct iommu_hwpt_arm_smmuv3	 arg;
+	const uint8_t			*p = data->buf;
 	uint64_t			 ste0, ste1;
 	unsigned int			 cfg, eats;
+	size_t				 i;
 
 	if (parent != NULL || flags != 0)
 		return (-EOPNOTSUPP);
 	if (data->type != IOMMU_HWPT_DATA_ARM_SMMUV3 ||
-	    data->len != sizeof(arg))
+	    data->len < sizeof(arg))
 		return (-EINVAL);
+	/* iommu_copy_struct_from_user(): a longer struct has zeros after. */
+	for (i = sizeof(arg); i < data->len; i++) {
+		if (p[i] != 0)
+			return (-E2BIG);
+	}
 	memcpy(&arg, data->buf, sizeof(arg));
 	ste0 = le64toh(arg.ste[0]);
 	ste1 = le64toh(arg.ste[1]);
@@ -769,6 +777,17 @@ smmuv3_pasid_bits(const struct hw_instance *inst)
 	return (smmuv3_of(inst)->ssid_bits);
 }
 
+/*
+ * Snoop control as the domains have it: a coherent SMMU (COHACC, taken
+ * to sit behind a write-back root complex, the kernel's CANWBS) makes
+ * every domain enforce coherency, so KVM counts its devices coherent.
+ */
+static int
+smmuv3_snoop_control(const struct hw_instance *inst)
+{
+	return (smmuv3_of(inst)->coherent);
+}
+
 /* idr0..idr5, iidr, aidr. */
 static void
 smmuv3_describe(const struct hw_instance *inst,
@@ -797,6 +816,7 @@ const struct hw_model_ops hw_smmuv3_ops = {
 	.instance_fini = smmuv3_instance_fini,
 	.describe = smmuv3_describe,
 	.pasid_bits = smmuv3_pasid_bits,
+	.snoop_control = smmuv3_snoop_control,
 	.viommu_invalidate_dev = smmuv3_viommu_invalidate_dev,
 	.nested_attach_check = smmuv3_nested_attach_check,
 	.nested_s1_bypass = smmuv3_nested_s1_bypass,

@@ -21,8 +21,10 @@
  *	aperture		second stage: the largest SAGAW level that
  *				MGAW allows; first stage: 48 bits (57 with
  *				CAP.FL5LP and MGAW above 48), lower half
- *	nested S1 data		addr_width 48, or 57 with CAP.FL5LP; SRE
- *				needs ECAP.SRS, EAFE needs ECAP.EAFS
+ *	nested S1 data		NEST with FLTS (the guest's tables are
+ *				first-stage ones); addr_width 48, or 57
+ *				with CAP.FL5LP; SRE needs ECAP.SRS, EAFE
+ *				needs ECAP.EAFS
  *
  * The registers come from a profile (QEMU 10.0.2's intel-iommu with its
  * properties, checked against QEMU by tests/qemu/vtd_oracle.sh, and
@@ -292,22 +294,43 @@ vtd_domain_alloc_paging(const struct hw_dev_desc *dev, unsigned int flags,
 }
 
 /*
- * Whether the device may use a domain of its unit (paging_domain_
- * compatible()): the unit must do what the domain was made with.
+ * Whether the device may use a domain made on its unit or on another
+ * (paging_domain_compatible()): the unit must do what the domain was
+ * made with: snooping, dirty tracking, nesting, the table's stage, its
+ * page sizes and its input address width.
  */
 static int
 vtd_attach_check(const struct hw_dev_desc *dev, const struct hw_domain *dom)
 {
 	const struct vtd	*v = vtd_of(dev);
+	unsigned int		 bits;
 
 	if (dom->enforce_cc && !(v->ecap & VTD_ECAP_SC))
 		return (-EINVAL);
 	if ((dom->flags & HW_DOMAIN_DIRTY) && (!vtd_ssads(v) ||
 	    (dev->flags & HW_DEV_NO_DIRTY)))
 		return (-EINVAL);
-	if (dom->pagetable_type == VTD_PT_FIRST && !vtd_flts(v))
+	if ((dom->flags & HW_DOMAIN_NEST_PARENT) && !vtd_nested(v))
 		return (-EINVAL);
-	if (dom->pagetable_type == VTD_PT_SECOND && !vtd_slts(v))
+	switch (dom->pagetable_type) {
+	case VTD_PT_FIRST:
+		if (!vtd_flts(v) || ((dom->pgsize_bitmap & SZ_1G) &&
+		    !(v->cap & VTD_CAP_FL1GP)))
+			return (-EINVAL);
+		bits = vtd_fs_bits(v) - 1;
+		break;
+	case VTD_PT_SECOND:
+		if (!vtd_slts(v) || ((dom->pgsize_bitmap & SZ_2M) &&
+		    !(v->cap & VTD_CAP_SLLPS_2M)) ||
+		    ((dom->pgsize_bitmap & SZ_1G) &&
+		    !(v->cap & VTD_CAP_SLLPS_1G)))
+			return (-EINVAL);
+		bits = vtd_ss_bits(v);
+		break;
+	default:
+		return (-EINVAL);
+	}
+	if (bits == 0 || dom->aperture_last > (1ULL << bits) - 1)
 		return (-EINVAL);
 	return (0);
 }
@@ -328,7 +351,11 @@ vtd_domain_alloc_nested(const struct hw_dev_desc *dev,
 	const uint8_t		*p = data->buf;
 	size_t			 i;
 
-	if (!vtd_nested(v) || (flags & ~HW_DOMAIN_PASID))
+	/*
+	 * The guest's tables are first-stage ones: the spec has NEST imply
+	 * FLTS, so a unit reporting NEST without it cannot walk them.
+	 */
+	if (!vtd_nested(v) || !vtd_flts(v) || (flags & ~HW_DOMAIN_PASID))
 		return (-EOPNOTSUPP);
 	if (data->type != IOMMU_HWPT_DATA_VTD_S1)
 		return (-EOPNOTSUPP);
@@ -473,8 +500,12 @@ vtd_convenience(struct vtd *v, const struct hw_param *p, char *err,
 		vtd_set(&v->cap, VTD_CAP_CM, b);
 	else if (strcmp(p->key, "snoop-control") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SC, b);
-	else if (strcmp(p->key, "nesting") == 0 && b >= 0)
+	else if (strcmp(p->key, "nesting") == 0 && b >= 0) {
+		/* The spec has NEST imply both stages: on sets all three. */
 		vtd_set(&v->ecap, VTD_ECAP_NEST, b);
+		if (b)
+			v->ecap |= VTD_ECAP_FLTS | VTD_ECAP_SLTS;
+	}
 	else if (strcmp(p->key, "dirty-tracking") == 0 && b >= 0)
 		vtd_set(&v->ecap, VTD_ECAP_SLADS | VTD_ECAP_SMPWC, b);
 	else if (strcmp(p->key, "page-requests") == 0 && b >= 0)
@@ -619,4 +650,5 @@ const struct hw_model_ops hw_vtd_ops = {
 	.describe = vtd_describe,
 	.pasid_bits = vtd_pasid_bits,
 	.snoop_control = vtd_snoop_control,
+	.share_domains = 1,
 };

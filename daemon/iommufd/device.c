@@ -373,7 +373,8 @@ device_resolve(struct device *dev, struct obj *obj, struct obj **hwptp,
 			*hwptp = dev->hwpt;
 			return (0);
 		}
-		LIST_FOREACH(h, &ioas->auto_hwpts, auto_entry) {
+		/* Then the others, oldest first, as the kernel tries them. */
+		TAILQ_FOREACH(h, &ioas->auto_hwpts, auto_entry) {
 			if (h->obj.state != OBJ_LIVE)
 				continue;
 			rc = hwpt_attach_check(&h->obj, desc);

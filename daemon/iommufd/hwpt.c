@@ -51,11 +51,14 @@ hwpt_paging_destroy(struct obj *obj)
 {
 	struct hwpt_paging	*hwpt = container_of(obj, struct hwpt_paging,
 				    obj);
+	struct ioas		*ioas;
 
 	if (hwpt->fault != NULL)
 		obj_drop(hwpt->fault);
-	if (hwpt->auto_entry.le_prev != NULL)
-		LIST_REMOVE(hwpt, auto_entry);
+	if (hwpt->flags & HWPT_F_AUTO) {
+		ioas = container_of(hwpt->ioas, struct ioas, obj);
+		TAILQ_REMOVE(&ioas->auto_hwpts, hwpt, auto_entry);
+	}
 	domain_remove(&hwpt->domain);
 	if (hwpt->ioas != NULL)
 		obj_drop(hwpt->ioas);
@@ -202,10 +205,22 @@ hwpt_paging_new(struct ctx *ctx, const struct hw_dev_desc *dev,
 	}
 	if (auto_domain) {
 		hwpt->flags |= HWPT_F_AUTO;
-		LIST_INSERT_HEAD(&ioas->auto_hwpts, hwpt, auto_entry);
+		TAILQ_INSERT_TAIL(&ioas->auto_hwpts, hwpt, auto_entry);
 	}
 	*hwptp = hwpt;
 	return (0);
+}
+
+/*
+ * Whether a paging domain made on instance hw can serve the device at
+ * all: made on the device's own instance, or on another of a model that
+ * shares domains among its units (attach_check then decides).
+ */
+static int
+hwpt_same_iommu(const struct hw_instance *hw, const struct hw_dev_desc *dev)
+{
+	return (hw == dev->hw || (hw->ops == dev->hw->ops &&
+	    hw->ops->share_domains));
 }
 
 int
@@ -227,7 +242,7 @@ hwpt_attach_check(struct obj *obj, const struct hw_dev_desc *dev)
 		if (p->enforce_cc && (dev->flags & HW_DEV_NO_SNOOP) &&
 		    !hw_snoop_control(dev->hw))
 			return (-EINVAL);
-		if (p->domain.hw != dev->hw)
+		if (!hwpt_same_iommu(p->domain.hw, dev))
 			return (-EINVAL);
 		/* Page requests need a device that can raise them. */
 		if (p->fault != NULL && !(dev->flags & HW_DEV_IOPF))
@@ -458,9 +473,13 @@ hwpt_ioctl_alloc(struct ucmd *ucmd)
 			parent = container_of(pt, struct hwpt_paging, obj);
 			if ((parent->flags & HWPT_F_AUTO) ||
 			    !(parent->flags & HWPT_F_NEST_PARENT) ||
-			    parent->domain.hw != desc->hw)
+			    !hwpt_same_iommu(parent->domain.hw, desc))
 				return (-EINVAL);
 			pdom = &parent->domain.hw_dom;
+			/* Another unit's stage 2 must fit this one. */
+			if (parent->domain.hw != desc->hw &&
+			    (rc = desc->hw->ops->attach_check(desc, pdom)) != 0)
+				return (rc);
 		} else if (container_of(pt, struct viommu, obj)->hw !=
 		    desc->hw)
 			return (-EINVAL);

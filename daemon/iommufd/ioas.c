@@ -234,9 +234,20 @@ fail:
 	return (NULL);
 }
 
+/* An empty io page table and no auto domains. */
+static void
+ioas_init(struct obj *obj)
+{
+	struct ioas	*ioas = container_of(obj, struct ioas, obj);
+
+	iopt_init(&ioas->iopt);
+	TAILQ_INIT(&ioas->auto_hwpts);
+}
+
 const struct obj_ops ioas_ops = {
 	.name = "ioas",
 	.size = sizeof(struct ioas),
+	.init = ioas_init,
 	.destroy = ioas_destroy,
 	.describe = ioas_describe,
 };
@@ -280,7 +291,6 @@ ioas_ioctl_alloc(struct ucmd *ucmd)
 	if ((rc = obj_alloc(ucmd->ctx, OBJ_IOAS, &obj)) != 0)
 		return (rc);
 	ioas = container_of(obj, struct ioas, obj);
-	iopt_init(&ioas->iopt);
 	ioas->iopt.acct = &ucmd->ctx->lim;
 	cmd->out_ioas_id = obj->id;
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0) {

@@ -22,7 +22,7 @@ struct ioas {
 	struct obj			 obj;
 	struct iopt			 iopt;
 	/* Its auto domains, in creation order (hwpt.c). */
-	LIST_HEAD(, hwpt_paging)	 auto_hwpts;
+	TAILQ_HEAD(, hwpt_paging)	 auto_hwpts;
 };
 
 struct ucmd;

@@ -63,7 +63,7 @@ struct device {
 /*
  * A paging HWPT: holds its IOAS (users reference) and is a pinner of its
  * io page table through its domain. Auto domains are on their IOAS's
- * list (struct ioas.auto_hwpts) for attach to find.
+ * list (struct ioas.auto_hwpts), oldest first, for attach to find.
  */
 struct hwpt_paging {
 	struct obj			 obj;
@@ -72,7 +72,7 @@ struct hwpt_paging {
 	int				 enforce_cc;	/* DMA is coherent */
 	uint64_t			 pgsize_bitmap;	/* domain's pages */
 	struct domain			 domain;
-	LIST_ENTRY(hwpt_paging)		 auto_entry;	/* HWPT_F_AUTO */
+	TAILQ_ENTRY(hwpt_paging)	 auto_entry;	/* HWPT_F_AUTO */
 	unsigned int			 ndevs;		/* attachments */
 	struct obj			*fault;		/* held, or NULL */
 	struct dirty			*dirty;		/* HWPT_F_DIRTY: owned */

@@ -453,11 +453,15 @@ cuse_trace_ioctl(struct cuse_open *co, const struct cuse_uaccess *cu,
     unsigned int num, uint64_t arg, long result, uint64_t t0)
 {
 	struct trace_site	site;
+	char			node[16];
 
 	site.ctx = co->ctx->id;
 	site.pid = cu->pid;
-	site.devnode = co->vf != NULL;
-	site.node = site.devnode ? "vfio" : "iommu";
+	site.devnode = 0;
+	site.bound = 0;
+	site.node = "iommu";
+	if (co->vf != NULL)
+		(void)vfio_cdev_trace_site(co->vf, &site, node, sizeof(node));
 	trace_ioctl(&site, num, arg, &cu->ur, result, t0);
 }
 
@@ -846,6 +850,9 @@ cuse_ll_open(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct cuse_server	*srv = fuse_req_userdata(req);
 	struct cuse_open	*co;
+	struct trace_site	 site;
+	const char		*name;
+	char			 node[16];
 	pid_t			 pid = caller_tgid(fuse_req_ctx(req)->pid);
 	int			 error;
 
@@ -865,6 +872,12 @@ cuse_ll_open(fuse_req_t req, struct fuse_file_info *fi)
 		free(co);
 		fuse_reply_err(req, -error);
 		return;
+	}
+	if (co->vf != NULL) {
+		site.ctx = co->ctx->id;
+		site.pid = pid;
+		name = vfio_cdev_trace_site(co->vf, &site, node, sizeof(node));
+		trace_event(&site, "device", name);
 	}
 	co->srv = srv;
 	co->ctx->priv = co;

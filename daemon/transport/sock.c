@@ -561,6 +561,18 @@ sock_hello_ident(struct sock_conn *conn, int fd)
 		    conn->ctx->id);
 }
 
+/* The trace site's node of a call on conn: /dev/iommu or a device's. */
+static void
+sock_trace_site(const struct sock_conn *conn, struct trace_site *site,
+    char *node, size_t len)
+{
+	site->bound = 0;
+	site->devnode = 0;
+	site->node = "iommu";
+	if (conn->vf != NULL)
+		(void)vfio_cdev_trace_site(conn->vf, site, node, len);
+}
+
 /* HELLO on a connection: open the node it names and say who we are. */
 static int
 sock_hello(struct sock_chan *ch, struct wire_msg *m)
@@ -568,6 +580,9 @@ sock_hello(struct sock_chan *ch, struct wire_msg *m)
 	struct sock_conn	*conn = ch->conn;
 	struct wire_hello	 h;
 	struct wire_hello_reply	 hr;
+	struct trace_site	 site;
+	const char		*name;
+	char			 node[16];
 	int			 error = 0;
 
 	if (!ch->is_main || conn->hello || m->len < sizeof(h.version))
@@ -600,8 +615,14 @@ sock_hello(struct sock_chan *ch, struct wire_msg *m)
 		break;
 	case WIRE_NODE_VFIO_DEVICE:
 		error = vfio_cdev_open(h.index, &conn->vf);
-		if (error == 0)
+		if (error == 0) {
 			conn->ctx->transport = "socket-vfio";
+			site.ctx = conn->ctx->id;
+			site.pid = conn->ctx->opener;
+			name = vfio_cdev_trace_site(conn->vf, &site, node,
+			    sizeof(node));
+			trace_event(&site, "device", name);
+		}
 		break;
 	default:
 		error = -ENODEV;
@@ -856,6 +877,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	struct ucmd		 uc;
 	struct ucaller		 caller;
 	struct trace_site	 site;
+	char			 node[16];
 	struct umem		*sent = NULL;
 	uint64_t		 t0;
 	struct ufd		*u;
@@ -940,8 +962,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	sock_trace(ch, &uc, result);
 	site.ctx = ch->conn->ctx->id;
 	site.pid = caller.pid;
-	site.devnode = ch->conn->vf != NULL;
-	site.node = site.devnode ? "vfio" : "iommu";
+	sock_trace_site(ch->conn, &site, node, sizeof(node));
 	trace_ioctl(&site, uc.cmd, uc.arg, &ur, result, t0);
 	if (sent != NULL)
 		umem_put(sent);
@@ -977,6 +998,7 @@ static int
 sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
 {
 	struct trace_site	site;
+	char			node[16];
 	unsigned int		i;
 
 	if (m->len != 0 || m->nfds != 0 || !ch->replied ||
@@ -985,8 +1007,7 @@ sock_unwritten(struct sock_chan *ch, struct wire_msg *m)
 	/* The last call's answer did not land: its new objects go. */
 	site.ctx = ch->conn->ctx->id;
 	site.pid = m->pid;
-	site.devnode = ch->conn->vf != NULL;
-	site.node = site.devnode ? "vfio" : "iommu";
+	sock_trace_site(ch->conn, &site, node, sizeof(node));
 	trace_event(&site, "unwritten", NULL);
 	if (ch->npending != 0 && m->hdr.seq == ch->pending_seq)
 		sock_settle(ch, 0);

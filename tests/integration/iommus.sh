@@ -162,7 +162,7 @@ check "status lists each configured instance with its model" \
     grep -q "\"name\": *\"p1\", *\"model\": *\"plain\"" "$2"' \
     - $rc "$T/status.json"
 check "status shows an intel-vtd instance's profile and registers" \
-    grep -q "\"profile\": *\"qemu-scalable\", *\"registers\": *{\"cap\": *\"0xd2008c222f0606\", *\"ecap\": *\"0x493884f00f4a\"}" \
+    grep -q "\"profile\": *\"qemu-scalable\", *\"registers\": *{\"cap\": *\"0xd2008c222f0606\", *\"ecap\": *\"0xc93884f00f4a\"}" \
     "$T/status.json"
 out=$("$CTL" -s "$CSOCK" status)
 check "ioasidctl status shows the instances" \

@@ -10,6 +10,9 @@
  * descriptors that outlive the /dev/iommu descriptor, a vEVENTQ read as
  * the kernel's (whole records, EINVAL for a buffer too small, 0 when
  * empty), and an mmap() of the descriptor at a vIOMMU's region.
+ *
+ * Arguments name the parts to run (accesses, queue, dmabufs, viommu,
+ * iopf, outlive); none runs them all.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -437,7 +440,7 @@ outlive(uint8_t *buf, long pg)
 	struct iommu_fault_alloc fa;
 	struct pollfd	pfd;
 	uint8_t	tmp[8];
-	int	fd, afd, st;
+	int	fd, afd, st = 0;
 	pid_t	pid;
 
 	if ((pid = fork()) == 0) {
@@ -467,8 +470,21 @@ outlive(uint8_t *buf, long pg)
 	    st);
 }
 
+/* Whether part name is to run: named in argv, or nothing named. */
+static int
+part(int argc, char **argv, const char *name)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0)
+			return (1);
+	}
+	return (argc < 2);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	long	 pg = sysconf(_SC_PAGESIZE);
 	uint8_t	*buf;
@@ -481,12 +497,18 @@ main(void)
 	buf = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(buf != MAP_FAILED, "mmap");
-	accesses(fd, buf, pg);
-	fault_queue(fd);
-	dmabufs(fd, pg);
-	viommu(fd);
-	iopf(fd);
-	outlive(buf, pg);
+	if (part(argc, argv, "accesses"))
+		accesses(fd, buf, pg);
+	if (part(argc, argv, "queue"))
+		fault_queue(fd);
+	if (part(argc, argv, "dmabufs"))
+		dmabufs(fd, pg);
+	if (part(argc, argv, "viommu"))
+		viommu(fd);
+	if (part(argc, argv, "iopf"))
+		iopf(fd);
+	if (part(argc, argv, "outlive"))
+		outlive(buf, pg);
 	close(fd);
 	return (check_report());
 }

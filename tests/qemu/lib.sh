@@ -119,7 +119,9 @@ qemu_run() {
 	fi
 	# Under SANITIZE=1 the sanitizer runtime must come first in
 	# LD_PRELOAD, before the library, which ioasidctl run puts first:
-	# a shell under the preload library opens the node as descriptor 3.
+	# a shell under the preload library opens the node as descriptor 3
+	# and, as ioasidctl run does, names it in IOASIDD_DEVICE_FDS so that
+	# the library in QEMU knows it for a device (kvm-vfio, pread).
 	_n=0
 	for _a in "$@"; do
 		[ $_n -eq 0 ] && set --
@@ -129,6 +131,7 @@ qemu_run() {
 	done
 	echo "LD_PRELOAD=$_libs $*" >"$_d/$_m.cmdline"
 	exec env LD_PRELOAD="$_libs" IOASIDD_SOCKET="$SOCK" \
+	    IOASIDD_DEVICE_FDS=3 \
 	    sh -c 'exec 3<>/dev/vfio/devices/vfio0 && exec "$@"' sh "$@" \
 	    </dev/null >"$_d/$_m.qemu" 2>&1
 }

@@ -180,12 +180,7 @@ released "after QEMU was killed with SIGKILL"
 # --- KVM: QEMU adds the device to its VM's kvm-vfio device ---------------
 # A paused VM (-accel kvm -S) realizes the device; the preload library
 # answers KVM_DEV_VFIO_FILE_ADD and the daemon's status names the VM.
-if [ "$(preload_libs "$PRELOAD")" != "$PRELOAD" ]; then
-	# Under the sanitizer runtime QEMU starts with LD_PRELOAD rather
-	# than through ioasidctl run, and its kvm-vfio ADD has been seen to
-	# reach the kernel (EINVAL) there; the plain build's run checks it.
-	echo "qemu: KVM run skipped in the sanitizer build"
-elif kvm_usable; then
+if kvm_usable; then
 	QEMU_ACCEL=kvm QEMU_CPU=qemu64 qemu_run kvm "$W" "$W/initrd.gz" -S &
 	QPID=$!
 	if qemu_wait_bound && qemu_status_has '"vms":[{"pid":'; then

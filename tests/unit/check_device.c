@@ -24,6 +24,8 @@
 #include "core/umem.h"
 #include "hw/hw.h"
 #include "iommufd/device.h"
+#include "iommufd/hwpt.h"
+#include "iommufd/ioas.h"
 #include "helpers.h"
 #include "suites.h"
 #include "uapi.h"
@@ -787,7 +789,7 @@ START_TEST(reserved_regions)
 END_TEST
 
 /* A HWPT with a fault queue holds it and takes only IOPF devices. */
-START_TEST(hwpt_fault)
+START_TEST(fault_hwpt)
 {
 	struct obj	*fault = test_obj_new(OBJ_FAULT);
 	struct edev	 e;
@@ -892,6 +894,102 @@ START_TEST(teardown_attached)
 }
 END_TEST
 
+/*
+ * With several auto domains on an IOAS that would all take a device, an
+ * attach to the IOAS joins the oldest, as the kernel walks its list.
+ */
+START_TEST(auto_oldest_first)
+{
+	struct hwpt_paging	*h[3];
+	uint32_t		 hid[3];
+	struct edev		 e;
+	struct device		*dev;
+	struct ioas		*ioas;
+	uint32_t		 ioas_id = test_ioas_new(), pt, id;
+	int			 i;
+
+	ioas = container_of(obj_find(tctx, ioas_id, OBJ_IOAS), struct ioas,
+	    obj);
+	device_edev_init(&e, "third", hw_instance_find("mock"), 0x30, 0, 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(hwpt_paging_new(tctx, &e.desc, ioas, 0, NULL,
+		    1, &h[i]), 0);
+		obj_finalize(&h[i]->obj);
+		hid[i] = h[i]->obj.id;
+	}
+	ck_assert_int_eq(device_bind(tctx, &e, &dev, &id), 0);
+	pt = ioas_id;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(pt, hid[0]);
+	/* Its last device took the oldest; the next oldest is the choice. */
+	ck_assert_int_eq(device_detach(dev, DEVICE_NO_PASID), 0);
+	ck_assert_ptr_null(obj_find(tctx, hid[0], OBJ_ANY));
+	pt = ioas_id;
+	ck_assert_int_eq(device_attach(dev, DEVICE_NO_PASID, &pt), 0);
+	ck_assert_uint_eq(pt, hid[1]);
+	device_unbind(dev);
+}
+END_TEST
+
+/* A new instance of model with profile; fails the test if it cannot. */
+static struct hw_instance *
+inst_new(const char *name, const char *model, const char *profile)
+{
+	struct hw_instance	*inst;
+	char			 err[128];
+
+	ck_assert_int_eq(hw_instance_new(name, model, profile, NULL, 0, &inst,
+	    err, sizeof(err)), 0);
+	return (inst);
+}
+
+/*
+ * VT-d units share paging domains where the unit can do what the domain
+ * was made with; SMMUv3 instances keep theirs.
+ */
+START_TEST(shared_units)
+{
+	struct hw_instance	*in[6];
+	struct edev		 e[6];
+	struct device		*dev[6];
+	uint32_t		 ioas = test_ioas_new(), pt[6], id;
+	int			 i;
+
+	in[0] = inst_new("v0", "intel-vtd", "qemu");
+	in[1] = inst_new("v1", "intel-vtd", "qemu");
+	in[2] = inst_new("v2", "intel-vtd", "qemu-aw39");
+	in[3] = inst_new("v3", "intel-vtd", "qemu-sc");
+	in[4] = inst_new("s0", "arm-smmuv3", NULL);
+	in[5] = inst_new("s1", "arm-smmuv3", NULL);
+	for (i = 0; i < 6; i++) {
+		device_edev_init(&e[i], in[i]->name, in[i], 0x08 * (i + 1), 0,
+		    0);
+		ck_assert_int_eq(device_bind(tctx, &e[i], &dev[i], &id), 0);
+		pt[i] = ioas;
+		ck_assert_int_eq(device_attach(dev[i], DEVICE_NO_PASID, &pt[i]),
+		    0);
+	}
+	/* Another unit like the first joins its domain. */
+	ck_assert_uint_eq(pt[1], pt[0]);
+	/* 39 address bits cannot take a 48-bit table: a domain of its own. */
+	ck_assert_uint_ne(pt[2], pt[0]);
+	/* Snoop control can use a domain that does not enforce it. */
+	ck_assert_uint_eq(pt[3], pt[0]);
+	/* SMMUv3 domains stay with their instance. */
+	ck_assert_uint_ne(pt[4], pt[0]);
+	ck_assert_uint_ne(pt[5], pt[4]);
+	/* An explicit attach across SMMUv3 instances is incompatible. */
+	ck_assert_int_eq(device_detach(dev[5], DEVICE_NO_PASID), 0);
+	pt[5] = pt[4];
+	ck_assert_int_eq(device_attach(dev[5], DEVICE_NO_PASID, &pt[5]),
+	    -EINVAL);
+	for (i = 0; i < 6; i++) {
+		device_unbind(dev[i]);
+		hw_instance_free(in[i]);
+	}
+}
+END_TEST
+
 /* Models and instances are found by name, at the interface's version. */
 START_TEST(hw_lookup)
 {
@@ -953,9 +1051,11 @@ device_suite(void)
 	tcase_add_test(tc, check_file);
 	tcase_add_test(tc, viommu_vdevice);
 	tcase_add_test(tc, reserved_regions);
-	tcase_add_test(tc, hwpt_fault);
+	tcase_add_test(tc, fault_hwpt);
 	tcase_add_test(tc, hw_lookup);
 	tcase_add_test(tc, teardown_attached);
+	tcase_add_test(tc, auto_oldest_first);
+	tcase_add_test(tc, shared_units);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -8,7 +8,8 @@
  * its close; only the root reads; the lines are those of the trace with
  * rising sequence numbers; at most TRACE_MAX_RECORDINGS at once, those
  * of a root that has gone freed; a recording full drops and counts, and
- * its reads are bounded.
+ * its reads are bounded; the records read from and written to a queue's
+ * descriptor are lines by field name, bounded, and its close one more.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,8 +23,12 @@
 
 #include <jansson.h>
 
+#include <linux/iommufd.h>
+
 #include "core/trace.h"
 #include "suites.h"
+#include "tracefmt.h"
+#include "uapi.h"
 
 /* An event of ctx opened by pid. */
 static void
@@ -31,10 +36,10 @@ ev(uint32_t ctx, pid_t pid, const char *type, const char *detail)
 {
 	struct trace_site	site;
 
+	memset(&site, 0, sizeof(site));
 	site.ctx = ctx;
 	site.pid = pid;
 	site.node = "iommu";
-	site.devnode = 0;
 	trace_event(&site, type, detail);
 }
 
@@ -222,6 +227,61 @@ START_TEST(rec_full)
 }
 END_TEST
 
+START_TEST(rec_fd)
+{
+	static struct iommu_hwpt_page_response	 many[TRACEFMT_MAX_BUF];
+	struct iommu_hwpt_pgfault		 pf;
+	struct trace_site			 site;
+	json_t					*h, *lines, *r;
+	int					 id;
+
+	id = trace_record_start(getpid(), &h);
+	ck_assert_int_gt(id, 0);
+	json_decref(h);
+	ev(31, getpid(), "open", NULL);
+	memset(&site, 0, sizeof(site));
+	site.ctx = 31;
+	site.pid = getpid();
+	site.node = "fault";
+	memset(&pf, 0, sizeof(pf));
+	pf.dev_id = 4;
+	pf.grpid = 9;
+	pf.addr = 0x1000;
+	pf.cookie = 1;
+	trace_fd(&site, "fdread", UAPI_REC_PGFAULT, 6, &pf, sizeof(pf));
+	trace_fd(&site, "fdwrite", UAPI_REC_PAGE_RESPONSE, 6, many,
+	    sizeof(many));
+	trace_fd(&site, "fdclose", 0, 6, NULL, 0);
+	/* Another context's queue is not this recording's. */
+	site.ctx = 32;
+	trace_fd(&site, "fdclose", 0, 7, NULL, 0);
+	ev(31, getpid(), "close", NULL);
+
+	lines = rd(id, 1, NULL, NULL);
+	ck_assert_int_eq(json_array_size(lines), 5);
+	ck_assert_str_eq(field(lines, 1, "type"), "fdread");
+	ck_assert_str_eq(field(lines, 1, "node"), "fault");
+	ck_assert_int_eq(ifield(lines, 1, "obj"), 6);
+	ck_assert_int_eq(ifield(lines, 1, "len"), sizeof(pf));
+	r = json_array_get(json_object_get(json_array_get(lines, 1),
+	    "records"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "grpid")), 9);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "dev_id")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "addr")),
+	    "0x1000");
+	/* Bounded: the length whole, the records of TRACEFMT_MAX_BUF. */
+	ck_assert_str_eq(field(lines, 2, "type"), "fdwrite");
+	ck_assert_int_eq(ifield(lines, 2, "len"), sizeof(many));
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(lines,
+	    2), "records")), TRACEFMT_MAX_BUF / sizeof(many[0]));
+	ck_assert_str_eq(field(lines, 3, "type"), "fdclose");
+	ck_assert_ptr_null(json_object_get(json_array_get(lines, 3),
+	    "records"));
+	ck_assert_str_eq(field(lines, 4, "type"), "close");
+	json_decref(lines);
+}
+END_TEST
+
 static Suite *
 trace_record_suite(void)
 {
@@ -232,6 +292,7 @@ trace_record_suite(void)
 	tcase_add_test(tc, rec_members);
 	tcase_add_test(tc, rec_bounds);
 	tcase_add_test(tc, rec_full);
+	tcase_add_test(tc, rec_fd);
 	suite_add_tcase(s, tc);
 	return (s);
 }

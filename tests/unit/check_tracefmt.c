@@ -5,7 +5,8 @@
  * Unit tests of proto/tracefmt.c: every row of the field table, and every
  * variant of it, goes to JSON text and back with every field's bytes
  * intact; caller buffers (bytes and entry arrays) likewise; errno names
- * both ways; and malformed JSON is refused with EINVAL, not written.
+ * both ways; the records of fault queue and vEVENTQ descriptors by field
+ * name, bounded; and malformed JSON is refused with EINVAL, not written.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -287,6 +288,98 @@ START_TEST(test_errno_names)
 }
 END_TEST
 
+/*
+ * Descriptor records: fault records and page responses by field name and
+ * back, a vEVENTQ event as its header and payload, bytes past the last
+ * whole record in hex, and no more than TRACEFMT_MAX_BUF bytes kept.
+ */
+START_TEST(test_fd_records)
+{
+	static uint8_t			 big[TRACEFMT_MAX_BUF * 2];
+	struct iommu_hwpt_pgfault	 pf[2], back;
+	struct iommu_hwpt_page_response	 pr;
+	struct iommufd_vevent_header	 vh;
+	uint8_t				 ev[sizeof(vh) + 4];
+	json_t				*o, *r;
+	uint32_t			 v = 0x99;
+
+	memset(pf, 0, sizeof(pf));
+	pf[0].flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	pf[0].dev_id = 3;
+	pf[0].grpid = 1;
+	pf[0].addr = 0x7fff00001000ULL;
+	pf[0].cookie = 1;
+	pf[1] = pf[0];
+	pf[1].grpid = 2;
+	o = json_object();
+	/* One record and a half: the half is the payload. */
+	ck_assert_int_eq(tracefmt_fd_encode(o, UAPI_REC_PGFAULT, pf,
+	    sizeof(pf) - 8, 80), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), 80);
+	r = json_object_get(o, "records");
+	ck_assert_uint_eq(json_array_size(r), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(r,
+	    0), "addr")), "0x7fff00001000");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(r,
+	    0), "dev_id")), 3);
+	ck_assert_uint_eq(strlen(json_string_value(json_object_get(o,
+	    "payload"))), 2 * (sizeof(pf[0]) - 8));
+	memset(&back, 0, sizeof(back));
+	ck_assert_int_eq(tracefmt_struct_decode(uapi_record(UAPI_REC_PGFAULT),
+	    json_array_get(r, 0), &back, sizeof(back)), 0);
+	ck_assert_mem_eq(&back, &pf[0], sizeof(back));
+	json_decref(o);
+
+	pr.cookie = 2;
+	pr.code = IOMMUFD_PAGE_RESP_INVALID;
+	o = json_object();
+	ck_assert_int_eq(tracefmt_fd_encode(o, UAPI_REC_PAGE_RESPONSE, &pr,
+	    sizeof(pr), sizeof(pr)), 0);
+	r = json_array_get(json_object_get(o, "records"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "cookie")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "code")),
+	    IOMMUFD_PAGE_RESP_INVALID);
+	ck_assert_ptr_null(json_object_get(o, "payload"));
+	json_decref(o);
+
+	vh.flags = IOMMU_VEVENTQ_FLAG_LOST_EVENTS;
+	vh.sequence = 7;
+	memcpy(ev, &vh, sizeof(vh));
+	memcpy(ev + sizeof(vh), &v, sizeof(v));
+	o = json_object();
+	ck_assert_int_eq(tracefmt_fd_encode(o, UAPI_REC_VEVENT, ev,
+	    sizeof(ev), sizeof(ev)), 0);
+	r = json_object_get(o, "records");
+	ck_assert_uint_eq(json_array_size(r), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(r,
+	    0), "sequence")), 7);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(r,
+	    0), "flags")), "0x1");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "payload")),
+	    "99000000");
+	json_decref(o);
+
+	/* Bounded: of a long run of records, TRACEFMT_MAX_BUF bytes. */
+	o = json_object();
+	ck_assert_int_eq(tracefmt_fd_encode(o, UAPI_REC_PAGE_RESPONSE, big,
+	    sizeof(big), sizeof(big)), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(o, "records")),
+	    TRACEFMT_MAX_BUF / sizeof(pr));
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "len")),
+	    (json_int_t)sizeof(big));
+	json_decref(o);
+
+	/* A kind the table does not know: the bytes in hex. */
+	o = json_object();
+	ck_assert_int_eq(tracefmt_fd_encode(o, 99, &pr, sizeof(pr),
+	    sizeof(pr)), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(o, "records")), 0);
+	ck_assert_ptr_nonnull(json_object_get(o, "payload"));
+	json_decref(o);
+	ck_assert_ptr_null(uapi_record(0));
+}
+END_TEST
+
 static Suite *
 tracefmt_suite(void)
 {
@@ -302,6 +395,7 @@ tracefmt_suite(void)
 	tc = tcase_create("bufs");
 	tcase_add_test(tc, test_bufs);
 	tcase_add_test(tc, test_errno_names);
+	tcase_add_test(tc, test_fd_records);
 	suite_add_tcase(s, tc);
 	return (s);
 }

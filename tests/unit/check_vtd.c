@@ -194,7 +194,15 @@ START_TEST(vtd_overrides)
 	    "pasid-bits=20", "snoop-control=on", "nesting=on",
 	    "dirty-tracking=on" }, 4), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP | ECAP_PASID |
-	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_SLADS | ECAP_SMPWC);
+	    19ULL << 35 | ECAP_SC | ECAP_NEST | ECAP_FLTS | ECAP_SLADS |
+	    ECAP_SMPWC);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on" }, 1), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_NEST |
+	    ECAP_SLTS);
+	ck_assert_int_eq(mk("qemu-flts", (const char *const[]){
+	    "nesting=on", "nesting=off" }, 2), 0);
+	ck_assert_uint_eq(regs().ecap, 0x0000880000f00f4aULL | ECAP_SLTS);
 	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){
 	    "pasid-bits=0" }, 1), 0);
 	ck_assert_uint_eq(regs().ecap, QEMU_SM_ECAP);
@@ -404,6 +412,23 @@ START_TEST(vtd_attach)
 	dom.flags = 0;
 	dom.pagetable_type = 1;		/* first stage */
 	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+
+	/* Another unit's domain: its address width and its page sizes. */
+	ck_assert_int_eq(mk("qemu", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev, 0, NULL, &dom),
+	    0);
+	ck_assert_uint_eq(dom.aperture_last, (1ULL << 48) - 1);
+	ck_assert_int_eq(mk("qemu-aw39", NULL, 0), 0);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.aperture_last = (1ULL << 39) - 1;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	mk_regs(QEMU_CAP & ~(1ULL << 35), QEMU_ECAP);	/* no 1 GiB pages */
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
+	dom.pgsize_bitmap &= ~(1ULL << 30);
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), 0);
+	/* A nest parent needs a unit that nests. */
+	dom.flags = HW_DOMAIN_NEST_PARENT;
+	ck_assert_int_eq(inst->ops->attach_check(&dev, &dom), -EINVAL);
 }
 END_TEST
 
@@ -415,7 +440,8 @@ START_TEST(vtd_nested)
 	struct hw_nested		 nested;
 	struct hw_data			 data;
 	unsigned char			 buf[64];
-	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST;
+	uint64_t			 sm = QEMU_SM_ECAP | ECAP_NEST |
+					    ECAP_FLTS;
 
 	mk_regs(QEMU_CAP, sm);
 	ck_assert_int_eq(inst->ops->domain_alloc_paging(&dev,
@@ -486,7 +512,10 @@ START_TEST(vtd_nested)
 	mk_regs(QEMU_CAP, sm | ECAP_EAFS);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), 0);
-	/* No NEST, or no scalable mode: no nested domain. */
+	/* No NEST, no FLTS, or no scalable mode: no nested domain. */
+	mk_regs(QEMU_CAP, sm & ~ECAP_FLTS);
+	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
+	    &data, &nested), -EOPNOTSUPP);
 	mk_regs(QEMU_CAP, sm & ~ECAP_NEST);
 	ck_assert_int_eq(inst->ops->domain_alloc_nested(&dev, &parent, 0,
 	    &data, &nested), -EOPNOTSUPP);
