@@ -317,6 +317,8 @@ install: all
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_coherency.h
 	install -m 0644 proto/ioasidd_pasid.h \
 	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_pasid.h
+	install -m 0644 proto/ioasidd_enqcmd.h \
+	    $(DESTDIR)$(INCLUDEDIR)/ioasid/ioasidd_enqcmd.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf ] || \
 	    install -m 0644 ioasidd.conf $(DESTDIR)$(SYSCONFDIR)/ioasidd.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

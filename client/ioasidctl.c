@@ -680,6 +680,50 @@ print_pasids(json_t *r)
 	}
 }
 
+/*
+ * enqcmd: per VM (or context with devices in no VM), its ENQCMD PASID
+ * table.
+ */
+static void
+print_enqcmd(json_t *r)
+{
+	json_t		*a, *g, *rows, *m;
+	size_t		 i, j;
+	char		 who[64];
+
+	a = json_object_get(r, "groups");
+	if (json_array_size(a) == 0) {
+		printf("no devices\n");
+		return;
+	}
+	printf("%-20s %-7s %-8s %-8s %-5s %s\n", "VM", "DEVICES", "VPASID",
+	    "PPASID", "USERS", "CONFLICT");
+	json_array_foreach(a, i, g) {
+		if (jint(g, "pid") != 0)
+			snprintf(who, sizeof(who), "%lld/%lld",
+			    (long long)jint(g, "pid"),
+			    (long long)jint(g, "vm"));
+		else
+			snprintf(who, sizeof(who), "ctx:%lld",
+			    (long long)jint(g, "context"));
+		rows = json_object_get(g, "pasids");
+		if (json_array_size(rows) == 0) {
+			printf("%-20s %-7lld %-8s %-8s %-5s %s\n", who,
+			    (long long)jint(g, "devices"), "-", "-", "-", "-");
+			continue;
+		}
+		json_array_foreach(rows, j, m) {
+			printf("%-20s %-7lld %-8lld %-8lld %-5lld %s\n", who,
+			    (long long)jint(g, "devices"),
+			    (long long)jint(m, "vpasid"),
+			    (long long)jint(m, "ppasid"),
+			    (long long)jint(m, "users"),
+			    json_is_true(json_object_get(m, "conflict")) ?
+			    "yes" : "no");
+		}
+	}
+}
+
 static void
 print_reload(json_t *r)
 {
@@ -837,6 +881,20 @@ static const struct ctl_command ctl_commands[] = {
 "pPASIDs the daemon has handed out over all contexts. A program reads its\n"
 "own context's table with the IOASIDD_PASIDS ioctl.",
 	  .maxargs = 0, .print = print_pasids },
+	{ .name = "enqcmd", .args = "",
+	  .summary = "per VM, the ENQCMD PASID table",
+	  .help =
+"The PASID translation table KVM would program for each VM so that a\n"
+"guest's ENQCMD carries the host's PASID: the rows of the devices with\n"
+"pasid-policy = global that the VM holds (the VMs that added a device's\n"
+"VFIO open to their kvm-vfio device), whatever context they are bound to.\n"
+"VM is the VMM's pid and the preload library's number for the VM, or\n"
+"\"ctx:N\" for context N's devices that no VM holds; DEVICES, how many\n"
+"devices are in it; per VPASID the PPASID, the USERS (device attachments)\n"
+"holding it, and CONFLICT \"yes\" when two contexts in one VM gave the\n"
+"vPASID two pPASIDs, which one table cannot hold. \"-\" for a VM with\n"
+"none. A program reads its VM's table with the IOASIDD_ENQCMD ioctl.",
+	  .maxargs = 0, .print = print_enqcmd },
 	{ .name = "log-level", .args = "[warn|info|debug]",
 	  .summary = "show or set the log level",
 	  .help =

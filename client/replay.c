@@ -544,8 +544,13 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			return (-1);
 		}
 		st = uapi_resolve(st, buf, sizeof(buf));
-		/* Nothing could be read at the caller's pointer. */
-		arg = json_object_size(in) == 0 ? rp_badaddr() : buf;
+		/*
+		 * No field recorded: nothing could be read at the caller's
+		 * pointer (EFAULT), or the struct's size was 0 and the
+		 * daemon read only that.
+		 */
+		arg = json_object_size(in) == 0 && want_err == EFAULT ?
+		    rp_badaddr() : buf;
 		/* Ids and descriptors to this run's. */
 		for (k = 0; k < st->nfields; k++) {
 			f = &st->fields[k];

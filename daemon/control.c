@@ -33,6 +33,7 @@
 #include "ctl.h"
 #include "dev/vfio_cdev.h"
 #include "hw/hw.h"
+#include "iommufd/enqcmd.h"
 #include "iommufd/pasid.h"
 #include "log.h"
 
@@ -60,12 +61,15 @@ static int	control_ctl_coherency(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static int	control_ctl_pasids(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
+static int	control_ctl_enqcmd(const struct ctl_peer *, json_t *,
+		    json_t *, char *, size_t);
 static int	control_ctl_trace(const struct ctl_peer *, json_t *,
 		    json_t *, char *, size_t);
 static json_t	*control_trace_json(void);
 
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "coherency", .exec = control_ctl_coherency, .usage = "" },
+	{ .name = "enqcmd", .exec = control_ctl_enqcmd, .usage = "" },
 	{ .name = "log-level", .exec = control_ctl_log_level,
 	  .usage = "[\"level\": \"warn\"|\"info\"|\"debug\"]" },
 	{ .name = "objects", .exec = control_ctl_objects,
@@ -329,6 +333,66 @@ control_ctl_pasids(__unused const struct ctl_peer *peer, json_t *req,
 		if (c == NULL || json_array_append_new(ctxs, c) != 0)
 			return (-ENOMEM);
 	}
+	return (0);
+}
+
+/* One row of a VM's ENQCMD table onto the array arg. */
+static int
+control_enqcmd_row(void *arg, const struct enqcmd_row *r)
+{
+	json_t	*row;
+
+	row = json_pack("{s:I, s:I, s:I, s:b}", "vpasid",
+	    (json_int_t)r->vpasid, "ppasid", (json_int_t)r->ppasid,
+	    "users", (json_int_t)r->users, "conflict", r->conflict);
+	if (row == NULL || json_array_append_new(arg, row) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+/* One group of "enqcmd" onto the array arg. */
+static int
+control_enqcmd_group(void *arg, const struct enqcmd_group *g)
+{
+	json_t		*rows, *o;
+	unsigned int	 ndev;
+
+	if ((rows = json_array()) == NULL)
+		return (-ENOMEM);
+	if (enqcmd_walk(g, &ndev, control_enqcmd_row, rows) != 0) {
+		json_decref(rows);
+		return (-ENOMEM);
+	}
+	o = json_pack("{s:I, s:I, s:I, s:I, s:o}", "pid", (json_int_t)g->pid,
+	    "vm", (json_int_t)g->vm_id,
+	    "context", (json_int_t)(g->ctx != NULL ? g->ctx->id : 0),
+	    "devices", (json_int_t)ndev, "pasids", rows);
+	if (o == NULL || json_array_append_new(arg, o) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
+/*
+ * "enqcmd": the ENQCMD PASID table of each VM ("groups": "pid" and "vm"
+ * of the VM, or "context" for a context's devices in no VM, with pid
+ * and vm 0; "devices" in it; "pasids": rows of "vpasid", "ppasid",
+ * "users", "conflict"), what IOASIDD_ENQCMD reads.
+ */
+static int
+control_ctl_enqcmd(__unused const struct ctl_peer *peer, json_t *req,
+    json_t *body, char *err, size_t errlen)
+{
+	json_t		*groups;
+	const char	*cmd;
+
+	if (control_unpack(req, err, errlen, "{s:s}", "cmd", &cmd) != 0)
+		return (-EINVAL);
+	if ((groups = json_array()) == NULL)
+		return (-ENOMEM);
+	if (control_set(body, "groups", groups) != 0)
+		return (-ENOMEM);
+	if (enqcmd_groups(control_enqcmd_group, groups) != 0)
+		return (-ENOMEM);
 	return (0);
 }
 

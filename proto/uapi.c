@@ -48,6 +48,7 @@
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
 #include "ioasidd_pasid.h"
+#include "ioasidd_enqcmd.h"
 #include "uapi.h"
 
 #define UAPI_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -154,6 +155,15 @@ static const struct uapi_field f_ioasidd_pasid_entry[] = {
 };
 static const struct uapi_struct st_ioasidd_pasid_entry =
     E(ioasidd_pasid_entry, f_ioasidd_pasid_entry, 16);
+
+static const struct uapi_field f_ioasidd_enqcmd_entry[] = {
+	F(ioasidd_enqcmd_entry, vpasid, UK_VALUE, UD_OUT),
+	F(ioasidd_enqcmd_entry, ppasid, UK_VALUE, UD_OUT),
+	F(ioasidd_enqcmd_entry, users, UK_COUNT, UD_OUT),
+	F(ioasidd_enqcmd_entry, flags, UK_FLAGS, UD_OUT),
+};
+static const struct uapi_struct st_ioasidd_enqcmd_entry =
+    E(ioasidd_enqcmd_entry, f_ioasidd_enqcmd_entry, 16);
 
 static const struct uapi_field f_hwpt_vtd_s1[] = {
 	F(iommu_hwpt_vtd_s1, flags, UK_FLAGS, UD_IN),
@@ -531,6 +541,17 @@ static const struct uapi_field f_ioasidd_pasids[] = {
 	F(ioasidd_pasids, __reserved, UK_RESERVED, UD_IN),
 	P(ioasidd_pasids, entries, UD_OUT, UB_COUNT, 2, -1,
 	    sizeof(struct ioasidd_pasid_entry), &st_ioasidd_pasid_entry),
+};
+static const struct uapi_field f_ioasidd_enqcmd[] = {
+	F(ioasidd_enqcmd, size, UK_SIZE, UD_IN),
+	F(ioasidd_enqcmd, flags, UK_FLAGS, UD_IN),
+	F(ioasidd_enqcmd, dev_id, UK_ID, UD_IN),
+	F(ioasidd_enqcmd, num_entries, UK_COUNT, UD_INOUT),	/* 3 */
+	F(ioasidd_enqcmd, out_pid, UK_VALUE, UD_OUT),
+	F(ioasidd_enqcmd, out_devices, UK_COUNT, UD_OUT),
+	F(ioasidd_enqcmd, out_vm_id, UK_VALUE, UD_OUT),
+	P(ioasidd_enqcmd, entries, UD_OUT, UB_COUNT, 3, -1,
+	    sizeof(struct ioasidd_enqcmd_entry), &st_ioasidd_enqcmd_entry),
 };
 
 static const struct uapi_field f_ioasidd_region_read[] = {
@@ -1025,6 +1046,7 @@ CMD_ST(iommu_ioas_noiommu_get_pa, f_noiommu_get_pa, out_phys);
 CMD_ST(ioasidd_mmap, f_ioasidd_mmap, __reserved);
 CMD_ST(ioasidd_coherency, f_ioasidd_coherency, out_changes);
 CMD_ST(ioasidd_pasids, f_ioasidd_pasids, entries);
+CMD_ST(ioasidd_enqcmd, f_ioasidd_enqcmd, entries);
 static const struct uapi_struct st_ioasidd_region_read =
     S("ioasidd_region_rw", f_ioasidd_region_read,
     sizeof(struct ioasidd_region_rw),
@@ -1103,6 +1125,7 @@ const struct uapi_cmd uapi_cmds[] = {
 	C(VFIO_IOMMU_UNMAP_DMA, UA_ARGSZ, &st_vfio_iommu_type1_dma_unmap),
 	C(IOASIDD_COHERENCY, UA_SIZED, &st_ioasidd_coherency),
 	C(IOASIDD_PASIDS, UA_SIZED, &st_ioasidd_pasids),
+	C(IOASIDD_ENQCMD, UA_SIZED, &st_ioasidd_enqcmd),
 	C(IOASIDD_MMAP, UA_SIZED, &st_ioasidd_mmap),
 	C(IOASIDD_REGION_READ, UA_ARGSZ, &st_ioasidd_region_read),
 	C(IOASIDD_REGION_WRITE, UA_ARGSZ, &st_ioasidd_region_write),
@@ -1750,6 +1773,12 @@ OFF(ioasidd_pasids, num_entries, 8);
 OFF(ioasidd_pasids, entries, 16);
 SZ(ioasidd_pasid_entry, 16);
 _Static_assert(IOASIDD_PASIDS == 0x3be9, "IOASIDD_PASIDS");
+SZ(ioasidd_enqcmd, 40);
+OFF(ioasidd_enqcmd, num_entries, 12);
+OFF(ioasidd_enqcmd, out_vm_id, 24);
+OFF(ioasidd_enqcmd, entries, 32);
+SZ(ioasidd_enqcmd_entry, 16);
+_Static_assert(IOASIDD_ENQCMD == 0x3bea, "IOASIDD_ENQCMD");
 SZ(ioasidd_region_rw, 32);
 OFF(ioasidd_region_rw, offset, 8);
 OFF(ioasidd_region_rw, length, 16);

@@ -42,6 +42,7 @@
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
 #include "ioasidd_pasid.h"
+#include "ioasidd_enqcmd.h"
 
 #include "core/dispatch.h"
 
@@ -72,6 +73,7 @@ union ucmd_buffer {
 	struct ioasidd_mmap			mmap;
 	struct ioasidd_coherency		coherency;
 	struct ioasidd_pasids			pasids;
+	struct ioasidd_enqcmd			enqcmd;
 };
 
 const size_t dispatch_buf_size = sizeof(union ucmd_buffer);
@@ -108,6 +110,7 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_TEST_CMD, selftest_ioctl),
 	IOCTL_OP(IOASIDD_COHERENCY, device_ioctl_coherency),
 	IOCTL_OP(IOASIDD_PASIDS, device_ioctl_pasids),
+	IOCTL_OP(IOASIDD_ENQCMD, enqcmd_ioctl),
 	IOCTL_OP(IOASIDD_MMAP, viommu_ioctl_mmap),
 };
 _Static_assert(nitems(ioctl_ops) == DISPATCH_NOPS, "DISPATCH_NOPS");

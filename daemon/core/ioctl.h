@@ -70,6 +70,8 @@ int	noiommu_ioctl_get_pa(struct ucmd *);
 int	device_ioctl_coherency(struct ucmd *);
 /* IOASIDD_PASIDS (proto/ioasidd_pasid.h): the ENQCMD PASID table */
 int	device_ioctl_pasids(struct ucmd *);
+/* IOASIDD_ENQCMD (proto/ioasidd_enqcmd.h): a VM's ENQCMD PASID table */
+int	enqcmd_ioctl(struct ucmd *);
 /* IOASIDD_MMAP (proto/ioasidd.h): a vIOMMU's page for the caller's mmap */
 int	viommu_ioctl_mmap(struct ucmd *);
 

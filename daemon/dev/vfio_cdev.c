@@ -846,6 +846,23 @@ vfio_cdev_vm_foreach(int (*fn)(unsigned int, const struct vfio_cdev_vm *,
 	return (0);
 }
 
+unsigned int
+vfio_cdev_device_vms(const struct device *dev, struct vfio_cdev_vm *vms)
+{
+	const struct vfio_cdev_file	*b;
+	unsigned int			 d, i;
+
+	for (d = 0; d < vfio_cdev_ndevs; d++) {
+		b = vfio_cdev_devs[d].bound;
+		if (b == NULL || b->idev != dev)
+			continue;
+		for (i = 0; i < b->nvms; i++)
+			vms[i] = b->vms[i];
+		return (b->nvms);
+	}
+	return (0);
+}
+
 /* The node's ioctl table: number to handler. */
 static const struct {
 	unsigned int	  cmd;

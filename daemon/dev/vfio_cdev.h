@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 struct conf_device;
+struct device;
 struct ucmd;
 struct vfio_cdev_file;
 
@@ -79,6 +80,14 @@ struct vfio_cdev_vm {
  */
 int		 vfio_cdev_vm_foreach(int (*fn)(unsigned int,
 		    const struct vfio_cdev_vm *, void *), void *);
+
+/*
+ * The VMs of the open that bound dev, in the order they added it, into
+ * vms (room for IOASIDD_KVM_VMS_MAX): how many, 0 when dev is not bound
+ * through a device node or no VM holds its open.
+ */
+unsigned int	 vfio_cdev_device_vms(const struct device *,
+		    struct vfio_cdev_vm *vms);
 
 /* Open device index: 0, or -ENODEV when there is no such device. */
 int		 vfio_cdev_open(unsigned int index, struct vfio_cdev_file **);

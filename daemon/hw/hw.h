@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 /* The interface version a model is written against. */
-#define HW_MODEL_VERSION	2
+#define HW_MODEL_VERSION	3
 
 /* The largest GET_HW_INFO blob any model fills. */
 #define HW_INFO_MAX		256
@@ -278,6 +278,20 @@ struct hw_model_ops {
 	 * domain among units; 0 keeps a domain to its own instance.
 	 */
 	int	 share_domains;
+	/*
+	 * A device behind inst is attached (RID or PASID) to the domain
+	 * key names (the core's, the same for the domain's whole life):
+	 * the hardware's domain id for it on that unit, taken at the
+	 * first attachment behind the unit and counted (a domain shared
+	 * among units has one on each); 0, or -ENOSPC when the unit has
+	 * none left, which fails the attach. domain_id_put drops one
+	 * attachment's count and frees the id with the last. Optional,
+	 * both or neither: without them ids never run out.
+	 */
+	int	(*domain_id_get)(const struct hw_instance *inst,
+		    const void *key);
+	void	(*domain_id_put)(const struct hw_instance *inst,
+		    const void *key);
 };
 
 /* The largest vEVENT record a model makes. */

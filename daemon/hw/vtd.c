@@ -25,13 +25,16 @@
  *				first-stage ones); addr_width 48, or 57
  *				with CAP.FL5LP; SRE needs ECAP.SRS, EAFE
  *				needs ECAP.EAFS
+ *	domain ids		CAP.ND: 2^(4 + 2 * ND), ids 2 and up for
+ *				domains attached behind the unit, ENOSPC
+ *				past the last (domain_attach_iommu())
  *
  * The registers come from a profile (QEMU 10.0.2's intel-iommu with its
  * properties, checked against QEMU by tests/qemu/vtd_oracle.sh, and
  * synthesized server units) and the overrides of an [iommu] section:
  * cap and ecap themselves, or the convenience keys that set fields of
  * them (aw-bits, pasid-bits, caching-mode, snoop-control, nesting,
- * dirty-tracking).
+ * dirty-tracking, nd).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -47,6 +50,8 @@
 #include <linux/iommufd.h>
 
 /* CAP fields. */
+#define VTD_CAP_ND(c)		((unsigned int)((c) & 0x7))
+#define VTD_CAP_ND_MASK		0x7ULL
 #define VTD_CAP_CM		(1ULL << 7)	/* caching mode */
 #define VTD_CAP_SAGAW(c)	(((c) >> 8) & 0x1f)
 #define VTD_CAP_SAGAW_MASK	(0x1fULL << 8)
@@ -87,10 +92,32 @@
 #define SZ_2M			(1ULL << 21)
 #define SZ_1G			(1ULL << 30)
 
-/* One instance's registers: its priv. */
+/*
+ * Domain ids below this are Linux's own: 0 (invalid with caching mode)
+ * and 1 (FLPT_DEFAULT_DID, first-stage and pass-through entries), so
+ * domains get ids from 2 to cap_ndoms() - 1 (IDA_START_DID).
+ */
+#define VTD_DID_FIRST		2
+
+/* A domain's id on the unit, and the attachments that hold it. */
+struct vtd_did {
+	const void	*key;
+	uint32_t	 did;
+	unsigned int	 refs;
+};
+
+/*
+ * One instance's registers: its priv. And the domain ids in use: a
+ * bitmap of cap_ndoms() bits, made at the first attach, and one row per
+ * domain holding an id.
+ */
 struct vtd {
 	uint64_t	 cap;
 	uint64_t	 ecap;
+	uint64_t	*did_used;
+	struct vtd_did	*dids;
+	size_t		 ndids;
+	size_t		 capdids;
 };
 
 struct vtd_profile {
@@ -483,6 +510,17 @@ vtd_convenience(struct vtd *v, const struct hw_param *p, char *err,
 			v->cap |= VTD_CAP_SAGAW_57;
 		return (1);
 	}
+	if (strcmp(p->key, "nd") == 0) {
+		/* ND 7 is reserved (VT-d spec 11.4.2). */
+		if (vtd_num(p->value, &n) != 0 || n > 6) {
+			snprintf(err, errlen, "nd must be a number from 0 "
+			    "(16 domain ids) to 6 (65536), not \"%s\"",
+			    p->value);
+			return (-1);
+		}
+		v->cap = (v->cap & ~VTD_CAP_ND_MASK) | n;
+		return (1);
+	}
 	if (strcmp(p->key, "pasid-bits") == 0) {
 		if (vtd_num(p->value, &n) != 0 || n > 20) {
 			snprintf(err, errlen, "pasid-bits must be a number "
@@ -576,7 +614,7 @@ vtd_instance_init(struct hw_instance *inst, const char *profile,
 			continue;
 		if (rc == 0)
 			snprintf(err, errlen, "unknown key \"%s\": intel-vtd "
-			    "takes cap, ecap, aw-bits, pasid-bits, "
+			    "takes cap, ecap, aw-bits, nd, pasid-bits, "
 			    "caching-mode, snoop-control, nesting, "
 			    "dirty-tracking, page-requests", params[i].key);
 		free(v);
@@ -596,8 +634,88 @@ vtd_instance_init(struct hw_instance *inst, const char *profile,
 static void
 vtd_instance_fini(struct hw_instance *inst)
 {
-	free(inst->priv);
+	struct vtd	*v = inst->priv;
+
+	if (v != NULL) {
+		free(v->did_used);
+		free(v->dids);
+	}
+	free(v);
 	inst->priv = NULL;
+}
+
+/* The number of domain ids: 2^(4 + 2 * ND) (Linux's cap_ndoms()). */
+static uint32_t
+vtd_ndoms(const struct vtd *v)
+{
+	return (1U << (4 + 2 * VTD_CAP_ND(v->cap)));
+}
+
+/* The row of the domain key, or NULL. */
+static struct vtd_did *
+vtd_did_find(struct vtd *v, const void *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->ndids; i++) {
+		if (v->dids[i].key == key)
+			return (&v->dids[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * domain_attach_iommu(): a domain's first attachment behind the unit
+ * takes the lowest free id from VTD_DID_FIRST up, later ones count;
+ * with none free, ENOSPC ("No free domain ids").
+ */
+static int
+vtd_domain_id_get(const struct hw_instance *inst, const void *key)
+{
+	struct vtd	*v = inst->priv;
+	struct vtd_did	*d;
+	uint32_t	 n = vtd_ndoms(v), did;
+	size_t		 cap;
+
+	if ((d = vtd_did_find(v, key)) != NULL) {
+		d->refs++;
+		return (0);
+	}
+	if (v->did_used == NULL &&
+	    (v->did_used = calloc((n + 63) / 64, sizeof(uint64_t))) == NULL)
+		return (-ENOMEM);
+	for (did = VTD_DID_FIRST; did < n; did++) {
+		if (!(v->did_used[did / 64] & (1ULL << (did % 64))))
+			break;
+	}
+	if (did >= n)
+		return (-ENOSPC);
+	if (v->ndids == v->capdids) {
+		cap = v->capdids != 0 ? v->capdids * 2 : 16;
+		if ((d = reallocarray(v->dids, cap, sizeof(*d))) == NULL)
+			return (-ENOMEM);
+		v->dids = d;
+		v->capdids = cap;
+	}
+	d = &v->dids[v->ndids++];
+	d->key = key;
+	d->did = did;
+	d->refs = 1;
+	v->did_used[did / 64] |= 1ULL << (did % 64);
+	return (0);
+}
+
+/* domain_detach_iommu(): the last attachment frees the domain's id. */
+static void
+vtd_domain_id_put(const struct hw_instance *inst, const void *key)
+{
+	struct vtd	*v = inst->priv;
+	struct vtd_did	*d;
+
+	if ((d = vtd_did_find(v, key)) == NULL || --d->refs != 0)
+		return;
+	v->did_used[d->did / 64] &= ~(1ULL << (d->did % 64));
+	*d = v->dids[--v->ndids];
 }
 
 /* The two registers. */
@@ -651,4 +769,6 @@ const struct hw_model_ops hw_vtd_ops = {
 	.pasid_bits = vtd_pasid_bits,
 	.snoop_control = vtd_snoop_control,
 	.share_domains = 1,
+	.domain_id_get = vtd_domain_id_get,
+	.domain_id_put = vtd_domain_id_put,
 };

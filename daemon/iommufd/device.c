@@ -198,6 +198,30 @@ device_cc_update(struct device *dev)
 }
 
 /*
+ * The unit's domain id for hwpt, taken by one more attachment of the
+ * device (hw.h domain_id_get): 0, or -ENOSPC when the unit has none.
+ */
+static int
+device_did_get(struct device *dev, struct obj *hwpt)
+{
+	const struct hw_instance	*hw = dev->edev->desc.hw;
+
+	if (hw->ops->domain_id_get == NULL || hw->ops->domain_id_put == NULL)
+		return (0);
+	return (hw->ops->domain_id_get(hw, hwpt));
+}
+
+/* Drop what device_did_get() took for one attachment to hwpt. */
+static void
+device_did_put(struct device *dev, struct obj *hwpt)
+{
+	const struct hw_instance	*hw = dev->edev->desc.hw;
+
+	if (hw->ops->domain_id_get != NULL && hw->ops->domain_id_put != NULL)
+		hw->ops->domain_id_put(hw, hwpt);
+}
+
+/*
  * Runs on unbind, on DESTROY of nothing else (the binder's hold makes
  * DESTROY EBUSY) and at the context's teardown.
  */
@@ -220,6 +244,7 @@ device_destroy(struct obj *obj)
 	while ((p = RB_MIN(device_pasid_tree, &dev->pasids)) != NULL) {
 		RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 		device_fault_cancel(dev, p->hwpt, p->pasid);
+		device_did_put(dev, p->hwpt);
 		hwpt_attach_drop(p->hwpt);
 		device_pasid_free(dev, p);
 	}
@@ -227,6 +252,7 @@ device_destroy(struct obj *obj)
 	if (dev->hwpt != NULL) {
 		device_fault_cancel(dev, dev->hwpt, DEVICE_NO_PASID);
 		device_unreserve(dev, hwpt_ioas(dev->hwpt));
+		device_did_put(dev, dev->hwpt);
 		hwpt_attach_drop(dev->hwpt);
 		dev->hwpt = NULL;
 	}
@@ -462,10 +488,19 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 				obj_abort(hwpt);
 			return (-EINVAL);
 		}
+		/* The unit's domain id, or ENOSPC as the driver's attach. */
+		if (dev->hwpt != hwpt &&
+		    (rc = device_did_get(dev, hwpt)) != 0) {
+			if (made)
+				obj_abort(hwpt);
+			return (rc);
+		}
 		/* The device's own reserved regions go into the new IOAS. */
 		if (hwpt_ioas(hwpt) != (dev->hwpt != NULL ?
 		    hwpt_ioas(dev->hwpt) : NULL) &&
 		    (rc = device_reserve(dev, hwpt_ioas(hwpt))) != 0) {
+			if (dev->hwpt != hwpt)
+				device_did_put(dev, hwpt);
 			if (made)
 				obj_abort(hwpt);
 			return (rc);
@@ -484,13 +519,19 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 		if ((rc = device_pasid_target(dev, obj)) != 0)
 			return (rc);
 		hwpt = obj;
+		if ((p == NULL || p->hwpt != hwpt) &&
+		    (rc = device_did_get(dev, hwpt)) != 0)
+			return (rc);
 		if (p == NULL) {
 			if ((rc = limit_charge(&dev->obj.ctx->lim, LIMIT_BYTES,
-			    0, DEVICE_PASID_BYTES)) != 0)
+			    0, DEVICE_PASID_BYTES)) != 0) {
+				device_did_put(dev, hwpt);
 				return (rc);
+			}
 			if ((p = calloc(1, sizeof(*p))) == NULL) {
 				limit_uncharge(&dev->obj.ctx->lim, LIMIT_BYTES,
 				    0, DEVICE_PASID_BYTES);
+				device_did_put(dev, hwpt);
 				return (-ENOMEM);
 			}
 			p->pasid = pasid;
@@ -504,6 +545,7 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 					limit_uncharge(&dev->obj.ctx->lim,
 					    LIMIT_BYTES, 0,
 					    DEVICE_PASID_BYTES);
+					device_did_put(dev, hwpt);
 					return (rc);
 				}
 				p->global = 1;
@@ -517,6 +559,7 @@ device_change(struct device *dev, uint32_t pasid, uint32_t *pt_id,
 		hwpt_attach_hold(hwpt);
 		if (*slot != NULL) {
 			device_fault_cancel(dev, *slot, pasid);
+			device_did_put(dev, *slot);
 			hwpt_attach_drop(*slot);
 		}
 		*slot = hwpt;
@@ -550,6 +593,7 @@ device_detach(struct device *dev, uint32_t pasid)
 		dev->hwpt = NULL;
 		device_fault_cancel(dev, hwpt, DEVICE_NO_PASID);
 		device_unreserve(dev, hwpt_ioas(hwpt));
+		device_did_put(dev, hwpt);
 		hwpt_attach_drop(hwpt);
 		device_cc_update(dev);
 		return (0);
@@ -559,6 +603,7 @@ device_detach(struct device *dev, uint32_t pasid)
 	RB_REMOVE(device_pasid_tree, &dev->pasids, p);
 	dev->npasids--;
 	device_fault_cancel(dev, p->hwpt, pasid);
+	device_did_put(dev, p->hwpt);
 	hwpt_attach_drop(p->hwpt);
 	device_pasid_free(dev, p);
 	device_cc_update(dev);
@@ -1007,4 +1052,20 @@ device_ioctl_pasids(struct ucmd *ucmd)
 	if ((rc = ucmd_respond(ucmd, sizeof(*cmd))) != 0)
 		return (rc);
 	return (r.count > r.max ? -EMSGSIZE : 0);
+}
+
+int
+device_global_pasids(struct device *dev,
+    int (*fn)(void *, uint32_t vpasid, uint32_t ppasid), void *arg)
+{
+	struct device_pasid	*p;
+	int			 rc;
+
+	RB_FOREACH(p, device_pasid_tree, &dev->pasids) {
+		if (!p->global)
+			continue;
+		if ((rc = fn(arg, p->pasid, p->ppasid)) != 0)
+			return (rc);
+	}
+	return (0);
 }

@@ -114,6 +114,13 @@ int	device_dma_rw(struct device *, uint32_t pasid, uint64_t iova,
  * for the RID or a PASID not attached.
  */
 uint32_t device_ppasid(struct device *, uint32_t pasid);
+/*
+ * Call fn with the vPASID and pPASID of each PASID attachment of a
+ * pasid-policy = global device, in vPASID order; a non-zero return
+ * stops the walk and is returned.
+ */
+int	device_global_pasids(struct device *,
+	    int (*fn)(void *, uint32_t vpasid, uint32_t ppasid), void *arg);
 /* The id of the HWPT on the RID or a PASID, or 0. */
 uint32_t device_attached_id(struct device *, uint32_t pasid);
 /* The emulated device behind a bound device. */

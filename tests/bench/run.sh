@@ -230,6 +230,16 @@ awk -v a="$(median $offs)" -v b="$(median $ons)" 'BEGIN {
 awk -v a="$(median $moffs)" -v b="$(median $mons)" 'BEGIN {
     printf "%-16s %10s %10s %7.2fx\n", "map+unmap", a, b, b / a }'
 echo "records dropped (queue full): ${dropped:-?}"
+# The trace the runs wrote, against proto/trace-schema.json.
+for py in python3 /usr/bin/python3 ""; do
+	[ -n "$py" ] && "$py" -c 'import jsonschema' 2>/dev/null && break
+done
+if [ -n "$py" ]; then
+	echo "trace written: $("$py" "$(dirname "$0")/../../scripts/trace-validate.py" \
+	    "$T"/trace.jsonl* | tail -n 1) against the schema"
+else
+	echo "trace written: not validated (no python3 with jsonschema)"
+fi
 echo "target: on <= 1.15x off. A call copies its bytes into the queue; the"
 echo "writer thread encodes and writes them, batch after batch."
 

@@ -89,6 +89,8 @@ check "the header of the KVM view, ioasidd_coherency.h" \
     [ -f "$R/usr/include/ioasid/ioasidd_coherency.h" ]
 check "the header of the ENQCMD PASID table, ioasidd_pasid.h" \
     [ -f "$R/usr/include/ioasid/ioasidd_pasid.h" ]
+check "the header of a VM's ENQCMD PASID table, ioasidd_enqcmd.h" \
+    [ -f "$R/usr/include/ioasid/ioasidd_enqcmd.h" ]
 check "the configuration is the shipped one" \
     cmp -s "$ROOT/ioasidd.conf" "$R/etc/ioasidd.conf"
 check "the installed daemon accepts the installed configuration" \

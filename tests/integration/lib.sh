@@ -165,3 +165,34 @@ stop_daemon() {
 	PID=
 	return $rc
 }
+
+# trace_python: a python3 that has jsonschema (Debian's python3-jsonschema,
+# which scripts/deps.sh installs, may not be the first python3 on PATH),
+# or nothing.
+trace_python() {
+	for _py in python3 /usr/bin/python3; do
+		if "$_py" -c 'import jsonschema' 2>/dev/null; then
+			echo "$_py"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# trace_valid TRACE...: one check that every line of the traces is valid
+# against proto/trace-schema.json (scripts/trace-validate.py), SRC being
+# the source tree; the validator's first complaints on a failure.
+trace_valid() {
+	_tvpy=$(trace_python) || {
+		fail "$(basename "$1"): no python3 with jsonschema to validate it"
+		return
+	}
+	_tvout=$("$_tvpy" "$SRC/scripts/trace-validate.py" "$@" 2>&1)
+	if [ $? -eq 0 ]; then
+		ok "$(basename "$1") valid against the schema" \
+		    "($(echo "$_tvout" | tail -n 1))"
+	else
+		fail "$(basename "$1") not valid against the schema"
+		echo "$_tvout" | head -n 10 | sed 's/^/    /'
+	fi
+}

@@ -159,7 +159,7 @@ EOF
 sed 's/^/    /' "$T/out"
 check "-n refuses the config with exit 1" [ $rc -eq 1 ]
 check "a plugin of another ABI version, said clearly, at its line" \
-    grep -q "^$T/bad.conf:5: .*model old-abi: built for model ABI 1, this ioasidd speaks 2; rebuild it against <ioasid/hw/hw.h>" \
+    grep -q "^$T/bad.conf:5: .*model old-abi: built for model ABI 2, this ioasidd speaks 3; rebuild it against <ioasid/hw/hw.h>" \
     "$T/out"
 check "a missing plugin names the file it looked for" \
     grep -q "^$T/bad.conf:8: .*$T/models/nosuch.so" "$T/out"

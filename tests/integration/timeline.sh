@@ -118,6 +118,8 @@ start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
     > "$T/rec.out" 2> "$T/rec.err"
 check "a session recorded (exit $?): $(tail -n 1 "$T/rec.err")" \
     grep -q '"cmd":"IOMMU_VIOMMU_ALLOC"' "$REC"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+trace_valid "$REC"
 stop_daemon
 
 # 1. The page, and what the browser drew from it.

@@ -195,6 +195,9 @@ array_errno(const char *cmd, const char *field, uint64_t bytes)
 	/* No global-policy device here: an empty table, nothing written. */
 	if (strcmp(cmd, "IOASIDD_PASIDS") == 0)
 		return (0);
+	/* dev_id 0 names no device: ENOENT before any row is written. */
+	if (strcmp(cmd, "IOASIDD_ENQCMD") == 0)
+		return (ENOENT);
 	/* The device node's region access: no /dev/iommu command. */
 	if (strcmp(cmd, "IOASIDD_REGION_READ") == 0 ||
 	    strcmp(cmd, "IOASIDD_REGION_WRITE") == 0)

@@ -111,6 +111,13 @@ qemu_run() {
 	# kill must reach. QEMU itself is not ours to check for leaks.
 	export ASAN_OPTIONS=detect_leaks=0
 	_libs=$(preload_libs "$PRELOAD")
+	if [ "$_libs" = "$PRELOAD" ] && [ -n "${QEMU_RECORD:-}" ]; then
+		echo "$CTL -s $CTLSOCK record -o $QEMU_RECORD --socket $SOCK" \
+		    "--preload $PRELOAD -- $*" >"$_d/$_m.cmdline"
+		exec "$CTL" -s "$CTLSOCK" record -o "$QEMU_RECORD" \
+		    --socket "$SOCK" --preload "$PRELOAD" -- "$@" \
+		    </dev/null >"$_d/$_m.qemu" 2>&1
+	fi
 	if [ "$_libs" = "$PRELOAD" ]; then
 		echo "$CTL run --socket $SOCK --preload $PRELOAD -- $*" \
 		    >"$_d/$_m.cmdline"

@@ -13,7 +13,9 @@
 #           the id and liveness registers through BAR0, and has edu DMA to
 #           and from a buffer at its guest-physical address; the
 #           completion interrupt shows in edu's status and is counted by
-#           uio_pci_generic;
+#           uio_pci_generic; QEMU runs under "ioasidctl record", and its
+#           trace (BUILD/qemu-test/nommu.jsonl) must be valid against
+#           proto/trace-schema.json (tests/traces/qemu-boot.jsonl is one);
 #   viommu  -machine q35 with intel-iommu,caching-mode=on: the guest binds
 #           the device to its own vfio-pci, maps a buffer at an IOVA with
 #           type1 and DMAs to it (QEMU shadows the mapping into ioasidd's
@@ -158,7 +160,23 @@ boot() {
 }
 
 echo "qemu: $QEMU_VERSION"
+# The first boot is recorded with ioasidctl record (not under the
+# sanitizer runtime, where QEMU starts without ioasidctl).
+if [ "$(preload_libs "$PRELOAD")" = "$PRELOAD" ]; then
+	QEMU_RECORD=$W/nommu.jsonl
+fi
 boot nommu
+if [ -n "${QEMU_RECORD:-}" ]; then
+	if [ -s "$QEMU_RECORD" ]; then
+		ok "nommu: recorded in $QEMU_RECORD ($(wc -l <"$QEMU_RECORD")" \
+		    "lines, $(wc -c <"$QEMU_RECORD") bytes;" \
+		    "$(grep -c '"type":"ioctl"' "$QEMU_RECORD") calls)"
+		trace_valid "$QEMU_RECORD"
+	else
+		fail "nommu: ioasidctl record wrote nothing"
+	fi
+	QEMU_RECORD=
+fi
 echo "qemu: $(qemu_cmdline nommu)"
 boot viommu
 

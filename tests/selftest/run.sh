@@ -42,6 +42,14 @@
 # daemon did not survive it. A listed run that passes is pointed out, so
 # that the list and the floors follow the daemon as it grows.
 #
+# With IOASIDD_SELFTEST_RECORD set, the iommufd program runs under
+# "ioasidctl record" instead (BUILD/selftest/SUITE/iommufd.jsonl, about
+# 120 MB), and its trace is validated against the schema (minutes) and
+# replayed against a fresh daemon: the divergences are counted by command
+# (BUILD/selftest/SUITE/iommufd.jsonl.replay), not judged. They are many
+# while the access descriptors the selftest's CREATE_ACCESS hands out are
+# traced without the number the program got.
+#
 # With --oracle, the same programs (linked statically) also run on the
 # real kernel of each suite, built with the selftest mock and booted under
 # QEMU by the oracle tools (see tests/oracle/run.sh), and the table gets a
@@ -143,6 +151,33 @@ results() {
 	END { if (plan > seen) print "lost", plan - seen }' "$1"
 }
 
+# record_check SUITE TRACE: the recorded run (IOASIDD_SELFTEST_RECORD)
+# validated against proto/trace-schema.json, then replayed against a
+# fresh daemon of the suite with --keep-going; the divergences are
+# counted by command and field, into TRACE.replay. Fails when the trace
+# is not valid or could not be replayed; divergences are reported only.
+record_check() {
+	_py=$(trace_python) || { say "FAIL: no python3 with jsonschema"; return 1; }
+	if ! "$_py" "$root/scripts/trace-validate.py" "$2" > "$2.valid" 2>&1
+	then
+		say "FAIL: $2 not valid against the schema:"
+		head -n 5 "$2.valid"
+		return 1
+	fi
+	say "$1 trace: $(tail -n 1 "$2.valid") valid, $(wc -c < "$2") bytes"
+	rm -f "$T/sock"
+	start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$T/sock" \
+	    -o uapi-level="$1" || { say "FAIL: no daemon to replay on"; return 1; }
+	"$B/ioasidctl" replay --keep-going --socket "$T/sock" "$2" \
+	    > "$2.replay" 2>&1
+	_rc=$?
+	stop_daemon TERM
+	say "$1 $(tail -n 1 "$2.replay") (exit $_rc), most by command and field:"
+	sed -n 's/^[^ ]*: seq [0-9]*, \([A-Za-z0-9_]*\) on context [0-9]*: \(.*\) differs$/\1 \2/p' \
+	    "$2.replay" | sort | uniq -c | sort -rn | head -n 8
+	[ $_rc -le 1 ]
+}
+
 bad=0
 for s in "$@"; do
 	for prog in iommufd iommufd_fail_nth; do
@@ -167,9 +202,20 @@ for s in "$@"; do
 		start=$(date +%s)
 		fnth=
 		[ "$prog" = iommufd_fail_nth ] && fnth=1
-		(cd "$T" && env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$T/sock" \
-		    IOASIDD_FAIL_NTH=$fnth XDG_RUNTIME_DIR="$T" \
-		    timeout "$LIMIT" "$bin") > "$tap" 2>&1
+		rec=
+		[ -n "${IOASIDD_SELFTEST_RECORD:-}" ] &&
+		    [ "$prog" = iommufd ] && rec=$B/selftest/$s/$prog.jsonl
+		if [ -n "$rec" ]; then
+			(cd "$T" && env XDG_RUNTIME_DIR="$T" timeout "$LIMIT" \
+			    "$B/ioasidctl" -s "$T/ctl" record -o "$rec" \
+			    --socket "$T/sock" --preload "$LIBS" -- "$bin") \
+			    > "$tap" 2>&1
+		else
+			(cd "$T" && env LD_PRELOAD="$LIBS" \
+			    IOASIDD_SOCKET="$T/sock" IOASIDD_FAIL_NTH=$fnth \
+			    XDG_RUNTIME_DIR="$T" timeout "$LIMIT" "$bin") \
+			    > "$tap" 2>&1
+		fi
 		prc=$?
 		secs=$(($(date +%s) - start))
 		if [ $prc -eq 124 ]; then
@@ -187,6 +233,7 @@ for s in "$@"; do
 		cp "$T/daemon.log" "$B/selftest/$s/$prog.daemon.log"
 		results "$tap" > "$res"
 		say "$s $prog: exit $prc after ${secs}s, output in $tap"
+		[ -z "$rec" ] || record_check "$s" "$rec" || bad=1
 	done
 done
 

@@ -23,6 +23,7 @@
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
 #include "ioasidd_pasid.h"
+#include "ioasidd_enqcmd.h"
 
 #include "core/ctx.h"
 #include "core/dispatch.h"
@@ -459,6 +460,7 @@ static const struct row hdr_rows[] = {
 	HDR(IOASIDD_MMAP, ioasidd_mmap, __reserved),
 	HDR(IOASIDD_COHERENCY, ioasidd_coherency, out_changes),
 	HDR(IOASIDD_PASIDS, ioasidd_pasids, entries),
+	HDR(IOASIDD_ENQCMD, ioasidd_enqcmd, entries),
 };
 
 START_TEST(sizes_match_headers)

@@ -538,6 +538,8 @@ static const struct {
 	{ "IOASIDD_COHERENCY", { EOPNOTSUPP } },
 	/* The ENQCMD PASID table (proto/ioasidd_pasid.h). */
 	{ "IOASIDD_PASIDS", { EOPNOTSUPP, EMSGSIZE, EFAULT } },
+	/* A VM's ENQCMD PASID table (proto/ioasidd_enqcmd.h). */
+	{ "IOASIDD_ENQCMD", { EOPNOTSUPP, ENOENT, EMSGSIZE, EFAULT } },
 	/* The device node's region access is unknown on /dev/iommu. */
 	{ "IOASIDD_REGION_READ", { ENOTTY } },
 	{ "IOASIDD_REGION_WRITE", { ENOTTY } },

@@ -95,8 +95,8 @@ START_TEST(plugin_load)
 
 	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "old-abi"));
 	ck_assert_int_eq(load_rc, -ENOEXEC);
-	ck_assert_str_eq(err, "model old-abi: built for model ABI 1, this "
-	    "ioasidd speaks 2; rebuild it against <ioasid/hw/hw.h>");
+	ck_assert_str_eq(err, "model old-abi: built for model ABI 2, this "
+	    "ioasidd speaks 3; rebuild it against <ioasid/hw/hw.h>");
 	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "no-symbol"));
 	ck_assert_ptr_nonnull(strstr(err, "has no symbol ioasidd_hw_model"));
 	ck_assert_ptr_null(load(IOASIDD_TEST_BADDIR, "misnamed"));

@@ -48,6 +48,7 @@
 #include "ioasidd.h"
 #include "ioasidd_coherency.h"
 #include "ioasidd_pasid.h"
+#include "ioasidd_enqcmd.h"
 
 #include "core/acct.h"
 #include "core/ctx.h"
@@ -280,6 +281,7 @@ union probe_any {
 	struct ioasidd_mmap			mmap;
 	struct ioasidd_coherency		coherency;
 	struct ioasidd_pasids			pasids;
+	struct ioasidd_enqcmd			enqcmd;
 	struct vfio_device_bind_iommufd		bind;
 	struct vfio_device_attach_iommufd_pt	attach;
 	struct vfio_device_detach_iommufd_pt	detach;
@@ -480,6 +482,9 @@ probe_every_command(void)
 	memset(&any, 0, sizeof(any));
 	any.pasids.size = sizeof(any.pasids);
 	(void)probe_ptr(IOASIDD_PASIDS, &any);
+	memset(&any, 0, sizeof(any));
+	any.enqcmd.size = sizeof(any.enqcmd);
+	(void)probe_ptr(IOASIDD_ENQCMD, &any);
 	memset(&any, 0, sizeof(any));
 	any.bind.argsz = sizeof(any.bind);
 	(void)probe_ptr(VFIO_DEVICE_BIND_IOMMUFD, &any);

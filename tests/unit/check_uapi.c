@@ -63,6 +63,7 @@ static const struct {
 	{ 0x3bfc, 32, 32, UA_SIZED },	/* IOASIDD_MMAP */
 	{ 0x3be8, 32, 32, UA_SIZED },	/* IOASIDD_COHERENCY */
 	{ 0x3be9, 24, 24, UA_SIZED },	/* IOASIDD_PASIDS */
+	{ 0x3bea, 40, 40, UA_SIZED },	/* IOASIDD_ENQCMD */
 	{ 0x3bfa, 32, 32, UA_ARGSZ },	/* IOASIDD_REGION_READ */
 	{ 0x3bfb, 32, 32, UA_ARGSZ },	/* IOASIDD_REGION_WRITE */
 	/* The device node's (uapi_cmd_find_dev()). */

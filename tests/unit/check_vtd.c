@@ -5,7 +5,9 @@
  * The intel-vtd model: its profiles and overrides, and every answer it
  * gives checked against the register bits it comes from, by flipping the
  * bit and seeing the answer follow; the nested S1 and invalidation rules
- * one by one, with the errnos of Linux 7.3's intel driver.
+ * one by one, with the errnos of Linux 7.3's intel driver; the domain
+ * ids that CAP.ND gives, run out of through the model and through
+ * devices attaching (ENOSPC at attach, as domain_attach_iommu()).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,7 +17,10 @@
 
 #include <check.h>
 
+#include "core/ctx.h"
 #include "hw/hw.h"
+#include "iommufd/device.h"
+#include "helpers.h"
 #include "suites.h"
 
 #include <linux/iommufd.h>
@@ -117,6 +122,14 @@ teardown(void)
 {
 	hw_instance_free(inst);
 	inst = NULL;
+}
+
+/* The context first: its devices point at the instance. */
+static void
+teardown_ctx(void)
+{
+	test_teardown();
+	teardown();
 }
 
 /* Every profile, against the values QEMU 10.0.2 gives for its properties. */
@@ -595,6 +608,188 @@ START_TEST(vtd_pasid)
 }
 END_TEST
 
+/* The ids a domain can get: 2^(4 + 2 * ND), less Linux's 0 and 1. */
+static unsigned int
+usable_ids(void)
+{
+	return ((1U << (4 + 2 * (regs().cap & 7))) - 2);
+}
+
+/*
+ * CAP.ND sets how many domains get an id: the first attachment of each
+ * takes one, the rest count, the last frees it; one too many is ENOSPC.
+ */
+START_TEST(vtd_domain_ids)
+{
+	static char	 keys[64];
+	unsigned int	 i, n;
+
+	ck_assert_int_eq(mk("qemu", NULL, 0), 0);
+	ck_assert_uint_eq(regs().cap & 7, 6);	/* 65536, as QEMU */
+	ck_assert_int_eq(mk("qemu", (const char *const[]){ "nd=7" }, 1), -1);
+	ck_assert_ptr_nonnull(strstr(err, "nd must be"));
+	ck_assert_int_eq(mk("qemu", (const char *const[]){ "nd=x" }, 1), -1);
+	ck_assert_int_eq(mk("qemu", (const char *const[]){ "nd=1" }, 1), 0);
+	ck_assert_uint_eq(regs().cap, (QEMU_CAP & ~7ULL) | 1);
+	ck_assert_uint_eq(usable_ids(), 62);
+	for (i = 0; i < 62; i++)
+		ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[i]), 0);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[62]), -ENOSPC);
+
+	ck_assert_int_eq(mk("qemu", (const char *const[]){ "nd=0" }, 1), 0);
+	n = usable_ids();
+	ck_assert_uint_eq(n, 14);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[i]), 0);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[n]), -ENOSPC);
+	/* A domain that has one takes no other. */
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[0]), 0);
+	hw_vtd_ops.domain_id_put(inst, &keys[0]);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[n]), -ENOSPC);
+	/* Its last attachment frees it for another. */
+	hw_vtd_ops.domain_id_put(inst, &keys[0]);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[n]), 0);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[0]), -ENOSPC);
+	/* Dropping a domain that holds none changes nothing. */
+	hw_vtd_ops.domain_id_put(inst, &keys[40]);
+	ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[0]), -ENOSPC);
+	for (i = 1; i <= n; i++)
+		hw_vtd_ops.domain_id_put(inst, &keys[i]);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &keys[i]), 0);
+}
+END_TEST
+
+/* A PASID-capable paging HWPT for dev_id on ioas in tctx. */
+static uint32_t
+vtd_hwpt(uint32_t dev_id, uint32_t ioas)
+{
+	struct iommu_hwpt_alloc	h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = IOMMU_HWPT_ALLOC_PASID;
+	h.dev_id = dev_id;
+	h.pt_id = ioas;
+	ck_assert_int_eq(test_ioctl(tctx, IOMMU_HWPT_ALLOC, &h), 0);
+	return (h.out_hwpt_id);
+}
+
+/*
+ * Devices behind a unit with ND 0 (14 domain ids): each domain attached
+ * takes an id, allocation takes none; past the last the attach of the
+ * RID, a PASID, a replace or an IOAS's auto domain fails with ENOSPC and
+ * changes nothing; a detach or unbind gives the id back.
+ */
+START_TEST(vtd_domain_ids_attach)
+{
+	struct edev	 ea, eb;
+	struct device	*a, *b;
+	uint32_t	 ida, idb, ioas = test_ioas_new(), h[17], pt, v;
+	unsigned int	 nobjs;
+
+	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){ "nd=0",
+	    "pasid-bits=8" }, 2), 0);
+	ck_assert_uint_eq(usable_ids(), 14);
+	device_edev_init(&ea, "a", inst, 0x08, 8, HW_DEV_PASID);
+	device_edev_init(&eb, "b", inst, 0x10, 8, HW_DEV_PASID);
+	ck_assert_int_eq(device_bind(tctx, &ea, &a, &ida), 0);
+	ck_assert_int_eq(device_bind(tctx, &eb, &b, &idb), 0);
+	for (v = 0; v < 17; v++)
+		h[v] = vtd_hwpt(ida, ioas);
+	/* The RID and PASIDs 1 to 13: fourteen domains, every id. */
+	pt = h[0];
+	ck_assert_int_eq(device_attach(a, DEVICE_NO_PASID, &pt), 0);
+	for (v = 1; v <= 13; v++) {
+		pt = h[v];
+		ck_assert_int_eq(device_attach(a, v, &pt), 0);
+	}
+	pt = h[14];
+	ck_assert_int_eq(device_attach(a, 14, &pt), -ENOSPC);
+	ck_assert_uint_eq(device_attached_id(a, 14), 0);
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), -ENOSPC);
+	ck_assert_uint_eq(device_attached_id(b, DEVICE_NO_PASID), 0);
+	/* A domain that has its id: more devices and PASIDs on it. */
+	pt = h[3];
+	ck_assert_int_eq(device_attach(a, 14, &pt), 0);
+	pt = h[0];
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), 0);
+	/* Replace onto a domain without one: ENOSPC, the old one stays. */
+	pt = h[15];
+	ck_assert_int_eq(device_replace(a, 14, &pt), -ENOSPC);
+	ck_assert_uint_eq(device_attached_id(a, 14), h[3]);
+	ck_assert_int_eq(device_replace(b, DEVICE_NO_PASID, &pt), -ENOSPC);
+	ck_assert_uint_eq(device_attached_id(b, DEVICE_NO_PASID), h[0]);
+	/* An IOAS's auto domain would need one: ENOSPC, no object left. */
+	ck_assert_int_eq(device_detach(b, DEVICE_NO_PASID), 0);
+	nobjs = tctx->nobjs;
+	pt = test_ioas_new();
+	nobjs++;
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), -ENOSPC);
+	ck_assert_uint_eq(tctx->nobjs, nobjs);
+	/* PASID 5's detach frees h[5]'s id; h[15] takes it. */
+	ck_assert_int_eq(device_detach(a, 5), 0);
+	pt = h[15];
+	ck_assert_int_eq(device_replace(a, 14, &pt), 0);
+	/* h[3] still has PASID 3: its id stayed; h[16] finds none. */
+	pt = h[16];
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), -ENOSPC);
+	/* Unbinding gives every id back. */
+	device_unbind(a);
+	for (v = 1; v <= 14; v++) {
+		pt = h[v];
+		ck_assert_int_eq(device_attach(b, v, &pt), 0);
+	}
+	pt = h[16];
+	ck_assert_int_eq(device_attach(b, 15, &pt), -ENOSPC);
+	device_unbind(b);
+	for (v = 0; v < 14; v++)
+		ck_assert_int_eq(hw_vtd_ops.domain_id_get(inst, &h[v]), 0);
+}
+END_TEST
+
+/*
+ * Ids are the unit's own: a domain shared by devices behind two units
+ * takes an id on each, so a full unit does not stop the other.
+ */
+START_TEST(vtd_domain_ids_units)
+{
+	struct hw_instance	*other;
+	struct edev		 ea, eb;
+	struct device		*a, *b;
+	uint32_t		 ida, idb, ioas = test_ioas_new(), h[15], pt, v;
+
+	ck_assert_int_eq(mk("qemu-pasid", (const char *const[]){ "nd=0",
+	    "pasid-bits=8" }, 2), 0);
+	ck_assert_int_eq(hw_instance_new("vtd1", "intel-vtd", "qemu-pasid",
+	    NULL, 0, &other, err, sizeof(err)), 0);
+	device_edev_init(&ea, "a", inst, 0x08, 8, HW_DEV_PASID);
+	device_edev_init(&eb, "b", other, 0x10, 0, 0);
+	ck_assert_int_eq(device_bind(tctx, &ea, &a, &ida), 0);
+	ck_assert_int_eq(device_bind(tctx, &eb, &b, &idb), 0);
+	for (v = 0; v < 15; v++)
+		h[v] = vtd_hwpt(ida, ioas);
+	pt = h[0];
+	ck_assert_int_eq(device_attach(a, DEVICE_NO_PASID, &pt), 0);
+	for (v = 1; v < 14; v++) {
+		pt = h[v];
+		ck_assert_int_eq(device_attach(a, v, &pt), 0);
+	}
+	pt = h[14];
+	ck_assert_int_eq(device_attach(a, 14, &pt), -ENOSPC);
+	/* The other unit has ids: b takes h[14] and a domain of a's. */
+	ck_assert_int_eq(device_attach(b, DEVICE_NO_PASID, &pt), 0);
+	pt = h[3];
+	ck_assert_int_eq(device_replace(b, DEVICE_NO_PASID, &pt), 0);
+	/* h[14] lost its only device: a's unit still has no id for it. */
+	pt = h[14];
+	ck_assert_int_eq(device_attach(a, 14, &pt), -ENOSPC);
+	device_unbind(b);
+	device_unbind(a);
+	hw_instance_free(other);
+}
+END_TEST
+
 /* Through the generic instance calls, and a config-style bad key. */
 START_TEST(vtd_instance)
 {
@@ -631,6 +826,12 @@ vtd_suite(void)
 	tcase_add_test(tc, vtd_invalidate);
 	tcase_add_test(tc, vtd_pasid);
 	tcase_add_test(tc, vtd_instance);
+	tcase_add_test(tc, vtd_domain_ids);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vtd-devices");
+	tcase_add_checked_fixture(tc, test_setup, teardown_ctx);
+	tcase_add_test(tc, vtd_domain_ids_attach);
+	tcase_add_test(tc, vtd_domain_ids_units);
 	suite_add_tcase(s, tc);
 	return (s);
 }
