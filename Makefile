@@ -112,8 +112,9 @@ $(LIBIOASID): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/libioasid.o)
 	ln -sf libioasid.so.0 $@
 
 $(PRELOAD): $(addprefix $(B)/pic/, $(CLIENT_COMMON:.c=.o) client/preload.o \
-	    client/failnth.o)
-	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl
+	    client/failnth.o client/passthru.o proto/tracefmt.o)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -ldl \
+	    $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 
 # The installation paths baked into ioasid.pc: rebuild it when they change
 # (a build made with one PREFIX and installed with another).
@@ -187,9 +188,9 @@ $(B)/tests/unit/check_models.o: ALL_CFLAGS += \
 
 # Unit tests: Check suites over the core, linked with the core archive.
 # The replay engine and its back ends are tested in process too.
-$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/replay.o \
-	    $(B)/client/replay_offline.o $(B)/client/replay_dev.o \
-	    $(B)/pic/client/libioasid.o \
+$(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/passthru.o \
+	    $(B)/client/replay.o $(B)/client/replay_offline.o \
+	    $(B)/client/replay_dev.o $(B)/pic/client/libioasid.o \
 	    $(B)/pic/client/chan.o $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -228,6 +229,24 @@ $(B)/tests/oracle_probe: tests/oracle/probe.c $(B)/.flags
 	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) \
 	    $(LDFLAGS) -o $@ $<
 
+# The golden sessions of the differential replay, as a static program with
+# the pass-through recorder linked in (tests/oracle/record.sh runs it on
+# the oracle kernel, whose guest runs static programs only): --wrap sends
+# the program's ioctl() and close() through client/passthru_wrap.c.
+PASSTHRU_STATIC	 = client/passthru.c client/passthru_wrap.c proto/tracefmt.c \
+		   proto/uapi.c
+$(B)/oracle/golden-rec: tests/oracle/golden.c $(PASSTHRU_STATIC) $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) \
+	    -Iclient -static -Wl,--wrap=ioctl,--wrap=close -o $@ \
+	    $(filter %.c,$^) -ljansson -lpthread
+
+# The same sessions as an ordinary dynamic program, for the preload
+# library's pass-through mode (tests/integration/oracle_replay.sh).
+$(B)/tests/golden: tests/oracle/golden.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 # -MMD: the programs share tests/bench/bench.h.
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
@@ -239,7 +258,8 @@ check: check-unit check-integration
 check-unit: $(UNIT) $(MODELS) $(TMODELS)
 	$(UNIT)
 
-check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe
+check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \
+	    $(B)/tests/golden
 	tests/integration/run.sh $(B)
 
 # The real CUSE node under Debian's kernel in QEMU (also part of check).

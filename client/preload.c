@@ -51,6 +51,7 @@
 
 #include "chan.h"
 #include "failnth.h"
+#include "passthru.h"
 #include "ioasidd.h"
 #include "uapi.h"
 #include "wire.h"
@@ -219,6 +220,25 @@ preload_vfio_dir(void)
 	return (dir);
 }
 
+/*
+ * Whether $IOASIDD_PASSTHROUGH is 1: every node is the real one, and
+ * ioctls on the kernel's /dev/iommu are traced (passthru.c). Read once.
+ */
+static int
+preload_passthrough(void)
+{
+	static int	on = -1;
+	const char	*s;
+	int		 v;
+
+	if ((v = __atomic_load_n(&on, __ATOMIC_RELAXED)) < 0) {
+		s = getenv("IOASIDD_PASSTHROUGH");
+		v = s != NULL && strcmp(s, "1") == 0;
+		__atomic_store_n(&on, v, __ATOMIC_RELAXED);
+	}
+	return (v);
+}
+
 static unsigned long
 preload_is_node(int dirfd, const char *path)
 {
@@ -228,7 +248,7 @@ preload_is_node(int dirfd, const char *path)
 	size_t		 len;
 	int		 saved = errno;
 
-	if (path == NULL || *path == '\0')
+	if (path == NULL || *path == '\0' || preload_passthrough())
 		return (PRELOAD_NONE);
 	node = preload_node();
 	base = preload_base(path);
@@ -759,6 +779,8 @@ preload_dev_copied(int newfd, int wasdev)
 PRELOAD_EXPORT int
 close(int fd)
 {
+	if (preload_passthrough())
+		passthru_close(fd);
 	preload_dev_forget(fd);
 	PRELOAD_REAL(real_close, "close");
 	return (real_close(fd));
@@ -1203,6 +1225,10 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (preload_passthrough()) {
+		PRELOAD_REAL(real_ioctl, "ioctl");
+		return (passthru_ioctl(fd, req, arg, real_ioctl));
+	}
 	if ((uint32_t)req == (uint32_t)KVM_SET_DEVICE_ATTR &&
 	    preload_kvm_attr(fd, arg, &rc))
 		return (rc);

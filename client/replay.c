@@ -25,7 +25,10 @@
  * with --keep-going every divergence is printed. With --model every
  * divergent call is listed on one line and the divergences are counted by
  * cause ("command: what differs"). The exit status is 0 when nothing
- * diverged.
+ * diverged. A trace recorded on the real kernel (the preload library's
+ * pass-through mode: its header names the "kernel") is a differential
+ * replay: each divergence is one line saying what the kernel answered and
+ * what ioasidd answers.
  *
  * Device nodes ("device" lines and the calls on them) and the descriptors
  * queues hand out are replayed by client/replay_dev.c, through the socket
@@ -95,6 +98,7 @@ struct replay {
 	const char	*socket;	/* the daemon's, for device nodes */
 	const char	*path;
 	int		 flags;		/* REPLAY_* */
+	const char	*kernel;	/* the header's: recorded on a kernel */
 	json_t		*lines;		/* every line, in order */
 	struct rp_pair	*pairs;		/* a power of two of slots */
 	size_t		 npairs, cappairs;
@@ -347,6 +351,35 @@ rp_ctx_close(struct replay *rp, int64_t ctx)
 	}
 }
 
+/*
+ * A descriptor that a call of context ctx handed out was closed (recorded
+ * number fd): ours is closed too, and forgotten.
+ */
+static void
+rp_fd_close(struct replay *rp, int64_t ctx, int64_t fd)
+{
+	struct rp_pair	*p, moved;
+	size_t		 i;
+
+	if (rp->cappairs == 0)
+		return;
+	p = rp_slot(rp->pairs, rp->cappairs, ctx, UK_FD, (uint64_t)fd);
+	if (p->kind == 0)
+		return;
+	close((int)p->live);
+	p->kind = 0;
+	rp->npairs--;
+	/* The slots after it in its run are placed again. */
+	i = (size_t)(p - rp->pairs);
+	for (i = (i + 1) & (rp->cappairs - 1); rp->pairs[i].kind != 0;
+	    i = (i + 1) & (rp->cappairs - 1)) {
+		moved = rp->pairs[i];
+		rp->pairs[i].kind = 0;
+		*rp_slot(rp->pairs, rp->cappairs, moved.ctx, moved.kind,
+		    moved.rec) = moved;
+	}
+}
+
 /* One line of a call, short, for the calls around a divergence. */
 static void
 rp_show_line(json_t *l, size_t lineno, int mark)
@@ -416,10 +449,10 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 	json_t		*l = json_array_get(rp->lines, i);
 	const char	*cmd = json_string_value(json_object_get(l, "cmd"));
 	char		*a, *b, cause[192], name[96];
+	size_t		 j, lo, hi;
 
 	if (cmd == NULL)
 		cmd = json_string_value(json_object_get(l, "type"));
-	size_t		 j, lo, hi;
 
 	rp->diverged++;
 	if (rp->flags & REPLAY_QUIET)
@@ -451,12 +484,17 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 		free(b);
 		return;
 	}
-	printf("%s:%zu: seq %lld, %s on context %lld: %s differs\n",
+	printf("%s:%zu: seq %lld, %s on context %lld: %s differs",
 	    rp->path, i + 1,
 	    (long long)json_integer_value(json_object_get(l, "seq")), cmd,
 	    (long long)json_integer_value(json_object_get(l, "ctx")), what);
-	printf("  - recorded: %s\n  + replayed: %s\n", a ? a : "(none)",
-	    b ? b : "(none)");
+	/* A recording of the real kernel: the oracle's answer and ours. */
+	if (rp->kernel != NULL)
+		printf(": kernel %s answered %s, ioasidd %s\n", rp->kernel,
+		    a ? a : "(none)", b ? b : "(none)");
+	else
+		printf("\n  - recorded: %s\n  + replayed: %s\n",
+		    a ? a : "(none)", b ? b : "(none)");
 	free(a);
 	free(b);
 	lo = i > RP_CONTEXT ? i - RP_CONTEXT : 0;
@@ -848,7 +886,15 @@ replay_run(const struct replay_backend *be, const char *path,
 		type = json_string_value(json_object_get(l, "type"));
 		if (type == NULL)
 			continue;
-		if (strcmp(type, "close") == 0) {
+		if (strcmp(type, "header") == 0)
+			rp.kernel = json_string_value(json_object_get(l,
+			    "kernel"));
+		if (strcmp(type, "close") == 0 &&
+		    json_is_integer(json_object_get(l, "fd")))
+			rp_fd_close(&rp,
+			    json_integer_value(json_object_get(l, "ctx")),
+			    json_integer_value(json_object_get(l, "fd")));
+		else if (strcmp(type, "close") == 0) {
 			rp_ctx_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));
 			replay_dev_close(

@@ -466,3 +466,87 @@ tracefmt_errno_byname(const char *name)
 	}
 	return (-1);
 }
+
+/* The JSON object of one caller buffer of a call, before or after it. */
+static json_t *
+tracefmt_callbuf_json(const struct tracefmt_callbuf *b, int out)
+{
+	json_t	*o;
+
+	o = tracefmt_buf_encode(b->field, out ? b->out : b->in,
+	    out ? b->out_have : b->in_have, b->len);
+	/* The caller's pointer led nowhere readable (EFAULT). */
+	if (o != NULL && !out && b->in_have < MIN(b->len,
+	    (uint64_t)TRACEFMT_MAX_BUF))
+		json_object_set_new(o, "unreadable", json_true());
+	return (o);
+}
+
+json_t *
+tracefmt_call_encode(const struct tracefmt_call *c)
+{
+	const struct uapi_cmd		*cmd;
+	const struct uapi_struct	*st;
+	const struct tracefmt_callbuf	*b;
+	json_t				*o, *out, *arrays, *oarrays, *e;
+	char				 num[16];
+	unsigned int			 i;
+
+	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", "ioctl",
+	    "seq", (json_int_t)c->seq, "t", (json_int_t)c->t,
+	    "pid", c->pid, "ctx", (json_int_t)c->ctx,
+	    "node", c->node != NULL ? c->node : "");
+	if (o == NULL)
+		return (NULL);
+	cmd = uapi_cmd_find_on(c->num, c->devnode);
+	snprintf(num, sizeof(num), "0x%x", c->num);
+	json_object_set_new(o, "cmd", json_string(cmd != NULL ? cmd->name :
+	    num));
+	json_object_set_new(o, "num", json_string(num));
+	if (c->devnode)
+		json_object_set_new(o, "bound_ctx",
+		    json_integer((json_int_t)c->bound));
+	st = cmd != NULL ? cmd->st : NULL;
+	if (cmd != NULL && cmd->argkind == UA_VALUE)
+		json_object_set_new(o, "in", json_pack("{s:I}", "arg",
+		    (json_int_t)c->arg));
+	else if (st != NULL)
+		json_object_set_new(o, "in", tracefmt_struct_encode(st, c->in,
+		    c->in_len, UD_IN));
+	arrays = json_object();
+	oarrays = json_object();
+	for (i = 0; i < c->nbufs && i < UAPI_MAX_BUFS; i++) {
+		b = &c->bufs[i];
+		if (b->field->buf_dir & UD_IN)
+			json_object_set_new(arrays, b->field->name,
+			    tracefmt_callbuf_json(b, 0));
+		else if (b->unreadable) {
+			e = tracefmt_buf_encode(b->field, NULL, 0, b->len);
+			if (e != NULL)
+				json_object_set_new(e, "unreadable",
+				    json_true());
+			json_object_set_new(arrays, b->field->name, e);
+		}
+		if ((b->field->buf_dir & UD_OUT) && c->result >= 0)
+			json_object_set_new(oarrays, b->field->name,
+			    tracefmt_callbuf_json(b, 1));
+	}
+	if (json_object_size(arrays) != 0)
+		json_object_set(o, "arrays", arrays);
+	json_object_set_new(o, "result", json_string(tracefmt_errno_name(
+	    c->result < 0 ? (int)-c->result : 0)));
+	if (c->result > 0)
+		json_object_set_new(o, "ret", json_integer(c->result));
+	if (st != NULL && c->result >= 0) {
+		out = tracefmt_struct_encode(st, c->out, c->out_len, UD_OUT);
+		if (json_object_size(out) != 0)
+			json_object_set(o, "out", out);
+		json_decref(out);
+	}
+	if (json_object_size(oarrays) != 0)
+		json_object_set(o, "out_arrays", oarrays);
+	json_decref(arrays);
+	json_decref(oarrays);
+	json_object_set_new(o, "dur_ns", json_integer((json_int_t)c->dur));
+	return (o);
+}

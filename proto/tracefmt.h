@@ -75,6 +75,44 @@ int		 tracefmt_buf_decode(const struct uapi_field *f,
 		    const json_t *obj, void *out, size_t cap, size_t *kept,
 		    uint64_t *len);
 
+/* One caller buffer of a call, as before and after it. */
+struct tracefmt_callbuf {
+	const struct uapi_field	*field;		/* the UK_UPTR field */
+	uint64_t		 len;		/* the buffer's length */
+	const void		*in, *out;
+	size_t			 in_have, out_have;	/* bytes known */
+	/*
+	 * An output-only buffer whose address could not be read before
+	 * the call: written to "arrays" as unreadable, so that a replay
+	 * passes a bad address too.
+	 */
+	int			 unreadable;
+};
+
+/* One ioctl: what went in, what came back, where and when. */
+struct tracefmt_call {
+	uint64_t		 seq, t, dur;
+	uint32_t		 ctx;
+	int			 pid;
+	const char		*node;
+	int			 devnode;	/* uapi_cmd_find_on() */
+	uint32_t		 bound;		/* a device node's context */
+	uint32_t		 num;
+	uint64_t		 arg;
+	long			 result;	/* -errno or the return value */
+	const void		*in, *out;	/* the struct before and after */
+	size_t			 in_len, out_len;
+	unsigned int		 nbufs;
+	struct tracefmt_callbuf	 bufs[UAPI_MAX_BUFS];
+};
+
+/*
+ * The trace line of a call (type "ioctl", see proto/trace-schema.json) as
+ * a new JSON object, or NULL when out of memory. Both the daemon's trace
+ * writer and the preload library's pass-through mode write with it.
+ */
+json_t		*tracefmt_call_encode(const struct tracefmt_call *c);
+
 /*
  * The records that moved on a descriptor (a trace "fdread" or "fdwrite"
  * line): have bytes of records of layout kind (UAPI_REC_*) at data, of

@@ -194,23 +194,6 @@ trace_rotate(void)
 		tr.fd = -1;
 }
 
-/* The JSON object of a buffer kept in rec (in or out bytes). */
-static json_t *
-trace_buf_json(const struct trace_rec *rec, const struct trace_buf *b,
-    int out)
-{
-	json_t	*o;
-
-	o = tracefmt_buf_encode(b->field,
-	    rec->data + (out ? b->out_off : b->in_off),
-	    out ? b->out_have : b->in_have, b->len);
-	/* The caller's pointer led nowhere readable (EFAULT). */
-	if (o != NULL && !out && b->in_have < MIN(b->len,
-	    (uint64_t)TRACEFMT_MAX_BUF))
-		json_object_set_new(o, "unreadable", json_true());
-	return (o);
-}
-
 /*
  * The descriptor part of a TRACE_KIND_FD record: the object, then the
  * length and the records by field name (tracefmt_fd_encode()).
@@ -228,15 +211,41 @@ trace_fd_json(json_t *o, const struct trace_rec *rec)
 static json_t *
 trace_rec_json(const struct trace_rec *rec)
 {
-	const struct uapi_cmd		*c;
-	const struct uapi_struct	*st;
-	const struct trace_buf		*b;
-	json_t				*o, *in, *out, *arrays, *oarrays;
-	char				 num[16];
-	unsigned int			 i;
+	struct tracefmt_call	 c;
+	const struct trace_buf	*b;
+	json_t			*o;
+	unsigned int		 i;
 
-	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}",
-	    "type", rec->kind == TRACE_KIND_IOCTL ? "ioctl" : rec->type,
+	if (rec->kind == TRACE_KIND_IOCTL) {
+		memset(&c, 0, sizeof(c));
+		c.seq = rec->seq;
+		c.t = rec->t;
+		c.dur = rec->dur;
+		c.ctx = rec->ctx;
+		c.pid = (int)rec->pid;
+		c.node = rec->node;
+		c.devnode = rec->devnode;
+		c.bound = rec->bound;
+		c.num = rec->num;
+		c.arg = rec->arg;
+		c.result = rec->result;
+		c.in = rec->data;
+		c.in_len = rec->in_len;
+		c.out = rec->data + rec->in_len;
+		c.out_len = rec->out_len;
+		for (i = 0; i < rec->nbufs; i++) {
+			b = &rec->bufs[i];
+			c.bufs[i].field = b->field;
+			c.bufs[i].len = b->len;
+			c.bufs[i].in = rec->data + b->in_off;
+			c.bufs[i].in_have = b->in_have;
+			c.bufs[i].out = rec->data + b->out_off;
+			c.bufs[i].out_have = b->out_have;
+		}
+		c.nbufs = rec->nbufs;
+		return (tracefmt_call_encode(&c));
+	}
+	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", rec->type,
 	    "seq", (json_int_t)rec->seq, "t", (json_int_t)rec->t,
 	    "pid", (int)rec->pid, "ctx", (json_int_t)rec->ctx,
 	    "node", rec->node);
@@ -246,58 +255,8 @@ trace_rec_json(const struct trace_rec *rec)
 		trace_fd_json(o, rec);
 		return (o);
 	}
-	if (rec->kind == TRACE_KIND_EVENT) {
-		if (rec->detail != NULL)
-			json_object_set_new(o, "detail",
-			    json_string(rec->detail));
-		return (o);
-	}
-	c = uapi_cmd_find_on(rec->num, rec->devnode);
-	snprintf(num, sizeof(num), "0x%x", rec->num);
-	json_object_set_new(o, "cmd", json_string(c != NULL ? c->name : num));
-	json_object_set_new(o, "num", json_string(num));
-	if (rec->devnode)
-		json_object_set_new(o, "bound_ctx",
-		    json_integer((json_int_t)rec->bound));
-	st = c != NULL ? c->st : NULL;
-	if (c != NULL && c->argkind == UA_VALUE)
-		json_object_set_new(o, "in", json_pack("{s:I}", "arg",
-		    (json_int_t)rec->arg));
-	else if (st != NULL) {
-		in = tracefmt_struct_encode(st, rec->data, rec->in_len,
-		    UD_IN);
-		json_object_set_new(o, "in", in);
-	}
-	arrays = json_object();
-	oarrays = json_object();
-	for (i = 0; i < rec->nbufs; i++) {
-		b = &rec->bufs[i];
-		if (b->field->buf_dir & UD_IN)
-			json_object_set_new(arrays, b->field->name,
-			    trace_buf_json(rec, b, 0));
-		if ((b->field->buf_dir & UD_OUT) && rec->result >= 0)
-			json_object_set_new(oarrays, b->field->name,
-			    trace_buf_json(rec, b, 1));
-	}
-	if (json_object_size(arrays) != 0)
-		json_object_set(o, "arrays", arrays);
-	json_object_set_new(o, "result",
-	    json_string(tracefmt_errno_name(rec->result < 0 ?
-	    (int)-rec->result : 0)));
-	if (rec->result > 0)
-		json_object_set_new(o, "ret", json_integer(rec->result));
-	if (st != NULL && rec->result >= 0) {
-		out = tracefmt_struct_encode(st, rec->data + rec->in_len,
-		    rec->out_len, UD_OUT);
-		if (json_object_size(out) != 0)
-			json_object_set(o, "out", out);
-		json_decref(out);
-	}
-	if (json_object_size(oarrays) != 0)
-		json_object_set(o, "out_arrays", oarrays);
-	json_decref(arrays);
-	json_decref(oarrays);
-	json_object_set_new(o, "dur_ns", json_integer((json_int_t)rec->dur));
+	if (rec->detail != NULL)
+		json_object_set_new(o, "detail", json_string(rec->detail));
 	return (o);
 }
 
