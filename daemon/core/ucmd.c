@@ -45,6 +45,28 @@ ucmd_write(struct ucmd *ucmd, uint64_t uaddr, const void *buf, size_t len)
 	return (ucmd->uops->write(ucmd->upriv, uaddr, buf, len));
 }
 
+void
+ucmd_rows_init(struct ucmd_rows *r, struct ucmd *ucmd, uint64_t uptr,
+    uint32_t max)
+{
+	r->ucmd = ucmd;
+	r->uptr = uptr;
+	r->max = max;
+	r->count = 0;
+}
+
+int
+ucmd_row(struct ucmd_rows *r, const void *row, size_t size)
+{
+	int	rc;
+
+	if (r->count < r->max && (rc = ucmd_write(r->ucmd, r->uptr +
+	    (uint64_t)r->count * size, row, size)) != 0)
+		return (rc);
+	r->count++;
+	return (0);
+}
+
 /*
  * Never more than the caller said its struct holds, and never more than
  * the daemon's copy: bytes the caller has beyond our struct are left as

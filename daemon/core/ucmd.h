@@ -88,6 +88,24 @@ struct ucmd {
 
 int	ucmd_read(struct ucmd *, uint64_t uaddr, void *buf, size_t len);
 int	ucmd_write(struct ucmd *, uint64_t uaddr, const void *buf, size_t len);
+
+/*
+ * A caller's array of max entries at uptr that a command fills as
+ * IOMMU_IOAS_IOVA_RANGES does: the rows that fit are written, every row
+ * is counted, and the command answers the count (EMSGSIZE when it is
+ * more than max).
+ */
+struct ucmd_rows {
+	struct ucmd	*ucmd;
+	uint64_t	 uptr;
+	uint32_t	 max;
+	uint32_t	 count;
+};
+/* Start rows on the array at uptr of max entries. */
+void	ucmd_rows_init(struct ucmd_rows *, struct ucmd *, uint64_t uptr,
+	    uint32_t max);
+/* One row of size bytes: written if there is room, counted: 0 or -errno. */
+int	ucmd_row(struct ucmd_rows *, const void *row, size_t size);
 /* Write the first min(user_size, len) bytes of cmd_buf back to arg. */
 int	ucmd_respond(struct ucmd *, size_t len);
 /*

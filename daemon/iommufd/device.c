@@ -1000,32 +1000,17 @@ device_ppasid(struct device *dev, uint32_t pasid)
 	return (p != NULL ? p->ppasid : DEVICE_NO_PASID);
 }
 
-struct device_pasids {
-	struct ucmd	*ucmd;
-	uint64_t	 uptr;
-	uint32_t	 max;
-	uint32_t	 count;
-};
-
-/* One row of the table out to the caller while there is room. */
+/* One row of the table out to the caller (struct ucmd_rows). */
 static int
 device_pasids_one(void *arg, const struct pasid_map *m)
 {
-	struct device_pasids		*r = arg;
 	struct ioasidd_pasid_entry	 e;
-	int				 rc;
 
-	if (r->count < r->max) {
-		memset(&e, 0, sizeof(e));
-		e.vpasid = m->vpasid;
-		e.ppasid = m->ppasid;
-		e.users = m->users;
-		if ((rc = ucmd_write(r->ucmd, r->uptr + (uint64_t)r->count *
-		    sizeof(e), &e, sizeof(e))) != 0)
-			return (rc);
-	}
-	r->count++;
-	return (0);
+	memset(&e, 0, sizeof(e));
+	e.vpasid = m->vpasid;
+	e.ppasid = m->ppasid;
+	e.users = m->users;
+	return (ucmd_row(arg, &e, sizeof(e)));
 }
 
 /*
@@ -1037,15 +1022,12 @@ int
 device_ioctl_pasids(struct ucmd *ucmd)
 {
 	struct ioasidd_pasids	*cmd = ucmd->cmd_buf;
-	struct device_pasids	 r;
+	struct ucmd_rows	 r;
 	int			 rc;
 
 	if (cmd->flags != 0 || cmd->__reserved != 0)
 		return (-EOPNOTSUPP);
-	r.ucmd = ucmd;
-	r.uptr = cmd->entries;
-	r.max = cmd->num_entries;
-	r.count = 0;
+	ucmd_rows_init(&r, ucmd, cmd->entries, cmd->num_entries);
 	if ((rc = pasid_walk(ucmd->ctx, device_pasids_one, &r)) != 0)
 		return (rc);
 	cmd->num_entries = r.count;

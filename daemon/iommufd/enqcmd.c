@@ -223,34 +223,18 @@ out:
 	return (rc);
 }
 
-/* Where IOASIDD_ENQCMD's rows go. */
-struct enqcmd_out {
-	struct ucmd	*ucmd;
-	uint64_t	 uptr;
-	uint32_t	 max;
-	uint32_t	 count;
-};
-
-/* One row out to the caller while there is room. */
+/* One row out to the caller (struct ucmd_rows). */
 static int
 enqcmd_one(void *arg, const struct enqcmd_row *row)
 {
-	struct enqcmd_out		*r = arg;
 	struct ioasidd_enqcmd_entry	 e;
-	int				 rc;
 
-	if (r->count < r->max) {
-		memset(&e, 0, sizeof(e));
-		e.vpasid = row->vpasid;
-		e.ppasid = row->ppasid;
-		e.users = row->users;
-		e.flags = row->conflict ? IOASIDD_ENQCMD_CONFLICT : 0;
-		if ((rc = ucmd_write(r->ucmd, r->uptr + (uint64_t)r->count *
-		    sizeof(e), &e, sizeof(e))) != 0)
-			return (rc);
-	}
-	r->count++;
-	return (0);
+	memset(&e, 0, sizeof(e));
+	e.vpasid = row->vpasid;
+	e.ppasid = row->ppasid;
+	e.users = row->users;
+	e.flags = row->conflict ? IOASIDD_ENQCMD_CONFLICT : 0;
+	return (ucmd_row(arg, &e, sizeof(e)));
 }
 
 /*
@@ -263,7 +247,7 @@ enqcmd_ioctl(struct ucmd *ucmd)
 {
 	struct ioasidd_enqcmd	*cmd = ucmd->cmd_buf;
 	struct enqcmd_group	 g;
-	struct enqcmd_out	 r;
+	struct ucmd_rows	 r;
 	struct obj		*obj;
 	struct device		*dev;
 	unsigned int		 ndev;
@@ -277,10 +261,7 @@ enqcmd_ioctl(struct ucmd *ucmd)
 	if (dev->edev == NULL)
 		return (-ENOENT);
 	enqcmd_group_of(dev, &g);
-	r.ucmd = ucmd;
-	r.uptr = cmd->entries;
-	r.max = cmd->num_entries;
-	r.count = 0;
+	ucmd_rows_init(&r, ucmd, cmd->entries, cmd->num_entries);
 	if ((rc = enqcmd_walk(&g, &ndev, enqcmd_one, &r)) != 0)
 		return (rc);
 	cmd->out_pid = (int32_t)g.pid;

@@ -411,35 +411,19 @@ out:
 	return (rc);
 }
 
-struct ioas_ranges {
-	struct ucmd	*ucmd;
-	uint64_t	 uptr;
-	uint32_t	 max;
-	uint32_t	 count;
-};
-
 static int
 ioas_ranges_one(void *arg, uint64_t start, uint64_t last)
 {
-	struct ioas_ranges	*r = arg;
 	struct iommu_iova_range	 e = { .start = start, .last = last };
-	int			 rc;
 
-	if (r->count < r->max) {
-		rc = ucmd_write(r->ucmd, r->uptr + (uint64_t)r->count *
-		    sizeof(e), &e, sizeof(e));
-		if (rc != 0)
-			return (rc);
-	}
-	r->count++;
-	return (0);
+	return (ucmd_row(arg, &e, sizeof(e)));
 }
 
 int
 ioas_ioctl_iova_ranges(struct ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges	*cmd = ucmd->cmd_buf;
-	struct ioas_ranges		 r;
+	struct ucmd_rows		 r;
 	struct ioas			*ioas;
 	int				 rc;
 
@@ -447,10 +431,7 @@ ioas_ioctl_iova_ranges(struct ucmd *ucmd)
 		return (-EOPNOTSUPP);
 	if ((rc = ioas_get(ucmd->ctx, cmd->ioas_id, &ioas)) != 0)
 		return (rc);
-	r.ucmd = ucmd;
-	r.uptr = cmd->allowed_iovas;
-	r.max = cmd->num_iovas;
-	r.count = 0;
+	ucmd_rows_init(&r, ucmd, cmd->allowed_iovas, cmd->num_iovas);
 	if ((rc = iopt_for_each_hole(&ioas->iopt, ioas_ranges_one, &r)) != 0)
 		return (rc);
 	/* The total and the alignment go back even when it did not fit. */
