@@ -15,31 +15,9 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_enqcmd
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-enqcmd.XXXXXX)
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
-PA= PB= PC=
-
-cleanup() {
-	for p in $PA $PB $PC; do kill "$p" 2>/dev/null; done
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup enqcmd "${1:-build}" "tests/iommu_enqcmd"
+PROG=$B/tests/iommu_enqcmd
 
 cat >"$T/ioasidd.conf" <<EOF2
 [daemon]
@@ -89,6 +67,7 @@ D=/dev/vfio/devices
 (run A vm $D/vfio0 $D/vfio1) & PA=$!
 (run B vm $D/vfio2) & PB=$!
 (run C novm $D/vfio3) & PC=$!
+KIDS="$PA $PB $PC"
 
 for n in A B C; do
 	check "program $n holds its vPASIDs" wait_for "$T/at$n.1"
@@ -146,6 +125,7 @@ for n in A B C; do
 	[ $rc -eq 0 ] || sed 's/^/    /' "$T/prog$n.out"
 done
 PA= PB= PC=
+KIDS=
 "$CTL" -s "$CSOCK" enqcmd >"$T/table3"
 check "with the programs gone there is no group" \
     grep -q "^no devices$" "$T/table3"

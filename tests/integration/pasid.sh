@@ -13,31 +13,9 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_pasid
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-pasid.XXXXXX)
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
-P1= P2= P3=
-
-cleanup() {
-	for p in $P1 $P2 $P3; do kill "$p" 2>/dev/null; done
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup pasid "${1:-build}" "tests/iommu_pasid"
+PROG=$B/tests/iommu_pasid
 
 # --- mistakes ----------------------------------------------------------
 cat >"$T/bad.conf" <<EOF
@@ -95,6 +73,7 @@ run() {
 (run 0 global) & P1=$!
 (run 1 global) & P2=$!
 (run 2 per-rid) & P3=$!
+KIDS="$P1 $P2 $P3"
 
 for i in 0 1 2; do
 	check "program $i holds vPASID 5" wait_for "$T/at$i.1"
@@ -141,6 +120,7 @@ for p in $P1 $P2 $P3; do
 	n=$((n + 1))
 done
 P1= P2= P3=
+KIDS=
 check "ioasidctl help pasids explains the table" \
     sh -c '"$1" help pasids | grep -q ENQCMD' - "$CTL"
 
