@@ -17,9 +17,11 @@
 #include <sys/ioctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -58,6 +60,27 @@ check_report(void)
 {
 	printf("%d passed, %d failed\n", npass, nfail);
 	return (nfail != 0);
+}
+
+/*
+ * How a script steps a program through its stages: say "at pause n" by
+ * making the file AT.n (output flushed first), then wait up to 30
+ * seconds for the file GO.n.
+ */
+static inline void
+check_pause(const char *at, const char *go, int n)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	char		 path[4096];
+	int		 fd, i;
+
+	fflush(stdout);
+	snprintf(path, sizeof(path), "%s.%d", at, n);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s.%d", go, n);
+	for (i = 0; i < 600 && access(path, F_OK) != 0; i++)
+		nanosleep(&ts, NULL);
 }
 
 /* A new IOAS on fd: its id, or 0 when IOAS_ALLOC fails. */

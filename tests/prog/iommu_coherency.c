@@ -24,22 +24,6 @@
 
 static const char	*prefix, *go;
 
-/* Say "at pause n" with a file, and wait for the go-ahead file. */
-static void
-pause_at(int n)
-{
-	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	char		 path[4096];
-	int		 fd, i;
-
-	snprintf(path, sizeof(path), "%s.%d", prefix, n);
-	if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0)
-		close(fd);
-	snprintf(path, sizeof(path), "%s.%d", go, n);
-	for (i = 0; i < 600 && access(path, F_OK) != 0; i++)
-		nanosleep(&ts, NULL);
-}
-
 /* Bind the device node dfd to fd: its dev_id, or 0. */
 static uint32_t
 bind(int dfd, int fd)
@@ -139,7 +123,7 @@ main(int argc, char **argv)
 	    "B's HWPT does not enforce: VFIO_DMA_CC_IOMMU is 0");
 	printf("HWPTs: A %u, B %u\n", ha, hb);
 	fflush(stdout);
-	pause_at(1);
+	check_pause(prefix, go, 1);
 
 	memset(&dt, 0, sizeof(dt));
 	dt.argsz = sizeof(dt);
@@ -157,7 +141,7 @@ main(int argc, char **argv)
 	CHECK(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU) == 1,
 	    "A's HWPT still enforces: VFIO_DMA_CC_IOMMU is 1 again");
 	fflush(stdout);
-	pause_at(2);
+	check_pause(prefix, go, 2);
 
 	close(da);
 	close(fd);

@@ -39,23 +39,6 @@
 
 static const char	*prefix, *go;
 
-/* Say "at pause n" with a file, and wait for the go-ahead file. */
-static void
-pause_at(int n)
-{
-	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	char		 path[4096];
-	int		 fd, i;
-
-	fflush(stdout);
-	snprintf(path, sizeof(path), "%s.%d", prefix, n);
-	if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0)
-		close(fd);
-	snprintf(path, sizeof(path), "%s.%d", go, n);
-	for (i = 0; i < 600 && access(path, F_OK) != 0; i++)
-		nanosleep(&ts, NULL);
-}
-
 /* KVM_DEV_VFIO_FILE op of device descriptor dfd on kfd: 0 or errno. */
 static int
 kvm_file(int kfd, uint64_t op, int dfd)
@@ -183,12 +166,12 @@ main(int argc, char **argv)
 	CHECK(n5 == ndev && n6 == 1, "vPASID 5 held %d times, 6 once", ndev);
 	CHECK(table(fd, devid[0], &c, e, 1) == EMSGSIZE && c.num_entries == 2,
 	    "room for one of two rows: EMSGSIZE and the count");
-	pause_at(1);
+	check_pause(prefix, go, 1);
 
 	CHECK(pasid_op(dfd[0], 6, 0) == 0, "device 0 detaches vPASID 6");
 	CHECK(table(fd, devid[0], &c, e, 8) == 0 && c.num_entries == 1 &&
 	    e[0].vpasid == 5, "vPASID 6's row went");
-	pause_at(2);
+	check_pause(prefix, go, 2);
 
 	if (vm) {
 		for (i = 0; i < ndev; i++)

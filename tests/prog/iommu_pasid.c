@@ -24,22 +24,6 @@
 
 static const char	*prefix, *go;
 
-/* Say "at pause n" with a file, and wait for the go-ahead file. */
-static void
-pause_at(int n)
-{
-	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	char		 path[4096];
-	int		 fd, i;
-
-	snprintf(path, sizeof(path), "%s.%d", prefix, n);
-	if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0)
-		close(fd);
-	snprintf(path, sizeof(path), "%s.%d", go, n);
-	for (i = 0; i < 600 && access(path, F_OK) != 0; i++)
-		nanosleep(&ts, NULL);
-}
-
 /* The context's table into e (room for max rows): rows, or -errno. */
 static int
 table(int fd, struct ioasidd_pasid_entry *e, uint32_t max)
@@ -114,7 +98,7 @@ main(int argc, char **argv)
 	CHECK(ioctl(dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) == 0,
 	    "vPASID %u replaces to the same HWPT", vpasid);
 	fflush(stdout);
-	pause_at(1);
+	check_pause(prefix, go, 1);
 
 	memset(&dt, 0, sizeof(dt));
 	dt.argsz = sizeof(dt);
@@ -124,7 +108,7 @@ main(int argc, char **argv)
 	    "vPASID %u detaches", vpasid);
 	CHECK(table(fd, e, 4) == 0, "detached: the row went");
 	fflush(stdout);
-	pause_at(2);
+	check_pause(prefix, go, 2);
 
 	close(dfd);
 	close(fd);

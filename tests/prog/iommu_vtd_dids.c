@@ -28,23 +28,6 @@
 
 #define DOMAINS_MAX	64
 
-/* Say "at pause n" with a file, and wait for the go-ahead file. */
-static void
-pause_at(const char *prefix, const char *go, int n)
-{
-	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	char		 path[4096];
-	int		 fd, i;
-
-	fflush(stdout);
-	snprintf(path, sizeof(path), "%s.%d", prefix, n);
-	if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) >= 0)
-		close(fd);
-	snprintf(path, sizeof(path), "%s.%d", go, n);
-	for (i = 0; i < 600 && access(path, F_OK) != 0; i++)
-		nanosleep(&ts, NULL);
-}
-
 /* Attach (pt != 0) or detach PASID pasid of dfd: 0 or errno. */
 static int
 pasid_op(int dfd, uint32_t pasid, uint32_t pt)
@@ -150,7 +133,7 @@ main(int argc, char **argv)
 	    "domain %u: no id left, ENOSPC", n + 1);
 	CHECK(pasid_op(dfd, n, hw[1]) == 0,
 	    "PASID %u stayed free and goes to a domain with its id", n);
-	pause_at(argv[3], argv[4], 1);
+	check_pause(argv[3], argv[4], 1);
 
 	CHECK(pasid_op(dfd, 2, 0) == 0, "PASID 2's detach frees an id");
 	CHECK(pasid_op(dfd, n + 1, hw[n]) == 0, "domain %u gets it", n + 1);
