@@ -78,28 +78,6 @@ sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
 
-VPY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import jsonschema' 2>/dev/null; then
-		VPY=$py
-		break
-	fi
-done
-
-validate() {
-	if [ -z "$VPY" ]; then
-		fail "no python3 with jsonschema (scripts/deps.sh installs it)"
-		return
-	fi
-	if "$VPY" "$SRC/scripts/trace-validate.py" "$@" > "$T/valid" 2>&1
-	then
-		ok "$(basename "$1") valid against the schema ($(tail -n 1 "$T/valid"))"
-	else
-		fail "$(basename "$1") not valid against the schema"
-		head -n 10 "$T/valid" | sed 's/^/    /'
-	fi
-}
-
 # 1. Recorded: the edu device (vfio0 here) and a fault queue.
 conf edu0
 start_daemon "$T/ioasidd.conf" "$T/log" "$SOCK" ||
@@ -134,7 +112,7 @@ check "the descriptors' closes" q "$FQ" \
     'sum(l["type"] == "fdclose" and l["node"] == "fault" for l in lines) == 2'
 check "testvmm: ATTACH, DETACH and region info on the node" q "$VMM" \
     'set(l.get("cmd") for l in lines if l.get("node") == "vfio0") >= {"VFIO_DEVICE_ATTACH_IOMMUFD_PT", "VFIO_DEVICE_DETACH_IOMMUFD_PT", "VFIO_DEVICE_GET_REGION_INFO", "VFIO_DEVICE_GET_IRQ_INFO", "VFIO_DEVICE_GET_INFO"}'
-validate "$DEV" "$FQ" "$VMM"
+trace_valid "$DEV" "$FQ" "$VMM"
 
 # 2. Replayed where edu0 is vfio1: the device is found by its name.
 conf nic0 edu0

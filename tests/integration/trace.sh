@@ -66,31 +66,6 @@ basic() {
 	    > "$T/out" 2>&1
 }
 
-# The Python that has jsonschema (Debian's python3-jsonschema, which
-# scripts/deps.sh installs, may not be the first python3 on PATH).
-VPY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import jsonschema' 2>/dev/null; then
-		VPY=$py
-		break
-	fi
-done
-
-# validate FILE...: every line valid against proto/trace-schema.json.
-validate() {
-	if [ -z "$VPY" ]; then
-		fail "no python3 with jsonschema (scripts/deps.sh installs it)"
-		return
-	fi
-	if "$VPY" "$SRC/scripts/trace-validate.py" "$@" > "$T/valid" 2>&1
-	then
-		ok "$(basename "$1") valid against the schema ($(tail -n 1 "$T/valid"))"
-	else
-		fail "$(basename "$1") not valid against the schema"
-		head -n 10 "$T/valid" | sed 's/^/    /'
-	fi
-}
-
 # jq-less field checks: python3 reads the lines.
 q() {
 	python3 - "$TRACE" "$@" <<'PY'
@@ -129,10 +104,10 @@ check "every call has its duration" q \
 check "the control action is traced" q \
     'any(l["type"] == "control" and l["detail"] == "status" for l in lines)'
 check "nothing dropped" q 'not any(l["type"] == "dropped" for l in lines)'
-validate "$TRACE"
+trace_valid "$TRACE"
 cp "$TRACE" "$T/rec.jsonl"
 sed '0,/"result":"OK"/s//"result":"nonsense"/' "$TRACE" > "$T/bad.jsonl"
-if [ -n "$VPY" ]; then
+if VPY=$(trace_python); then
 	check "the validator refuses a line with a bad result" sh -c \
 	    "! '$VPY' '$SRC/scripts/trace-validate.py' '$T/bad.jsonl' >/dev/null"
 fi
@@ -171,7 +146,7 @@ check "trace on --context for a context that is not there fails" \
 check "a bad --context is refused" \
     sh -c "! '$CTL' -s '$CTLSOCK' trace on --context x 2>/dev/null"
 stop_daemon
-validate "$TRACE"
+trace_valid "$TRACE"
 
 # 3. Rotation: max-size 8K keeping two older files.
 rm -f "$TRACE"*
@@ -184,7 +159,7 @@ check "no third older file" [ ! -e "$TRACE.3" ]
 check "each file starts with a header" sh -c \
     "head -n 1 '$TRACE.1' | grep -q '\"type\":\"header\"' &&
      head -n 1 '$TRACE' | grep -q '\"type\":\"header\"'"
-validate "$TRACE" "$TRACE.1" "$TRACE.2"
+trace_valid "$TRACE" "$TRACE.1" "$TRACE.2"
 
 # 4. Replay: the session of part 1 against a fresh daemon, then altered.
 rm -f "$TRACE"*
@@ -285,7 +260,7 @@ sys.exit(0 if ok else 1)
 PY
 check "the recording holds the daemon's lines of its contexts and no other ($(head -n 1 "$T/cmp"))" \
     [ $? -eq 0 ]
-validate "$REC"
+trace_valid "$REC"
 
 # Recorded with the file trace off; replayed with no divergence.
 rm -f "$TRACE"*
@@ -294,7 +269,7 @@ start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
 record -o "$REC" -- "$PROG" > "$T/rec.out" 2> "$T/rec.err"
 check "record with the trace file off (exit $?)" sh -c \
     "[ -s '$REC' ] && [ ! -e '$TRACE' ] && grep -q '\"cmd\":\"IOMMU_IOAS_MAP\"' '$REC'"
-validate "$REC"
+trace_valid "$REC"
 "$CTL" replay --socket "$SOCK" "$REC" > "$T/rp" 2>&1
 rc=$?
 check "the recording replays with no divergence ($(tail -n 1 "$T/rp"))" \
@@ -319,7 +294,7 @@ check "the summary shows its error" grep -q \
     "1 calls, 1 errors (ENOENT 1)" "$T/rec.err"
 check "the recording shows the failed call" grep -q \
     '"cmd":"IOMMU_DESTROY".*"result":"ENOENT"' "$REC"
-validate "$REC"
+trace_valid "$REC"
 "$CTL" replay --socket "$SOCK" "$REC" > "$T/rp" 2>&1
 check "the failed call replays as recorded" [ $? -eq 0 ]
 # Another process cannot read a recording: every id is "not there".
