@@ -19,7 +19,12 @@
  *    address inside an earlier range lands at the same offset of it;
  *  - descriptors (UK_FD): one a call returned is kept under the recorded
  *    number; an input names ours, an input the recording could not
- *    have had (the call failed with EBADF) names none.
+ *    have had (the call failed with EBADF) names none. The daemon's
+ *    traces cannot know the number a caller's copy got, so they name
+ *    the object behind a handed-out descriptor ("fd_obj"): then ours is
+ *    kept and found by that id, and closed on the line's "fdclose";
+ *  - memory a call read (a "memread" line before it): the bytes are put
+ *    in ours at the same place first.
  * Every result and every output field and buffer is compared; the first
  * divergence is printed with the calls around it and replay stops, or
  * with --keep-going every divergence is printed. With --model every
@@ -61,6 +66,8 @@
 #define RP_CONTEXT	2		/* calls shown on each side */
 #define RP_BADFD	(1 << 30)	/* a descriptor number never open */
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
+/* A pairing kind of its own: a handed-out descriptor by its object's id. */
+#define RP_FDOBJ	(-1)
 
 /*
  * A pairing of a recorded value with this run's, per context: a slot of
@@ -68,7 +75,7 @@
  */
 struct rp_pair {
 	int64_t		 ctx;
-	int		 kind;		/* UK_ID, UK_FD; 0: a free slot */
+	int		 kind;		/* UK_ID, UK_FD, RP_FDOBJ; 0: free */
 	uint64_t	 rec, live;
 };
 
@@ -237,6 +244,29 @@ rp_uva(struct replay *rp, uint64_t rec, uint64_t len)
 	return (u->live);
 }
 
+/*
+ * A "memread" line: the bytes the daemon read from the recorded client's
+ * mapped memory for the next call are put in ours at the same place.
+ */
+static void
+rp_memread(struct replay *rp, json_t *l)
+{
+	uint8_t		 buf[TRACEFMT_MAX_BUF];
+	const char	*uva, *hex;
+	uint64_t	 rec;
+	long		 n;
+	void		*p;
+
+	uva = json_string_value(json_object_get(l, "uva"));
+	hex = json_string_value(json_object_get(l, "hex"));
+	if (uva == NULL || hex == NULL ||
+	    (n = tracefmt_hex_decode(hex, buf, sizeof(buf))) <= 0)
+		return;
+	rec = strtoull(uva, NULL, 16);
+	if ((p = rp_uva(rp, rec, (uint64_t)n)) != NULL)
+		memcpy(p, buf, (size_t)n);
+}
+
 /* An address nothing can be read from or written to (a guard page). */
 static void *
 rp_badaddr(void)
@@ -352,21 +382,24 @@ rp_ctx_close(struct replay *rp, int64_t ctx)
 }
 
 /*
- * A descriptor that a call of context ctx handed out was closed (recorded
- * number fd): ours is closed too, and forgotten.
+ * A descriptor that a call of context ctx handed out was closed (kind
+ * UK_FD: its recorded number is key; RP_FDOBJ: its object's id): ours is
+ * forgotten, and closed unless someone else owns it (close_it 0).
  */
 static void
-rp_fd_close(struct replay *rp, int64_t ctx, int64_t fd)
+rp_fd_close(struct replay *rp, int64_t ctx, int kind, int64_t key,
+    int close_it)
 {
 	struct rp_pair	*p, moved;
 	size_t		 i;
 
 	if (rp->cappairs == 0)
 		return;
-	p = rp_slot(rp->pairs, rp->cappairs, ctx, UK_FD, (uint64_t)fd);
+	p = rp_slot(rp->pairs, rp->cappairs, ctx, kind, (uint64_t)key);
 	if (p->kind == 0)
 		return;
-	close((int)p->live);
+	if (close_it)
+		close((int)p->live);
 	p->kind = 0;
 	rp->npairs--;
 	/* The slots after it in its run are placed again. */
@@ -512,12 +545,12 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 static int
 rp_compare_out(struct replay *rp, size_t i, int64_t ctx,
     const struct uapi_struct *st, const uint8_t *buf, size_t len,
-    json_t *rec_out)
+    json_t *rec_out, json_t *fdobj)
 {
 	struct rp_ctx		*cur = rp_ctx_find(rp, ctx);
 	const struct uapi_field	*f;
 	const char		*key;
-	json_t			*live, *rv, *lv;
+	json_t			*live, *rv, *lv, *o;
 	uint64_t		 r, l;
 	char			 what[96];
 	int			 n = 0;
@@ -542,7 +575,12 @@ rp_compare_out(struct replay *rp, size_t i, int64_t ctx,
 				r = (uint32_t)r;
 			l = uapi_get(f, buf);
 			if (f->kind == UK_FD) {
-				rp_pair(rp, ctx, UK_FD, r, l);
+				/* By its object where the line names one. */
+				if ((o = json_object_get(fdobj, key)) != NULL)
+					rp_pair(rp, ctx, RP_FDOBJ, (uint64_t)
+					    json_integer_value(o), l);
+				else
+					rp_pair(rp, ctx, UK_FD, r, l);
 				continue;
 			}
 			/*
@@ -707,6 +745,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 					v = (uint64_t)rp_ctx_fd(rp, bound);
 				else if (want_err == EBADF)
 					v = RP_BADFD;
+				else if ((a = json_object_get(json_object_get(
+				    l, "fd_obj"), f->name)) != NULL) {
+					if (!rp_lookup(rp, ctx, RP_FDOBJ,
+					    (uint64_t)json_integer_value(a), &v))
+						v = RP_BADFD;
+				}
 				else if (!rp_lookup(rp, ctx, UK_FD, v, &v))
 					v = (uint64_t)rp_file(rp,
 					    rp_file_size(st, buf));
@@ -776,7 +820,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		n++;
 	} else if (ret >= 0 && st != NULL && c->argkind != UA_VALUE) {
 		n += rp_compare_out(rp, i, idctx, c->st, buf, c->st->size,
-		    json_object_get(l, "out"));
+		    json_object_get(l, "out"), json_object_get(l, "fd_obj"));
 		if (rp->devices)
 			replay_dev_keep(ctx, uapi_resolve(c->st, buf,
 			    c->st->size), buf, l);
@@ -893,7 +937,8 @@ replay_run(const struct replay_backend *be, const char *path,
 		    json_is_integer(json_object_get(l, "fd")))
 			rp_fd_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")),
-			    json_integer_value(json_object_get(l, "fd")));
+			    UK_FD, json_integer_value(json_object_get(l, "fd")),
+			    1);
 		else if (strcmp(type, "close") == 0) {
 			rp_ctx_close(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));
@@ -905,10 +950,17 @@ replay_run(const struct replay_backend *be, const char *path,
 			fprintf(stderr, "ioasidctl: %s:%zu: cannot open the "
 			    "device: %s\n", rp.path, i + 1, strerror(-rc));
 		rc = 0;
+		if (strcmp(type, "fdclose") == 0)
+			rp_fd_close(&rp,
+			    json_integer_value(json_object_get(l, "ctx")),
+			    RP_FDOBJ, json_integer_value(json_object_get(l,
+			    "obj")), !(rp.devices && replay_dev_has_queue(l)));
 		if (strncmp(type, "fd", 2) == 0 && rp.devices)
 			(void)replay_dev_fdline(i, l, &rp, rp_dev_lookup,
 			    rp_dev_diverge, rp_ctx_fd_if(&rp,
 			    json_integer_value(json_object_get(l, "ctx"))));
+		if (strcmp(type, "memread") == 0)
+			rp_memread(&rp, l);
 		if (strcmp(type, "unwritten") == 0)
 			rp_unwritten(&rp,
 			    json_integer_value(json_object_get(l, "ctx")));

@@ -207,6 +207,12 @@ rd_queue(json_t *l)
 	return (NULL);
 }
 
+int
+replay_dev_has_queue(json_t *l)
+{
+	return (rd_queue(l) != NULL);
+}
+
 /* The record layout of a line's node. */
 static int
 rd_kind(json_t *l, int write)

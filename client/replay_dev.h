@@ -89,6 +89,12 @@ typedef void	 replay_dev_diverge_fn(void *, size_t i, const char *what,
 		    json_t *rec, json_t *live);
 
 /*
+ * Whether the queue descriptor a descriptor line (its "ctx" and "obj")
+ * names is one kept here, which replay_dev_fdline() closes on "fdclose".
+ */
+int		 replay_dev_has_queue(json_t *l);
+
+/*
  * An "fdread", "fdwrite" or "fdclose" line, index i. Returns the number
  * of differences found now (reads may be compared later, by
  * replay_dev_poll()).

@@ -547,6 +547,12 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 		json_object_set(o, "out_arrays", oarrays);
 	json_decref(arrays);
 	json_decref(oarrays);
+	if (c->nfdobjs != 0 && (e = json_object()) != NULL) {
+		for (i = 0; i < c->nfdobjs && i < TRACEFMT_MAX_FDOBJS; i++)
+			json_object_set_new(e, c->fdobjs[i].field->name,
+			    json_integer((json_int_t)c->fdobjs[i].obj));
+		json_object_set_new(o, "fd_obj", e);
+	}
 	json_object_set_new(o, "dur_ns", json_integer((json_int_t)c->dur));
 	return (o);
 }

@@ -89,6 +89,18 @@ struct tracefmt_callbuf {
 	int			 unreadable;
 };
 
+/*
+ * A descriptor field of a call naming a descriptor the daemon handed out
+ * (an input the caller sent back, or the output it got): the id of the
+ * object behind it. The number alone does not say which descriptor it
+ * is, since only the caller knows the number its copy got.
+ */
+struct tracefmt_fdobj {
+	const struct uapi_field	*field;		/* a UK_FD field */
+	uint32_t		 obj;
+};
+#define TRACEFMT_MAX_FDOBJS	4
+
 /* One ioctl: what went in, what came back, where and when. */
 struct tracefmt_call {
 	uint64_t		 seq, t, dur;
@@ -104,6 +116,8 @@ struct tracefmt_call {
 	size_t			 in_len, out_len;
 	unsigned int		 nbufs;
 	struct tracefmt_callbuf	 bufs[UAPI_MAX_BUFS];
+	unsigned int		 nfdobjs;	/* written as "fd_obj" */
+	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
 };
 
 /*

@@ -24,6 +24,7 @@
 
 #include "core/ctx.h"
 #include "core/hfd.h"
+#include "core/trace.h"
 #include "log.h"
 
 static const struct hfd_loop	*hfd_loop;
@@ -269,8 +270,10 @@ hfd_ready(struct hfd *hfd)
 		hfd->ops->input(hfd);
 	else
 		hfd_drain(hfd);
-	if (hfd->obj->state == OBJ_LIVE && hfd_peer_gone(hfd))
+	if (hfd->obj->state == OBJ_LIVE && hfd_peer_gone(hfd)) {
+		trace_obj_fd(hfd->obj, "fdclose", 0, NULL, 0);
 		hfd->ops->hangup(hfd);
+	}
 	ctx_put(ctx);
 }
 

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/ctx.h"
+#include "core/hfd.h"
 #include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/util.h"
@@ -32,6 +34,7 @@
 #define TRACE_KIND_IOCTL	1
 #define TRACE_KIND_EVENT	2
 #define TRACE_KIND_FD		3
+#define TRACE_KIND_MEM		4
 /* Longest detail text of an event line. */
 #define TRACE_MAX_DETAIL	256
 /* Contexts turned on or off one by one. */
@@ -66,6 +69,8 @@ struct trace_rec {
 	uint32_t		 out_len;	/* as returned, at data + in_len */
 	unsigned int		 nbufs;
 	struct trace_buf	 bufs[UAPI_MAX_BUFS];
+	unsigned int		 nfdobjs;
+	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
 	uint8_t			 data[];
 };
 
@@ -215,6 +220,7 @@ trace_rec_json(const struct trace_rec *rec)
 	const struct trace_buf	*b;
 	json_t			*o;
 	unsigned int		 i;
+	char			 uva[24];
 
 	if (rec->kind == TRACE_KIND_IOCTL) {
 		memset(&c, 0, sizeof(c));
@@ -243,6 +249,8 @@ trace_rec_json(const struct trace_rec *rec)
 			c.bufs[i].out_have = b->out_have;
 		}
 		c.nbufs = rec->nbufs;
+		c.nfdobjs = rec->nfdobjs;
+		memcpy(c.fdobjs, rec->fdobjs, sizeof(c.fdobjs));
 		return (tracefmt_call_encode(&c));
 	}
 	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", rec->type,
@@ -253,6 +261,14 @@ trace_rec_json(const struct trace_rec *rec)
 		return (NULL);
 	if (rec->kind == TRACE_KIND_FD) {
 		trace_fd_json(o, rec);
+		return (o);
+	}
+	if (rec->kind == TRACE_KIND_MEM) {
+		snprintf(uva, sizeof(uva), "0x%" PRIx64, rec->arg);
+		json_object_set_new(o, "uva", json_string(uva));
+		json_object_set_new(o, "len", json_integer(rec->result));
+		json_object_set_new(o, "hex", tracefmt_hex_encode(rec->data,
+		    rec->in_len));
 		return (o);
 	}
 	if (rec->detail != NULL)
@@ -997,9 +1013,60 @@ trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
 	}
 }
 
+/* Notes in rec that field f names the descriptor fd, if ctx handed it out. */
+static void
+trace_fdobj(struct trace_rec *rec, struct ctx *ctx,
+    const struct uapi_field *f, int fd)
+{
+	struct hfd	*hfd;
+
+	if (rec->nfdobjs < TRACEFMT_MAX_FDOBJS &&
+	    hfd_find(ctx, fd, OBJ_ANY, &hfd) == 0) {
+		rec->fdobjs[rec->nfdobjs].field = f;
+		rec->fdobjs[rec->nfdobjs++].obj = hfd->obj->id;
+	}
+}
+
+/*
+ * The objects behind the descriptors a call of layout st (its struct in
+ * rec) names: an input is found among those the caller sent by its number,
+ * an output among those for the caller by where its number goes.
+ */
+static void
+trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
+    const struct uapi_struct *st, const struct uregions *ur)
+{
+	const struct uapi_field	*f;
+	unsigned int		 i, k;
+	int			 cfd;
+
+	st = uapi_resolve(st, rec->data, rec->in_len);
+	for (k = 0; k < st->nfields; k++) {
+		f = &st->fields[k];
+		if (f->kind != UK_FD || f->off + f->width > rec->in_len)
+			continue;
+		if (f->dir & UD_IN) {
+			cfd = (int)(int32_t)uapi_get(f, rec->data);
+			for (i = 0; i < ur->nin_fds; i++) {
+				if (ur->in_fds[i].cfd == cfd &&
+				    ur->in_fds[i].fd >= 0) {
+					trace_fdobj(rec, ctx, f,
+					    ur->in_fds[i].fd);
+					break;
+				}
+			}
+		}
+		for (i = 0; i < ur->nout_fds; i++) {
+			if (ur->out_fds[i].uaddr == rec->arg + f->off &&
+			    ur->out_fds[i].fd >= 0)
+				trace_fdobj(rec, ctx, f, ur->out_fds[i].fd);
+		}
+	}
+}
+
 void
-trace_ioctl(const struct trace_site *site, unsigned int num, uint64_t arg,
-    const struct uregions *ur, long result, uint64_t t0)
+trace_ioctl(const struct trace_site *site, struct ctx *ctx, unsigned int num,
+    uint64_t arg, const struct uregions *ur, long result, uint64_t t0)
 {
 	const struct uapi_cmd	*c;
 	const struct uapi_struct *st = NULL;
@@ -1058,6 +1125,9 @@ trace_ioctl(const struct trace_site *site, unsigned int num, uint64_t arg,
 		    tb->in_have;
 		off += blen;
 	}
+	if (st != NULL && ctx != NULL && (ur->nin_fds != 0 ||
+	    ur->nout_fds != 0))
+		trace_fdobjs(rec, ctx, st, ur);
 	trace_queue(rec);
 }
 
@@ -1081,4 +1151,43 @@ trace_fd(const struct trace_site *site, const char *type, int kind,
 	if (keep != 0)
 		memcpy(rec->data, data, keep);
 	trace_queue(rec);
+}
+
+void
+trace_obj_fd(const struct obj *obj, const char *type, int rec,
+    const void *data, size_t len)
+{
+	struct trace_site	site;
+
+	memset(&site, 0, sizeof(site));
+	site.ctx = obj->ctx->id;
+	site.pid = obj->ctx->opener;
+	site.node = obj_type_name(obj->type);
+	trace_fd(&site, type, rec, obj->id, data, len);
+}
+
+void
+trace_mem(const struct ctx *ctx, uint64_t uva, const void *data, size_t len)
+{
+	struct trace_site	 site;
+	struct trace_rec	*rec;
+	size_t			 keep, off;
+
+	if (!trace_enabled(ctx->id))
+		return;
+	memset(&site, 0, sizeof(site));
+	site.ctx = ctx->id;
+	site.pid = ctx->opener;
+	site.node = "iommu";
+	for (off = 0; off < MIN(len, (size_t)TRACE_MEM_MAX); off += keep) {
+		keep = MIN(len - off, (size_t)TRACEFMT_MAX_BUF);
+		if ((rec = trace_rec_new(&site, TRACE_KIND_MEM, keep)) == NULL)
+			return;
+		snprintf(rec->type, sizeof(rec->type), "memread");
+		rec->arg = uva + off;
+		rec->result = (long)keep;
+		rec->in_len = (uint32_t)keep;
+		memcpy(rec->data, (const uint8_t *)data + off, keep);
+		trace_queue(rec);
+	}
 }

@@ -50,6 +50,8 @@
 
 #include <jansson.h>
 
+struct ctx;
+struct obj;
 struct uregions;
 
 #define TRACE_FORMAT		1
@@ -57,6 +59,8 @@ struct uregions;
 #define TRACE_FLUSH_MS		20
 /* Most bytes of a call's own struct kept (the largest is far smaller). */
 #define TRACE_MAX_STRUCT	1024
+/* Most bytes of mapped memory one call's "memread" lines keep. */
+#define TRACE_MEM_MAX		(64U << 10)
 /* Recordings at once, record bytes each keeps, line bytes one read takes. */
 #define TRACE_MAX_RECORDINGS	8
 #define TRACE_RECORD_BYTES	(16U << 20)
@@ -139,10 +143,13 @@ uint64_t	 trace_now(void);
  * One ioctl answered through caller regions (the socket; CUSE's last
  * round): its struct and buffers are read from ur's regions as they came
  * and its answer from ur's writes. t0 is trace_now() before the call.
+ * ctx, when not NULL, is the context whose handed-out descriptors (hfd.h)
+ * the call's descriptor fields may name: the line says which object each
+ * such descriptor belongs to ("fd_obj").
  */
-void		 trace_ioctl(const struct trace_site *, unsigned int num,
-		    uint64_t arg, const struct uregions *ur, long result,
-		    uint64_t t0);
+void		 trace_ioctl(const struct trace_site *, struct ctx *ctx,
+		    unsigned int num, uint64_t arg, const struct uregions *ur,
+		    long result, uint64_t t0);
 
 /*
  * Any other event: "open", "close", "control" and the like, with a short
@@ -162,5 +169,20 @@ void		 trace_event(const struct trace_site *, const char *type,
  */
 void		 trace_fd(const struct trace_site *, const char *type,
 		    int rec, uint32_t obj, const void *data, size_t len);
+/*
+ * Bytes of a caller's mapped memory at uva that a call of ctx read
+ * (ACCESS_RW): a "memread" line before the call's own, so that a replay
+ * can put the same bytes there first. The trace holds what a program
+ * wrote to its memory only where the daemon read it. A line holds at
+ * most TRACEFMT_MAX_BUF bytes, a call at most TRACE_MEM_MAX.
+ */
+void		 trace_mem(const struct ctx *ctx, uint64_t uva,
+		    const void *data, size_t len);
+/*
+ * trace_fd() for the descriptor of obj, at a site named after its kind
+ * ("fault", "veventq", "access") in its context, with the opener's pid.
+ */
+void		 trace_obj_fd(const struct obj *obj, const char *type,
+		    int rec, const void *data, size_t len);
 
 #endif /* IOASIDD_TRACE_H */

@@ -36,6 +36,7 @@
 
 #include "core/ctx.h"
 #include "core/hfd.h"
+#include "core/trace.h"
 #include "core/ucmd.h"
 #include "core/umem.h"
 #include "core/util.h"
@@ -365,9 +366,10 @@ access_test_rw(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	struct access		*access;
 	struct iopt		*iopt;
 	struct iopt_area	*a;
+	struct pages		*p;
 	uint64_t		 iova = cmd->access_rw.iova;
 	uint64_t		 length = cmd->access_rw.length;
-	uint64_t		 cur, n, done = 0;
+	uint64_t		 cur, n, off, done = 0;
 	uint32_t		 flags = cmd->access_rw.flags;
 	int			 write = (flags & MOCK_ACCESS_RW_WRITE) != 0;
 	size_t			 nareas;
@@ -393,10 +395,13 @@ access_test_rw(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	for (a = iopt_area_first(iopt, iova, iova + (length - 1));
 	    done < length; a = iopt_area_next(iopt, a)) {
 		n = MIN(length - done, a->last - cur + 1);
-		rc = pages_rw(iopt_area_pages(a), a->pages_off +
-		    (cur - a->iova), buf + done, n, write);
-		if (rc != 0)
+		p = iopt_area_pages(a);
+		off = a->pages_off + (cur - a->iova);
+		if ((rc = pages_rw(p, off, buf + done, n, write)) != 0)
 			goto out;
+		/* What the caller's memory held, for a replay to put back. */
+		if (!write && p->type == PAGES_USER)
+			trace_mem(ucmd->ctx, p->start + off, buf + done, n);
 		done += n;
 		cur += n;
 	}

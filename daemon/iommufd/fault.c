@@ -68,20 +68,6 @@ struct fault_group {
 /* Packets of responses served per readiness, so one caller cannot hog. */
 #define FAULT_INPUT_BATCH	64
 
-/* A trace line of the fault queue's descriptor (trace_fd()). */
-static void
-fault_trace(struct fault *fault, const char *type, int rec, const void *data,
-    size_t len)
-{
-	struct trace_site	site;
-
-	memset(&site, 0, sizeof(site));
-	site.ctx = fault->obj.ctx->id;
-	site.pid = fault->obj.ctx->opener;
-	site.node = "fault";
-	trace_fd(&site, type, rec, fault->obj.id, data, len);
-}
-
 static void
 fault_queues_init(struct fault *fault)
 {
@@ -203,8 +189,8 @@ fault_send(struct fault *fault)
 				    strerror(errno));
 			return;
 		}
-		fault_trace(fault, "fdread", UAPI_REC_PGFAULT, g->recs,
-		    (size_t)n);
+		trace_obj_fd(&fault->obj, "fdread", UAPI_REC_PGFAULT,
+		    g->recs, (size_t)n);
 		TAILQ_REMOVE(&fault->pending, g, entry);
 		fault->npending--;
 		TAILQ_INSERT_TAIL(&fault->sent, g, entry);
@@ -335,8 +321,8 @@ fault_input(struct hfd *hfd)
 		n = recv(hfd->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n <= 0)
 			break;
-		fault_trace(fault, "fdwrite", UAPI_REC_PAGE_RESPONSE, buf,
-		    MIN((size_t)n, sizeof(buf)));
+		trace_obj_fd(&fault->obj, "fdwrite", UAPI_REC_PAGE_RESPONSE,
+		    buf, MIN((size_t)n, sizeof(buf)));
 		fault_responses(fault, (const uint8_t *)buf,
 		    MIN((size_t)n, sizeof(buf)));
 	}
@@ -349,7 +335,6 @@ fault_hangup(struct hfd *hfd)
 {
 	struct fault	*fault = container_of(hfd->obj, struct fault, obj);
 
-	fault_trace(fault, "fdclose", 0, NULL, 0);
 	fault->hfd = NULL;
 	fault_answer_all(fault);
 	hfd_free(hfd, 1);

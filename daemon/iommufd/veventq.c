@@ -130,20 +130,6 @@ veventq_prune(struct veventq *q)
 	}
 }
 
-/* A trace line of the vEVENTQ's descriptor (trace_fd()). */
-static void
-veventq_trace(struct veventq *q, const char *type, const void *data,
-    size_t len)
-{
-	struct trace_site	site;
-
-	memset(&site, 0, sizeof(site));
-	site.ctx = q->obj.ctx->id;
-	site.pid = q->obj.ctx->opener;
-	site.node = "veventq";
-	trace_fd(&site, type, UAPI_REC_VEVENT, q->obj.id, data, len);
-}
-
 /* Send one record: 0, or -EAGAIN when the socket is full. */
 static int
 veventq_send_one(struct veventq *q, struct vevent *ev)
@@ -166,7 +152,7 @@ veventq_send_one(struct veventq *q, struct vevent *ev)
 		    -errno);
 	if (ioctl(q->hfd->fd, SIOCOUTQ, &after) == -1 || after <= before)
 		after = before + 1;
-	veventq_trace(q, "fdread", rec, (size_t)n);
+	trace_obj_fd(&q->obj, "fdread", UAPI_REC_VEVENT, rec, (size_t)n);
 	ev->truesize = (uint32_t)(after - before);
 	q->sent_bytes += ev->truesize;
 	TAILQ_INSERT_TAIL(&q->sent, ev, entry);
@@ -334,7 +320,6 @@ veventq_hangup(struct hfd *hfd)
 {
 	struct veventq	*q = container_of(hfd->obj, struct veventq, obj);
 
-	veventq_trace(q, "fdclose", NULL, 0);
 	q->hfd = NULL;
 	veventq_clear(q);
 	hfd_free(hfd, 1);

@@ -462,7 +462,7 @@ cuse_trace_ioctl(struct cuse_open *co, const struct cuse_uaccess *cu,
 	site.node = "iommu";
 	if (co->vf != NULL)
 		(void)vfio_cdev_trace_site(co->vf, &site, node, sizeof(node));
-	trace_ioctl(&site, num, arg, &cu->ur, result, t0);
+	trace_ioctl(&site, co->ctx, num, arg, &cu->ur, result, t0);
 }
 
 static long

@@ -963,7 +963,7 @@ sock_ioctl(struct sock_chan *ch, struct wire_msg *m)
 	site.ctx = ch->conn->ctx->id;
 	site.pid = caller.pid;
 	sock_trace_site(ch->conn, &site, node, sizeof(node));
-	trace_ioctl(&site, uc.cmd, uc.arg, &ur, result, t0);
+	trace_ioctl(&site, ch->conn->ctx, uc.cmd, uc.arg, &ur, result, t0);
 	if (sent != NULL)
 		umem_put(sent);
 
