@@ -29,7 +29,7 @@ PRELOAD=$B/libioasid-preload.so
 
 # The goldens `all` re-records.
 QUICK="cloud-hypervisor qemu qemu-smmuv3 errors dirty pasid fault vevent
-    coherency"
+    coherency access"
 
 if [ "$NAME" = all ]; then
 	for n in $QUICK; do
@@ -47,6 +47,8 @@ session() {
 		echo "$B/tests/iommu_errors" ;;
 	dirty | pasid | fault | vevent)
 		echo "$B/tests/iommu_features $1" ;;
+	access)
+		echo "$B/tests/golden mock" ;;
 	coherency)
 		# Its pauses go on at once: the go-ahead files are there.
 		touch "$T/go.1" "$T/go.2"
