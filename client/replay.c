@@ -201,6 +201,22 @@ rp_pair(struct replay *rp, int64_t ctx, int kind, uint64_t rec,
 	p->live = live;
 }
 
+/* Ours for recorded range [rec, rec + len) in a range made already. */
+static uint8_t *
+rp_uva_find(const struct replay *rp, uint64_t rec, uint64_t len)
+{
+	const struct rp_uva	*u;
+	size_t			 i;
+
+	for (i = 0; i < rp->nuvas; i++) {
+		u = &rp->uvas[i];
+		if (rec >= u->rec && len <= u->len && rec - u->rec <=
+		    u->len - len)
+			return (u->live + (rec - u->rec));
+	}
+	return (NULL);
+}
+
 /*
  * Caller memory standing for recorded range [rec, rec + len): inside an
  * earlier range when it fits, else new memory at the same offset in
@@ -212,14 +228,9 @@ rp_uva(struct replay *rp, uint64_t rec, uint64_t len)
 	struct rp_uva	*u;
 	uint8_t		*base;
 	uint64_t	 off, size, pg;
-	size_t		 i;
 
-	for (i = 0; i < rp->nuvas; i++) {
-		u = &rp->uvas[i];
-		if (rec >= u->rec && len <= u->len && rec - u->rec <=
-		    u->len - len)
-			return (u->live + (rec - u->rec));
-	}
+	if ((base = rp_uva_find(rp, rec, len)) != NULL)
+		return (base);
 	if (len == 0 || len > RP_MAX_BUF * 16 ||
 	    rp_grow(&rp->uvas, &rp->capuvas, rp->nuvas,
 	    sizeof(*rp->uvas)) != 0)
@@ -769,7 +780,15 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			if (f->kind != UK_UVA || (v = uapi_get(f, buf)) == 0)
 				continue;
 			len = rp_uva_len(st, buf);
-			if (len != 0 && len <= RP_MAX_BUF * 16) {
+			/*
+			 * Memory the recorded program had unmapped (the call
+			 * failed with EFAULT) is none here either, unless it
+			 * lies in memory an earlier call mapped.
+			 */
+			if (want_err == EFAULT &&
+			    rp_uva_find(rp, v, len) == NULL)
+				uapi_set(f, buf, (uintptr_t)rp_badaddr());
+			else if (len != 0 && len <= RP_MAX_BUF * 16) {
 				void *p = rp_uva(rp, v, len);
 
 				if (p != NULL)
@@ -803,6 +822,11 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	}
 
 	ret = rp->be->ioctl(rp->be->priv, fd, c->num, arg);
+	/* A descriptor handed out as the return value (DMABUF_GET). */
+	if (ret >= 0 && (a = json_object_get(json_object_get(l, "fd_obj"),
+	    "ret")) != NULL)
+		rp_pair(rp, ctx, RP_FDOBJ, (uint64_t)json_integer_value(a),
+		    (uint64_t)ret);
 
 	if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
 	    result) != 0) {

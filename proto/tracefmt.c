@@ -17,7 +17,7 @@
 #include "tracefmt.h"
 
 /* Most descriptor numbers of a UK_FDS tail that a line keeps. */
-#define TRACEFMT_MAX_FDS	(TRACEFMT_MAX_BUF / sizeof(int32_t))
+#define TRACEFMT_MAX_FDS	1024
 
 /* Whether the field's value is written as bytes rather than a number. */
 static int
@@ -549,7 +549,7 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 	json_decref(oarrays);
 	if (c->nfdobjs != 0 && (e = json_object()) != NULL) {
 		for (i = 0; i < c->nfdobjs && i < TRACEFMT_MAX_FDOBJS; i++)
-			json_object_set_new(e, c->fdobjs[i].field->name,
+			json_object_set_new(e, c->fdobjs[i].name,
 			    json_integer((json_int_t)c->fdobjs[i].obj));
 		json_object_set_new(o, "fd_obj", e);
 	}

@@ -36,8 +36,12 @@
 /* The key of the bytes past a struct. */
 #define TRACEFMT_TAIL		"_tail"
 
-/* Most bytes of one caller buffer that a trace line keeps. */
-#define TRACEFMT_MAX_BUF	4096
+/*
+ * Most bytes of one caller buffer that a trace line keeps: enough for a
+ * dirty bitmap of a few GiB at 4 KiB pages, or the kernel selftest's
+ * buffers but its 4 MiB ones, so that a replay feeds the same input.
+ */
+#define TRACEFMT_MAX_BUF	(64U << 10)
 
 /*
  * The fields of the struct in buf (len bytes of it known) whose direction
@@ -91,12 +95,12 @@ struct tracefmt_callbuf {
 
 /*
  * A descriptor field of a call naming a descriptor the daemon handed out
- * (an input the caller sent back, or the output it got): the id of the
- * object behind it. The number alone does not say which descriptor it
+ * (an input the caller sent back, or the output it got, in a field or as
+ * the call's return value): the id of the object behind it. The number alone does not say which descriptor it
  * is, since only the caller knows the number its copy got.
  */
 struct tracefmt_fdobj {
-	const struct uapi_field	*field;		/* a UK_FD field */
+	const char		*name;		/* a UK_FD field's, or "ret" */
 	uint32_t		 obj;
 };
 #define TRACEFMT_MAX_FDOBJS	4

@@ -1013,24 +1013,27 @@ trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
 	}
 }
 
-/* Notes in rec that field f names the descriptor fd, if ctx handed it out. */
+/*
+ * Notes in rec that name (a field's, or "ret") is the descriptor fd, if
+ * ctx handed it out.
+ */
 static void
-trace_fdobj(struct trace_rec *rec, struct ctx *ctx,
-    const struct uapi_field *f, int fd)
+trace_fdobj(struct trace_rec *rec, struct ctx *ctx, const char *name, int fd)
 {
 	struct hfd	*hfd;
 
 	if (rec->nfdobjs < TRACEFMT_MAX_FDOBJS &&
 	    hfd_find(ctx, fd, OBJ_ANY, &hfd) == 0) {
-		rec->fdobjs[rec->nfdobjs].field = f;
+		rec->fdobjs[rec->nfdobjs].name = name;
 		rec->fdobjs[rec->nfdobjs++].obj = hfd->obj->id;
 	}
 }
 
 /*
  * The objects behind the descriptors a call of layout st (its struct in
- * rec) names: an input is found among those the caller sent by its number,
- * an output among those for the caller by where its number goes.
+ * rec, or NULL) names: an input is found among those the caller sent by
+ * its number, an output among those for the caller by where its number
+ * goes (address 0: the return value).
  */
 static void
 trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
@@ -1040,6 +1043,12 @@ trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
 	unsigned int		 i, k;
 	int			 cfd;
 
+	for (i = 0; i < ur->nout_fds; i++) {
+		if (ur->out_fds[i].uaddr == 0 && ur->out_fds[i].fd >= 0)
+			trace_fdobj(rec, ctx, "ret", ur->out_fds[i].fd);
+	}
+	if (st == NULL)
+		return;
 	st = uapi_resolve(st, rec->data, rec->in_len);
 	for (k = 0; k < st->nfields; k++) {
 		f = &st->fields[k];
@@ -1050,7 +1059,7 @@ trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
 			for (i = 0; i < ur->nin_fds; i++) {
 				if (ur->in_fds[i].cfd == cfd &&
 				    ur->in_fds[i].fd >= 0) {
-					trace_fdobj(rec, ctx, f,
+					trace_fdobj(rec, ctx, f->name,
 					    ur->in_fds[i].fd);
 					break;
 				}
@@ -1059,7 +1068,8 @@ trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
 		for (i = 0; i < ur->nout_fds; i++) {
 			if (ur->out_fds[i].uaddr == rec->arg + f->off &&
 			    ur->out_fds[i].fd >= 0)
-				trace_fdobj(rec, ctx, f, ur->out_fds[i].fd);
+				trace_fdobj(rec, ctx, f->name,
+				    ur->out_fds[i].fd);
 		}
 	}
 }
@@ -1125,8 +1135,7 @@ trace_ioctl(const struct trace_site *site, struct ctx *ctx, unsigned int num,
 		    tb->in_have;
 		off += blen;
 	}
-	if (st != NULL && ctx != NULL && (ur->nin_fds != 0 ||
-	    ur->nout_fds != 0))
+	if (ctx != NULL && (ur->nin_fds != 0 || ur->nout_fds != 0))
 		trace_fdobjs(rec, ctx, st, ur);
 	trace_queue(rec);
 }
