@@ -4,6 +4,7 @@
 #   make check           build and run every test (unit, integration)
 #   make SANITIZE=1 ...  the same with ASan and UBSan
 #   make bench           run the benchmarks and print their figures
+#   make tests           build what check and bench run, and run nothing
 #   make deps            install the Debian packages needed to build and test
 #   make install         install under $(DESTDIR)$(PREFIX)
 
@@ -247,6 +248,14 @@ $(B)/tests/golden: tests/oracle/golden.c $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
+# libioasid used on purpose (tests/integration/socket.sh runs it), linked
+# against the library in this build directory, found there at run time.
+$(B)/tests/libioasid_test: tests/integration/libioasid_test.c $(LIBIOASID) \
+	    $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iclient $(ALL_LDFLAGS) -MMD -MP -o $@ $< \
+	    -L$(B) -lioasid -Wl,-rpath,'$$ORIGIN/..'
+
 # -MMD: the programs share tests/bench/bench.h.
 $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 	@mkdir -p $(@D)
@@ -258,8 +267,10 @@ check: check-unit check-integration
 check-unit: $(UNIT) $(MODELS) $(TMODELS)
 	$(UNIT)
 
-check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \
-	    $(B)/tests/golden
+INTEGRATION_BINS = $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \
+	    $(B)/tests/golden $(B)/tests/libioasid_test
+
+check-integration: all $(INTEGRATION_BINS)
 	tests/integration/run.sh $(B)
 
 # The real CUSE node under Debian's kernel in QEMU (also part of check).
@@ -272,6 +283,10 @@ check-qemu: all $(GUESTS)
 
 bench: all $(PROGS) $(BENCHES) $(GUESTS)
 	tests/bench/run.sh $(B)
+
+# Every program check and bench build, built and not run (CI builds it
+# with clang and -Werror, so that no test source is left to gcc alone).
+tests: all $(UNIT) $(MODELS) $(INTEGRATION_BINS) $(BENCHES)
 
 # Build the kernel's own iommufd selftest against our headers, unchanged:
 # Debian's 6.12 and 7.3 (the newest it carries).
@@ -362,7 +377,8 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all check check-unit check-integration check-guest bench check-headers \
+.PHONY: all check check-unit check-integration check-guest bench tests \
+	check-headers \
 	kselftest check-qemu \
 	deps run install uninstall clean FORCE
 

@@ -10,28 +10,14 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-CONF=$(dirname "$0")/../../ioasidd.conf
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-daemon.XXXXXX)
-
-cleanup() {
-	stop_daemon 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+test_setup daemon "${1:-build}"
+CONF=$(dirname "$0")/../../ioasidd.conf
 
 # Wait up to 5 s for the daemon's log to contain a string.
 wait_log() {
 	wait_grep "$1" "$T/log"
 }
-
-[ -x "$DAEMON" ] || give_up "no $DAEMON"
-[ -x "$CTL" ] || give_up "no $CTL"
 
 # --- options -----------------------------------------------------------
 out=$("$DAEMON" --help); rc=$?
@@ -70,8 +56,6 @@ check "-n on a missing file exits 1 and says so" \
     sh -c '[ $1 -eq 1 ] && grep -q "No such file" "$2"' - $rc "$T/out"
 
 # --- a running daemon ---------------------------------------------------
-SOCK=$T/iommu.sock
-CSOCK=$T/control.sock
 cat >"$T/ioasidd.conf" <<EOF
 [daemon]
 socket = $SOCK
@@ -167,8 +151,7 @@ fi
 
 # A program holding an open context shows in status and objects: two
 # IOASes, the first with an allowed range and two mappings of its memory.
-if command -v python3 >/dev/null 2>&1 && [ -e "$B/libioasid-preload.so" ]; then
-	LIBS=$(preload_libs "$B/libioasid-preload.so")
+if command -v python3 >/dev/null 2>&1; then
 	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$LIBS IOASIDD_SOCKET=$SOCK \
 	    python3 -c '
 import ctypes, fcntl, mmap, os, struct, sys, time

@@ -19,37 +19,17 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-devtrace.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-LIBS=$(preload_libs "$PRELOAD")
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/vfio_region" \
-    "$B/tests/iommu_fds" "$B/testvmm"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
+test_setup devtrace "${1:-build}" tests/vfio_region tests/iommu_fds testvmm
 
 # conf [DEVICE...]: the configuration with these [device] sections, in
 # this order (edu0 is the edu device, nic0 a plain one).
 conf() {
 	{
 		printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' \
-		    "$SOCK" "$CTLSOCK"
+		    "$SOCK" "$CSOCK"
 		printf 'node =\nlog-level = info\n'
 		for d in "$@"; do
 			case $d in
@@ -62,11 +42,11 @@ conf() {
 }
 
 record() {
-	"$CTL" -s "$CTLSOCK" record --socket "$SOCK" --preload "$LIBS" "$@"
+	"$CTL" -s "$CSOCK" record --socket "$SOCK" --preload "$LIBS" "$@"
 }
 
 replay() {
-	"$CTL" -s "$CTLSOCK" replay --socket "$SOCK" "$@"
+	"$CTL" -s "$CSOCK" replay --socket "$SOCK" "$@"
 }
 
 # q TRACE EXPR: a python expression over the trace's lines holds.

@@ -18,35 +18,15 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-TESTVMM=$B/testvmm
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-examples.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$PRELOAD" "$TESTVMM" "$CTL"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup examples "${1:-build}" testvmm
+TESTVMM=$B/testvmm
 
 cat > "$T/ioasidd.conf" <<EOF
 [daemon]
 socket = $SOCK
 socket-mode = 0600
-control-socket = $CTLSOCK
+control-socket = $CSOCK
 node =
 
 [device nic0]
@@ -86,7 +66,7 @@ rid = 00:07.0
 iommu = amd
 EOF
 
-start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$CTLSOCK" &&
+start_daemon "$T/ioasidd.conf" "$T/daemon.log" "$CSOCK" &&
     wait_for "$SOCK" || give_up "the daemon did not start: $(cat "$T/daemon.log")"
 
 # vmm NAME ARGS...: run testvmm under the preload library, its output in
@@ -123,7 +103,7 @@ expect() {
 empty() {
 	_i=0
 	while [ $_i -lt 30 ]; do
-		"$CTL" -s "$CTLSOCK" --json status > "$T/status" 2>&1
+		"$CTL" -s "$CSOCK" --json status > "$T/status" 2>&1
 		grep -q '"contexts":\[\]' "$T/status" &&
 		    grep -q '"users":\[\]' "$T/status" &&
 		    grep -q '"ncontexts":0' "$T/status" && break
@@ -475,7 +455,7 @@ held() {
 	_vp=$!
 	_got="testvmm did not reach the end of its teardown"
 	if wait_grep "teardown done, waiting" "$T/$_n.out"; then
-		_got=$("$CTL" -s "$CTLSOCK" --json objects |
+		_got=$("$CTL" -s "$CSOCK" --json objects |
 		    grep -o "\"transport\":\"socket\",\"opener\":$_vp,[^}]*}" |
 		    sed 's/.*\("nobjs":[0-9]*,"objects":{[^}]*}\)$/\1/')
 	fi

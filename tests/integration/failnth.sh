@@ -14,26 +14,8 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-PRELOAD=$B/libioasid-preload.so
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-failnth.XXXXXX)
-SOCK=$T/iommu.sock
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$PRELOAD" "$B/tests/iommu_failnth"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-LIBS=$(preload_libs "$PRELOAD")
+test_setup failnth "${1:-build}" tests/iommu_failnth
 
 cat > "$T/ioasidd.conf" <<CONF
 [daemon]

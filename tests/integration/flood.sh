@@ -15,28 +15,10 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-FLOOD=$B/tests/flood
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-flood.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
+test_setup flood "${1:-build}" tests/flood
+FLOOD=$B/tests/flood
 CAP=100
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$FLOOD"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
 
 # conf FILE CAP: a configuration on the private sockets.
 conf() {
@@ -44,7 +26,7 @@ conf() {
 [daemon]
 socket = $SOCK
 socket-mode = 0600
-control-socket = $CTLSOCK
+control-socket = $CSOCK
 node =
 log-level = debug
 socket-connections-per-uid = $2
@@ -96,7 +78,7 @@ alive "after bulk payloads"
 # --- connections without HELLO, past the per-uid cap ---------------------
 
 flood "2000 connections without HELLO, cap $CAP" conns 2000 $CAP \
-    "timeout 5 $CTL -s $CTLSOCK status > $T/status.out 2>&1"
+    "timeout 5 $CTL -s $CSOCK status > $T/status.out 2>&1"
 alive "after 2000 connections"
 
 # The refusals are one line and a count, not 1900 lines.
@@ -131,7 +113,7 @@ conf "$T/emfile.conf" 1000
 cat > "$T/meanwhile.sh" <<EOF
 c0=\$(awk '{ print \$14 + \$15 }' /proc/\$IOASIDD_PID/stat)
 for i in 1 2 3 4 5; do
-	timeout 5 $CTL -s $CTLSOCK status > /dev/null 2>&1
+	timeout 5 $CTL -s $CSOCK status > /dev/null 2>&1
 done
 sleep 2
 c1=\$(awk '{ print \$14 + \$15 }' /proc/\$IOASIDD_PID/stat)
@@ -152,7 +134,7 @@ if wait_for "$SOCK"; then
 	n=$(grep -c 'accept' "$T/emfile.log")
 	check "out of descriptors, the log stays small ($n accept lines)" \
 	    [ "$n" -le 20 ]
-	if timeout 5 "$CTL" -s "$CTLSOCK" status > "$T/status2.out" 2>&1
+	if timeout 5 "$CTL" -s "$CSOCK" status > "$T/status2.out" 2>&1
 	then
 		ok "control socket answers once descriptors are back"
 	else

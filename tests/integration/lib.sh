@@ -87,7 +87,8 @@ wait_grep() {
 # B (BUILD_DIR made absolute), DAEMON, CTL and PRELOAD in it, LIBS for
 # LD_PRELOAD, a temporary directory T with the paths SOCK and CSOCK for
 # the sockets, and on exit the daemon ($PID) stopped, the processes in
-# KIDS killed and T removed. Gives up unless the daemon, ioasidctl, the
+# KIDS killed and T removed (kept when KEEP is set, to look into after a
+# failure). Gives up unless the daemon, ioasidctl, the
 # preload library and every FILE (a path in BUILD_DIR) are built.
 test_setup() {
 	_name=$1 B=$2
@@ -113,7 +114,7 @@ test_cleanup() {
 	# shellcheck disable=SC2086 # KIDS is a list of pids
 	[ -z "$KIDS" ] || kill -9 $KIDS 2>/dev/null
 	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
 # preload_libs LIBRARY: the LD_PRELOAD value for LIBRARY. Under

@@ -4,7 +4,7 @@
  *
  * libioasid used on purpose: connect to the socket in argv[1] and go
  * through every convenience call, the -errno convention, and a forked
- * child using the inherited descriptor. run.sh compiles it against the
+ * child using the inherited descriptor. make builds it against the
  * built library. Ends with "N passed, M failed".
  */
 

@@ -16,39 +16,22 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_limits
 OTHER=ioasidd-limits		# a second uid, made here if missing
 
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-limits.XXXXXX)
+test_setup limits "${1:-build}" tests/iommu_limits
+PROG=$B/tests/iommu_limits
 # The other uid must reach the socket and the programs.
 chmod 755 "$T"
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
 CONF=$T/ioasidd.conf
-HOLD_PIDS=
 MADE_USER=
 
-cleanup() {
-	for p in $HOLD_PIDS; do
-		kill -9 "$p" 2>/dev/null
-	done
-	stop_daemon KILL 2>/dev/null
+# test_setup's clean-up, then the user made here.
+limits_cleanup() {
+	test_cleanup
 	[ -z "$MADE_USER" ] || userdel "$OTHER" 2>/dev/null
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-LIBS=$(preload_libs "$PRELOAD")
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
+trap limits_cleanup EXIT
 
 if ! id -u "$OTHER" >/dev/null 2>&1; then
 	useradd -r -M -s /usr/sbin/nologin "$OTHER" 2>/dev/null &&
@@ -63,7 +46,7 @@ conf() {
 	{
 		printf '[daemon]\nsocket = %s\nsocket-mode = 0666\n' "$SOCK"
 		printf 'control-socket = %s\nnode =\nlog-level = info\n' \
-		    "$CTLSOCK"
+		    "$CSOCK"
 		[ -z "$OGID" ] || printf 'control-group = %s\n' "$OGID"
 		printf '[limits]\n'
 		for kv in "$@"; do
@@ -131,11 +114,11 @@ hold() {
 	_out=$T/hold.$#.$(now_ms)
 	$_as env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" \
 	    timeout 120 "$PROG" "$@" hold > "$_out" 2>&1 &
-	HOLD_PIDS="$HOLD_PIDS $!"
+	KIDS="$KIDS $!"
 	HELD=
 	if wait_grep ' failed; ready' "$_out"; then
 		HELD=$(sed -n 's/.*; ready \([0-9]*\)$/\1/p' "$_out")
-		HOLD_PIDS="$HOLD_PIDS $HELD"
+		KIDS="$KIDS $HELD"
 		grep -q ' 0 failed; ready' "$_out" && return 0
 	fi
 	sed 's/^/    /' "$_out" | head -20
@@ -154,7 +137,7 @@ served() {
 
 # status_has PATTERN: ioasidctl status prints a line matching PATTERN.
 status_has() {
-	"$CTL" -s "$CTLSOCK" status > "$T/status" 2>&1 &&
+	"$CTL" -s "$CSOCK" status > "$T/status" 2>&1 &&
 	    grep -q -- "$1" "$T/status"
 }
 
@@ -232,13 +215,13 @@ check "status shows uid 0 at 1000 areas" \
 CID=$(sed -n 's/^  ctx \([0-9]*\) *uid 0 .*/\1/p' "$T/status" | head -n 1)
 check "root sees the user addresses of context $CID" \
     sh -c '"$1" -s "$2" objects "$3" | grep -q "user va 0x"' - \
-    "$CTL" "$CTLSOCK" "$CID"
+    "$CTL" "$CSOCK" "$CID"
 if [ -n "$OUID" ]; then
 	check "the control group sees context $CID, its addresses hidden" \
 	    sh -c 'setpriv --reuid="$4" --regid="$5" --clear-groups \
 	    "$1" -s "$2" objects "$3" > "$6" 2>&1 &&
 	    grep -q "user va hidden" "$6" && ! grep -q "user va 0x" "$6"' - \
-	    "$CTL" "$CTLSOCK" "$CID" "$OUID" "$OGID" "$T/objects.other"
+	    "$CTL" "$CSOCK" "$CID" "$OUID" "$OGID" "$T/objects.other"
 fi
 if [ -n "$OUID" ]; then
 	LABEL="uid $OUID maps its own 600 meanwhile"
@@ -257,10 +240,10 @@ done
 LABEL="uid 0 gets the first context's share back"
 limits areas 600 ENOMEM
 LABEL=
-for p in $HOLD_PIDS; do
+for p in $KIDS; do
 	kill -9 "$p" 2>/dev/null
 done
-HOLD_PIDS=
+KIDS=
 
 # --- reload from what is not a configuration file -----------------------
 
@@ -270,7 +253,7 @@ reload_bad() {
 	r0=$(rss_kb)
 	t0=$(now_ms)
 	kill -HUP "$PID"
-	"$CTL" -s "$CTLSOCK" status > /dev/null 2>&1
+	"$CTL" -s "$CSOCK" status > /dev/null 2>&1
 	rc=$?
 	dt=$(($(now_ms) - t0))
 	check "SIGHUP on $1: still answers ($dt ms, under 1 s)" \
@@ -281,7 +264,7 @@ reload_bad() {
 	check "SIGHUP on $1: no memory taken ($(($(rss_kb) - r0)) kB)" \
 	    [ $(($(rss_kb) - r0)) -lt 4096 ]
 	t0=$(now_ms)
-	"$CTL" -s "$CTLSOCK" reload > "$T/reload.out" 2>&1
+	"$CTL" -s "$CSOCK" reload > "$T/reload.out" 2>&1
 	rc=$?
 	dt=$(($(now_ms) - t0))
 	check "ioasidctl reload on $1: refused in $dt ms" \

@@ -20,33 +20,11 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 TRACES=$SRC/tests/traces/oracle
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-oreplay.XXXXXX)
-SOCK=$T/iommu.sock
-PID=
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for f in "$DAEMON" "$CTL" "$B/tests/golden" "$B/libioasid-preload.so"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
-VPY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import jsonschema' 2>/dev/null; then
-		VPY=$py
-		break
-	fi
-done
+test_setup oreplay "${1:-build}" tests/golden
+VPY=$(trace_python)
 
 # valid FILE: FILE valid against the schema (the validator's lines kept).
 valid() {

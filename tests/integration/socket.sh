@@ -12,39 +12,14 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-sock.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
-HOLD_PIDS=
-
-cleanup() {
-	for p in $HOLD_PIDS; do
-		kill -9 "$p" 2>/dev/null
-	done
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-LIBS=$(preload_libs "$PRELOAD")
-
-for f in "$DAEMON" "$PRELOAD"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
+test_setup sock "${1:-build}"
 
 cat > "$T/ioasidd.conf" <<EOF
 [daemon]
 socket = $SOCK
 socket-mode = 0600
-control-socket = $CTLSOCK
+control-socket = $CSOCK
 node =
 log-level = debug
 
@@ -86,18 +61,10 @@ run() {
 }
 
 # Does the daemon hold a context opened by pid $1? Asked through the
-# control socket; without ioasidctl, the daemon's debug log says when a
-# context opens and closes.
+# control socket.
 has_context() {
-	if [ -x "$CTL" ]; then
-		"$CTL" -s "$CTLSOCK" --json status 2>/dev/null |
-		    grep -q "\"opener\":$1[,}]"
-		return $?
-	fi
-	id=$(sed -n "s/.*socket: context \([0-9]*\) opened by pid $1\$/\1/p" \
-	    "$T/daemon.log" | tail -n 1)
-	[ -n "$id" ] || return 1
-	! grep -q "socket: context $id closed" "$T/daemon.log"
+	"$CTL" -s "$CSOCK" --json status 2>/dev/null |
+	    grep -q "\"opener\":$1[,}]"
 }
 
 # --- start ---------------------------------------------------------------
@@ -124,16 +91,14 @@ run iommu_bounds
 run vfio_cdev
 # A device behind an ARM SMMUv3 (vfio2): QEMU's accelerated SMMUv3 calls.
 run vfio_smmuv3 /dev/vfio/devices/vfio2
-if [ -x "$CTL" ]; then
-	out=$("$CTL" -s "$CTLSOCK" status)
-	if echo "$out" | grep -q "^  smmu  *model arm-smmuv3, profile qemu-nested" &&
-	    echo "$out" | grep -q "^    idr0  *0xd44141b$" &&
-	    echo "$out" | grep -q "^    iidr  *0x143b$"; then
-		ok "status: the arm-smmuv3 instance, its registers and override"
-	else
-		fail "status: no arm-smmuv3 instance with its registers"
-		echo "$out" | sed 's/^/    /' | head -30
-	fi
+out=$("$CTL" -s "$CSOCK" status)
+if echo "$out" | grep -q "^  smmu  *model arm-smmuv3, profile qemu-nested" &&
+    echo "$out" | grep -q "^    idr0  *0xd44141b$" &&
+    echo "$out" | grep -q "^    iidr  *0x143b$"; then
+	ok "status: the arm-smmuv3 instance, its registers and override"
+else
+	fail "status: no arm-smmuv3 instance with its registers"
+	echo "$out" | sed 's/^/    /' | head -30
 fi
 # A PCI function behind the node (edu): regions, interrupts, reset. It
 # closes the device with an eventfd armed: the daemon must drop it.
@@ -151,47 +116,43 @@ else
 	    "descriptors, $nfd before"
 fi
 # Every open of it closed, its holders killed or gone: nobody has it.
-if [ -x "$CTL" ]; then
-	i=0
-	while [ $i -lt 30 ] && ! "$CTL" -s "$CTLSOCK" --json status |
-	    grep -q '"name":"nic0","index":0,"opens":0,"context":0,"dev_id":0'
-	do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ $i -lt 30 ]; then
-		ok "status: device nic0 is closed and unbound"
-	else
-		fail "status: device nic0 is still open or bound"
-		"$CTL" -s "$CTLSOCK" --json status | sed 's/^/    /'
-	fi
+i=0
+while [ $i -lt 30 ] && ! "$CTL" -s "$CSOCK" --json status |
+    grep -q '"name":"nic0","index":0,"opens":0,"context":0,"dev_id":0'
+do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ $i -lt 30 ]; then
+	ok "status: device nic0 is closed and unbound"
+else
+	fail "status: device nic0 is still open or bound"
+	"$CTL" -s "$CSOCK" --json status | sed 's/^/    /'
 fi
 # Region access and interrupts on the edu device (vfio1): pread/pwrite
 # and their other forms, SET_IRQS with eventfds.
 run vfio_region 1
 # The same on a descriptor ioasidctl run opened and the program inherited,
 # known for a device before any ioctl; edu0 resolved by name.
-if [ -x "$CTL" ]; then
-	LABEL="vfio_region under ioasidctl run"
-	name=vfio_region
-	env IOASIDD_CONTROL="$CTLSOCK" timeout 120 "$CTL" run --device edu0 \
-	    --socket "$SOCK" --preload "$LIBS" -- \
-	    "$B/tests/vfio_region" fd=%{edu0} > "$T/run.out" 2>&1
-	rc=$?
-	last=$(tail -n 1 "$T/run.out")
-	if [ $rc -eq 0 ]; then
-		ok "$LABEL ($last)"
-	else
-		fail "$LABEL exited $rc ($last)"
-		sed 's/^/    /' "$T/run.out" | grep -v '^    ok' | head -40
-	fi
-	LABEL=
-	if "$CTL" run --socket "$SOCK" --preload "$LIBS" -- true %{vfio7} \
-	    > "$T/run.out" 2>&1; then
-		fail "ioasidctl run with a device the daemon lacks exited 0"
-	else
-		ok "ioasidctl run refuses a device the daemon lacks"
-	fi
+LABEL="vfio_region under ioasidctl run"
+name=vfio_region
+env IOASIDD_CONTROL="$CSOCK" timeout 120 "$CTL" run --device edu0 \
+    --socket "$SOCK" --preload "$LIBS" -- \
+    "$B/tests/vfio_region" fd=%{edu0} > "$T/run.out" 2>&1
+rc=$?
+last=$(tail -n 1 "$T/run.out")
+if [ $rc -eq 0 ]; then
+	ok "$LABEL ($last)"
+else
+	fail "$LABEL exited $rc ($last)"
+	sed 's/^/    /' "$T/run.out" | grep -v '^    ok' | head -40
+fi
+LABEL=
+if "$CTL" run --socket "$SOCK" --preload "$LIBS" -- true %{vfio7} \
+    > "$T/run.out" 2>&1; then
+	fail "ioasidctl run with a device the daemon lacks exited 0"
+else
+	ok "ioasidctl run refuses a device the daemon lacks"
 fi
 # Descriptors that commands hand out: accesses and fault queues.
 run iommu_fds
@@ -213,16 +174,10 @@ else
 	fail "other files pass through the preload library"
 fi
 
-# libioasid, used on purpose (compiled here against the built library).
-# The build directory has libioasid.so; its soname is libioasid.so.0.
-ln -s "$B/libioasid.so" "$T/libioasid.so.0"
-SANFLAGS=
-# Under SANITIZE=1 (the runtime comes first), built the same way.
-[ "$LIBS" = "$PRELOAD" ] || SANFLAGS="-fsanitize=address,undefined"
-if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
-    -o "$T/libioasid_test" "$(dirname "$0")/libioasid_test.c" \
-    -L"$B" -lioasid -Wl,-rpath,"$T" > "$T/libioasid_cc.out" 2>&1; then
-	timeout 60 "$T/libioasid_test" "$SOCK" > "$T/libioasid.out" 2>&1
+# libioasid, used on purpose (built by make against the library in $B,
+# which it finds there at run time).
+if [ -x "$B/tests/libioasid_test" ]; then
+	timeout 60 "$B/tests/libioasid_test" "$SOCK" > "$T/libioasid.out" 2>&1
 	rc=$?
 	last=$(tail -n 1 "$T/libioasid.out")
 	if [ $rc -eq 0 ]; then
@@ -232,15 +187,14 @@ if ${CC:-cc} -std=gnu11 -D_GNU_SOURCE $SANFLAGS -Iclient -Iproto \
 		sed 's/^/    /' "$T/libioasid.out" | head -40
 	fi
 else
-	fail "libioasid test does not build"
-	sed 's/^/    /' "$T/libioasid_cc.out" | head -20
+	fail "$B/tests/libioasid_test is not built"
 fi
 
 # --- a killed client leaves nothing behind -------------------------------
 
 env LD_PRELOAD="$LIBS" IOASIDD_SOCKET="$SOCK" "$B/tests/iommu_hold" 1 \
     > "$T/hold.out" 2>&1 &
-HOLD_PIDS=$!
+KIDS=$!
 i=0
 while [ $i -lt 50 ] && ! grep -q '^ready' "$T/hold.out"; do
 	sleep 0.1
@@ -250,7 +204,7 @@ set -- $(sed -n 's/^ready //p' "$T/hold.out")
 if [ $# -eq 2 ]; then
 	HOLDER=$1
 	HOLDCHILD=$2
-	HOLD_PIDS="$HOLDER $HOLDCHILD"
+	KIDS="$HOLDER $HOLDCHILD"
 	if has_context "$HOLDER"; then
 		ok "hold: the daemon holds its context"
 	else
@@ -275,17 +229,15 @@ if [ $# -eq 2 ]; then
 	else
 		ok "hold: SIGKILL of every holder frees the context"
 	fi
-	HOLD_PIDS=
+	KIDS=
 else
 	fail "hold: program did not get ready ($(cat "$T/hold.out"))"
 fi
-if [ -x "$CTL" ]; then
-	if "$CTL" -s "$CTLSOCK" --json status 2>/dev/null |
-	    grep -q '"ncontexts":0[,}]'; then
-		ok "no context left open"
-	else
-		fail "contexts left open: $("$CTL" -s "$CTLSOCK" status)"
-	fi
+if "$CTL" -s "$CSOCK" --json status 2>/dev/null |
+    grep -q '"ncontexts":0[,}]'; then
+	ok "no context left open"
+else
+	fail "contexts left open: $("$CTL" -s "$CSOCK" status)"
 fi
 
 # --- malformed input -----------------------------------------------------

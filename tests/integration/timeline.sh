@@ -19,32 +19,12 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-timeline.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
+test_setup timeline "${1:-build}" tests/iommu_basic tests/iommu_fds \
+    tests/vfio_cdev
 CONF=$T/ioasidd.conf
 REC=$T/rec.jsonl
 HTML=$T/rec.html
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-LIBS=$(preload_libs "$PRELOAD")
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$B/tests/iommu_basic" \
-    "$B/tests/iommu_fds" "$B/tests/vfio_cdev"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
 CHROMIUM=
 for c in chromium chromium-browser; do
 	if command -v "$c" >/dev/null 2>&1; then
@@ -107,12 +87,12 @@ PY
 }
 
 {
-	printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' "$SOCK" "$CTLSOCK"
+	printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' "$SOCK" "$CSOCK"
 	printf 'node =\nlog-level = info\n'
 	printf '[device nic0]\nrid = 00:01.0\n'
 } > "$CONF"
 start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
-"$CTL" -s "$CTLSOCK" record --socket "$SOCK" --preload "$LIBS" -o "$REC" \
+"$CTL" -s "$CSOCK" record --socket "$SOCK" --preload "$LIBS" -o "$REC" \
     -- sh -c "'$B/tests/iommu_basic' && '$B/tests/iommu_fds' &&
     '$B/tests/vfio_cdev'" \
     > "$T/rec.out" 2> "$T/rec.err"

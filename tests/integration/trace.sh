@@ -16,38 +16,19 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-CTL=$B/ioasidctl
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_basic
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d /tmp/ioasidd-trace.XXXXXX)
-SOCK=$T/iommu.sock
-CTLSOCK=$T/control.sock
+test_setup trace "${1:-build}" tests/iommu_basic
+PROG=$B/tests/iommu_basic
 CONF=$T/ioasidd.conf
 TRACE=$T/trace.jsonl
-
-cleanup() {
-	stop_daemon KILL 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-LIBS=$(preload_libs "$PRELOAD")
-for f in "$DAEMON" "$CTL" "$PRELOAD" "$PROG"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
 
 # conf ENABLED [KEY=VALUE...]: the configuration, with this [trace].
 conf() {
 	{
 		printf '[daemon]\nsocket = %s\ncontrol-socket = %s\n' \
-		    "$SOCK" "$CTLSOCK"
+		    "$SOCK" "$CSOCK"
 		printf 'node =\nlog-level = info\n'
 		printf '[trace]\nenabled = %s\npath = %s\n' "$1" "$TRACE"
 		shift
@@ -58,7 +39,7 @@ conf() {
 }
 
 ctl() {
-	"$CTL" -s "$CTLSOCK" "$@"
+	"$CTL" -s "$CSOCK" "$@"
 }
 
 basic() {
@@ -81,7 +62,7 @@ conf yes
 start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
 check "iommu_basic passes with the trace on" basic
 check "ioasidctl trace status says on" sh -c \
-    "'$CTL' -s '$CTLSOCK' trace status | grep -q 'trace on for every context'"
+    "'$CTL' -s '$CSOCK' trace status | grep -q 'trace on for every context'"
 ctl status >/dev/null
 stop_daemon
 check "the daemon exits 0" [ $? -eq 0 ]
@@ -132,7 +113,7 @@ start_daemon "$CONF" "$T/log" "$SOCK" || give_up "the daemon did not start"
 basic
 check "no file while the trace is off" [ ! -e "$TRACE" ]
 check "trace status says off" sh -c \
-    "'$CTL' -s '$CTLSOCK' trace status | grep -q 'trace off'"
+    "'$CTL' -s '$CSOCK' trace status | grep -q 'trace off'"
 ctl trace on >/dev/null
 check "trace on starts the file" [ -s "$TRACE" ]
 basic
@@ -142,9 +123,9 @@ check "trace on records the calls ($n)" [ "$n" -gt 10 ]
 basic
 check "trace off stops them" [ "$(grep -c '"type":"ioctl"' "$TRACE")" -eq "$n" ]
 check "trace on --context for a context that is not there fails" \
-    sh -c "! '$CTL' -s '$CTLSOCK' trace on --context 99999 2>/dev/null"
+    sh -c "! '$CTL' -s '$CSOCK' trace on --context 99999 2>/dev/null"
 check "a bad --context is refused" \
-    sh -c "! '$CTL' -s '$CTLSOCK' trace on --context x 2>/dev/null"
+    sh -c "! '$CTL' -s '$CSOCK' trace on --context x 2>/dev/null"
 stop_daemon
 trace_valid "$TRACE"
 
@@ -205,7 +186,7 @@ stop_daemon
 # ctlraw CODE: python code with req(OBJECT), which sends one raw request
 # on the control socket and prints the reply line.
 ctlraw() {
-	python3 - "$CTLSOCK" "$1" <<'PY'
+	python3 - "$CSOCK" "$1" <<'PY'
 import json, socket, sys
 def req(o):
     s = socket.socket(socket.AF_UNIX)
@@ -219,7 +200,7 @@ PY
 
 # record ARGS...: ioasidctl record against this daemon with this library.
 record() {
-	"$CTL" -s "$CTLSOCK" record --socket "$SOCK" --preload "$LIBS" "$@"
+	"$CTL" -s "$CSOCK" record --socket "$SOCK" --preload "$LIBS" "$@"
 }
 
 # 5. ioasidctl record: the lines of the recorded program's contexts and
@@ -319,7 +300,7 @@ record -o "$REC" -- "$PROG" > /dev/null 2>&1
 check "a gone process's recordings are freed for the next (exit $?)" \
     grep -q '"cmd":"IOMMU_IOAS_MAP"' "$REC"
 check "record without -o is a usage error" sh -c \
-    "! '$CTL' -s '$CTLSOCK' record -- true 2>/dev/null"
+    "! '$CTL' -s '$CSOCK' record -- true 2>/dev/null"
 alive "after the recordings"
 stop_daemon
 

@@ -19,41 +19,30 @@
 
 set -u
 
-B=${1:-build}
-case $B in /*) ;; *) B=$(pwd)/$B ;; esac
-DAEMON=$B/ioasidd
-PRELOAD=$B/libioasid-preload.so
-PROG=$B/tests/iommu_trust
-LISTEN=$B/tests/trust_listen
 TUSER=ioasidd-trust
 MADE_USER=
-LPIDS=
 UPID=
 
 . "$(dirname "$0")/lib.sh"
-
-for f in "$DAEMON" "$PRELOAD" "$PROG" "$LISTEN"; do
-	[ -e "$f" ] || give_up "$f is not built"
-done
+test_setup trust "${1:-build}" tests/iommu_trust tests/trust_listen
+PROG=$B/tests/iommu_trust
+LISTEN=$B/tests/trust_listen
 if [ "$(id -u)" != 0 ]; then
 	echo "skipped: the trust tests make a user and need root"
 	summary
 	exit 0
 fi
-T=$(mktemp -d /tmp/ioasidd-trust.XXXXXX)
 # The other user must reach its own directories below.
 chmod 0755 "$T"
 
-cleanup() {
-	for p in $LPIDS $UPID; do
-		kill -9 "$p" 2>/dev/null
-	done
-	stop_daemon KILL 2>/dev/null
-	rm -rf "$T"
+# The other user's daemon, then test_setup's clean-up (the listeners are
+# its KIDS), then the user made here.
+trust_cleanup() {
+	[ -z "$UPID" ] || kill -9 "$UPID" 2>/dev/null
+	test_cleanup
 	[ -z "$MADE_USER" ] || userdel "$TUSER" 2>/dev/null
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap trust_cleanup EXIT
 
 if ! id -u "$TUSER" >/dev/null 2>&1; then
 	useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin "$TUSER" ||
@@ -62,7 +51,6 @@ if ! id -u "$TUSER" >/dev/null 2>&1; then
 fi
 TUID=$(id -u "$TUSER")
 TGID=$(id -g "$TUSER")
-LIBS=$(preload_libs "$PRELOAD")
 EACCES=13
 ENOENT=2
 
@@ -107,7 +95,7 @@ mkdir "$T/evil"
 chown "$TUSER" "$T/evil"
 EVIL=$T/evil/iommu.sock
 $AS_USER "$LISTEN" "$EVIL" 60 >"$T/listen.out" 2>&1 &
-LPIDS="$LPIDS $!"
+KIDS="$KIDS $!"
 wait_grep listening "$T/listen.out" || give_up "the listener did not start"
 
 client refused "$EVIL" -- open $EACCES
@@ -152,7 +140,7 @@ fi
 # fails.
 EVIL2=$T/evil/short.sock
 $AS_USER "$LISTEN" "$EVIL2" 3 >"$T/listen2.out" 2>&1 &
-LPIDS="$LPIDS $!"
+KIDS="$KIDS $!"
 wait_grep listening "$T/listen2.out"
 client named "$EVIL2" IOASIDD_TRUST_UID="$TUSER" -- open $ENOENT
 passed named $?

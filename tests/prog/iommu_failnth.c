@@ -199,7 +199,7 @@ static void
 test_sweep(int fd)
 {
 	uint64_t	len = 4 * 4096, iova = 1ull << 20;
-	uint32_t	ioas;
+	uint32_t	ioas = 0;	/* no object has id 0 */
 	void		*buf;
 	char		text[16];
 	int		n, err, bad = 0, fired = 0;
@@ -207,10 +207,13 @@ test_sweep(int fd)
 
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
-	CHECK(buf != MAP_FAILED && new_ioas(fd, &ioas) == 0,
-	    "an IOAS and a buffer to sweep IOAS_MAP with");
-	if (buf == MAP_FAILED)
+	err = buf == MAP_FAILED ? ENOMEM : new_ioas(fd, &ioas);
+	CHECK(err == 0, "an IOAS and a buffer to sweep IOAS_MAP with");
+	if (err != 0) {
+		if (buf != MAP_FAILED)
+			munmap(buf, len);
 		return;
+	}
 	memset(buf, 1, len);
 	for (n = 1; n < 1000; n++) {
 		snprintf(text, sizeof(text), "%d", n);

@@ -143,9 +143,10 @@ static int
 set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t count,
     const int32_t *fds)
 {
-	struct {
+	union {
 		struct vfio_irq_set	hdr;
-		int32_t			fds[4];
+		uint8_t			buf[sizeof(struct vfio_irq_set) +
+					    4 * sizeof(int32_t)];
 	} s;
 
 	memset(&s, 0, sizeof(s));
@@ -154,7 +155,7 @@ set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t count,
 	s.hdr.index = index;
 	s.hdr.count = count;
 	if (fds != NULL)
-		memcpy(s.fds, fds, count * sizeof(int32_t));
+		memcpy(s.hdr.data, fds, count * sizeof(int32_t));
 	return (ioctl(dfd, VFIO_DEVICE_SET_IRQS, &s) == 0 ? 0 : errno);
 }
 
@@ -227,9 +228,11 @@ test_irqs(int dfd)
 static void
 test_reset_feature(int dfd, uint32_t devid)
 {
-	struct {
-		struct vfio_pci_hot_reset_info		h;
-		struct vfio_pci_dependent_device	d[1];
+	union {
+		struct vfio_pci_hot_reset_info	h;
+		uint8_t				buf[
+		    sizeof(struct vfio_pci_hot_reset_info) +
+		    sizeof(struct vfio_pci_dependent_device)];
 	} r;
 	struct vfio_pci_hot_reset	hr;
 	struct vfio_device_feature	ft;
@@ -242,7 +245,7 @@ test_reset_feature(int dfd, uint32_t devid)
 	r.h.argsz = sizeof(r);
 	CHECK(ioctl(dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r) == 0 &&
 	    r.h.count == 1 && (r.h.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) &&
-	    r.d[0].group_id == devid && r.d[0].devfn == 0x18,
+	    r.h.devices[0].group_id == devid && r.h.devices[0].devfn == 0x18,
 	    "hot reset info: this device, by its devid");
 	memset(&hr, 0, sizeof(hr));
 	hr.argsz = sizeof(hr);

@@ -155,9 +155,10 @@ static int
 set_irqs(int fd, uint32_t flags, uint32_t index, uint32_t count,
     const int32_t *fds)
 {
-	struct {
+	union {
 		struct vfio_irq_set	s;
-		int32_t			fd[4];
+		uint8_t			buf[sizeof(struct vfio_irq_set) +
+					    4 * sizeof(int32_t)];
 	} a;
 
 	memset(&a, 0, sizeof(a));
@@ -166,7 +167,7 @@ set_irqs(int fd, uint32_t flags, uint32_t index, uint32_t count,
 	a.s.index = index;
 	a.s.count = count;
 	if (count > 0 && fds != NULL)
-		memcpy(a.fd, fds, count * sizeof(int32_t));
+		memcpy(a.s.data, fds, count * sizeof(int32_t));
 	return (ioctl(fd, VFIO_DEVICE_SET_IRQS, &a) == 0 ? 0 : errno);
 }
 
@@ -218,9 +219,11 @@ test_irqs(int fd)
 static void
 test_hot_reset(int fd)
 {
-	struct {
-		struct vfio_pci_hot_reset_info		h;
-		struct vfio_pci_dependent_device	d[2];
+	union {
+		struct vfio_pci_hot_reset_info	h;
+		uint8_t				buf[
+		    sizeof(struct vfio_pci_hot_reset_info) +
+		    2 * sizeof(struct vfio_pci_dependent_device)];
 	} r;
 	struct vfio_pci_hot_reset	hr;
 	uint16_t			w = 0x6;
@@ -233,8 +236,8 @@ test_hot_reset(int fd)
 	r.h.argsz = sizeof(r);
 	CHECK(ioctl(fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r) == 0 &&
 	    r.h.count == 1 && (r.h.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) &&
-	    r.d[0].devfn == 0x18, "hot reset info: this device, by id "
-	    "(devfn 0x%x)", r.d[0].devfn);
+	    r.h.devices[0].devfn == 0x18, "hot reset info: this device, by id "
+	    "(devfn 0x%x)", r.h.devices[0].devfn);
 	CHECK(pwrite(fd, &w, 2, CFG + 4) == 2, "command register set");
 	memset(&hr, 0, sizeof(hr));
 	hr.argsz = sizeof(hr);

@@ -859,9 +859,10 @@ vnode_teardown(void)
 static long
 vnode_set_irqs(uint32_t flags, int32_t efd)
 {
-	struct {
+	union {
 		struct vfio_irq_set	s;
-		int32_t			fd;
+		uint8_t			buf[sizeof(struct vfio_irq_set) +
+					    sizeof(int32_t)];
 	} a;
 
 	memset(&a, 0, sizeof(a));
@@ -869,7 +870,7 @@ vnode_set_irqs(uint32_t flags, int32_t efd)
 	a.s.flags = flags;
 	a.s.index = VFIO_PCI_INTX_IRQ_INDEX;
 	a.s.count = 1;
-	a.fd = efd;
+	memcpy(a.s.data, &efd, sizeof(efd));
 	if (!(flags & VFIO_IRQ_SET_DATA_EVENTFD))
 		a.s.argsz = sizeof(a.s);
 	return (fk_ioctl(&fk, fh, VFIO_DEVICE_SET_IRQS, (uintptr_t)&a, 0));

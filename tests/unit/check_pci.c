@@ -774,9 +774,11 @@ END_TEST
 START_TEST(pci_test_hot_reset_info)
 {
 	struct vfio_cdev_file	*f = pcitest_bind(GEN);
-	struct {
-		struct vfio_pci_hot_reset_info		h;
-		struct vfio_pci_dependent_device	d[2];
+	union {
+		struct vfio_pci_hot_reset_info	h;
+		uint8_t				buf[
+		    sizeof(struct vfio_pci_hot_reset_info) +
+		    2 * sizeof(struct vfio_pci_dependent_device)];
 	} r;
 
 	memset(&r, 0, sizeof(r));
@@ -786,17 +788,17 @@ START_TEST(pci_test_hot_reset_info)
 	    -ENOSPC);
 	ck_assert_uint_eq(r.h.count, 1);
 	ck_assert_uint_eq(r.h.flags, 0);
-	ck_assert_uint_eq(r.d[0].bus, 0);
+	ck_assert_uint_eq(r.h.devices[0].bus, 0);
 	r.h.argsz = sizeof(r);
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r),
 	    0);
 	ck_assert_uint_eq(r.h.count, 1);
 	ck_assert_uint_eq(r.h.flags, VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
 	    VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
-	ck_assert_uint_eq(r.d[0].group_id, vfio_cdev_devid(f));
-	ck_assert_uint_eq(r.d[0].segment, 0);
-	ck_assert_uint_eq(r.d[0].bus, 0x01);
-	ck_assert_uint_eq(r.d[0].devfn, 0x10);
+	ck_assert_uint_eq(r.h.devices[0].group_id, vfio_cdev_devid(f));
+	ck_assert_uint_eq(r.h.devices[0].segment, 0);
+	ck_assert_uint_eq(r.h.devices[0].bus, 0x01);
+	ck_assert_uint_eq(r.h.devices[0].devfn, 0x10);
 	r.h.argsz = 11;
 	ck_assert_int_eq(pcitest_io(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r),
 	    -EINVAL);

@@ -493,9 +493,11 @@ END_TEST
 START_TEST(test_fds_set_irqs)
 {
 	const struct uapi_cmd	*c;
-	struct {
+	const int32_t		 fd[6] = { 7, -1, 9, 7, 0, -5 };
+	union {
 		struct vfio_irq_set	hdr;
-		int32_t			fd[6];
+		uint8_t			buf[sizeof(struct vfio_irq_set) +
+					    sizeof(fd)];
 	} s;
 	int32_t			 out[8];
 	size_t			 full = sizeof(s);
@@ -506,12 +508,7 @@ START_TEST(test_fds_set_irqs)
 	s.hdr.argsz = sizeof(s);
 	s.hdr.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
 	s.hdr.count = 6;
-	s.fd[0] = 7;
-	s.fd[1] = -1;
-	s.fd[2] = 9;
-	s.fd[3] = 7;
-	s.fd[4] = 0;
-	s.fd[5] = -5;
+	memcpy(s.hdr.data, fd, sizeof(fd));
 	ck_assert_int_eq(uapi_fds(c->st, &s, full, out, 8), 4);
 	ck_assert_int_eq(out[0], 7);
 	ck_assert_int_eq(out[1], 9);

@@ -167,9 +167,10 @@ long
 pcitest_set_irqs(struct vfio_cdev_file *f, uint32_t flags, unsigned int index,
     unsigned int start, unsigned int count, const int32_t *fds)
 {
-	struct {
+	union {
 		struct vfio_irq_set	hdr;
-		int32_t			fds[16];
+		uint8_t			buf[sizeof(struct vfio_irq_set) +
+					    16 * sizeof(int32_t)];
 	} s;
 
 	memset(&s, 0, sizeof(s));
@@ -179,7 +180,7 @@ pcitest_set_irqs(struct vfio_cdev_file *f, uint32_t flags, unsigned int index,
 	s.hdr.start = start;
 	s.hdr.count = count;
 	if (count != 0 && fds != NULL)
-		memcpy(s.fds, fds, count * sizeof(int32_t));
+		memcpy(s.hdr.data, fds, count * sizeof(int32_t));
 	return (pcitest_io(f, VFIO_DEVICE_SET_IRQS, &s));
 }
 
