@@ -780,6 +780,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		if (rp->devices)
 			replay_dev_keep(ctx, uapi_resolve(c->st, buf,
 			    c->st->size), buf, l);
+		replay_dev_mmap(ctx, c->st, buf);
 		oarrays = json_object_get(l, "out_arrays");
 		for (b = 0; b < nbufs; b++) {
 			a = json_object_get(oarrays, bufs[b].field->name);

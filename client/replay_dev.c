@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "ioasid.h"
+#include "ioasidd.h"
 #include "replay_dev.h"
 #include "tracefmt.h"
 #include "uapi.h"
@@ -40,6 +41,13 @@ struct rd_fd {
 	int		 fd;
 };
 
+/* A region of a vIOMMU mapped as the recorded caller mapped it. */
+struct rd_map {
+	int64_t		 ctx;
+	uint64_t	 offset, len;
+	uint8_t		*p;
+};
+
 /* An "fdread" line waiting for its records. */
 struct rd_read {
 	size_t		 i;
@@ -54,6 +62,8 @@ static struct rd_read	rd_reads[RD_MAX];
 static size_t		rd_nreads;
 static int		rd_made[RD_MAX_FDS];
 static size_t		rd_nmade;
+static struct rd_map	rd_maps[RD_MAX];
+static size_t		rd_nmaps;
 
 int
 replay_dev_is_node(const char *node)
@@ -188,6 +198,57 @@ replay_dev_keep(int64_t ctx, const struct uapi_struct *st,
 	rd_queues[rd_nqueues].obj = (uint64_t)json_integer_value(rid);
 	rd_queues[rd_nqueues].fd = (int)(int32_t)uapi_get(fd_f, buf);
 	rd_nqueues++;
+}
+
+void
+replay_dev_mmap(int64_t ctx, const struct uapi_struct *st,
+    const uint8_t *buf)
+{
+	struct ioasidd_mmap	 m;
+	struct rd_map		*rm;
+	uint64_t		 lo, hi;
+	size_t			 i;
+	void			*p;
+
+	if (st == NULL || strcmp(st->name, "ioasidd_mmap") != 0)
+		return;
+	memcpy(&m, buf, sizeof(m));
+	if (!(m.flags & IOASIDD_MMAP_UNMAP)) {
+		if (m.out_fd < 0)
+			return;
+		p = mmap(NULL, (size_t)m.length, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, m.out_fd, 0);
+		close(m.out_fd);
+		if (p == MAP_FAILED)
+			return;
+		if (rd_nmaps == RD_MAX) {
+			munmap(p, (size_t)m.length);
+			return;
+		}
+		rd_maps[rd_nmaps].ctx = ctx;
+		rd_maps[rd_nmaps].offset = m.offset;
+		rd_maps[rd_nmaps].len = m.length;
+		rd_maps[rd_nmaps].p = p;
+		rd_nmaps++;
+		return;
+	}
+	/* The part of each mapping the notice names goes. */
+	for (i = 0; i < rd_nmaps;) {
+		rm = &rd_maps[i];
+		lo = m.offset > rm->offset ? m.offset : rm->offset;
+		hi = m.offset + m.length < rm->offset + rm->len ?
+		    m.offset + m.length : rm->offset + rm->len;
+		if (rm->ctx != ctx || lo >= hi) {
+			i++;
+			continue;
+		}
+		munmap(rm->p + (lo - rm->offset), (size_t)(hi - lo));
+		if (lo == rm->offset && hi == rm->offset + rm->len) {
+			*rm = rd_maps[--rd_nmaps];
+			continue;
+		}
+		i++;
+	}
 }
 
 /* The replay's descriptor of the queue a line names, or NULL. */
@@ -415,5 +476,7 @@ replay_dev_free(void)
 		close(rd_made[i]);
 	for (i = 0; i < rd_nreads; i++)
 		json_decref(rd_reads[i].line);
-	rd_ndevs = rd_nqueues = rd_nreads = rd_nmade = 0;
+	for (i = 0; i < rd_nmaps; i++)
+		munmap(rd_maps[i].p, (size_t)rd_maps[i].len);
+	rd_ndevs = rd_nqueues = rd_nreads = rd_nmade = rd_nmaps = 0;
 }

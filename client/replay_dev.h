@@ -16,6 +16,8 @@
  *    the context the recorded open was bound to; SET_IRQS's eventfds are
  *    eventfds of ours (a descriptor that was not one, or not open, stays
  *    so: the recorded errno says which).
+ *  - IOASIDD_MMAP, which the preload library sends for an mmap() of the
+ *    iommufd and its munmap(), maps and unmaps the region here too.
  *  - A queue's descriptor is known once the call that handed it out is
  *    replayed. Its "fdread" lines are read when the call that produced
  *    the records has been replayed (the daemon traces the records before
@@ -73,6 +75,20 @@ int		 replay_dev_fds(const struct uapi_struct *st, uint8_t *buf,
  */
 void		 replay_dev_keep(int64_t ctx, const struct uapi_struct *st,
 		    const uint8_t *buf, json_t *l);
+
+/*
+ * A call replayed with success, its answer in buf (layout st): for an
+ * IOASIDD_MMAP, what the preload library did around the recorded one.
+ * The descriptor handed out is mapped (shared, read and write, length
+ * bytes) and closed, so that this process maps the region as the
+ * recorded one did and a DESTROY of the vIOMMU meets the same EBUSY; a
+ * notice of a munmap (IOASIDD_MMAP_UNMAP) unmaps that part of the
+ * mapping of ctx that covers [offset, offset + length). Mappings outlive
+ * their context, as the recorded ones did; replay_dev_free() ends those
+ * left.
+ */
+void		 replay_dev_mmap(int64_t ctx, const struct uapi_struct *st,
+		    const uint8_t *buf);
 
 /*
  * Maps a recorded id of traced ctx to this run's (the replay's pairs):
