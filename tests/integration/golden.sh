@@ -148,6 +148,19 @@ sed "${line}s/\"result\":\"OK\"/\"result\":\"EFAULT\"/" \
     "$GOLD/qemu-boot.jsonl" > "$T/qemu-boot.jsonl"
 altered qemu-boot "$line" result '"EFAULT"' '"OK"'
 
+# A munmap left out: the mapping's first page stays, so the vIOMMU's
+# DESTROY after the notice of the rest answers EBUSY where it was OK.
+first=$(grep -n '"cmd":"IOASIDD_MMAP".*"flags":"0x5"' "$GOLD/mmap.jsonl" |
+    head -n 1 | cut -d: -f1)
+sed "${first}d" "$GOLD/mmap.jsonl" > "$T/mmap.jsonl"
+line=$(grep -n '"cmd":"IOASIDD_MMAP".*"flags":"0x5"' "$T/mmap.jsonl" |
+    head -n 1 | cut -d: -f1)
+line=$((line + 1))
+check "mmap: a vIOMMU DESTROY follows the last munmap's notice" sh -c \
+    "sed -n '${line}p' '$T/mmap.jsonl' |
+     grep -q '\"cmd\":\"IOMMU_DESTROY\".*\"result\":\"OK\"'"
+altered mmap "$line" result '"OK"' '"EBUSY"'
+
 stop_daemon
 check "the daemon exits 0 after the replays" [ $? -eq 0 ]
 summary
