@@ -22,6 +22,7 @@
 
 #include "ioasid.h"
 #include "ioasidd.h"
+#include "replay.h"
 #include "replay_dev.h"
 #include "tracefmt.h"
 #include "uapi.h"
@@ -56,6 +57,8 @@ struct rd_read {
 
 int	(*replay_dev_resolve)(const char *, unsigned int *);
 
+static const struct replay_backend *rd_be;
+
 static struct rd_fd	rd_devs[RD_MAX], rd_queues[RD_MAX];
 static size_t		rd_ndevs, rd_nqueues;
 static struct rd_read	rd_reads[RD_MAX];
@@ -64,6 +67,22 @@ static int		rd_made[RD_MAX_FDS];
 static size_t		rd_nmade;
 static struct rd_map	rd_maps[RD_MAX];
 static size_t		rd_nmaps;
+
+void
+replay_dev_begin(const struct replay_backend *be)
+{
+	rd_be = be;
+}
+
+/* The last close of device handle fd. */
+static void
+rd_dev_close(int fd)
+{
+	if (rd_be != NULL && rd_be->close_device != NULL)
+		rd_be->close_device(rd_be->priv, fd);
+	else
+		ioasid_close(fd);
+}
 
 int
 replay_dev_is_node(const char *node)
@@ -84,10 +103,15 @@ replay_dev_open(const char *socket, json_t *l)
 	if (!replay_dev_is_node(node) || rd_ndevs == RD_MAX)
 		return (-EINVAL);
 	index = (unsigned int)strtoul(node + 4, NULL, 10);
-	/* The daemon's device of that name, wherever it is now. */
-	if (name != NULL && replay_dev_resolve != NULL)
-		(void)replay_dev_resolve(name, &index);
-	if ((fd = ioasid_open_device(socket, index)) < 0)
+	if (rd_be != NULL && rd_be->open_device != NULL)
+		fd = rd_be->open_device(rd_be->priv, name, index);
+	else {
+		/* The daemon's device of that name, wherever it is now. */
+		if (name != NULL && replay_dev_resolve != NULL)
+			(void)replay_dev_resolve(name, &index);
+		fd = ioasid_open_device(socket, index);
+	}
+	if (fd < 0)
 		return (fd);
 	rd_devs[rd_ndevs].ctx = json_integer_value(json_object_get(l, "ctx"));
 	rd_devs[rd_ndevs].fd = fd;
@@ -115,7 +139,7 @@ replay_dev_close(int64_t ctx)
 	for (i = 0; i < rd_ndevs; i++) {
 		if (rd_devs[i].ctx != ctx)
 			continue;
-		ioasid_close(rd_devs[i].fd);
+		rd_dev_close(rd_devs[i].fd);
 		rd_devs[i] = rd_devs[--rd_ndevs];
 		return;
 	}
@@ -395,16 +419,22 @@ replay_dev_poll(int wait, void *arg, replay_dev_lookup_fn *lookup,
 }
 
 /*
- * Waits until the daemon has handled what was done on a queue's
- * descriptor: two calls that change nothing, the second sent after the
+ * Waits until the daemon has handled what was done on queue descriptor
+ * qfd (-1: closed) of the context whose handle is fd: the back end's
+ * way, or two calls that change nothing, the second sent after the
  * first's answer, so that the daemon has gone through its events once.
  */
 static void
-rd_settle(int fd)
+rd_settle(int fd, int qfd)
 {
 	struct iommu_destroy	d;
 	int			k;
 
+	if (rd_be != NULL && rd_be->settle != NULL) {
+		if (fd >= 0)
+			rd_be->settle(rd_be->priv, fd, qfd);
+		return;
+	}
 	for (k = 0; fd >= 0 && k < 2; k++) {
 		memset(&d, 0, sizeof(d));
 		d.size = sizeof(d);
@@ -443,7 +473,7 @@ replay_dev_fdline(size_t i, json_t *l, void *arg,
 	if (strcmp(type, "fdclose") == 0) {
 		close(q->fd);
 		*q = rd_queues[--rd_nqueues];
-		rd_settle(settle_fd);
+		rd_settle(settle_fd, -1);
 		return (n);
 	}
 	if (strcmp(type, "fdwrite") != 0)
@@ -459,7 +489,7 @@ replay_dev_fdline(size_t i, json_t *l, void *arg,
 	}
 	if (off != 0)
 		(void)send(q->fd, buf, off, MSG_DONTWAIT | MSG_NOSIGNAL);
-	rd_settle(settle_fd);
+	rd_settle(settle_fd, q->fd);
 	return (n);
 }
 
@@ -469,7 +499,7 @@ replay_dev_free(void)
 	size_t	i;
 
 	for (i = 0; i < rd_ndevs; i++)
-		ioasid_close(rd_devs[i].fd);
+		rd_dev_close(rd_devs[i].fd);
 	for (i = 0; i < rd_nqueues; i++)
 		close(rd_queues[i].fd);
 	for (i = 0; i < rd_nmade; i++)

@@ -44,12 +44,21 @@
  */
 extern int	(*replay_dev_resolve)(const char *name, unsigned int *index);
 
+struct replay_backend;
+
+/*
+ * The back end the device opens, their calls and the queues' settling
+ * go through (replay.h), for the replay about to run.
+ */
+void		 replay_dev_begin(const struct replay_backend *);
+
 /* Whether a line's node is a VFIO device node ("vfio0"). */
 int		 replay_dev_is_node(const char *node);
 
 /*
  * A "device" line: opens the device for traced context ctx through the
- * daemon at socket. Returns 0 or -errno.
+ * back end (the daemon at socket for one without open_device). Returns
+ * 0 or -errno.
  */
 int		 replay_dev_open(const char *socket, json_t *line);
 
@@ -105,7 +114,8 @@ typedef void	 replay_dev_diverge_fn(void *, size_t i, const char *what,
 		    json_t *rec, json_t *live);
 
 /*
- * An "fdread", "fdwrite" or "fdclose" line, index i. Returns the number
+ * An "fdread", "fdwrite" or "fdclose" line, index i; settle_fd is the
+ * back end's handle of the line's context (-1: none). Returns the number
  * of differences found now (reads may be compared later, by
  * replay_dev_poll()).
  */
