@@ -98,6 +98,7 @@ static int	(*real_fcntl)(int, int, ...);
 static int	(*real_fcntl64)(int, int, ...);
 static ssize_t	(*real_write)(int, const void *, size_t);
 static void	*(*real_mmap64)(void *, size_t, int, int, int, off_t);
+static int	(*real_munmap)(void *, size_t);
 static ssize_t	(*real_pread)(int, void *, size_t, off_t);
 static ssize_t	(*real_pread64)(int, void *, size_t, off_t);
 static ssize_t	(*real_pwrite)(int, const void *, size_t, off_t);
@@ -1246,6 +1247,110 @@ ioctl(int fd, unsigned long req, ...)
 }
 
 /*
+ * The mappings mmap() made of a daemon socket's pages, so that their
+ * munmap() is told to the daemon (IOASIDD_MMAP_UNMAP): the kernel sees a
+ * mapping end, and the daemon's trace must say when it did. A munmap()
+ * of part of one tells that part and keeps the rest (a hole in the middle
+ * keeps the whole range listed; unmapping its pages again is told again
+ * and harmless). The socket is the one mapped through; once it is closed
+ * nothing can be told. Past PRELOAD_MAPS mappings the oldest are
+ * forgotten, their ends untold.
+ */
+#define PRELOAD_MAPS	64
+
+struct preload_map {
+	uintptr_t	 addr;
+	size_t		 len;
+	uint64_t	 offset;	/* the mmap() offset of addr */
+	int		 fd;		/* the daemon socket */
+};
+
+static pthread_mutex_t		preload_map_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct preload_map	preload_maps[PRELOAD_MAPS];
+static unsigned int		preload_nmaps;
+
+static void
+preload_map_add(void *p, size_t len, int fd, uint64_t offset)
+{
+	pthread_mutex_lock(&preload_map_lock);
+	if (preload_nmaps == PRELOAD_MAPS) {
+		memmove(&preload_maps[0], &preload_maps[1],
+		    (PRELOAD_MAPS - 1) * sizeof(preload_maps[0]));
+		preload_nmaps--;
+	}
+	preload_maps[preload_nmaps].addr = (uintptr_t)p;
+	preload_maps[preload_nmaps].len = len;
+	preload_maps[preload_nmaps].offset = offset;
+	preload_maps[preload_nmaps].fd = fd;
+	__atomic_store_n(&preload_nmaps, preload_nmaps + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_map_lock);
+}
+
+/*
+ * [addr, addr + len) was unmapped: each listed mapping it covers part of
+ * loses that part, and the daemon is told of it.
+ */
+static void
+preload_map_gone(uintptr_t addr, size_t len)
+{
+	struct ioasidd_mmap	 m;
+	struct preload_map	*pm;
+	uintptr_t		 lo, hi, end = addr + len;
+	unsigned int		 i;
+	int			 rc;
+
+	pthread_mutex_lock(&preload_map_lock);
+	for (i = 0; i < preload_nmaps;) {
+		pm = &preload_maps[i];
+		lo = addr > pm->addr ? addr : pm->addr;
+		hi = end < pm->addr + pm->len ? end : pm->addr + pm->len;
+		if (lo >= hi) {
+			i++;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		m.flags = IOASIDD_MMAP_SHARED | IOASIDD_MMAP_UNMAP;
+		m.offset = pm->offset + (lo - pm->addr);
+		m.length = hi - lo;
+		m.out_fd = -1;
+		if (chan_is_ours(pm->fd))
+			(void)chan_try_ioctl(pm->fd, IOASIDD_MMAP, &m, &rc);
+		if (lo == pm->addr && hi == pm->addr + pm->len) {
+			*pm = preload_maps[--preload_nmaps];
+			continue;
+		}
+		if (lo == pm->addr) {
+			pm->offset += hi - pm->addr;
+			pm->len -= hi - pm->addr;
+			pm->addr = hi;
+		} else if (hi == pm->addr + pm->len)
+			pm->len = lo - pm->addr;
+		i++;
+	}
+	pthread_mutex_unlock(&preload_map_lock);
+}
+
+PRELOAD_EXPORT int
+munmap(void *addr, size_t len)
+{
+	long	page;
+	int	rc, saved;
+
+	PRELOAD_REAL(real_munmap, "munmap");
+	rc = real_munmap(addr, len);
+	if (rc != 0 || __atomic_load_n(&preload_nmaps,
+	    __ATOMIC_ACQUIRE) == 0)
+		return (rc);
+	saved = errno;
+	page = sysconf(_SC_PAGESIZE);
+	preload_map_gone((uintptr_t)addr, (len + (size_t)page - 1) &
+	    ~((size_t)page - 1));
+	errno = saved;
+	return (rc);
+}
+
+/*
  * mmap() of a daemon socket: the kernel maps a page a driver offers on
  * the iommufd (proto/ioasidd.h). The daemon judges the request and sends
  * a descriptor of the page's memory file, mapped here in the caller's
@@ -1289,6 +1394,8 @@ preload_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
 	p = real(addr, len, prot, flags, m.out_fd, 0);
 	saved = errno;
 	close(m.out_fd);
+	if (p != MAP_FAILED)
+		preload_map_add(p, (size_t)m.length, fd, m.offset);
 	errno = saved;
 	return (p);
 }

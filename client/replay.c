@@ -35,10 +35,11 @@
  * replay: each divergence is one line saying what the kernel answered and
  * what ioasidd answers.
  *
- * Device nodes ("device" lines and the calls on them) and the descriptors
- * queues hand out are replayed by client/replay_dev.c, through the socket
- * only: offline their lines are counted as skipped. Left for later: other
- * processes.
+ * Device nodes ("device" lines and the calls on them), the descriptors
+ * queues hand out and the vIOMMU regions a caller maps are replayed by
+ * client/replay_dev.c, through either back end (the offline one serves
+ * device opens and settles queue descriptors with hooks of its own).
+ * Left for later: other processes.
  */
 #include <sys/mman.h>
 
@@ -848,6 +849,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		if (rp->devices)
 			replay_dev_keep(ctx, uapi_resolve(c->st, buf,
 			    c->st->size), buf, l);
+		replay_dev_mmap(ctx, c->st, buf);
 		oarrays = json_object_get(l, "out_arrays");
 		for (b = 0; b < nbufs; b++) {
 			a = json_object_get(oarrays, bufs[b].field->name);
@@ -949,6 +951,7 @@ replay_run(const struct replay_backend *be, const char *path,
 	rp.lines = lines;
 	if (flags & REPLAY_BY_CAUSE)
 		rp.flags |= REPLAY_KEEP_GOING;
+	replay_dev_begin(be);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	json_array_foreach(rp.lines, i, l) {
 		type = json_string_value(json_object_get(l, "type"));

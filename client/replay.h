@@ -33,11 +33,25 @@ struct replay_backend {
 	void		(*mem)(void *priv, void *p, size_t len);
 	/*
 	 * Whether device nodes and the descriptors queues hand out are
-	 * replayed (client/replay_dev.c, on the daemon at socket, NULL for
-	 * the default); else their lines are skipped.
+	 * replayed (client/replay_dev.c); else their lines are skipped.
+	 * Without the hooks below they are the daemon's at socket (NULL for
+	 * the default), through libioasid.
 	 */
 	int		 devices;
 	const char	*socket;
+	/*
+	 * Optional: an open of the device called name (NULL: unknown) or
+	 * else of index; a handle ioctl() takes, or -errno.
+	 */
+	int		(*open_device)(void *priv, const char *name,
+			    unsigned int index);
+	/* Optional, with open_device: the last close of device handle h. */
+	void		(*close_device)(void *priv, int h);
+	/*
+	 * Optional: the replay wrote into queue descriptor qfd of context h,
+	 * or closed it (qfd -1): return once the core has taken it.
+	 */
+	void		(*settle)(void *priv, int h, int qfd);
 };
 
 #define REPLAY_KEEP_GOING	0x1	/* report every divergence */

@@ -21,6 +21,8 @@
 #include <jansson.h>
 
 #include "ioasid.h"
+#include "ioasidd.h"
+#include "replay.h"
 #include "replay_dev.h"
 #include "tracefmt.h"
 #include "uapi.h"
@@ -40,6 +42,13 @@ struct rd_fd {
 	int		 fd;
 };
 
+/* A region of a vIOMMU mapped as the recorded caller mapped it. */
+struct rd_map {
+	int64_t		 ctx;
+	uint64_t	 offset, len;
+	uint8_t		*p;
+};
+
 /* An "fdread" line waiting for its records. */
 struct rd_read {
 	size_t		 i;
@@ -48,12 +57,32 @@ struct rd_read {
 
 int	(*replay_dev_resolve)(const char *, unsigned int *);
 
+static const struct replay_backend *rd_be;
+
 static struct rd_fd	rd_devs[RD_MAX], rd_queues[RD_MAX];
 static size_t		rd_ndevs, rd_nqueues;
 static struct rd_read	rd_reads[RD_MAX];
 static size_t		rd_nreads;
 static int		rd_made[RD_MAX_FDS];
 static size_t		rd_nmade;
+static struct rd_map	rd_maps[RD_MAX];
+static size_t		rd_nmaps;
+
+void
+replay_dev_begin(const struct replay_backend *be)
+{
+	rd_be = be;
+}
+
+/* The last close of device handle fd. */
+static void
+rd_dev_close(int fd)
+{
+	if (rd_be != NULL && rd_be->close_device != NULL)
+		rd_be->close_device(rd_be->priv, fd);
+	else
+		ioasid_close(fd);
+}
 
 int
 replay_dev_is_node(const char *node)
@@ -74,10 +103,15 @@ replay_dev_open(const char *socket, json_t *l)
 	if (!replay_dev_is_node(node) || rd_ndevs == RD_MAX)
 		return (-EINVAL);
 	index = (unsigned int)strtoul(node + 4, NULL, 10);
-	/* The daemon's device of that name, wherever it is now. */
-	if (name != NULL && replay_dev_resolve != NULL)
-		(void)replay_dev_resolve(name, &index);
-	if ((fd = ioasid_open_device(socket, index)) < 0)
+	if (rd_be != NULL && rd_be->open_device != NULL)
+		fd = rd_be->open_device(rd_be->priv, name, index);
+	else {
+		/* The daemon's device of that name, wherever it is now. */
+		if (name != NULL && replay_dev_resolve != NULL)
+			(void)replay_dev_resolve(name, &index);
+		fd = ioasid_open_device(socket, index);
+	}
+	if (fd < 0)
 		return (fd);
 	rd_devs[rd_ndevs].ctx = json_integer_value(json_object_get(l, "ctx"));
 	rd_devs[rd_ndevs].fd = fd;
@@ -105,7 +139,7 @@ replay_dev_close(int64_t ctx)
 	for (i = 0; i < rd_ndevs; i++) {
 		if (rd_devs[i].ctx != ctx)
 			continue;
-		ioasid_close(rd_devs[i].fd);
+		rd_dev_close(rd_devs[i].fd);
 		rd_devs[i] = rd_devs[--rd_ndevs];
 		return;
 	}
@@ -188,6 +222,57 @@ replay_dev_keep(int64_t ctx, const struct uapi_struct *st,
 	rd_queues[rd_nqueues].obj = (uint64_t)json_integer_value(rid);
 	rd_queues[rd_nqueues].fd = (int)(int32_t)uapi_get(fd_f, buf);
 	rd_nqueues++;
+}
+
+void
+replay_dev_mmap(int64_t ctx, const struct uapi_struct *st,
+    const uint8_t *buf)
+{
+	struct ioasidd_mmap	 m;
+	struct rd_map		*rm;
+	uint64_t		 lo, hi;
+	size_t			 i;
+	void			*p;
+
+	if (st == NULL || strcmp(st->name, "ioasidd_mmap") != 0)
+		return;
+	memcpy(&m, buf, sizeof(m));
+	if (!(m.flags & IOASIDD_MMAP_UNMAP)) {
+		if (m.out_fd < 0)
+			return;
+		p = mmap(NULL, (size_t)m.length, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, m.out_fd, 0);
+		close(m.out_fd);
+		if (p == MAP_FAILED)
+			return;
+		if (rd_nmaps == RD_MAX) {
+			munmap(p, (size_t)m.length);
+			return;
+		}
+		rd_maps[rd_nmaps].ctx = ctx;
+		rd_maps[rd_nmaps].offset = m.offset;
+		rd_maps[rd_nmaps].len = m.length;
+		rd_maps[rd_nmaps].p = p;
+		rd_nmaps++;
+		return;
+	}
+	/* The part of each mapping the notice names goes. */
+	for (i = 0; i < rd_nmaps;) {
+		rm = &rd_maps[i];
+		lo = m.offset > rm->offset ? m.offset : rm->offset;
+		hi = m.offset + m.length < rm->offset + rm->len ?
+		    m.offset + m.length : rm->offset + rm->len;
+		if (rm->ctx != ctx || lo >= hi) {
+			i++;
+			continue;
+		}
+		munmap(rm->p + (lo - rm->offset), (size_t)(hi - lo));
+		if (lo == rm->offset && hi == rm->offset + rm->len) {
+			*rm = rd_maps[--rd_nmaps];
+			continue;
+		}
+		i++;
+	}
 }
 
 /* The replay's descriptor of the queue a line names, or NULL. */
@@ -340,16 +425,22 @@ replay_dev_poll(int wait, void *arg, replay_dev_lookup_fn *lookup,
 }
 
 /*
- * Waits until the daemon has handled what was done on a queue's
- * descriptor: two calls that change nothing, the second sent after the
+ * Waits until the daemon has handled what was done on queue descriptor
+ * qfd (-1: closed) of the context whose handle is fd: the back end's
+ * way, or two calls that change nothing, the second sent after the
  * first's answer, so that the daemon has gone through its events once.
  */
 static void
-rd_settle(int fd)
+rd_settle(int fd, int qfd)
 {
 	struct iommu_destroy	d;
 	int			k;
 
+	if (rd_be != NULL && rd_be->settle != NULL) {
+		if (fd >= 0)
+			rd_be->settle(rd_be->priv, fd, qfd);
+		return;
+	}
 	for (k = 0; fd >= 0 && k < 2; k++) {
 		memset(&d, 0, sizeof(d));
 		d.size = sizeof(d);
@@ -388,7 +479,7 @@ replay_dev_fdline(size_t i, json_t *l, void *arg,
 	if (strcmp(type, "fdclose") == 0) {
 		close(q->fd);
 		*q = rd_queues[--rd_nqueues];
-		rd_settle(settle_fd);
+		rd_settle(settle_fd, -1);
 		return (n);
 	}
 	if (strcmp(type, "fdwrite") != 0)
@@ -404,7 +495,7 @@ replay_dev_fdline(size_t i, json_t *l, void *arg,
 	}
 	if (off != 0)
 		(void)send(q->fd, buf, off, MSG_DONTWAIT | MSG_NOSIGNAL);
-	rd_settle(settle_fd);
+	rd_settle(settle_fd, q->fd);
 	return (n);
 }
 
@@ -414,12 +505,14 @@ replay_dev_free(void)
 	size_t	i;
 
 	for (i = 0; i < rd_ndevs; i++)
-		ioasid_close(rd_devs[i].fd);
+		rd_dev_close(rd_devs[i].fd);
 	for (i = 0; i < rd_nqueues; i++)
 		close(rd_queues[i].fd);
 	for (i = 0; i < rd_nmade; i++)
 		close(rd_made[i]);
 	for (i = 0; i < rd_nreads; i++)
 		json_decref(rd_reads[i].line);
-	rd_ndevs = rd_nqueues = rd_nreads = rd_nmade = 0;
+	for (i = 0; i < rd_nmaps; i++)
+		munmap(rd_maps[i].p, (size_t)rd_maps[i].len);
+	rd_ndevs = rd_nqueues = rd_nreads = rd_nmade = rd_nmaps = 0;
 }

@@ -16,6 +16,8 @@
  *    the context the recorded open was bound to; SET_IRQS's eventfds are
  *    eventfds of ours (a descriptor that was not one, or not open, stays
  *    so: the recorded errno says which).
+ *  - IOASIDD_MMAP, which the preload library sends for an mmap() of the
+ *    iommufd and its munmap(), maps and unmaps the region here too.
  *  - A queue's descriptor is known once the call that handed it out is
  *    replayed. Its "fdread" lines are read when the call that produced
  *    the records has been replayed (the daemon traces the records before
@@ -42,12 +44,21 @@
  */
 extern int	(*replay_dev_resolve)(const char *name, unsigned int *index);
 
+struct replay_backend;
+
+/*
+ * The back end the device opens, their calls and the queues' settling
+ * go through (replay.h), for the replay about to run.
+ */
+void		 replay_dev_begin(const struct replay_backend *);
+
 /* Whether a line's node is a VFIO device node ("vfio0"). */
 int		 replay_dev_is_node(const char *node);
 
 /*
  * A "device" line: opens the device for traced context ctx through the
- * daemon at socket. Returns 0 or -errno.
+ * back end (the daemon at socket for one without open_device). Returns
+ * 0 or -errno.
  */
 int		 replay_dev_open(const char *socket, json_t *line);
 
@@ -75,6 +86,20 @@ void		 replay_dev_keep(int64_t ctx, const struct uapi_struct *st,
 		    const uint8_t *buf, json_t *l);
 
 /*
+ * A call replayed with success, its answer in buf (layout st): for an
+ * IOASIDD_MMAP, what the preload library did around the recorded one.
+ * The descriptor handed out is mapped (shared, read and write, length
+ * bytes) and closed, so that this process maps the region as the
+ * recorded one did and a DESTROY of the vIOMMU meets the same EBUSY; a
+ * notice of a munmap (IOASIDD_MMAP_UNMAP) unmaps that part of the
+ * mapping of ctx that covers [offset, offset + length). Mappings outlive
+ * their context, as the recorded ones did; replay_dev_free() ends those
+ * left.
+ */
+void		 replay_dev_mmap(int64_t ctx, const struct uapi_struct *st,
+		    const uint8_t *buf);
+
+/*
  * Maps a recorded id of traced ctx to this run's (the replay's pairs):
  * returns whether there is a pair.
  */
@@ -95,7 +120,8 @@ typedef void	 replay_dev_diverge_fn(void *, size_t i, const char *what,
 int		 replay_dev_has_queue(json_t *l);
 
 /*
- * An "fdread", "fdwrite" or "fdclose" line, index i. Returns the number
+ * An "fdread", "fdwrite" or "fdclose" line, index i; settle_fd is the
+ * back end's handle of the line's context (-1: none). Returns the number
  * of differences found now (reads may be compared later, by
  * replay_dev_poll()).
  */

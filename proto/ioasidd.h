@@ -29,9 +29,20 @@
 /*
  * flags: the mmap() flags and prot the caller used, as far as the kernel
  * judges them (MAP_SHARED needed, PROT_EXEC refused).
+ *
+ * IOASIDD_MMAP_UNMAP is no request but a notice: the caller's munmap()
+ * of [offset, offset + length) of what an earlier IOASIDD_MMAP mapped
+ * (the kernel sees a mapping go through its close; the daemon would not
+ * see it at all). Nothing is handed out and out_fd is left as it is; the
+ * answer is 0 for whole pages at a page-aligned offset, whether or not
+ * the region is still there (a mapping may outlive its vIOMMU), else
+ * EINVAL. DESTROY still asks the caller's maps whether the region is
+ * mapped; the notice is what puts the mapping's end into a trace, so
+ * that a replay ends its own mapping at the same point.
  */
 #define IOASIDD_MMAP_SHARED	0x1
 #define IOASIDD_MMAP_EXEC	0x2
+#define IOASIDD_MMAP_UNMAP	0x4
 
 struct ioasidd_mmap {
 	__u32	size;

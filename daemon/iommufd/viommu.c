@@ -263,7 +263,8 @@ viommu_mapper(struct viommu *v, int32_t pid)
  * judged as the kernel's mmap judges it: EINVAL for a length that is not
  * whole pages or a private mapping, EPERM for an executable one, ENXIO
  * for anything but a region's exact offset and length. The caller gets
- * a descriptor of the region's file to map.
+ * a descriptor of the region's file to map. With IOASIDD_MMAP_UNMAP it
+ * is the notice of a munmap(), answered and otherwise ignored.
  */
 int
 viommu_ioctl_mmap(struct ucmd *ucmd)
@@ -274,6 +275,10 @@ viommu_ioctl_mmap(struct ucmd *ucmd)
 	uint64_t		 id = cmd->offset >> VIOMMU_MMAP_SHIFT;
 	int			 fd, rc;
 
+	/* A munmap()'s notice: nothing to do but answer (proto/ioasidd.h). */
+	if (cmd->flags & IOASIDD_MMAP_UNMAP)
+		return (cmd->length == 0 || cmd->length % PAGES_PAGE_SIZE !=
+		    0 || cmd->offset % PAGES_PAGE_SIZE != 0 ? -EINVAL : 0);
 	if (cmd->length == 0 || cmd->length % PAGES_PAGE_SIZE != 0 ||
 	    !(cmd->flags & IOASIDD_MMAP_SHARED))
 		return (-EINVAL);

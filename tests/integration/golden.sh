@@ -6,12 +6,14 @@
 # against proto/trace-schema.json and replayed with "ioasidctl replay"
 # against a fresh daemon on its configuration (NAME.conf beside it, after
 # a [daemon] section of private sockets; at the trace header's uAPI
-# level): every call, device-node calls and queue reads included, must be
-# answered as recorded, with 0 divergences and nothing skipped. Then
-# altered copies: an errno changed, an output field changed, an output
-# array changed, a map of the QEMU boot answered otherwise; each must
-# fail the replay (exit 1) with a diff naming the file, the line, the
-# sequence number, the command and the field, with both values.
+# level), and again with --offline on the same configuration: every call,
+# device-node calls and queue reads included, must be answered as
+# recorded, with 0 divergences and nothing skipped. Then altered copies:
+# an errno changed, an output field changed, an output array changed, a
+# map of the QEMU boot answered otherwise, a munmap left out; each must
+# fail the replay (exit 1), through the socket and offline, with a diff
+# naming the file, the line, the sequence number, the command and the
+# field, with both values.
 #
 # usage: tests/integration/golden.sh BUILD_DIR
 
@@ -44,12 +46,16 @@ divergences() {
 	sed -n "s/$_at on context [0-9]*: \\(.*\\) differs\$/\\1 \\2/p" "$1"
 }
 
-# replay_golden NAME: replay $T/NAME.jsonl against the daemon, with
-# --keep-going; succeeds when nothing diverged and nothing was skipped.
-# Says how in $why (the replay's first lines in $T/why on a failure).
+# replay_golden NAME [HOW...]: replay $T/NAME.jsonl against the daemon,
+# or as HOW says (--offline --config NAME.conf: in process, on the
+# golden's configuration), with --keep-going; succeeds when nothing
+# diverged and nothing was skipped. Says how in $why (the replay's first
+# lines in $T/why on a failure).
 replay_golden() {
-	"$CTL" replay --keep-going --socket "$SOCK" "$T/$1.jsonl" \
-	    > "$T/rp" 2>&1
+	_g=$1
+	shift
+	[ $# -gt 0 ] || set -- --socket "$SOCK"
+	"$CTL" replay --keep-going "$@" "$T/$_g.jsonl" > "$T/rp" 2>&1
 	_rc=$?
 	_last=$(tail -n 1 "$T/rp")
 	if [ $_rc -eq 0 ] && [ -z "$(divergences "$T/rp")" ] &&
@@ -89,6 +95,12 @@ for g in "$@"; do
 	fi
 	check "$name: the daemon still runs after the replay" \
 	    kill -0 "$PID"
+	if replay_golden "$name" --offline --config "$GOLD/$name.conf"; then
+		ok "$name offline: $why"
+	else
+		fail "$name offline: $why"
+		sed 's/^/    /' "$T/why"
+	fi
 done
 
 # altered NAME LINE WHAT RECORDED REPLAYED: the replay of $T/NAME.jsonl
@@ -116,7 +128,23 @@ altered() {
 	check "$_n altered: only that call diverged" grep -q \
 	    "^replay: [0-9]* calls, 1 diverged, [0-9]* skipped (stopped at the first)$" \
 	    "$T/rp"
+	# In process, on the golden's configuration: the same diff.
+	"$CTL" replay --offline --config "$GOLD/$_n.conf" "$T/$_n.jsonl" \
+	    > "$T/rp.off" 2>&1
+	_rc=$?
+	check "$_n altered, offline: the replay fails with the same diff (exit $_rc)" \
+	    sh -c "[ $_rc -eq 1 ] && diff '$T/rp' '$T/rp.off' > /dev/null"
 }
+
+# Offline without --config: the devices the header names (their
+# instance, model and PASID width) are made, enough for a mock device.
+cp "$GOLD/cloud-hypervisor.jsonl" "$T/cloud-hypervisor.jsonl"
+if replay_golden cloud-hypervisor --offline; then
+	ok "cloud-hypervisor offline from its header: $why"
+else
+	fail "cloud-hypervisor offline from its header: $why"
+	sed 's/^/    /' "$T/why"
+fi
 
 # An errno changed: the copy onto a map, EEXIST, recorded as EINVAL.
 line=$(grep -n '"cmd":"IOMMU_IOAS_COPY".*"result":"EEXIST"' \
@@ -147,6 +175,19 @@ line=$(grep -n '"cmd":"IOMMU_IOAS_MAP".*"result":"OK"' \
 sed "${line}s/\"result\":\"OK\"/\"result\":\"EFAULT\"/" \
     "$GOLD/qemu-boot.jsonl" > "$T/qemu-boot.jsonl"
 altered qemu-boot "$line" result '"EFAULT"' '"OK"'
+
+# A munmap left out: the mapping's first page stays, so the vIOMMU's
+# DESTROY after the notice of the rest answers EBUSY where it was OK.
+first=$(grep -n '"cmd":"IOASIDD_MMAP".*"flags":"0x5"' "$GOLD/mmap.jsonl" |
+    head -n 1 | cut -d: -f1)
+sed "${first}d" "$GOLD/mmap.jsonl" > "$T/mmap.jsonl"
+line=$(grep -n '"cmd":"IOASIDD_MMAP".*"flags":"0x5"' "$T/mmap.jsonl" |
+    head -n 1 | cut -d: -f1)
+line=$((line + 1))
+check "mmap: a vIOMMU DESTROY follows the last munmap's notice" sh -c \
+    "sed -n '${line}p' '$T/mmap.jsonl' |
+     grep -q '\"cmd\":\"IOMMU_DESTROY\".*\"result\":\"OK\"'"
+altered mmap "$line" result '"OK"' '"EBUSY"'
 
 stop_daemon
 check "the daemon exits 0 after the replays" [ $? -eq 0 ]

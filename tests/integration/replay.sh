@@ -46,15 +46,15 @@ check "iommu_basic replays offline with no divergence (exit $rc)" sh -c \
     "[ $rc -eq 0 ] &&
      grep -q '^replay: $ncalls calls, 0 diverged, 0 skipped$' '$T/rp'"
 "$CTL" replay --offline --keep-going "$FDS" > "$T/fds.off" 2>&1
-# Its calls all replayed (the queue descriptors' lines only through the
-# socket), with the divergences the socket replay has or more.
+# Its calls all replayed, the queue descriptors' lines too, with the
+# divergences the socket replay has (the access descriptors the trace
+# names by 0 diverge in both).
 sed -n 's/^replay: \([0-9]*\) calls, \([0-9]*\) diverged.*/\1 \2/p' \
     "$T/fds.sock" > "$T/s1"
 sed -n 's/^replay: \([0-9]*\) calls, \([0-9]*\) diverged.*/\1 \2/p' \
     "$T/fds.off" > "$T/o1"
-check "iommu_fds: every call replayed offline ($(cat "$T/o1") against $(cat "$T/s1"))" \
-    sh -c "[ \"\$(cut -d' ' -f1 '$T/s1')\" = \"\$(cut -d' ' -f1 '$T/o1')\" ] &&
-    [ \"\$(cut -d' ' -f2 '$T/o1')\" -ge \"\$(cut -d' ' -f2 '$T/s1')\" ]"
+check "iommu_fds: every call replayed offline as through the socket ($(cat "$T/o1") against $(cat "$T/s1"))" \
+    sh -c "[ -s '$T/o1' ] && cmp -s '$T/s1' '$T/o1'"
 "$CTL" replay --offline --time "$BASIC" > "$T/rp" 2>&1
 check "--time prints the rates" grep -q \
     '^replay: [0-9.]* s, [0-9]* calls/s; with loading [0-9.]* s, [0-9]* calls/s$' \
@@ -133,10 +133,12 @@ for m in mock intel-vtd amd-vi arm-smmuv3 plain spapr-tce; do
 done
 check "the mock model refuses no HWPT with EOPNOTSUPP" sh -c \
     "! grep -q 'IOMMU_HWPT_ALLOC.* refused: EOPNOTSUPP' '$T/m.mock'"
+# What these models refuse first is the nesting parent the selftest's
+# vIOMMU stands on; the calls after it (the vIOMMU, its driver data's
+# HWPT) then name objects this run did not make.
 for m in intel-vtd amd-vi spapr-tce; do
-	check "$m refuses the selftest's driver data: EOPNOTSUPP" grep -q \
-	    '^ *1  IOMMU_HWPT_ALLOC data_type 57005 refused: EOPNOTSUPP$' \
-	    "$T/m.$m"
+	check "$m refuses the selftest's nesting parent: EOPNOTSUPP" grep -q \
+	    '^ *1  IOMMU_HWPT_ALLOC refused: EOPNOTSUPP$' "$T/m.$m"
 done
 check "the selftest's operations are told apart" grep -q \
     '^ *[0-9]*  IOMMU_TEST_CMD op 2: out.mock_domain.out_idev_id differs$' \

@@ -21,8 +21,12 @@
  *  vevent	a vIOMMU, a vDEVICE, a vEVENTQ, events raised by the mock and
  *		read from the queue's descriptor; the same EBUSY, and the
  *		vIOMMU kept while its vDEVICE is there
+ *  mmap	a vIOMMU offering the mock's page, mmap()ed on the iommufd, a
+ *		vDEVICE and a vEVENTQ on it, events read; the vIOMMU kept
+ *		(EBUSY) while any of its page is mapped, half unmapped, the
+ *		rest unmapped, destroyed
  *
- * usage: iommu_features dirty | pasid | fault | vevent
+ * usage: iommu_features dirty | pasid | fault | vevent | mmap
  */
 #include <sys/mman.h>
 
@@ -382,6 +386,92 @@ ft_vevent(int fd, uint32_t ioas)
 	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
 }
 
+/*
+ * The mmap session on ioas: the vIOMMU's page mapped as a VMM maps a
+ * hardware queue's, with a vEVENTQ beside it.
+ */
+static void
+ft_mmap(int fd, uint32_t ioas)
+{
+	struct iommu_viommu_selftest	data = { .in_data = 0xbeef };
+	struct iommu_hwpt_selftest	sel = {
+		.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
+	};
+	struct iommu_veventq_alloc	qa;
+	struct iommu_vdevice_alloc	vd;
+	struct iommu_viommu_alloc	va;
+	struct iommu_test_cmd		c;
+	struct ft_vevent		v[2];
+	uint32_t			stdev, idev, parent, nested;
+	uint8_t				*page;
+	size_t				len;
+	int				i, err;
+
+	CHECK(mock_device(fd, ioas, 0, &c) == 0, "a mock device");
+	stdev = c.mock_domain_flags.out_stdev_id;
+	idev = c.mock_domain_flags.out_idev_id;
+	parent = hwpt_alloc(fd, idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+	    NULL, 0, &err);
+	CHECK(parent != 0, "a nesting parent");
+	memset(&va, 0, sizeof(va));
+	va.size = sizeof(va);
+	va.dev_id = idev;
+	va.hwpt_id = parent;
+	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	va.data_uptr = (uintptr_t)&data;
+	va.data_len = sizeof(data);
+	CHECK(ioctl(fd, IOMMU_VIOMMU_ALLOC, &va) == 0 &&
+	    data.out_data == 0xbeef, "VIOMMU_ALLOC with the mock's data");
+	len = (size_t)data.out_mmap_length;
+	CHECK(len >= 2 * FT_PAGE, "a region of two pages or more (%zu)", len);
+	page = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    (off_t)data.out_mmap_offset);
+	CHECK(page != MAP_FAILED, "mmap of the vIOMMU's region");
+	if (page == MAP_FAILED)
+		return;
+	page[0] = 0x5a;
+	CHECK(page[0] == 0x5a, "the region is memory");
+	memset(&vd, 0, sizeof(vd));
+	vd.size = sizeof(vd);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = idev;
+	vd.virt_id = 0x42;
+	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd) == 0, "VDEVICE_ALLOC");
+	nested = hwpt_alloc(fd, idev, va.out_viommu_id, 0, &sel, 0, &err);
+	CHECK(nested != 0, "a nested HWPT on the vIOMMU");
+	CHECK(replace(fd, stdev, nested) == 0, "the device onto it");
+	memset(&qa, 0, sizeof(qa));
+	qa.size = sizeof(qa);
+	qa.viommu_id = va.out_viommu_id;
+	qa.type = IOMMU_VEVENTQ_TYPE_SELFTEST;
+	qa.veventq_depth = 4;
+	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0, "VEVENTQ_ALLOC");
+	memset(&c, 0, sizeof(c));
+	c.trigger_vevent.dev_id = idev;
+	for (i = 0; i < 2; i++)
+		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0) == 0,
+		    "event %d", i + 1);
+	memset(v, 0, sizeof(v));
+	CHECK(read((int)qa.out_veventq_fd, v, sizeof(v)) ==
+	    (ssize_t)sizeof(v) && v[0].ev.virt_id == 0x42 &&
+	    v[1].hdr.sequence == 1, "both events read");
+	close((int)qa.out_veventq_fd);
+	CHECK(replace(fd, stdev, ioas) == 0, "the device back on the IOAS");
+	CHECK(ioas_destroy(fd, qa.out_veventq_id) == 0, "DESTROY the vEVENTQ");
+	CHECK(ioas_destroy(fd, nested) == 0, "DESTROY the nested HWPT");
+	CHECK(ioas_destroy(fd, vd.out_vdevice_id) == 0, "DESTROY the vDEVICE");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == EBUSY,
+	    "DESTROY of the vIOMMU while its region is mapped");
+	CHECK(munmap(page, FT_PAGE) == 0, "munmap of the first page");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == EBUSY,
+	    "DESTROY of the vIOMMU while the rest is mapped");
+	CHECK(munmap(page + FT_PAGE, len - FT_PAGE) == 0, "munmap of the rest");
+	CHECK(ioas_destroy(fd, va.out_viommu_id) == 0,
+	    "DESTROY of the vIOMMU once nothing maps it");
+	CHECK(ioas_destroy(fd, parent) == 0, "DESTROY the parent");
+	CHECK(ioas_destroy(fd, stdev) == 0, "DESTROY the device");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -391,7 +481,7 @@ main(int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: iommu_features dirty | pasid | fault "
-		    "| vevent\n");
+		    "| vevent | mmap\n");
 		return (2);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -414,6 +504,8 @@ main(int argc, char **argv)
 		ft_fault(fd, ioas);
 	else if (strcmp(argv[1], "vevent") == 0)
 		ft_vevent(fd, ioas);
+	else if (strcmp(argv[1], "mmap") == 0)
+		ft_mmap(fd, ioas);
 	else {
 		fprintf(stderr, "iommu_features: no feature %s\n", argv[1]);
 		return (2);

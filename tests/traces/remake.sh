@@ -28,7 +28,7 @@ PRELOAD=$B/libioasid-preload.so
 . "$SRC/tests/integration/lib.sh"
 
 # The goldens `all` re-records.
-QUICK="cloud-hypervisor qemu qemu-smmuv3 errors dirty pasid fault vevent
+QUICK="cloud-hypervisor qemu qemu-smmuv3 errors dirty pasid fault vevent mmap
     coherency access"
 
 if [ "$NAME" = all ]; then
@@ -45,7 +45,7 @@ session() {
 		echo "$B/testvmm --sequence $1 0" ;;
 	errors)
 		echo "$B/tests/iommu_errors" ;;
-	dirty | pasid | fault | vevent)
+	dirty | pasid | fault | vevent | mmap)
 		echo "$B/tests/iommu_features $1" ;;
 	access)
 		echo "$B/tests/golden mock" ;;

@@ -162,6 +162,61 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* Lines of a call on context 1 of /dev/iommu. */
+#define CALL(seq, cmd, num, rest)					\
+		"{\"type\":\"ioctl\",\"seq\":" #seq ",\"ctx\":1,"	\
+		"\"node\":\"iommu\",\"cmd\":\"" cmd "\",\"num\":\"" num	\
+		"\"," rest "}"
+/* IOASIDD_MMAP of vIOMMU 6's region, or the notice of a page's munmap. */
+#define MMAP(seq, flags, off, len)					\
+		CALL(seq, "IOASIDD_MMAP", "0x3bfc", "\"in\":{\"size\":32," \
+		"\"flags\":\"" flags "\",\"offset\":" #off ",\"length\":" \
+		#len "},\"result\":\"OK\",\"out\":{\"out_fd\":-1}")
+#define DESTROY6(seq, res)						\
+		CALL(seq, "IOMMU_DESTROY", "0x3b80",			\
+		"\"in\":{\"size\":8,\"id\":6},\"result\":\"" res "\"")
+#define VIOMMU_LINES							\
+	ALLOC(1, 1),							\
+	CALL(3, "IOMMU_TEST_CMD", "0x3ba0", "\"in\":{\"size\":72,"	\
+	    "\"op\":12,\"id\":1,\"mock_domain_flags.dev_flags\":\"0x0\"}," \
+	    "\"result\":\"OK\",\"out\":{\"mock_domain_flags.out_stdev_id\":2," \
+	    "\"mock_domain_flags.out_hwpt_id\":4,"			\
+	    "\"mock_domain_flags.out_idev_id\":3}"),			\
+	CALL(4, "IOMMU_HWPT_ALLOC", "0x3b89", "\"in\":{\"size\":48,"	\
+	    "\"flags\":\"0x1\",\"dev_id\":3,\"pt_id\":1,\"data_type\":0," \
+	    "\"data_len\":0,\"data_uptr\":\"0x0\",\"fault_id\":0},"	\
+	    "\"result\":\"OK\",\"out\":{\"out_hwpt_id\":5}"),		\
+	CALL(5, "IOMMU_VIOMMU_ALLOC", "0x3b90", "\"in\":{\"size\":40,"	\
+	    "\"flags\":\"0x0\",\"type\":3735928559,\"dev_id\":3,"	\
+	    "\"hwpt_id\":5,\"data_len\":24,\"data_uptr\":\"0x1000\"},"	\
+	    "\"arrays\":{\"data_uptr\":{\"len\":24,\"hex\":"		\
+	    "\"efbe00000000000000000000000000000000000000000000\"}},"	\
+	    "\"result\":\"OK\",\"out\":{\"out_viommu_id\":6}")
+
+/*
+ * A vIOMMU region mapped by the recorded caller: the replay maps it too,
+ * so DESTROY answers EBUSY until the notices of both pages' munmap()s;
+ * without the second, the last DESTROY still meets the mapped page.
+ */
+START_TEST(test_mmap)
+{
+	const char *const	 t[] = { HDR, VIOMMU_LINES,
+	    MMAP(6, "0x1", 100663296, 8192), DESTROY6(7, "EBUSY"),
+	    MMAP(8, "0x5", 100663296, 4096), DESTROY6(9, "EBUSY"),
+	    MMAP(10, "0x5", 100667392, 4096), DESTROY6(11, "OK"), NULL };
+	const char *const	 half[] = { HDR, VIOMMU_LINES,
+	    MMAP(6, "0x1", 100663296, 8192), DESTROY6(7, "EBUSY"),
+	    MMAP(8, "0x5", 100663296, 4096), DESTROY6(9, "OK"), NULL };
+	struct replay_stats	 st;
+
+	ck_assert_int_eq(rt_replay(t, NULL, 0, &st), 0);
+	ck_assert_uint_eq(st.calls, 10);
+	ck_assert_uint_eq(st.diverged, 0);
+	ck_assert_int_eq(rt_replay(half, NULL, 0, &st), 1);
+	ck_assert_uint_eq(st.diverged, 1);
+}
+END_TEST
+
 /* --model: the mock instance stands in for, then the built-in again. */
 START_TEST(test_model)
 {
@@ -197,6 +252,7 @@ replay_suite(void)
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_diverge);
 	tcase_add_test(tc, test_model);
+	tcase_add_test(tc, test_mmap);
 	suite_add_tcase(s, tc);
 	return (s);
 }

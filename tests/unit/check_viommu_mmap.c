@@ -177,6 +177,44 @@ START_TEST(viommu_mmap_short_data)
 }
 END_TEST
 
+/*
+ * A munmap()'s notice: answered for whole pages at a page offset, even
+ * once the region is gone; it hands nothing out and changes nothing, so
+ * DESTROY still asks the maps.
+ */
+START_TEST(viommu_mmap_unmap_notice)
+{
+	struct iommu_viommu_selftest	 data = { .in_data = 1 };
+	uint64_t			 off, len;
+	uint32_t			 id;
+	uint32_t			*p;
+	int				 fd;
+
+	ck_assert_int_eq(viommu_new(&data, sizeof(data), &id), 0);
+	off = data.out_mmap_offset;
+	len = data.out_mmap_length;
+	ck_assert_int_eq(mmap_cmd(off, len, SH, &fd), 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	close(fd);
+	fd = -1;
+	ck_assert_int_eq(mmap_cmd(off, PAGE, SH | IOASIDD_MMAP_UNMAP, &fd),
+	    0);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(mmap_cmd(off, 0, SH | IOASIDD_MMAP_UNMAP, NULL),
+	    -EINVAL);
+	ck_assert_int_eq(mmap_cmd(off, PAGE - 1, IOASIDD_MMAP_UNMAP, NULL),
+	    -EINVAL);
+	ck_assert_int_eq(mmap_cmd(off + 1, PAGE, IOASIDD_MMAP_UNMAP, NULL),
+	    -EINVAL);
+	/* The notice alone does not end the mapping: the maps say. */
+	ck_assert_int_eq(destroy(id), -EBUSY);
+	ck_assert_int_eq(munmap(p, len), 0);
+	ck_assert_int_eq(destroy(id), 0);
+	ck_assert_int_eq(mmap_cmd(off, len, IOASIDD_MMAP_UNMAP, NULL), 0);
+}
+END_TEST
+
 static Suite *
 viommu_mmap_suite(void)
 {
@@ -186,6 +224,7 @@ viommu_mmap_suite(void)
 	tcase_add_checked_fixture(tc, mm_setup, mm_teardown);
 	tcase_add_test(tc, viommu_mmap_rules);
 	tcase_add_test(tc, viommu_mmap_short_data);
+	tcase_add_test(tc, viommu_mmap_unmap_notice);
 	suite_add_tcase(s, tc);
 	return (s);
 }
