@@ -368,6 +368,11 @@ rp_unwritten(struct replay *rp, int64_t ctx)
 		memset(&d, 0, sizeof(d));
 		d.size = sizeof(d);
 		d.id = c->made[k];
+		/* A call of the replay's own: its struct is all it uses. */
+		if (rp->be->mem != NULL) {
+			rp->be->mem(rp->be->priv, NULL, 0);
+			rp->be->mem(rp->be->priv, &d, sizeof(d));
+		}
 		(void)rp->be->ioctl(rp->be->priv, c->fd, IOMMU_DESTROY, &d);
 	}
 	c->nmade = 0;
