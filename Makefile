@@ -185,6 +185,9 @@ $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
 $(B)/tests/unit/check_models.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"'
+# The hostile replay tests start the built daemon.
+$(B)/tests/unit/check_replay.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_DAEMON='"$(abspath $(DAEMON))"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 # The replay engine and its back ends are tested in process too.
@@ -255,7 +258,7 @@ $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 
 check: check-unit check-integration
 
-check-unit: $(UNIT) $(MODELS) $(TMODELS)
+check-unit: $(UNIT) $(DAEMON) $(MODELS) $(TMODELS)
 	$(UNIT)
 
 check-integration: all $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \
