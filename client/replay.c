@@ -81,8 +81,13 @@
  * the kernel's half of every 64-bit Linux address space, so no user
  * mapping is there, and any range from it shorter than 128 TiB stays
  * there; a longer one overflows, which is refused before any access.
+ * (On 32 bits, the top GiB: the kernel's too.)
  */
+#if UINTPTR_MAX > 0xffffffffUL
 #define RP_BADADDR	0xffff800000000000ULL
+#else
+#define RP_BADADDR	0xc0000000UL
+#endif
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
 
 /*
