@@ -241,12 +241,15 @@ rt_intact(const volatile uint8_t *p, size_t n)
 /*
  * A hostile trace naming global g and stack s: each line puts one of
  * them where a call takes an address, with lengths the replay does not
- * make memory for. A NULL-terminated array of lines the caller frees.
+ * make memory for, or where it makes memory of its own. rt_dma is the
+ * answer of DMA through memory the replay made: OK through a daemon,
+ * EFAULT offline, where the core reaches no mapped memory. A
+ * NULL-terminated array of lines the caller frees.
  */
 static char **
-rt_hostile(uintptr_t g, uintptr_t s)
+rt_hostile(uintptr_t g, uintptr_t s, const char *rt_dma)
 {
-	char	**t = calloc(16, sizeof(*t));
+	char	**t = calloc(24, sizeof(*t));
 	char	  hex[129];
 	int	  n = 0;
 
@@ -291,6 +294,38 @@ rt_hostile(uintptr_t g, uintptr_t s)
 	    "\"access_rw.uptr\":\"0x1000\",\"access_rw.flags\":\"0x1\"},"
 	    "\"arrays\":{\"access_rw.uptr\":{\"len\":64,\"hex\":\"%s\"}},"
 	    "\"result\":\"OK\"}", hex), 0);
+	/*
+	 * Mapped memory at the global's own address, then a range starting
+	 * inside it and ending past it: both are memory made for them, and
+	 * DMA writes land there.
+	 */
+	ck_assert_int_gt(asprintf(&t[n++], "{\"type\":\"ioctl\",\"ctx\":1,"
+	    "\"node\":\"iommu\",\"cmd\":\"IOMMU_IOAS_MAP\","
+	    "\"num\":\"0x3b85\",\"in\":{\"size\":40,\"flags\":\"0x7\","
+	    "\"ioas_id\":1,\"user_va\":\"0x%lx\",\"length\":8192,"
+	    "\"iova\":\"0x800000000\"},\"result\":\"OK\","
+	    "\"out\":{\"iova\":\"0x800000000\"}}", (unsigned long)g), 0);
+	ck_assert_int_gt(asprintf(&t[n++], "{\"type\":\"ioctl\",\"ctx\":1,"
+	    "\"node\":\"iommu\",\"cmd\":\"IOMMU_IOAS_MAP\","
+	    "\"num\":\"0x3b85\",\"in\":{\"size\":40,\"flags\":\"0x7\","
+	    "\"ioas_id\":1,\"user_va\":\"0x%lx\",\"length\":8192,"
+	    "\"iova\":\"0x900000000\"},\"result\":\"OK\","
+	    "\"out\":{\"iova\":\"0x900000000\"}}", (unsigned long)g + 4096),
+	    0);
+	ck_assert_int_gt(asprintf(&t[n++], "{\"type\":\"ioctl\",\"ctx\":1,"
+	    "\"node\":\"iommu\",\"cmd\":\"IOMMU_TEST_CMD\","
+	    "\"num\":\"0x3ba0\",\"in\":{\"size\":72,\"op\":8,\"id\":5,"
+	    "\"access_rw.iova\":\"0x800000000\",\"access_rw.length\":64,"
+	    "\"access_rw.uptr\":\"0x1000\",\"access_rw.flags\":\"0x1\"},"
+	    "\"arrays\":{\"access_rw.uptr\":{\"len\":64,\"hex\":\"%s\"}},"
+	    "\"result\":\"%s\"}", hex, rt_dma), 0);
+	ck_assert_int_gt(asprintf(&t[n++], "{\"type\":\"ioctl\",\"ctx\":1,"
+	    "\"node\":\"iommu\",\"cmd\":\"IOMMU_TEST_CMD\","
+	    "\"num\":\"0x3ba0\",\"in\":{\"size\":72,\"op\":8,\"id\":5,"
+	    "\"access_rw.iova\":\"0x900001000\",\"access_rw.length\":64,"
+	    "\"access_rw.uptr\":\"0x1000\",\"access_rw.flags\":\"0x1\"},"
+	    "\"arrays\":{\"access_rw.uptr\":{\"len\":64,\"hex\":\"%s\"}},"
+	    "\"result\":\"%s\"}", hex, rt_dma), 0);
 	/* A size past any struct: its tail is read for zeros. */
 	t[n++] = strdup("{\"type\":\"ioctl\",\"ctx\":1,\"node\":\"iommu\","
 	    "\"cmd\":\"IOMMU_IOAS_ALLOC\",\"num\":\"0x3b81\",\"in\":"
@@ -319,7 +354,7 @@ rt_free(char **t)
  */
 static void
 rt_hostile_run(int (*start)(json_t *, struct replay_backend *),
-    void (*stop)(struct replay_backend *))
+    void (*stop)(struct replay_backend *), const char *dma)
 {
 	volatile uint8_t	 stack[4096];
 	struct replay_backend	 be;
@@ -329,7 +364,7 @@ rt_hostile_run(int (*start)(json_t *, struct replay_backend *),
 
 	memset(rt_victim, RT_FILL, sizeof(rt_victim));
 	memset((void *)stack, RT_FILL, sizeof(stack));
-	t = rt_hostile((uintptr_t)rt_victim, (uintptr_t)stack);
+	t = rt_hostile((uintptr_t)rt_victim, (uintptr_t)stack, dma);
 	a = rt_trace((const char *const *)t);
 	ck_assert_int_eq(start(a, &be), 0);
 	ck_assert_int_ne(replay_run(&be, "hostile", a, REPLAY_QUIET |
@@ -354,7 +389,7 @@ rt_off_start(json_t *a, struct replay_backend *be)
 
 START_TEST(test_hostile_offline)
 {
-	rt_hostile_run(rt_off_start, replay_offline_stop);
+	rt_hostile_run(rt_off_start, replay_offline_stop, "EFAULT");
 	ck_assert_uint_eq(limit_leaks, 0);
 }
 END_TEST
@@ -528,7 +563,7 @@ rt_sock_stop(struct replay_backend *be)
 
 START_TEST(test_hostile_socket)
 {
-	rt_hostile_run(rt_sock_start, rt_sock_stop);
+	rt_hostile_run(rt_sock_start, rt_sock_stop, "OK");
 }
 END_TEST
 
