@@ -186,6 +186,9 @@ $(B)/tests/unit/check_plugin.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_BADDIR='"$(B)/tests/models"'
 $(B)/tests/unit/check_models.o: ALL_CFLAGS += \
 	    -DIOASIDD_TEST_MODELDIR='"$(B)/models"'
+# The hostile replay tests start the built daemon.
+$(B)/tests/unit/check_replay.o: ALL_CFLAGS += \
+	    -DIOASIDD_TEST_DAEMON='"$(abspath $(DAEMON))"'
 
 # Unit tests: Check suites over the core, linked with the core archive.
 # The replay engine and its back ends are tested in process too.
@@ -264,7 +267,7 @@ $(B)/bench/%: tests/bench/%.c $(B)/libcore.a $(B)/.flags
 
 check: check-unit check-integration
 
-check-unit: $(UNIT) $(MODELS) $(TMODELS)
+check-unit: $(UNIT) $(DAEMON) $(MODELS) $(TMODELS)
 	$(UNIT)
 
 INTEGRATION_BINS = $(PROGS) $(GUESTS) $(TMODELS) $(B)/tests/oracle_probe \

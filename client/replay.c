@@ -35,6 +35,15 @@
  * replay: each divergence is one line saying what the kernel answered and
  * what ioasidd answers.
  *
+ * A trace is untrusted input: no number from it reaches a call as an
+ * address except one the replay made memory for in this run. The struct
+ * argument is one reservation (RP_ARG_RW bytes, then a guard as long as
+ * a u32 size); every pointer field of it is a buffer made for this call
+ * or RP_BADADDR, every mapped address memory made by rp_uva() or
+ * RP_BADADDR; a value argument is never dereferenced. No buffer's entry
+ * layout holds a pointer (the unit tests check the table). The offline
+ * back end also refuses any access outside what be->mem declared.
+ *
  * Device nodes ("device" lines and the calls on them), the descriptors
  * queues hand out and the vIOMMU regions a caller maps are replayed by
  * client/replay_dev.c, through either back end (the offline one serves
@@ -66,6 +75,25 @@
 #define RP_STRUCT	4096		/* room for any struct and tail */
 #define RP_CONTEXT	2		/* calls shown on each side */
 #define RP_BADFD	(1 << 30)	/* a descriptor number never open */
+/*
+ * The struct argument's memory: RP_ARG_RW bytes a call may use, then a
+ * PROT_NONE reservation as long as the largest size or argsz (a u32)
+ * can say, so that a struct size from the trace never reaches past it.
+ */
+#define RP_ARG_RW	(1ULL << 20)
+#define RP_ARG_GUARD	(1ULL << 32)
+/*
+ * The address standing for one nothing may be read at or written to: in
+ * the kernel's half of every 64-bit Linux address space, so no user
+ * mapping is there, and any range from it shorter than 128 TiB stays
+ * there; a longer one overflows, which is refused before any access.
+ * (On 32 bits, the top GiB: the kernel's too.)
+ */
+#if UINTPTR_MAX > 0xffffffffUL
+#define RP_BADADDR	0xffff800000000000ULL
+#else
+#define RP_BADADDR	0xc0000000UL
+#endif
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
 /* A pairing kind of its own: a handed-out descriptor by its object's id. */
 #define RP_FDOBJ	(-1)
@@ -114,6 +142,8 @@ struct replay {
 	size_t		 ncauses, capcauses;
 	struct rp_uva	*uvas;
 	size_t		 nuvas, capuvas;
+	uint8_t		*arg;		/* the struct argument, see RP_ARG_RW */
+	size_t		 argdirty;	/* bytes of it the last call could use */
 	struct rp_ctx	*ctxs;
 	size_t		 nctxs, capctxs;
 	int		*files;		/* memfds made for UK_FD inputs */
@@ -279,19 +309,56 @@ rp_memread(struct replay *rp, json_t *l)
 		memcpy(p, buf, (size_t)n);
 }
 
-/* An address nothing can be read from or written to (a guard page). */
+/*
+ * An address nothing can be read from or written to, however long the
+ * range a call names from it: what every address of a trace becomes when
+ * the replay did not make memory for it (see RP_BADADDR).
+ */
 static void *
 rp_badaddr(void)
 {
-	static void	*bad;
+	return ((void *)(uintptr_t)RP_BADADDR);
+}
 
-	if (bad == NULL) {
-		bad = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (bad == MAP_FAILED)
-			bad = NULL;
+/* The struct argument's memory of a run: 0, or -1 when it cannot be made. */
+static int
+rp_arg_init(struct replay *rp)
+{
+	uint8_t	*p;
+
+	p = mmap(NULL, RP_ARG_RW + RP_ARG_GUARD, PROT_NONE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return (-1);
+	if (mprotect(p, RP_ARG_RW, PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, RP_ARG_RW + RP_ARG_GUARD);
+		return (-1);
 	}
-	return (bad);
+	rp->arg = p;
+	rp->argdirty = RP_ARG_RW;
+	return (0);
+}
+
+/*
+ * The bytes of the struct argument a call may use: the struct as the
+ * table knows it, or the size (argsz) the call gives when larger, up to
+ * RP_ARG_RW; past that the guard answers EFAULT.
+ */
+static size_t
+rp_arg_len(const struct uapi_struct *st, const uint8_t *buf)
+{
+	uint64_t	v;
+	uint16_t	k;
+
+	for (k = 0; k < st->nfields; k++) {
+		if (st->fields[k].kind != UK_SIZE)
+			continue;
+		v = uapi_get(&st->fields[k], buf);
+		if (v > RP_ARG_RW)
+			v = RP_ARG_RW;
+		return (v > RP_STRUCT ? (size_t)v : RP_STRUCT);
+	}
+	return (RP_STRUCT);
 }
 
 /*
@@ -348,6 +415,11 @@ rp_unwritten(struct replay *rp, int64_t ctx)
 		memset(&d, 0, sizeof(d));
 		d.size = sizeof(d);
 		d.id = c->made[k];
+		/* A call of the replay's own: its struct is all it uses. */
+		if (rp->be->mem != NULL) {
+			rp->be->mem(rp->be->priv, NULL, 0);
+			rp->be->mem(rp->be->priv, &d, sizeof(d));
+		}
 		(void)rp->be->ioctl(rp->be->priv, c->fd, IOMMU_DESTROY, &d);
 	}
 	c->nmade = 0;
@@ -644,6 +716,38 @@ rp_file_size(const struct uapi_struct *st, const uint8_t *buf)
 	return ((f != NULL ? uapi_get(f, buf) : 0) + rp_uva_len(st, buf));
 }
 
+/*
+ * Every caller pointer of the struct in buf (layout st) that is not one
+ * of the nbufs buffers made for it (mem[b], NULL where none was: too
+ * long, no memory, a layout uapi_bufs() refused, a length of 0) becomes
+ * an address where nothing is, so that no recorded number reaches the
+ * call as an address.
+ */
+static void
+rp_confine_uptrs(const struct uapi_struct *st, uint8_t *buf,
+    const struct uapi_buf *bufs, uint8_t *const *mem, int nbufs)
+{
+	const struct uapi_field	*f;
+	uint64_t		 v;
+	uint16_t		 k;
+	int			 b, ours;
+
+	for (k = 0; k < st->nfields; k++) {
+		f = &st->fields[k];
+		if (f->kind != UK_UPTR || (v = uapi_get(f, buf)) == 0 ||
+		    v == (uintptr_t)rp_badaddr())
+			continue;
+		ours = 0;
+		for (b = 0; b < nbufs; b++) {
+			if (bufs[b].field == f && mem[b] != NULL &&
+			    v == (uintptr_t)mem[b])
+				ours = 1;
+		}
+		if (!ours)
+			uapi_set(f, buf, (uintptr_t)rp_badaddr());
+	}
+}
+
 /* Replays ioctl line i. Returns the number of differences, -1 to stop. */
 static int
 rp_ioctl(struct replay *rp, size_t i, json_t *l)
@@ -653,12 +757,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 	const struct uapi_field	*f;
 	struct uapi_buf		 bufs[UAPI_MAX_BUFS];
 	uint8_t			*mem[UAPI_MAX_BUFS] = { NULL };
-	uint8_t			 buf[RP_STRUCT];
+	uint8_t			*buf = rp->arg;
 	json_t			*in, *arrays, *oarrays, *a, *live;
 	const char		*cmd, *result, *node;
 	int64_t			 ctx, idctx, bound;
 	uint64_t		 v, len, kept64;
-	size_t			 kept;
+	size_t			 kept, alen = RP_STRUCT;
 	uint16_t		 k;
 	long			 ret;
 	int			 fd, nbufs = 0, n = 0, b, want_err, dev;
@@ -698,7 +802,12 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		/* A number the table does not know: issued as it was. */
 		v = strtoull(json_string_value(json_object_get(l, "num")),
 		    NULL, 16);
-		memset(buf, 0, sizeof(buf));
+		memset(buf, 0, rp->argdirty);
+		rp->argdirty = RP_STRUCT;
+		if (rp->be->mem != NULL) {
+			rp->be->mem(rp->be->priv, NULL, 0);
+			rp->be->mem(rp->be->priv, buf, RP_STRUCT);
+		}
 		ret = rp->be->ioctl(rp->be->priv, fd, (unsigned long)v, buf);
 		if (strcmp(tracefmt_errno_name(ret < 0 ? (int)-ret : 0),
 		    result) != 0) {
@@ -712,22 +821,31 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		return (0);
 	}
 	st = c->st;
-	memset(buf, 0, sizeof(buf));
-	if (rp->be->mem != NULL) {
+	memset(buf, 0, rp->argdirty);
+	rp->argdirty = RP_STRUCT;
+	/* What the call may touch is declared again below. */
+	if (rp->be->mem != NULL)
 		rp->be->mem(rp->be->priv, NULL, 0);
-		rp->be->mem(rp->be->priv, buf, sizeof(buf));
-	}
 	if (c->argkind == UA_VALUE) {
+		/* A number, never an address: no handler dereferences it. */
 		arg = (void *)(uintptr_t)json_integer_value(json_object_get(in,
 		    "arg"));
 	} else if (st != NULL) {
 		if (in == NULL ||
-		    tracefmt_struct_decode(st, in, buf, sizeof(buf)) != 0) {
+		    tracefmt_struct_decode(st, in, buf, RP_STRUCT) != 0) {
 			fprintf(stderr, "ioasidctl: %s:%zu: the input does "
 			    "not fit %s\n", rp->path, i + 1, cmd);
 			return (-1);
 		}
-		st = uapi_resolve(st, buf, sizeof(buf));
+		st = uapi_resolve(st, buf, RP_STRUCT);
+		/*
+		 * The struct, and past it as far as its size says (a
+		 * VFIO argsz the answer fills, a tail checked for zeros).
+		 */
+		alen = rp_arg_len(st, buf);
+		rp->argdirty = alen;
+		if (rp->be->mem != NULL)
+			rp->be->mem(rp->be->priv, buf, alen);
 		/*
 		 * No field recorded: nothing could be read at the caller's
 		 * pointer (EFAULT), or the struct's size was 0 and the
@@ -767,16 +885,25 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 					v = (uint64_t)rp_file(rp,
 					    rp_file_size(st, buf));
 				uapi_set(f, buf, v);
-			}
+			} else if (f->kind == UK_FD &&
+			    json_object_get(in, f->name) == NULL)
+				/* Not 0: no descriptor of ours by chance. */
+				uapi_set(f, buf, RP_BADFD);
 		}
 		/* Descriptors in the struct's tail (eventfds). */
-		if (replay_dev_fds(st, buf, sizeof(buf), want_err) != 0) {
+		if (replay_dev_fds(st, buf, RP_STRUCT, want_err) != 0) {
 			fprintf(stderr, "ioasidctl: %s:%zu: no descriptor "
 			    "for %s\n", rp->path, i + 1, cmd);
 			return (-1);
 		}
-		/* Mapped memory. */
+		/*
+		 * Mapped memory: ours for the range, or where nothing is
+		 * when none can be made (no length, too long), never the
+		 * recorded number.
+		 */
 		for (k = 0; k < st->nfields; k++) {
+			void	*p = NULL;
+
 			f = &st->fields[k];
 			if (f->kind != UK_UVA || (v = uapi_get(f, buf)) == 0)
 				continue;
@@ -786,18 +913,15 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			 * failed with EFAULT) is none here either, unless it
 			 * lies in memory an earlier call mapped.
 			 */
-			if (want_err == EFAULT &&
-			    rp_uva_find(rp, v, len) == NULL)
-				uapi_set(f, buf, (uintptr_t)rp_badaddr());
-			else if (len != 0 && len <= RP_MAX_BUF * 16) {
-				void *p = rp_uva(rp, v, len);
-
-				if (p != NULL)
-					uapi_set(f, buf, (uintptr_t)p);
-			}
+			if (len != 0 && len <= RP_MAX_BUF * 16 &&
+			    (want_err != EFAULT ||
+			    rp_uva_find(rp, v, len) != NULL))
+				p = rp_uva(rp, v, len);
+			uapi_set(f, buf, (uintptr_t)(p != NULL ? p :
+			    rp_badaddr()));
 		}
 		/* Caller buffers of the recorded sizes and contents. */
-		nbufs = uapi_bufs(st, buf, sizeof(buf), bufs, UAPI_MAX_BUFS);
+		nbufs = uapi_bufs(st, buf, RP_STRUCT, bufs, UAPI_MAX_BUFS);
 		arrays = json_object_get(l, "arrays");
 		for (b = 0; b < nbufs; b++) {
 			if (bufs[b].len > RP_MAX_BUF ||
@@ -820,6 +944,7 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 		}
 		if (nbufs < 0)
 			nbufs = 0;
+		rp_confine_uptrs(st, buf, bufs, mem, nbufs);
 	}
 
 	ret = rp->be->ioctl(rp->be->priv, fd, c->num, arg);
@@ -952,6 +1077,10 @@ replay_run(const struct replay_backend *be, const char *path,
 	if (flags & REPLAY_BY_CAUSE)
 		rp.flags |= REPLAY_KEEP_GOING;
 	replay_dev_begin(be);
+	if (rp_arg_init(&rp) != 0) {
+		fprintf(stderr, "ioasidctl: replay: %s\n", strerror(errno));
+		return (2);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	json_array_foreach(rp.lines, i, l) {
 		type = json_string_value(json_object_get(l, "type"));
@@ -1031,6 +1160,7 @@ replay_run(const struct replay_backend *be, const char *path,
 	}
 	free(rp.pairs);
 	free(rp.uvas);
+	munmap(rp.arg, RP_ARG_RW + RP_ARG_GUARD);
 	free(rp.ctxs);
 	for (i = 0; i < rp.nfiles; i++)
 		close(rp.files[i]);

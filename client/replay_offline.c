@@ -94,29 +94,31 @@ off_known(const struct offline *o, uint64_t uaddr, size_t len)
 }
 
 /*
- * The self uaccess with a short cut: the replay's own buffers are copied
- * directly, anything else (a guard page standing for an unreadable
- * pointer, a recorded address nothing stands for) goes through the self
- * uaccess, which answers EFAULT rather than crashing.
+ * The caller's memory is this process's, so the uaccess is confined to
+ * the ranges the engine declared for the call (off_mem()): those are
+ * copied directly, and anything else, an address standing for an
+ * unreadable pointer or a number of a foreign trace that the engine
+ * failed to replace, is EFAULT without being touched. A trace cannot
+ * make the core read or write the rest of ioasidctl.
  */
 static int
 off_read(void *priv, uint64_t uaddr, void *buf, size_t len)
 {
-	if (off_known(&off, uaddr, len)) {
-		memcpy(buf, (const void *)(uintptr_t)uaddr, len);
-		return (0);
-	}
-	return (uself_ops.read(priv, uaddr, buf, len));
+	(void)priv;
+	if (!off_known(&off, uaddr, len))
+		return (-EFAULT);
+	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
+	return (0);
 }
 
 static int
 off_write(void *priv, uint64_t uaddr, const void *buf, size_t len)
 {
-	if (off_known(&off, uaddr, len)) {
-		memcpy((void *)(uintptr_t)uaddr, buf, len);
-		return (0);
-	}
-	return (uself_ops.write(priv, uaddr, buf, len));
+	(void)priv;
+	if (!off_known(&off, uaddr, len))
+		return (-EFAULT);
+	memcpy((void *)(uintptr_t)uaddr, buf, len);
+	return (0);
 }
 
 static int
@@ -125,10 +127,18 @@ off_getfd(void *priv, int cfd)
 	return (uself_ops.getfd(priv, cfd));
 }
 
+/*
+ * The number goes where a write may: in the declared ranges only. On
+ * failure fd stays the handler's (ucmd_putfd()).
+ */
 static int
 off_putfd(void *priv, int fd, uint64_t uaddr)
 {
-	return (uself_ops.putfd(priv, fd, uaddr));
+	uint32_t	num = (uint32_t)fd;
+
+	if (uaddr == 0)
+		return (fd);
+	return (off_write(priv, uaddr, &num, sizeof(num)));
 }
 
 static const struct uaccess_ops off_uops = {
