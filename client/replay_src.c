@@ -15,7 +15,17 @@
  * the reader in the batch they came from, so that the reader, which made
  * them, also frees them: each thread then allocates and frees in its own
  * malloc arena.
+ *
+ * The reader's JSON values come from chunks of one reserved region
+ * instead of malloc: a chunk is filled from its start and counts the
+ * values alive in it (plus one while the reader still fills it); it is
+ * used again once that count is back at zero, whichever thread drops the
+ * last of its values. Freeing a value that is not in the region is
+ * free(), so the allocator can be jansson's for the whole process: other
+ * threads keep getting malloc's memory.
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +40,106 @@
 
 #define RS_BATCH	256	/* lines per batch */
 #define RS_NBATCH	8	/* batches parsed ahead, at most */
+#define RS_CHUNK	(256 * 1024)	/* bytes of an allocation chunk */
+#define RS_NCHUNK	256		/* chunks in the region */
+#define RS_BIG		(RS_CHUNK / 8)	/* larger values: malloc's */
+
+/* The head of a chunk; its values follow. */
+struct rs_chunk {
+	long		 live;		/* values in it, + 1 while filled */
+	size_t		 used;		/* bytes given out, head included */
+};
+
+#define RS_HEAD		((sizeof(struct rs_chunk) + 15) & ~(size_t)15)
+
+static char		*rs_region;	/* RS_NCHUNK chunks, or NULL */
+static pthread_once_t	 rs_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t	 rs_chunk_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int	 rs_free[RS_NCHUNK];	/* chunks to use again */
+static unsigned int	 rs_nfree, rs_nused;	/* rs_nused: ever handed out */
+/* The reader's: whether it allocates from chunks, and its chunk. */
+static __thread int		 rs_on;
+static __thread struct rs_chunk	*rs_cur;
+
+/* Drops a reference to chunk c; the last puts it on the free list. */
+static void
+rs_chunk_put(struct rs_chunk *c)
+{
+	if (__atomic_sub_fetch(&c->live, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_mutex_lock(&rs_chunk_mu);
+	rs_free[rs_nfree++] = (unsigned int)(((char *)c - rs_region) /
+	    RS_CHUNK);
+	pthread_mutex_unlock(&rs_chunk_mu);
+}
+
+/* A chunk to fill (its count at one), or NULL when all are in use. */
+static struct rs_chunk *
+rs_chunk_get(void)
+{
+	struct rs_chunk	*c = NULL;
+
+	pthread_mutex_lock(&rs_chunk_mu);
+	if (rs_nfree > 0)
+		c = (struct rs_chunk *)(rs_region +
+		    (size_t)rs_free[--rs_nfree] * RS_CHUNK);
+	else if (rs_nused < RS_NCHUNK)
+		c = (struct rs_chunk *)(rs_region +
+		    (size_t)rs_nused++ * RS_CHUNK);
+	pthread_mutex_unlock(&rs_chunk_mu);
+	if (c != NULL) {
+		c->used = RS_HEAD;
+		__atomic_store_n(&c->live, 1, __ATOMIC_RELAXED);
+	}
+	return (c);
+}
+
+static void *
+rs_malloc(size_t n)
+{
+	void	*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!rs_on || n > RS_BIG)
+		return (malloc(n));
+	if (rs_cur == NULL || rs_cur->used + n > RS_CHUNK) {
+		if (rs_cur != NULL)
+			rs_chunk_put(rs_cur);
+		if ((rs_cur = rs_chunk_get()) == NULL)
+			return (malloc(n));
+	}
+	p = (char *)rs_cur + rs_cur->used;
+	rs_cur->used += n;
+	__atomic_add_fetch(&rs_cur->live, 1, __ATOMIC_RELAXED);
+	return (p);
+}
+
+static void
+rs_mfree(void *p)
+{
+	char	*cp = p;
+
+	if (rs_region != NULL && cp >= rs_region &&
+	    cp < rs_region + (size_t)RS_NCHUNK * RS_CHUNK)
+		rs_chunk_put((struct rs_chunk *)(rs_region +
+		    (size_t)(cp - rs_region) / RS_CHUNK * RS_CHUNK));
+	else
+		free(p);
+}
+
+/* Reserves the region and makes it jansson's allocator, once. */
+static void
+rs_region_init(void)
+{
+	void	*r;
+
+	r = mmap(NULL, (size_t)RS_NCHUNK * RS_CHUNK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return;
+	rs_region = r;
+	json_set_alloc_funcs(rs_malloc, rs_mfree);
+}
 
 struct rs_batch {
 	json_t		*l[RS_BATCH];
@@ -95,6 +205,7 @@ rs_reader(void *arg)
 	unsigned int		 nback, k;
 	int			 end = 0, stop;
 
+	rs_on = rs_region != NULL;
 	for (;;) {
 		if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL) {
 			snprintf(s->err, sizeof(s->err), "out of memory");
@@ -148,6 +259,11 @@ rs_reader(void *arg)
 		free(b);
 	}
 	free(line);
+	/* The chunk being filled is given up: its values free it. */
+	if (rs_cur != NULL)
+		rs_chunk_put(rs_cur);
+	rs_cur = NULL;
+	rs_on = 0;
 	if (b == NULL && !end) {
 		/* Out of memory before the first line: say it ends. */
 		pthread_mutex_lock(&s->mu);
@@ -191,6 +307,7 @@ replay_src_open(const char *path, struct replay_src **srcp)
 	pthread_cond_init(&s->cv, NULL);
 	/* Settled before a second thread makes objects. */
 	(void)json_object_seed(0);
+	pthread_once(&rs_once, rs_region_init);
 	/* The reader takes no signals: they are the engine's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
