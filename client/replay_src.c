@@ -18,9 +18,12 @@
  *
  * The reader's JSON values come from chunks of one reserved region
  * instead of malloc: a chunk is filled from its start and counts the
- * values alive in it (plus one while the reader still fills it); it is
- * used again once that count is back at zero, whichever thread drops the
- * last of its values. Freeing a value that is not in the region is
+ * values alive in it; it is used again once that count is back at zero,
+ * whichever thread drops the last of its values. While the reader fills
+ * a chunk its count holds RS_BIAS instead, less the values freed: the
+ * reader counts what it gives out on its own and adds it when it moves
+ * on, taking the bias away, so that giving out a value is no atomic
+ * operation. Freeing a value that is not in the region is
  * free(), so the allocator can be jansson's for the whole process: other
  * threads keep getting malloc's memory.
  */
@@ -44,10 +47,13 @@
 #define RS_NCHUNK	256		/* chunks in the region */
 #define RS_BIG		(RS_CHUNK / 8)	/* larger values: malloc's */
 
+#define RS_BIAS		(1L << 40)	/* more than a chunk's values */
+
 /* The head of a chunk; its values follow. */
 struct rs_chunk {
-	long		 live;		/* values in it, + 1 while filled */
+	long		 live;		/* values in it (see above) */
 	size_t		 used;		/* bytes given out, head included */
+	long		 given;		/* values given out while filled */
 };
 
 #define RS_HEAD		((sizeof(struct rs_chunk) + 15) & ~(size_t)15)
@@ -61,11 +67,14 @@ static unsigned int	 rs_nfree, rs_nused;	/* rs_nused: ever handed out */
 static __thread int		 rs_on;
 static __thread struct rs_chunk	*rs_cur;
 
-/* Drops a reference to chunk c; the last puts it on the free list. */
+/*
+ * Adds d to chunk c's count: a value freed (-1), or the reader done
+ * filling it. The count reaching zero puts c on the free list.
+ */
 static void
-rs_chunk_put(struct rs_chunk *c)
+rs_chunk_put(struct rs_chunk *c, long d)
 {
-	if (__atomic_sub_fetch(&c->live, 1, __ATOMIC_ACQ_REL) != 0)
+	if (__atomic_add_fetch(&c->live, d, __ATOMIC_ACQ_REL) != 0)
 		return;
 	pthread_mutex_lock(&rs_chunk_mu);
 	rs_free[rs_nfree++] = (unsigned int)(((char *)c - rs_region) /
@@ -73,7 +82,7 @@ rs_chunk_put(struct rs_chunk *c)
 	pthread_mutex_unlock(&rs_chunk_mu);
 }
 
-/* A chunk to fill (its count at one), or NULL when all are in use. */
+/* A chunk to fill (its count at the bias), or NULL when all are used. */
 static struct rs_chunk *
 rs_chunk_get(void)
 {
@@ -89,7 +98,8 @@ rs_chunk_get(void)
 	pthread_mutex_unlock(&rs_chunk_mu);
 	if (c != NULL) {
 		c->used = RS_HEAD;
-		__atomic_store_n(&c->live, 1, __ATOMIC_RELAXED);
+		c->given = 0;
+		__atomic_store_n(&c->live, RS_BIAS, __ATOMIC_RELAXED);
 	}
 	return (c);
 }
@@ -104,13 +114,13 @@ rs_malloc(size_t n)
 		return (malloc(n));
 	if (rs_cur == NULL || rs_cur->used + n > RS_CHUNK) {
 		if (rs_cur != NULL)
-			rs_chunk_put(rs_cur);
+			rs_chunk_put(rs_cur, rs_cur->given - RS_BIAS);
 		if ((rs_cur = rs_chunk_get()) == NULL)
 			return (malloc(n));
 	}
 	p = (char *)rs_cur + rs_cur->used;
 	rs_cur->used += n;
-	__atomic_add_fetch(&rs_cur->live, 1, __ATOMIC_RELAXED);
+	rs_cur->given++;
 	return (p);
 }
 
@@ -122,7 +132,7 @@ rs_mfree(void *p)
 	if (rs_region != NULL && cp >= rs_region &&
 	    cp < rs_region + (size_t)RS_NCHUNK * RS_CHUNK)
 		rs_chunk_put((struct rs_chunk *)(rs_region +
-		    (size_t)(cp - rs_region) / RS_CHUNK * RS_CHUNK));
+		    (size_t)(cp - rs_region) / RS_CHUNK * RS_CHUNK), -1);
 	else
 		free(p);
 }
@@ -261,7 +271,7 @@ rs_reader(void *arg)
 	free(line);
 	/* The chunk being filled is given up: its values free it. */
 	if (rs_cur != NULL)
-		rs_chunk_put(rs_cur);
+		rs_chunk_put(rs_cur, rs_cur->given - RS_BIAS);
 	rs_cur = NULL;
 	rs_on = 0;
 	if (b == NULL && !end) {
