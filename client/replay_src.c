@@ -23,7 +23,11 @@
  * a chunk its count holds RS_BIAS instead, less the values freed: the
  * reader counts what it gives out on its own and adds it when it moves
  * on, taking the bias away, so that giving out a value is no atomic
- * operation. Freeing a value that is not in the region is
+ * operation. Likewise a thread counts the values it frees from one chunk
+ * and takes them off the chunk's count when it frees from another (or
+ * when the trace is closed): lines are freed in order, so that is about
+ * once a chunk. A chunk a thread still owes frees to is not used again
+ * until it has paid them. Freeing a value that is not in the region is
  * free(), so the allocator can be jansson's for the whole process: other
  * threads keep getting malloc's memory.
  */
@@ -66,6 +70,9 @@ static unsigned int	 rs_nfree, rs_nused;	/* rs_nused: ever handed out */
 /* The reader's: whether it allocates from chunks, and its chunk. */
 static __thread int		 rs_on;
 static __thread struct rs_chunk	*rs_cur;
+/* This thread's frees of values of rs_owing not yet counted. */
+static __thread struct rs_chunk	*rs_owing;
+static __thread long		 rs_owed;
 
 /*
  * Adds d to chunk c's count: a value freed (-1), or the reader done
@@ -124,17 +131,34 @@ rs_malloc(size_t n)
 	return (p);
 }
 
+/* Counts this thread's frees still owed to a chunk. */
+static void
+rs_settle(void)
+{
+	if (rs_owing != NULL)
+		rs_chunk_put(rs_owing, -rs_owed);
+	rs_owing = NULL;
+	rs_owed = 0;
+}
+
 static void
 rs_mfree(void *p)
 {
-	char	*cp = p;
+	struct rs_chunk	*c;
+	char		*cp = p;
 
-	if (rs_region != NULL && cp >= rs_region &&
-	    cp < rs_region + (size_t)RS_NCHUNK * RS_CHUNK)
-		rs_chunk_put((struct rs_chunk *)(rs_region +
-		    (size_t)(cp - rs_region) / RS_CHUNK * RS_CHUNK), -1);
-	else
+	if (rs_region == NULL || cp < rs_region ||
+	    cp >= rs_region + (size_t)RS_NCHUNK * RS_CHUNK) {
 		free(p);
+		return;
+	}
+	c = (struct rs_chunk *)(rs_region + (size_t)(cp - rs_region) /
+	    RS_CHUNK * RS_CHUNK);
+	if (c != rs_owing) {
+		rs_settle();
+		rs_owing = c;
+	}
+	rs_owed++;
 }
 
 /* Reserves the region and makes it jansson's allocator, once. */
@@ -274,6 +298,7 @@ rs_reader(void *arg)
 		rs_chunk_put(rs_cur, rs_cur->given - RS_BIAS);
 	rs_cur = NULL;
 	rs_on = 0;
+	rs_settle();
 	if (b == NULL && !end) {
 		/* Out of memory before the first line: say it ends. */
 		pthread_mutex_lock(&s->mu);
@@ -461,4 +486,6 @@ replay_src_close(struct replay_src *s)
 	pthread_cond_destroy(&s->cv);
 	fclose(s->fp);
 	free(s);
+	/* This thread's frees of the trace's values, counted. */
+	rs_settle();
 }
