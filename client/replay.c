@@ -1101,7 +1101,7 @@ tracetool_replay(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	all = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* The calls alone, then with reading and parsing the file. */
+	/* The calls alone, then the replay from the file start to end. */
 	if (timed)
 		printf("replay: %.6f s, %.0f calls/s; with loading %.6f s, "
 		    "%.0f calls/s\n", st.nsec / 1e9,
