@@ -13,8 +13,8 @@
  * engine's side once taken; every line handed out by replay_src_next() is
  * a reference of the caller's. Lines the engine is done with go back to
  * the reader in the batch they came from, so that the reader, which made
- * them, also frees them: each thread then allocates and frees in its own
- * malloc arena.
+ * them, also frees them (but for the few lines the engine still holds
+ * then, which it frees itself).
  *
  * The reader's JSON values come from chunks of one reserved region
  * instead of malloc: a chunk is filled from its start and counts the
