@@ -132,8 +132,8 @@ $(B)/ioasid.pc: client/ioasid.pc.in Makefile $(B)/.paths
 
 $(CTL): $(B)/client/ioasidctl.o $(B)/client/launch.o $(B)/pic/client/chan.o \
 	    $(B)/client/tracetool.o $(B)/client/replay.o \
-	    $(B)/client/replay_offline.o $(B)/client/record.o \
-	    $(B)/client/replay_dev.o $(B)/client/timeline.o \
+	    $(B)/client/replay_src.o $(B)/client/replay_offline.o \
+	    $(B)/client/record.o $(B)/client/replay_dev.o $(B)/client/timeline.o \
 	    $(B)/client/timeline_html.o $(B)/pic/client/libioasid.o \
 	    $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -193,9 +193,9 @@ $(B)/tests/unit/check_replay.o: ALL_CFLAGS += \
 # Unit tests: Check suites over the core, linked with the core archive.
 # The replay engine and its back ends are tested in process too.
 $(UNIT): $(TEST_SRCS:%.c=$(B)/%.o) $(B)/client/passthru.o \
-	    $(B)/client/replay.o $(B)/client/replay_offline.o \
-	    $(B)/client/replay_dev.o $(B)/pic/client/libioasid.o \
-	    $(B)/pic/client/chan.o $(B)/libcore.a
+	    $(B)/client/replay.o $(B)/client/replay_src.o \
+	    $(B)/client/replay_offline.o $(B)/client/replay_dev.o \
+	    $(B)/pic/client/libioasid.o $(B)/pic/client/chan.o $(B)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Test programs: ordinary programs that know nothing of ioasidd; they use

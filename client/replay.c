@@ -74,6 +74,7 @@
 #define RP_MAX_BUF	(256ULL << 20)	/* largest caller buffer made */
 #define RP_STRUCT	4096		/* room for any struct and tail */
 #define RP_CONTEXT	2		/* calls shown on each side */
+#define RP_WIN		(2 * RP_CONTEXT + 1)	/* lines held */
 #define RP_BADFD	(1 << 30)	/* a descriptor number never open */
 /*
  * The struct argument's memory: RP_ARG_RW bytes a call may use, then a
@@ -135,7 +136,17 @@ struct replay {
 	const char	*path;
 	int		 flags;		/* REPLAY_* */
 	const char	*kernel;	/* the header's: recorded on a kernel */
-	json_t		*lines;		/* every line, in order */
+	/*
+	 * The lines around the one being replayed: line j at
+	 * win[j % RP_WIN] for the last RP_WIN of the nread read so far, a
+	 * reference of ours each. The RP_CONTEXT lines after the current
+	 * one are read before it is replayed, for a divergence's context.
+	 */
+	struct replay_src *src;
+	json_t		*win[RP_WIN];
+	size_t		 nread;
+	int		 eof;
+	json_t		*header;	/* line 0 when a header, kept */
 	struct rp_pair	*pairs;		/* a power of two of slots */
 	size_t		 npairs, cappairs;
 	struct rp_cause	*causes;
@@ -555,6 +566,36 @@ rp_cause_cmd(json_t *l, char *buf, size_t len)
 		snprintf(buf, len, "%s", cmd ? cmd : "?");
 }
 
+/* Line j when it is still held (see struct replay), else NULL. */
+static json_t *
+rp_at(struct replay *rp, size_t j)
+{
+	if (j >= rp->nread || j + RP_WIN < rp->nread)
+		return (NULL);
+	return (rp->win[j % RP_WIN]);
+}
+
+/*
+ * Line i, read with the RP_CONTEXT lines after it, the lines before
+ * i - RP_CONTEXT let go; NULL after the last line.
+ */
+static json_t *
+rp_next(struct replay *rp, size_t i)
+{
+	json_t	*l;
+
+	while (!rp->eof && rp->nread <= i + RP_CONTEXT) {
+		if ((l = replay_src_next(rp->src)) == NULL) {
+			rp->eof = 1;
+			break;
+		}
+		if (rp->nread >= RP_WIN)
+			json_decref(rp->win[rp->nread % RP_WIN]);
+		rp->win[rp->nread++ % RP_WIN] = l;
+	}
+	return (rp_at(rp, i));
+}
+
 /*
  * Reports a divergence at line index i: what differs, then the calls
  * around it; with REPLAY_BY_CAUSE one line, the cause counted.
@@ -563,13 +604,15 @@ static void
 rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
     json_t *live)
 {
-	json_t		*l = json_array_get(rp->lines, i);
+	json_t		*l = rp_at(rp, i);
 	const char	*cmd = json_string_value(json_object_get(l, "cmd"));
 	char		*a, *b, cause[192], name[96];
 	size_t		 j, lo, hi;
 
 	if (cmd == NULL)
 		cmd = json_string_value(json_object_get(l, "type"));
+	if (cmd == NULL)
+		cmd = "?";
 
 	rp->diverged++;
 	if (rp->flags & REPLAY_QUIET)
@@ -615,9 +658,11 @@ rp_diverge(struct replay *rp, size_t i, const char *what, json_t *rec,
 	free(a);
 	free(b);
 	lo = i > RP_CONTEXT ? i - RP_CONTEXT : 0;
-	hi = MIN_SZ(i + RP_CONTEXT + 1, json_array_size(rp->lines));
-	for (j = lo; j < hi; j++)
-		rp_show_line(json_array_get(rp->lines, j), j + 1, j == i);
+	hi = MIN_SZ(i + RP_CONTEXT + 1, rp->nread);
+	for (j = lo; j < hi; j++) {
+		if (rp_at(rp, j) != NULL)
+			rp_show_line(rp_at(rp, j), j + 1, j == i);
+	}
 }
 
 /*
@@ -1021,47 +1066,28 @@ rp_ctx_fd_if(struct replay *rp, int64_t ctx)
 }
 
 int
-replay_load(const char *path, json_t **linesp)
-{
-	json_error_t	 jerr;
-	json_t		*lines, *l;
-	char		*line = NULL;
-	size_t		 cap = 0, lineno = 0;
-	FILE		*fp;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "ioasidctl: %s: %s\n", path, strerror(errno));
-		return (-1);
-	}
-	if ((lines = json_array()) == NULL) {
-		fclose(fp);
-		fprintf(stderr, "ioasidctl: out of memory\n");
-		return (-1);
-	}
-	while (getline(&line, &cap, fp) > 0) {
-		lineno++;
-		if ((l = json_loads(line, 0, &jerr)) == NULL ||
-		    json_array_append_new(lines, l) != 0) {
-			fprintf(stderr, "ioasidctl: %s:%zu: %s\n", path,
-			    lineno, l == NULL ? jerr.text : "out of memory");
-			free(line);
-			fclose(fp);
-			json_decref(lines);
-			return (-1);
-		}
-	}
-	free(line);
-	fclose(fp);
-	*linesp = lines;
-	return (0);
-}
-
-int
 replay_run(const struct replay_backend *be, const char *path,
     json_t *lines, int flags, struct replay_stats *st)
 {
+	struct replay_src	*src;
+	int			 rc;
+
+	if (replay_src_array(lines, &src) != 0) {
+		fprintf(stderr, "ioasidctl: out of memory\n");
+		return (2);
+	}
+	rc = replay_run_src(be, path, src, flags, st);
+	replay_src_close(src);
+	return (rc);
+}
+
+int
+replay_run_src(const struct replay_backend *be, const char *path,
+    struct replay_src *src, int flags, struct replay_stats *st)
+{
 	struct replay	 rp;
 	struct timespec	 t0, t1;
+	uint64_t	 waited;
 	json_t		*l;
 	const char	*type;
 	size_t		 i;
@@ -1073,7 +1099,7 @@ replay_run(const struct replay_backend *be, const char *path,
 	rp.socket = be->socket;
 	rp.path = path;
 	rp.flags = flags;
-	rp.lines = lines;
+	rp.src = src;
 	if (flags & REPLAY_BY_CAUSE)
 		rp.flags |= REPLAY_KEEP_GOING;
 	replay_dev_begin(be);
@@ -1082,13 +1108,18 @@ replay_run(const struct replay_backend *be, const char *path,
 		return (2);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	json_array_foreach(rp.lines, i, l) {
+	waited = replay_src_waited(src);
+	for (i = 0; (l = rp_next(&rp, i)) != NULL; i++) {
 		type = json_string_value(json_object_get(l, "type"));
 		if (type == NULL)
 			continue;
-		if (strcmp(type, "header") == 0)
+		if (strcmp(type, "header") == 0) {
+			/* Kept: rp.kernel points into it. */
+			json_decref(rp.header);
+			rp.header = json_incref(l);
 			rp.kernel = json_string_value(json_object_get(l,
 			    "kernel"));
+		}
 		if (strcmp(type, "close") == 0 &&
 		    json_is_integer(json_object_get(l, "fd")))
 			rp_fd_close(&rp,
@@ -1130,6 +1161,9 @@ replay_run(const struct replay_backend *be, const char *path,
 		if (rp.diverged != 0 && !(rp.flags & REPLAY_KEEP_GOING))
 			break;
 	}
+	/* A trace that could not be read to its end did not replay. */
+	if (rc >= 0 && l == NULL && replay_src_error(src) != 0)
+		rc = -1;
 	if (rp.devices && rc >= 0 && (rp.diverged == 0 ||
 	    (rp.flags & REPLAY_KEEP_GOING)))
 		(void)replay_dev_poll(1, &rp, rp_dev_lookup, rp_dev_diverge);
@@ -1157,7 +1191,12 @@ replay_run(const struct replay_backend *be, const char *path,
 		st->skipped = rp.skipped;
 		st->nsec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ULL +
 		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+		/* The calls alone: not the waits for the reader's lines. */
+		st->nsec -= MIN_SZ(st->nsec, replay_src_waited(src) - waited);
 	}
+	for (i = rp.nread > RP_WIN ? rp.nread - RP_WIN : 0; i < rp.nread; i++)
+		json_decref(rp.win[i % RP_WIN]);
+	json_decref(rp.header);
 	free(rp.pairs);
 	free(rp.uvas);
 	munmap(rp.arg, RP_ARG_RW + RP_ARG_GUARD);
@@ -1201,8 +1240,9 @@ tracetool_replay(int argc, char **argv)
 	struct replay_stats	 st;
 	const char		*path = NULL, *socket = NULL, *config = NULL;
 	const char		*model = NULL;
+	struct replay_src	*src;
 	struct timespec		 t0, t1;
-	json_t			*lines;
+	json_t			*head, *first;
 	char			 err[512];
 	double			 all;
 	int			 a, flags = 0, offline = 0, timed = 0, rc;
@@ -1236,14 +1276,22 @@ tracetool_replay(int argc, char **argv)
 			goto usage;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (replay_load(path, &lines) != 0)
+	if (replay_src_open(path, &src) != 0)
 		return (2);
 	if (offline) {
-		if (replay_offline_start(lines, config, model, &be, err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "ioasidctl: replay --offline: %s\n",
-			    err);
-			json_decref(lines);
+		/* The back end looks at the header line alone. */
+		head = json_array();
+		if ((first = replay_src_peek(src)) != NULL)
+			json_array_append(head, first);
+		rc = replay_offline_start(head, config, model, &be, err,
+		    sizeof(err));
+		json_decref(head);
+		if (rc != 0) {
+			/* A trace that cannot be parsed says so first. */
+			if (first != NULL || replay_src_error(src) == 0)
+				fprintf(stderr, "ioasidctl: replay "
+				    "--offline: %s\n", err);
+			replay_src_close(src);
 			return (2);
 		}
 	} else {
@@ -1258,11 +1306,11 @@ tracetool_replay(int argc, char **argv)
 	}
 	if (model != NULL)
 		printf("replay: %s against model %s\n", path, model);
-	rc = replay_run(&be, path, lines, flags, &st);
+	rc = replay_run_src(&be, path, src, flags, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	all = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* The calls alone, then with reading and parsing the file. */
+	/* The calls alone, then the replay from the file start to end. */
 	if (timed)
 		printf("replay: %.6f s, %.0f calls/s; with loading %.6f s, "
 		    "%.0f calls/s\n", st.nsec / 1e9,
@@ -1270,7 +1318,7 @@ tracetool_replay(int argc, char **argv)
 		    all > 0 ? st.calls / all : 0.0);
 	if (offline)
 		replay_offline_stop(&be);
-	json_decref(lines);
+	replay_src_close(src);
 	return (rc);
 usage:
 	fprintf(stderr, "usage: ioasidctl replay [--keep-going] [--time] "

@@ -60,30 +60,56 @@ struct replay_backend {
 
 struct replay_stats {
 	uint64_t	calls, diverged, skipped;
-	uint64_t	nsec;		/* spent replaying, after loading */
+	/* Spent replaying, less the time spent waiting for lines. */
+	uint64_t	nsec;
 };
 
 /*
- * Read trace file path into *linesp (a new JSON array of every line, in
- * order): 0, or -1 with the reason on stderr.
+ * The lines of a trace, in order (client/replay_src.c): a file read and
+ * parsed a bounded number of lines ahead by a thread of its own, or an
+ * array in memory.
  */
-int	replay_load(const char *path, json_t **linesp);
+struct replay_src;
+
+/* Start reading trace file path: 0, or -1 with the reason on stderr. */
+int	replay_src_open(const char *path, struct replay_src **srcp);
+/* The lines of array lines (a reference is kept): 0 or -ENOMEM. */
+int	replay_src_array(json_t *lines, struct replay_src **srcp);
+/* The next line, a new reference; NULL after the last (or an error). */
+json_t	*replay_src_next(struct replay_src *src);
+/* The line replay_src_next() will give, borrowed, or NULL. */
+json_t	*replay_src_peek(struct replay_src *src);
+/* Nanoseconds replay_src_next() has waited for the reader so far. */
+uint64_t replay_src_waited(struct replay_src *src);
 /*
- * Replay lines (path names them in messages) through be, comparing every
- * answer, with REPLAY_* flags. Prints each divergence and a summary
- * unless REPLAY_QUIET. Returns 0 when nothing diverged, 1 when something
- * did, 2 when the replay could not run; *st, when not NULL, gets the
- * counts.
+ * After replay_src_next() gave NULL: 0 when the trace ended, -1 (the
+ * reason printed) when a line could not be read or parsed.
  */
+int	replay_src_error(struct replay_src *src);
+/* Stop reading and free what is left. */
+void	replay_src_close(struct replay_src *src);
+
+/*
+ * Replay the lines of src (path names them in messages) through be,
+ * comparing every answer, with REPLAY_* flags. Prints each divergence and
+ * a summary unless REPLAY_QUIET. Returns 0 when nothing diverged, 1 when
+ * something did, 2 when the replay could not run (or the trace could not
+ * be read to its end); *st, when not NULL, gets the counts. Only the
+ * lines around the one being replayed are held.
+ */
+int	replay_run_src(const struct replay_backend *be, const char *path,
+	    struct replay_src *src, int flags, struct replay_stats *st);
+/* replay_run_src() over an array of lines. */
 int	replay_run(const struct replay_backend *be, const char *path,
 	    json_t *lines, int flags, struct replay_stats *st);
 
 /*
  * Start the daemon's core in this process for an offline replay: the
  * configuration file config, or when NULL the hardware models the trace
- * header (lines[0], or none) names; with model not NULL, every IOMMU
- * instance of it (and the selftest's mock devices) is an instance of
- * model instead. Fills *be. 0, or -1 with the reason in err.
+ * header (lines[0], or none: only that line is looked at) names; with
+ * model not NULL, every IOMMU instance of it (and the selftest's mock
+ * devices) is an instance of model instead. Fills *be. 0, or -1 with the
+ * reason in err.
  */
 int	replay_offline_start(json_t *lines, const char *config,
 	    const char *model, struct replay_backend *be, char *err,

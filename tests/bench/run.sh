@@ -255,12 +255,13 @@ start_daemon ""
 	cat "$T/record.err" >&2
 	exit 1
 }
-# replay_rate ARGS...: calls/s of the calls alone, then with loading.
+# replay_rate ARGS...: calls/s of the calls alone, then of the whole
+# replay from the file (reading and parsing it as the calls go).
 replay_rate() {
 	"$B/ioasidctl" replay --time "$@" "$T/replay.jsonl" |
 	    sed -n 's/^replay: .* s, \([0-9]*\) calls\/s; with loading .* s, \([0-9]*\) calls\/s$/\1 \2/p'
 }
-dirs= socks= offs= offalls= ratios=
+dirs= socks= offs= offalls= ratios= fileratios=
 for r in $(seq "$REPS"); do
 	d=$(env LD_PRELOAD="$B/libioasid-preload.so" \
 	    IOASIDD_SOCKET="$T/iommu.sock" "$B/bench/replay_calls" "$RN" |
@@ -271,17 +272,22 @@ for r in $(seq "$REPS"); do
 	dirs="$dirs $d" socks="$socks $s" offs="$offs $1" offalls="$offalls $2"
 	ratios="$ratios $(awk -v s="$s" -v d="$d" \
 	    'BEGIN { printf "%.1f", 100 * s / d }')"
+	fileratios="$fileratios $(awk -v a="$2" -v o="$1" \
+	    'BEGIN { printf "%.1f", 100 * a / o }')"
 done
 stop_daemon
 printf '%-34s %12s\n' "$((RN * 5)) calls" "calls/s"
 printf '%-34s %12s\n' "issued directly (libioasid)" "$(median $dirs)"
 printf '%-34s %12s %7s%%\n' "replayed through the socket" "$(median $socks)" \
     "$(median $ratios)"
-printf '%-34s %12s\n' "replayed offline" "$(median $offs)"
-printf '%-34s %12s\n' "replayed offline, with loading" "$(median $offalls)"
-echo "targets: offline >= 300000 calls/s; the socket >= 80% of direct (the"
-echo "ratio is taken within each round). \"with loading\" adds reading and"
-echo "parsing the JSON file, done once before the first call."
+printf '%-34s %12s\n' "replayed offline, calls alone" "$(median $offs)"
+printf '%-34s %12s %7s%%\n' "replayed offline, file -> replay" \
+    "$(median $offalls)" "$(median $fileratios)"
+echo "targets: offline from the file >= 300000 calls/s; the socket >= 80%"
+echo "of direct (ratios are taken within each round). \"file -> replay\" is"
+echo "the replay as a user runs it, reading and parsing the file (a thread"
+echo "parses ahead while the calls go), as a percentage of the calls alone:"
+echo "the replay's own time, less its waits for parsed lines."
 
 echo
 echo "== QEMU 10 under TCG: guest boot time with ioasidd's edu device passed"

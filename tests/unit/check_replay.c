@@ -619,6 +619,65 @@ rt_sock_stop(struct replay_backend *be)
 START_TEST(test_hostile_socket)
 {
 	rt_hostile_run(rt_sock_start, rt_sock_stop, "OK");
+/*
+ * A trace file of rounds ALLOC+DESTROY pairs (more lines than the reader
+ * parses ahead), a line that is not JSON after bad_after pairs when it is
+ * not 0; replayed from the file. The exit status, the counts in *st.
+ */
+static int
+rt_file(int rounds, int bad_after, struct replay_stats *st)
+{
+	struct replay_backend	 be;
+	struct replay_src	*src;
+	char			 path[] = "/tmp/check_replay.XXXXXX", err[256];
+	json_t			*head;
+	FILE			*fp;
+	int			 fd, i, rc;
+
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	fprintf(fp, "%s\n", HDR);
+	for (i = 1; i <= rounds; i++) {
+		fprintf(fp, "%s\n%s\n", ALLOC(1, 1), DESTROY(1, 1, "OK"));
+		if (i == bad_after)
+			fprintf(fp, "{\"type\":\"ioctl\",\n");
+	}
+	/* The last line has no newline: it is a line all the same. */
+	fprintf(fp, "{\"type\":\"close\",\"ctx\":1}");
+	fclose(fp);
+	ck_assert_int_eq(replay_src_open(path, &src), 0);
+	head = json_array();
+	json_array_append(head, replay_src_peek(src));
+	ck_assert_int_eq(replay_offline_start(head, NULL, NULL, &be, err,
+	    sizeof(err)), 0);
+	json_decref(head);
+	rc = replay_run_src(&be, path, src, REPLAY_QUIET, st);
+	replay_offline_stop(&be);
+	replay_src_close(src);
+	unlink(path);
+	ck_assert_uint_eq(limit_leaks, 0);
+	return (rc);
+}
+
+/* A trace read from its file as it is replayed: every line, in order. */
+START_TEST(test_file)
+{
+	struct replay_stats	st;
+
+	ck_assert_int_eq(rt_file(3000, 0, &st), 0);
+	ck_assert_uint_eq(st.calls, 6000);
+	ck_assert_uint_eq(st.diverged, 0);
+}
+END_TEST
+
+/* A line that is not JSON: the lines before it replay, then exit 2. */
+START_TEST(test_file_bad)
+{
+	struct replay_stats	st;
+
+	ck_assert_int_eq(rt_file(1000, 700, &st), 2);
+	ck_assert_uint_eq(st.calls, 1400);
+	ck_assert_uint_eq(st.diverged, 0);
 }
 END_TEST
 
@@ -638,6 +697,8 @@ replay_suite(void)
 	tcase_add_test(tc, test_hostile_offline);
 	tcase_add_test(tc, test_offline_confined);
 	tcase_add_test(tc, test_no_nested_addresses);
+	tcase_add_test(tc, test_file);
+	tcase_add_test(tc, test_file_bad);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);
