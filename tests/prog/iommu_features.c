@@ -320,20 +320,59 @@ struct ft_vevent {
 	struct iommu_viommu_event_selftest	ev;
 };
 
-/* The vEVENTQ session on ioas. */
+/*
+ * On vIOMMU viommu of mock device idev (its selftest id stdev): a vDEVICE
+ * (*vd), a nested HWPT the device is moved onto (*nested), a vEVENTQ
+ * (*qa) and two events raised by the mock and read from it.
+ */
 static void
-ft_vevent(int fd, uint32_t ioas)
+ft_events(int fd, uint32_t stdev, uint32_t idev, uint32_t viommu,
+    struct iommu_vdevice_alloc *vd, uint32_t *nested,
+    struct iommu_veventq_alloc *qa)
 {
 	struct iommu_hwpt_selftest	sel = {
 		.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
 	};
+	struct iommu_test_cmd		c;
+	struct ft_vevent		v[2];
+	int				i, err;
+
+	memset(vd, 0, sizeof(*vd));
+	vd->size = sizeof(*vd);
+	vd->viommu_id = viommu;
+	vd->dev_id = idev;
+	vd->virt_id = 0x42;
+	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, vd) == 0, "VDEVICE_ALLOC");
+	*nested = hwpt_alloc(fd, idev, viommu, 0, &sel, 0, &err);
+	CHECK(*nested != 0, "a nested HWPT on the vIOMMU");
+	CHECK(replace(fd, stdev, *nested) == 0, "the device onto it");
+	memset(qa, 0, sizeof(*qa));
+	qa->size = sizeof(*qa);
+	qa->viommu_id = viommu;
+	qa->type = IOMMU_VEVENTQ_TYPE_SELFTEST;
+	qa->veventq_depth = 4;
+	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, qa) == 0, "VEVENTQ_ALLOC");
+	memset(&c, 0, sizeof(c));
+	c.trigger_vevent.dev_id = idev;
+	for (i = 0; i < 2; i++)
+		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0) == 0,
+		    "event %d", i + 1);
+	memset(v, 0, sizeof(v));
+	CHECK(read((int)qa->out_veventq_fd, v, sizeof(v)) ==
+	    (ssize_t)sizeof(v) && v[0].ev.virt_id == 0x42 &&
+	    v[1].hdr.sequence == 1, "both events read");
+}
+
+/* The vEVENTQ session on ioas. */
+static void
+ft_vevent(int fd, uint32_t ioas)
+{
 	struct iommu_veventq_alloc	qa;
 	struct iommu_vdevice_alloc	vd;
 	struct iommu_viommu_alloc	va;
 	struct iommu_test_cmd		c;
-	struct ft_vevent		v[2];
 	uint32_t			stdev, idev, parent, nested;
-	int				i, err;
+	int				err;
 
 	CHECK(mock_device(fd, ioas, 0, &c) == 0, "a mock device");
 	stdev = c.mock_domain_flags.out_stdev_id;
@@ -347,30 +386,7 @@ ft_vevent(int fd, uint32_t ioas)
 	va.hwpt_id = parent;
 	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
 	CHECK(ioctl(fd, IOMMU_VIOMMU_ALLOC, &va) == 0, "VIOMMU_ALLOC");
-	memset(&vd, 0, sizeof(vd));
-	vd.size = sizeof(vd);
-	vd.viommu_id = va.out_viommu_id;
-	vd.dev_id = idev;
-	vd.virt_id = 0x42;
-	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd) == 0, "VDEVICE_ALLOC");
-	nested = hwpt_alloc(fd, idev, va.out_viommu_id, 0, &sel, 0, &err);
-	CHECK(nested != 0, "a nested HWPT on the vIOMMU");
-	CHECK(replace(fd, stdev, nested) == 0, "the device onto it");
-	memset(&qa, 0, sizeof(qa));
-	qa.size = sizeof(qa);
-	qa.viommu_id = va.out_viommu_id;
-	qa.type = IOMMU_VEVENTQ_TYPE_SELFTEST;
-	qa.veventq_depth = 4;
-	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0, "VEVENTQ_ALLOC");
-	memset(&c, 0, sizeof(c));
-	c.trigger_vevent.dev_id = idev;
-	for (i = 0; i < 2; i++)
-		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0) == 0,
-		    "event %d", i + 1);
-	memset(v, 0, sizeof(v));
-	CHECK(read((int)qa.out_veventq_fd, v, sizeof(v)) ==
-	    (ssize_t)sizeof(v) && v[0].ev.virt_id == 0x42 &&
-	    v[1].hdr.sequence == 1, "both events read");
+	ft_events(fd, stdev, idev, va.out_viommu_id, &vd, &nested, &qa);
 	CHECK(replace(fd, stdev, ioas) == 0, "the device back on the IOAS");
 	CHECK(ioas_destroy(fd, qa.out_veventq_id) == EBUSY,
 	    "DESTROY of the queue while its descriptor is open");
@@ -394,18 +410,14 @@ static void
 ft_mmap(int fd, uint32_t ioas)
 {
 	struct iommu_viommu_selftest	data = { .in_data = 0xbeef };
-	struct iommu_hwpt_selftest	sel = {
-		.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
-	};
 	struct iommu_veventq_alloc	qa;
 	struct iommu_vdevice_alloc	vd;
 	struct iommu_viommu_alloc	va;
 	struct iommu_test_cmd		c;
-	struct ft_vevent		v[2];
 	uint32_t			stdev, idev, parent, nested;
 	uint8_t				*page;
 	size_t				len;
-	int				i, err;
+	int				err;
 
 	CHECK(mock_device(fd, ioas, 0, &c) == 0, "a mock device");
 	stdev = c.mock_domain_flags.out_stdev_id;
@@ -431,30 +443,7 @@ ft_mmap(int fd, uint32_t ioas)
 		return;
 	page[0] = 0x5a;
 	CHECK(page[0] == 0x5a, "the region is memory");
-	memset(&vd, 0, sizeof(vd));
-	vd.size = sizeof(vd);
-	vd.viommu_id = va.out_viommu_id;
-	vd.dev_id = idev;
-	vd.virt_id = 0x42;
-	CHECK(ioctl(fd, IOMMU_VDEVICE_ALLOC, &vd) == 0, "VDEVICE_ALLOC");
-	nested = hwpt_alloc(fd, idev, va.out_viommu_id, 0, &sel, 0, &err);
-	CHECK(nested != 0, "a nested HWPT on the vIOMMU");
-	CHECK(replace(fd, stdev, nested) == 0, "the device onto it");
-	memset(&qa, 0, sizeof(qa));
-	qa.size = sizeof(qa);
-	qa.viommu_id = va.out_viommu_id;
-	qa.type = IOMMU_VEVENTQ_TYPE_SELFTEST;
-	qa.veventq_depth = 4;
-	CHECK(ioctl(fd, IOMMU_VEVENTQ_ALLOC, &qa) == 0, "VEVENTQ_ALLOC");
-	memset(&c, 0, sizeof(c));
-	c.trigger_vevent.dev_id = idev;
-	for (i = 0; i < 2; i++)
-		CHECK(test_cmd(fd, &c, IOMMU_TEST_OP_TRIGGER_VEVENT, 0) == 0,
-		    "event %d", i + 1);
-	memset(v, 0, sizeof(v));
-	CHECK(read((int)qa.out_veventq_fd, v, sizeof(v)) ==
-	    (ssize_t)sizeof(v) && v[0].ev.virt_id == 0x42 &&
-	    v[1].hdr.sequence == 1, "both events read");
+	ft_events(fd, stdev, idev, va.out_viommu_id, &vd, &nested, &qa);
 	close((int)qa.out_veventq_fd);
 	CHECK(replace(fd, stdev, ioas) == 0, "the device back on the IOAS");
 	CHECK(ioas_destroy(fd, qa.out_veventq_id) == 0, "DESTROY the vEVENTQ");
