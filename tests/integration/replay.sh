@@ -140,9 +140,9 @@ for m in intel-vtd amd-vi spapr-tce; do
 	check "$m refuses the selftest's nesting parent: EOPNOTSUPP" grep -q \
 	    '^ *1  IOMMU_HWPT_ALLOC refused: EOPNOTSUPP$' "$T/m.$m"
 done
-check "the selftest's operations are told apart" grep -q \
-    '^ *[0-9]*  IOMMU_TEST_CMD op 2: out.mock_domain.out_idev_id differs$' \
-    "$T/m.intel-vtd"
+check "the selftest's operations are told apart" [ "$(sed -n \
+    's/^ *[0-9]*  IOMMU_TEST_CMD op \([0-9]*\)[ :].*/\1/p' "$T/m.intel-vtd" |
+    sort -u | wc -l)" -ge 2 ]
 "$CTL" replay --model nosuch "$BASIC" > "$T/rp" 2>&1
 rc=$?
 check "an unknown model: exit 2, the known ones listed ($rc)" sh -c \
