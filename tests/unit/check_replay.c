@@ -619,6 +619,9 @@ rt_sock_stop(struct replay_backend *be)
 START_TEST(test_hostile_socket)
 {
 	rt_hostile_run(rt_sock_start, rt_sock_stop, "OK");
+}
+END_TEST
+
 /*
  * A trace file of rounds ALLOC+DESTROY pairs (more lines than the reader
  * parses ahead), a line that is not JSON after bad_after pairs when it is
