@@ -25,6 +25,9 @@
  *    kept and found by that id, and closed on the line's "fdclose";
  *  - memory a call read (a "memread" line before it): the bytes are put
  *    in ours at the same place first.
+ *  - files: one a call names by descriptor ("fd_file") or had mapped
+ *    where it names memory ("uva_file") is one memfd here per recorded
+ *    inode, mapped over our memory at the same file offset.
  * Every result and every output field and buffer is compared; the first
  * divergence is printed with the calls around it and replay stops, or
  * with --keep-going every divergence is printed. With --model every
@@ -51,6 +54,7 @@
  * Left for later: other processes.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -115,6 +119,12 @@ struct rp_cause {
 	uint64_t	 n;
 };
 
+/* The memfd standing for a recorded file (an inode of the recording). */
+struct rp_ino {
+	uint64_t	 ino;
+	int		 fd;		/* also in files */
+};
+
 /* Caller memory made for a recorded UVA range. */
 struct rp_uva {
 	uint64_t	 rec, len;
@@ -159,6 +169,8 @@ struct replay {
 	size_t		 nctxs, capctxs;
 	int		*files;		/* memfds made for UK_FD inputs */
 	size_t		 nfiles, capfiles;
+	struct rp_ino	*inos;		/* a memfd per recorded file */
+	size_t		 ninos, capinos;
 	uint64_t	 calls, diverged, skipped;
 };
 
@@ -394,6 +406,71 @@ rp_file(struct replay *rp, uint64_t size)
 	}
 	rp->files[rp->nfiles++] = fd;
 	return (fd);
+}
+
+/*
+ * The memfd standing for recorded file ino (one per inode, so that every
+ * call naming the same file names the same one here), at least size
+ * bytes long; -1 on failure. It never shrinks: memory of the replay may
+ * map it, and a page past its end would be a SIGBUS here.
+ */
+static int
+rp_ino_file(struct replay *rp, uint64_t ino, uint64_t size)
+{
+	struct stat	 sb;
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < rp->ninos; i++) {
+		if (rp->inos[i].ino != ino)
+			continue;
+		fd = rp->inos[i].fd;
+		if (size <= RP_MAX_BUF * 16 && fstat(fd, &sb) == 0 &&
+		    (uint64_t)sb.st_size < size)
+			(void)ftruncate(fd, (off_t)size);
+		return (fd);
+	}
+	if (size > RP_MAX_BUF * 16 || rp_grow(&rp->inos, &rp->capinos,
+	    rp->ninos, sizeof(*rp->inos)) != 0 ||
+	    (fd = rp_file(rp, size)) < 0)
+		return (-1);
+	rp->inos[rp->ninos].ino = ino;
+	rp->inos[rp->ninos++].fd = fd;
+	return (fd);
+}
+
+/*
+ * Our memory p for a mapped-memory field the recorded caller had a file
+ * mapped at (e, the line's "uva_file" entry): the same file's stand-in
+ * mapped over it at the same offset, for as many bytes as the recording
+ * covered (no more than the len bytes made at p).
+ */
+static void
+rp_map_file(struct replay *rp, uint8_t *p, uint64_t len, json_t *e)
+{
+	uint64_t	 off, n, pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	 a = (uintptr_t)p;
+	struct stat	 sb;
+	const char	*offs;
+	int		 fd;
+
+	offs = json_string_value(json_object_get(e, "off"));
+	n = (uint64_t)json_integer_value(json_object_get(e, "len"));
+	if (offs == NULL || n == 0)
+		return;
+	off = strtoull(offs, NULL, 16);
+	n = MIN_SZ(n, len);
+	/* A mapping starts on a page, at the same place in the file. */
+	if (a % pg != off % pg || off < a % pg)
+		return;
+	fd = rp_ino_file(rp, (uint64_t)json_integer_value(json_object_get(e,
+	    "ino")), off + n);
+	/* Never a page past the file's end (a SIGBUS when touched). */
+	if (fd < 0 || fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < off + n)
+		return;
+	(void)mmap((void *)(a - a % pg), (size_t)(n + a % pg),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+	    (off_t)(off - a % pg));
 }
 
 /* The context of traced id ctx, or NULL. */
@@ -925,7 +1002,13 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 					if (!rp_lookup(rp, ctx, RP_FDOBJ,
 					    (uint64_t)json_integer_value(a), &v))
 						v = RP_BADFD;
-				}
+				} else if ((a = json_object_get(json_object_get(
+				    l, "fd_file"), f->name)) != NULL)
+					v = (uint64_t)rp_ino_file(rp,
+					    (uint64_t)json_integer_value(
+					    json_object_get(a, "ino")), (uint64_t)
+					    json_integer_value(json_object_get(a,
+					    "size")));
 				else if (!rp_lookup(rp, ctx, UK_FD, v, &v))
 					v = (uint64_t)rp_file(rp,
 					    rp_file_size(st, buf));
@@ -962,6 +1045,10 @@ rp_ioctl(struct replay *rp, size_t i, json_t *l)
 			    (want_err != EFAULT ||
 			    rp_uva_find(rp, v, len) != NULL))
 				p = rp_uva(rp, v, len);
+			/* A file the recorded caller had mapped there. */
+			if (p != NULL && (a = json_object_get(json_object_get(l,
+			    "uva_file"), f->name)) != NULL)
+				rp_map_file(rp, p, len, a);
 			uapi_set(f, buf, (uintptr_t)(p != NULL ? p :
 			    rp_badaddr()));
 		}
@@ -1204,6 +1291,7 @@ replay_run_src(const struct replay_backend *be, const char *path,
 	for (i = 0; i < rp.nfiles; i++)
 		close(rp.files[i]);
 	free(rp.files);
+	free(rp.inos);
 	for (i = 0; i < rp.ncauses; i++)
 		free(rp.causes[i].what);
 	free(rp.causes);

@@ -8,6 +8,7 @@
  * as soon as it is there.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -482,6 +483,29 @@ tracefmt_callbuf_json(const struct tracefmt_callbuf *b, int out)
 	return (o);
 }
 
+/* File f of a call, into o's "fd_file" or "uva_file" by field name. */
+static void
+tracefmt_file_json(json_t *o, const struct tracefmt_file *f)
+{
+	const char	*key = f->uva ? "uva_file" : "fd_file";
+	json_t		*m, *e;
+	char		 off[24];
+
+	if ((m = json_object_get(o, key)) == NULL) {
+		if ((m = json_object()) == NULL)
+			return;
+		json_object_set_new(o, key, m);
+	}
+	snprintf(off, sizeof(off), "0x%" PRIx64, f->a);
+	if (f->uva)
+		e = json_pack("{s:I,s:s,s:I}", "ino", (json_int_t)f->ino,
+		    "off", off, "len", (json_int_t)f->len);
+	else
+		e = json_pack("{s:I,s:I}", "ino", (json_int_t)f->ino, "size",
+		    (json_int_t)f->a);
+	json_object_set_new(m, f->name, e);
+}
+
 json_t *
 tracefmt_call_encode(const struct tracefmt_call *c)
 {
@@ -553,6 +577,8 @@ tracefmt_call_encode(const struct tracefmt_call *c)
 			    json_integer((json_int_t)c->fdobjs[i].obj));
 		json_object_set_new(o, "fd_obj", e);
 	}
+	for (i = 0; i < c->nfiles && i < TRACEFMT_MAX_FILES; i++)
+		tracefmt_file_json(o, &c->files[i]);
 	json_object_set_new(o, "dur_ns", json_integer((json_int_t)c->dur));
 	return (o);
 }

@@ -105,6 +105,22 @@ struct tracefmt_fdobj {
 };
 #define TRACEFMT_MAX_FDOBJS	4
 
+/*
+ * A file behind a call's argument, as the caller had it: a descriptor
+ * field naming a regular file (uva 0: its inode and size), or an address
+ * field whose memory maps a file there (uva 1: the inode, the file offset
+ * at the field's address, and how many bytes from there the mapping
+ * covers). A replay makes a file per inode and maps it the same way.
+ */
+struct tracefmt_file {
+	const char		*name;		/* the field's */
+	int			 uva;
+	uint64_t		 ino;
+	uint64_t		 a;		/* size, or file offset */
+	uint64_t		 len;		/* uva: bytes mapped */
+};
+#define TRACEFMT_MAX_FILES	4
+
 /* One ioctl: what went in, what came back, where and when. */
 struct tracefmt_call {
 	uint64_t		 seq, t, dur;
@@ -122,6 +138,8 @@ struct tracefmt_call {
 	struct tracefmt_callbuf	 bufs[UAPI_MAX_BUFS];
 	unsigned int		 nfdobjs;	/* written as "fd_obj" */
 	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
+	unsigned int		 nfiles;	/* "fd_file", "uva_file" */
+	struct tracefmt_file	 files[TRACEFMT_MAX_FILES];
 };
 
 /*

@@ -71,6 +71,8 @@ struct trace_rec {
 	struct trace_buf	 bufs[UAPI_MAX_BUFS];
 	unsigned int		 nfdobjs;
 	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
+	unsigned int		 nfiles;
+	struct tracefmt_file	 files[TRACEFMT_MAX_FILES];
 	uint8_t			 data[];
 };
 
@@ -251,6 +253,8 @@ trace_rec_json(const struct trace_rec *rec)
 		c.nbufs = rec->nbufs;
 		c.nfdobjs = rec->nfdobjs;
 		memcpy(c.fdobjs, rec->fdobjs, sizeof(c.fdobjs));
+		c.nfiles = rec->nfiles;
+		memcpy(c.files, rec->files, sizeof(c.files));
 		return (tracefmt_call_encode(&c));
 	}
 	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", rec->type,
@@ -1020,13 +1024,60 @@ trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
 static void
 trace_fdobj(struct trace_rec *rec, struct ctx *ctx, const char *name, int fd)
 {
-	struct hfd	*hfd;
+	struct tracefmt_file	*tf;
+	struct hfd		*hfd;
+	struct stat		 sb;
 
-	if (rec->nfdobjs < TRACEFMT_MAX_FDOBJS &&
-	    hfd_find(ctx, fd, OBJ_ANY, &hfd) == 0) {
-		rec->fdobjs[rec->nfdobjs].name = name;
-		rec->fdobjs[rec->nfdobjs++].obj = hfd->obj->id;
+	if (hfd_find(ctx, fd, OBJ_ANY, &hfd) == 0) {
+		if (rec->nfdobjs < TRACEFMT_MAX_FDOBJS) {
+			rec->fdobjs[rec->nfdobjs].name = name;
+			rec->fdobjs[rec->nfdobjs++].obj = hfd->obj->id;
+		}
+	} else if (rec->nfiles < TRACEFMT_MAX_FILES && fstat(fd, &sb) == 0 &&
+	    S_ISREG(sb.st_mode)) {
+		tf = &rec->files[rec->nfiles++];
+		tf->name = name;
+		tf->uva = 0;
+		tf->ino = (uint64_t)sb.st_ino;
+		tf->a = (uint64_t)sb.st_size;
 	}
+}
+
+/*
+ * Notes in rec the file that process pid maps at uva (field name), for
+ * up to len bytes, if it maps one there: read from /proc/<pid>/maps.
+ */
+static void
+trace_uvafile(struct trace_rec *rec, pid_t pid, const char *name,
+    uint64_t uva, uint64_t len)
+{
+	struct tracefmt_file	*tf;
+	char			 path[64], line[512];
+	uint64_t		 start, end, off, ino;
+	FILE			*f;
+
+	if (rec->nfiles >= TRACEFMT_MAX_FILES || pid <= 0 || len == 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64
+		    " %*x:%*x %" SCNu64, &start, &end, &off, &ino) != 4)
+			continue;
+		if (uva < start || uva >= end)
+			continue;
+		if (ino != 0) {
+			tf = &rec->files[rec->nfiles++];
+			tf->name = name;
+			tf->uva = 1;
+			tf->ino = ino;
+			tf->a = off + (uva - start);
+			tf->len = MIN(end - uva, len);
+		}
+		break;
+	}
+	fclose(f);
 }
 
 /*
@@ -1071,6 +1122,32 @@ trace_fdobjs(struct trace_rec *rec, struct ctx *ctx,
 				trace_fdobj(rec, ctx, f->name,
 				    ur->out_fds[i].fd);
 		}
+	}
+}
+
+/* The files the UK_UVA fields of a call of layout st map (rec's struct). */
+static void
+trace_uvafiles(struct trace_rec *rec, pid_t pid, const struct uapi_struct *st)
+{
+	const struct uapi_field	*f, *lf = NULL;
+	uint64_t		 uva;
+	uint16_t		 k;
+
+	st = uapi_resolve(st, rec->data, rec->in_len);
+	for (k = 0; k < st->nfields && lf == NULL; k++) {
+		if (st->fields[k].kind == UK_LEN &&
+		    st->fields[k].off + st->fields[k].width <= rec->in_len)
+			lf = &st->fields[k];
+	}
+	if (lf == NULL)
+		return;
+	for (k = 0; k < st->nfields; k++) {
+		f = &st->fields[k];
+		if (f->kind != UK_UVA || !(f->dir & UD_IN) ||
+		    f->off + f->width > rec->in_len ||
+		    (uva = uapi_get(f, rec->data)) == 0)
+			continue;
+		trace_uvafile(rec, pid, f->name, uva, uapi_get(lf, rec->data));
 	}
 }
 
@@ -1137,6 +1214,8 @@ trace_ioctl(const struct trace_site *site, struct ctx *ctx, unsigned int num,
 	}
 	if (ctx != NULL && (ur->nin_fds != 0 || ur->nout_fds != 0))
 		trace_fdobjs(rec, ctx, st, ur);
+	if (st != NULL && uapi_cmd_maps_uva(c))
+		trace_uvafiles(rec, site->pid, st);
 	trace_queue(rec);
 }
 

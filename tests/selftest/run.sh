@@ -49,8 +49,8 @@
 # daemon of the suite: the divergences, counted by command and field into
 # BUILD/selftest/SUITE/iommufd.jsonl.replay, must be the known ones of
 # tests/selftest/replay-expected, no more of each than it allows. They are
-# what a trace cannot carry: the program's own mmap() of a memfd that the
-# mock's checks look for, memory a forked child mapped and took with it.
+# what a trace cannot carry: memory a forked child mapped and took with it,
+# memory the program made unreachable, when it read its vEVENTQ.
 #
 # With --oracle, the same programs (linked statically) also run on the
 # real kernel of each suite, built with the selftest mock and booted under
