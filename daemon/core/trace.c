@@ -50,6 +50,18 @@ struct trace_buf {
 	uint32_t		 in_off, out_off;	/* in rec->data */
 };
 
+/*
+ * What an ioctl record says about the descriptors and files its fields
+ * name; kept in the record's data, so that other records do not pay for
+ * it in the queue's bytes.
+ */
+struct trace_annot {
+	unsigned int		 nfdobjs;
+	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
+	unsigned int		 nfiles;
+	struct tracefmt_file	 files[TRACEFMT_MAX_FILES];
+};
+
 struct trace_rec {
 	struct trace_rec	*next;
 	size_t			 size;		/* of the allocation */
@@ -69,10 +81,7 @@ struct trace_rec {
 	uint32_t		 out_len;	/* as returned, at data + in_len */
 	unsigned int		 nbufs;
 	struct trace_buf	 bufs[UAPI_MAX_BUFS];
-	unsigned int		 nfdobjs;
-	struct tracefmt_fdobj	 fdobjs[TRACEFMT_MAX_FDOBJS];
-	unsigned int		 nfiles;
-	struct tracefmt_file	 files[TRACEFMT_MAX_FILES];
+	struct trace_annot	*annot;		/* ioctls: in data */
 	uint8_t			 data[];
 };
 
@@ -251,10 +260,13 @@ trace_rec_json(const struct trace_rec *rec)
 			c.bufs[i].out_have = b->out_have;
 		}
 		c.nbufs = rec->nbufs;
-		c.nfdobjs = rec->nfdobjs;
-		memcpy(c.fdobjs, rec->fdobjs, sizeof(c.fdobjs));
-		c.nfiles = rec->nfiles;
-		memcpy(c.files, rec->files, sizeof(c.files));
+		if (rec->annot != NULL) {
+			c.nfdobjs = rec->annot->nfdobjs;
+			memcpy(c.fdobjs, rec->annot->fdobjs,
+			    sizeof(c.fdobjs));
+			c.nfiles = rec->annot->nfiles;
+			memcpy(c.files, rec->annot->files, sizeof(c.files));
+		}
 		return (tracefmt_call_encode(&c));
 	}
 	o = json_pack("{s:s,s:I,s:I,s:i,s:I,s:s}", "type", rec->type,
@@ -598,6 +610,11 @@ trace_queue(struct trace_rec *rec)
 			memcpy(copy, rec, rec->size);
 			if (rec->detail != NULL)
 				copy->detail = (char *)copy->data;
+			/* At the same offset: both come from malloc(). */
+			if (rec->annot != NULL)
+				copy->annot = (struct trace_annot *)
+				    ((uint8_t *)copy + ((uint8_t *)rec->annot -
+				    (uint8_t *)rec));
 		} else if (r->dropped++ == 0)
 			r->drop_t = rec->t;
 		if (copy != NULL) {
@@ -1024,18 +1041,19 @@ trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
 static void
 trace_fdobj(struct trace_rec *rec, struct ctx *ctx, const char *name, int fd)
 {
+	struct trace_annot	*an = rec->annot;
 	struct tracefmt_file	*tf;
 	struct hfd		*hfd;
 	struct stat		 sb;
 
 	if (hfd_find(ctx, fd, OBJ_ANY, &hfd) == 0) {
-		if (rec->nfdobjs < TRACEFMT_MAX_FDOBJS) {
-			rec->fdobjs[rec->nfdobjs].name = name;
-			rec->fdobjs[rec->nfdobjs++].obj = hfd->obj->id;
+		if (an->nfdobjs < TRACEFMT_MAX_FDOBJS) {
+			an->fdobjs[an->nfdobjs].name = name;
+			an->fdobjs[an->nfdobjs++].obj = hfd->obj->id;
 		}
-	} else if (rec->nfiles < TRACEFMT_MAX_FILES && fstat(fd, &sb) == 0 &&
+	} else if (an->nfiles < TRACEFMT_MAX_FILES && fstat(fd, &sb) == 0 &&
 	    S_ISREG(sb.st_mode)) {
-		tf = &rec->files[rec->nfiles++];
+		tf = &an->files[an->nfiles++];
 		tf->name = name;
 		tf->uva = 0;
 		tf->ino = (uint64_t)sb.st_ino;
@@ -1051,12 +1069,13 @@ static void
 trace_uvafile(struct trace_rec *rec, pid_t pid, const char *name,
     uint64_t uva, uint64_t len)
 {
+	struct trace_annot	*an = rec->annot;
 	struct tracefmt_file	*tf;
 	char			 path[64], line[512];
 	uint64_t		 start, end, off, ino;
 	FILE			*f;
 
-	if (rec->nfiles >= TRACEFMT_MAX_FILES || pid <= 0 || len == 0)
+	if (an->nfiles >= TRACEFMT_MAX_FILES || pid <= 0 || len == 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	if ((f = fopen(path, "re")) == NULL)
@@ -1068,7 +1087,7 @@ trace_uvafile(struct trace_rec *rec, pid_t pid, const char *name,
 		if (uva < start || uva >= end)
 			continue;
 		if (ino != 0) {
-			tf = &rec->files[rec->nfiles++];
+			tf = &an->files[an->nfiles++];
 			tf->name = name;
 			tf->uva = 1;
 			tf->ino = ino;
@@ -1183,8 +1202,13 @@ trace_ioctl(const struct trace_site *site, struct ctx *ctx, unsigned int num,
 	extra = 2 * in_len;
 	for (i = 0; i < nbufs; i++)
 		extra += 2 * MIN(bufs[i].len, (uint64_t)TRACEFMT_MAX_BUF);
-	if ((rec = trace_rec_new(site, TRACE_KIND_IOCTL, extra)) == NULL)
+	/* The annotations last, aligned (the record is zeroed). */
+	if ((rec = trace_rec_new(site, TRACE_KIND_IOCTL, extra +
+	    _Alignof(struct trace_annot) + sizeof(struct trace_annot))) == NULL)
 		return;
+	rec->annot = (struct trace_annot *)(((uintptr_t)(rec->data + extra) +
+	    _Alignof(struct trace_annot) - 1) &
+	    ~(uintptr_t)(_Alignof(struct trace_annot) - 1));
 	rec->t = t0;
 	rec->dur = trace_now() - t0;
 	rec->num = num;
