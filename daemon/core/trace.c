@@ -1035,8 +1035,9 @@ trace_overlay(const struct uregions *ur, uint64_t uaddr, uint8_t *out,
 }
 
 /*
- * Notes in rec that name (a field's, or "ret") is the descriptor fd, if
- * ctx handed it out.
+ * Notes in rec what descriptor fd of name (a field's, or "ret") is: the
+ * object behind it when ctx handed it out, else a regular file's inode
+ * and size.
  */
 static void
 trace_fdobj(struct trace_rec *rec, struct ctx *ctx, const char *name, int fd)
