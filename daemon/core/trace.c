@@ -31,6 +31,9 @@
 #include "tracefmt.h"
 #include "uapi.h"
 
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
 #define TRACE_KIND_IOCTL	1
 #define TRACE_KIND_EVENT	2
 #define TRACE_KIND_FD		3
@@ -1239,7 +1242,13 @@ trace_ioctl(const struct trace_site *site, struct ctx *ctx, unsigned int num,
 	}
 	if (ctx != NULL && (ur->nin_fds != 0 || ur->nout_fds != 0))
 		trace_fdobjs(rec, ctx, st, ur);
-	if (st != NULL && uapi_cmd_maps_uva(c))
+	/*
+	 * Which file a caller maps at an address matters to the mock's
+	 * checks (MD_CHECK_MAP, MD_CHECK_REFS) only: pinning and DMA work
+	 * the same on any memory, and reading the caller's maps would
+	 * double the traced cost of every IOAS_MAP.
+	 */
+	if (st != NULL && num == IOMMU_TEST_CMD)
 		trace_uvafiles(rec, site->pid, st);
 	trace_queue(rec);
 }
